@@ -1,0 +1,101 @@
+//! Days, weeks and months as plain integers, so that rollups can be bucketed identically on every backend.
+//!
+//! A day is the number of days since 1970-01-01 (UTC). Weeks start on Monday (ISO 8601); 1970-01-01 was a
+//! Thursday, so the Monday-based week of day `d` is `(d + 3) div 7`. A month index is `year * 12 + month - 1`.
+//! Storing these numbers in rollup rows lets SQL group with integer arithmetic that SQLite and PostgreSQL
+//! evaluate the same way, instead of backend-specific date functions.
+
+use serde::{Deserialize, Serialize};
+use time::{Date, Month, OffsetDateTime};
+
+const EPOCH_JULIAN: i32 = 2_440_588; // Julian day number of 1970-01-01.
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Granularity {
+    Day,
+    #[default]
+    Week,
+    Month,
+}
+
+impl Granularity {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "day" => Some(Self::Day),
+            "week" => Some(Self::Week),
+            "month" => Some(Self::Month),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Day => "day",
+            Self::Week => "week",
+            Self::Month => "month",
+        }
+    }
+
+    /// The bucket a day falls in: a day number, a week number or a month index.
+    pub fn bucket_of_day(self, day: i32) -> i32 {
+        match self {
+            Self::Day => day,
+            Self::Week => (day + 3).div_euclid(7),
+            Self::Month => month_index(date_of_day(day)),
+        }
+    }
+
+    /// The first day of a bucket.
+    pub fn bucket_start(self, bucket: i32) -> Date {
+        match self {
+            Self::Day => date_of_day(bucket),
+            Self::Week => date_of_day(bucket * 7 - 3),
+            Self::Month => {
+                let year = bucket.div_euclid(12);
+                let month = Month::try_from((bucket.rem_euclid(12) + 1) as u8).expect("1..=12");
+                Date::from_calendar_date(year, month, 1).expect("valid first of month")
+            }
+        }
+    }
+}
+
+pub fn day_of_date(date: Date) -> i32 {
+    date.to_julian_day() - EPOCH_JULIAN
+}
+
+pub fn day_of(t: OffsetDateTime) -> i32 {
+    day_of_date(t.to_offset(time::UtcOffset::UTC).date())
+}
+
+pub fn date_of_day(day: i32) -> Date {
+    Date::from_julian_day(day + EPOCH_JULIAN).expect("day within supported range")
+}
+
+pub fn month_index(date: Date) -> i32 {
+    date.year() * 12 + i32::from(u8::from(date.month())) - 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    #[test]
+    fn days_weeks_months() {
+        assert_eq!(day_of_date(date!(1970 - 01 - 01)), 0);
+        assert_eq!(day_of(datetime!(2026-11-23 23:59 UTC)), day_of_date(date!(2026 - 11 - 23)));
+        // 23:30 in Helsinki (UTC+2) on the 23rd is 21:30 UTC the same day.
+        assert_eq!(day_of(datetime!(2026-11-23 23:30 +2)), day_of_date(date!(2026 - 11 - 23)));
+        let d = day_of_date(date!(2026 - 11 - 25)); // a Wednesday
+        let w = Granularity::Week.bucket_of_day(d);
+        assert_eq!(Granularity::Week.bucket_start(w), date!(2026 - 11 - 23)); // its Monday
+        assert_eq!(Granularity::Week.bucket_of_day(day_of_date(date!(2026 - 11 - 29))), w); // Sunday
+        assert_eq!(Granularity::Week.bucket_of_day(day_of_date(date!(2026 - 11 - 30))), w + 1);
+        let m = Granularity::Month.bucket_of_day(d);
+        assert_eq!(Granularity::Month.bucket_start(m), date!(2026 - 11 - 01));
+        assert_eq!(Granularity::Month.bucket_start(m + 2), date!(2027 - 01 - 01));
+        assert_eq!(Granularity::Day.bucket_start(d), date!(2026 - 11 - 25));
+        assert_eq!(Granularity::parse("fortnight"), None);
+    }
+}

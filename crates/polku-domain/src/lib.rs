@@ -1,0 +1,17 @@
+//! Polku's domain: the plain-Rust heart of the product.
+//!
+//! Everything here is pure: no I/O, no async, no database or HTTP types. Surveys and their validation,
+//! answer validation, the metric maths (NPS, CSAT, CES with confidence intervals) and calendar bucketing
+//! live here so that they can be unit-tested exhaustively and shared by the store, the web layer and the CLI.
+
+pub mod calendar;
+pub mod ids;
+pub mod locale;
+pub mod metrics;
+pub mod response;
+pub mod role;
+pub mod rng;
+pub mod survey;
+
+pub use ids::*;
+pub use locale::Locale;
