@@ -1,1 +1,57 @@
-//! polku-app
+//! Polku's use cases, shared by the HTTP API, the web UI, the CLI and background jobs.
+//!
+//! Each use case is a function taking `&App` and already-authenticated context; the web and CLI layers only
+//! translate their input into these calls and the results back. `App` is built once at start-up from an
+//! explicit [`AppConfig`]; nothing here reads the environment.
+
+pub mod auth;
+pub mod dashboard;
+pub mod error;
+pub mod orgs;
+pub mod responses;
+pub mod surveys;
+pub mod telemetry;
+pub mod writer;
+
+pub use error::{AppError, AppResult};
+pub use polku_store::{Actor, Store};
+
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Settings the use cases need (the binary maps its full configuration onto this).
+#[derive(Clone, Debug)]
+pub struct AppConfig {
+    /// How long a sign-in lasts without activity.
+    pub session_ttl: Duration,
+    /// Most responses the writer commits in one transaction.
+    pub max_batch: usize,
+    /// Send the `Secure` attribute on cookies (off only for plain-HTTP local use).
+    pub secure_cookies: bool,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self { session_ttl: Duration::from_secs(12 * 3600), max_batch: 1024, secure_cookies: true }
+    }
+}
+
+/// Everything a request or a job needs: the store, the response writer and shared counters.
+pub struct App {
+    pub store: Store,
+    pub config: AppConfig,
+    pub writer: writer::Writer,
+    pub telemetry: Arc<telemetry::Telemetry>,
+    pub login_throttle: auth::LoginThrottle,
+}
+
+impl App {
+    /// Builds the app and starts its response writer on the current tokio runtime. The returned handle
+    /// finishes once every `App` clone is dropped and the writer has committed what it was given.
+    pub fn start(store: Store, config: AppConfig) -> (Arc<App>, tokio::task::JoinHandle<()>) {
+        let telemetry = Arc::new(telemetry::Telemetry::default());
+        let (writer, handle) = writer::Writer::spawn(store.clone(), config.max_batch, telemetry.clone());
+        let app = Arc::new(App { store, config, writer, telemetry, login_throttle: auth::LoginThrottle::default() });
+        (app, handle)
+    }
+}

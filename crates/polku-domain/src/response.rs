@@ -16,6 +16,7 @@ use time::OffsetDateTime;
 pub const MAX_ANSWER_TEXT: usize = 5_000;
 pub const MAX_CHANNEL: usize = 40;
 pub const MAX_TOUCHPOINT: usize = 80;
+pub const MAX_CUSTOMER: usize = 100;
 /// How far in the future a client clock may be before `submitted_at` is refused.
 pub const CLOCK_SKEW: time::Duration = time::Duration::minutes(5);
 
@@ -33,6 +34,9 @@ pub struct ResponseDraft {
     /// The language the customer answered in.
     #[serde(default)]
     pub locale: Option<String>,
+    /// The business's own id for the customer, if it knows who answered.
+    #[serde(default)]
+    pub customer: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -75,6 +79,7 @@ pub struct ValidResponse {
     pub touchpoint: String,
     pub submitted_at: OffsetDateTime,
     pub locale: Option<Locale>,
+    pub customer: Option<String>,
 }
 
 /// Everything the writer stores for one response.
@@ -286,8 +291,17 @@ pub fn validate(
         },
     };
 
+    let customer = draft.customer.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    if customer.is_some_and(|c| c.chars().count() > MAX_CUSTOMER || c.chars().any(char::is_control)) {
+        errs.push(FieldError {
+            field: "customer".into(),
+            message: format!("must be at most {MAX_CUSTOMER} characters without control characters"),
+        });
+    }
+    let customer = customer.map(str::to_string);
+
     if errs.is_empty() {
-        Ok(ValidResponse { answers, channel, touchpoint, submitted_at, locale })
+        Ok(ValidResponse { answers, channel, touchpoint, submitted_at, locale, customer })
     } else {
         Err(ValidationErrors(errs))
     }

@@ -1,1 +1,158 @@
-//! polku-store
+//! Polku's storage: the only crate that speaks SQL.
+//!
+//! One concrete [`Store`] serves both backends. The backend is picked once, from the database URL, and held
+//! as [`Pool`]; the private `db!` macro runs one query body against whichever pool is active, so nearly all
+//! SQL is written once in the dialect both SQLite and PostgreSQL accept (`$1` placeholders, `RETURNING`,
+//! `ON CONFLICT … DO UPDATE`). The few places where SQL text must differ live in [`dialect`].
+//!
+//! Every query on customer data filters by organisation id: callers cannot ask for a row without one.
+
+mod audit;
+mod dialect;
+mod migrate;
+mod orgs;
+mod responses;
+mod rollups;
+mod surveys;
+mod tokens;
+mod users;
+
+pub use audit::{Actor, Audit, AuditEntry};
+pub use orgs::Organisation;
+pub use responses::{Comment, InsertOutcome};
+pub use rollups::{GroupBy, Mismatch, RollupFilter, RollupRow};
+pub use surveys::{SurveyRecord, SurveyStatus, SurveySummary};
+pub use tokens::{TokenInfo, TokenRecord};
+pub use users::{Member, SessionInfo, UserLogin};
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Errors the store reports. Constraint violations are told apart so that the web layer can answer 409/422.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("conflict with existing data ({0})")]
+    Conflict(String),
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://USER@HOST/DB")]
+    UnsupportedUrl(String),
+    #[error("migration {version} was changed after it was applied; never edit an applied migration")]
+    MigrationChanged { version: i64 },
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Sql(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Conflict(db.constraint().unwrap_or("unique").to_string())
+            }
+            _ => StoreError::Sql(e),
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Clone, Debug)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Which SQL backend a store talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs one body against the active pool; the body is compiled once per backend.
+macro_rules! db {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::Pool::Sqlite($pool) => $body,
+            $crate::Pool::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use db;
+
+/// The storage handle: cheap to clone, shared by the HTTP server, the writer and the CLI.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: Pool,
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://…` or `postgres://…`); anything else is refused.
+    /// A SQLite file is created if missing and opened in WAL mode with full sync, so a commit that
+    /// returned is on disk.
+    pub async fn connect(url: &str) -> Result<Store> {
+        let pool = if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("cache_size", "-65536")
+                .pragma("temp_store", "memory");
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .connect_with(opts)
+                .await?;
+            Pool::Sqlite(pool)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let opts = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await?;
+            Pool::Postgres(pool)
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_string()));
+        };
+        Ok(Store { pool })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies pending migrations; safe to call from several nodes at once.
+    pub async fn migrate(&self) -> Result<usize> {
+        migrate::run(self).await
+    }
+
+    /// Cheap liveness probe of the database, for `/readyz`.
+    pub async fn ping(&self) -> Result<()> {
+        db!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        db!(self, p => p.close().await)
+    }
+}
+
+/// Current time in UTC, truncated to microseconds so that both backends store and return the same value.
+pub fn now() -> time::OffsetDateTime {
+    let t = time::OffsetDateTime::now_utc();
+    t.replace_nanosecond(t.nanosecond() / 1_000 * 1_000).expect("valid nanosecond")
+}

@@ -1,0 +1,100 @@
+//! Organisations, members and API tokens: the administrative use cases, for the UI, API and CLI.
+
+use crate::auth::{Caller, hash_password, random_secret, sha256};
+use crate::{App, AppError, AppResult};
+use polku_domain::role::{Permission, Role};
+use polku_domain::{Locale, OrgId, TokenId, UserId};
+use polku_store::{Actor, Audit, TokenRecord};
+
+pub async fn create_org(app: &App, actor: &Actor, name: &str) -> AppResult<OrgId> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(AppError::invalid("name", "must be 1–200 characters"));
+    }
+    let audit = Audit { actor, action: "org.create", target: format!("org:{name}"), detail: serde_json::Value::Null };
+    Ok(app.store.create_org(name, &audit).await?)
+}
+
+/// Creates a user (or finds an existing one by e-mail) and makes them a member with `role`.
+pub async fn add_member(
+    app: &App,
+    actor: &Actor,
+    org: OrgId,
+    email: &str,
+    name: &str,
+    password: &str,
+    role: Role,
+    locale: Locale,
+) -> AppResult<UserId> {
+    let email = email.trim().to_lowercase();
+    if !email.contains('@') || email.len() > 254 || email.chars().any(char::is_whitespace) {
+        return Err(AppError::invalid("email", "must be an e-mail address"));
+    }
+    let user = match app.store.user_by_email(&email).await? {
+        Some(u) => UserId(u.id),
+        None => {
+            if password.chars().count() < crate::auth::MIN_PASSWORD {
+                return Err(AppError::invalid(
+                    "password",
+                    format!("must be at least {} characters", crate::auth::MIN_PASSWORD),
+                ));
+            }
+            let hash = hash_password(password)?;
+            let audit =
+                Audit { actor, action: "user.create", target: format!("user:{email}"), detail: serde_json::Value::Null };
+            app.store.create_user(&email, name.trim(), &hash, locale, &audit).await?
+        }
+    };
+    let audit = Audit {
+        actor,
+        action: "member.add",
+        target: format!("user:{email}"),
+        detail: serde_json::json!({"role": role.as_str()}),
+    };
+    app.store.add_member(org, user, role, &audit).await?;
+    Ok(user)
+}
+
+/// Creates an API token and returns its secret, which is shown once and never stored.
+pub async fn create_token(app: &App, actor: &Actor, org: OrgId, name: &str, role: Role) -> AppResult<(TokenId, String)> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AppError::invalid("name", "must be 1–100 characters"));
+    }
+    if role == Role::Owner {
+        return Err(AppError::invalid("role", "a token cannot be an owner"));
+    }
+    let secret = random_secret("pk_");
+    let audit = Audit {
+        actor,
+        action: "token.create",
+        target: format!("token:{name}"),
+        detail: serde_json::json!({"role": role.as_str()}),
+    };
+    let id = app.store.create_token(org, name, role, &sha256(&secret), &secret[..10], &audit).await?;
+    Ok((id, secret))
+}
+
+pub async fn create_token_as(app: &App, caller: &Caller, name: &str, role: Role) -> AppResult<(TokenId, String)> {
+    caller.require(Permission::Administer)?;
+    if role < caller.role {
+        return Err(AppError::Forbidden);
+    }
+    create_token(app, &caller.actor, caller.org, name, role).await
+}
+
+pub async fn revoke_token(app: &App, caller: &Caller, id: TokenId) -> AppResult<()> {
+    caller.require(Permission::Administer)?;
+    let audit = Audit { actor: &caller.actor, action: "token.revoke", target: format!("token:{id}"), detail: serde_json::Value::Null };
+    Ok(app.store.revoke_token(caller.org, id, &audit).await?)
+}
+
+pub async fn tokens(app: &App, caller: &Caller) -> AppResult<Vec<TokenRecord>> {
+    caller.require(Permission::Administer)?;
+    Ok(app.store.tokens(caller.org).await?)
+}
+
+pub async fn audit_log(app: &App, caller: &Caller) -> AppResult<Vec<polku_store::AuditEntry>> {
+    caller.require(Permission::Administer)?;
+    Ok(app.store.audit_log(caller.org, 200).await?)
+}

@@ -1,0 +1,69 @@
+//! Submitting responses: the single validated write path for the API and the public survey page.
+
+use crate::auth::Caller;
+use crate::{App, AppError, AppResult};
+use polku_domain::response::{self, NewResponse, ResponseDraft};
+use polku_domain::role::Permission;
+use polku_domain::{ResponseId, SurveyId};
+use polku_store::{InsertOutcome, SurveyRecord, SurveyStatus};
+
+pub const MAX_IDEMPOTENCY_KEY: usize = 200;
+
+/// Where a response comes from, which decides the default channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Api,
+    /// The public page at `/s/{slug}`.
+    Page,
+}
+
+/// Validates `draft` against the survey's current version and stores it through the group-commit writer.
+/// The returned outcome tells a first write from a replay of the same idempotency key.
+pub async fn submit(
+    app: &App,
+    survey: &SurveyRecord,
+    draft: &ResponseDraft,
+    idempotency_key: Option<&str>,
+    source: Source,
+) -> AppResult<InsertOutcome> {
+    if let Some(key) = idempotency_key
+        && (key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY || key.chars().any(|c| c.is_control()))
+    {
+        return Err(AppError::invalid("Idempotency-Key", format!("must be 1–{MAX_IDEMPOTENCY_KEY} visible characters")));
+    }
+    if let Some(key) = idempotency_key
+        && let Some(id) = app.store.idempotent_response(survey.org, key).await?
+    {
+        return Ok(InsertOutcome::Existing(id));
+    }
+    if survey.status == SurveyStatus::Closed {
+        return Err(AppError::Conflict("this survey is closed and takes no more responses".into()));
+    }
+    let default_channel = match source {
+        Source::Api => "api",
+        Source::Page => "link",
+    };
+    let body = response::validate(&survey.definition, draft, default_channel, polku_store::now())?;
+    let new = NewResponse {
+        id: ResponseId::new(),
+        org: survey.org,
+        survey: survey.id,
+        version: survey.version,
+        idempotency_key: idempotency_key.map(str::to_string),
+        body,
+    };
+    Ok(app.writer.write(new).await?)
+}
+
+/// The API entry: checks the caller's right to submit and that the survey is theirs.
+pub async fn submit_api(
+    app: &App,
+    caller: &Caller,
+    survey: SurveyId,
+    draft: &ResponseDraft,
+    idempotency_key: Option<&str>,
+) -> AppResult<InsertOutcome> {
+    caller.require(Permission::SubmitResponses)?;
+    let survey = app.store.survey(caller.org, survey).await?;
+    submit(app, &survey, draft, idempotency_key, Source::Api).await
+}

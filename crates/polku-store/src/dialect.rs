@@ -1,0 +1,13 @@
+//! The only place where SQL text depends on the backend. Each item says why the two differ.
+
+use crate::Backend;
+
+/// Serialises concurrent migrators. PostgreSQL: a transaction-scoped advisory lock, so several nodes
+/// starting together apply each migration once. SQLite: `BEGIN IMMEDIATE` already takes the single write
+/// lock, so nothing more is needed.
+pub fn migration_lock(b: Backend) -> Option<&'static str> {
+    match b {
+        Backend::Postgres => Some("SELECT pg_advisory_xact_lock(7_401_554_204)"),
+        Backend::Sqlite => None,
+    }
+}

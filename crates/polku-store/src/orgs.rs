@@ -1,0 +1,53 @@
+//! Organisations (tenants).
+
+use crate::audit::{Audit, audit};
+use crate::{Result, Store, db, now};
+use polku_domain::OrgId;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Organisation {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: OffsetDateTime,
+}
+
+impl Store {
+    pub async fn create_org(&self, name: &str, by: &Audit<'_>) -> Result<OrgId> {
+        let id = OrgId::new();
+        db!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("INSERT INTO organisations (id, name, created_at) VALUES ($1, $2, $3)")
+                .bind(id.0)
+                .bind(name)
+                .bind(now())
+                .execute(&mut *tx)
+                .await?;
+            audit!(&mut *tx, id.0, by)?;
+            tx.commit().await?;
+        });
+        Ok(id)
+    }
+
+    pub async fn org(&self, id: OrgId) -> Result<Organisation> {
+        Ok(db!(self, p => sqlx::query_as("SELECT id, name, created_at FROM organisations WHERE id = $1")
+            .bind(id.0)
+            .fetch_one(p)
+            .await)?)
+    }
+
+    /// All organisations, for operator commands such as `polku verify`.
+    pub async fn orgs(&self) -> Result<Vec<Organisation>> {
+        Ok(db!(self, p => sqlx::query_as("SELECT id, name, created_at FROM organisations ORDER BY created_at")
+            .fetch_all(p)
+            .await)?)
+    }
+
+    pub async fn org_by_name(&self, name: &str) -> Result<Option<Organisation>> {
+        Ok(db!(self, p => sqlx::query_as("SELECT id, name, created_at FROM organisations WHERE name = $1 ORDER BY created_at LIMIT 1")
+            .bind(name)
+            .fetch_optional(p)
+            .await)?)
+    }
+}

@@ -1,0 +1,208 @@
+//! Writing responses in batches, with their answers and rollups, in one transaction.
+//!
+//! The group-commit writer in the app crate hands over everything that arrived while the previous batch
+//! was committing; this module turns it into a few multi-row statements. Rollup deltas are summed per cell
+//! first, so each cell is upserted once per batch (PostgreSQL refuses to touch a row twice in one upsert).
+
+use crate::{Result, Store, db, now};
+use polku_domain::response::{AnswerValue, NewResponse};
+use polku_domain::{OrgId, ResponseId, SurveyId};
+use std::collections::HashMap;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Rows per multi-row INSERT: well inside SQLite's 32,766 and PostgreSQL's 65,535 bind parameters.
+const CHUNK: usize = 500;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InsertOutcome {
+    Inserted(ResponseId),
+    /// The idempotency key was seen before: this is the response stored then.
+    Existing(ResponseId),
+}
+
+impl InsertOutcome {
+    pub fn id(self) -> ResponseId {
+        match self {
+            InsertOutcome::Inserted(id) | InsertOutcome::Existing(id) => id,
+        }
+    }
+}
+
+/// An open answer, for the dashboard's latest comments.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Comment {
+    pub response_id: Uuid,
+    pub text: String,
+    pub submitted_at: OffsetDateTime,
+    pub channel: String,
+    pub touchpoint: String,
+    pub locale: Option<String>,
+    pub score: Option<i64>,
+}
+
+fn choices_json(v: &AnswerValue) -> Option<String> {
+    match v {
+        AnswerValue::Choices(c) => Some(serde_json::to_string(c).expect("strings serialise")),
+        _ => None,
+    }
+}
+
+impl Store {
+    /// Stores a batch atomically: all of it or none of it. Outcomes are in the batch's order.
+    pub async fn insert_responses(&self, batch: &[NewResponse]) -> Result<Vec<InsertOutcome>> {
+        let created = now();
+        let outcomes = db!(self, p => {
+            let mut tx = p.begin().await?;
+            let mut outcomes = Vec::with_capacity(batch.len());
+            let mut fresh: Vec<&NewResponse> = Vec::with_capacity(batch.len());
+            let mut keys: HashMap<(OrgId, &str), ResponseId> = HashMap::new();
+            for r in batch {
+                if let Some(key) = r.idempotency_key.as_deref() {
+                    if let Some(id) = keys.get(&(r.org, key)) {
+                        outcomes.push(InsertOutcome::Existing(*id));
+                        continue;
+                    }
+                    let claimed = sqlx::query(
+                        "INSERT INTO idempotency_keys (org_id, key, survey_id, response_id, created_at) VALUES ($1, $2, $3, $4, $5)
+                         ON CONFLICT (org_id, key) DO NOTHING",
+                    )
+                    .bind(r.org.0)
+                    .bind(key)
+                    .bind(r.survey.0)
+                    .bind(r.id.0)
+                    .bind(created)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if claimed == 0 {
+                        let (id,): (Uuid,) = sqlx::query_as("SELECT response_id FROM idempotency_keys WHERE org_id = $1 AND key = $2")
+                            .bind(r.org.0)
+                            .bind(key)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                        outcomes.push(InsertOutcome::Existing(ResponseId(id)));
+                        keys.insert((r.org, key), ResponseId(id));
+                        continue;
+                    }
+                    keys.insert((r.org, key), r.id);
+                }
+                outcomes.push(InsertOutcome::Inserted(r.id));
+                fresh.push(r);
+            }
+
+            for chunk in fresh.chunks(CHUNK) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO responses (id, org_id, survey_id, version_id, submitted_at, day, channel, touchpoint, locale, customer_ref, created_at) ",
+                );
+                qb.push_values(chunk, |mut b, r| {
+                    b.push_bind(r.id.0)
+                        .push_bind(r.org.0)
+                        .push_bind(r.survey.0)
+                        .push_bind(r.version.0)
+                        .push_bind(r.body.submitted_at)
+                        .push_bind(i64::from(polku_domain::calendar::day_of(r.body.submitted_at)))
+                        .push_bind(r.body.channel.clone())
+                        .push_bind(r.body.touchpoint.clone())
+                        .push_bind(r.body.locale.map(|l| l.as_str()))
+                        .push_bind(r.body.customer.clone())
+                        .push_bind(created);
+                });
+                qb.build().execute(&mut *tx).await?;
+            }
+
+            let answers: Vec<_> = fresh.iter().flat_map(|r| r.body.answers.iter().map(move |a| (*r, a))).collect();
+            for chunk in answers.chunks(CHUNK) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO answers (response_id, question_id, org_id, survey_id, kind, score, choices, text, submitted_at) ",
+                );
+                qb.push_values(chunk, |mut b, (r, a)| {
+                    b.push_bind(r.id.0)
+                        .push_bind(a.question.0)
+                        .push_bind(r.org.0)
+                        .push_bind(r.survey.0)
+                        .push_bind(a.kind.as_str())
+                        .push_bind(a.score().map(i64::from))
+                        .push_bind(choices_json(&a.value))
+                        .push_bind(match &a.value {
+                            AnswerValue::Text(t) => Some(t.clone()),
+                            _ => None,
+                        })
+                        .push_bind(r.body.submitted_at);
+                });
+                qb.build().execute(&mut *tx).await?;
+            }
+
+            let mut cells: HashMap<(OrgId, SurveyId, polku_domain::response::RollupCell), i64> = HashMap::new();
+            for r in &fresh {
+                for cell in r.rollup_cells() {
+                    *cells.entry((r.org, r.survey, cell)).or_default() += 1;
+                }
+            }
+            let cells: Vec<_> = cells.into_iter().collect();
+            for chunk in cells.chunks(CHUNK) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO rollups (org_id, survey_id, question_id, kind, day, month, channel, touchpoint, score, n) ",
+                );
+                qb.push_values(chunk, |mut b, ((org, survey, c), n)| {
+                    b.push_bind(org.0)
+                        .push_bind(survey.0)
+                        .push_bind(c.question.0)
+                        .push_bind(c.kind.as_str())
+                        .push_bind(i64::from(c.day))
+                        .push_bind(i64::from(c.month))
+                        .push_bind(c.channel.clone())
+                        .push_bind(c.touchpoint.clone())
+                        .push_bind(i64::from(c.score))
+                        .push_bind(*n);
+                });
+                qb.push(" ON CONFLICT (org_id, survey_id, question_id, day, channel, touchpoint, score) DO UPDATE SET n = rollups.n + excluded.n");
+                qb.build().execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            outcomes
+        });
+        Ok(outcomes)
+    }
+
+    /// The id stored under an idempotency key, if any.
+    pub async fn idempotent_response(&self, org: OrgId, key: &str) -> Result<Option<ResponseId>> {
+        let row: Option<(Uuid,)> = db!(self, p => sqlx::query_as("SELECT response_id FROM idempotency_keys WHERE org_id = $1 AND key = $2")
+            .bind(org.0)
+            .bind(key)
+            .fetch_optional(p)
+            .await)?;
+        Ok(row.map(|(id,)| ResponseId(id)))
+    }
+
+    /// How many responses an organisation has (optionally for one survey).
+    pub async fn response_count(&self, org: OrgId, survey: Option<SurveyId>) -> Result<i64> {
+        let (n,): (i64,) = db!(self, p => sqlx::query_as(
+            "SELECT COUNT(*) FROM responses WHERE org_id = $1 AND ($2 IS NULL OR survey_id = $2)",
+        )
+        .bind(org.0)
+        .bind(survey.map(|s| s.0))
+        .fetch_one(p)
+        .await)?;
+        Ok(n)
+    }
+
+    /// Newest open answers in `[from, to)`, each with the response's score (if it has one).
+    pub async fn latest_comments(&self, org: OrgId, survey: Option<SurveyId>, from: OffsetDateTime, to: OffsetDateTime, limit: i64) -> Result<Vec<Comment>> {
+        Ok(db!(self, p => sqlx::query_as(
+            "SELECT a.response_id, a.text, a.submitted_at, r.channel, r.touchpoint, r.locale,
+                    (SELECT MIN(s.score) FROM answers s WHERE s.response_id = a.response_id AND s.score IS NOT NULL) AS score
+             FROM answers a JOIN responses r ON r.id = a.response_id
+             WHERE a.org_id = $1 AND a.text IS NOT NULL AND ($2 IS NULL OR a.survey_id = $2)
+               AND a.submitted_at >= $3 AND a.submitted_at < $4
+             ORDER BY a.submitted_at DESC LIMIT $5",
+        )
+        .bind(org.0)
+        .bind(survey.map(|s| s.0))
+        .bind(from)
+        .bind(to)
+        .bind(limit)
+        .fetch_all(p)
+        .await)?)
+    }
+}
