@@ -137,7 +137,12 @@ pub async fn login(app: &App, email: &str, password: &str, client: &str) -> AppR
     app.store
         .record_audit(
             Some(org),
-            &Audit { actor: &actor, action: "session.sign_in", target: format!("user:{}", user.email), detail: serde_json::json!({"client": client}) },
+            &Audit {
+                actor: &actor,
+                action: "session.sign_in",
+                target: format!("user:{}", user.email),
+                detail: serde_json::json!({"client": client}),
+            },
         )
         .await?;
     Ok(NewSession { cookie, csrf, locale: Locale::parse(&user.locale).unwrap_or_default() })

@@ -2,10 +2,10 @@
 
 use crate::auth::Caller;
 use crate::{App, AppError, AppResult};
+use polku_domain::SurveyId;
 use polku_domain::calendar::{self, Granularity};
 use polku_domain::metrics::{self, Ces, Csat, Nps, ScoreCounts};
 use polku_domain::role::Permission;
-use polku_domain::SurveyId;
 use polku_store::{Comment, GroupBy, RollupFilter, RollupRow};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -134,12 +134,16 @@ pub async fn metrics(app: &App, caller: &Caller, q: &MetricsQuery) -> AppResult<
     let mut total = KindCounts::default();
     by_bucket.values().for_each(|c| total.merge(c));
 
-    let first = q.from.map(|d| q.granularity.bucket_of_day(calendar::day_of_date(d))).or(by_bucket.keys().next().copied());
+    let first =
+        q.from.map(|d| q.granularity.bucket_of_day(calendar::day_of_date(d))).or(by_bucket.keys().next().copied());
     let last = q.to.map(|d| q.granularity.bucket_of_day(calendar::day_of_date(d))).or(by_bucket.keys().last().copied());
     let mut series = Vec::new();
     if let (Some(first), Some(last)) = (first, last) {
         if i64::from(last) - i64::from(first) >= MAX_POINTS {
-            return Err(AppError::invalid("granularity", format!("the period has more than {MAX_POINTS} points; choose a coarser granularity")));
+            return Err(AppError::invalid(
+                "granularity",
+                format!("the period has more than {MAX_POINTS} points; choose a coarser granularity"),
+            ));
         }
         let empty = KindCounts::default();
         for b in first..=last {
@@ -175,18 +179,19 @@ pub async fn overview(app: &App, caller: &Caller, q: &MetricsQuery) -> AppResult
     let by_channel = breakdown(app, f, GroupBy::Channel).await?;
     let by_touchpoint = breakdown(app, f, GroupBy::Touchpoint).await?;
     let from = q.from.map(|d| d.midnight().assume_utc()).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let to = q
-        .to
-        .and_then(|d| d.next_day())
-        .map(|d| d.midnight().assume_utc())
-        .unwrap_or_else(|| polku_store::now() + time::Duration::days(1));
+    let to =
+        q.to.and_then(|d| d.next_day())
+            .map(|d| d.midnight().assume_utc())
+            .unwrap_or_else(|| polku_store::now() + time::Duration::days(1));
     let comments = app.store.latest_comments(caller.org, q.survey, from, to, 10).await?;
     Ok(Overview { metrics, by_channel, by_touchpoint, comments })
 }
 
 /// The period the dashboard shows when none is chosen: the last 90 days of data.
 pub async fn default_period(app: &App, caller: &Caller) -> AppResult<Option<(Date, Date)>> {
-    Ok(app.store.rollup_span(caller.org).await?.map(|(first, last)| {
-        (calendar::date_of_day(first.max(last - 89)), calendar::date_of_day(last))
-    }))
+    Ok(app
+        .store
+        .rollup_span(caller.org)
+        .await?
+        .map(|(first, last)| (calendar::date_of_day(first.max(last - 89)), calendar::date_of_day(last))))
 }

@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod dashboard;
+pub mod demo;
 pub mod error;
 pub mod orgs;
 pub mod responses;
@@ -14,6 +15,8 @@ pub mod telemetry;
 pub mod writer;
 
 pub use error::{AppError, AppResult};
+/// The store's plain data types, re-exported so the web layer needs no direct dependency on the store.
+pub use polku_store as store;
 pub use polku_store::{Actor, Store};
 
 use std::sync::Arc;

@@ -40,8 +40,12 @@ pub async fn add_member(
                 ));
             }
             let hash = hash_password(password)?;
-            let audit =
-                Audit { actor, action: "user.create", target: format!("user:{email}"), detail: serde_json::Value::Null };
+            let audit = Audit {
+                actor,
+                action: "user.create",
+                target: format!("user:{email}"),
+                detail: serde_json::Value::Null,
+            };
             app.store.create_user(&email, name.trim(), &hash, locale, &audit).await?
         }
     };
@@ -56,7 +60,13 @@ pub async fn add_member(
 }
 
 /// Creates an API token and returns its secret, which is shown once and never stored.
-pub async fn create_token(app: &App, actor: &Actor, org: OrgId, name: &str, role: Role) -> AppResult<(TokenId, String)> {
+pub async fn create_token(
+    app: &App,
+    actor: &Actor,
+    org: OrgId,
+    name: &str,
+    role: Role,
+) -> AppResult<(TokenId, String)> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(AppError::invalid("name", "must be 1–100 characters"));
@@ -85,7 +95,12 @@ pub async fn create_token_as(app: &App, caller: &Caller, name: &str, role: Role)
 
 pub async fn revoke_token(app: &App, caller: &Caller, id: TokenId) -> AppResult<()> {
     caller.require(Permission::Administer)?;
-    let audit = Audit { actor: &caller.actor, action: "token.revoke", target: format!("token:{id}"), detail: serde_json::Value::Null };
+    let audit = Audit {
+        actor: &caller.actor,
+        action: "token.revoke",
+        target: format!("token:{id}"),
+        detail: serde_json::Value::Null,
+    };
     Ok(app.store.revoke_token(caller.org, id, &audit).await?)
 }
 

@@ -29,7 +29,10 @@ pub async fn submit(
     if let Some(key) = idempotency_key
         && (key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY || key.chars().any(|c| c.is_control()))
     {
-        return Err(AppError::invalid("Idempotency-Key", format!("must be 1–{MAX_IDEMPOTENCY_KEY} visible characters")));
+        return Err(AppError::invalid(
+            "Idempotency-Key",
+            format!("must be 1–{MAX_IDEMPOTENCY_KEY} visible characters"),
+        ));
     }
     if let Some(key) = idempotency_key
         && let Some(id) = app.store.idempotent_response(survey.org, key).await?

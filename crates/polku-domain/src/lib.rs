@@ -5,12 +5,13 @@
 //! live here so that they can be unit-tested exhaustively and shared by the store, the web layer and the CLI.
 
 pub mod calendar;
+pub mod demo;
 pub mod ids;
 pub mod locale;
 pub mod metrics;
 pub mod response;
-pub mod role;
 pub mod rng;
+pub mod role;
 pub mod survey;
 
 pub use ids::*;

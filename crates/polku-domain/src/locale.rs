@@ -48,20 +48,14 @@ impl Locale {
             .filter_map(|(i, part)| {
                 let mut bits = part.split(';');
                 let locale = Locale::parse(bits.next()?)?;
-                let q = bits
-                    .find_map(|b| b.trim().strip_prefix("q="))
-                    .and_then(|q| q.parse::<f32>().ok())
-                    .unwrap_or(1.0);
+                let q =
+                    bits.find_map(|b| b.trim().strip_prefix("q=")).and_then(|q| q.parse::<f32>().ok()).unwrap_or(1.0);
                 (q > 0.0).then_some((q, i, locale))
             })
             .collect();
         // Highest q first; ties keep the header's order.
         wanted.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        wanted
-            .into_iter()
-            .map(|(_, _, l)| l)
-            .find(|l| available.contains(l))
-            .or_else(|| available.first().copied())
+        wanted.into_iter().map(|(_, _, l)| l).find(|l| available.contains(l)).or_else(|| available.first().copied())
     }
 }
 
@@ -76,10 +70,7 @@ pub type LocalizedText = BTreeMap<Locale, String>;
 
 /// The text in `locale`, else in the first language that has one.
 pub fn text_in(text: &LocalizedText, locale: Locale) -> &str {
-    text.get(&locale)
-        .or_else(|| text.values().next())
-        .map(String::as_str)
-        .unwrap_or("")
+    text.get(&locale).or_else(|| text.values().next()).map(String::as_str).unwrap_or("")
 }
 
 #[cfg(test)]

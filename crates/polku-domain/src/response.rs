@@ -343,13 +343,16 @@ mod tests {
     #[test]
     fn accepts_every_type_by_id_or_key() {
         let s = survey();
-        let r = run_on(&s, json!({"answers": [
+        let r = run_on(
+            &s,
+            json!({"answers": [
             {"question": s.questions[0].id.to_string(), "value": 9},
             {"question": "csat", "value": "4"},
             {"question": "pick", "value": "b"},
             {"question": "many", "value": ["a", "c", "a"]},
             {"question": "why", "value": "  <b>Hyvä</b> työ  "}
-        ], "channel": "email", "touchpoint": "invoice", "submitted_at": "2026-01-02T03:04:05+02:00", "locale": "sv"}))
+        ], "channel": "email", "touchpoint": "invoice", "submitted_at": "2026-01-02T03:04:05+02:00", "locale": "sv"}),
+        )
         .unwrap();
         assert_eq!(r.answers.len(), 5);
         assert_eq!(r.answers[1].value, AnswerValue::Score(4));
@@ -369,17 +372,38 @@ mod tests {
             (json!({"answers": [{"question": "nps", "value": 7.5}]}), "answers[0].value"),
             (json!({"answers": [{"question": "nps", "value": "ten"}]}), "answers[0].value"),
             (json!({"answers": [{"question": "nope", "value": 1}]}), "answers[0].question"),
-            (json!({"answers": [{"question": "0190b6a0-0000-7000-8000-000000000000", "value": 1}]}), "answers[0].question"),
-            (json!({"answers": [{"question": "nps", "value": 1}, {"question": "nps", "value": 2}]}), "answers[1].question"),
-            (json!({"answers": [{"question": "nps", "value": 5}, {"question": "pick", "value": "z"}]}), "answers[1].value"),
-            (json!({"answers": [{"question": "nps", "value": 5}, {"question": "pick", "value": ["a", "b"]}]}), "answers[1].value"),
-            (json!({"answers": [{"question": "nps", "value": 5}, {"question": "why", "value": 5}]}), "answers[1].value"),
-            (json!({"answers": [{"question": "nps", "value": 5}, {"question": "why", "value": "x".repeat(5001)}]}), "answers[1].value"),
+            (
+                json!({"answers": [{"question": "0190b6a0-0000-7000-8000-000000000000", "value": 1}]}),
+                "answers[0].question",
+            ),
+            (
+                json!({"answers": [{"question": "nps", "value": 1}, {"question": "nps", "value": 2}]}),
+                "answers[1].question",
+            ),
+            (
+                json!({"answers": [{"question": "nps", "value": 5}, {"question": "pick", "value": "z"}]}),
+                "answers[1].value",
+            ),
+            (
+                json!({"answers": [{"question": "nps", "value": 5}, {"question": "pick", "value": ["a", "b"]}]}),
+                "answers[1].value",
+            ),
+            (
+                json!({"answers": [{"question": "nps", "value": 5}, {"question": "why", "value": 5}]}),
+                "answers[1].value",
+            ),
+            (
+                json!({"answers": [{"question": "nps", "value": 5}, {"question": "why", "value": "x".repeat(5001)}]}),
+                "answers[1].value",
+            ),
             (json!({"answers": [{"question": "csat", "value": 3}]}), "answers.nps"),
             (json!({"answers": []}), "answers.nps"),
             (json!({"answers": [{"question": "nps", "value": 5}], "channel": "E mail"}), "channel"),
             (json!({"answers": [{"question": "nps", "value": 5}], "submitted_at": "yesterday"}), "submitted_at"),
-            (json!({"answers": [{"question": "nps", "value": 5}], "submitted_at": "2027-01-01T00:00:00Z"}), "submitted_at"),
+            (
+                json!({"answers": [{"question": "nps", "value": 5}], "submitted_at": "2027-01-01T00:00:00Z"}),
+                "submitted_at",
+            ),
             (json!({"answers": [{"question": "nps", "value": 5}], "locale": "de"}), "locale"),
         ];
         for (input, field) in cases {
@@ -391,9 +415,12 @@ mod tests {
     #[test]
     fn rollup_cells_cover_scored_answers_only() {
         let s = survey();
-        let body = run_on(&s, json!({"answers": [
+        let body = run_on(
+            &s,
+            json!({"answers": [
             {"question": "nps", "value": 10}, {"question": "csat", "value": 2}, {"question": "why", "value": "ok"}
-        ], "channel": "kiosk", "submitted_at": "2026-11-22T23:59:59Z"}))
+        ], "channel": "kiosk", "submitted_at": "2026-11-22T23:59:59Z"}),
+        )
         .unwrap();
         let r = NewResponse {
             id: ResponseId::new(),

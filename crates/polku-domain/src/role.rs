@@ -68,13 +68,9 @@ mod tests {
             (Role::Viewer, [true, false, false, false]),
         ];
         for (role, expected) in table {
-            let got = [
-                Permission::View,
-                Permission::SubmitResponses,
-                Permission::ManageSurveys,
-                Permission::Administer,
-            ]
-            .map(|p| role.allows(p));
+            let got =
+                [Permission::View, Permission::SubmitResponses, Permission::ManageSurveys, Permission::Administer]
+                    .map(|p| role.allows(p));
             assert_eq!(got, expected, "{role:?}");
             assert_eq!(Role::parse(role.as_str()), Some(role));
         }

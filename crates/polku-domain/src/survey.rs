@@ -454,30 +454,66 @@ mod tests {
     #[test]
     fn every_problem_names_its_field() {
         let cases: Vec<(serde_json::Value, &str)> = vec![
-            (json!({"name": " ", "locales": ["fi"], "questions": [{"key": "a", "type": "text", "text": {"fi": "x"}}]}), "name"),
+            (
+                json!({"name": " ", "locales": ["fi"], "questions": [{"key": "a", "type": "text", "text": {"fi": "x"}}]}),
+                "name",
+            ),
             (json!({"name": "n", "locales": ["de"], "questions": []}), "locales[0]"),
             (json!({"name": "n", "locales": [], "questions": []}), "locales"),
             (json!({"name": "n", "locales": ["fi"], "questions": []}), "questions"),
             (json!({"name": "n", "locales": ["fi", "fi"], "questions": []}), "locales[1]"),
-            (json!({"name": "n", "locales": ["fi"], "questions": [{"key": "A b", "type": "text", "text": {"fi": "x"}}]}), "questions[0].key"),
-            (json!({"name": "n", "locales": ["fi"], "questions": [{"key": "a", "type": "stars", "text": {"fi": "x"}}]}), "questions[0].type"),
-            (json!({"name": "n", "locales": ["fi", "sv"], "questions": [{"key": "a", "type": "nps", "text": {"fi": "x"}}]}), "questions[0].text.sv"),
-            (json!({"name": "n", "locales": ["fi"], "questions": [{"key": "a", "type": "nps", "text": {"fi": "x", "en": "y"}}]}), "questions[0].text.en"),
-            (json!({"name": "n", "locales": ["fi"], "questions": [
-                {"key": "a", "type": "nps", "text": {"fi": "x"}}, {"key": "a", "type": "ces", "text": {"fi": "x"}}]}), "questions[1].key"),
-            (json!({"name": "n", "locales": ["fi"], "questions": [{"key": "a", "type": "single", "text": {"fi": "x"}, "options": ["yksi"]}]}), "questions[0].options"),
-            (json!({"name": "n", "locales": ["fi"], "questions": [{"key": "a", "type": "single", "text": {"fi": "x"}, "options": ["Yksi", "yksi"]}]}), "questions[0].options[1].key"),
-            (json!({"name": "n", "locales": ["fi"], "questions": [{"key": "a", "type": "nps", "text": {"fi": "x"}, "options": ["a", "b"]}]}), "questions[0].options"),
-            (json!({"name": "n", "locales": ["fi"], "questions": [
+            (
+                json!({"name": "n", "locales": ["fi"], "questions": [{"key": "A b", "type": "text", "text": {"fi": "x"}}]}),
+                "questions[0].key",
+            ),
+            (
+                json!({"name": "n", "locales": ["fi"], "questions": [{"key": "a", "type": "stars", "text": {"fi": "x"}}]}),
+                "questions[0].type",
+            ),
+            (
+                json!({"name": "n", "locales": ["fi", "sv"], "questions": [{"key": "a", "type": "nps", "text": {"fi": "x"}}]}),
+                "questions[0].text.sv",
+            ),
+            (
+                json!({"name": "n", "locales": ["fi"], "questions": [{"key": "a", "type": "nps", "text": {"fi": "x", "en": "y"}}]}),
+                "questions[0].text.en",
+            ),
+            (
+                json!({"name": "n", "locales": ["fi"], "questions": [
+                {"key": "a", "type": "nps", "text": {"fi": "x"}}, {"key": "a", "type": "ces", "text": {"fi": "x"}}]}),
+                "questions[1].key",
+            ),
+            (
+                json!({"name": "n", "locales": ["fi"], "questions": [{"key": "a", "type": "single", "text": {"fi": "x"}, "options": ["yksi"]}]}),
+                "questions[0].options",
+            ),
+            (
+                json!({"name": "n", "locales": ["fi"], "questions": [{"key": "a", "type": "single", "text": {"fi": "x"}, "options": ["Yksi", "yksi"]}]}),
+                "questions[0].options[1].key",
+            ),
+            (
+                json!({"name": "n", "locales": ["fi"], "questions": [{"key": "a", "type": "nps", "text": {"fi": "x"}, "options": ["a", "b"]}]}),
+                "questions[0].options",
+            ),
+            (
+                json!({"name": "n", "locales": ["fi"], "questions": [
                 {"key": "w", "type": "text", "text": {"fi": "x"}, "follow_up": {"after": "nps", "bands": [{"min": 0, "max": 6, "text": {"fi": "m"}}]}},
-                {"key": "nps", "type": "nps", "text": {"fi": "x"}}]}), "questions[0].follow_up.after"),
-            (json!({"name": "n", "locales": ["fi"], "questions": [
+                {"key": "nps", "type": "nps", "text": {"fi": "x"}}]}),
+                "questions[0].follow_up.after",
+            ),
+            (
+                json!({"name": "n", "locales": ["fi"], "questions": [
                 {"key": "nps", "type": "nps", "text": {"fi": "x"}},
-                {"key": "w", "type": "text", "text": {"fi": "x"}, "follow_up": {"after": "nps", "bands": [{"min": 0, "max": 11, "text": {"fi": "m"}}]}}]}), "questions[1].follow_up.bands[0]"),
-            (json!({"name": "n", "locales": ["fi"], "questions": [
+                {"key": "w", "type": "text", "text": {"fi": "x"}, "follow_up": {"after": "nps", "bands": [{"min": 0, "max": 11, "text": {"fi": "m"}}]}}]}),
+                "questions[1].follow_up.bands[0]",
+            ),
+            (
+                json!({"name": "n", "locales": ["fi"], "questions": [
                 {"key": "nps", "type": "nps", "text": {"fi": "x"}},
                 {"key": "w", "type": "text", "text": {"fi": "x"}, "follow_up": {"after": "nps", "bands": [
-                    {"min": 0, "max": 6, "text": {"fi": "m"}}, {"min": 6, "max": 8, "text": {"fi": "m"}}]}}]}), "questions[1].follow_up.bands"),
+                    {"min": 0, "max": 6, "text": {"fi": "m"}}, {"min": 6, "max": 8, "text": {"fi": "m"}}]}}]}),
+                "questions[1].follow_up.bands",
+            ),
         ];
         for (input, field) in cases {
             let errs = draft(input.clone()).validate(None).unwrap_err();

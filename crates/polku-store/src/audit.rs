@@ -9,7 +9,10 @@ use uuid::Uuid;
 /// Who did something.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Actor {
-    User { id: UserId, email: String },
+    User {
+        id: UserId,
+        email: String,
+    },
     Token(TokenId),
     /// The command line or a background job.
     System(&'static str),

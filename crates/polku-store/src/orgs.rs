@@ -45,9 +45,11 @@ impl Store {
     }
 
     pub async fn org_by_name(&self, name: &str) -> Result<Option<Organisation>> {
-        Ok(db!(self, p => sqlx::query_as("SELECT id, name, created_at FROM organisations WHERE name = $1 ORDER BY created_at LIMIT 1")
+        Ok(
+            db!(self, p => sqlx::query_as("SELECT id, name, created_at FROM organisations WHERE name = $1 ORDER BY created_at LIMIT 1")
             .bind(name)
             .fetch_optional(p)
-            .await)?)
+            .await)?,
+        )
     }
 }

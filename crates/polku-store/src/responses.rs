@@ -188,7 +188,14 @@ impl Store {
     }
 
     /// Newest open answers in `[from, to)`, each with the response's score (if it has one).
-    pub async fn latest_comments(&self, org: OrgId, survey: Option<SurveyId>, from: OffsetDateTime, to: OffsetDateTime, limit: i64) -> Result<Vec<Comment>> {
+    pub async fn latest_comments(
+        &self,
+        org: OrgId,
+        survey: Option<SurveyId>,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+        limit: i64,
+    ) -> Result<Vec<Comment>> {
         Ok(db!(self, p => sqlx::query_as(
             "SELECT a.response_id, a.text, a.submitted_at, r.channel, r.touchpoint, r.locale,
                     (SELECT MIN(s.score) FROM answers s WHERE s.response_id = a.response_id AND s.score IS NOT NULL) AS score

@@ -84,7 +84,8 @@ impl TryFrom<SurveyRow> for SurveyRecord {
     }
 }
 
-const SELECT_SURVEY: &str = "SELECT s.id, s.org_id, s.slug, s.status, s.current_version, v.number, v.definition, s.created_at
+const SELECT_SURVEY: &str =
+    "SELECT s.id, s.org_id, s.slug, s.status, s.current_version, v.number, v.definition, s.created_at
      FROM surveys s JOIN survey_versions v ON v.id = s.current_version";
 
 fn encode(def: &SurveyDefinition) -> String {
@@ -92,7 +93,13 @@ fn encode(def: &SurveyDefinition) -> String {
 }
 
 impl Store {
-    pub async fn create_survey(&self, org: OrgId, slug: &str, def: &SurveyDefinition, by: &Audit<'_>) -> Result<(SurveyId, VersionId)> {
+    pub async fn create_survey(
+        &self,
+        org: OrgId,
+        slug: &str,
+        def: &SurveyDefinition,
+        by: &Audit<'_>,
+    ) -> Result<(SurveyId, VersionId)> {
         let (id, version, at) = (SurveyId::new(), VersionId::new(), now());
         db!(self, p => {
             let mut tx = p.begin().await?;
@@ -126,7 +133,13 @@ impl Store {
 
     /// Saves a changed definition: in place while the current version has no responses, else as a new
     /// version. Returns the version now current and whether it is new.
-    pub async fn save_survey(&self, org: OrgId, id: SurveyId, def: &SurveyDefinition, by: &Audit<'_>) -> Result<(VersionId, bool)> {
+    pub async fn save_survey(
+        &self,
+        org: OrgId,
+        id: SurveyId,
+        def: &SurveyDefinition,
+        by: &Audit<'_>,
+    ) -> Result<(VersionId, bool)> {
         let at = now();
         let out = db!(self, p => {
             let mut tx = p.begin().await?;
@@ -182,7 +195,13 @@ impl Store {
         Ok(out)
     }
 
-    pub async fn set_survey_status(&self, org: OrgId, id: SurveyId, status: SurveyStatus, by: &Audit<'_>) -> Result<()> {
+    pub async fn set_survey_status(
+        &self,
+        org: OrgId,
+        id: SurveyId,
+        status: SurveyStatus,
+        by: &Audit<'_>,
+    ) -> Result<()> {
         db!(self, p => {
             let mut tx = p.begin().await?;
             let r = sqlx::query("UPDATE surveys SET status = $1, updated_at = $2 WHERE id = $3 AND org_id = $4")

@@ -27,7 +27,15 @@ pub struct TokenInfo {
 }
 
 impl Store {
-    pub async fn create_token(&self, org: OrgId, name: &str, role: Role, hash: &[u8], prefix: &str, by: &Audit<'_>) -> Result<TokenId> {
+    pub async fn create_token(
+        &self,
+        org: OrgId,
+        name: &str,
+        role: Role,
+        hash: &[u8],
+        prefix: &str,
+        by: &Audit<'_>,
+    ) -> Result<TokenId> {
         let id = TokenId::new();
         db!(self, p => {
             let mut tx = p.begin().await?;

@@ -56,7 +56,14 @@ pub struct Member {
 }
 
 impl Store {
-    pub async fn create_user(&self, email: &str, name: &str, password_hash: &str, locale: Locale, by: &Audit<'_>) -> Result<UserId> {
+    pub async fn create_user(
+        &self,
+        email: &str,
+        name: &str,
+        password_hash: &str,
+        locale: Locale,
+        by: &Audit<'_>,
+    ) -> Result<UserId> {
         let id = UserId::new();
         db!(self, p => {
             let mut tx = p.begin().await?;
@@ -134,7 +141,14 @@ impl Store {
         Ok(())
     }
 
-    pub async fn create_session(&self, id_hash: &[u8], user: UserId, org: OrgId, csrf: &str, expires_at: OffsetDateTime) -> Result<()> {
+    pub async fn create_session(
+        &self,
+        id_hash: &[u8],
+        user: UserId,
+        org: OrgId,
+        csrf: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<()> {
         db!(self, p => sqlx::query(
             "INSERT INTO sessions (id_hash, user_id, org_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )

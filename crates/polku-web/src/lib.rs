@@ -1,1 +1,86 @@
-//! polku-web
+//! Polku's HTTP face: the JSON API (with its OpenAPI document), the server-rendered web UI, the public
+//! survey pages and the operations endpoints, as one axum [`Router`].
+//!
+//! Only this crate knows axum and askama. Handlers are thin: they parse input, call a use case in
+//! `polku-app`, and render the result. Each area owns its routes; [`router`] only merges them and adds the
+//! cross-cutting layers (body size limit, request metrics, security headers).
+
+pub mod api;
+mod error;
+mod extract;
+pub mod i18n;
+mod ops;
+mod ratelimit;
+pub mod ui;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use polku_app::App;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Largest request body accepted anywhere; larger bodies get 413.
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct Web {
+    pub app: Arc<App>,
+    limiter: Arc<ratelimit::RateLimiter>,
+}
+
+/// Settings of the HTTP layer.
+#[derive(Clone, Debug)]
+pub struct WebConfig {
+    /// Requests per minute one client address may make to public pages and the sign-in form.
+    pub public_rate_per_minute: u32,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self { public_rate_per_minute: 120 }
+    }
+}
+
+pub fn router(app: Arc<App>, config: WebConfig) -> Router {
+    let web = Web { app, limiter: Arc::new(ratelimit::RateLimiter::per_minute(config.public_rate_per_minute)) };
+    Router::new()
+        .merge(api::router())
+        .merge(ui::router())
+        .merge(ops::router())
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(middleware::from_fn_with_state(web.clone(), observe))
+        .with_state(web)
+}
+
+/// Times each request into the Prometheus histograms and sets headers every response should carry.
+async fn observe(State(web): State<Web>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let class = if path.starts_with("/api/") {
+        0
+    } else if path.starts_with("/s/") {
+        2
+    } else if matches!(path, "/healthz" | "/readyz" | "/metrics") {
+        3
+    } else {
+        1
+    };
+    let start = Instant::now();
+    let mut res = next.run(req).await;
+    web.app.telemetry.request(class, res.status().as_u16(), start.elapsed().as_secs_f64());
+    let h = res.headers_mut();
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    if class == 1 || class == 2 {
+        // No scripts anywhere in the UI; inline styles only for the follow-up rules of survey pages.
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"),
+        );
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    res
+}

@@ -1,1 +1,332 @@
-fn main() {}
+//! The `polku` binary: command-line glue over the library crates. It reads configuration, sets up logging,
+//! opens the store and runs one command: the server, the demo, migrations, verification, administration
+//! or benchmark data generation.
+
+mod config;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use config::Config;
+use polku_app::{App, AppConfig, Store};
+use polku_domain::role::Role;
+use polku_domain::{Locale, OrgId};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+#[command(name = "polku", version, about = "Polku — customer experience, continuously.")]
+struct Cli {
+    /// Database URL: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB.
+    #[arg(long, env = "POLKU_DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    /// An optional TOML configuration file.
+    #[arg(long, env = "POLKU_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    /// Log format: text or json.
+    #[arg(long, env = "POLKU_LOG_FORMAT", global = true)]
+    log_format: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (API, web UI, public survey pages, /metrics).
+    Serve(ServeArgs),
+    /// Create (or reuse) a demo database full of realistic data and serve it.
+    Demo {
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// Seed of the demo generator: the same seed gives the same data.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// How many responses to generate.
+        #[arg(long, default_value_t = 20_000)]
+        responses: usize,
+        /// Only create the data, do not start the server.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Recount rollups from the raw answers; exits non-zero on any difference.
+    Verify,
+    /// Organisations.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// Members who can sign in.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Generate a large benchmark data set and print its survey id and an API token.
+    BenchData {
+        #[arg(long, default_value_t = 1_000_000)]
+        responses: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "POLKU_LISTEN")]
+    listen: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Create an organisation; prints its id as the last line.
+    Create {
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a member (creating the user if new); the password is read from POLKU_PASSWORD or --password.
+    Add {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "")]
+        name: String,
+        #[arg(long, default_value = "admin")]
+        role: String,
+        #[arg(long, env = "POLKU_PASSWORD", hide_env_values = true)]
+        password: String,
+        #[arg(long, default_value = "fi")]
+        locale: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token; prints it as the last line (it is shown only once).
+    Create {
+        #[arg(long)]
+        org: String,
+        #[arg(long, default_value = "agent")]
+        role: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(format: &str) -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("POLKU_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        "json" => builder.json().init(),
+        "text" => builder.init(),
+        other => bail!("--log-format must be text or json, not {other:?}"),
+    }
+    Ok(())
+}
+
+async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    let mut config = Config::load(cli.config.as_deref())?;
+    if let Some(url) = cli.database_url {
+        config.database_url = url;
+    } else if matches!(cli.command, Command::Demo { .. }) {
+        config.database_url = "sqlite://polku-demo.db".into();
+    }
+    if matches!(cli.command, Command::Demo { .. }) {
+        // The demo serves plain HTTP, where a Secure cookie would not come back from every client.
+        config.secure_cookies = false;
+    }
+    if let Some(f) = cli.log_format {
+        config.log_format = f;
+    }
+    if let Command::Serve(a) | Command::Demo { serve: a, .. } = &cli.command
+        && let Some(l) = &a.listen
+    {
+        config.listen = l.clone();
+    }
+    init_logging(&config.log_format)?;
+
+    let started = Instant::now();
+    let store = Store::connect(&config.database_url)
+        .await
+        .with_context(|| format!("connecting to {}", config::redact(&config.database_url)))?;
+    let applied = store.migrate().await.context("migrating the database")?;
+    if matches!(cli.command, Command::Migrate) {
+        println!("{applied} migration(s) applied");
+        return Ok(std::process::ExitCode::SUCCESS);
+    }
+    let app_config = AppConfig {
+        session_ttl: Duration::from_secs(config.session_hours * 3600),
+        max_batch: config.max_batch,
+        secure_cookies: config.secure_cookies,
+    };
+    let (app, writer) = App::start(store, app_config);
+    let system = polku_app::Actor::System("cli");
+    let code = match cli.command {
+        Command::Serve(_) => {
+            serve(app, writer, &config, started).await?;
+            return Ok(std::process::ExitCode::SUCCESS);
+        }
+        Command::Demo { seed, responses, no_serve, .. } => {
+            let t = Instant::now();
+            let login = polku_app::demo::ensure_demo(&app, seed, responses, time::OffsetDateTime::now_utc())
+                .await
+                .map_err(|e| anyhow::anyhow!("creating the demo data: {e}"))?;
+            if login.created {
+                eprintln!(
+                    "Created the demo organisation with {} responses in {:.1} s.",
+                    login.responses,
+                    t.elapsed().as_secs_f64()
+                );
+            } else {
+                eprintln!("Reusing the existing demo database ({} responses).", login.responses);
+            }
+            println!("Polku demo: http://{}/", config.listen);
+            println!("Sign in as {} with password {}", login.email, login.password);
+            println!("API token (admin): {}", login.token);
+            if !no_serve {
+                serve(app, writer, &config, started).await?;
+            }
+            return Ok(std::process::ExitCode::SUCCESS);
+        }
+        Command::Migrate => unreachable!("handled above"),
+        Command::Verify => {
+            let mut bad = 0usize;
+            for org in app.store.orgs().await? {
+                let mismatches = app.store.verify_rollups(OrgId(org.id)).await?;
+                for m in &mismatches {
+                    println!(
+                        "{}: survey {} question {} day {} channel {:?} touchpoint {:?} score {}: rollup {} ≠ raw {}",
+                        org.name, m.survey, m.question, m.day, m.channel, m.touchpoint, m.score, m.rollup, m.raw
+                    );
+                }
+                bad += mismatches.len();
+            }
+            if bad == 0 {
+                println!("rollups match the raw answers");
+                std::process::ExitCode::SUCCESS
+            } else {
+                println!("{bad} rollup cell(s) differ from the raw answers");
+                std::process::ExitCode::FAILURE
+            }
+        }
+        Command::Org { command: OrgCommand::Create { name } } => {
+            let id = polku_app::orgs::create_org(&app, &system, &name).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{id}");
+            std::process::ExitCode::SUCCESS
+        }
+        Command::User { command: UserCommand::Add { org, email, name, role, password, locale } } => {
+            let org: OrgId = org.parse().context("--org must be an organisation id")?;
+            let role = Role::parse(&role).context("--role must be owner, admin, analyst, agent or viewer")?;
+            let locale = Locale::parse(&locale).context("--locale must be fi, sv or en")?;
+            app.store.org(org).await.map_err(|_| anyhow::anyhow!("no organisation {org}"))?;
+            let name = if name.is_empty() { email.clone() } else { name };
+            let id = polku_app::orgs::add_member(&app, &system, org, &email, &name, &password, role, locale)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{id}");
+            std::process::ExitCode::SUCCESS
+        }
+        Command::Token { command: TokenCommand::Create { org, role, name } } => {
+            let org: OrgId = org.parse().context("--org must be an organisation id")?;
+            let role = Role::parse(&role).context("--role must be admin, analyst, agent or viewer")?;
+            app.store.org(org).await.map_err(|_| anyhow::anyhow!("no organisation {org}"))?;
+            let (_, secret) = polku_app::orgs::create_token(&app, &system, org, &name, role)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{secret}");
+            std::process::ExitCode::SUCCESS
+        }
+        Command::BenchData { responses, seed } => {
+            let bar = indicatif::ProgressBar::new(responses as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} responses ({per_sec}, eta {eta})")
+                    .expect("valid template"),
+            );
+            let t = Instant::now();
+            let data = polku_app::demo::bench_data(&app, responses, seed, time::OffsetDateTime::now_utc(), &|n| {
+                bar.set_position(n as u64)
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            bar.finish();
+            eprintln!("{responses} responses in {:.1} s", t.elapsed().as_secs_f64());
+            println!("org {}", data.org);
+            println!("survey {}", data.survey.id);
+            println!("question {}", data.survey.definition.questions[0].id);
+            println!("{}", data.token);
+            std::process::ExitCode::SUCCESS
+        }
+    };
+    drop(app);
+    let _ = tokio::time::timeout(Duration::from_secs(30), writer).await;
+    Ok(code)
+}
+
+async fn serve(
+    app: Arc<App>,
+    writer: tokio::task::JoinHandle<()>,
+    config: &Config,
+    started: Instant,
+) -> anyhow::Result<()> {
+    let web = polku_web::WebConfig { public_rate_per_minute: config.public_rate_per_minute };
+    let router = polku_web::router(app.clone(), web);
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    tracing::info!(
+        listen = %listener.local_addr()?,
+        database = %config::redact(&config.database_url),
+        backend = ?app.store.backend(),
+        startup_ms = started.elapsed().as_millis() as u64,
+        "polku is serving"
+    );
+    drop(app);
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown())
+        .await
+        .context("serving HTTP")?;
+    // The router (and its App) is gone: the writer commits what it holds and stops.
+    tracing::info!("shutting down; waiting for pending writes");
+    let _ = tokio::time::timeout(Duration::from_secs(30), writer).await;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,195 @@
+//! Seeds the demo organisation (`polku demo`) and the large benchmark data sets (`polku bench-data`).
+//!
+//! Demo responses go through the same domain validation as every other response; they are written in large
+//! batches straight to the store rather than through the writer, because nobody waits on them one by one.
+
+use crate::auth::Caller;
+use crate::{App, AppError, AppResult, orgs, surveys};
+use polku_domain::demo;
+use polku_domain::response::{self, Answer, AnswerDraft, AnswerValue, NewResponse, ResponseDraft, ValidResponse};
+use polku_domain::rng::SplitMix64;
+use polku_domain::role::Role;
+use polku_domain::survey::{QuestionType, SurveyDraft};
+use polku_domain::{Locale, OrgId, ResponseId};
+use polku_store::{Actor, SurveyRecord};
+use time::OffsetDateTime;
+
+pub const DEMO_EMAIL: &str = "omistaja@sivellin.example";
+/// A fixed password, printed by `polku demo`: the demo database is for trying Polku out locally.
+pub const DEMO_PASSWORD: &str = "sivellin-demo";
+const BATCH: usize = 2_000;
+
+pub struct DemoLogin {
+    pub org: OrgId,
+    pub email: &'static str,
+    pub password: &'static str,
+    pub token: String,
+    /// False when an existing demo database was reused.
+    pub created: bool,
+    pub responses: usize,
+}
+
+const ACTOR: Actor = Actor::System("demo");
+
+/// Creates the demo organisation unless it exists, and returns a login and a fresh API token.
+pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: OffsetDateTime) -> AppResult<DemoLogin> {
+    let data = demo::generate(seed, end, target_responses);
+    if let Some(org) = app.store.org_by_name(&data.org_name).await? {
+        let org = OrgId(org.id);
+        let (_, token) = orgs::create_token(app, &ACTOR, org, &format!("demo {}", end.date()), Role::Admin).await?;
+        let responses = app.store.response_count(org, None).await? as usize;
+        return Ok(DemoLogin { org, email: DEMO_EMAIL, password: DEMO_PASSWORD, token, created: false, responses });
+    }
+    let org = orgs::create_org(app, &ACTOR, &data.org_name).await?;
+    orgs::add_member(app, &ACTOR, org, DEMO_EMAIL, "Sanna Sivellin", DEMO_PASSWORD, Role::Owner, Locale::Fi).await?;
+    orgs::add_member(
+        app,
+        &ACTOR,
+        org,
+        "analyytikko@sivellin.example",
+        "Aino Analyytikko",
+        DEMO_PASSWORD,
+        Role::Analyst,
+        Locale::Fi,
+    )
+    .await?;
+    orgs::add_member(
+        app,
+        &ACTOR,
+        org,
+        "palvelu@sivellin.example",
+        "Björn Service",
+        DEMO_PASSWORD,
+        Role::Agent,
+        Locale::Sv,
+    )
+    .await?;
+    let caller = Caller { org, role: Role::Owner, actor: ACTOR };
+    let mut records: Vec<SurveyRecord> = Vec::new();
+    for s in &data.surveys {
+        records.push(surveys::create(app, &caller, &s.draft).await?);
+    }
+    let mut batch = Vec::with_capacity(BATCH);
+    for r in &data.responses {
+        let survey = &records[r.survey];
+        let draft = ResponseDraft {
+            answers: r.answers.iter().map(|(k, v)| AnswerDraft { question: k.clone(), value: v.clone() }).collect(),
+            channel: Some(r.channel.to_string()),
+            touchpoint: Some(r.touchpoint.to_string()),
+            submitted_at: Some(
+                r.submitted_at
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .map_err(|e| AppError::Internal(e.into()))?,
+            ),
+            locale: Some(r.locale.as_str().to_string()),
+            customer: Some(data.customers[r.customer].external_id.clone()),
+        };
+        let body = response::validate(&survey.definition, &draft, "link", end)?;
+        batch.push(NewResponse {
+            id: ResponseId::new(),
+            org,
+            survey: survey.id,
+            version: survey.version,
+            idempotency_key: None,
+            body,
+        });
+        if batch.len() == BATCH {
+            app.store.insert_responses(&batch).await?;
+            batch.clear();
+        }
+    }
+    app.store.insert_responses(&batch).await?;
+    let (_, token) = orgs::create_token(app, &ACTOR, org, "demo", Role::Admin).await?;
+    Ok(DemoLogin {
+        org,
+        email: DEMO_EMAIL,
+        password: DEMO_PASSWORD,
+        token,
+        created: true,
+        responses: data.responses.len(),
+    })
+}
+
+/// What `polku bench-data` made.
+pub struct BenchData {
+    pub org: OrgId,
+    pub survey: SurveyRecord,
+    pub token: String,
+}
+
+pub const BENCH_CHANNELS: [&str; 6] = ["email", "sms", "link", "qr", "widget", "kiosk"];
+pub const BENCH_TOUCHPOINTS: [&str; 10] = [
+    "quote",
+    "decision",
+    "order",
+    "arrival",
+    "work-quality",
+    "clean-up",
+    "invoice",
+    "delivery",
+    "use",
+    "customer-service",
+];
+
+/// Creates an organisation with one NPS survey and `n` responses spread over the two years before `end`,
+/// written in large batches, calling `progress` with the running count.
+pub async fn bench_data(
+    app: &App,
+    n: usize,
+    seed: u64,
+    end: OffsetDateTime,
+    progress: &dyn Fn(usize),
+) -> AppResult<BenchData> {
+    let org = orgs::create_org(app, &Actor::System("bench"), &format!("Bench Oy {}", end.unix_timestamp())).await?;
+    let caller = Caller { org, role: Role::Owner, actor: Actor::System("bench") };
+    let draft: SurveyDraft = serde_json::from_value(serde_json::json!({
+        "name": "Bench NPS", "locales": ["fi", "en"],
+        "questions": [
+            {"key": "nps", "type": "nps", "required": true, "text": {"fi": "Suosittelisitko meitä?", "en": "Would you recommend us?"}},
+            {"key": "why", "type": "text", "text": {"fi": "Miksi?", "en": "Why?"}}
+        ]
+    }))
+    .map_err(|e| AppError::Internal(e.into()))?;
+    let survey = surveys::create(app, &caller, &draft).await?;
+    let nps = survey.definition.questions[0].id;
+    let why = survey.definition.questions[1].id;
+    let mut rng = SplitMix64::new(seed);
+    let span = 730 * 86_400;
+    let mut batch = Vec::with_capacity(10_000);
+    for i in 0..n {
+        let at = end - time::Duration::seconds(rng.below(span) as i64);
+        let tp = rng.below(BENCH_TOUCHPOINTS.len() as u64) as usize;
+        // Touchpoints differ in mood so that breakdowns are not flat.
+        let score = (rng.below(11) as i16 + (tp as i16 % 3)).min(10);
+        let mut answers = vec![Answer { question: nps, kind: QuestionType::Nps, value: AnswerValue::Score(score) }];
+        if rng.chance(0.1) {
+            answers.push(Answer {
+                question: why,
+                kind: QuestionType::Text,
+                value: AnswerValue::Text("Hyvä palvelu, mutta lasku tuli myöhässä.".into()),
+            });
+        }
+        batch.push(NewResponse {
+            id: ResponseId::new(),
+            org,
+            survey: survey.id,
+            version: survey.version,
+            idempotency_key: None,
+            body: ValidResponse {
+                answers,
+                channel: BENCH_CHANNELS[rng.below(6) as usize].to_string(),
+                touchpoint: BENCH_TOUCHPOINTS[tp].to_string(),
+                submitted_at: at.replace_nanosecond(0).map_err(|e| AppError::Internal(e.into()))?,
+                locale: Some(Locale::Fi),
+                customer: None,
+            },
+        });
+        if batch.len() == 10_000 || i + 1 == n {
+            app.store.insert_responses(&batch).await?;
+            batch.clear();
+            progress(i + 1);
+        }
+    }
+    let (_, token) = orgs::create_token(app, &Actor::System("bench"), org, "bench", Role::Agent).await?;
+    Ok(BenchData { org, survey, token })
+}

@@ -1,0 +1,145 @@
+//! Schema-only mirrors of the domain's input types, so the OpenAPI document can describe them without
+//! the domain crate depending on utoipa.
+
+#![allow(dead_code)]
+
+use crate::error::{ErrorBody, ErrorDetail, FieldErrorDto};
+use std::collections::BTreeMap;
+use utoipa::{OpenApi, ToSchema};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Polku API", description = "Surveys in, customer-experience metrics out. Authenticate with `Authorization: Bearer <token>`; tokens are created in the web UI or with `polku token create`."),
+    paths(
+        super::surveys::create, super::surveys::list, super::surveys::get_one, super::surveys::update,
+        super::surveys::close, super::surveys::open, super::responses::submit, super::metrics::metrics
+    ),
+    components(schemas(
+        SurveyInput, QuestionInput, FollowUpInput, BandInput, ResponseInput, AnswerInput, ErrorBody, ErrorDetail,
+        FieldErrorDto, super::surveys::SurveyCreated, super::surveys::QuestionRef, super::surveys::SurveyOut,
+        super::surveys::SurveyListItem, super::responses::ResponseCreated, MetricsOut, NpsOut, CsatOut, CesOut, SeriesPointOut
+    )),
+    modifiers(&Security)
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// A survey definition. Texts are maps from locale (`fi`, `sv`, `en`) to text; every listed locale needs one.
+#[derive(ToSchema)]
+pub struct SurveyInput {
+    pub name: String,
+    /// Languages of the survey, e.g. `["fi", "sv", "en"]`.
+    pub locales: Vec<String>,
+    pub questions: Vec<QuestionInput>,
+}
+
+#[derive(ToSchema)]
+pub struct QuestionInput {
+    /// Stable short name: a–z, 0–9, `_`, `-`.
+    pub key: String,
+    /// One of `nps` (0–10), `csat` (1–5), `ces` (1–7), `single`, `multi`, `text`.
+    #[schema(rename = "type")]
+    pub kind: String,
+    pub required: Option<bool>,
+    pub text: BTreeMap<String, String>,
+    /// For `single` / `multi`: strings, or `{"key", "text": {locale: text}}` objects.
+    pub options: Option<Vec<serde_json::Value>>,
+    pub follow_up: Option<FollowUpInput>,
+}
+
+/// Makes a `text` question a "why?" follow-up of an earlier scored question, worded by score band.
+#[derive(ToSchema)]
+pub struct FollowUpInput {
+    pub after: String,
+    pub bands: Vec<BandInput>,
+}
+
+#[derive(ToSchema)]
+pub struct BandInput {
+    pub min: i16,
+    pub max: i16,
+    pub text: BTreeMap<String, String>,
+}
+
+#[derive(ToSchema)]
+pub struct ResponseInput {
+    pub answers: Vec<AnswerInput>,
+    /// e.g. `email`, `sms`, `kiosk`; default `api`.
+    pub channel: Option<String>,
+    /// The journey touchpoint, e.g. `delivery`.
+    pub touchpoint: Option<String>,
+    /// RFC 3339; default: time of receipt.
+    pub submitted_at: Option<String>,
+    /// `fi`, `sv` or `en`.
+    pub locale: Option<String>,
+    /// Your own id of the customer who answered.
+    pub customer: Option<String>,
+}
+
+#[derive(ToSchema)]
+pub struct AnswerInput {
+    /// Question id (or key).
+    pub question: String,
+    /// A whole number for scores, an option key or a list of them for choices, a string for text.
+    pub value: serde_json::Value,
+}
+
+#[derive(ToSchema)]
+pub struct MetricsOut {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub granularity: String,
+    pub nps: NpsOut,
+    pub csat: CsatOut,
+    pub ces: CesOut,
+    pub series: Vec<SeriesPointOut>,
+}
+
+/// NPS on −100…100 with the normal-approximation 95 % interval; `score` and `ci95` are null when n = 0.
+#[derive(ToSchema)]
+pub struct NpsOut {
+    pub score: Option<f64>,
+    pub n: u64,
+    pub promoters: u64,
+    pub passives: u64,
+    pub detractors: u64,
+    pub ci95: Option<[f64; 2]>,
+}
+
+/// Share of 4–5 answers in percent with the Wilson 95 % interval.
+#[derive(ToSchema)]
+pub struct CsatOut {
+    pub score: Option<f64>,
+    pub n: u64,
+    pub satisfied: u64,
+    pub ci95: Option<[f64; 2]>,
+}
+
+/// Mean effort on 1–7 with a normal 95 % interval (null below n = 2).
+#[derive(ToSchema)]
+pub struct CesOut {
+    pub score: Option<f64>,
+    pub n: u64,
+    pub ci95: Option<[f64; 2]>,
+}
+
+#[derive(ToSchema)]
+pub struct SeriesPointOut {
+    /// First day of the bucket.
+    pub start: String,
+    pub nps: NpsOut,
+    pub csat: CsatOut,
+    pub ces: CesOut,
+}

@@ -1,0 +1,69 @@
+//! `GET /api/v1/surveys/{id}/metrics`: NPS, CSAT, CES with intervals and a series.
+
+use super::parse_id;
+use crate::Web;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::ApiCaller;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use polku_app::dashboard::{self, Metrics, MetricsQuery};
+use polku_domain::calendar::Granularity;
+use serde::Deserialize;
+use time::Date;
+
+pub fn router() -> Router<Web> {
+    Router::new().route("/api/v1/surveys/{id}/metrics", get(metrics))
+}
+
+#[derive(Deserialize, Default)]
+struct Params {
+    from: Option<String>,
+    to: Option<String>,
+    granularity: Option<String>,
+}
+
+fn parse_date(field: &str, v: Option<&str>) -> Result<Option<Date>, ApiError> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    match v.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => Date::parse(s, fmt)
+            .map(Some)
+            .map_err(|_| ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, field, "must be a date such as 2026-11-23")),
+    }
+}
+
+/// Parses `from`, `to` (inclusive dates) and `granularity` (`day`, `week` – the default – or `month`).
+pub fn parse_query(raw: Option<&str>) -> Result<MetricsQuery, ApiError> {
+    let p: Params = serde_urlencoded::from_str(raw.unwrap_or(""))
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("malformed query: {e}")))?;
+    let granularity = match p.granularity.as_deref().filter(|g| !g.is_empty()) {
+        None => Granularity::Week,
+        Some(g) => Granularity::parse(g).ok_or_else(|| {
+            ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "granularity", "must be day, week or month")
+        })?,
+    };
+    Ok(MetricsQuery {
+        survey: None,
+        from: parse_date("from", p.from.as_deref())?,
+        to: parse_date("to", p.to.as_deref())?,
+        granularity,
+    })
+}
+
+/// Without `from` / `to` the whole history counts. Buckets without answers appear with null scores.
+#[utoipa::path(get, path = "/api/v1/surveys/{id}/metrics", security(("token" = [])),
+    params(("from" = Option<String>, Query, description = "first day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "last day, YYYY-MM-DD"),
+        ("granularity" = Option<String>, Query, description = "day, week or month")),
+    responses((status = 200, body = super::docs::MetricsOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn metrics(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Metrics>, ApiError> {
+    let mut q = parse_query(raw.as_deref())?;
+    q.survey = Some(parse_id(&id)?);
+    Ok(Json(dashboard::metrics(&web.app, &caller, &q).await?))
+}

@@ -1,0 +1,30 @@
+//! The JSON API under `/api/v1`, authenticated by API tokens, described by an OpenAPI 3 document that is
+//! generated from these handlers and served at `/api/v1/openapi.json`.
+
+mod docs;
+mod metrics;
+mod responses;
+mod surveys;
+
+use crate::Web;
+use crate::error::ApiError;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::get;
+use utoipa::OpenApi;
+
+pub use docs::ApiDoc;
+pub use metrics::parse_query as parse_metrics_query;
+
+pub fn router() -> Router<Web> {
+    Router::new()
+        .route("/api/v1/openapi.json", get(|| async { axum::Json(ApiDoc::openapi()) }))
+        .merge(surveys::router())
+        .merge(responses::router())
+        .merge(metrics::router())
+}
+
+/// Ids that do not parse cannot exist: answer 404 like any unknown id.
+fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, ApiError> {
+    raw.parse().map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not found"))
+}

@@ -1,0 +1,159 @@
+//! `/api/v1/surveys`: create, list, read, change (versioned), open and close.
+
+use super::parse_id;
+use crate::Web;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiCaller, JsonBody};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use polku_app::store::{SurveyRecord, SurveyStatus};
+use polku_app::surveys;
+use polku_domain::survey::{Question, SurveyDraft};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub fn router() -> Router<Web> {
+    Router::new()
+        .route("/api/v1/surveys", post(create).get(list))
+        .route("/api/v1/surveys/{id}", get(get_one).put(update))
+        .route("/api/v1/surveys/{id}/close", post(close))
+        .route("/api/v1/surveys/{id}/open", post(open))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QuestionRef {
+    pub id: String,
+    pub key: String,
+    #[serde(rename = "type")]
+    #[schema(rename = "type")]
+    pub kind: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SurveyCreated {
+    pub id: String,
+    pub slug: String,
+    pub version: i64,
+    /// Whether saving started a new version (the previous one has answers).
+    pub new_version: bool,
+    pub questions: Vec<QuestionRef>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SurveyOut {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub status: String,
+    pub version: i64,
+    pub version_id: String,
+    pub locales: Vec<String>,
+    /// The full current definition, with question ids.
+    #[schema(value_type = Vec<Object>)]
+    pub questions: Vec<Question>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SurveyListItem {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub status: String,
+    pub version: i64,
+}
+
+fn created(r: &SurveyRecord, new_version: bool) -> SurveyCreated {
+    SurveyCreated {
+        id: r.id.to_string(),
+        slug: r.slug.clone(),
+        version: r.version_number,
+        new_version,
+        questions: r
+            .definition
+            .questions
+            .iter()
+            .map(|q| QuestionRef { id: q.id.to_string(), key: q.key.clone(), kind: q.kind.as_str().into() })
+            .collect(),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/surveys", request_body = super::docs::SurveyInput, security(("token" = [])),
+    responses((status = 201, body = SurveyCreated), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn create(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    JsonBody(draft): JsonBody<SurveyDraft>,
+) -> Result<(StatusCode, Json<SurveyCreated>), ApiError> {
+    let r = surveys::create(&web.app, &caller, &draft).await?;
+    Ok((StatusCode::CREATED, Json(created(&r, false))))
+}
+
+#[utoipa::path(get, path = "/api/v1/surveys", security(("token" = [])), responses((status = 200, body = Vec<SurveyListItem>)))]
+pub async fn list(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Result<Json<Vec<SurveyListItem>>, ApiError> {
+    let list = surveys::list(&web.app, &caller).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|s| SurveyListItem {
+                id: s.id.to_string(),
+                slug: s.slug,
+                name: s.name,
+                status: s.status.as_str().into(),
+                version: s.version_number,
+            })
+            .collect(),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/surveys/{id}", security(("token" = [])),
+    responses((status = 200, body = SurveyOut), (status = 404, body = ErrorBody)))]
+pub async fn get_one(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<SurveyOut>, ApiError> {
+    let r = surveys::get(&web.app, &caller, parse_id(&id)?).await?;
+    Ok(Json(SurveyOut {
+        id: r.id.to_string(),
+        slug: r.slug,
+        name: r.definition.name,
+        status: r.status.as_str().into(),
+        version: r.version_number,
+        version_id: r.version.to_string(),
+        locales: r.definition.locales.iter().map(|l| l.as_str().to_string()).collect(),
+        questions: r.definition.questions,
+    }))
+}
+
+#[utoipa::path(put, path = "/api/v1/surveys/{id}", request_body = super::docs::SurveyInput, security(("token" = [])),
+    responses((status = 200, body = SurveyCreated), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(draft): JsonBody<SurveyDraft>,
+) -> Result<Json<SurveyCreated>, ApiError> {
+    let (r, new_version) = surveys::update(&web.app, &caller, parse_id(&id)?, &draft).await?;
+    Ok(Json(created(&r, new_version)))
+}
+
+#[utoipa::path(post, path = "/api/v1/surveys/{id}/close", security(("token" = [])), responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn close(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    surveys::set_status(&web.app, &caller, parse_id(&id)?, SurveyStatus::Closed).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/surveys/{id}/open", security(("token" = [])), responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn open(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    surveys::set_status(&web.app, &caller, parse_id(&id)?, SurveyStatus::Open).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

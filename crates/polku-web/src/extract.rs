@@ -1,0 +1,259 @@
+//! Request extractors: JSON bodies with field-naming errors, API callers, UI sessions, cookies, the
+//! client address, and the CSRF check.
+
+use crate::Web;
+use crate::error::ApiError;
+use crate::i18n::T;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use polku_app::auth::{self, Caller};
+use polku_app::store::SessionInfo;
+use polku_domain::Locale;
+use serde::de::DeserializeOwned;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+pub const SESSION_COOKIE: &str = "polku_session";
+pub const LANG_COOKIE: &str = "polku_lang";
+pub const FORM_CSRF_COOKIE: &str = "polku_form";
+
+/// Reads one cookie from the request.
+pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A `Set-Cookie` value. `max_age` of 0 deletes the cookie.
+pub fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String {
+    format!("{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{}", if secure { "; Secure" } else { "" })
+}
+
+/// Constant-time comparison for secrets.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The client's address as the listener saw it (`0.0.0.0` when unknown, e.g. in tests).
+pub struct ClientIp(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip())
+                .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+        ))
+    }
+}
+
+/// A JSON body parsed with errors that name the offending field (`answers[0].value: invalid type …`).
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
+        if !json {
+            return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json"));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
+            let status = r.status();
+            if status == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(status, format!("the body is larger than {} bytes", crate::MAX_BODY))
+            } else {
+                ApiError::new(status, r.body_text())
+            }
+        })?;
+        let de = &mut serde_json::Deserializer::from_slice(&bytes);
+        match serde_path_to_error::deserialize(de) {
+            Ok(v) => Ok(JsonBody(v)),
+            Err(e) => {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                if inner.is_syntax() || inner.is_eof() || path == "." {
+                    Err(ApiError::new(StatusCode::BAD_REQUEST, format!("malformed JSON: {inner}")))
+                } else {
+                    Err(ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, path, inner.to_string()))
+                }
+            }
+        }
+    }
+}
+
+/// An API caller authenticated by `Authorization: Bearer <token>`.
+pub struct ApiCaller(pub Caller);
+
+impl FromRequestParts<Web> for ApiCaller {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, web: &Web) -> Result<Self, Self::Rejection> {
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "missing Authorization: Bearer token"))?;
+        match auth::token(&web.app, bearer).await? {
+            Some(t) => Ok(ApiCaller(Caller::from_token(&t))),
+            None => Err(ApiError::new(StatusCode::UNAUTHORIZED, "unknown or revoked API token")),
+        }
+    }
+}
+
+/// The language for a page: `?lang=`, else the language cookie, else `Accept-Language`.
+pub fn page_locale(parts: &Parts, available: &[Locale]) -> Locale {
+    let from_query =
+        parts.uri.query().and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("lang="))).and_then(Locale::parse);
+    let from_cookie = cookie(parts, LANG_COOKIE).and_then(Locale::parse);
+    from_query
+        .or(from_cookie)
+        .filter(|l| available.contains(l))
+        .or_else(|| {
+            let accept = parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+            Locale::negotiate(accept, available)
+        })
+        .unwrap_or_default()
+}
+
+/// The translator for pages without a session.
+pub struct Lang(pub T);
+
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Lang(T::new(page_locale(parts, &Locale::ALL))))
+    }
+}
+
+/// A signed-in member. Without a valid session, pages redirect to the sign-in form (and say why).
+pub struct UiSession {
+    pub info: SessionInfo,
+    pub caller: Caller,
+    pub t: T,
+    pub path: String,
+}
+
+pub struct ToLogin(String);
+
+impl IntoResponse for ToLogin {
+    fn into_response(self) -> Response {
+        Redirect::to(&self.0).into_response()
+    }
+}
+
+impl FromRequestParts<Web> for UiSession {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, web: &Web) -> Result<Self, Self::Rejection> {
+        let path = parts.uri.path().to_string();
+        let next = if parts.method == axum::http::Method::GET {
+            format!("?next={}", urlencode(parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/")))
+        } else {
+            String::new()
+        };
+        let Some(cookie) = cookie(parts, SESSION_COOKIE) else {
+            return Err(ToLogin(format!("/login{next}")).into_response());
+        };
+        match auth::session(&web.app, cookie).await {
+            Ok(Some(info)) => {
+                let caller = Caller::from_session(&info);
+                Ok(UiSession { t: T::new(info.locale), info, caller, path })
+            }
+            Ok(None) => {
+                let sep = if next.is_empty() { "?" } else { "&" };
+                Err(ToLogin(format!("/login{next}{sep}expired=1")).into_response())
+            }
+            Err(e) => {
+                Err(crate::error::PageError { error: e, t: T::new(page_locale(parts, &Locale::ALL)) }.into_response())
+            }
+        }
+    }
+}
+
+impl UiSession {
+    /// Checks the form's CSRF token against the session's.
+    pub fn check_csrf(&self, submitted: Option<&str>) -> Result<(), polku_app::AppError> {
+        match submitted {
+            Some(s) if same_secret(s, &self.info.csrf_token) => Ok(()),
+            _ => Err(polku_app::AppError::Forbidden),
+        }
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Form fields as ordered pairs, so repeated names (checkboxes) keep every value.
+pub struct FormPairs(pub Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequest<S> for FormPairs {
+    type Rejection = Response;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(IntoResponse::into_response)?;
+        serde_urlencoded::from_bytes(&bytes)
+            .map(FormPairs)
+            .map_err(|e| (StatusCode::BAD_REQUEST, format!("malformed form: {e}")).into_response())
+    }
+}
+
+impl FormPairs {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_compare_exactly() {
+        assert!(same_secret("abc", "abc"));
+        assert!(!same_secret("abc", "abd"));
+        assert!(!same_secret("abc", "abcd"));
+    }
+
+    #[test]
+    fn locale_from_query_cookie_header() {
+        let req = |uri: &str, cookie: &str, accept: &str| {
+            let r = axum::http::Request::builder()
+                .uri(uri)
+                .header(header::COOKIE, cookie)
+                .header(header::ACCEPT_LANGUAGE, accept)
+                .body(())
+                .unwrap();
+            r.into_parts().0
+        };
+        assert_eq!(page_locale(&req("/?lang=sv", "polku_lang=en", "fi"), &Locale::ALL), Locale::Sv);
+        assert_eq!(page_locale(&req("/", "a=b; polku_lang=en", "fi"), &Locale::ALL), Locale::En);
+        assert_eq!(page_locale(&req("/", "", "sv-FI,en;q=0.5"), &Locale::ALL), Locale::Sv);
+        assert_eq!(page_locale(&req("/?lang=sv", "", "en"), &[Locale::Fi, Locale::En]), Locale::En);
+    }
+}

@@ -1,0 +1,112 @@
+//! UI texts in Finnish, Swedish and English through Fluent. The `.ftl` files are compiled into the binary
+//! and parsed once; a missing key falls back to English and then to the key itself, and a test checks
+//! that every key exists in every language.
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use polku_domain::Locale;
+use std::sync::OnceLock;
+
+const SOURCES: [(Locale, &str); 3] = [
+    (Locale::Fi, include_str!("../locales/fi.ftl")),
+    (Locale::Sv, include_str!("../locales/sv.ftl")),
+    (Locale::En, include_str!("../locales/en.ftl")),
+];
+
+struct Bundles([FluentBundle<FluentResource>; 3]);
+
+fn bundles() -> &'static Bundles {
+    static B: OnceLock<Bundles> = OnceLock::new();
+    B.get_or_init(|| {
+        Bundles(SOURCES.map(|(locale, src)| {
+            let res =
+                FluentResource::try_new(src.to_string()).unwrap_or_else(|(_, errs)| panic!("{locale}.ftl: {errs:?}"));
+            let lang: unic_langid::LanguageIdentifier = locale.as_str().parse().expect("valid language id");
+            let mut b = FluentBundle::new_concurrent(vec![lang]);
+            // No Unicode isolation marks: the texts go into HTML, where they would show up as noise.
+            b.set_use_isolating(false);
+            b.add_resource(res).expect("no duplicate keys");
+            b
+        }))
+    })
+}
+
+fn index(l: Locale) -> usize {
+    match l {
+        Locale::Fi => 0,
+        Locale::Sv => 1,
+        Locale::En => 2,
+    }
+}
+
+/// The translator handed to every template.
+#[derive(Clone, Copy, Debug)]
+pub struct T {
+    pub locale: Locale,
+}
+
+impl T {
+    pub fn new(locale: Locale) -> Self {
+        Self { locale }
+    }
+
+    fn format(&self, key: &str, args: Option<&FluentArgs>) -> String {
+        for l in [self.locale, Locale::En] {
+            let b = &bundles().0[index(l)];
+            if let Some(pattern) = b.get_message(key).and_then(|m| m.value()) {
+                let mut errs = Vec::new();
+                return b.format_pattern(pattern, args, &mut errs).into_owned();
+            }
+        }
+        key.to_string()
+    }
+
+    pub fn get(&self, key: &str) -> String {
+        self.format(key, None)
+    }
+
+    /// A text with one variable, e.g. `t.arg("survey-versions", "n", 3)`.
+    pub fn arg(&self, key: &str, name: &str, value: impl std::fmt::Display) -> String {
+        let mut args = FluentArgs::new();
+        args.set(name.to_string(), FluentValue::from(value.to_string()));
+        self.format(key, Some(&args))
+    }
+
+    pub fn lang(&self) -> &'static str {
+        self.locale.as_str()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fluent_syntax::ast::Entry;
+
+    fn keys(src: &str) -> std::collections::BTreeSet<String> {
+        let res = FluentResource::try_new(src.to_string()).expect("parses");
+        res.entries()
+            .filter_map(|e| match e {
+                Entry::Message(m) => Some(m.id.name.to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_key_in_every_language() {
+        let en = keys(SOURCES[2].1);
+        assert!(en.len() > 50);
+        for (locale, src) in SOURCES {
+            let k = keys(src);
+            let missing: Vec<_> = en.difference(&k).collect();
+            let extra: Vec<_> = k.difference(&en).collect();
+            assert!(missing.is_empty() && extra.is_empty(), "{locale}: missing {missing:?}, extra {extra:?}");
+        }
+    }
+
+    #[test]
+    fn translates_and_falls_back() {
+        assert_eq!(T::new(Locale::Fi).get("nav-dashboard"), "Yleiskuva");
+        assert_eq!(T::new(Locale::Sv).get("no-such-key"), "no-such-key");
+    }
+}

@@ -1,0 +1,99 @@
+//! The server-rendered web UI (askama templates, no JavaScript) and the public survey pages.
+
+mod admin;
+mod auth;
+pub mod chart;
+mod dashboard;
+mod public;
+mod surveys;
+
+use crate::Web;
+use crate::error::PageError;
+use crate::extract::UiSession;
+use crate::i18n::T;
+use askama::Template;
+use axum::Router;
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use polku_app::AppError;
+use polku_domain::role::Permission;
+
+pub fn router() -> Router<Web> {
+    Router::new()
+        .route("/static/style.css", get(stylesheet))
+        .merge(auth::router())
+        .merge(dashboard::router())
+        .merge(surveys::router())
+        .merge(admin::router())
+        .merge(public::router())
+}
+
+const STYLE: &str = include_str!("../../static/style.css");
+
+async fn stylesheet() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], STYLE)
+        .into_response()
+}
+
+/// Renders a template; a template that fails to render is a bug, reported as a 500 page.
+pub fn render(t: &impl Template) -> String {
+    t.render().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "template failed to render");
+        "<!doctype html><title>Error</title><p>Internal error</p>".to_string()
+    })
+}
+
+pub fn page(t: &impl Template) -> Response {
+    Html(render(t)).into_response()
+}
+
+/// What the shared layout of signed-in pages needs.
+#[derive(Clone)]
+pub struct Chrome {
+    pub t: T,
+    pub user: String,
+    pub org: String,
+    pub csrf: String,
+    pub active: &'static str,
+    pub admin: bool,
+    pub path: String,
+}
+
+impl Chrome {
+    pub fn new(s: &UiSession, active: &'static str) -> Self {
+        Chrome {
+            t: s.t,
+            user: s.info.name.clone(),
+            org: s.info.org_name.clone(),
+            csrf: s.info.csrf_token.clone(),
+            active,
+            admin: s.caller.role.allows(Permission::Administer),
+            path: s.path.clone(),
+        }
+    }
+}
+
+/// Converts a use-case error into an error page in the member's language.
+pub fn fail(s: &UiSession) -> impl FnOnce(AppError) -> PageError + '_ {
+    move |error| PageError { error, t: s.t }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub t: T,
+    pub title: String,
+    pub detail: String,
+    pub status: u16,
+}
+
+/// Formats an optional score with one decimal, or a dash.
+pub fn fmt1(v: &Option<f64>) -> String {
+    v.map(|x| format!("{:.1}", if x.abs() < 0.05 { 0.0 } else { x })).unwrap_or_else(|| "–".into())
+}
+
+/// Formats a confidence interval, or nothing.
+pub fn fmt_ci(ci: &Option<[f64; 2]>) -> String {
+    ci.map(|[a, b]| format!("{:.1} – {:.1}", a, b)).unwrap_or_default()
+}

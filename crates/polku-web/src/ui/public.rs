@@ -1,0 +1,283 @@
+//! The customer-facing survey page `/s/{slug}`: mobile-first, works without JavaScript, in the customer's
+//! language, rate-limited per address, with a honeypot field and a double-submit CSRF cookie. Answers go
+//! through the same validated write path as the API.
+
+use super::page;
+use crate::Web;
+use crate::error::PageError;
+use crate::extract::{self, ClientIp, FormPairs, cookie, page_locale, same_secret, set_cookie};
+use crate::i18n::T;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use polku_app::AppError;
+use polku_app::responses::{self, Source};
+use polku_app::store::{SurveyRecord, SurveyStatus};
+use polku_domain::Locale;
+use polku_domain::locale::text_in;
+use polku_domain::response::{AnswerDraft, ResponseDraft};
+use polku_domain::survey::{Question, QuestionType};
+
+pub fn router() -> Router<Web> {
+    Router::new().route("/s/{slug}", get(show).post(answer)).route("/s/{slug}/thanks", get(thanks))
+}
+
+/// A question prepared for the template in one language.
+struct Field {
+    name: String,
+    kind: &'static str,
+    required: bool,
+    label: String,
+    scale: Vec<i16>,
+    low: String,
+    high: String,
+    options: Vec<(String, String)>,
+    /// Banded prompts of a follow-up: (css id, text).
+    bands: Vec<(String, String)>,
+    /// Previously entered values (shown again after an error).
+    values: Vec<String>,
+    error: String,
+}
+
+impl Field {
+    fn checked(&self, v: &str) -> bool {
+        self.values.iter().any(|x| x == v)
+    }
+    fn checked_score(&self, v: &i16) -> bool {
+        self.checked(&v.to_string())
+    }
+    fn value(&self) -> &str {
+        self.values.first().map(String::as_str).unwrap_or("")
+    }
+}
+
+#[derive(Template)]
+#[template(path = "public_survey.html")]
+struct SurveyPage {
+    t: T,
+    lang: &'static str,
+    title: String,
+    action: String,
+    csrf: String,
+    fields: Vec<Field>,
+    /// `:has()` rules that show a follow-up's prompt for the chosen score band.
+    band_css: String,
+    languages: Vec<(&'static str, &'static str)>,
+    closed: bool,
+    error: String,
+}
+
+#[derive(Template)]
+#[template(path = "thanks.html")]
+struct ThanksPage {
+    t: T,
+    lang: &'static str,
+}
+
+fn field_name(q: &Question) -> String {
+    format!("q_{}", q.key)
+}
+
+fn fields(
+    s: &SurveyRecord,
+    locale: Locale,
+    form: Option<&FormPairs>,
+    errors: &[(String, String)],
+) -> (Vec<Field>, String) {
+    let t = T::new(locale);
+    let mut css = String::new();
+    let def = &s.definition;
+    let fields = def
+        .questions
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            let name = field_name(q);
+            let mut bands = Vec::new();
+            if let Some(f) = &q.follow_up
+                && let Some(target) = def.question_by_key(&f.after)
+            {
+                for (b, band) in f.bands.iter().enumerate() {
+                    let id = format!("b{i}-{b}");
+                    bands.push((id.clone(), text_in(&band.text, locale).to_string()));
+                    let selectors: Vec<String> = (band.min..=band.max)
+                        .map(|v| format!(".survey form:has(input[name=\"{}\"][value=\"{v}\"]:checked) .followup .band.{id}", field_name(target)))
+                        .collect();
+                    css.push_str(&selectors.join(",\n"));
+                    css.push_str(" { display: block }\n");
+                    // Once a band's prompt shows, the generic wording steps aside.
+                    let hide: Vec<String> = (band.min..=band.max)
+                        .map(|v| format!(".survey form:has(input[name=\"{}\"][value=\"{v}\"]:checked) .followup-{i} .band.generic", field_name(target)))
+                        .collect();
+                    css.push_str(&hide.join(",\n"));
+                    css.push_str(" { display: none }\n");
+                }
+            }
+            let (low, high) = match q.kind {
+                QuestionType::Nps => (t.get("scale-nps-low"), t.get("scale-nps-high")),
+                QuestionType::Csat => (t.get("scale-csat-low"), t.get("scale-csat-high")),
+                QuestionType::Ces => (t.get("scale-ces-low"), t.get("scale-ces-high")),
+                _ => (String::new(), String::new()),
+            };
+            Field {
+                kind: q.kind.as_str(),
+                required: q.required,
+                label: text_in(&q.text, locale).to_string(),
+                scale: q.kind.scale().map(|(lo, hi)| (lo..=hi).collect()).unwrap_or_default(),
+                low,
+                high,
+                options: q.options.iter().map(|o| (o.key.clone(), text_in(&o.text, locale).to_string())).collect(),
+                bands,
+                values: form.map(|f| f.all(&name).into_iter().map(str::to_string).collect()).unwrap_or_default(),
+                error: errors.iter().find(|(k, _)| *k == q.key).map(|(_, m)| m.clone()).unwrap_or_default(),
+                name,
+            }
+        })
+        .collect();
+    (fields, css)
+}
+
+fn lookup_error(e: AppError, t: T) -> PageError {
+    PageError { error: e, t }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_survey(
+    web: &Web,
+    s: &SurveyRecord,
+    locale: Locale,
+    form: Option<&FormPairs>,
+    errors: &[(String, String)],
+    message: String,
+    status: StatusCode,
+) -> Response {
+    let t = T::new(locale);
+    let (fields, band_css) = fields(s, locale, form, errors);
+    let csrf = polku_app::auth::random_secret("pc_");
+    let page_html = page(&SurveyPage {
+        t,
+        lang: locale.as_str(),
+        title: s.definition.name.clone(),
+        action: format!("/s/{}?lang={}", s.slug, locale.as_str()),
+        csrf: csrf.clone(),
+        fields,
+        band_css,
+        languages: s.definition.locales.iter().map(|l| (l.as_str(), l.native_name())).collect(),
+        closed: s.status == SurveyStatus::Closed,
+        error: message,
+    });
+    let cookie = set_cookie(extract::FORM_CSRF_COOKIE, &csrf, 3600, web.app.config.secure_cookies);
+    (status, [(header::SET_COOKIE, cookie), (header::CACHE_CONTROL, "no-store".to_string())], page_html).into_response()
+}
+
+async fn show(
+    State(web): State<Web>,
+    ClientIp(ip): ClientIp,
+    parts: Parts,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let t = T::new(page_locale(&parts, &Locale::ALL));
+    if !web.limiter.allow(ip) {
+        return Err(lookup_error(AppError::TooManyRequests, t));
+    }
+    let s = web.app.store.survey_by_slug(&slug).await.map_err(|e| lookup_error(e.into(), t))?;
+    let locale = page_locale(&parts, &s.definition.locales);
+    Ok(render_survey(&web, &s, locale, None, &[], String::new(), StatusCode::OK))
+}
+
+async fn answer(
+    State(web): State<Web>,
+    ClientIp(ip): ClientIp,
+    parts: Parts,
+    Path(slug): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let t = T::new(page_locale(&parts, &Locale::ALL));
+    if !web.limiter.allow(ip) {
+        return Err(lookup_error(AppError::TooManyRequests, t));
+    }
+    let s = web.app.store.survey_by_slug(&slug).await.map_err(|e| lookup_error(e.into(), t))?;
+    let locale = page_locale(&parts, &s.definition.locales);
+    let t = T::new(locale);
+    let csrf_ok = matches!((form.get("_csrf"), cookie(&parts, extract::FORM_CSRF_COOKIE)), (Some(a), Some(b)) if same_secret(a, b));
+    if !csrf_ok {
+        return Ok(render_survey(&web, &s, locale, Some(&form), &[], t.get("error-csrf"), StatusCode::FORBIDDEN));
+    }
+    // Bots fill every field; people never see this one. Pretend success so the bot learns nothing.
+    if form.get("website").is_some_and(|v| !v.is_empty()) {
+        tracing::info!(%ip, "honeypot filled; response dropped");
+        return Ok(Redirect::to(&format!("/s/{}/thanks?lang={}", s.slug, locale.as_str())).into_response());
+    }
+    let answers = s
+        .definition
+        .questions
+        .iter()
+        .filter_map(|q| {
+            let values = form.all(&field_name(q));
+            let value = match (q.kind, values.as_slice()) {
+                (_, []) => return None,
+                (QuestionType::Multi, v) => serde_json::json!(v),
+                (_, [one]) => serde_json::json!(one),
+                (_, v) => serde_json::json!(v),
+            };
+            Some(AnswerDraft { question: q.id.to_string(), value })
+        })
+        .collect();
+    let draft = ResponseDraft {
+        answers,
+        channel: form.get("channel").map(str::to_string),
+        touchpoint: form.get("touchpoint").map(str::to_string),
+        submitted_at: None,
+        locale: Some(locale.as_str().to_string()),
+        customer: None,
+    };
+    match responses::submit(&web.app, &s, &draft, None, Source::Page).await {
+        Ok(_) => Ok(Redirect::to(&format!("/s/{}/thanks?lang={}", s.slug, locale.as_str())).into_response()),
+        Err(AppError::Invalid(v)) => {
+            // Field paths name questions by index or key; show each message at its question.
+            let errors: Vec<(String, String)> = v
+                .0
+                .iter()
+                .map(|e| {
+                    let key = e
+                        .field
+                        .strip_prefix("answers.")
+                        .map(str::to_string)
+                        .or_else(|| {
+                            let i: usize = e.field.strip_prefix("answers[")?.split(']').next()?.parse().ok()?;
+                            let q = draft.answers.get(i)?.question.parse().ok()?;
+                            s.definition.question(q).map(|q| q.key.clone())
+                        })
+                        .unwrap_or_default();
+                    let msg =
+                        if e.message.contains("required") { t.get("survey-required") } else { t.get("survey-invalid") };
+                    (key, msg)
+                })
+                .collect();
+            Ok(render_survey(
+                &web,
+                &s,
+                locale,
+                Some(&form),
+                &errors,
+                t.get("survey-fix"),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ))
+        }
+        Err(AppError::Conflict(_)) => {
+            Ok(render_survey(&web, &s, locale, Some(&form), &[], t.get("survey-closed"), StatusCode::CONFLICT))
+        }
+        Err(e) => Err(lookup_error(e, t)),
+    }
+}
+
+async fn thanks(State(web): State<Web>, parts: Parts, Path(slug): Path<String>) -> Result<Response, PageError> {
+    let t = T::new(page_locale(&parts, &Locale::ALL));
+    let s = web.app.store.survey_by_slug(&slug).await.map_err(|e| lookup_error(e.into(), t))?;
+    let locale = page_locale(&parts, &s.definition.locales);
+    Ok(page(&ThanksPage { t: T::new(locale), lang: locale.as_str() }))
+}

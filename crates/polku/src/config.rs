@@ -1,0 +1,107 @@
+//! Configuration: defaults, then an optional TOML file, then `POLKU_…` environment variables, then flags
+//! (clap reads the last two, flags winning). The result is passed in explicitly; nothing reads it globally.
+
+use serde::Deserialize;
+use std::path::Path;
+
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: String,
+    /// `sqlite://PATH` (created if missing) or `postgres://USER:PASSWORD@HOST/DB`.
+    pub database_url: String,
+    /// `text` or `json`.
+    pub log_format: String,
+    /// Send cookies with the `Secure` attribute; turn off only when serving plain HTTP beyond localhost.
+    pub secure_cookies: bool,
+    /// Sign-in lifetime in hours.
+    pub session_hours: u64,
+    /// Requests per minute per client address on public survey pages and the sign-in form.
+    pub public_rate_per_minute: u32,
+    /// Most responses committed in one transaction by the group-commit writer.
+    pub max_batch: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8080".into(),
+            database_url: "sqlite://polku.db".into(),
+            log_format: "text".into(),
+            secure_cookies: true,
+            session_hours: 12,
+            public_rate_per_minute: 120,
+            max_batch: 1024,
+        }
+    }
+}
+
+/// Hides the database password in logs and debug output.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("database_url", &redact(&self.database_url))
+            .field("log_format", &self.log_format)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("session_hours", &self.session_hours)
+            .field("public_rate_per_minute", &self.public_rate_per_minute)
+            .field("max_batch", &self.max_batch)
+            .finish()
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Config {
+    /// Defaults overlaid with the TOML file, if one is given.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        match file {
+            None => Ok(Config::default()),
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| anyhow::anyhow!("reading config file {}: {e}", path.display()))?;
+                toml::from_str(&text).map_err(|e| anyhow::anyhow!("config file {}: {e}", path.display()))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_overrides_defaults_and_unknown_keys_fail() {
+        let dir = std::env::temp_dir().join(format!("polku-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let good = dir.join("good.toml");
+        std::fs::write(&good, "listen = \"0.0.0.0:9000\"\nmax_batch = 64\n").unwrap();
+        let c = Config::load(Some(&good)).unwrap();
+        assert_eq!((c.listen.as_str(), c.max_batch, c.session_hours), ("0.0.0.0:9000", 64, 12));
+        let bad = dir.join("bad.toml");
+        std::fs::write(&bad, "listne = \"x\"\n").unwrap();
+        let err = Config::load(Some(&bad)).err().unwrap().to_string();
+        assert!(err.contains("listne"), "{err}");
+        assert!(Config::load(Some(&dir.join("missing.toml"))).is_err());
+    }
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(redact("postgres://polku:s3cret@db:5432/polku"), "postgres://polku:***@db:5432/polku");
+        assert_eq!(redact("sqlite://polku.db"), "sqlite://polku.db");
+    }
+}
