@@ -41,29 +41,15 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
         return Ok(DemoLogin { org, email: DEMO_EMAIL, password: DEMO_PASSWORD, token, created: false, responses });
     }
     let org = orgs::create_org(app, &ACTOR, &data.org_name).await?;
-    orgs::add_member(app, &ACTOR, org, DEMO_EMAIL, "Sanna Sivellin", DEMO_PASSWORD, Role::Owner, Locale::Fi).await?;
-    orgs::add_member(
-        app,
-        &ACTOR,
-        org,
-        "analyytikko@sivellin.example",
-        "Aino Analyytikko",
-        DEMO_PASSWORD,
-        Role::Analyst,
-        Locale::Fi,
-    )
-    .await?;
-    orgs::add_member(
-        app,
-        &ACTOR,
-        org,
-        "palvelu@sivellin.example",
-        "Björn Service",
-        DEMO_PASSWORD,
-        Role::Agent,
-        Locale::Sv,
-    )
-    .await?;
+    let members = [
+        (DEMO_EMAIL, "Sanna Sivellin", Role::Owner, Locale::Fi),
+        ("analyytikko@sivellin.example", "Aino Analyytikko", Role::Analyst, Locale::Fi),
+        ("palvelu@sivellin.example", "Björn Service", Role::Agent, Locale::Sv),
+    ];
+    for (email, name, role, locale) in members {
+        let m = orgs::NewMember { email, name, password: DEMO_PASSWORD, role, locale };
+        orgs::add_member(app, &ACTOR, org, m).await?;
+    }
     let caller = Caller { org, role: Role::Owner, actor: ACTOR };
     let mut records: Vec<SurveyRecord> = Vec::new();
     for s in &data.surveys {

@@ -15,17 +15,18 @@ pub async fn create_org(app: &App, actor: &Actor, name: &str) -> AppResult<OrgId
     Ok(app.store.create_org(name, &audit).await?)
 }
 
+/// Who to add to an organisation; the password is used only if the user is new.
+pub struct NewMember<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub password: &'a str,
+    pub role: Role,
+    pub locale: Locale,
+}
+
 /// Creates a user (or finds an existing one by e-mail) and makes them a member with `role`.
-pub async fn add_member(
-    app: &App,
-    actor: &Actor,
-    org: OrgId,
-    email: &str,
-    name: &str,
-    password: &str,
-    role: Role,
-    locale: Locale,
-) -> AppResult<UserId> {
+pub async fn add_member(app: &App, actor: &Actor, org: OrgId, m: NewMember<'_>) -> AppResult<UserId> {
+    let NewMember { email, name, password, role, locale } = m;
     let email = email.trim().to_lowercase();
     if !email.contains('@') || email.len() > 254 || email.chars().any(char::is_whitespace) {
         return Err(AppError::invalid("email", "must be an e-mail address"));

@@ -7,7 +7,7 @@ use crate::Backend;
 /// lock, so nothing more is needed.
 pub fn migration_lock(b: Backend) -> Option<&'static str> {
     match b {
-        Backend::Postgres => Some("SELECT pg_advisory_xact_lock(7_401_554_204)"),
+        Backend::Postgres => Some("SELECT pg_advisory_xact_lock(7401554204)"),
         Backend::Sqlite => None,
     }
 }

@@ -17,6 +17,9 @@ mod surveys;
 mod tokens;
 mod users;
 
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
 pub use audit::{Actor, Audit, AuditEntry};
 pub use orgs::Organisation;
 pub use responses::{Comment, InsertOutcome};

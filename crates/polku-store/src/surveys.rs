@@ -152,7 +152,7 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             let Some((current, number)) = cur else { return Err(StoreError::NotFound) };
-            let answered: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM responses WHERE org_id = $1 AND version_id = $2 LIMIT 1")
+            let answered: Option<(i64,)> = sqlx::query_as("SELECT CAST(1 AS BIGINT) FROM responses WHERE org_id = $1 AND version_id = $2 LIMIT 1")
                 .bind(org.0)
                 .bind(current)
                 .fetch_optional(&mut *tx)

@@ -114,7 +114,7 @@ impl IntoResponse for PageError {
             AppError::Invalid(v) => v.to_string(),
             _ => String::new(),
         };
-        let page = crate::ui::ErrorPage { t: self.t.clone(), title: self.t.get(key), detail, status: status.as_u16() };
+        let page = crate::ui::ErrorPage { t: self.t, title: self.t.get(key), detail, status: status.as_u16() };
         (status, Html(crate::ui::render(&page))).into_response()
     }
 }

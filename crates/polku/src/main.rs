@@ -245,9 +245,14 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let locale = Locale::parse(&locale).context("--locale must be fi, sv or en")?;
             app.store.org(org).await.map_err(|_| anyhow::anyhow!("no organisation {org}"))?;
             let name = if name.is_empty() { email.clone() } else { name };
-            let id = polku_app::orgs::add_member(&app, &system, org, &email, &name, &password, role, locale)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let id = polku_app::orgs::add_member(
+                &app,
+                &system,
+                org,
+                polku_app::orgs::NewMember { email: &email, name: &name, password: &password, role, locale },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{id}");
             std::process::ExitCode::SUCCESS
         }

@@ -64,6 +64,9 @@ impl DashboardPage {
     }
 }
 
+/// One metric of one bucket: value, interval, n.
+type Point = (Option<f64>, Option<[f64; 2]>, u64);
+
 fn distribution(t: &T, counts: &ScoreCounts) -> String {
     let bars: Vec<Bar> = counts
         .iter()
@@ -92,16 +95,17 @@ async fn overview(State(web): State<Web>, s: UiSession, RawQuery(q): RawQuery) -
     if let Some(id) = &survey_param {
         query.survey = Some(id.parse().map_err(|_| fail(&s)(AppError::NotFound))?);
     }
-    if query.from.is_none() && query.to.is_none() {
-        if let Some((from, to)) = dashboard::default_period(&web.app, &s.caller).await.map_err(fail(&s))? {
-            query.from = Some(from);
-            query.to = Some(to);
-        }
+    if query.from.is_none()
+        && query.to.is_none()
+        && let Some((from, to)) = dashboard::default_period(&web.app, &s.caller).await.map_err(fail(&s))?
+    {
+        query.from = Some(from);
+        query.to = Some(to);
     }
     let surveys = polku_app::surveys::list(&web.app, &s.caller).await.map_err(fail(&s))?;
     let o = dashboard::overview(&web.app, &s.caller, &query).await.map_err(fail(&s))?;
     let t = s.t;
-    let trend = |pick: &dyn Fn(&Summary) -> (Option<f64>, Option<[f64; 2]>, u64)| -> Vec<TrendPoint> {
+    let trend = |pick: &dyn Fn(&Summary) -> Point| -> Vec<TrendPoint> {
         o.metrics
             .series
             .iter()

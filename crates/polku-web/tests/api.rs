@@ -1,0 +1,353 @@
+//! The HTTP API through the real router on every backend: surveys, responses, metrics, idempotency,
+//! bad input, isolation between organisations, roles and the operations endpoints.
+
+mod support;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use polku_domain::role::Role;
+use serde_json::{Value, json};
+use support::*;
+
+fn qid(survey: &Value, key: &str) -> String {
+    survey["questions"].as_array().unwrap().iter().find(|q| q["key"] == key).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn survey_answers_and_metrics_match_a_recount() {
+    for t in spawn_apps().await {
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        let id = s["id"].as_str().unwrap();
+        assert_eq!(s["questions"].as_array().unwrap().len(), 5);
+        assert_eq!(s["questions"][0]["type"], "nps");
+        let nps = qid(&s, "nps");
+        // Ten NPS answers: 5 promoters, 3 passives, 2 detractors → NPS 30. CSAT 4,5,2 → 2/3 satisfied.
+        let scores = [10, 10, 10, 9, 9, 8, 8, 7, 6, 0];
+        for (i, score) in scores.iter().enumerate() {
+            let mut answers = vec![json!({"question": nps, "value": score})];
+            if i < 3 {
+                let (csat, ces) = ([4, 5, 2][i], [2, 4, 6][i]);
+                answers.push(json!({"question": "csat", "value": csat}));
+                answers.push(json!({"question": "ces", "value": ces}));
+            }
+            let body = json!({"answers": answers, "channel": if i % 2 == 0 { "email" } else { "sms" },
+                              "touchpoint": "delivery", "submitted_at": format!("2026-03-{:02}T10:00:00Z", i + 1)});
+            let r = t.api(Method::POST, &format!("/api/v1/surveys/{id}/responses"), &t.token, Some(body)).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}: {}", t.backend, r.body);
+            assert!(r.json()["id"].as_str().is_some());
+        }
+        let m = t.api(Method::GET, &format!("/api/v1/surveys/{id}/metrics?granularity=week"), &t.token, None).await;
+        assert_eq!(m.status, StatusCode::OK, "{}: {}", t.backend, m.body);
+        let m = m.json();
+        assert_eq!(m["nps"]["n"], 10, "{}", t.backend);
+        assert_eq!(
+            (m["nps"]["promoters"].as_u64(), m["nps"]["passives"].as_u64(), m["nps"]["detractors"].as_u64()),
+            (Some(5), Some(3), Some(2))
+        );
+        assert!((m["nps"]["score"].as_f64().unwrap() - 30.0).abs() < 1e-9);
+        let ci = m["nps"]["ci95"].as_array().unwrap();
+        assert!((ci[0].as_f64().unwrap() - (30.0 - 48.4078)).abs() < 1e-3, "{ci:?}");
+        assert!((m["csat"]["score"].as_f64().unwrap() - 200.0 / 3.0).abs() < 1e-9);
+        assert!((m["ces"]["score"].as_f64().unwrap() - 4.0).abs() < 1e-9);
+        // 2026-03-01 (Sunday) … 03-10: weeks starting 02-23, 03-02, 03-09.
+        let series = m["series"].as_array().unwrap();
+        assert_eq!(
+            series.iter().map(|p| p["start"].as_str().unwrap()).collect::<Vec<_>>(),
+            ["2026-02-23", "2026-03-02", "2026-03-09"]
+        );
+        assert_eq!(series.iter().map(|p| p["nps"]["n"].as_u64().unwrap()).sum::<u64>(), 10);
+        // A period filter and day granularity, inclusive on both ends.
+        let d = t
+            .api(
+                Method::GET,
+                &format!("/api/v1/surveys/{id}/metrics?from=2026-03-02&to=2026-03-03&granularity=day"),
+                &t.token,
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(d["nps"]["n"], 2);
+        assert_eq!(d["series"].as_array().unwrap().len(), 2);
+        // The rollups agree with a recount of the raw answers.
+        assert!(t.app.store.verify_rollups(t.org).await.unwrap().is_empty(), "{}", t.backend);
+        // The survey reads back with its definition.
+        let g = t.api(Method::GET, &format!("/api/v1/surveys/{id}"), &t.token, None).await.json();
+        assert_eq!(g["questions"][4]["follow_up"]["bands"][0]["max"], 6);
+        assert_eq!(g["locales"], json!(["fi", "sv", "en"]));
+    }
+}
+
+#[tokio::test]
+async fn idempotency_key_stores_once_and_returns_the_first_result() {
+    for t in spawn_apps().await {
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        let path = format!("/api/v1/surveys/{}/responses", s["id"].as_str().unwrap());
+        let send = |key: &'static str| {
+            let req = Request::post(&path)
+                .header(header::AUTHORIZATION, format!("Bearer {}", t.token))
+                .header(header::CONTENT_TYPE, "application/json")
+                .header("Idempotency-Key", key)
+                .body(Body::from(json!({"answers": [{"question": "nps", "value": 9}]}).to_string()))
+                .unwrap();
+            t.send(req)
+        };
+        let a = send("order-1001").await;
+        let b = send("order-1001").await;
+        let c = send("order-1002").await;
+        assert_eq!((a.status, b.status, c.status), (StatusCode::CREATED, StatusCode::CREATED, StatusCode::CREATED));
+        assert_eq!(a.json()["id"], b.json()["id"], "{}", t.backend);
+        assert_ne!(a.json()["id"], c.json()["id"]);
+        assert_eq!(b.headers.get("idempotency-replayed").unwrap(), "true");
+        assert_eq!(t.app.store.response_count(t.org, None).await.unwrap(), 2, "{}", t.backend);
+        // Concurrent retries with one key: still one response, one id.
+        let (w, x, y, z) = tokio::join!(send("burst"), send("burst"), send("burst"), send("burst"));
+        let ids: Vec<Value> = [w, x, y, z].iter().map(|r| r.json()["id"].clone()).collect();
+        assert!(ids.windows(2).all(|p| p[0] == p[1] && !p[0].is_null()), "{}: {ids:?}", t.backend);
+        assert_eq!(t.app.store.response_count(t.org, None).await.unwrap(), 3, "{}", t.backend);
+    }
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_4xx_and_stores_nothing() {
+    for t in spawn_apps().await {
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        let other = t.create_survey(&t.token, nps_survey()).await;
+        let id = s["id"].as_str().unwrap();
+        let path = format!("/api/v1/surveys/{id}/responses");
+        let foreign_q = qid(&other, "nps");
+        let cases: Vec<(Value, StatusCode, &str)> = vec![
+            (
+                json!({"answers": [{"question": "nps", "value": 11}]}),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "answers[0].value",
+            ),
+            (
+                json!({"answers": [{"question": "nps", "value": "great"}]}),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "answers[0].value",
+            ),
+            (
+                json!({"answers": [{"question": "nps", "value": 5}, {"question": "heard", "value": "tv"}]}),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "answers[1].value",
+            ),
+            (
+                json!({"answers": [{"question": "nope", "value": 5}]}),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "answers[0].question",
+            ),
+            (
+                json!({"answers": [{"question": foreign_q, "value": 5}]}),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "answers[0].question",
+            ),
+            (json!({"answers": [{"question": "csat", "value": 5}]}), StatusCode::UNPROCESSABLE_ENTITY, "answers.nps"),
+            (json!({"answers": "all of them"}), StatusCode::UNPROCESSABLE_ENTITY, "answers"),
+            (
+                json!({"answers": [{"question": 7, "value": 5}]}),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "answers[0].question",
+            ),
+        ];
+        for (body, status, field) in cases {
+            let r = t.api(Method::POST, &path, &t.token, Some(body.clone())).await;
+            assert_eq!(r.status, status, "{}: {body} → {}", t.backend, r.body);
+            assert!(r.field_errors().iter().any(|f| f == field), "{}: {body} → {}", t.backend, r.body);
+        }
+        // Malformed JSON.
+        let req = Request::post(&path)
+            .header(header::AUTHORIZATION, format!("Bearer {}", t.token))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from("{\"answers\": ["))
+            .unwrap();
+        let r = t.send(req).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+        assert!(r.json()["error"]["message"].as_str().unwrap().contains("malformed JSON"));
+        // Over 1 MiB.
+        let big = json!({"answers": [{"question": "why", "value": "x".repeat(1_100_000)}]});
+        let r = t.api(Method::POST, &path, &t.token, Some(big)).await;
+        assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", t.backend);
+        // Wrong content type.
+        let req = Request::post(&path)
+            .header(header::AUTHORIZATION, format!("Bearer {}", t.token))
+            .body(Body::from("answers=1"))
+            .unwrap();
+        assert_eq!(t.send(req).await.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        // A closed survey takes nothing.
+        let r = t.api(Method::POST, &format!("/api/v1/surveys/{id}/close"), &t.token, None).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT);
+        let r = t.api(Method::POST, &path, &t.token, Some(json!({"answers": [{"question": "nps", "value": 5}]}))).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+        assert_eq!(t.app.store.response_count(t.org, None).await.unwrap(), 0, "{}: something was stored", t.backend);
+        // Invalid surveys name the field.
+        let mut bad = nps_survey();
+        bad["questions"][1]["text"] = json!({"fi": "x"});
+        let r = t.api(Method::POST, "/api/v1/surveys", &t.token, Some(bad)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.field_errors().contains(&"questions[1].text.sv".to_string()), "{}", r.body);
+        let r = t.api(Method::GET, &format!("/api/v1/surveys/{id}/metrics?from=2026-13-01"), &t.token, None).await;
+        assert_eq!(r.field_errors(), vec!["from".to_string()]);
+        let r = t.api(Method::GET, &format!("/api/v1/surveys/{id}/metrics?granularity=year"), &t.token, None).await;
+        assert_eq!(r.field_errors(), vec!["granularity".to_string()]);
+    }
+}
+
+#[tokio::test]
+async fn another_organisation_sees_404_everywhere() {
+    for t in spawn_apps().await {
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        let id = s["id"].as_str().unwrap();
+        let (_, other_email, other_token) = new_org(&t.app, "Kilpailija Oy").await;
+        let probes = [
+            (Method::GET, format!("/api/v1/surveys/{id}"), None),
+            (Method::PUT, format!("/api/v1/surveys/{id}"), Some(nps_survey())),
+            (Method::POST, format!("/api/v1/surveys/{id}/close"), None),
+            (Method::POST, format!("/api/v1/surveys/{id}/open"), None),
+            (Method::GET, format!("/api/v1/surveys/{id}/metrics"), None),
+            (
+                Method::POST,
+                format!("/api/v1/surveys/{id}/responses"),
+                Some(json!({"answers": [{"question": "nps", "value": 1}]})),
+            ),
+        ];
+        for (method, path, body) in probes {
+            let r = t.api(method.clone(), &path, &other_token, body).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{}: {method} {path} → {}", t.backend, r.body);
+        }
+        let list = t.api(Method::GET, "/api/v1/surveys", &other_token, None).await.json();
+        assert_eq!(list, json!([]));
+        // The UI too: another organisation's member gets 404 for the survey page and its edit form.
+        let (cookies, csrf) = t.login(&other_email).await;
+        for path in [format!("/surveys/{id}"), format!("/surveys/{id}/edit"), format!("/?survey={id}")] {
+            assert_eq!(t.get(&path, &cookies).await.status, StatusCode::NOT_FOUND, "{}: {path}", t.backend);
+        }
+        let r =
+            t.post_form(&format!("/surveys/{id}/status"), &cookies, &[("_csrf", &csrf), ("status", "closed")]).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        // And another organisation's token cannot be revoked.
+        let tokens = t.app.store.tokens(t.org).await.unwrap();
+        let r = t.post_form(&format!("/settings/tokens/{}/revoke", tokens[0].id), &cookies, &[("_csrf", &csrf)]).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", t.backend);
+        assert!(t.app.store.tokens(t.org).await.unwrap()[0].revoked_at.is_none());
+        // Nothing was stored or changed in the first organisation.
+        assert_eq!(t.app.store.response_count(t.org, None).await.unwrap(), 0);
+    }
+}
+
+#[tokio::test]
+async fn tokens_and_roles_are_enforced() {
+    for t in spawn_apps().await {
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        let id = s["id"].as_str().unwrap();
+        let r = t.send(Request::get("/api/v1/surveys").body(Body::empty()).unwrap()).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        let r = t.api(Method::GET, "/api/v1/surveys", "pk_not-a-token", None).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        let actor = polku_app::Actor::System("test");
+        let (_, viewer) = polku_app::orgs::create_token(&t.app, &actor, t.org, "viewer", Role::Viewer).await.unwrap();
+        let (agent_id, agent) =
+            polku_app::orgs::create_token(&t.app, &actor, t.org, "kiosk", Role::Agent).await.unwrap();
+        assert_eq!(
+            t.api(Method::GET, &format!("/api/v1/surveys/{id}/metrics"), &viewer, None).await.status,
+            StatusCode::OK
+        );
+        assert_eq!(
+            t.api(Method::POST, "/api/v1/surveys", &viewer, Some(nps_survey())).await.status,
+            StatusCode::FORBIDDEN
+        );
+        let answer = json!({"answers": [{"question": "nps", "value": 3}]});
+        let path = format!("/api/v1/surveys/{id}/responses");
+        assert_eq!(t.api(Method::POST, &path, &viewer, Some(answer.clone())).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(t.api(Method::POST, &path, &agent, Some(answer.clone())).await.status, StatusCode::CREATED);
+        assert_eq!(
+            t.api(Method::POST, "/api/v1/surveys", &agent, Some(nps_survey())).await.status,
+            StatusCode::FORBIDDEN
+        );
+        // A revoked token stops working at once.
+        let caller = polku_app::auth::Caller { org: t.org, role: Role::Owner, actor: actor.clone() };
+        polku_app::orgs::revoke_token(&t.app, &caller, agent_id).await.unwrap();
+        assert_eq!(t.api(Method::POST, &path, &agent, Some(answer)).await.status, StatusCode::UNAUTHORIZED);
+        // Tokens are stored hashed: the secret is nowhere in the database's token list.
+        let listed = t.app.store.tokens(t.org).await.unwrap();
+        assert!(listed.iter().all(|k| !agent.contains(&k.prefix[3..]) || k.prefix.len() < 20));
+    }
+}
+
+#[tokio::test]
+async fn a_survey_with_answers_is_versioned_not_edited() {
+    for t in spawn_apps().await {
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        let id = s["id"].as_str().unwrap();
+        // Before any answer, a change edits version 1 in place.
+        let mut v = nps_survey();
+        v["name"] = json!("Asiakaskysely 2026");
+        let r = t.api(Method::PUT, &format!("/api/v1/surveys/{id}"), &t.token, Some(v.clone())).await.json();
+        assert_eq!((r["version"].as_i64(), r["new_version"].as_bool()), (Some(1), Some(false)));
+        let r = t
+            .api(
+                Method::POST,
+                &format!("/api/v1/surveys/{id}/responses"),
+                &t.token,
+                Some(json!({"answers": [{"question": "nps", "value": 10}]})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED);
+        v["questions"][0]["text"]["fi"] = json!("Suosittelisitko meitä ystävällesi?");
+        v["questions"].as_array_mut().unwrap().remove(3);
+        let r = t.api(Method::PUT, &format!("/api/v1/surveys/{id}"), &t.token, Some(v)).await.json();
+        assert_eq!((r["version"].as_i64(), r["new_version"].as_bool()), (Some(2), Some(true)), "{}", t.backend);
+        // The NPS question keeps its id, so the trend continues across versions.
+        assert_eq!(qid(&r, "nps"), qid(&s, "nps"));
+        let r = t
+            .api(
+                Method::POST,
+                &format!("/api/v1/surveys/{id}/responses"),
+                &t.token,
+                Some(json!({"answers": [{"question": "heard", "value": "google"}, {"question": "nps", "value": 1}]})),
+            )
+            .await;
+        assert_eq!(r.field_errors(), vec!["answers[0].question".to_string()], "{}", t.backend);
+        let m = t.api(Method::GET, &format!("/api/v1/surveys/{id}/metrics"), &t.token, None).await.json();
+        assert_eq!(m["nps"]["n"], 1);
+        // The first version still reads with its own wording.
+        let rec = t.app.store.survey(t.org, id.parse().unwrap()).await.unwrap();
+        assert_eq!(rec.version_number, 2);
+        assert_eq!(rec.definition.questions.len(), 4);
+    }
+}
+
+#[tokio::test]
+async fn operations_endpoints_and_openapi() {
+    for t in spawn_apps().await {
+        assert_eq!(t.get("/healthz", &[]).await.status, StatusCode::OK);
+        assert_eq!(t.get("/readyz", &[]).await.status, StatusCode::OK);
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        let r = t
+            .api(
+                Method::POST,
+                &format!("/api/v1/surveys/{}/responses", s["id"].as_str().unwrap()),
+                &t.token,
+                Some(json!({"answers": [{"question": "nps", "value": 10}]})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED);
+        let m = t.get("/metrics", &[]).await.body;
+        assert!(m.contains("polku_responses_ingested_total 1"), "{m}");
+        assert!(m.contains("polku_http_requests_total{class=\"api\",status=\"2xx\"}"));
+        assert!(m.contains("polku_write_batch_size_count 1"));
+        let doc = t.get("/api/v1/openapi.json", &[]).await.json();
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+        for p in [
+            "/api/v1/surveys",
+            "/api/v1/surveys/{id}",
+            "/api/v1/surveys/{id}/responses",
+            "/api/v1/surveys/{id}/metrics",
+        ] {
+            assert!(doc["paths"][p].is_object(), "{p} missing from OpenAPI");
+        }
+        assert!(doc["components"]["schemas"]["SurveyInput"].is_object());
+    }
+}

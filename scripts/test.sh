@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, lints, and every test on SQLite and on a throw-away PostgreSQL that
+# this script starts in a temporary directory and always stops again. Usage: scripts/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets -- -D warnings
+
+# ---- a throw-away PostgreSQL -----------------------------------------------------------------------------
+pg_bin=""
+for d in $(dirname "$(command -v pg_ctl 2>/dev/null || echo /nonexistent)") /usr/lib/postgresql/*/bin; do
+  if [ -x "$d/pg_ctl" ] && [ -x "$d/initdb" ]; then pg_bin=$d; break; fi
+done
+if [ -z "$pg_bin" ]; then
+  step "installing the PostgreSQL server (postgresql)"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  else
+    echo "PostgreSQL server binaries (initdb, pg_ctl) are missing; install the postgresql package" >&2; exit 1
+  fi
+  pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+fi
+
+pg_dir=$(mktemp -d /tmp/polku-pg.XXXXXX)
+# PostgreSQL refuses to run as root: run it as the postgres user when we are root.
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+if [ "$(id -u)" = 0 ]; then
+  id postgres >/dev/null 2>&1 || useradd --system --home-dir "$pg_dir" postgres
+  chown postgres "$pg_dir"
+fi
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
+stop_pg() {
+  as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$pg_dir"
+}
+trap stop_pg EXIT
+
+step "starting PostgreSQL on 127.0.0.1:$port ($pg_bin)"
+as_pg "$pg_bin/initdb" -D "$pg_dir/data" -A trust -U polku --no-sync -E UTF8 >/dev/null
+as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
+  -o "-p $port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=300" start >/dev/null
+export POLKU_TEST_POSTGRES_URL="postgres://polku@127.0.0.1:$port/postgres"
+
+step "cargo test (SQLite always; PostgreSQL via POLKU_TEST_POSTGRES_URL)"
+cargo test --workspace
