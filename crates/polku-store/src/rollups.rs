@@ -137,3 +137,73 @@ impl Store {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Actor, Audit, db};
+    use polku_domain::response::{NewResponse, ResponseDraft, validate};
+    use polku_domain::survey::SurveyDraft;
+    use polku_domain::{ResponseId, calendar::Granularity};
+
+    /// The storage story on every backend: write responses in a batch, read rollups, and prove that
+    /// `verify_rollups` notices a rollup that no longer matches the raw answers.
+    #[tokio::test]
+    async fn rollups_follow_answers_and_verify_catches_drift() {
+        for (backend, store) in crate::testing::fresh_stores().await {
+            let actor = Actor::System("test");
+            let audit = Audit { actor: &actor, action: "test", target: String::new(), detail: serde_json::Value::Null };
+            let org = store.create_org("A", &audit).await.unwrap();
+            let other = store.create_org("B", &audit).await.unwrap();
+            let def: SurveyDraft =
+                serde_json::from_value(serde_json::json!({"name": "s", "locales": ["fi"], "questions": [
+                {"key": "nps", "type": "nps", "required": true, "text": {"fi": "?"}}]}))
+                .unwrap();
+            let def = def.validate(None).unwrap();
+            let (survey, version) = store.create_survey(org, "slug-a", &def, &audit).await.unwrap();
+            let now = crate::now();
+            let batch: Vec<NewResponse> = [10, 9, 3, 10]
+                .iter()
+                .enumerate()
+                .map(|(i, score)| {
+                    let draft: ResponseDraft = serde_json::from_value(serde_json::json!({
+                        "answers": [{"question": "nps", "value": score}], "channel": if i < 2 { "email" } else { "sms" }
+                    }))
+                    .unwrap();
+                    NewResponse {
+                        id: ResponseId::new(),
+                        org,
+                        survey,
+                        version,
+                        idempotency_key: None,
+                        body: validate(&def, &draft, "api", now).unwrap(),
+                    }
+                })
+                .collect();
+            store.insert_responses(&batch).await.unwrap();
+            let day = polku_domain::calendar::day_of(now);
+            let f = super::RollupFilter { org, survey: Some(survey), from_day: day, to_day: day };
+            let by_channel = store.rollup(f, super::GroupBy::Channel).await.unwrap();
+            let email: i64 = by_channel.iter().filter(|r| r.group == "email").map(|r| r.n).sum();
+            assert_eq!(email, 2, "{backend}");
+            let weeks = store.rollup(f, super::GroupBy::Bucket(Granularity::Week)).await.unwrap();
+            assert_eq!(weeks.iter().map(|r| r.n).sum::<i64>(), 4, "{backend}");
+            let f_other = super::RollupFilter { org: other, ..f };
+            assert!(
+                store.rollup(f_other, super::GroupBy::Channel).await.unwrap().is_empty(),
+                "{backend}: leaked across orgs"
+            );
+            assert!(store.verify_rollups(org).await.unwrap().is_empty(), "{backend}");
+
+            db!(store, p => sqlx::query("UPDATE rollups SET n = n + 1 WHERE org_id = $1 AND score = 3")
+                .bind(org.0)
+                .execute(p)
+                .await
+                .map(|_| ()))
+            .unwrap();
+            let drift = store.verify_rollups(org).await.unwrap();
+            assert_eq!(drift.len(), 1, "{backend}");
+            assert_eq!((drift[0].score, drift[0].rollup, drift[0].raw), (3, 2, 1), "{backend}");
+            assert!(store.verify_rollups(other).await.unwrap().is_empty());
+        }
+    }
+}

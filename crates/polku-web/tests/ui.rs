@@ -1,0 +1,319 @@
+//! The web UI and the public survey page through the real router on every backend: sign-in, CSRF,
+//! sessions, language, survey forms, answering, escaping, dashboard numbers, audit log, rate limits.
+
+mod support;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use polku_domain::role::Role;
+use polku_domain::{Locale, OrgId, UserId};
+use serde_json::json;
+use support::*;
+
+#[tokio::test]
+async fn sign_in_csrf_logout_and_expiry() {
+    for t in spawn_apps().await {
+        let page = t.get("/login", &[]).await;
+        let form = page.cookies();
+        let csrf = hidden(&page.body, "_csrf");
+        // Wrong password and unknown user: the same answer, no hint which.
+        let wrong = t
+            .post_form("/login", &form, &[("_csrf", &csrf), ("email", &t.email), ("password", "nope-nope-nope")])
+            .await;
+        let unknown = t
+            .post_form(
+                "/login",
+                &form,
+                &[("_csrf", &csrf), ("email", "ghost@example.com"), ("password", "nope-nope-nope")],
+            )
+            .await;
+        assert_eq!((wrong.status, unknown.status), (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED));
+        assert!(wrong.body.contains("Sähköposti tai salasana on väärin"));
+        assert!(unknown.body.contains("Sähköposti tai salasana on väärin"));
+        // A missing or forged CSRF token is refused before the password is looked at.
+        let r = t.post_form("/login", &form, &[("email", &t.email), ("password", PASSWORD)]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r =
+            t.post_form("/login", &form, &[("_csrf", "pc_forged"), ("email", &t.email), ("password", PASSWORD)]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        // Pages need a session.
+        let r = t.get("/surveys", &[]).await;
+        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/login?next=/surveys"));
+        let (cookies, csrf) = t.login(&t.email).await;
+        let set = t.send(Request::post("/login").body(Body::empty()).unwrap()).await;
+        assert_ne!(set.status, StatusCode::OK);
+        // The session cookie is HttpOnly and SameSite.
+        let page = t.get("/login", &[]).await;
+        let raw = page.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().to_string();
+        assert!(raw.contains("HttpOnly") && raw.contains("SameSite=Lax"), "{raw}");
+        // Logging out needs the CSRF token, and ends the session.
+        assert_eq!(t.post_form("/logout", &cookies, &[]).await.status, StatusCode::FORBIDDEN);
+        let r = t.post_form("/logout", &cookies, &[("_csrf", &csrf)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(t.get("/", &cookies).await.location(), "/login?next=/&expired=1");
+        // An expired session sends the member to sign in again, saying why.
+        let user = UserId(t.app.store.user_by_email(&t.email).await.unwrap().unwrap().id);
+        let cookie = "ps_expired-session-for-test";
+        let past = polku_app::store::now() - time::Duration::minutes(1);
+        t.app.store.create_session(&polku_app::auth::sha256(cookie), user, t.org, "pc_x", past).await.unwrap();
+        let r = t.get("/surveys", &[format!("polku_session={cookie}")]).await;
+        assert_eq!(r.location(), "/login?next=/surveys&expired=1", "{}", t.backend);
+        let form = t.get("/login?expired=1", &[]).await;
+        assert!(form.body.contains("Istuntosi on vanhentunut"));
+        // The sign-in is in the audit log.
+        let log = t.app.store.audit_log(t.org, 50).await.unwrap();
+        assert!(log.iter().any(|e| e.action == "session.sign_in"), "{}", t.backend);
+    }
+}
+
+#[tokio::test]
+async fn repeated_failed_sign_ins_are_slowed() {
+    for t in spawn_apps().await {
+        let page = t.get("/login", &[]).await;
+        let (form, csrf) = (page.cookies(), hidden(&page.body, "_csrf"));
+        let mut statuses = Vec::new();
+        for _ in 0..6 {
+            let r = t
+                .post_form("/login", &form, &[("_csrf", &csrf), ("email", &t.email), ("password", "wrong password")])
+                .await;
+            statuses.push(r.status);
+        }
+        assert_eq!(statuses[..5], [StatusCode::UNAUTHORIZED; 5]);
+        assert_eq!(statuses[5], StatusCode::TOO_MANY_REQUESTS, "{}", t.backend);
+        // Even the right password waits now.
+        let r = t.post_form("/login", &form, &[("_csrf", &csrf), ("email", &t.email), ("password", PASSWORD)]).await;
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    }
+}
+
+#[tokio::test]
+async fn survey_form_creates_validates_and_versions() {
+    for t in spawn_apps().await {
+        let (cookies, csrf) = t.login(&t.email).await;
+        let form = t.get("/surveys/new", &cookies).await;
+        assert_eq!(form.status, StatusCode::OK);
+        assert!(form.body.contains("name=\"q0_text_sv\""));
+        let fields = [
+            ("_csrf", csrf.as_str()),
+            ("name", "Palaute <b>työstä</b>"),
+            ("locale", "fi"),
+            ("locale", "sv"),
+            ("q0_key", "nps"),
+            ("q0_type", "nps"),
+            ("q0_required", "on"),
+            ("q0_text_fi", "Suosittelisitko?"),
+            ("q0_text_sv", "Rekommenderar du?"),
+            ("q0_text_en", ""),
+            ("q0_options", ""),
+            ("q0_after", ""),
+            ("q0_bands", ""),
+            ("q1_key", "why"),
+            ("q1_type", "text"),
+            ("q1_text_fi", "Miksi?"),
+            ("q1_text_sv", "Varför?"),
+            ("q1_text_en", ""),
+            ("q1_options", ""),
+            ("q1_after", "nps"),
+            ("q1_bands", "0-6 | Mikä meni pieleen? | Vad gick fel?\n9-10 | Mikä onnistui? | Vad gick bra?"),
+            ("q2_key", "heard"),
+            ("q2_type", "single"),
+            ("q2_text_fi", "Mistä kuulit?"),
+            ("q2_text_sv", "Var hörde du?"),
+            ("q2_text_en", ""),
+            ("q2_options", "google | Google | Google\nfriend | Ystävältä | Av en vän"),
+            ("q2_after", ""),
+            ("q2_bands", ""),
+            ("q3_key", ""),
+            ("q3_type", "nps"),
+            ("q3_text_fi", ""),
+            ("q3_text_sv", ""),
+            ("q3_text_en", ""),
+            ("q3_options", ""),
+            ("q3_after", ""),
+            ("q3_bands", ""),
+        ];
+        // Without the CSRF token nothing is created.
+        let r = t.post_form("/surveys", &cookies, &fields[1..]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        // A missing Swedish text is named and nothing is stored.
+        let mut bad = fields.to_vec();
+        bad.retain(|(k, _)| *k != "q1_text_sv");
+        let r = t.post_form("/surveys", &cookies, &bad).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", t.backend);
+        assert!(r.body.contains("questions[1].text.sv"), "{}", r.body);
+        assert!(r.body.contains("Mikä meni pieleen?"), "the form keeps what was typed");
+        assert!(t.app.store.surveys(t.org).await.unwrap().is_empty());
+        let r = t.post_form("/surveys", &cookies, &fields).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}: {}", t.backend, r.body);
+        let detail = t.get(r.location(), &cookies).await;
+        assert_eq!(detail.status, StatusCode::OK);
+        assert!(detail.body.contains("Palaute &#60;b&#62;työstä&#60;/b&#62;"), "names are escaped");
+        let s = &t.app.store.surveys(t.org).await.unwrap()[0];
+        let rec = t.app.store.survey(t.org, s.id).await.unwrap();
+        assert_eq!(rec.definition.locales, vec![Locale::Fi, Locale::Sv]);
+        assert_eq!(rec.definition.questions[1].follow_up.as_ref().unwrap().bands.len(), 2);
+        assert_eq!(rec.definition.questions[2].options[1].text[&Locale::Sv], "Av en vän");
+        // The edit form round-trips the definition.
+        let edit = t.get(&format!("/surveys/{}/edit", s.id), &cookies).await;
+        assert!(edit.body.contains("friend | Ystävältä | Av en vän"), "{}", t.backend);
+        let log = t.app.store.audit_log(t.org, 50).await.unwrap();
+        assert!(log.iter().any(|e| e.action == "survey.create" && e.actor.starts_with("user:")));
+        // Closing it from the UI.
+        let r = t
+            .post_form(&format!("/surveys/{}/status", s.id), &cookies, &[("_csrf", &csrf), ("status", "closed")])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let public = t.get(&format!("/s/{}", s.slug), &[]).await;
+        assert!(public.body.contains("kysely on suljettu"), "{}", public.body);
+    }
+}
+
+#[tokio::test]
+async fn customers_answer_on_the_public_page() {
+    for t in spawn_apps().await {
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        let slug = s["slug"].as_str().unwrap();
+        let path = format!("/s/{slug}");
+        // The customer's language from Accept-Language, overridden by ?lang=.
+        let req = Request::get(&path).header(header::ACCEPT_LANGUAGE, "sv-FI,sv;q=0.9").body(Body::empty()).unwrap();
+        let sv = t.send(req).await;
+        assert!(sv.body.contains("lang=\"sv\"") && sv.body.contains("Hur sannolikt"), "{}", t.backend);
+        let en = t.get(&format!("{path}?lang=en"), &[]).await;
+        assert!(en.body.contains("How likely are you to recommend us?"));
+        // The banded follow-up prompts and their :has() rules are there, and no script at all.
+        assert!(
+            en.body.contains("What went wrong?")
+                && en.body.contains(":has(input[name=\"q_nps\"][value=\"3\"]:checked)")
+        );
+        assert!(!en.body.contains("<script"));
+        let cookies = en.cookies();
+        let csrf = hidden(&en.body, "_csrf");
+        let epath = format!("{path}?lang=en");
+        // No CSRF cookie: refused. Honeypot filled: looks fine, stores nothing. Missing required: 422.
+        let r = t.post_form(&epath, &[], &[("_csrf", &csrf), ("q_nps", "9")]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = t.post_form(&epath, &cookies, &[("_csrf", &csrf), ("website", "http://spam"), ("q_nps", "9")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let r = t.post_form(&epath, &cookies, &[("_csrf", &csrf), ("q_why", "nothing chosen")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("Please answer this question.") && r.body.contains("nothing chosen"));
+        let r = t.post_form(&epath, &cookies, &[("_csrf", &csrf), ("q_nps", "11")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(t.app.store.response_count(t.org, None).await.unwrap(), 0, "{}", t.backend);
+        // A real answer, with a comment that tries to inject a script.
+        let evil = "<script>alert(1)</script> maalari myöhässä";
+        let answer = [
+            ("_csrf", csrf.as_str()),
+            ("q_nps", "3"),
+            ("q_heard", "friend"),
+            ("q_why", evil),
+            ("touchpoint", "arrival"),
+        ];
+        let r = t.post_form(&epath, &cookies, &answer).await;
+        assert_eq!(
+            (r.status, r.location()),
+            (StatusCode::SEE_OTHER, format!("/s/{slug}/thanks?lang=en").as_str()),
+            "{}",
+            r.body
+        );
+        let thanks = t.get(r.location(), &[]).await;
+        assert!(thanks.body.contains("Thank you!"));
+        assert_eq!(t.app.store.response_count(t.org, None).await.unwrap(), 1);
+        // The page answer and an API answer land in the same numbers; the comment shows escaped.
+        let api = t
+            .api(
+                Method::POST,
+                &format!("/api/v1/surveys/{}/responses", s["id"].as_str().unwrap()),
+                &t.token,
+                Some(json!({"answers": [{"question": "nps", "value": 10}], "channel": "email"})),
+            )
+            .await;
+        assert_eq!(api.status, StatusCode::CREATED);
+        let (cookies, _) = t.login(&t.email).await;
+        let dash = t.get(&format!("/?survey={}", s["id"].as_str().unwrap()), &cookies).await;
+        assert_eq!(dash.status, StatusCode::OK, "{}", dash.body);
+        assert!(dash.body.contains("&#60;script&#62;alert(1)&#60;/script&#62; maalari myöhässä"), "{}", t.backend);
+        assert!(!dash.body.contains("<script>alert(1)"));
+        // One promoter, one detractor: NPS 0.0 with n = 2; channels "link" (page) and "email" (API).
+        assert!(dash.body.contains("class=\"value\">0.0</p>"), "{}", t.backend);
+        assert!(dash.body.contains("n = 2 "));
+        assert!(
+            dash.body.contains("<td>link</td>")
+                && dash.body.contains("<td>email</td>")
+                && dash.body.contains("<td>arrival</td>")
+        );
+        assert!(t.app.store.verify_rollups(t.org).await.unwrap().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn public_pages_are_rate_limited() {
+    for t in spawn_apps_with(polku_web::WebConfig { public_rate_per_minute: 3 }).await {
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        let path = format!("/s/{}", s["slug"].as_str().unwrap());
+        let statuses: Vec<StatusCode> = {
+            let mut v = Vec::new();
+            for _ in 0..4 {
+                v.push(t.get(&path, &[]).await.status);
+            }
+            v
+        };
+        assert_eq!(statuses, [StatusCode::OK, StatusCode::OK, StatusCode::OK, StatusCode::TOO_MANY_REQUESTS]);
+        assert_eq!(t.get("/s/no-such-survey", &[]).await.status, StatusCode::TOO_MANY_REQUESTS);
+    }
+}
+
+#[tokio::test]
+async fn language_roles_tokens_and_audit_in_the_ui() {
+    for t in spawn_apps().await {
+        let (cookies, csrf) = t.login(&t.email).await;
+        // Language: remembered on the member (and in a cookie).
+        let r = t.post_form("/language", &cookies, &[("_csrf", &csrf), ("lang", "sv"), ("back", "/surveys")]).await;
+        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/surveys"));
+        assert!(t.get("/surveys", &cookies).await.body.contains("Översikt"));
+        let r = t.post_form("/language", &cookies, &[("_csrf", &csrf), ("lang", "de")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        // Tokens: created in the UI, shown once, stored hashed, revocable.
+        let r =
+            t.post_form("/settings/tokens", &cookies, &[("_csrf", &csrf), ("name", "Kassa"), ("role", "agent")]).await;
+        assert_eq!(r.status, StatusCode::OK);
+        let secret = r.body.split("<code>").nth(1).unwrap().split("</code>").next().unwrap().to_string();
+        assert!(secret.starts_with("pk_"));
+        let page = t.get("/settings/tokens", &cookies).await;
+        assert!(!page.body.contains(&secret), "the secret is shown only once");
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        let ok = t.api(Method::GET, &format!("/api/v1/surveys/{}", s["id"].as_str().unwrap()), &secret, None).await;
+        assert_eq!(ok.status, StatusCode::OK);
+        let r = t.post_form("/settings/tokens", &cookies, &[("_csrf", &csrf), ("name", ""), ("role", "agent")]).await;
+        assert!(r.body.contains("name: must be 1–100 characters"), "{}", r.body);
+        // The audit log shows who did what.
+        let audit = t.get("/settings/audit", &cookies).await;
+        assert!(
+            audit.body.contains("token.create")
+                && audit.body.contains("session.sign_in")
+                && audit.body.contains("survey.create")
+        );
+        // An agent may not administer or edit surveys.
+        let actor = polku_app::Actor::System("test");
+        let agent = "agent@example.com";
+        let m = polku_app::orgs::NewMember {
+            email: agent,
+            name: "Agentti",
+            password: PASSWORD,
+            role: Role::Agent,
+            locale: Locale::En,
+        };
+        polku_app::orgs::add_member(&t.app, &actor, t.org, m).await.unwrap();
+        let (agent_cookies, agent_csrf) = t.login(agent).await;
+        assert_eq!(t.get("/settings/tokens", &agent_cookies).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(t.get("/settings/audit", &agent_cookies).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(t.get("/surveys/new", &agent_cookies).await.status, StatusCode::FORBIDDEN);
+        let r = t
+            .post_form("/settings/tokens", &agent_cookies, &[("_csrf", &agent_csrf), ("name", "x"), ("role", "admin")])
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        assert_eq!(t.get("/", &agent_cookies).await.status, StatusCode::OK);
+        // Members of one organisation never see another's through the UI.
+        let _: OrgId = t.org;
+    }
+}
