@@ -10,8 +10,9 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use polku_app::store::{AuditEntry, TokenRecord};
+use polku_app::store::{AuditEntry, Member, TokenRecord};
 use polku_app::{AppError, orgs};
+use polku_domain::Locale;
 use polku_domain::role::Role;
 
 pub fn router() -> Router<Web> {
@@ -19,6 +20,7 @@ pub fn router() -> Router<Web> {
         .route("/settings/tokens", get(tokens).post(create_token))
         .route("/settings/tokens/{id}/revoke", post(revoke))
         .route("/settings/audit", get(audit))
+        .route("/settings/members", get(members).post(add_member))
 }
 
 #[derive(Template)]
@@ -101,4 +103,55 @@ async fn revoke(
 async fn audit(State(web): State<Web>, s: UiSession) -> Result<Response, PageError> {
     let entries = orgs::audit_log(&web.app, &s.caller).await.map_err(fail(&s))?;
     Ok(page(&AuditPage { c: Chrome::new(&s, "audit"), t: s.t, entries }))
+}
+
+#[derive(Template)]
+#[template(path = "members.html")]
+struct MembersPage {
+    c: Chrome,
+    t: T,
+    members: Vec<Member>,
+    roles: Vec<&'static str>,
+    error: String,
+    added: String,
+}
+
+async fn members_page(web: &Web, s: &UiSession, error: String, added: String) -> Result<Response, PageError> {
+    let members = orgs::members(&web.app, &s.caller).await.map_err(fail(s))?;
+    let roles = Role::ALL.iter().filter(|r| **r >= s.caller.role).map(|r| r.as_str()).collect();
+    Ok(page(&MembersPage { c: Chrome::new(s, "members"), t: s.t, members, roles, error, added }))
+}
+
+async fn members(State(web): State<Web>, s: UiSession) -> Result<Response, PageError> {
+    members_page(&web, &s, String::new(), String::new()).await
+}
+
+async fn add_member(State(web): State<Web>, s: UiSession, form: FormPairs) -> Result<Response, PageError> {
+    s.check_csrf(form.get("_csrf")).map_err(fail(&s))?;
+    let (Some(role), Some(locale)) =
+        (form.get("role").and_then(Role::parse), form.get("locale").and_then(Locale::parse))
+    else {
+        return members_page(
+            &web,
+            &s,
+            AppError::invalid("role", "choose a role and a language").to_string(),
+            String::new(),
+        )
+        .await;
+    };
+    let email = form.get("email").unwrap_or("");
+    let m = orgs::NewMember {
+        email,
+        name: form.get("name").unwrap_or(""),
+        password: form.get("password").unwrap_or(""),
+        role,
+        locale,
+    };
+    match orgs::add_member_as(&web.app, &s.caller, m).await {
+        Ok(_) => members_page(&web, &s, String::new(), email.to_string()).await,
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            members_page(&web, &s, e.to_string(), String::new()).await
+        }
+        Err(e) => Err(fail(&s)(e)),
+    }
 }
