@@ -31,9 +31,22 @@ pub fn router() -> Router<Web> {
 
 const STYLE: &str = include_str!("../../static/style.css");
 
-async fn stylesheet() -> Response {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], STYLE)
-        .into_response()
+/// The stylesheet is revalidated on every use (cheap: a 304) so that an upgrade never leaves stale styles.
+async fn stylesheet(headers: axum::http::HeaderMap) -> Response {
+    static ETAG: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let etag = ETAG.get_or_init(|| {
+        let h = STYLE.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+        format!("\"{h:016x}\"")
+    });
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+        return (axum::http::StatusCode::NOT_MODIFIED, [(header::ETAG, etag.clone())]).into_response();
+    }
+    let h = [
+        (header::CONTENT_TYPE, "text/css; charset=utf-8".to_string()),
+        (header::CACHE_CONTROL, "no-cache".to_string()),
+        (header::ETAG, etag.clone()),
+    ];
+    (h, STYLE).into_response()
 }
 
 /// Renders a template; a template that fails to render is a bug, reported as a 500 page.
