@@ -174,18 +174,29 @@ fn render_survey(
     (status, [(header::SET_COOKIE, cookie), (header::CACHE_CONTROL, "no-store".to_string())], page_html).into_response()
 }
 
+/// The survey behind a public URL and the language to show it in, after the per-address rate limit.
+async fn public_survey(
+    web: &Web,
+    ip: std::net::IpAddr,
+    parts: &Parts,
+    slug: &str,
+) -> Result<(SurveyRecord, Locale), PageError> {
+    let t = T::new(page_locale(parts, &Locale::ALL));
+    if !web.limiter.allow(ip) {
+        return Err(lookup_error(AppError::TooManyRequests, t));
+    }
+    let s = web.app.store.survey_by_slug(slug).await.map_err(|e| lookup_error(e.into(), t))?;
+    let locale = page_locale(parts, &s.definition.locales);
+    Ok((s, locale))
+}
+
 async fn show(
     State(web): State<Web>,
     ClientIp(ip): ClientIp,
     parts: Parts,
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
-    let t = T::new(page_locale(&parts, &Locale::ALL));
-    if !web.limiter.allow(ip) {
-        return Err(lookup_error(AppError::TooManyRequests, t));
-    }
-    let s = web.app.store.survey_by_slug(&slug).await.map_err(|e| lookup_error(e.into(), t))?;
-    let locale = page_locale(&parts, &s.definition.locales);
+    let (s, locale) = public_survey(&web, ip, &parts, &slug).await?;
     Ok(render_survey(&web, &s, locale, None, &[], String::new(), StatusCode::OK))
 }
 
@@ -196,12 +207,7 @@ async fn answer(
     Path(slug): Path<String>,
     form: FormPairs,
 ) -> Result<Response, PageError> {
-    let t = T::new(page_locale(&parts, &Locale::ALL));
-    if !web.limiter.allow(ip) {
-        return Err(lookup_error(AppError::TooManyRequests, t));
-    }
-    let s = web.app.store.survey_by_slug(&slug).await.map_err(|e| lookup_error(e.into(), t))?;
-    let locale = page_locale(&parts, &s.definition.locales);
+    let (s, locale) = public_survey(&web, ip, &parts, &slug).await?;
     let t = T::new(locale);
     let csrf_ok = matches!((form.get("_csrf"), cookie(&parts, extract::FORM_CSRF_COOKIE)), (Some(a), Some(b)) if same_secret(a, b));
     if !csrf_ok {
