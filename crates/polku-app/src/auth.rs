@@ -178,8 +178,18 @@ impl Caller {
     }
 }
 
+/// The token behind a bearer secret. Live tokens are cached briefly (see [`crate::cache`]); unknown
+/// secrets are not, so a revoked or mistyped token is re-checked every time.
 pub async fn token(app: &App, bearer: &str) -> AppResult<Option<TokenInfo>> {
-    Ok(app.store.token_by_hash(&sha256(bearer.trim())).await?)
+    let hash = sha256(bearer.trim());
+    if let Some(t) = app.tokens.get(&hash) {
+        return Ok(Some(t));
+    }
+    let found = app.store.token_by_hash(&hash).await?;
+    if let Some(t) = &found {
+        app.tokens.put(hash, t.clone());
+    }
+    Ok(found)
 }
 
 #[cfg(test)]

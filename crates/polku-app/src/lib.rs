@@ -5,6 +5,7 @@
 //! explicit [`AppConfig`]; nothing here reads the environment.
 
 pub mod auth;
+pub mod cache;
 pub mod dashboard;
 pub mod demo;
 pub mod error;
@@ -46,6 +47,11 @@ pub struct App {
     pub writer: writer::Writer,
     pub telemetry: Arc<telemetry::Telemetry>,
     pub login_throttle: auth::LoginThrottle,
+    /// Live API tokens by SHA-256 of the secret.
+    pub tokens: cache::TtlCache<Vec<u8>, polku_store::TokenInfo>,
+    /// Current survey definitions by (organisation, survey).
+    pub surveys:
+        cache::TtlCache<(polku_domain::OrgId, polku_domain::SurveyId), std::sync::Arc<polku_store::SurveyRecord>>,
 }
 
 impl App {
@@ -54,7 +60,15 @@ impl App {
     pub fn start(store: Store, config: AppConfig) -> (Arc<App>, tokio::task::JoinHandle<()>) {
         let telemetry = Arc::new(telemetry::Telemetry::default());
         let (writer, handle) = writer::Writer::spawn(store.clone(), config.max_batch, telemetry.clone());
-        let app = Arc::new(App { store, config, writer, telemetry, login_throttle: auth::LoginThrottle::default() });
+        let app = Arc::new(App {
+            store,
+            config,
+            writer,
+            telemetry,
+            login_throttle: auth::LoginThrottle::default(),
+            tokens: cache::TtlCache::new(cache::TOKEN_TTL),
+            surveys: cache::TtlCache::new(cache::SURVEY_TTL),
+        });
         (app, handle)
     }
 }

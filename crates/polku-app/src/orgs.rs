@@ -102,7 +102,11 @@ pub async fn revoke_token(app: &App, caller: &Caller, id: TokenId) -> AppResult<
         target: format!("token:{id}"),
         detail: serde_json::Value::Null,
     };
-    Ok(app.store.revoke_token(caller.org, id, &audit).await?)
+    app.store.revoke_token(caller.org, id, &audit).await?;
+    // The cache is keyed by the secret's hash, which cannot be found from the id; revocations are rare,
+    // so drop the whole cache.
+    app.tokens.clear();
+    Ok(())
 }
 
 pub async fn tokens(app: &App, caller: &Caller) -> AppResult<Vec<TokenRecord>> {

@@ -67,6 +67,6 @@ pub async fn submit_api(
     idempotency_key: Option<&str>,
 ) -> AppResult<InsertOutcome> {
     caller.require(Permission::SubmitResponses)?;
-    let survey = app.store.survey(caller.org, survey).await?;
+    let survey = crate::surveys::current(app, caller.org, survey).await?;
     submit(app, &survey, draft, idempotency_key, Source::Api).await
 }

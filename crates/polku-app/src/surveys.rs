@@ -39,6 +39,7 @@ pub async fn update(app: &App, caller: &Caller, id: SurveyId, draft: &SurveyDraf
         detail: serde_json::json!({"name": def.name, "questions": def.questions.len()}),
     };
     let (_, new_version) = app.store.save_survey(caller.org, id, &def, &audit).await?;
+    app.surveys.remove(&(caller.org, id));
     Ok((app.store.survey(caller.org, id).await?, new_version))
 }
 
@@ -50,7 +51,9 @@ pub async fn set_status(app: &App, caller: &Caller, id: SurveyId, status: Survey
         target: format!("survey:{id}"),
         detail: serde_json::Value::Null,
     };
-    Ok(app.store.set_survey_status(caller.org, id, status, &audit).await?)
+    app.store.set_survey_status(caller.org, id, status, &audit).await?;
+    app.surveys.remove(&(caller.org, id));
+    Ok(())
 }
 
 pub async fn get(app: &App, caller: &Caller, id: SurveyId) -> AppResult<SurveyRecord> {
@@ -61,4 +64,14 @@ pub async fn get(app: &App, caller: &Caller, id: SurveyId) -> AppResult<SurveyRe
 pub async fn list(app: &App, caller: &Caller) -> AppResult<Vec<SurveySummary>> {
     caller.require(Permission::View)?;
     Ok(app.store.surveys(caller.org).await?)
+}
+
+/// The survey as the ingestion path sees it, from the short-lived cache when possible.
+pub async fn current(app: &App, org: polku_domain::OrgId, id: SurveyId) -> AppResult<std::sync::Arc<SurveyRecord>> {
+    if let Some(s) = app.surveys.get(&(org, id)) {
+        return Ok(s);
+    }
+    let s = std::sync::Arc::new(app.store.survey(org, id).await?);
+    app.surveys.put((org, id), s.clone());
+    Ok(s)
 }
