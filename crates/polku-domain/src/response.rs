@@ -123,14 +123,19 @@ impl NewResponse {
     }
 }
 
+/// Whether `v` is acceptable as a channel (`max` = [`MAX_CHANNEL`]) or touchpoint ([`MAX_TOUCHPOINT`]) name.
+pub fn is_valid_name(v: &str, max: usize) -> bool {
+    !v.is_empty()
+        && v.len() <= max
+        && v.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-' | b'.'))
+}
+
 /// A channel or touchpoint name: short, lower-case, URL-safe, so it groups cleanly.
 fn token(raw: Option<&str>, default: &str, max: usize, field: &str, errs: &mut Vec<FieldError>) -> String {
     let Some(v) = raw.map(str::trim).filter(|v| !v.is_empty()) else {
         return default.to_string();
     };
-    let ok = v.len() <= max
-        && v.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-' | b'.'));
-    if !ok {
+    if !is_valid_name(v, max) {
         errs.push(FieldError {
             field: field.into(),
             message: format!("must be at most {max} characters of a–z, 0–9, '_', '-' or '.'"),

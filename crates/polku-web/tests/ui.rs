@@ -178,7 +178,14 @@ async fn customers_answer_on_the_public_page() {
         let req = Request::get(&path).header(header::ACCEPT_LANGUAGE, "sv-FI,sv;q=0.9").body(Body::empty()).unwrap();
         let sv = t.send(req).await;
         assert!(sv.body.contains("lang=\"sv\"") && sv.body.contains("Hur sannolikt"), "{}", t.backend);
-        let en = t.get(&format!("{path}?lang=en"), &[]).await;
+        let bad = t.get(&format!("{path}?channel=Bad%20Channel"), &[]).await;
+        assert!(!bad.body.contains("name=\"channel\""), "a malformed channel in a link is dropped");
+        let en = t.get(&format!("{path}?lang=en&channel=qr&touchpoint=arrival&q_nps=9"), &[]).await;
+        assert!(
+            en.body.contains("name=\"channel\" value=\"qr\"") && en.body.contains("value=\"9\" checked"),
+            "{}",
+            t.backend
+        );
         assert!(en.body.contains("How likely are you to recommend us?"));
         // The banded follow-up prompts and their :has() rules are there, and no script at all.
         assert!(
@@ -234,7 +241,7 @@ async fn customers_answer_on_the_public_page() {
         assert_eq!(dash.status, StatusCode::OK, "{}", dash.body);
         assert!(dash.body.contains("&#60;script&#62;alert(1)&#60;/script&#62; maalari myöhässä"), "{}", t.backend);
         assert!(!dash.body.contains("<script>alert(1)"));
-        // One promoter, one detractor: NPS 0.0 with n = 2; channels "link" (page) and "email" (API).
+        // One promoter, one detractor: NPS 0.0 with n = 2; channels "qr" (from the page's link) and "email" (API).
         assert!(dash.body.contains("class=\"value\">0.0</p>"), "{}", t.backend);
         assert!(dash.body.contains("n = 2 "));
         assert!(

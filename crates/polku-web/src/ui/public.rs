@@ -19,7 +19,7 @@ use polku_app::responses::{self, Source};
 use polku_app::store::{SurveyRecord, SurveyStatus};
 use polku_domain::Locale;
 use polku_domain::locale::text_in;
-use polku_domain::response::{AnswerDraft, ResponseDraft};
+use polku_domain::response::{self, AnswerDraft, ResponseDraft};
 use polku_domain::survey::{Question, QuestionType};
 
 pub fn router() -> Router<Web> {
@@ -69,6 +69,9 @@ struct SurveyPage {
     languages: Vec<(&'static str, &'static str)>,
     closed: bool,
     error: String,
+    /// Attribution carried from the link (`?channel=qr&touchpoint=arrival`) into the answer.
+    channel: String,
+    touchpoint: String,
 }
 
 #[derive(Template)]
@@ -169,6 +172,8 @@ fn render_survey(
         languages: s.definition.locales.iter().map(|l| (l.as_str(), l.native_name())).collect(),
         closed: s.status == SurveyStatus::Closed,
         error: message,
+        channel: form.and_then(|f| f.get("channel")).unwrap_or("").to_string(),
+        touchpoint: form.and_then(|f| f.get("touchpoint")).unwrap_or("").to_string(),
     });
     let cookie = set_cookie(extract::FORM_CSRF_COOKIE, &csrf, 3600, web.app.config.secure_cookies);
     (status, [(header::SET_COOKIE, cookie), (header::CACHE_CONTROL, "no-store".to_string())], page_html).into_response()
@@ -197,7 +202,21 @@ async fn show(
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
     let (s, locale) = public_survey(&web, ip, &parts, &slug).await?;
-    Ok(render_survey(&web, &s, locale, None, &[], String::new(), StatusCode::OK))
+    // A link may carry its channel and touchpoint, and pre-fill answers (`?q_nps=9` from a one-click
+    // score link in an e-mail); the customer still confirms by sending, and validation happens then.
+    let prefill: Vec<(String, String)> =
+        serde_urlencoded::from_str::<Vec<(String, String)>>(parts.uri.query().unwrap_or(""))
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(k, v)| match k.as_str() {
+                // A malformed attribution in a link must not stop the customer from answering: drop it.
+                "channel" => response::is_valid_name(v, response::MAX_CHANNEL),
+                "touchpoint" => response::is_valid_name(v, response::MAX_TOUCHPOINT),
+                k => k.starts_with("q_"),
+            })
+            .collect();
+    let prefill = FormPairs(prefill);
+    Ok(render_survey(&web, &s, locale, Some(&prefill), &[], String::new(), StatusCode::OK))
 }
 
 async fn answer(
