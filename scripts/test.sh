@@ -52,3 +52,6 @@ export POLKU_TEST_POSTGRES_URL="postgres://polku@127.0.0.1:$port/postgres"
 
 step "cargo test (SQLite always; PostgreSQL via POLKU_TEST_POSTGRES_URL)"
 cargo test --workspace
+
+step "browser tests (headless Chromium)"
+scripts/e2e.sh target/debug/polku

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Browser tests: start a real `polku serve` on a fresh SQLite database, create a survey through the API, and
+# drive the public survey page in headless Chromium with playwright-core. Installs Chromium (Debian) and
+# playwright-core (npm, into a temporary directory, nothing recorded) when missing.
+# Usage: scripts/e2e.sh [path/to/polku]   (default: target/debug/polku, built if missing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+polku=${1:-target/debug/polku}
+[ -x "$polku" ] || cargo build -p polku
+
+if ! command -v chromium >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "chromium is missing: apt-get install chromium" >&2; exit 1
+  fi
+fi
+work=$(mktemp -d /tmp/polku-e2e.XXXXXX)
+cleanup() { [ -n "${server:-}" ] && kill "$server" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+(cd "$work" && npm install --no-save --no-package-lock --silent playwright-core@1 >/dev/null)
+cp e2e/*.mjs "$work/"
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export POLKU_DATABASE_URL="sqlite://$work/e2e.db" POLKU_LOG=warn
+org=$("$polku" org create --name "E2E Oy" | tail -n 1)
+token=$("$polku" token create --org "$org" --role admin | tail -n 1)
+printf 'secure_cookies = false\n' > "$work/polku.toml"
+"$polku" serve --config "$work/polku.toml" --listen "127.0.0.1:$port" &
+server=$!
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
+slug=$(curl -sf -X POST "http://127.0.0.1:$port/api/v1/surveys" -H "Authorization: Bearer $token" \
+  -H 'Content-Type: application/json' -d '{
+  "name": "E2E", "locales": ["fi", "en"],
+  "questions": [
+    {"key": "nps", "type": "nps", "required": true, "text": {"fi": "Suosittelisitko meitä?", "en": "How likely are you to recommend us?"}},
+    {"key": "csat", "type": "csat", "text": {"fi": "Tyytyväisyys?", "en": "How satisfied were you?"}},
+    {"key": "ces", "type": "ces", "text": {"fi": "Helppous?", "en": "How easy was it?"}},
+    {"key": "heard", "type": "single", "text": {"fi": "Mistä kuulit?", "en": "Where did you hear of us?"}, "options": ["Google", "Friend"]},
+    {"key": "why", "type": "text", "text": {"fi": "Miksi?", "en": "Why?"},
+     "follow_up": {"after": "nps", "bands": [
+       {"min": 0, "max": 6, "text": {"fi": "Mikä meni pieleen?", "en": "What went wrong?"}},
+       {"min": 9, "max": 10, "text": {"fi": "Mikä ilahdutti?", "en": "What did you like?"}}]}}
+  ]}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["slug"])')
+(cd "$work" && node public_survey.mjs "http://127.0.0.1:$port" "$slug")
+# The answer the browser sent is stored and counted.
+"$polku" verify >/dev/null
+n=$(curl -sf "http://127.0.0.1:$port/api/v1/surveys" -H "Authorization: Bearer $token" >/dev/null && \
+    curl -sf "http://127.0.0.1:$port/metrics" | awk '/^polku_responses_ingested_total/ {print $2}')
+[ "$n" = 1 ] || { echo "expected 1 stored response, /metrics says ${n:-nothing}" >&2; exit 1; }
