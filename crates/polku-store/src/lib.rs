@@ -8,6 +8,7 @@
 //! Every query on customer data filters by organisation id: callers cannot ask for a row without one.
 
 mod audit;
+mod bench;
 mod dialect;
 mod migrate;
 mod orgs;
@@ -21,6 +22,7 @@ mod users;
 pub mod testing;
 
 pub use audit::{Actor, Audit, AuditEntry};
+pub use bench::BucketTouchpointRow;
 pub use orgs::Organisation;
 pub use responses::{Comment, InsertOutcome};
 pub use rollups::{GroupBy, Mismatch, RollupFilter, RollupRow};

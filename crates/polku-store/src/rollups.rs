@@ -51,7 +51,35 @@ pub struct Mismatch {
 
 type CellKey = (Uuid, Uuid, i64, String, String, i64);
 
+impl RollupFilter {
+    /// The condition on `column` that [`Store::fetch_filtered`] binds as `$4`, or nothing without a survey.
+    pub(crate) fn survey_clause(&self, column: &str) -> String {
+        if self.survey.is_some() { format!("AND {column} = $4") } else { String::new() }
+    }
+}
+
 impl Store {
+    /// Runs a SELECT built from fixed strings whose placeholders are `$1` organisation, `$2` first day,
+    /// `$3` last day and, when the filter names a survey, `$4` (see [`RollupFilter::survey_clause`]).
+    pub(crate) async fn fetch_filtered<T>(&self, sql: String, f: RollupFilter) -> Result<Vec<T>>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+            + Send
+            + Unpin,
+    {
+        Ok(db!(self, p => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(f.org.0)
+                .bind(i64::from(f.from_day))
+                .bind(i64::from(f.to_day));
+            if let Some(s) = f.survey {
+                q = q.bind(s.0);
+            }
+            q.fetch_all(p).await
+        })?)
+    }
+
     pub async fn rollup(&self, f: RollupFilter, by: GroupBy) -> Result<Vec<RollupRow>> {
         // The grouping expressions are fixed strings chosen here, never user input, so formatting them
         // into the statement is safe. Integer day arithmetic is identical on both backends.
@@ -62,22 +90,13 @@ impl Store {
             GroupBy::Channel => "channel",
             GroupBy::Touchpoint => "touchpoint",
         };
-        let survey = if f.survey.is_some() { "AND survey_id = $4" } else { "" };
+        let survey = f.survey_clause("survey_id");
         let sql = format!(
             "SELECT kind, {group} AS grp, score, CAST(SUM(n) AS BIGINT) AS n FROM rollups
              WHERE org_id = $1 AND day >= $2 AND day <= $3 {survey}
              GROUP BY kind, {group}, score"
         );
-        let rows: Vec<(String, String, i64, i64)> = db!(self, p => {
-            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(f.org.0)
-                .bind(i64::from(f.from_day))
-                .bind(i64::from(f.to_day));
-            if let Some(s) = f.survey {
-                q = q.bind(s.0);
-            }
-            q.fetch_all(p).await
-        })?;
+        let rows: Vec<(String, String, i64, i64)> = self.fetch_filtered(sql, f).await?;
         Ok(rows.into_iter().map(|(kind, group, score, n)| RollupRow { kind, group, score, n }).collect())
     }
 

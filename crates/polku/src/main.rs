@@ -1,7 +1,8 @@
 //! The `polku` binary: command-line glue over the library crates. It reads configuration, sets up logging,
 //! opens the store and runs one command: the server, the demo, migrations, verification, administration
-//! or benchmark data generation.
+//! or benchmark data generation and timing.
 
+mod bench;
 mod config;
 
 use anyhow::{Context, bail};
@@ -74,6 +75,11 @@ enum Command {
         responses: usize,
         #[arg(long, default_value_t = 7)]
         seed: u64,
+    },
+    /// Benchmarks on a data set made by `bench-data`.
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
     },
 }
 
@@ -286,6 +292,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             println!("{}", data.token);
             std::process::ExitCode::SUCCESS
         }
+        Command::Bench { command } => bench::run(&app.store, command).await?,
     };
     drop(app);
     let _ = tokio::time::timeout(Duration::from_secs(30), writer).await;
@@ -310,11 +317,25 @@ async fn serve(
         startup_ms = started.elapsed().as_millis() as u64,
         "polku is serving"
     );
+    // Expired sessions are swept hourly; the DELETE is idempotent, so several nodes may all run it.
+    let store = app.store.clone();
+    let sweeper = tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            match store.purge_sessions().await {
+                Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "removing expired sessions failed"),
+            }
+        }
+    });
     drop(app);
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown())
         .await
         .context("serving HTTP")?;
+    sweeper.abort();
     // The router (and its App) is gone: the writer commits what it holds and stops.
     tracing::info!("shutting down; waiting for pending writes");
     let _ = tokio::time::timeout(Duration::from_secs(30), writer).await;

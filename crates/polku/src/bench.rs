@@ -1,0 +1,181 @@
+//! `polku bench queries`: times the dashboard's two heaviest queries on the data set that `polku bench-data`
+//! made, once from the rollups (what the product does) and once as a scan of the raw answers (what the
+//! rollups save), and prints median and 95th percentile in milliseconds.
+//!
+//! Each timed run includes turning the counts into NPS with `polku_domain::metrics::nps`, because that is
+//! part of the server's work for a chart. The raw scans must give the same counts as the rollups; the
+//! command fails if they do not, so a fast but wrong query cannot pass as a result.
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
+use polku_domain::OrgId;
+use polku_domain::calendar::Granularity;
+use polku_domain::metrics::{self, Nps, ScoreCounts};
+use polku_store::{BucketTouchpointRow, GroupBy, RollupFilter, RollupRow, Store};
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// Organisations made by `polku bench-data` are named "Bench Oy <unix time>".
+const BENCH_ORG_PREFIX: &str = "Bench Oy";
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Time "NPS per week × touchpoint for one year" and "NPS per channel for 90 days", from the rollups
+    /// and from the raw answers, on the newest organisation made by `polku bench-data`.
+    Queries(QueriesArgs),
+}
+
+#[derive(clap::Args)]
+pub struct QueriesArgs {
+    /// Timed runs of each rollup query.
+    #[arg(long, default_value_t = 20)]
+    iterations: usize,
+    /// Untimed runs before the timed ones, so that caches are warm.
+    #[arg(long, default_value_t = 2)]
+    warmup: usize,
+    /// Timed runs of each raw scan (default: --iterations). A scan of millions of answers takes seconds.
+    #[arg(long)]
+    raw_iterations: Option<usize>,
+    /// Untimed runs of each raw scan (default: --warmup).
+    #[arg(long)]
+    raw_warmup: Option<usize>,
+    /// Time only the rollup queries.
+    #[arg(long)]
+    skip_raw: bool,
+}
+
+/// One NPS per group, keyed so that rollup and raw results can be compared.
+type NpsTable<K> = BTreeMap<K, Nps>;
+
+pub async fn run(store: &Store, command: BenchCommand) -> anyhow::Result<ExitCode> {
+    let BenchCommand::Queries(args) = command;
+    if args.iterations == 0 {
+        bail!("--iterations must be at least 1");
+    }
+    let org = store
+        .orgs()
+        .await?
+        .into_iter()
+        .rfind(|o| o.name.starts_with(BENCH_ORG_PREFIX))
+        .context("no organisation made by `polku bench-data` in this database")?;
+    let org_id = OrgId(org.id);
+    let (_, last) = store.rollup_span(org_id).await?.context("the bench organisation has no responses")?;
+    let responses = store.response_count(org_id, None).await?;
+    let year = RollupFilter { org: org_id, survey: None, from_day: last - 364, to_day: last };
+    let quarter = RollupFilter { from_day: last - 89, ..year };
+    println!("backend {:?}, organisation {:?}: {responses} responses", store.backend(), org.name);
+    println!(
+        "one year = days {}..={}, 90 days = days {}..={} (days since 1970-01-01)",
+        year.from_day, year.to_day, quarter.from_day, quarter.to_day
+    );
+    println!("{:<52} {:>7} {:>10} {:>10} {:>5}", "query", "groups", "median ms", "p95 ms", "runs");
+
+    let week_tp = time("NPS per week × touchpoint, 1 year (rollups)", args.warmup, args.iterations, || async move {
+        Ok(by_bucket_and_touchpoint(&store.rollup_by_bucket_and_touchpoint(year, Granularity::Week).await?))
+    })
+    .await?;
+    let channel = time("NPS per channel, 90 days (rollups)", args.warmup, args.iterations, || async move {
+        Ok(by_group(&store.rollup(quarter, GroupBy::Channel).await?))
+    })
+    .await?;
+    if args.skip_raw {
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let (raw_iterations, raw_warmup) =
+        (args.raw_iterations.unwrap_or(args.iterations), args.raw_warmup.unwrap_or(args.warmup));
+    if raw_iterations == 0 {
+        bail!("--raw-iterations must be at least 1");
+    }
+    let raw_week_tp =
+        time("NPS per week × touchpoint, 1 year (raw answers scan)", raw_warmup, raw_iterations, || async move {
+            Ok(by_bucket_and_touchpoint(&store.raw_nps_scan_by_bucket_and_touchpoint(year, Granularity::Week).await?))
+        })
+        .await?;
+    let raw_channel = time("NPS per channel, 90 days (raw answers scan)", raw_warmup, raw_iterations, || async move {
+        Ok(by_group(&store.raw_nps_scan(quarter, GroupBy::Channel).await?))
+    })
+    .await?;
+    if raw_week_tp != week_tp || raw_channel != channel {
+        bail!("the raw scans disagree with the rollups; run `polku verify`");
+    }
+    println!("raw scans agree with the rollups");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `query` `warmup` times untimed and `iterations` times timed, prints one table line and returns the
+/// last result.
+async fn time<T, F, Fut>(label: &str, warmup: usize, iterations: usize, query: F) -> anyhow::Result<T>
+where
+    T: Groups,
+    F: Fn() -> Fut,
+    Fut: Future<Output = anyhow::Result<T>>,
+{
+    for _ in 0..warmup {
+        query().await.with_context(|| format!("running {label}"))?;
+    }
+    let mut ms = Vec::with_capacity(iterations);
+    let mut last = None;
+    for _ in 0..iterations {
+        let t = Instant::now();
+        let out = query().await.with_context(|| format!("running {label}"))?;
+        ms.push(t.elapsed().as_secs_f64() * 1e3);
+        last = Some(out);
+    }
+    ms.sort_by(f64::total_cmp);
+    let last = last.expect("at least one iteration");
+    println!("{label:<52} {:>7} {:>10.2} {:>10.2} {:>5}", last.groups(), median(&ms), p95(&ms), ms.len());
+    Ok(last)
+}
+
+/// How many groups (chart points) a result has, for the table.
+trait Groups {
+    fn groups(&self) -> usize;
+}
+
+impl<K> Groups for NpsTable<K> {
+    fn groups(&self) -> usize {
+        self.len()
+    }
+}
+
+fn median(sorted: &[f64]) -> f64 {
+    let n = sorted.len();
+    if n % 2 == 1 { sorted[n / 2] } else { (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0 }
+}
+
+/// Nearest-rank 95th percentile: with 20 runs, the 19th fastest.
+fn p95(sorted: &[f64]) -> f64 {
+    let rank = (sorted.len() as f64 * 0.95).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn by_bucket_and_touchpoint(rows: &[BucketTouchpointRow]) -> NpsTable<(i64, String)> {
+    let mut counts: BTreeMap<(i64, String), ScoreCounts> = BTreeMap::new();
+    for r in rows.iter().filter(|r| r.kind == "nps") {
+        counts.entry((r.bucket, r.touchpoint.clone())).or_insert_with(ScoreCounts::nps).add(r.score as i16, r.n as u64);
+    }
+    counts.into_iter().map(|(k, c)| (k, metrics::nps(&c))).collect()
+}
+
+fn by_group(rows: &[RollupRow]) -> NpsTable<String> {
+    let mut counts: BTreeMap<String, ScoreCounts> = BTreeMap::new();
+    for r in rows.iter().filter(|r| r.kind == "nps") {
+        counts.entry(r.group.clone()).or_insert_with(ScoreCounts::nps).add(r.score as i16, r.n as u64);
+    }
+    counts.into_iter().map(|(k, c)| (k, metrics::nps(&c))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_and_nearest_rank_p95() {
+        let v: Vec<f64> = (1..=20).map(f64::from).collect();
+        assert_eq!((median(&v), p95(&v)), (10.5, 19.0));
+        assert_eq!((median(&[3.0]), p95(&[3.0])), (3.0, 3.0));
+        assert_eq!(median(&[1.0, 2.0, 9.0]), 2.0);
+    }
+}
