@@ -13,6 +13,7 @@ pub mod response;
 pub mod rng;
 pub mod role;
 pub mod survey;
+pub mod text;
 
 pub use ids::*;
 pub use locale::Locale;

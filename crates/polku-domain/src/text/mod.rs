@@ -1,0 +1,66 @@
+//! Text analytics for open survey answers in Finnish, Swedish and English: language, tokens with byte offsets,
+//! base forms, sentiment (for the whole answer and per theme) and themes from an editable taxonomy.
+//!
+//! Everything is pure and deterministic so that the store, the web layer and the CLI can share one
+//! [`Analyzer`], built once (lexicons and taxonomies are compiled into hash maps at construction) and then
+//! used from any thread. Base forms come from a pluggable [`Lemmatizer`]: [`SnowballLemmatizer`] here, a
+//! dictionary-based one (libvoikko for Finnish) can be plugged in from another crate. The lexicons and theme
+//! terms are keyed by whatever base forms the active lemmatizer produces, so a crude stemmer and a real
+//! lemmatizer both find them.
+//!
+//! The pipeline for one answer, in [`Analyzer::analyze`]: tokenize → recognise the language → look every word
+//! up (exact form, then base form, then as a compound of known parts) → split into sentences and clauses →
+//! score each clause (negation, intensifiers, contrast, emoji, exclamation marks) → attach each clause's
+//! score to the themes mentioned in it.
+
+mod analyzer;
+mod compile;
+pub mod eval;
+mod inflect;
+mod language;
+mod lemma;
+mod lexicon;
+mod score;
+mod sentiment;
+mod taxonomy;
+#[cfg(test)]
+mod tests;
+mod token;
+
+pub use analyzer::{
+    Analysis, Analyzer, AnalyzerBuilder, LanguageSource, Mention, SkipReason, ThemeHit, Token, TokenKind,
+};
+pub use lemma::{Lemmatizer, SnowballLemmatizer};
+pub use lexicon::Lexicon;
+pub use lexicon::WordEntry;
+pub use sentiment::{Polarity, Rating, Sentiment};
+pub use taxonomy::{DEFAULT_THEME_KEYS, Taxonomy, Theme};
+
+/// Longest text analysed, in bytes. Longer answers are analysed up to here (at a character boundary) and
+/// flagged as truncated: it bounds the time one pasted document can take, and nobody writes more in a comment.
+pub const MAX_TEXT_BYTES: usize = 32 * 1024;
+
+/// Words longer than this (in bytes) are kept as tokens but not looked up: no real word is this long, and
+/// compound splitting is quadratic in the word's length.
+pub const MAX_WORD_BYTES: usize = 64;
+
+/// One problem in a lexicon or taxonomy file, with its 1-based line number.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct LineError {
+    pub line: usize,
+    pub message: String,
+}
+
+/// Everything wrong with a lexicon or taxonomy file. A file with any error is rejected whole, so that a
+/// half-applied edit never changes the analysis silently.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize)]
+#[error("{}", .errors.iter().map(|e| format!("line {}: {}", e.line, e.message)).collect::<Vec<_>>().join("; "))]
+pub struct ParseError {
+    pub errors: Vec<LineError>,
+}
+
+impl ParseError {
+    fn new(errors: Vec<LineError>) -> Self {
+        Self { errors }
+    }
+}
