@@ -10,7 +10,7 @@
 #   BENCH_ITERATIONS  timed runs of each rollup query and DuckDB query (default 20, after 2 warm-ups)
 #   BENCH_RAW_ITERATIONS  timed runs of each raw-answer scan (default 3, after 1 warm-up: each takes seconds)
 #   BENCH_WRK         wrk arguments besides -c (default "-t2 -d20s")
-#   BENCH_CONNECTIONS wrk connection counts, one ingestion run each (default "64 256")
+#   BENCH_CONNECTIONS wrk connection counts, one ingestion run each (default "64 256 512")
 #   BENCH_SQLITE_DB   reuse this SQLite file as the query data set if it exists (skips generating it)
 #   BENCH_SKIP_PG=1   SQLite only
 #   BENCH_KEEP=1      keep the temporary directory (databases, logs, raw results)
@@ -22,7 +22,7 @@ responses=${BENCH_RESPONSES:-10000000}
 iterations=${BENCH_ITERATIONS:-20}
 raw_iterations=${BENCH_RAW_ITERATIONS:-3}
 wrk_args=${BENCH_WRK:-"-t2 -d20s"}
-connections=${BENCH_CONNECTIONS:-"64 256"}
+connections=${BENCH_CONNECTIONS:-"64 256 512"}
 
 step() { printf '\n==> %s\n' "$*" >&2; }
 # Every figure goes to stdout and to the summary file; the rest of the output is the tools' own.
@@ -144,7 +144,7 @@ rss() {
     --data-urlencode "password=bench-password-123" --data-urlencode "_csrf=$csrf" --data-urlencode "next=/" "$base/login"
   # The last day with data, as the dashboard's default period (the last 90 days of data) also ends there.
   last=$(python3 -c 'import datetime,sys; print(datetime.date(1970, 1, 1) + datetime.timedelta(days=int(sys.argv[1])))' \
-    "$(sql "$url" 'SELECT MAX(day) FROM rollups')")
+    "$(sql "$url" 'SELECT MAX(bucket) FROM rollup_cells WHERE grain = 0 AND dims = 0')")
   from365=$(python3 -c 'import datetime,sys; print(datetime.date.fromisoformat(sys.argv[1]) - datetime.timedelta(days=364))' "$last")
   local code times=()
   for i in 1 2 3 4 5; do

@@ -25,10 +25,25 @@ pub struct Writer {
 }
 
 impl Writer {
+    /// Starts the writer on a thread of its own. Each batch is several round trips to the database; were
+    /// the writer one task among thousands of request tasks, it would wait its turn in the scheduler after
+    /// every one of them, and every waiting request would wait with it. The returned handle completes when
+    /// the writer has drained its queue and stopped (after the last `Writer` is dropped).
     pub fn spawn(store: Store, max_batch: usize, telemetry: Arc<Telemetry>) -> (Writer, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(QUEUE);
-        let handle = tokio::spawn(run(store, rx, max_batch.max(1), telemetry));
-        (Writer { tx }, handle)
+        let (done, stopped) = oneshot::channel::<()>();
+        let thread = std::thread::Builder::new().name("polku-writer".into()).spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+            match rt {
+                Ok(rt) => rt.block_on(run(store, rx, max_batch.max(1), telemetry)),
+                Err(e) => tracing::error!(error = %e, "the response writer could not start"),
+            }
+            let _ = done.send(());
+        });
+        if let Err(e) = thread {
+            tracing::error!(error = %e, "the response writer thread could not start");
+        }
+        (Writer { tx }, tokio::spawn(async move { _ = stopped.await }))
     }
 
     /// Queues one response and waits until it is committed.

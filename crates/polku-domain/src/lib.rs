@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod response;
 pub mod rng;
 pub mod role;
+pub mod rollup;
 pub mod survey;
 pub mod text;
 

@@ -4,10 +4,10 @@
 //! The API and the public survey page both build a [`ResponseDraft`] and go through [`validate`], so a page
 //! answer and an API answer obey exactly the same rules.
 
-use crate::calendar;
 use crate::ids::{OrgId, QuestionId, ResponseId, SurveyId, VersionId};
 use crate::locale::Locale;
 use crate::survey::{FieldError, QuestionType, SurveyDefinition, ValidationErrors};
+use crate::{calendar, rollup};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use time::OffsetDateTime;
@@ -93,32 +93,22 @@ pub struct NewResponse {
     pub body: ValidResponse,
 }
 
-/// One counter a scored answer adds 1 to. The rollup table holds the sum per distinct cell.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct RollupCell {
+/// Where a scored answer is counted: its question in one of the cells of [`crate::rollup::cells`]. A
+/// rollup row holds, per such cell, how many answers gave each score value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RollupCell<'a> {
     pub question: QuestionId,
     pub kind: QuestionType,
-    pub day: i32,
-    pub month: i32,
-    pub channel: String,
-    pub touchpoint: String,
-    pub score: i16,
+    pub cell: rollup::CellKey<'a>,
 }
 
 impl NewResponse {
-    pub fn rollup_cells(&self) -> impl Iterator<Item = RollupCell> + '_ {
+    /// Each cell this response's scored answers count in, with the score to count there.
+    pub fn rollup_cells(&self) -> impl Iterator<Item = (RollupCell<'_>, i16)> + '_ {
         let day = calendar::day_of(self.body.submitted_at);
-        let month = calendar::month_index(calendar::date_of_day(day));
-        self.body.answers.iter().filter_map(move |a| {
-            Some(RollupCell {
-                question: a.question,
-                kind: a.kind,
-                day,
-                month,
-                channel: self.body.channel.clone(),
-                touchpoint: self.body.touchpoint.clone(),
-                score: a.score()?,
-            })
+        self.body.answers.iter().filter_map(|a| Some((a, a.score()?))).flat_map(move |(a, score)| {
+            rollup::cells(day, &self.body.channel, &self.body.touchpoint)
+                .map(move |cell| (RollupCell { question: a.question, kind: a.kind, cell }, score))
         })
     }
 }
@@ -435,11 +425,16 @@ mod tests {
             idempotency_key: None,
             body,
         };
+        // Two scored answers, each in the ten cells of `rollup::cells`; the text answer in none.
         let cells: Vec<_> = r.rollup_cells().collect();
-        assert_eq!(cells.len(), 2);
-        assert_eq!(cells[0].question, s.questions[0].id);
-        assert_eq!((cells[0].score, cells[1].score), (10, 2));
-        assert_eq!(cells[0].day, calendar::day_of_date(time::macros::date!(2026 - 11 - 22)));
-        assert_eq!(cells[0].channel, "kiosk");
+        assert_eq!(cells.len(), 20);
+        assert!(cells[..10].iter().all(|(c, score)| c.question == s.questions[0].id && *score == 10));
+        assert!(cells[10..].iter().all(|(c, score)| c.question == s.questions[1].id && *score == 2));
+        let day = calendar::day_of_date(time::macros::date!(2026 - 11 - 22));
+        let by_channel = cells
+            .iter()
+            .map(|(c, _)| c)
+            .find(|c| c.cell.grain == rollup::Grain::Day && c.cell.dims == rollup::Dims::Channel);
+        assert_eq!(by_channel.map(|c| (c.cell.bucket, c.cell.channel)), Some((day, "kiosk")));
     }
 }

@@ -1,39 +1,11 @@
-//! Queries behind `polku bench queries`: a two-dimensional rollup breakdown (bucket × touchpoint) and
-//! recounts of the same figures straight from the raw answers, so that the benchmark can show what the
-//! rollups save.
-//!
-//! [`Store::rollup_by_bucket_and_touchpoint`] is a general dashboard query written in the style of
-//! `rollups.rs`; it lives here only until it moves there. The `raw_nps_scan*` methods exist for the
-//! comparison: they read `answers JOIN responses`, which the product never does for a chart. As in
-//! `rollups.rs`, SQL only filters and sums counts per score value; NPS is computed by
-//! `polku_domain::metrics` from those counts. Grouping expressions are fixed strings chosen here, never
-//! input, and every value is bound.
+//! Recounts behind `polku bench queries`: the dashboard's figures straight from the raw answers, so that
+//! the benchmark can show what the rollups save and check that both agree. The product never reads
+//! `answers JOIN responses` for a chart. Grouping expressions are fixed strings chosen here, never input,
+//! and every value is bound.
 
-use crate::{GroupBy, Result, RollupFilter, RollupRow, Store};
+use crate::{BucketTouchpointRow, GroupBy, Result, RollupFilter, RollupRow, Store};
 use polku_domain::calendar::Granularity;
 use std::collections::BTreeMap;
-
-/// Summed count of one score value of one kind in one (bucket, touchpoint) cell. `bucket` is a day number,
-/// a week number or a month index, as `polku_domain::calendar::Granularity::bucket_of_day` gives.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct BucketTouchpointRow {
-    pub kind: String,
-    pub bucket: i64,
-    pub touchpoint: String,
-    pub score: i64,
-    pub n: i64,
-}
-
-/// The bucket expression over the rollups table. Week numbers use the same integer arithmetic as
-/// `Granularity::bucket_of_day`; `day` is non-negative for any real response, so truncating division
-/// equals the floor division used there.
-fn rollup_bucket(g: Granularity) -> &'static str {
-    match g {
-        Granularity::Day => "day",
-        Granularity::Week => "CAST((day + 3) / 7 AS BIGINT)",
-        Granularity::Month => "month",
-    }
-}
 
 /// The bucket expression over raw responses, which store no month: months are folded from days in Rust,
 /// because turning a day number into a month in SQL needs backend-specific date functions.
@@ -45,26 +17,6 @@ fn raw_bucket(g: Granularity) -> &'static str {
 }
 
 impl Store {
-    /// Score counts per (bucket, touchpoint) over a day range: for a chart with one line per touchpoint.
-    pub async fn rollup_by_bucket_and_touchpoint(
-        &self,
-        f: RollupFilter,
-        g: Granularity,
-    ) -> Result<Vec<BucketTouchpointRow>> {
-        let bucket = rollup_bucket(g);
-        let survey = f.survey_clause("survey_id");
-        let sql = format!(
-            "SELECT kind, {bucket} AS bucket, touchpoint, score, CAST(SUM(n) AS BIGINT) AS n FROM rollups
-             WHERE org_id = $1 AND day >= $2 AND day <= $3 {survey}
-             GROUP BY kind, {bucket}, touchpoint, score"
-        );
-        let rows: Vec<(String, i64, String, i64, i64)> = self.fetch_filtered(sql, f).await?;
-        Ok(rows
-            .into_iter()
-            .map(|(kind, bucket, touchpoint, score, n)| BucketTouchpointRow { kind, bucket, touchpoint, score, n })
-            .collect())
-    }
-
     /// What [`Store::rollup_by_bucket_and_touchpoint`] returns, recounted from the raw answers. It counts
     /// every scored kind (not only NPS) so that its output equals the rollups' exactly and the benchmark
     /// can check the two against each other.

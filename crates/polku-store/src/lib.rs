@@ -22,10 +22,9 @@ mod users;
 pub mod testing;
 
 pub use audit::{Actor, Audit, AuditEntry};
-pub use bench::BucketTouchpointRow;
 pub use orgs::Organisation;
 pub use responses::{Comment, InsertOutcome};
-pub use rollups::{GroupBy, Mismatch, RollupFilter, RollupRow};
+pub use rollups::{BucketTouchpointRow, GroupBy, Mismatch, RollupFilter, RollupRow};
 pub use surveys::{SurveyRecord, SurveyStatus, SurveySummary};
 pub use tokens::{TokenInfo, TokenRecord};
 pub use users::{Member, SessionInfo, UserLogin};
@@ -69,7 +68,14 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 #[derive(Clone, Debug)]
 enum Pool {
-    Sqlite(SqlitePool),
+    /// `ingest` is one connection kept for the response writer. SQLite drops a connection's page cache
+    /// whenever another connection has written, so a write path that wandered across the pool would
+    /// read its B-tree pages from the file on every batch; one dedicated connection keeps them cached
+    /// and never waits for SQLite's write lock against itself.
+    Sqlite {
+        read: SqlitePool,
+        ingest: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -84,12 +90,23 @@ pub enum Backend {
 macro_rules! db {
     ($store:expr, $pool:ident => $body:expr) => {
         match &$store.pool {
-            $crate::Pool::Sqlite($pool) => $body,
+            $crate::Pool::Sqlite { read: $pool, .. } => $body,
             $crate::Pool::Postgres($pool) => $body,
         }
     };
 }
 pub(crate) use db;
+
+/// Like [`db!`], for the response write path: on SQLite its own connection (see [`Pool`]).
+macro_rules! db_ingest {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::Pool::Sqlite { ingest: $pool, .. } => $body,
+            $crate::Pool::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use db_ingest;
 
 /// The storage handle: cheap to clone, shared by the HTTP server, the writer and the CLI.
 #[derive(Clone, Debug)]
@@ -111,14 +128,21 @@ impl Store {
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("cache_size", "-65536")
                 .pragma("temp_store", "memory");
-            let pool = SqlitePoolOptions::new()
+            let read = SqlitePoolOptions::new()
                 .max_connections(8)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .connect_with(opts.clone())
+                .await?;
+            let ingest = SqlitePoolOptions::new()
+                .max_connections(1)
                 .min_connections(1)
                 .idle_timeout(None)
                 .max_lifetime(None)
                 .connect_with(opts)
                 .await?;
-            Pool::Sqlite(pool)
+            Pool::Sqlite { read, ingest }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
@@ -135,7 +159,7 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         match self.pool {
-            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Sqlite { .. } => Backend::Sqlite,
             Pool::Postgres(_) => Backend::Postgres,
         }
     }
@@ -152,7 +176,13 @@ impl Store {
     }
 
     pub async fn close(&self) {
-        db!(self, p => p.close().await)
+        match &self.pool {
+            Pool::Sqlite { read, ingest } => {
+                ingest.close().await;
+                read.close().await;
+            }
+            Pool::Postgres(p) => p.close().await,
+        }
     }
 }
 

@@ -12,12 +12,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
-    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+        postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "rollup_grains",
+        sqlite: include_str!("../migrations/sqlite/0002_rollup_grains.sql"),
+        postgres: include_str!("../migrations/postgres/0002_rollup_grains.sql"),
+    },
+];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.
 fn checksum(sql: &str) -> String {
@@ -42,7 +50,7 @@ pub(crate) async fn run(store: &Store) -> Result<usize> {
         let sum = checksum(sql);
         let done = db!(store, p => {
             let mut tx = match &store.pool {
-                Pool::Sqlite(_) => p.begin_with("BEGIN IMMEDIATE").await?,
+                Pool::Sqlite { .. } => p.begin_with("BEGIN IMMEDIATE").await?,
                 Pool::Postgres(_) => p.begin().await?,
             };
             if let Some(lock) = dialect::migration_lock(store.backend()) {

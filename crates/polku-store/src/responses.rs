@@ -4,14 +4,16 @@
 //! was committing; this module turns it into a few multi-row statements. Rollup deltas are summed per cell
 //! first, so each cell is upserted once per batch (PostgreSQL refuses to touch a row twice in one upsert).
 
-use crate::{Result, Store, db, now};
+use crate::{Result, Store, db, db_ingest, now};
 use polku_domain::response::{AnswerValue, NewResponse};
+use polku_domain::rollup::SCORE_VALUES;
 use polku_domain::{OrgId, ResponseId, SurveyId};
 use std::collections::HashMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// Rows per multi-row INSERT: well inside SQLite's 32,766 and PostgreSQL's 65,535 bind parameters.
+/// Rows per multi-row INSERT: at 20 values a row, well inside SQLite's 32,766 and PostgreSQL's 65,535
+/// bind parameters.
 const CHUNK: usize = 500;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,7 +54,7 @@ impl Store {
     /// Stores a batch atomically: all of it or none of it. Outcomes are in the batch's order.
     pub async fn insert_responses(&self, batch: &[NewResponse]) -> Result<Vec<InsertOutcome>> {
         let created = now();
-        let outcomes = db!(self, p => {
+        let outcomes = db_ingest!(self, p => {
             let mut tx = p.begin().await?;
             let mut outcomes = Vec::with_capacity(batch.len());
             let mut fresh: Vec<&NewResponse> = Vec::with_capacity(batch.len());
@@ -133,30 +135,39 @@ impl Store {
                 qb.build().execute(&mut *tx).await?;
             }
 
-            let mut cells: HashMap<(OrgId, SurveyId, polku_domain::response::RollupCell), i64> = HashMap::new();
+            // Counts are summed per cell in memory first: a batch of answers from the same day shares most of
+            // its week, month and total cells, so each becomes one upsert.
+            let mut cells: HashMap<(OrgId, SurveyId, polku_domain::response::RollupCell), [i64; SCORE_VALUES]> =
+                HashMap::new();
             for r in &fresh {
-                for cell in r.rollup_cells() {
-                    *cells.entry((r.org, r.survey, cell)).or_default() += 1;
+                for (cell, score) in r.rollup_cells() {
+                    cells.entry((r.org, r.survey, cell)).or_default()[score as usize] += 1;
                 }
             }
             let cells: Vec<_> = cells.into_iter().collect();
             for chunk in cells.chunks(CHUNK) {
                 let mut qb = sqlx::QueryBuilder::new(
-                    "INSERT INTO rollups (org_id, survey_id, question_id, kind, day, month, channel, touchpoint, score, n) ",
+                    "INSERT INTO rollup_cells (org_id, grain, dims, bucket, survey_id, question_id, channel, touchpoint, kind, \
+                     s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10) ",
                 );
-                qb.push_values(chunk, |mut b, ((org, survey, c), n)| {
+                qb.push_values(chunk, |mut b, ((org, survey, c), counts)| {
                     b.push_bind(org.0)
+                        .push_bind(c.cell.grain.code())
+                        .push_bind(c.cell.dims.code())
+                        .push_bind(i64::from(c.cell.bucket))
                         .push_bind(survey.0)
                         .push_bind(c.question.0)
-                        .push_bind(c.kind.as_str())
-                        .push_bind(i64::from(c.day))
-                        .push_bind(i64::from(c.month))
-                        .push_bind(c.channel.clone())
-                        .push_bind(c.touchpoint.clone())
-                        .push_bind(i64::from(c.score))
-                        .push_bind(*n);
+                        .push_bind(c.cell.channel)
+                        .push_bind(c.cell.touchpoint)
+                        .push_bind(c.kind.as_str());
+                    for n in counts {
+                        b.push_bind(*n);
+                    }
                 });
-                qb.push(" ON CONFLICT (org_id, survey_id, question_id, day, channel, touchpoint, score) DO UPDATE SET n = rollups.n + excluded.n");
+                qb.push(
+                    " ON CONFLICT (org_id, grain, dims, bucket, survey_id, question_id, channel, touchpoint) DO UPDATE SET \
+                     s0 = rollup_cells.s0 + excluded.s0, s1 = rollup_cells.s1 + excluded.s1, s2 = rollup_cells.s2 + excluded.s2, s3 = rollup_cells.s3 + excluded.s3, s4 = rollup_cells.s4 + excluded.s4, s5 = rollup_cells.s5 + excluded.s5, s6 = rollup_cells.s6 + excluded.s6, s7 = rollup_cells.s7 + excluded.s7, s8 = rollup_cells.s8 + excluded.s8, s9 = rollup_cells.s9 + excluded.s9, s10 = rollup_cells.s10 + excluded.s10",
+                );
                 qb.build().execute(&mut *tx).await?;
             }
             tx.commit().await?;

@@ -5,8 +5,10 @@
 
 use crate::{Result, Store, db};
 use polku_domain::calendar::Granularity;
+use polku_domain::rollup::{self, Dims, Grain, SCORE_VALUES, Span, series_bucket};
 use polku_domain::{OrgId, QuestionId, SurveyId};
-use std::collections::HashMap;
+use sqlx::Row;
+use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 /// Which rollup rows to sum: one organisation, an inclusive day range, optionally one survey.
@@ -36,12 +38,25 @@ pub struct RollupRow {
     pub n: i64,
 }
 
+/// Summed count of one score value of one kind in one (bucket, touchpoint) cell. `bucket` is a day number,
+/// a week number or a month index, as `polku_domain::calendar::Granularity::bucket_of_day` gives.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct BucketTouchpointRow {
+    pub kind: String,
+    pub bucket: i64,
+    pub touchpoint: String,
+    pub score: i64,
+    pub n: i64,
+}
+
 /// A rollup cell that does not match a recount of the raw answers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mismatch {
     pub survey: SurveyId,
     pub question: QuestionId,
-    pub day: i64,
+    pub grain: Grain,
+    pub bucket: i64,
+    /// Empty when the cell counts all channels (and likewise the touchpoint).
     pub channel: String,
     pub touchpoint: String,
     pub score: i64,
@@ -49,7 +64,37 @@ pub struct Mismatch {
     pub raw: i64,
 }
 
-type CellKey = (Uuid, Uuid, i64, String, String, i64);
+/// A stored cell as read: grain, kind, bucket, the dimension kept apart (channel, touchpoint or '') and
+/// the counts of scores 0..=10.
+type CellRow = (i64, String, i64, String, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64);
+
+/// One stored cell: its histogram of scores.
+struct Cell {
+    kind: String,
+    grain: Grain,
+    bucket: i64,
+    /// The channel or touchpoint, whichever the query's dims keep apart; empty for totals.
+    group: String,
+    counts: [i64; SCORE_VALUES],
+}
+
+impl Cell {
+    fn from_row(r: CellRow) -> Result<Cell> {
+        let (grain, kind, bucket, group, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10) = r;
+        let counts = [s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10];
+        Ok(Cell { kind, grain: grain_of(grain)?, bucket, group, counts })
+    }
+}
+
+/// Adds histograms per key and lists the sums as one row per (key, score) with answers.
+fn flatten<K: Ord + Clone>(sums: BTreeMap<K, [i64; SCORE_VALUES]>) -> impl Iterator<Item = (K, i64, i64)> {
+    sums.into_iter().flat_map(|(key, counts)| {
+        counts.into_iter().enumerate().filter(|(_, n)| *n != 0).map(move |(score, n)| (key.clone(), score as i64, n))
+    })
+}
+
+/// survey, question, grain, dims, bucket, channel, touchpoint.
+type CellKey = (Uuid, Uuid, i64, i64, i64, String, String);
 
 impl RollupFilter {
     /// The condition on `column` that [`Store::fetch_filtered`] binds as `$4`, or nothing without a survey.
@@ -69,10 +114,7 @@ impl Store {
             + Unpin,
     {
         Ok(db!(self, p => {
-            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(f.org.0)
-                .bind(i64::from(f.from_day))
-                .bind(i64::from(f.to_day));
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(f.org.0).bind(i64::from(f.from_day)).bind(i64::from(f.to_day));
             if let Some(s) = f.survey {
                 q = q.bind(s.0);
             }
@@ -80,30 +122,82 @@ impl Store {
         })?)
     }
 
-    pub async fn rollup(&self, f: RollupFilter, by: GroupBy) -> Result<Vec<RollupRow>> {
-        // The grouping expressions are fixed strings chosen here, never user input, so formatting them
-        // into the statement is safe. Integer day arithmetic is identical on both backends.
-        let group = match by {
-            GroupBy::Bucket(Granularity::Day) => "CAST(day AS TEXT)",
-            GroupBy::Bucket(Granularity::Week) => "CAST((day + 3) / 7 AS TEXT)",
-            GroupBy::Bucket(Granularity::Month) => "CAST(month AS TEXT)",
-            GroupBy::Channel => "channel",
-            GroupBy::Touchpoint => "touchpoint",
+    /// The stored cells of kind `dims` in `spans` (see `polku_domain::rollup::cover`): one contiguous
+    /// range of the primary key per span, all in one statement.
+    async fn cells(&self, f: RollupFilter, spans: &[Span], dims: Dims) -> Result<Vec<Cell>> {
+        if spans.is_empty() {
+            return Ok(Vec::new());
+        }
+        let group = match dims {
+            Dims::Channel => "channel",
+            Dims::Touchpoint => "touchpoint",
+            Dims::Total | Dims::ChannelTouchpoint => "''",
         };
-        let survey = f.survey_clause("survey_id");
-        let sql = format!(
-            "SELECT kind, {group} AS grp, score, CAST(SUM(n) AS BIGINT) AS n FROM rollups
-             WHERE org_id = $1 AND day >= $2 AND day <= $3 {survey}
-             GROUP BY kind, {group}, score"
-        );
-        let rows: Vec<(String, String, i64, i64)> = self.fetch_filtered(sql, f).await?;
-        Ok(rows.into_iter().map(|(kind, group, score, n)| RollupRow { kind, group, score, n }).collect())
+        let rows: Vec<CellRow> = db!(self, p => {
+            let mut qb = sqlx::QueryBuilder::new("");
+            for (i, span) in spans.iter().enumerate() {
+                if i > 0 {
+                    qb.push(" UNION ALL ");
+                }
+                // Grain, dims and the column name are numbers and names chosen here; values are bound.
+                qb.push(format!(
+                    "SELECT CAST({grain} AS BIGINT), kind, bucket, {group}, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10 FROM rollup_cells \
+                     WHERE grain = {grain} AND dims = {dims} AND org_id = ",
+                    grain = span.grain.code(),
+                    dims = dims.code(),
+                ));
+                qb.push_bind(f.org.0);
+                qb.push(" AND bucket >= ").push_bind(i64::from(span.from));
+                qb.push(" AND bucket <= ").push_bind(i64::from(span.to));
+                if let Some(s) = f.survey {
+                    qb.push(" AND survey_id = ").push_bind(s.0);
+                }
+            }
+            qb.build_query_as().fetch_all(p).await
+        })?;
+        rows.into_iter().map(Cell::from_row).collect()
+    }
+
+    /// Score counts per group over the filter's day range. Buckets are those of the requested
+    /// granularity, whichever grains the cells were read from.
+    pub async fn rollup(&self, f: RollupFilter, by: GroupBy) -> Result<Vec<RollupRow>> {
+        let (spans, dims) = match by {
+            GroupBy::Bucket(g) => (rollup::cover_series(f.from_day, f.to_day, g), Dims::Total),
+            GroupBy::Channel => (rollup::cover(f.from_day, f.to_day), Dims::Channel),
+            GroupBy::Touchpoint => (rollup::cover(f.from_day, f.to_day), Dims::Touchpoint),
+        };
+        let mut sums: BTreeMap<(String, String), [i64; SCORE_VALUES]> = BTreeMap::new();
+        for cell in self.cells(f, &spans, dims).await? {
+            let group = match by {
+                GroupBy::Bucket(g) => series_bucket(cell.grain, cell.bucket as i32, g).to_string(),
+                GroupBy::Channel | GroupBy::Touchpoint => cell.group,
+            };
+            add(sums.entry((cell.kind, group)).or_default(), &cell.counts);
+        }
+        Ok(flatten(sums).map(|((kind, group), score, n)| RollupRow { kind, group, score, n }).collect())
+    }
+
+    /// Score counts per (bucket, touchpoint) over the filter's day range: one line per touchpoint.
+    pub async fn rollup_by_bucket_and_touchpoint(
+        &self,
+        f: RollupFilter,
+        g: Granularity,
+    ) -> Result<Vec<BucketTouchpointRow>> {
+        let spans = rollup::cover_series(f.from_day, f.to_day, g);
+        let mut sums: BTreeMap<(String, i64, String), [i64; SCORE_VALUES]> = BTreeMap::new();
+        for cell in self.cells(f, &spans, Dims::Touchpoint).await? {
+            let bucket = i64::from(series_bucket(cell.grain, cell.bucket as i32, g));
+            add(sums.entry((cell.kind, bucket, cell.group)).or_default(), &cell.counts);
+        }
+        Ok(flatten(sums)
+            .map(|((kind, bucket, touchpoint), score, n)| BucketTouchpointRow { kind, bucket, touchpoint, score, n })
+            .collect())
     }
 
     /// The first and last day that have any rollup, for picking a default period.
     pub async fn rollup_span(&self, org: OrgId) -> Result<Option<(i32, i32)>> {
         let row: (Option<i64>, Option<i64>) = db!(self, p => sqlx::query_as(
-            "SELECT MIN(day), MAX(day) FROM rollups WHERE org_id = $1",
+            "SELECT MIN(bucket), MAX(bucket) FROM rollup_cells WHERE org_id = $1 AND grain = 0 AND dims = 0",
         )
         .bind(org.0)
         .fetch_one(p)
@@ -114,7 +208,8 @@ impl Store {
         })
     }
 
-    /// Recounts every scored answer of an organisation and lists each cell where the rollups disagree.
+    /// Recounts every scored answer of an organisation into every cell of every grain and lists each cell
+    /// where the rollups disagree.
     pub async fn verify_rollups(&self, org: OrgId) -> Result<Vec<Mismatch>> {
         let raw: Vec<(Uuid, Uuid, i64, String, String, i64, i64)> = db!(self, p => sqlx::query_as(
             "SELECT a.survey_id, a.question_id, r.day, r.channel, r.touchpoint, a.score, COUNT(*) AS n
@@ -125,36 +220,86 @@ impl Store {
         .bind(org.0)
         .fetch_all(p)
         .await)?;
-        let stored: Vec<(Uuid, Uuid, i64, String, String, i64, i64)> = db!(self, p => sqlx::query_as(
-            "SELECT survey_id, question_id, day, channel, touchpoint, score, n FROM rollups WHERE org_id = $1",
-        )
-        .bind(org.0)
-        .fetch_all(p)
-        .await)?;
-        let mut counts: HashMap<CellKey, (i64, i64)> = HashMap::new();
-        for (s, q, d, c, t, sc, n) in raw {
-            counts.entry((s, q, d, c, t, sc)).or_default().1 += n;
+        // Eighteen columns are more than sqlx decodes into a tuple, so the row is read by position.
+        let stored: Vec<(CellKey, [i64; SCORE_VALUES])> = db!(self, p => {
+            let rows = sqlx::query(
+                "SELECT survey_id, question_id, grain, dims, bucket, channel, touchpoint, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10
+                 FROM rollup_cells WHERE org_id = $1",
+            )
+            .bind(org.0)
+            .fetch_all(p)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    let mut counts = [0i64; SCORE_VALUES];
+                    for (i, c) in counts.iter_mut().enumerate() {
+                        *c = r.try_get(7 + i)?;
+                    }
+                    let key = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?, r.try_get(6)?);
+                    Ok::<_, sqlx::Error>((key, counts))
+                })
+                .collect::<std::result::Result<Vec<_>, _>>()
+        })?;
+        // Per cell: (stored histogram, recounted histogram).
+        let mut counts: HashMap<CellKey, ([i64; SCORE_VALUES], [i64; SCORE_VALUES])> = HashMap::new();
+        for (s, q, day, channel, touchpoint, score, n) in &raw {
+            let score = usize::try_from(*score)
+                .ok()
+                .filter(|s| *s < SCORE_VALUES)
+                .ok_or_else(|| crate::StoreError::Corrupt(format!("score {score}")))?;
+            for c in rollup::cells(*day as i32, channel, touchpoint) {
+                let key = (
+                    *s,
+                    *q,
+                    c.grain.code(),
+                    c.dims.code(),
+                    i64::from(c.bucket),
+                    c.channel.to_string(),
+                    c.touchpoint.to_string(),
+                );
+                counts.entry(key).or_default().1[score] += n;
+            }
         }
-        for (s, q, d, c, t, sc, n) in stored {
-            counts.entry((s, q, d, c, t, sc)).or_default().0 += n;
+        for (key, histogram) in stored {
+            counts.entry(key).or_default().0 = histogram;
         }
-        let mut out: Vec<Mismatch> = counts
-            .into_iter()
-            .filter(|(_, (rollup, raw))| rollup != raw)
-            .map(|((s, q, day, channel, touchpoint, score), (rollup, raw))| Mismatch {
-                survey: SurveyId(s),
-                question: QuestionId(q),
-                day,
-                channel,
-                touchpoint,
-                score,
-                rollup,
-                raw,
-            })
-            .collect();
-        out.sort_by(|a, b| (a.day, &a.channel, a.score).cmp(&(b.day, &b.channel, b.score)));
+        let mut out = Vec::new();
+        for ((s, q, grain, _, bucket, channel, touchpoint), (stored, recount)) in counts {
+            for score in 0..SCORE_VALUES {
+                if stored[score] != recount[score] {
+                    out.push(Mismatch {
+                        survey: SurveyId(s),
+                        question: QuestionId(q),
+                        grain: grain_of(grain)?,
+                        bucket,
+                        channel: channel.clone(),
+                        touchpoint: touchpoint.clone(),
+                        score: score as i64,
+                        rollup: stored[score],
+                        raw: recount[score],
+                    });
+                }
+            }
+        }
+        out.sort_by(|a, b| {
+            (a.grain, a.bucket, &a.channel, &a.touchpoint, a.score).cmp(&(
+                b.grain,
+                b.bucket,
+                &b.channel,
+                &b.touchpoint,
+                b.score,
+            ))
+        });
         Ok(out)
     }
+}
+
+fn add(sum: &mut [i64; SCORE_VALUES], counts: &[i64; SCORE_VALUES]) {
+    sum.iter_mut().zip(counts).for_each(|(s, n)| *s += n);
+}
+
+fn grain_of(code: i64) -> Result<Grain> {
+    Grain::from_code(code).ok_or_else(|| crate::StoreError::Corrupt(format!("rollup grain {code}")))
 }
 
 #[cfg(test)]
@@ -213,7 +358,8 @@ mod tests {
             );
             assert!(store.verify_rollups(org).await.unwrap().is_empty(), "{backend}");
 
-            db!(store, p => sqlx::query("UPDATE rollups SET n = n + 1 WHERE org_id = $1 AND score = 3")
+            // One cell of the many that count a 3 drifts: the weekly per-channel count for sms.
+            db!(store, p => sqlx::query("UPDATE rollup_cells SET s3 = s3 + 1 WHERE org_id = $1 AND grain = 1 AND dims = 1 AND channel = 'sms'")
                 .bind(org.0)
                 .execute(p)
                 .await
@@ -221,7 +367,11 @@ mod tests {
             .unwrap();
             let drift = store.verify_rollups(org).await.unwrap();
             assert_eq!(drift.len(), 1, "{backend}");
-            assert_eq!((drift[0].score, drift[0].rollup, drift[0].raw), (3, 2, 1), "{backend}");
+            assert_eq!(
+                (drift[0].grain, drift[0].channel.as_str(), drift[0].score, drift[0].rollup, drift[0].raw),
+                (polku_domain::rollup::Grain::Week, "sms", 3, 2, 1),
+                "{backend}"
+            );
             assert!(store.verify_rollups(other).await.unwrap().is_empty());
         }
     }
