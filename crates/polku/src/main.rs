@@ -9,6 +9,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod bench;
 mod config;
+mod evaltext;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -81,6 +82,8 @@ enum Command {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+    /// Score the text analysis against labelled comments (CSV: text, language, label[, themes, rating]).
+    EvalText(evaltext::EvalTextArgs),
     /// Benchmarks on a data set made by `bench-data`.
     Bench {
         #[command(subcommand)]
@@ -180,6 +183,9 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         config.listen = l.clone();
     }
     init_logging(&config.log_format)?;
+    if let Command::EvalText(args) = &cli.command {
+        return evaltext::run(args);
+    }
 
     let started = Instant::now();
     let store = Store::connect(&config.database_url)
@@ -224,7 +230,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             }
             return Ok(std::process::ExitCode::SUCCESS);
         }
-        Command::Migrate => unreachable!("handled above"),
+        Command::Migrate | Command::EvalText(_) => unreachable!("handled above"),
         Command::Verify => {
             let mut bad = 0usize;
             for org in app.store.orgs().await? {

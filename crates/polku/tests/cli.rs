@@ -62,3 +62,35 @@ fn org_token_verify_and_migrate_contract() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unsupported database URL"));
 }
+
+#[test]
+fn eval_text_scores_a_file_and_names_bad_lines() {
+    let dir = std::env::temp_dir().join(format!("polku-eval-{}", uuid_like()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("good.csv");
+    std::fs::write(
+        &good,
+        "text,language,label,rating\n\
+         \"Erinomainen työ, kiitos!\",fi,positive,3.5\n\
+         Maalari oli myöhässä eikä ilmoittanut mitään.,fi,negative,-2.5\n\
+         Lasku tuli sähköpostilla.,fi,neutral,0\n\
+         \"Not good at all, very late.\",en,negative,-3\n",
+    )
+    .unwrap();
+    let out = polku(&["eval-text", good.to_str().unwrap(), "--json"], "sqlite::memory:");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["languages"]["fi"]["n"], 3);
+    assert_eq!(report["languages"]["en"]["n"], 1);
+    for key in ["accuracy", "macro_f1", "rating_correlation"] {
+        assert!(report["languages"]["fi"][key].is_f64(), "{key}: {report}");
+    }
+
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "text,language,label\nHyvä,fi,positive\nHuono,fi,bad\n").unwrap();
+    let out = polku(&["eval-text", bad.to_str().unwrap()], "sqlite::memory:");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 3: column label"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
