@@ -71,6 +71,7 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
             customer: Some(data.customers[r.customer].external_id.clone()),
         };
         let body = response::validate(&survey.definition, &draft, "link", end)?;
+        let analyses = polku_domain::text::analyse_answers(app.analyzer(), &body.answers, body.locale);
         batch.push(NewResponse {
             id: ResponseId::new(),
             org,
@@ -78,6 +79,7 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
             version: survey.version,
             idempotency_key: None,
             body,
+            analyses,
         });
         if batch.len() == BATCH {
             app.store.insert_responses(&batch).await?;
@@ -117,6 +119,16 @@ pub const BENCH_TOUCHPOINTS: [&str; 10] = [
     "customer-service",
 ];
 
+/// Open answers of the bench data set: one in ten responses has one.
+const BENCH_COMMENTS: [&str; 6] = [
+    "Hyvä palvelu, mutta lasku tuli myöhässä.",
+    "Maalarit olivat ajoissa ja jälki on siistiä, kiitos!",
+    "Toimitusaika venyi kahdella viikolla eikä kukaan ilmoittanut.",
+    "Ok.",
+    "Asiakaspalvelu vastasi nopeasti ja ystävällisesti.",
+    "Liian kallis siihen nähden, mitä sai.",
+];
+
 /// Creates an organisation with one NPS survey and `n` responses spread over the two years before `end`,
 /// written in large batches, calling `progress` with the running count.
 pub async fn bench_data(
@@ -148,12 +160,11 @@ pub async fn bench_data(
         // Touchpoints differ in mood so that breakdowns are not flat.
         let score = (rng.below(11) as i16 + (tp as i16 % 3)).min(10);
         let mut answers = vec![Answer { question: nps, kind: QuestionType::Nps, value: AnswerValue::Score(score) }];
+        let mut analyses = Vec::new();
         if rng.chance(0.1) {
-            answers.push(Answer {
-                question: why,
-                kind: QuestionType::Text,
-                value: AnswerValue::Text("Hyvä palvelu, mutta lasku tuli myöhässä.".into()),
-            });
+            let text = BENCH_COMMENTS[rng.below(BENCH_COMMENTS.len() as u64) as usize];
+            answers.push(Answer { question: why, kind: QuestionType::Text, value: AnswerValue::Text(text.into()) });
+            analyses = polku_domain::text::analyse_answers(app.analyzer(), &answers, Some(Locale::Fi));
         }
         batch.push(NewResponse {
             id: ResponseId::new(),
@@ -169,6 +180,7 @@ pub async fn bench_data(
                 locale: Some(Locale::Fi),
                 customer: None,
             },
+            analyses,
         });
         if batch.len() == 10_000 || i + 1 == n {
             app.store.insert_responses(&batch).await?;

@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod cache;
+pub mod comments;
 pub mod dashboard;
 pub mod demo;
 pub mod error;
@@ -52,6 +53,9 @@ pub struct App {
     /// Current survey definitions by (organisation, survey).
     pub surveys:
         cache::TtlCache<(polku_domain::OrgId, polku_domain::SurveyId), std::sync::Arc<polku_store::SurveyRecord>>,
+    /// The text analyzer, built on first use (compiling the lexicons takes tens of milliseconds, which
+    /// start-up should not wait for).
+    analyzer: std::sync::OnceLock<polku_domain::text::Analyzer>,
 }
 
 impl App {
@@ -68,7 +72,12 @@ impl App {
             login_throttle: auth::LoginThrottle::default(),
             tokens: cache::TtlCache::new(cache::TOKEN_TTL),
             surveys: cache::TtlCache::new(cache::SURVEY_TTL),
+            analyzer: std::sync::OnceLock::new(),
         });
         (app, handle)
+    }
+
+    pub fn analyzer(&self) -> &polku_domain::text::Analyzer {
+        self.analyzer.get_or_init(polku_domain::text::Analyzer::new)
     }
 }

@@ -47,6 +47,8 @@ pub async fn submit(
         Source::Page => "link",
     };
     let body = response::validate(&survey.definition, draft, default_channel, polku_store::now())?;
+    // Analysed here, on the request's own task, so the single writer only stores the result.
+    let analyses = polku_domain::text::analyse_answers(app.analyzer(), &body.answers, body.locale);
     let new = NewResponse {
         id: ResponseId::new(),
         org: survey.org,
@@ -54,6 +56,7 @@ pub async fn submit(
         version: survey.version,
         idempotency_key: idempotency_key.map(str::to_string),
         body,
+        analyses,
     };
     Ok(app.writer.write(new).await?)
 }

@@ -91,6 +91,8 @@ pub struct NewResponse {
     pub version: VersionId,
     pub idempotency_key: Option<String>,
     pub body: ValidResponse,
+    /// The text analysis of each open answer ([`crate::text::analyse_answers`]), stored with it.
+    pub analyses: Vec<(QuestionId, crate::text::CommentAnalysis)>,
 }
 
 /// Where a scored answer is counted: its question in one of the cells of [`crate::rollup::cells`]. A
@@ -424,6 +426,7 @@ mod tests {
             version: VersionId::new(),
             idempotency_key: None,
             body,
+            analyses: Vec::new(),
         };
         // Two scored answers, each in the ten cells of `rollup::cells`; the text answer in none.
         let cells: Vec<_> = r.rollup_cells().collect();

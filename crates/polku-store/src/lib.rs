@@ -9,6 +9,7 @@
 
 mod audit;
 mod bench;
+mod comments;
 mod dialect;
 mod migrate;
 mod orgs;
@@ -22,6 +23,7 @@ mod users;
 pub mod testing;
 
 pub use audit::{Actor, Audit, AuditEntry};
+pub use comments::{Reanalysed, TextResponse};
 pub use orgs::Organisation;
 pub use responses::{Comment, InsertOutcome};
 pub use rollups::{BucketTouchpointRow, GroupBy, Mismatch, RollupFilter, RollupRow};

@@ -25,6 +25,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_rollup_grains.sql"),
         postgres: include_str!("../migrations/postgres/0002_rollup_grains.sql"),
     },
+    Migration {
+        version: 3,
+        name: "comment_analysis",
+        sqlite: include_str!("../migrations/sqlite/0003_comment_analysis.sql"),
+        postgres: include_str!("../migrations/postgres/0003_comment_analysis.sql"),
+    },
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.

@@ -7,14 +7,78 @@
 use crate::{Result, Store, db, db_ingest, now};
 use polku_domain::response::{AnswerValue, NewResponse};
 use polku_domain::rollup::SCORE_VALUES;
+use polku_domain::text::{CommentAnalysis, SkipReason};
 use polku_domain::{OrgId, ResponseId, SurveyId};
 use std::collections::HashMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+/// One open answer's analysis, as written to `comment_analysis` and `comment_themes`.
+pub(crate) struct AnalysisRow<'a> {
+    pub response: ResponseId,
+    pub question: polku_domain::QuestionId,
+    pub org: OrgId,
+    pub survey: SurveyId,
+    pub submitted_at: OffsetDateTime,
+    pub analysis: &'a CommentAnalysis,
+}
+
+/// Inserts [`AnalysisRow`]s in the open transaction `$tx` (a macro because the transaction's type differs
+/// per backend; it expands inside `db!`).
+macro_rules! insert_analyses {
+    ($tx:ident, $rows:expr) => {{
+        let rows: &[AnalysisRow] = $rows;
+        for chunk in rows.chunks(CHUNK) {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO comment_analysis (response_id, question_id, org_id, survey_id, submitted_at, language, \
+                 polarity, score, combined_polarity, combined_score, skipped) ",
+            );
+            qb.push_values(chunk, |mut b, r| {
+                let a = r.analysis;
+                b.push_bind(r.response.0)
+                    .push_bind(r.question.0)
+                    .push_bind(r.org.0)
+                    .push_bind(r.survey.0)
+                    .push_bind(r.submitted_at)
+                    .push_bind(a.language.map(|l| l.as_str()))
+                    .push_bind(a.sentiment.polarity.as_str())
+                    .push_bind(f64::from(a.sentiment.score))
+                    .push_bind(a.combined.map(|c| c.polarity.as_str()))
+                    .push_bind(a.combined.map(|c| f64::from(c.score)))
+                    .push_bind(a.skipped.map(crate::responses::skip_reason));
+            });
+            qb.build().execute(&mut *$tx).await?;
+        }
+        let themes: Vec<_> = rows.iter().flat_map(|r| r.analysis.themes.iter().map(move |t| (r, t))).collect();
+        for chunk in themes.chunks(CHUNK) {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO comment_themes (response_id, question_id, theme, org_id, submitted_at, polarity, score) ",
+            );
+            qb.push_values(chunk, |mut b, (r, t)| {
+                b.push_bind(r.response.0)
+                    .push_bind(r.question.0)
+                    .push_bind(t.key.as_str())
+                    .push_bind(r.org.0)
+                    .push_bind(r.submitted_at)
+                    .push_bind(t.sentiment.polarity.as_str())
+                    .push_bind(f64::from(t.sentiment.score));
+            });
+            qb.build().execute(&mut *$tx).await?;
+        }
+    }};
+}
+pub(crate) use insert_analyses;
+
+pub(crate) fn skip_reason(s: SkipReason) -> &'static str {
+    match s {
+        SkipReason::Empty => "empty",
+        SkipReason::UnsupportedLanguage => "unsupported_language",
+    }
+}
+
 /// Rows per multi-row INSERT: at 20 values a row, well inside SQLite's 32,766 and PostgreSQL's 65,535
 /// bind parameters.
-const CHUNK: usize = 500;
+pub(crate) const CHUNK: usize = 500;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InsertOutcome {
@@ -41,6 +105,11 @@ pub struct Comment {
     pub touchpoint: String,
     pub locale: Option<String>,
     pub score: Option<i64>,
+    /// The text analysis' verdict on the comment alone: positive, neutral or negative.
+    pub polarity: Option<String>,
+    /// Themes mentioned, each with its own polarity, in theme-key order.
+    #[sqlx(skip)]
+    pub themes: Vec<(String, String)>,
 }
 
 fn choices_json(v: &AnswerValue) -> Option<String> {
@@ -135,6 +204,21 @@ impl Store {
                 qb.build().execute(&mut *tx).await?;
             }
 
+            let analysed: Vec<AnalysisRow> = fresh
+                .iter()
+                .flat_map(|r| {
+                    r.analyses.iter().map(move |(question, analysis)| AnalysisRow {
+                        response: r.id,
+                        question: *question,
+                        org: r.org,
+                        survey: r.survey,
+                        submitted_at: r.body.submitted_at,
+                        analysis,
+                    })
+                })
+                .collect();
+            insert_analyses!(tx, &analysed);
+
             // Counts are summed per cell in memory first: a batch of answers from the same day shares most of
             // its week, month and total cells, so each becomes one upsert.
             let mut cells: HashMap<(OrgId, SurveyId, polku_domain::response::RollupCell), [i64; SCORE_VALUES]> =
@@ -207,10 +291,12 @@ impl Store {
         to: OffsetDateTime,
         limit: i64,
     ) -> Result<Vec<Comment>> {
-        Ok(db!(self, p => sqlx::query_as(
+        let mut comments: Vec<Comment> = db!(self, p => sqlx::query_as(
             "SELECT a.response_id, a.text, a.submitted_at, r.channel, r.touchpoint, r.locale,
-                    (SELECT MIN(s.score) FROM answers s WHERE s.response_id = a.response_id AND s.score IS NOT NULL) AS score
+                    (SELECT MIN(s.score) FROM answers s WHERE s.response_id = a.response_id AND s.score IS NOT NULL) AS score,
+                    c.polarity
              FROM answers a JOIN responses r ON r.id = a.response_id
+             LEFT JOIN comment_analysis c ON c.response_id = a.response_id AND c.question_id = a.question_id
              WHERE a.org_id = $1 AND a.text IS NOT NULL AND ($2 IS NULL OR a.survey_id = $2)
                AND a.submitted_at >= $3 AND a.submitted_at < $4
              ORDER BY a.submitted_at DESC LIMIT $5",
@@ -221,6 +307,25 @@ impl Store {
         .bind(to)
         .bind(limit)
         .fetch_all(p)
-        .await)?)
+        .await)?;
+        if comments.is_empty() {
+            return Ok(comments);
+        }
+        let themes: Vec<(Uuid, String, String)> = db!(self, p => {
+            let mut qb = sqlx::QueryBuilder::new("SELECT response_id, theme, polarity FROM comment_themes WHERE org_id = ");
+            qb.push_bind(org.0).push(" AND response_id IN (");
+            let mut list = qb.separated(", ");
+            for c in &comments {
+                list.push_bind(c.response_id);
+            }
+            qb.push(") ORDER BY theme");
+            qb.build_query_as().fetch_all(p).await
+        })?;
+        for (response, theme, polarity) in themes {
+            for c in comments.iter_mut().filter(|c| c.response_id == response) {
+                c.themes.push((theme.clone(), polarity.clone()));
+            }
+        }
+        Ok(comments)
     }
 }

@@ -304,9 +304,8 @@ fn grain_of(code: i64) -> Result<Grain> {
 
 #[cfg(test)]
 mod tests {
-    use crate::{Actor, Audit, db};
+    use crate::db;
     use polku_domain::response::{NewResponse, ResponseDraft, validate};
-    use polku_domain::survey::SurveyDraft;
     use polku_domain::{ResponseId, calendar::Granularity};
 
     /// The storage story on every backend: write responses in a batch, read rollups, and prove that
@@ -314,16 +313,11 @@ mod tests {
     #[tokio::test]
     async fn rollups_follow_answers_and_verify_catches_drift() {
         for (backend, store) in crate::testing::fresh_stores().await {
-            let actor = Actor::System("test");
-            let audit = Audit { actor: &actor, action: "test", target: String::new(), detail: serde_json::Value::Null };
-            let org = store.create_org("A", &audit).await.unwrap();
-            let other = store.create_org("B", &audit).await.unwrap();
-            let def: SurveyDraft =
-                serde_json::from_value(serde_json::json!({"name": "s", "locales": ["fi"], "questions": [
-                {"key": "nps", "type": "nps", "required": true, "text": {"fi": "?"}}]}))
-                .unwrap();
-            let def = def.validate(None).unwrap();
-            let (survey, version) = store.create_survey(org, "slug-a", &def, &audit).await.unwrap();
+            let crate::testing::Story { org, other, survey, version, definition: def } = crate::testing::story(
+                &store,
+                serde_json::json!([{"key": "nps", "type": "nps", "required": true, "text": {"fi": "?"}}]),
+            )
+            .await;
             let now = crate::now();
             let batch: Vec<NewResponse> = [10, 9, 3, 10]
                 .iter()
@@ -340,6 +334,7 @@ mod tests {
                         version,
                         idempotency_key: None,
                         body: validate(&def, &draft, "api", now).unwrap(),
+                        analyses: Vec::new(),
                     }
                 })
                 .collect();

@@ -33,3 +33,27 @@ async fn fresh_postgres(admin_url: &str, name: &str) -> Store {
     store.migrate().await.expect("migrate PostgreSQL");
     store
 }
+
+/// The start of a storage story: two organisations and, in the first, a survey with `questions`.
+pub struct Story {
+    pub org: polku_domain::OrgId,
+    pub other: polku_domain::OrgId,
+    pub survey: polku_domain::SurveyId,
+    pub version: polku_domain::VersionId,
+    pub definition: polku_domain::survey::SurveyDefinition,
+}
+
+/// Creates a [`Story`] in `store`; `questions` is the JSON list of the survey draft.
+pub async fn story(store: &Store, questions: serde_json::Value) -> Story {
+    let actor = crate::Actor::System("test");
+    let audit = crate::Audit { actor: &actor, action: "test", target: String::new(), detail: serde_json::Value::Null };
+    let org = store.create_org("A", &audit).await.expect("org");
+    let other = store.create_org("B", &audit).await.expect("org");
+    let draft: polku_domain::survey::SurveyDraft =
+        serde_json::from_value(serde_json::json!({"name": "s", "locales": ["fi"], "questions": questions}))
+            .expect("survey draft");
+    let definition = draft.validate(None).expect("valid survey");
+    let slug = format!("story-{}", uuid::Uuid::new_v4().simple());
+    let (survey, version) = store.create_survey(org, &slug, &definition, &audit).await.expect("survey");
+    Story { org, other, survey, version, definition }
+}

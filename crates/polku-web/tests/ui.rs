@@ -241,6 +241,8 @@ async fn customers_answer_on_the_public_page() {
         assert_eq!(dash.status, StatusCode::OK, "{}", dash.body);
         assert!(dash.body.contains("&#60;script&#62;alert(1)&#60;/script&#62; maalari myöhässä"), "{}", t.backend);
         assert!(!dash.body.contains("<script>alert(1)"));
+        // The comment was analysed when it was stored: "painter late" is negative.
+        assert!(dash.body.contains("class=\"tag tone-negative\""), "{}", t.backend);
         // One promoter, one detractor: NPS 0.0 with n = 2; channels "qr" (from the page's link) and "email" (API).
         assert!(dash.body.contains("class=\"value\">0.0</p>"), "{}", t.backend);
         assert!(dash.body.contains("n = 2 "));

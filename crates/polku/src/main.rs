@@ -82,6 +82,12 @@ enum Command {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+    /// Analyse every stored open answer again (after the lexicons or taxonomies changed).
+    Reanalyse {
+        /// Only this organisation (default: all).
+        #[arg(long)]
+        org: Option<String>,
+    },
     /// Score the text analysis against labelled comments (CSV: text, language, label[, themes, rating]).
     EvalText(evaltext::EvalTextArgs),
     /// Benchmarks on a data set made by `bench-data`.
@@ -313,6 +319,27 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             std::process::ExitCode::SUCCESS
         }
         Command::Bench { command } => bench::run(&app.store, command).await?,
+        Command::Reanalyse { org } => {
+            let orgs: Vec<OrgId> = match org {
+                Some(o) => vec![o.parse().context("--org must be an organisation id")?],
+                None => app.store.orgs().await?.into_iter().map(|o| OrgId(o.id)).collect(),
+            };
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {pos} responses ({per_sec})")
+                    .expect("valid template"),
+            );
+            let mut total = 0;
+            for org in orgs {
+                let offset = total;
+                total += polku_app::comments::reanalyse(&app, org, &|n| bar.set_position(offset + n))
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            }
+            bar.finish_and_clear();
+            println!("{total} responses with open answers analysed");
+            std::process::ExitCode::SUCCESS
+        }
     };
     drop(app);
     let _ = tokio::time::timeout(Duration::from_secs(30), writer).await;

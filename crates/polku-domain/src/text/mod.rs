@@ -64,3 +64,54 @@ impl ParseError {
         Self { errors }
     }
 }
+
+/// The sentiment of one theme in one answer.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ThemeSentiment {
+    pub key: String,
+    pub sentiment: Sentiment,
+}
+
+/// What is stored about one open answer at ingestion: the analysis without its tokens (those are recomputed
+/// when a page highlights words, which is cheap and always matches the text shown).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CommentAnalysis {
+    pub language: Option<crate::Locale>,
+    pub sentiment: Sentiment,
+    pub combined: Option<Sentiment>,
+    pub themes: Vec<ThemeSentiment>,
+    pub skipped: Option<SkipReason>,
+}
+
+impl From<&Analysis> for CommentAnalysis {
+    fn from(a: &Analysis) -> Self {
+        CommentAnalysis {
+            language: a.language,
+            sentiment: a.sentiment,
+            combined: a.combined,
+            themes: a.themes.iter().map(|t| ThemeSentiment { key: t.key.clone(), sentiment: t.sentiment }).collect(),
+            skipped: a.skipped,
+        }
+    }
+}
+
+/// Analyses every open answer of a response. The language the survey was shown in is the hint, and the
+/// response's own score (NPS first, then CSAT, then CES) is the rating combined with the text.
+pub fn analyse_answers(
+    analyzer: &Analyzer,
+    answers: &[crate::response::Answer],
+    shown_in: Option<crate::Locale>,
+) -> Vec<(crate::QuestionId, CommentAnalysis)> {
+    use crate::response::AnswerValue;
+    use crate::survey::QuestionType;
+    let rating = [QuestionType::Nps, QuestionType::Csat, QuestionType::Ces]
+        .into_iter()
+        .find_map(|kind| answers.iter().find(|a| a.kind == kind).and_then(|a| Rating::from_answer(a.kind, a.score()?)));
+    answers
+        .iter()
+        .filter_map(|a| match &a.value {
+            AnswerValue::Text(t) => Some((a.question, CommentAnalysis::from(&analyzer.analyze(t, shown_in, rating)))),
+            _ => None,
+        })
+        .collect()
+}

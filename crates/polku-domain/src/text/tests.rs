@@ -318,3 +318,33 @@ fn text_eval() {
         assert!(all_eval[&lang].macro_f1 >= 0.5, "{lang}: macro-F1 fell to {:.3}", all_eval[&lang].macro_f1);
     }
 }
+
+#[test]
+fn every_open_answer_of_a_response_is_analysed_with_its_score() {
+    use crate::response::{Answer, AnswerValue};
+    use crate::survey::QuestionType;
+    let (nps, why, other) = (crate::QuestionId::new(), crate::QuestionId::new(), crate::QuestionId::new());
+    let answers = [
+        Answer { question: nps, kind: QuestionType::Nps, value: AnswerValue::Score(9) },
+        Answer {
+            question: why,
+            kind: QuestionType::Text,
+            value: AnswerValue::Text("Great result, but the invoice was wrong.".into()),
+        },
+        Answer { question: other, kind: QuestionType::Single, value: AnswerValue::Choices(vec!["a".into()]) },
+    ];
+    let out = analyse_answers(&ANALYZER, &answers, Some(En));
+    assert_eq!(out.len(), 1);
+    let (question, a) = &out[0];
+    assert_eq!(*question, why);
+    assert_eq!(a.language, Some(En));
+    // The clause after "but" weighs more: the text is negative on its own although the score is 9, and
+    // the invoicing theme carries the negative clause.
+    assert_eq!(a.sentiment.polarity, Polarity::Negative);
+    assert!(a.combined.is_some());
+    let invoicing = a.themes.iter().find(|t| t.key == "invoicing").expect("invoicing theme");
+    assert_eq!(invoicing.sentiment.polarity, Polarity::Negative);
+    // A response without a score still gets its text analysed, without a combined sentiment.
+    let out = analyse_answers(&ANALYZER, &answers[1..2], Some(En));
+    assert_eq!(out[0].1.combined, None);
+}

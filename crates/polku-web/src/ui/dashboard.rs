@@ -38,6 +38,8 @@ struct DashboardPage {
     by_channel: Vec<Breakdown>,
     by_touchpoint: Vec<Breakdown>,
     comments: Vec<Comment>,
+    /// Theme key → label in the page's language.
+    theme_labels: std::collections::HashMap<String, String>,
     empty: bool,
 }
 
@@ -61,6 +63,24 @@ impl DashboardPage {
     }
     fn score_text(&self, score: &Option<i64>) -> String {
         score.map(|s| s.to_string()).unwrap_or_default()
+    }
+    /// "positive" / "neutral" / "negative" in the page's language; anything else is shown as stored.
+    fn tone(&self, polarity: &str) -> String {
+        match polarity {
+            "positive" | "neutral" | "negative" => self.t.get(&format!("tone-{polarity}")),
+            other => other.to_string(),
+        }
+    }
+    /// A stored polarity as a CSS class suffix (only the three known values reach the page).
+    fn tone_class(&self, polarity: &str) -> &'static str {
+        match polarity {
+            "positive" => "positive",
+            "negative" => "negative",
+            _ => "neutral",
+        }
+    }
+    fn theme_label<'a>(&'a self, key: &'a str) -> &'a str {
+        self.theme_labels.get(key).map_or(key, String::as_str)
     }
 }
 
@@ -138,6 +158,7 @@ async fn overview(State(web): State<Web>, s: UiSession, RawQuery(q): RawQuery) -
         by_channel: o.by_channel,
         by_touchpoint: o.by_touchpoint,
         comments: o.comments,
+        theme_labels: web.app.analyzer().themes(t.locale).map(|(k, l)| (k.to_string(), l.to_string())).collect(),
         empty,
     }))
 }

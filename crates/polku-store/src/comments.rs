@@ -1,0 +1,218 @@
+//! Open answers and their stored text analysis: reading responses back for `polku reanalyse` and replacing
+//! what was stored about them.
+
+use crate::responses::{AnalysisRow, CHUNK, insert_analyses};
+use crate::{Result, Store, StoreError, db, db_ingest};
+use polku_domain::response::{Answer, AnswerValue};
+use polku_domain::survey::QuestionType;
+use polku_domain::text::CommentAnalysis;
+use polku_domain::{Locale, OrgId, QuestionId, ResponseId, SurveyId};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// A response with at least one open answer, with every answer the analysis may use (scores for the
+/// rating, texts to analyse).
+#[derive(Clone, Debug)]
+pub struct TextResponse {
+    pub id: ResponseId,
+    pub org: OrgId,
+    pub survey: SurveyId,
+    pub submitted_at: OffsetDateTime,
+    pub locale: Option<Locale>,
+    pub answers: Vec<Answer>,
+}
+
+/// A fresh analysis of one response's open answers, for [`Store::replace_analyses`].
+pub struct Reanalysed<'a> {
+    pub response: &'a TextResponse,
+    pub analyses: Vec<(QuestionId, CommentAnalysis)>,
+}
+
+type AnswerRow = (Uuid, Uuid, OffsetDateTime, Option<String>, Uuid, String, Option<i64>, Option<String>);
+
+impl Store {
+    /// Up to `limit` responses of `org` that have an open answer, in id order after `after`: pages for a
+    /// pass over every comment that never holds more than one page in memory.
+    pub async fn responses_with_text(
+        &self,
+        org: OrgId,
+        after: Option<ResponseId>,
+        limit: i64,
+    ) -> Result<Vec<TextResponse>> {
+        let after = after.map_or(Uuid::nil(), |r| r.0);
+        let ids: Vec<(Uuid,)> = db!(self, p => sqlx::query_as(
+            "SELECT DISTINCT response_id FROM answers
+             WHERE org_id = $1 AND text IS NOT NULL AND response_id > $2
+             ORDER BY response_id LIMIT $3",
+        )
+        .bind(org.0)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(p)
+        .await)?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<AnswerRow> = db!(self, p => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT r.id, r.survey_id, r.submitted_at, r.locale, a.question_id, a.kind, a.score, a.text
+                 FROM responses r JOIN answers a ON a.response_id = r.id AND a.org_id = r.org_id
+                 WHERE r.org_id = ",
+            );
+            qb.push_bind(org.0).push(" AND r.id IN (");
+            let mut list = qb.separated(", ");
+            for (id,) in &ids {
+                list.push_bind(*id);
+            }
+            qb.push(") ORDER BY r.id");
+            qb.build_query_as().fetch_all(p).await
+        })?;
+        let mut out: Vec<TextResponse> = Vec::with_capacity(ids.len());
+        for (id, survey, submitted_at, locale, question, kind, score, text) in rows {
+            let kind = QuestionType::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("answer kind {kind}")))?;
+            let value = match (score, text) {
+                (Some(s), _) => {
+                    AnswerValue::Score(i16::try_from(s).map_err(|_| StoreError::Corrupt(format!("score {s}")))?)
+                }
+                (None, Some(t)) => AnswerValue::Text(t),
+                // Choices play no part in the analysis.
+                (None, None) => AnswerValue::Choices(Vec::new()),
+            };
+            let answer = Answer { question: QuestionId(question), kind, value };
+            match out.last_mut() {
+                Some(r) if r.id.0 == id => r.answers.push(answer),
+                _ => out.push(TextResponse {
+                    id: ResponseId(id),
+                    org,
+                    survey: SurveyId(survey),
+                    submitted_at,
+                    locale: locale.as_deref().and_then(Locale::parse),
+                    answers: vec![answer],
+                }),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Replaces what is stored about these responses' open answers, all in one transaction. The responses
+    /// must all belong to one organisation (as one page of [`Store::responses_with_text`] does).
+    pub async fn replace_analyses(&self, batch: &[Reanalysed<'_>]) -> Result<()> {
+        let Some(first) = batch.first() else { return Ok(()) };
+        let org = first.response.org;
+        if batch.iter().any(|b| b.response.org != org) {
+            return Err(StoreError::Corrupt("a re-analysis batch spans organisations".into()));
+        }
+        let rows: Vec<AnalysisRow> = batch
+            .iter()
+            .flat_map(|b| {
+                b.analyses.iter().map(move |(question, analysis)| AnalysisRow {
+                    response: b.response.id,
+                    question: *question,
+                    org,
+                    survey: b.response.survey,
+                    submitted_at: b.response.submitted_at,
+                    analysis,
+                })
+            })
+            .collect();
+        db_ingest!(self, p => {
+            let mut tx = p.begin().await?;
+            for chunk in batch.chunks(CHUNK) {
+                for table in ["comment_themes", "comment_analysis"] {
+                    let mut qb = sqlx::QueryBuilder::new("DELETE FROM ");
+                    qb.push(table).push(" WHERE org_id = ").push_bind(org.0).push(" AND response_id IN (");
+                    let mut list = qb.separated(", ");
+                    for b in chunk {
+                        list.push_bind(b.response.id.0);
+                    }
+                    qb.push(")");
+                    qb.build().execute(&mut *tx).await?;
+                }
+            }
+            insert_analyses!(tx, &rows);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Reanalysed;
+    use polku_domain::response::{NewResponse, ResponseDraft, validate};
+    use polku_domain::text::{Analyzer, analyse_answers};
+    use polku_domain::{Locale, ResponseId};
+
+    /// Analyses are stored with their answers, read back with the latest comments, and replaced page by
+    /// page by a re-analysis, on every backend and never across organisations.
+    #[tokio::test]
+    async fn analyses_are_stored_read_and_replaced() {
+        let analyzer = Analyzer::new();
+        for (backend, store) in crate::testing::fresh_stores().await {
+            let crate::testing::Story { org, other, survey, version, definition: def } = crate::testing::story(
+                &store,
+                serde_json::json!([
+                    {"key": "nps", "type": "nps", "required": true, "text": {"fi": "?"}},
+                    {"key": "why", "type": "text", "text": {"fi": "Miksi?"}}
+                ]),
+            )
+            .await;
+            let now = crate::now();
+            let texts =
+                [(3, "Maalari oli tunnin myöhässä eikä ilmoittanut mitään."), (10, "Loistava lopputulos, kiitos!")];
+            let batch: Vec<NewResponse> = texts
+                .iter()
+                .enumerate()
+                .map(|(i, (score, text))| {
+                    let draft: ResponseDraft = serde_json::from_value(serde_json::json!({
+                        "answers": [{"question": "nps", "value": score}, {"question": "why", "value": text}], "locale": "fi"
+                    }))
+                    .unwrap();
+                    let body = validate(&def, &draft, "api", now).unwrap();
+                    // The first is stored without an analysis, as rows written before analysis existed.
+                    let analyses = if i == 0 { Vec::new() } else { analyse_answers(&analyzer, &body.answers, body.locale) };
+                    NewResponse { id: ResponseId::new(), org, survey, version, idempotency_key: None, body, analyses }
+                })
+                .collect();
+            store.insert_responses(&batch).await.unwrap();
+            let day = time::Duration::days(1);
+            let comments = store.latest_comments(org, None, now - day, now + day, 10).await.unwrap();
+            let by_text = |t: &str| comments.iter().find(|c| c.text.starts_with(t)).unwrap().clone();
+            assert_eq!(by_text("Maalari").polarity, None, "{backend}");
+            assert_eq!(by_text("Loistava").polarity.as_deref(), Some("positive"), "{backend}");
+            assert!(by_text("Loistava").themes.iter().any(|(k, p)| k == "quality" && p == "positive"), "{backend}");
+
+            // Re-analysis reads pages in id order with every answer the analysis needs.
+            let first = store.responses_with_text(org, None, 1).await.unwrap();
+            assert_eq!(first.len(), 1, "{backend}");
+            assert_eq!(first[0].answers.len(), 2, "{backend}");
+            assert_eq!(first[0].locale, Some(Locale::Fi));
+            let rest = store.responses_with_text(org, Some(first[0].id), 10).await.unwrap();
+            assert_eq!(rest.len(), 1, "{backend}");
+            assert!(store.responses_with_text(org, Some(rest[0].id), 10).await.unwrap().is_empty());
+            assert!(store.responses_with_text(other, None, 10).await.unwrap().is_empty(), "{backend}: leaked");
+
+            let all: Vec<_> = first.iter().chain(&rest).collect();
+            let batch: Vec<Reanalysed> = all
+                .iter()
+                .map(|r| Reanalysed { response: r, analyses: analyse_answers(&analyzer, &r.answers, r.locale) })
+                .collect();
+            // Replacing twice leaves one analysis per answer.
+            store.replace_analyses(&batch).await.unwrap();
+            store.replace_analyses(&batch).await.unwrap();
+            let comments = store.latest_comments(org, None, now - day, now + day, 10).await.unwrap();
+            let late = comments.iter().find(|c| c.text.starts_with("Maalari")).unwrap();
+            assert_eq!(late.polarity.as_deref(), Some("negative"), "{backend}");
+            assert!(
+                late.themes.iter().any(|(k, p)| k == "delivery" && p == "negative"),
+                "{backend}: {:?}",
+                late.themes
+            );
+            assert!(
+                comments
+                    .iter()
+                    .all(|c| c.themes.len() == c.themes.iter().collect::<std::collections::HashSet<_>>().len())
+            );
+        }
+    }
+}
