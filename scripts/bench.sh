@@ -14,6 +14,7 @@
 #   BENCH_SQLITE_DB   reuse this SQLite file as the query data set if it exists (skips generating it)
 #   BENCH_SKIP_PG=1   SQLite only
 #   BENCH_KEEP=1      keep the temporary directory (databases, logs, raw results)
+#   BENCH_PARTS       which parts to run (default "queries startup ingest"; "ingest" alone needs no big data set)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -23,6 +24,8 @@ iterations=${BENCH_ITERATIONS:-20}
 raw_iterations=${BENCH_RAW_ITERATIONS:-3}
 wrk_args=${BENCH_WRK:-"-t2 -d20s"}
 connections=${BENCH_CONNECTIONS:-"64 256 512"}
+parts=${BENCH_PARTS:-"queries startup ingest"}
+part() { [[ " $parts " == *" $1 "* ]]; }
 
 step() { printf '\n==> %s\n' "$*" >&2; }
 # Every figure goes to stdout and to the summary file; the rest of the output is the tools' own.
@@ -263,6 +266,7 @@ note "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 
 # ---- SQLite -----------------------------------------------------------------------------------------------
 sqlite_db=${BENCH_SQLITE_DB:-$work/big.db}
+if part queries || part startup; then
 if [ -s "$sqlite_db" ]; then
   step "reusing $sqlite_db"
 else
@@ -276,6 +280,9 @@ big_survey=$(sqlite3 "$sqlite_db" "SELECT lower(hex(id)) FROM surveys WHERE org_
 big_survey=$(python3 -c "import uuid,sys; print(uuid.UUID(sys.argv[1]))" "$big_survey")
 big_token=$("$polku" --database-url "sqlite://$sqlite_db" token create --org "$big_org" --role viewer --name bench-rss | tail -n 1)
 
+fi
+
+if part queries; then
 step "SQLite: dashboard queries"
 queries "sqlite://$sqlite_db" SQLite
 
@@ -326,15 +333,20 @@ for source, table in [("DuckDB table", "answers"), ("DuckDB over Parquet", f"'{w
         print(f"{label + ' (' + source + ')':<60} {len(out):>6} groups  median {statistics.median(ms):8.2f} ms  p95 {p95:8.2f} ms")
 EOF
 rm -f "$work/answers.csv"
+fi
 
+if part startup; then
 step "SQLite: start-up and memory on the big data set"
 note "SQLite start-up on the existing $responses-response database:"
 startup "sqlite://$sqlite_db" warm
 if [ -w /proc/sys/vm/drop_caches ]; then startup "sqlite://$sqlite_db" cold; fi
 rss "sqlite://$sqlite_db" "$big_org" "$big_survey" "$big_token"
+fi
 
+if part ingest; then
 step "SQLite: ingestion"
 ingest "sqlite://$work/ingest.db" SQLite
+fi
 
 # ---- PostgreSQL -------------------------------------------------------------------------------------------
 if [ "${BENCH_SKIP_PG:-0}" != 1 ]; then
@@ -352,24 +364,31 @@ if [ "${BENCH_SKIP_PG:-0}" != 1 ]; then
   as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
     -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off" start >/dev/null
   as_pg psql -q "$pg_url/postgres" -c 'CREATE DATABASE big' -c 'CREATE DATABASE ingest'
-  bench_data "$pg_url/big" PostgreSQL
+  if part queries || part startup; then bench_data "$pg_url/big" PostgreSQL; fi
   as_pg psql -q "$pg_url/big" -c 'VACUUM ANALYZE'
   as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -w -m fast stop >/dev/null
   as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
     -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c shared_buffers=1GB" start >/dev/null
   note "PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}'), fsync=$(as_pg psql -qtA "$pg_url/big" -c 'SHOW fsync'), synchronous_commit=$(as_pg psql -qtA "$pg_url/big" -c 'SHOW synchronous_commit'), shared_buffers=$(as_pg psql -qtA "$pg_url/big" -c 'SHOW shared_buffers'); database size $(as_pg psql -qtA "$pg_url/big" -c "SELECT pg_size_pretty(pg_database_size('big'))")"
-  pg_org=$(as_pg psql -qtA "$pg_url/big" -c "SELECT id FROM organisations WHERE name LIKE 'Bench Oy%' ORDER BY created_at DESC LIMIT 1")
-  pg_survey=$(as_pg psql -qtA "$pg_url/big" -c "SELECT id FROM surveys WHERE org_id = '$pg_org' LIMIT 1")
-  pg_token=$("$polku" --database-url "$pg_url/big" token create --org "$pg_org" --role viewer --name bench-rss | tail -n 1)
-
-  step "PostgreSQL: dashboard queries"
-  queries "$pg_url/big" PostgreSQL
-  step "PostgreSQL: start-up and memory"
-  note "PostgreSQL start-up on the existing $responses-response database:"
-  startup "$pg_url/big" warm
-  rss "$pg_url/big" "$pg_org" "$pg_survey" "$pg_token"
-  step "PostgreSQL: ingestion"
-  ingest "$pg_url/ingest" PostgreSQL
+  if part queries || part startup; then
+    pg_org=$(as_pg psql -qtA "$pg_url/big" -c "SELECT id FROM organisations WHERE name LIKE 'Bench Oy%' ORDER BY created_at DESC LIMIT 1")
+    pg_survey=$(as_pg psql -qtA "$pg_url/big" -c "SELECT id FROM surveys WHERE org_id = '$pg_org' LIMIT 1")
+    pg_token=$("$polku" --database-url "$pg_url/big" token create --org "$pg_org" --role viewer --name bench-rss | tail -n 1)
+  fi
+  if part queries; then
+    step "PostgreSQL: dashboard queries"
+    queries "$pg_url/big" PostgreSQL
+  fi
+  if part startup; then
+    step "PostgreSQL: start-up and memory"
+    note "PostgreSQL start-up on the existing $responses-response database:"
+    startup "$pg_url/big" warm
+    rss "$pg_url/big" "$pg_org" "$pg_survey" "$pg_token"
+  fi
+  if part ingest; then
+    step "PostgreSQL: ingestion"
+    ingest "$pg_url/ingest" PostgreSQL
+  fi
 fi
 
 step "summary"

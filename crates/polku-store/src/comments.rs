@@ -115,6 +115,7 @@ impl Store {
                 })
             })
             .collect();
+        let cache = crate::responses::cache_batch_statements(self);
         db_ingest!(self, p => {
             let mut tx = p.begin().await?;
             for chunk in batch.chunks(CHUNK) {
@@ -126,10 +127,10 @@ impl Store {
                         list.push_bind(b.response.id.0);
                     }
                     qb.push(")");
-                    qb.build().execute(&mut *tx).await?;
+                    qb.build().persistent(cache).execute(&mut *tx).await?;
                 }
             }
-            insert_analyses!(tx, &rows);
+            insert_analyses!(tx, &rows, cache);
             tx.commit().await?;
         });
         Ok(())
