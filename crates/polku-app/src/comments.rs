@@ -1,8 +1,11 @@
-//! Open answers: re-running the text analysis over what is stored, when the lexicons or taxonomies changed.
+//! Open answers: the feedback inbox (filters, pages, export) and re-running the text analysis over what is
+//! stored, when the lexicons or taxonomies changed.
 
-use crate::{App, AppResult};
-use polku_domain::OrgId;
-use polku_store::Reanalysed;
+use crate::auth::Caller;
+use crate::{App, AppError, AppResult};
+use polku_domain::role::Permission;
+use polku_domain::{Locale, OrgId, SurveyId};
+use polku_store::{CommentCursor, CommentFilter, Reanalysed};
 
 /// Responses read and rewritten per transaction.
 const PAGE: i64 = 500;
@@ -29,4 +32,173 @@ pub async fn reanalyse(app: &App, org: OrgId, progress: &dyn Fn(u64)) -> AppResu
         progress(done);
     }
     Ok(done)
+}
+
+/// The inbox's filters as given (query string or API), before checking.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct InboxParams {
+    pub survey: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub polarity: Option<String>,
+    pub theme: Option<String>,
+    pub channel: Option<String>,
+    pub touchpoint: Option<String>,
+    pub language: Option<String>,
+    /// Continue after this comment (the `next` of the previous page).
+    pub after: Option<String>,
+}
+
+/// One page of the inbox and where the next one starts.
+pub struct InboxPage {
+    pub comments: Vec<polku_store::Comment>,
+    pub next: Option<String>,
+}
+
+/// Comments per inbox page.
+pub const INBOX_PAGE: i64 = 50;
+
+/// Checks the parameters (each error names its field) and turns them into a store filter for `org`.
+pub fn inbox_filter(app: &App, org: OrgId, p: &InboxParams) -> AppResult<CommentFilter> {
+    let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+    let date = |field: &str, v: &Option<String>| -> AppResult<Option<time::Date>> {
+        given(v)
+            .map(|d| {
+                time::Date::parse(&d, time::macros::format_description!("[year]-[month]-[day]"))
+                    .map_err(|_| AppError::invalid(field, "must be a date YYYY-MM-DD"))
+            })
+            .transpose()
+    };
+    let name = |field: &str, v: &Option<String>, max: usize| -> AppResult<Option<String>> {
+        match given(v) {
+            Some(n) if !polku_domain::response::is_valid_name(&n, max) => {
+                Err(AppError::invalid(field, "is not a channel or touchpoint name"))
+            }
+            other => Ok(other),
+        }
+    };
+    let polarity = given(&p.polarity);
+    if let Some(v) = &polarity
+        && polku_domain::text::Polarity::parse(v).is_none()
+    {
+        return Err(AppError::invalid("polarity", "must be positive, neutral or negative"));
+    }
+    let language = given(&p.language);
+    if let Some(v) = &language
+        && Locale::parse(v).is_none()
+    {
+        return Err(AppError::invalid("language", "must be fi, sv or en"));
+    }
+    let theme = given(&p.theme);
+    if let Some(v) = &theme
+        && !Locale::ALL.iter().any(|l| app.analyzer().themes(*l).any(|(k, _)| k == v.as_str()))
+    {
+        return Err(AppError::invalid("theme", "is not a theme of the taxonomy"));
+    }
+    let survey = match given(&p.survey) {
+        Some(s) => Some(s.parse::<SurveyId>().map_err(|_| AppError::invalid("survey", "is not a survey id"))?),
+        None => None,
+    };
+    let (from, to) = (date("from", &p.from)?, date("to", &p.to)?);
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        return Err(AppError::invalid("from", "must not be after `to`"));
+    }
+    Ok(CommentFilter {
+        org,
+        survey,
+        from: from.map(|d| d.midnight().assume_utc()),
+        to: to.and_then(|d| d.next_day()).map(|d| d.midnight().assume_utc()),
+        polarity,
+        theme,
+        channel: name("channel", &p.channel, polku_domain::response::MAX_CHANNEL)?,
+        touchpoint: name("touchpoint", &p.touchpoint, polku_domain::response::MAX_TOUCHPOINT)?,
+        language,
+        after: given(&p.after).map(|c| parse_cursor(&c)).transpose()?,
+    })
+}
+
+/// One page of comments, newest first.
+pub async fn inbox(app: &App, caller: &Caller, p: &InboxParams) -> AppResult<InboxPage> {
+    caller.require(Permission::View)?;
+    let filter = inbox_filter(app, caller.org, p)?;
+    if let Some(s) = filter.survey {
+        app.store.survey(caller.org, s).await?;
+    }
+    let comments = app.store.comments(&filter, INBOX_PAGE + 1).await?;
+    page(comments, INBOX_PAGE as usize)
+}
+
+/// Every comment matching the filters, for the CSV export, up to `max` (newest first).
+pub async fn export(app: &App, caller: &Caller, p: &InboxParams, max: usize) -> AppResult<Vec<polku_store::Comment>> {
+    caller.require(Permission::View)?;
+    let mut filter = inbox_filter(app, caller.org, p)?;
+    let mut out = Vec::new();
+    while out.len() < max {
+        let batch = app.store.comments(&filter, 1000.min((max - out.len()) as i64)).await?;
+        let Some(last) = batch.last() else { break };
+        filter.after = Some(last.cursor());
+        out.extend(batch);
+    }
+    Ok(out)
+}
+
+fn page(mut comments: Vec<polku_store::Comment>, size: usize) -> AppResult<InboxPage> {
+    let next = (comments.len() > size).then(|| {
+        comments.truncate(size);
+        comments.last().map(|c| cursor_text(&c.cursor()))
+    });
+    Ok(InboxPage { comments, next: next.flatten() })
+}
+
+/// `seconds.nanoseconds.response.question`: opaque to clients, stable across nodes.
+fn cursor_text(c: &CommentCursor) -> String {
+    format!(
+        "{}.{}.{}.{}",
+        c.submitted_at.unix_timestamp(),
+        c.submitted_at.nanosecond(),
+        c.response.simple(),
+        c.question.simple()
+    )
+}
+
+fn parse_cursor(s: &str) -> AppResult<CommentCursor> {
+    let bad = || AppError::invalid("after", "is not a position from a previous page");
+    let parts: Vec<&str> = s.split('.').collect();
+    let [secs, nanos, response, question] = parts[..] else { return Err(bad()) };
+    let at = time::OffsetDateTime::from_unix_timestamp(secs.parse().map_err(|_| bad())?)
+        .map_err(|_| bad())?
+        .replace_nanosecond(nanos.parse().map_err(|_| bad())?)
+        .map_err(|_| bad())?;
+    Ok(CommentCursor {
+        submitted_at: at,
+        response: response.parse().map_err(|_| bad())?,
+        question: question.parse().map_err(|_| bad())?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        let c = CommentCursor {
+            submitted_at: time::macros::datetime!(2026-11-23 10:11:12.123456 UTC),
+            response: uuid::Uuid::now_v7(),
+            question: uuid::Uuid::now_v7(),
+        };
+        assert_eq!(parse_cursor(&cursor_text(&c)).unwrap(), c);
+        for bad in [
+            "",
+            "1.2.3",
+            "x.0.a.b",
+            "1.0.zz.zz",
+            "1.2000000000.00000000000000000000000000000000.00000000000000000000000000000000",
+        ] {
+            assert!(parse_cursor(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -6,7 +6,7 @@ use polku_domain::SurveyId;
 use polku_domain::calendar::{self, Granularity};
 use polku_domain::metrics::{self, Ces, Csat, Nps, ScoreCounts};
 use polku_domain::role::Permission;
-use polku_store::{Comment, GroupBy, RollupFilter, RollupRow};
+use polku_store::{Comment, CommentFilter, GroupBy, RollupFilter, RollupRow};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use time::Date;
@@ -183,7 +183,8 @@ pub async fn overview(app: &App, caller: &Caller, q: &MetricsQuery) -> AppResult
         q.to.and_then(|d| d.next_day())
             .map(|d| d.midnight().assume_utc())
             .unwrap_or_else(|| polku_store::now() + time::Duration::days(1));
-    let comments = app.store.latest_comments(caller.org, q.survey, from, to, 10).await?;
+    let filter = CommentFilter { survey: q.survey, from: Some(from), to: Some(to), ..CommentFilter::new(caller.org) };
+    let comments = app.store.comments(&filter, 10).await?;
     Ok(Overview { metrics, by_channel, by_touchpoint, comments })
 }
 

@@ -1,5 +1,5 @@
-//! Open answers and their stored text analysis: reading responses back for `polku reanalyse` and replacing
-//! what was stored about them.
+//! Open answers and their stored text analysis: the feedback inbox (filtered, newest first, a page at a
+//! time), reading responses back for `polku reanalyse` and replacing what was stored about them.
 
 use crate::responses::{AnalysisRow, CHUNK, insert_analyses};
 use crate::{Result, Store, StoreError, db, db_ingest};
@@ -28,9 +28,159 @@ pub struct Reanalysed<'a> {
     pub analyses: Vec<(QuestionId, CommentAnalysis)>,
 }
 
+/// An open answer with its response's context and its analysis, as the inbox lists it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Comment {
+    pub response_id: Uuid,
+    pub question_id: Uuid,
+    pub survey_id: Uuid,
+    pub text: String,
+    pub submitted_at: OffsetDateTime,
+    pub channel: String,
+    pub touchpoint: String,
+    /// The language the survey was shown in.
+    pub locale: Option<String>,
+    pub customer_ref: Option<String>,
+    /// The response's lowest score, if it has one.
+    pub score: Option<i64>,
+    /// The language the analysis recognised.
+    pub language: Option<String>,
+    /// The text analysis' verdict on the comment alone: positive, neutral or negative (none before analysis).
+    pub polarity: Option<String>,
+    pub sentiment: Option<f64>,
+    /// Themes mentioned, each with its own polarity, in theme-key order.
+    #[sqlx(skip)]
+    pub themes: Vec<(String, String)>,
+}
+
+/// Which comments to list. Every condition is optional except the organisation; `after` continues a listing
+/// after the last comment of the previous page (comments are ordered newest first).
+#[derive(Clone, Debug)]
+pub struct CommentFilter {
+    pub org: OrgId,
+    pub survey: Option<SurveyId>,
+    /// Submitted at or after.
+    pub from: Option<OffsetDateTime>,
+    /// Submitted before.
+    pub to: Option<OffsetDateTime>,
+    pub polarity: Option<String>,
+    pub theme: Option<String>,
+    pub channel: Option<String>,
+    pub touchpoint: Option<String>,
+    pub language: Option<String>,
+    pub after: Option<CommentCursor>,
+}
+
+/// The position of a comment in the newest-first order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CommentCursor {
+    pub submitted_at: OffsetDateTime,
+    pub response: Uuid,
+    pub question: Uuid,
+}
+
+impl CommentFilter {
+    /// Every comment of `org`.
+    pub fn new(org: OrgId) -> Self {
+        CommentFilter {
+            org,
+            survey: None,
+            from: None,
+            to: None,
+            polarity: None,
+            theme: None,
+            channel: None,
+            touchpoint: None,
+            language: None,
+            after: None,
+        }
+    }
+}
+
+impl Comment {
+    pub fn cursor(&self) -> CommentCursor {
+        CommentCursor { submitted_at: self.submitted_at, response: self.response_id, question: self.question_id }
+    }
+}
+
 type AnswerRow = (Uuid, Uuid, OffsetDateTime, Option<String>, Uuid, String, Option<i64>, Option<String>);
 
 impl Store {
+    /// Up to `limit` comments matching `f`, newest first, each with its analysis and themes.
+    pub async fn comments(&self, f: &CommentFilter, limit: i64) -> Result<Vec<Comment>> {
+        let mut comments: Vec<Comment> = db!(self, p => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT a.response_id, a.question_id, a.survey_id, a.text, a.submitted_at, r.channel, r.touchpoint,
+                        r.locale, r.customer_ref,
+                        (SELECT MIN(s.score) FROM answers s WHERE s.response_id = a.response_id AND s.score IS NOT NULL) AS score,
+                        c.language, c.polarity, c.score AS sentiment
+                 FROM answers a JOIN responses r ON r.id = a.response_id AND r.org_id = a.org_id
+                 LEFT JOIN comment_analysis c ON c.response_id = a.response_id AND c.question_id = a.question_id
+                 WHERE a.text IS NOT NULL AND a.org_id = ",
+            );
+            qb.push_bind(f.org.0);
+            if let Some(s) = f.survey {
+                qb.push(" AND a.survey_id = ").push_bind(s.0);
+            }
+            if let Some(t) = f.from {
+                qb.push(" AND a.submitted_at >= ").push_bind(t);
+            }
+            if let Some(t) = f.to {
+                qb.push(" AND a.submitted_at < ").push_bind(t);
+            }
+            if let Some(v) = &f.polarity {
+                qb.push(" AND c.polarity = ").push_bind(v.as_str());
+            }
+            if let Some(v) = &f.language {
+                qb.push(" AND c.language = ").push_bind(v.as_str());
+            }
+            if let Some(v) = &f.channel {
+                qb.push(" AND r.channel = ").push_bind(v.as_str());
+            }
+            if let Some(v) = &f.touchpoint {
+                qb.push(" AND r.touchpoint = ").push_bind(v.as_str());
+            }
+            if let Some(v) = &f.theme {
+                qb.push(
+                    " AND EXISTS (SELECT 1 FROM comment_themes t WHERE t.response_id = a.response_id \
+                     AND t.question_id = a.question_id AND t.theme = ",
+                )
+                .push_bind(v.as_str())
+                .push(")");
+            }
+            if let Some(c) = f.after {
+                qb.push(" AND (a.submitted_at < ").push_bind(c.submitted_at);
+                qb.push(" OR (a.submitted_at = ").push_bind(c.submitted_at);
+                qb.push(" AND (a.response_id < ").push_bind(c.response);
+                qb.push(" OR (a.response_id = ").push_bind(c.response);
+                qb.push(" AND a.question_id < ").push_bind(c.question).push("))))");
+            }
+            qb.push(" ORDER BY a.submitted_at DESC, a.response_id DESC, a.question_id DESC LIMIT ").push_bind(limit);
+            qb.build_query_as().fetch_all(p).await
+        })?;
+        if comments.is_empty() {
+            return Ok(comments);
+        }
+        let themes: Vec<(Uuid, Uuid, String, String)> = db!(self, p => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT response_id, question_id, theme, polarity FROM comment_themes WHERE org_id = ",
+            );
+            qb.push_bind(f.org.0).push(" AND response_id IN (");
+            let mut list = qb.separated(", ");
+            for c in &comments {
+                list.push_bind(c.response_id);
+            }
+            qb.push(") ORDER BY theme");
+            qb.build_query_as().fetch_all(p).await
+        })?;
+        for (response, question, theme, polarity) in themes {
+            if let Some(c) = comments.iter_mut().find(|c| c.response_id == response && c.question_id == question) {
+                c.themes.push((theme, polarity));
+            }
+        }
+        Ok(comments)
+    }
+
     /// Up to `limit` responses of `org` that have an open answer, in id order after `after`: pages for a
     /// pass over every comment that never holds more than one page in memory.
     pub async fn responses_with_text(
@@ -139,7 +289,7 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::Reanalysed;
+    use super::{CommentFilter, Reanalysed};
     use polku_domain::response::{NewResponse, ResponseDraft, validate};
     use polku_domain::text::{Analyzer, analyse_answers};
     use polku_domain::{Locale, ResponseId};
@@ -177,7 +327,10 @@ mod tests {
                 .collect();
             store.insert_responses(&batch).await.unwrap();
             let day = time::Duration::days(1);
-            let comments = store.latest_comments(org, None, now - day, now + day, 10).await.unwrap();
+            let comments = store
+                .comments(&CommentFilter { from: Some(now - day), to: Some(now + day), ..CommentFilter::new(org) }, 10)
+                .await
+                .unwrap();
             let by_text = |t: &str| comments.iter().find(|c| c.text.starts_with(t)).unwrap().clone();
             assert_eq!(by_text("Maalari").polarity, None, "{backend}");
             assert_eq!(by_text("Loistava").polarity.as_deref(), Some("positive"), "{backend}");
@@ -201,7 +354,10 @@ mod tests {
             // Replacing twice leaves one analysis per answer.
             store.replace_analyses(&batch).await.unwrap();
             store.replace_analyses(&batch).await.unwrap();
-            let comments = store.latest_comments(org, None, now - day, now + day, 10).await.unwrap();
+            let comments = store
+                .comments(&CommentFilter { from: Some(now - day), to: Some(now + day), ..CommentFilter::new(org) }, 10)
+                .await
+                .unwrap();
             let late = comments.iter().find(|c| c.text.starts_with("Maalari")).unwrap();
             assert_eq!(late.polarity.as_deref(), Some("negative"), "{backend}");
             assert!(

@@ -23,9 +23,9 @@ mod users;
 pub mod testing;
 
 pub use audit::{Actor, Audit, AuditEntry};
-pub use comments::{Reanalysed, TextResponse};
+pub use comments::{Comment, CommentCursor, CommentFilter, Reanalysed, TextResponse};
 pub use orgs::Organisation;
-pub use responses::{Comment, InsertOutcome};
+pub use responses::InsertOutcome;
 pub use rollups::{BucketTouchpointRow, GroupBy, Mismatch, RollupFilter, RollupRow};
 pub use surveys::{SurveyRecord, SurveyStatus, SurveySummary};
 pub use tokens::{TokenInfo, TokenRecord};

@@ -105,23 +105,6 @@ impl InsertOutcome {
     }
 }
 
-/// An open answer, for the dashboard's latest comments.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct Comment {
-    pub response_id: Uuid,
-    pub text: String,
-    pub submitted_at: OffsetDateTime,
-    pub channel: String,
-    pub touchpoint: String,
-    pub locale: Option<String>,
-    pub score: Option<i64>,
-    /// The text analysis' verdict on the comment alone: positive, neutral or negative.
-    pub polarity: Option<String>,
-    /// Themes mentioned, each with its own polarity, in theme-key order.
-    #[sqlx(skip)]
-    pub themes: Vec<(String, String)>,
-}
-
 fn choices_json(v: &AnswerValue) -> Option<String> {
     match v {
         AnswerValue::Choices(c) => Some(serde_json::to_string(c).expect("strings serialise")),
@@ -291,52 +274,5 @@ impl Store {
         .fetch_one(p)
         .await)?;
         Ok(n)
-    }
-
-    /// Newest open answers in `[from, to)`, each with the response's score (if it has one).
-    pub async fn latest_comments(
-        &self,
-        org: OrgId,
-        survey: Option<SurveyId>,
-        from: OffsetDateTime,
-        to: OffsetDateTime,
-        limit: i64,
-    ) -> Result<Vec<Comment>> {
-        let mut comments: Vec<Comment> = db!(self, p => sqlx::query_as(
-            "SELECT a.response_id, a.text, a.submitted_at, r.channel, r.touchpoint, r.locale,
-                    (SELECT MIN(s.score) FROM answers s WHERE s.response_id = a.response_id AND s.score IS NOT NULL) AS score,
-                    c.polarity
-             FROM answers a JOIN responses r ON r.id = a.response_id
-             LEFT JOIN comment_analysis c ON c.response_id = a.response_id AND c.question_id = a.question_id
-             WHERE a.org_id = $1 AND a.text IS NOT NULL AND ($2 IS NULL OR a.survey_id = $2)
-               AND a.submitted_at >= $3 AND a.submitted_at < $4
-             ORDER BY a.submitted_at DESC LIMIT $5",
-        )
-        .bind(org.0)
-        .bind(survey.map(|s| s.0))
-        .bind(from)
-        .bind(to)
-        .bind(limit)
-        .fetch_all(p)
-        .await)?;
-        if comments.is_empty() {
-            return Ok(comments);
-        }
-        let themes: Vec<(Uuid, String, String)> = db!(self, p => {
-            let mut qb = sqlx::QueryBuilder::new("SELECT response_id, theme, polarity FROM comment_themes WHERE org_id = ");
-            qb.push_bind(org.0).push(" AND response_id IN (");
-            let mut list = qb.separated(", ");
-            for c in &comments {
-                list.push_bind(c.response_id);
-            }
-            qb.push(") ORDER BY theme");
-            qb.build_query_as().fetch_all(p).await
-        })?;
-        for (response, theme, polarity) in themes {
-            for c in comments.iter_mut().filter(|c| c.response_id == response) {
-                c.themes.push((theme.clone(), polarity.clone()));
-            }
-        }
-        Ok(comments)
     }
 }

@@ -351,3 +351,59 @@ async fn operations_endpoints_and_openapi() {
         assert!(doc["components"]["schemas"]["SurveyInput"].is_object());
     }
 }
+
+#[tokio::test]
+async fn comments_are_analysed_listed_filtered_and_paged() {
+    for t in spawn_apps().await {
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        let id = s["id"].as_str().unwrap();
+        let texts = [
+            (3, "sv", "Målaren kom två timmar för sent och ingen ringde."),
+            (10, "en", "Great result and a very tidy crew, thank you!"),
+            (9, "fi", "Hyvä lopputulos, mutta lasku oli väärin."),
+        ];
+        for (i, (score, locale, text)) in texts.iter().enumerate() {
+            let body = json!({"answers": [{"question": "nps", "value": score}, {"question": "why", "value": text}],
+                              "locale": locale, "channel": "email", "submitted_at": format!("2026-03-{:02}T10:00:00Z", i + 1)});
+            let r = t.api(Method::POST, &format!("/api/v1/surveys/{id}/responses"), &t.token, Some(body)).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}: {}", t.backend, r.body);
+        }
+        let all = t.api(Method::GET, "/api/v1/comments", &t.token, None).await;
+        assert_eq!(all.status, StatusCode::OK, "{}: {}", t.backend, all.body);
+        let all = all.json();
+        let list = all["comments"].as_array().unwrap();
+        // Newest first, each analysed at ingestion; the "but" clause makes the 9 a negative comment.
+        assert_eq!(
+            list.iter().map(|c| c["tone"].as_str().unwrap()).collect::<Vec<_>>(),
+            ["negative", "positive", "negative"]
+        );
+        assert_eq!(list[0]["language"], "fi");
+        assert_eq!(list[0]["score"], 9);
+        assert!(
+            list[0]["themes"].as_array().unwrap().iter().any(|th| th["key"] == "invoicing" && th["tone"] == "negative")
+        );
+        assert_eq!(all["next"], Value::Null);
+        let sv = t.api(Method::GET, "/api/v1/comments?language=sv&polarity=negative", &t.token, None).await.json();
+        assert_eq!(sv["comments"].as_array().unwrap().len(), 1, "{}", t.backend);
+        let q =
+            t.api(Method::GET, "/api/v1/comments?theme=invoicing&from=2026-03-03&to=2026-03-03", &t.token, None).await;
+        assert_eq!(q.json()["comments"].as_array().unwrap().len(), 1, "{}", t.backend);
+        // Bad filters are refused by name.
+        for (query, field) in [
+            ("theme=weather", "theme"),
+            ("from=03/01/2026", "from"),
+            ("after=abc", "after"),
+            ("language=de", "language"),
+        ] {
+            let r = t.api(Method::GET, &format!("/api/v1/comments?{query}"), &t.token, None).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {}", r.body);
+            assert!(r.field_errors().contains(&field.to_string()), "{query}: {}", r.body);
+        }
+        // Another organisation sees nothing, and not this survey by id.
+        let (_, _, other_token) = new_org(&t.app, "Toinen Oy").await;
+        let theirs = t.api(Method::GET, "/api/v1/comments", &other_token, None).await.json();
+        assert_eq!(theirs["comments"], json!([]));
+        let r = t.api(Method::GET, &format!("/api/v1/comments?survey={id}"), &other_token, None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", t.backend);
+    }
+}

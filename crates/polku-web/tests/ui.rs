@@ -252,6 +252,36 @@ async fn customers_answer_on_the_public_page() {
                 && dash.body.contains("<td>arrival</td>")
         );
         assert!(t.app.store.verify_rollups(t.org).await.unwrap().is_empty());
+
+        // The inbox lists the comment escaped, its theme word marked, and filters by tone.
+        let inbox = t.get("/inbox", &cookies).await;
+        assert_eq!(inbox.status, StatusCode::OK, "{}", inbox.body);
+        assert!(inbox.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{}: {}", t.backend, inbox.body);
+        assert!(!inbox.body.contains("<script>alert(1)"));
+        assert!(inbox.body.contains("<mark title=\""), "{}", t.backend);
+        let neg = t.get("/inbox?polarity=negative&channel=link", &cookies).await;
+        assert!(neg.body.contains("alert(1)"), "{}", t.backend);
+        let pos = t.get("/inbox?polarity=positive", &cookies).await;
+        assert_eq!(pos.status, StatusCode::OK);
+        assert!(!pos.body.contains("alert(1)"), "{}", t.backend);
+        let bad = t.get("/inbox?polarity=furious", &cookies).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+        assert!(bad.body.contains("polarity"));
+        let csv = t.get("/inbox.csv?polarity=negative", &cookies).await;
+        assert_eq!(csv.status, StatusCode::OK);
+        assert!(csv.body.starts_with("submitted_at,survey_id,response_id,"), "{}", csv.body);
+        assert!(csv.body.contains("<script>alert(1)</script> maalari myöhässä"), "{}", csv.body);
+        assert!(csv.body.contains(",negative,"), "{}", csv.body);
+        // Another organisation's member sees none of it.
+        let (_, other_email, _) = support::new_org(&t.app, "Toinen Oy").await;
+        let (other, _) = t.login(&other_email).await;
+        let theirs = t.get("/inbox", &other).await;
+        assert_eq!(theirs.status, StatusCode::OK);
+        assert!(!theirs.body.contains("alert(1)"), "{}", t.backend);
+        let theirs = t.get("/inbox.csv", &other).await;
+        assert_eq!(theirs.body.lines().count(), 1, "{}: {}", t.backend, theirs.body);
+        let survey_id = s["id"].as_str().unwrap();
+        assert_eq!(t.get(&format!("/inbox?survey={survey_id}"), &other).await.status, StatusCode::NOT_FOUND);
     }
 }
 

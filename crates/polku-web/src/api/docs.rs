@@ -12,12 +12,14 @@ use utoipa::{OpenApi, ToSchema};
     info(title = "Polku API", description = "Surveys in, customer-experience metrics out. Authenticate with `Authorization: Bearer <token>`; tokens are created in the web UI or with `polku token create`."),
     paths(
         super::surveys::create, super::surveys::list, super::surveys::get_one, super::surveys::update,
-        super::surveys::close, super::surveys::open, super::responses::submit, super::metrics::metrics
+        super::surveys::close, super::surveys::open, super::responses::submit, super::metrics::metrics,
+        super::comments::list
     ),
     components(schemas(
         SurveyInput, QuestionInput, FollowUpInput, BandInput, ResponseInput, AnswerInput, ErrorBody, ErrorDetail,
         FieldErrorDto, super::surveys::SurveyCreated, super::surveys::QuestionRef, super::surveys::SurveyOut,
-        super::surveys::SurveyListItem, super::responses::ResponseCreated, MetricsOut, NpsOut, CsatOut, CesOut, SeriesPointOut
+        super::surveys::SurveyListItem, super::responses::ResponseCreated, MetricsOut, NpsOut, CsatOut, CesOut, SeriesPointOut,
+        super::comments::CommentsOut, super::comments::CommentOut, super::comments::ThemeOut
     )),
     modifiers(&Security)
 )]

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, authenticated by API tokens, described by an OpenAPI 3 document that is
 //! generated from these handlers and served at `/api/v1/openapi.json`.
 
+mod comments;
 mod docs;
 mod metrics;
 mod responses;
@@ -22,6 +23,7 @@ pub fn router() -> Router<Web> {
         .merge(surveys::router())
         .merge(responses::router())
         .merge(metrics::router())
+        .merge(comments::router())
 }
 
 /// Ids that do not parse cannot exist: answer 404 like any unknown id.

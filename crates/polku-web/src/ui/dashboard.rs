@@ -1,7 +1,7 @@
 //! The overview dashboard: NPS, CSAT and CES with intervals, trends, distribution, breakdowns, comments.
 
 use super::chart::{self, Bar, TrendPoint};
-use super::{Chrome, fail, fmt_ci, fmt1, page};
+use super::{Chrome, CommentTags, fail, fmt_ci, fmt1, page};
 use crate::Web;
 use crate::error::PageError;
 use crate::extract::UiSession;
@@ -39,7 +39,7 @@ struct DashboardPage {
     by_touchpoint: Vec<Breakdown>,
     comments: Vec<Comment>,
     /// Theme key → label in the page's language.
-    theme_labels: std::collections::HashMap<String, String>,
+    theme_labels: Vec<(String, String)>,
     empty: bool,
 }
 
@@ -64,23 +64,14 @@ impl DashboardPage {
     fn score_text(&self, score: &Option<i64>) -> String {
         score.map(|s| s.to_string()).unwrap_or_default()
     }
-    /// "positive" / "neutral" / "negative" in the page's language; anything else is shown as stored.
-    fn tone(&self, polarity: &str) -> String {
-        match polarity {
-            "positive" | "neutral" | "negative" => self.t.get(&format!("tone-{polarity}")),
-            other => other.to_string(),
-        }
+}
+
+impl super::CommentTags for DashboardPage {
+    fn tr(&self) -> &T {
+        &self.t
     }
-    /// A stored polarity as a CSS class suffix (only the three known values reach the page).
-    fn tone_class(&self, polarity: &str) -> &'static str {
-        match polarity {
-            "positive" => "positive",
-            "negative" => "negative",
-            _ => "neutral",
-        }
-    }
-    fn theme_label<'a>(&'a self, key: &'a str) -> &'a str {
-        self.theme_labels.get(key).map_or(key, String::as_str)
+    fn theme_labels(&self) -> &[(String, String)] {
+        &self.theme_labels
     }
 }
 

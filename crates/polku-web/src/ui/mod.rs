@@ -4,6 +4,7 @@ mod admin;
 mod auth;
 pub mod chart;
 mod dashboard;
+mod inbox;
 mod public;
 mod surveys;
 
@@ -24,6 +25,7 @@ pub fn router() -> Router<Web> {
         .route("/static/style.css", get(stylesheet))
         .merge(auth::router())
         .merge(dashboard::router())
+        .merge(inbox::router())
         .merge(surveys::router())
         .merge(admin::router())
         .merge(public::router())
@@ -99,6 +101,32 @@ pub struct ErrorPage {
     pub title: String,
     pub detail: String,
     pub status: u16,
+}
+
+/// The tone and theme tags of a comment (`comment_tags.html`), shared by the dashboard and the inbox.
+pub trait CommentTags {
+    fn tr(&self) -> &T;
+    /// Theme key → label, in the page's language.
+    fn theme_labels(&self) -> &[(String, String)];
+
+    /// "positive" / "neutral" / "negative" in the page's language; anything else is shown as stored.
+    fn tone(&self, polarity: &str) -> String {
+        match polarity {
+            "positive" | "neutral" | "negative" => self.tr().get(&format!("tone-{polarity}")),
+            other => other.to_string(),
+        }
+    }
+    /// A stored polarity as a CSS class suffix (only the three known values reach the page).
+    fn tone_class(&self, polarity: &str) -> &'static str {
+        match polarity {
+            "positive" => "positive",
+            "negative" => "negative",
+            _ => "neutral",
+        }
+    }
+    fn theme_label<'a>(&'a self, key: &'a str) -> &'a str {
+        self.theme_labels().iter().find(|(k, _)| k == key).map_or(key, |(_, l)| l.as_str())
+    }
 }
 
 /// Formats an optional score with one decimal, or a dash.
