@@ -31,6 +31,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_comment_analysis.sql"),
         postgres: include_str!("../migrations/postgres/0003_comment_analysis.sql"),
     },
+    Migration {
+        version: 4,
+        name: "comment_pages",
+        sqlite: include_str!("../migrations/sqlite/0004_comment_pages.sql"),
+        postgres: include_str!("../migrations/postgres/0004_comment_pages.sql"),
+    },
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.

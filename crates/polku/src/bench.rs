@@ -1,3 +1,5 @@
+//! `polku bench inbox` times pages of the feedback inbox.
+//!
 //! `polku bench queries`: times the dashboard's two heaviest queries on the data set that `polku bench-data`
 //! made, once from the rollups (what the product does) and once as a scan of the raw answers (what the
 //! rollups save), and prints median and 95th percentile in milliseconds.
@@ -11,7 +13,7 @@ use clap::Subcommand;
 use polku_domain::OrgId;
 use polku_domain::calendar::Granularity;
 use polku_domain::metrics::{self, Nps, ScoreCounts};
-use polku_store::{BucketTouchpointRow, GroupBy, RollupFilter, RollupRow, Store};
+use polku_store::{BucketTouchpointRow, Comment, CommentFilter, GroupBy, RollupFilter, RollupRow, Store};
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -24,6 +26,20 @@ pub enum BenchCommand {
     /// Time "NPS per week × touchpoint for one year" and "NPS per channel for 90 days", from the rollups
     /// and from the raw answers, on the newest organisation made by `polku bench-data`.
     Queries(QueriesArgs),
+    /// Time pages of the feedback inbox (50 comments, newest first) with and without filters, on the newest
+    /// organisation made by `polku bench-data` (run `polku reanalyse` first on a data set made before
+    /// comments were analysed at ingestion).
+    Inbox(InboxArgs),
+}
+
+#[derive(clap::Args)]
+pub struct InboxArgs {
+    /// Timed runs of each page.
+    #[arg(long, default_value_t = 20)]
+    iterations: usize,
+    /// Untimed runs before the timed ones.
+    #[arg(long, default_value_t = 2)]
+    warmup: usize,
 }
 
 #[derive(clap::Args)]
@@ -49,16 +65,65 @@ pub struct QueriesArgs {
 type NpsTable<K> = BTreeMap<K, Nps>;
 
 pub async fn run(store: &Store, command: BenchCommand) -> anyhow::Result<ExitCode> {
-    let BenchCommand::Queries(args) = command;
-    if args.iterations == 0 {
-        bail!("--iterations must be at least 1");
+    match command {
+        BenchCommand::Queries(args) => queries(store, args).await,
+        BenchCommand::Inbox(args) => inbox(store, args).await,
     }
-    let org = store
+}
+
+async fn bench_org(store: &Store) -> anyhow::Result<polku_store::Organisation> {
+    store
         .orgs()
         .await?
         .into_iter()
         .rfind(|o| o.name.starts_with(BENCH_ORG_PREFIX))
-        .context("no organisation made by `polku bench-data` in this database")?;
+        .context("no organisation made by `polku bench-data` in this database")
+}
+
+async fn inbox(store: &Store, args: InboxArgs) -> anyhow::Result<ExitCode> {
+    if args.iterations == 0 {
+        bail!("--iterations must be at least 1");
+    }
+    let org = bench_org(store).await?;
+    let all = CommentFilter::new(OrgId(org.id));
+    let newest = store.comments(&all, 1).await?;
+    let Some(newest) = newest.first() else { bail!("the bench organisation has no comments") };
+    let analysed = newest.polarity.is_some();
+    println!("backend {:?}, organisation {:?}; comments analysed: {analysed}", store.backend(), org.name);
+    if !analysed {
+        bail!("the comments have not been analysed; run `polku reanalyse` first");
+    }
+    let year_ago = newest.submitted_at - time::Duration::days(365);
+    let page = polku_app::comments::INBOX_PAGE + 1;
+    println!(
+        "{:<52} {:>7} {:>10} {:>10} {:>5}",
+        "inbox page (50 comments + 1 to know there is more)", "rows", "median ms", "p95 ms", "runs"
+    );
+    let cases: [(&str, CommentFilter); 5] = [
+        ("newest, no filter", all.clone()),
+        ("tone negative", CommentFilter { polarity: Some("negative".into()), ..all.clone() }),
+        ("theme price", CommentFilter { theme: Some("price".into()), ..all.clone() }),
+        (
+            "channel kiosk, tone positive",
+            CommentFilter { channel: Some("kiosk".into()), polarity: Some("positive".into()), ..all.clone() },
+        ),
+        (
+            "one month a year ago",
+            CommentFilter { from: Some(year_ago - time::Duration::days(30)), to: Some(year_ago), ..all.clone() },
+        ),
+    ];
+    for (label, filter) in cases {
+        let filter = &filter;
+        time(label, args.warmup, args.iterations, || async move { Ok(store.comments(filter, page).await?) }).await?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn queries(store: &Store, args: QueriesArgs) -> anyhow::Result<ExitCode> {
+    if args.iterations == 0 {
+        bail!("--iterations must be at least 1");
+    }
+    let org = bench_org(store).await?;
     let org_id = OrgId(org.id);
     let (_, last) = store.rollup_span(org_id).await?.context("the bench organisation has no responses")?;
     let responses = store.response_count(org_id, None).await?;
@@ -135,6 +200,12 @@ trait Groups {
 }
 
 impl<K> Groups for NpsTable<K> {
+    fn groups(&self) -> usize {
+        self.len()
+    }
+}
+
+impl Groups for Vec<Comment> {
     fn groups(&self) -> usize {
         self.len()
     }
