@@ -88,10 +88,9 @@ async fn inbox(store: &Store, args: InboxArgs) -> anyhow::Result<ExitCode> {
     let all = CommentFilter::new(OrgId(org.id));
     let newest = store.comments(&all, 1).await?;
     let Some(newest) = newest.first() else { bail!("the bench organisation has no comments") };
-    let analysed = newest.polarity.is_some();
-    println!("backend {:?}, organisation {:?}; comments analysed: {analysed}", store.backend(), org.name);
-    if !analysed {
-        bail!("the comments have not been analysed; run `polku reanalyse` first");
+    println!("backend {:?}, organisation {:?}", store.backend(), org.name);
+    if newest.polarity.is_none() {
+        println!("warning: the newest comment is not analysed; tone and theme filters will scan further than usual");
     }
     let year_ago = newest.submitted_at - time::Duration::days(365);
     let page = polku_app::comments::INBOX_PAGE + 1;
