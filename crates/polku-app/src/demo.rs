@@ -6,11 +6,11 @@
 use crate::auth::Caller;
 use crate::{App, AppError, AppResult, orgs, surveys};
 use polku_domain::demo;
-use polku_domain::response::{self, Answer, AnswerDraft, AnswerValue, NewResponse, ResponseDraft, ValidResponse};
+use polku_domain::response::{self, Answer, AnswerDraft, AnswerValue, ResponseDraft, ValidResponse};
 use polku_domain::rng::SplitMix64;
 use polku_domain::role::Role;
 use polku_domain::survey::{QuestionType, SurveyDraft};
-use polku_domain::{Locale, OrgId, ResponseId};
+use polku_domain::{Locale, OrgId};
 use polku_store::{Actor, SurveyRecord};
 use time::OffsetDateTime;
 
@@ -71,16 +71,7 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
             customer: Some(data.customers[r.customer].external_id.clone()),
         };
         let body = response::validate(&survey.definition, &draft, "link", end)?;
-        let analyses = polku_domain::text::analyse_answers(app.analyzer(), &body.answers, body.locale);
-        batch.push(NewResponse {
-            id: ResponseId::new(),
-            org,
-            survey: survey.id,
-            version: survey.version,
-            idempotency_key: None,
-            body,
-            analyses,
-        });
+        batch.push(crate::responses::prepare(app, survey, body, None));
         if batch.len() == BATCH {
             app.store.insert_responses(&batch).await?;
             batch.clear();
@@ -160,28 +151,19 @@ pub async fn bench_data(
         // Touchpoints differ in mood so that breakdowns are not flat.
         let score = (rng.below(11) as i16 + (tp as i16 % 3)).min(10);
         let mut answers = vec![Answer { question: nps, kind: QuestionType::Nps, value: AnswerValue::Score(score) }];
-        let mut analyses = Vec::new();
         if rng.chance(0.1) {
             let text = BENCH_COMMENTS[rng.below(BENCH_COMMENTS.len() as u64) as usize];
             answers.push(Answer { question: why, kind: QuestionType::Text, value: AnswerValue::Text(text.into()) });
-            analyses = polku_domain::text::analyse_answers(app.analyzer(), &answers, Some(Locale::Fi));
         }
-        batch.push(NewResponse {
-            id: ResponseId::new(),
-            org,
-            survey: survey.id,
-            version: survey.version,
-            idempotency_key: None,
-            body: ValidResponse {
-                answers,
-                channel: BENCH_CHANNELS[rng.below(6) as usize].to_string(),
-                touchpoint: BENCH_TOUCHPOINTS[tp].to_string(),
-                submitted_at: at.replace_nanosecond(0).map_err(|e| AppError::Internal(e.into()))?,
-                locale: Some(Locale::Fi),
-                customer: None,
-            },
-            analyses,
-        });
+        let body = ValidResponse {
+            answers,
+            channel: BENCH_CHANNELS[rng.below(6) as usize].to_string(),
+            touchpoint: BENCH_TOUCHPOINTS[tp].to_string(),
+            submitted_at: at.replace_nanosecond(0).map_err(|e| AppError::Internal(e.into()))?,
+            locale: Some(Locale::Fi),
+            customer: None,
+        };
+        batch.push(crate::responses::prepare(app, &survey, body, None));
         if batch.len() == 10_000 || i + 1 == n {
             app.store.insert_responses(&batch).await?;
             batch.clear();

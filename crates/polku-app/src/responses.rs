@@ -47,18 +47,29 @@ pub async fn submit(
         Source::Page => "link",
     };
     let body = response::validate(&survey.definition, draft, default_channel, polku_store::now())?;
-    // Analysed here, on the request's own task, so the single writer only stores the result.
+    // Prepared here, on the request's own task, so the single writer only stores the result.
+    let new = prepare(app, survey, body, idempotency_key.map(str::to_string));
+    Ok(app.writer.write(new).await?)
+}
+
+/// A validated response as stored, with its open answers analysed: every write path (requests, demo and
+/// benchmark data) builds it here, so none skips the analysis.
+pub fn prepare(
+    app: &App,
+    survey: &SurveyRecord,
+    body: response::ValidResponse,
+    idempotency_key: Option<String>,
+) -> NewResponse {
     let analyses = polku_domain::text::analyse_answers(app.analyzer(), &body.answers, body.locale);
-    let new = NewResponse {
+    NewResponse {
         id: ResponseId::new(),
         org: survey.org,
         survey: survey.id,
         version: survey.version,
-        idempotency_key: idempotency_key.map(str::to_string),
+        idempotency_key,
         body,
         analyses,
-    };
-    Ok(app.writer.write(new).await?)
+    }
 }
 
 /// The API entry: checks the caller's right to submit and that the survey is theirs.
