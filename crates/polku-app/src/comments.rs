@@ -4,8 +4,8 @@
 use crate::auth::Caller;
 use crate::{App, AppError, AppResult};
 use polku_domain::role::Permission;
-use polku_domain::{Locale, OrgId, SurveyId};
-use polku_store::{CommentCursor, CommentFilter, Reanalysed};
+use polku_domain::{Locale, OrgId, SurveyId, UserId};
+use polku_store::{Actor, Comment, CommentCursor, CommentFilter, CommentNote, Reanalysed};
 
 /// Responses read and rewritten per transaction.
 const PAGE: i64 = 500;
@@ -46,18 +46,34 @@ pub struct InboxParams {
     pub channel: Option<String>,
     pub touchpoint: Option<String>,
     pub language: Option<String>,
+    /// The business's id for the customer.
+    pub customer: Option<String>,
+    /// Headline score at least / at most (0–10).
+    pub score_min: Option<String>,
+    pub score_max: Option<String>,
+    /// Full-text search: words (any inflection), `word*` for a prefix.
+    pub q: Option<String>,
+    pub tag: Option<String>,
+    /// Only comments nobody has marked read (`1`, `true` or `on`).
+    pub unread: Option<String>,
     /// Continue after this comment (the `next` of the previous page).
     pub after: Option<String>,
 }
 
 /// One page of the inbox and where the next one starts.
 pub struct InboxPage {
-    pub comments: Vec<polku_store::Comment>,
+    pub comments: Vec<Comment>,
     pub next: Option<String>,
 }
 
 /// Comments per inbox page.
 pub const INBOX_PAGE: i64 = 50;
+
+/// Longest search, in characters.
+const MAX_QUERY_CHARS: usize = 200;
+
+/// Most comments one "mark read" may name.
+pub const MAX_MARK: usize = 500;
 
 /// Checks the parameters (each error names its field) and turns them into a store filter for `org`.
 pub fn inbox_filter(app: &App, org: OrgId, p: &InboxParams) -> AppResult<CommentFilter> {
@@ -100,6 +116,41 @@ pub fn inbox_filter(app: &App, org: OrgId, p: &InboxParams) -> AppResult<Comment
         Some(s) => Some(s.parse::<SurveyId>().map_err(|_| AppError::invalid("survey", "is not a survey id"))?),
         None => None,
     };
+    let score = |field: &str, v: &Option<String>| -> AppResult<Option<i64>> {
+        given(v)
+            .map(|s| match s.parse::<i64>() {
+                Ok(n) if (0..=10).contains(&n) => Ok(n),
+                _ => Err(AppError::invalid(field, "must be a whole number from 0 to 10")),
+            })
+            .transpose()
+    };
+    let (score_min, score_max) = (score("score_min", &p.score_min)?, score("score_max", &p.score_max)?);
+    if let (Some(lo), Some(hi)) = (score_min, score_max)
+        && lo > hi
+    {
+        return Err(AppError::invalid("score_min", "must not be above `score_max`"));
+    }
+    let search = match given(&p.q) {
+        Some(q) if q.chars().count() > MAX_QUERY_CHARS => {
+            return Err(AppError::invalid("q", "must be at most 200 characters"));
+        }
+        Some(q) => {
+            Some(app.analyzer().search_query(&q).ok_or_else(|| AppError::invalid("q", "has no words to search for"))?)
+        }
+        None => None,
+    };
+    let tag = given(&p.tag)
+        .map(|t| polku_domain::inbox::parse_tag(&t).map_err(|e| AppError::invalid("tag", e)))
+        .transpose()?;
+    let unread = match given(&p.unread).as_deref() {
+        None | Some("0" | "false" | "off") => false,
+        Some("1" | "true" | "on") => true,
+        Some(_) => return Err(AppError::invalid("unread", "must be true or false")),
+    };
+    let customer = given(&p.customer);
+    if customer.as_ref().is_some_and(|c| c.chars().count() > polku_domain::response::MAX_CUSTOMER) {
+        return Err(AppError::invalid("customer", "is longer than a customer id can be"));
+    }
     let (from, to) = (date("from", &p.from)?, date("to", &p.to)?);
     if let (Some(f), Some(t)) = (from, to)
         && f > t
@@ -116,6 +167,12 @@ pub fn inbox_filter(app: &App, org: OrgId, p: &InboxParams) -> AppResult<Comment
         channel: name("channel", &p.channel, polku_domain::response::MAX_CHANNEL)?,
         touchpoint: name("touchpoint", &p.touchpoint, polku_domain::response::MAX_TOUCHPOINT)?,
         language,
+        customer,
+        score_min,
+        score_max,
+        tag,
+        unread,
+        search,
         after: given(&p.after).map(|c| parse_cursor(&c)).transpose()?,
     })
 }
@@ -153,30 +210,77 @@ fn page(mut comments: Vec<polku_store::Comment>, size: usize) -> AppResult<Inbox
     Ok(InboxPage { comments, next: next.flatten() })
 }
 
-/// `seconds.nanoseconds.response.question`: opaque to clients, stable across nodes.
+/// `seconds.nanoseconds.id`: opaque to clients, stable across nodes.
 fn cursor_text(c: &CommentCursor) -> String {
-    format!(
-        "{}.{}.{}.{}",
-        c.submitted_at.unix_timestamp(),
-        c.submitted_at.nanosecond(),
-        c.response.simple(),
-        c.question.simple()
-    )
+    format!("{}.{}.{}", c.submitted_at.unix_timestamp(), c.submitted_at.nanosecond(), c.id)
 }
 
 fn parse_cursor(s: &str) -> AppResult<CommentCursor> {
     let bad = || AppError::invalid("after", "is not a position from a previous page");
     let parts: Vec<&str> = s.split('.').collect();
-    let [secs, nanos, response, question] = parts[..] else { return Err(bad()) };
+    let [secs, nanos, id] = parts[..] else { return Err(bad()) };
     let at = time::OffsetDateTime::from_unix_timestamp(secs.parse().map_err(|_| bad())?)
         .map_err(|_| bad())?
         .replace_nanosecond(nanos.parse().map_err(|_| bad())?)
         .map_err(|_| bad())?;
-    Ok(CommentCursor {
-        submitted_at: at,
-        response: response.parse().map_err(|_| bad())?,
-        question: question.parse().map_err(|_| bad())?,
-    })
+    Ok(CommentCursor { submitted_at: at, id: id.parse().map_err(|_| bad())? })
+}
+
+/// One comment with the team's notes on it.
+pub struct CommentDetail {
+    pub comment: Comment,
+    pub notes: Vec<CommentNote>,
+}
+
+fn author(caller: &Caller) -> Option<UserId> {
+    match &caller.actor {
+        Actor::User { id, .. } => Some(*id),
+        _ => None,
+    }
+}
+
+/// One comment of the caller's organisation, with its notes.
+pub async fn comment(app: &App, caller: &Caller, id: i64) -> AppResult<CommentDetail> {
+    caller.require(Permission::View)?;
+    let comment = app.store.comment(caller.org, id).await?;
+    let notes = app.store.comment_notes(caller.org, id).await?;
+    Ok(CommentDetail { comment, notes })
+}
+
+/// Marks comments read or unread again for the whole team; returns how many changed.
+pub async fn mark_read(app: &App, caller: &Caller, ids: &[i64], read: bool) -> AppResult<u64> {
+    caller.require(Permission::Triage)?;
+    if ids.len() > MAX_MARK {
+        return Err(AppError::invalid("ids", format!("at most {MAX_MARK} at a time")));
+    }
+    Ok(app.store.mark_read(caller.org, ids, author(caller), read).await?)
+}
+
+/// Tags a comment; returns the tag as stored (normalised).
+pub async fn add_tag(app: &App, caller: &Caller, id: i64, tag: &str) -> AppResult<String> {
+    caller.require(Permission::Triage)?;
+    let tag = polku_domain::inbox::parse_tag(tag).map_err(|e| AppError::invalid("tag", e))?;
+    app.store.add_tag(caller.org, id, &tag, author(caller)).await?;
+    Ok(tag)
+}
+
+pub async fn remove_tag(app: &App, caller: &Caller, id: i64, tag: &str) -> AppResult<()> {
+    caller.require(Permission::Triage)?;
+    let tag = polku_domain::inbox::parse_tag(tag).map_err(|e| AppError::invalid("tag", e))?;
+    Ok(app.store.remove_tag(caller.org, id, &tag).await?)
+}
+
+/// The organisation's tags with how many comments carry each.
+pub async fn tags(app: &App, caller: &Caller) -> AppResult<Vec<(String, i64)>> {
+    caller.require(Permission::View)?;
+    Ok(app.store.comment_tags(caller.org).await?)
+}
+
+/// Writes a note on a comment.
+pub async fn add_note(app: &App, caller: &Caller, id: i64, body: &str) -> AppResult<uuid::Uuid> {
+    caller.require(Permission::Triage)?;
+    let body = polku_domain::inbox::parse_note(body).map_err(|e| AppError::invalid("body", e))?;
+    Ok(app.store.add_note(caller.org, id, author(caller), &body).await?)
 }
 
 #[cfg(test)]
@@ -185,19 +289,9 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
-        let c = CommentCursor {
-            submitted_at: time::macros::datetime!(2026-11-23 10:11:12.123456 UTC),
-            response: uuid::Uuid::now_v7(),
-            question: uuid::Uuid::now_v7(),
-        };
+        let c = CommentCursor { submitted_at: time::macros::datetime!(2026-11-23 10:11:12.123456 UTC), id: 42 };
         assert_eq!(parse_cursor(&cursor_text(&c)).unwrap(), c);
-        for bad in [
-            "",
-            "1.2.3",
-            "x.0.a.b",
-            "1.0.zz.zz",
-            "1.2000000000.00000000000000000000000000000000.00000000000000000000000000000000",
-        ] {
+        for bad in ["", "1.2", "x.0.1", "1.0.zz", "1.2.3.4", "1.2000000000.7"] {
             assert!(parse_cursor(bad).is_err(), "{bad}");
         }
     }

@@ -71,6 +71,14 @@ impl Answer {
     }
 }
 
+/// The score a response is summed up by where one number is shown (the inbox, the text analysis' rating):
+/// its NPS answer, else its CSAT, else its CES.
+pub fn headline_score(answers: &[Answer]) -> Option<(QuestionType, i16)> {
+    [QuestionType::Nps, QuestionType::Csat, QuestionType::Ces]
+        .into_iter()
+        .find_map(|kind| answers.iter().find(|a| a.kind == kind).and_then(|a| Some((kind, a.score()?))))
+}
+
 /// A response that passed validation, not yet bound to an organisation or id.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ValidResponse {

@@ -20,6 +20,8 @@ pub enum Permission {
     View,
     /// Submit responses through the API (integrations).
     SubmitResponses,
+    /// Work the feedback inbox: tag comments, write notes on them, mark them read.
+    Triage,
     /// Create, edit, close surveys.
     ManageSurveys,
     /// Create and revoke API tokens, manage members, read the audit log.
@@ -48,6 +50,7 @@ impl Role {
             Permission::View => true,
             // Agents collect feedback in the field (e.g. a kiosk integration), so they may submit.
             Permission::SubmitResponses => self <= Role::Agent,
+            Permission::Triage => self <= Role::Agent,
             Permission::ManageSurveys => self <= Role::Analyst,
             Permission::Administer => self <= Role::Admin,
         }
@@ -61,16 +64,21 @@ mod tests {
     #[test]
     fn permissions_follow_the_role_ladder() {
         let table = [
-            (Role::Owner, [true, true, true, true]),
-            (Role::Admin, [true, true, true, true]),
-            (Role::Analyst, [true, true, true, false]),
-            (Role::Agent, [true, true, false, false]),
-            (Role::Viewer, [true, false, false, false]),
+            (Role::Owner, [true, true, true, true, true]),
+            (Role::Admin, [true, true, true, true, true]),
+            (Role::Analyst, [true, true, true, true, false]),
+            (Role::Agent, [true, true, true, false, false]),
+            (Role::Viewer, [true, false, false, false, false]),
         ];
         for (role, expected) in table {
-            let got =
-                [Permission::View, Permission::SubmitResponses, Permission::ManageSurveys, Permission::Administer]
-                    .map(|p| role.allows(p));
+            let got = [
+                Permission::View,
+                Permission::SubmitResponses,
+                Permission::Triage,
+                Permission::ManageSurveys,
+                Permission::Administer,
+            ]
+            .map(|p| role.allows(p));
             assert_eq!(got, expected, "{role:?}");
             assert_eq!(Role::parse(role.as_str()), Some(role));
         }

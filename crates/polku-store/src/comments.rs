@@ -1,12 +1,12 @@
 //! Open answers and their stored text analysis: the feedback inbox (filtered, newest first, a page at a
 //! time), reading responses back for `polku reanalyse` and replacing what was stored about them.
 
-use crate::responses::{AnalysisRow, CHUNK, insert_analyses};
-use crate::{Result, Store, StoreError, db, db_ingest};
+use crate::responses::{CHUNK, CommentRow, insert_comment_extras};
+use crate::{Backend, Result, Store, StoreError, db, db_ingest};
 use polku_domain::response::{Answer, AnswerValue};
 use polku_domain::survey::QuestionType;
-use polku_domain::text::CommentAnalysis;
-use polku_domain::{Locale, OrgId, QuestionId, ResponseId, SurveyId};
+use polku_domain::text::{CommentAnalysis, SearchQuery};
+use polku_domain::{Locale, OrgId, QuestionId, ResponseId, SurveyId, UserId};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -28,9 +28,11 @@ pub struct Reanalysed<'a> {
     pub analyses: Vec<(QuestionId, CommentAnalysis)>,
 }
 
-/// An open answer with its response's context and its analysis, as the inbox lists it.
+/// An open answer with its response's context, its analysis and the team's triage, as the inbox lists it.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Comment {
+    /// The inbox's key for this answer.
+    pub id: i64,
     pub response_id: Uuid,
     pub question_id: Uuid,
     pub survey_id: Uuid,
@@ -41,16 +43,24 @@ pub struct Comment {
     /// The language the survey was shown in.
     pub locale: Option<String>,
     pub customer_ref: Option<String>,
-    /// The response's lowest score, if it has one.
+    /// The response's headline score (NPS, else CSAT, else CES) and which of them it is.
     pub score: Option<i64>,
+    pub score_kind: Option<String>,
     /// The language the analysis recognised.
     pub language: Option<String>,
     /// The text analysis' verdict on the comment alone: positive, neutral or negative (none before analysis).
     pub polarity: Option<String>,
     pub sentiment: Option<f64>,
+    /// When someone of the team marked it read (none: unread).
+    pub read_at: Option<OffsetDateTime>,
+    /// How many notes the team has written on it.
+    pub notes: i64,
     /// Themes mentioned, each with its own polarity, in theme-key order.
     #[sqlx(skip)]
     pub themes: Vec<(String, String)>,
+    /// The team's tags, in order.
+    #[sqlx(skip)]
+    pub tags: Vec<String>,
 }
 
 /// Which comments to list. Every condition is optional except the organisation; `after` continues a listing
@@ -63,11 +73,19 @@ pub struct CommentFilter {
     pub from: Option<OffsetDateTime>,
     /// Submitted before.
     pub to: Option<OffsetDateTime>,
+    /// The comment's tone; with `theme` set, the tone of what is said about that theme.
     pub polarity: Option<String>,
     pub theme: Option<String>,
     pub channel: Option<String>,
     pub touchpoint: Option<String>,
     pub language: Option<String>,
+    pub customer: Option<String>,
+    /// Headline score at least / at most.
+    pub score_min: Option<i64>,
+    pub score_max: Option<i64>,
+    pub tag: Option<String>,
+    pub unread: bool,
+    pub search: Option<SearchQuery>,
     pub after: Option<CommentCursor>,
 }
 
@@ -75,8 +93,7 @@ pub struct CommentFilter {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CommentCursor {
     pub submitted_at: OffsetDateTime,
-    pub response: Uuid,
-    pub question: Uuid,
+    pub id: i64,
 }
 
 impl CommentFilter {
@@ -92,6 +109,12 @@ impl CommentFilter {
             channel: None,
             touchpoint: None,
             language: None,
+            customer: None,
+            score_min: None,
+            score_max: None,
+            tag: None,
+            unread: false,
+            search: None,
             after: None,
         }
     }
@@ -99,87 +122,334 @@ impl CommentFilter {
 
 impl Comment {
     pub fn cursor(&self) -> CommentCursor {
-        CommentCursor { submitted_at: self.submitted_at, response: self.response_id, question: self.question_id }
+        CommentCursor { submitted_at: self.submitted_at, id: self.id }
     }
+}
+
+/// A note the team wrote on a comment.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CommentNote {
+    pub id: Uuid,
+    pub author_id: Option<Uuid>,
+    /// The author's name; none if the member was removed since.
+    pub author: Option<String>,
+    pub body: String,
+    pub created_at: OffsetDateTime,
+}
+
+/// A search as FTS5's query language: each word a quoted term (a prefix with `*`), alternatives in
+/// parentheses. Terms are runs of letters and digits (see polku-domain::text::search), so quoting is safe.
+fn fts5_query(q: &SearchQuery) -> String {
+    let words: Vec<String> = q
+        .words
+        .iter()
+        .map(|w| {
+            if w.prefix {
+                format!("\"{}\"*", w.forms[0])
+            } else {
+                let alts: Vec<String> = w.forms.iter().map(|f| format!("\"{f}\"")).collect();
+                format!("({})", alts.join(" OR "))
+            }
+        })
+        .collect();
+    words.join(" AND ")
+}
+
+/// A search as PostgreSQL's `to_tsquery` syntax, for the same terms.
+fn tsquery(q: &SearchQuery) -> String {
+    let words: Vec<String> = q
+        .words
+        .iter()
+        .map(|w| if w.prefix { format!("{}:*", w.forms[0]) } else { format!("({})", w.forms.join(" | ")) })
+        .collect();
+    words.join(" & ")
 }
 
 type AnswerRow = (Uuid, Uuid, OffsetDateTime, Option<String>, Uuid, String, Option<i64>, Option<String>);
 
 impl Store {
-    /// Up to `limit` comments matching `f`, newest first, each with its analysis and themes.
+    /// Up to `limit` comments matching `f`, newest first, each with its analysis, themes and tags.
+    ///
+    /// The page's ids come first, from whichever index fits the most selective filter (full-text search,
+    /// a tag, a theme, else the inbox index holding every single-valued filter); then the page's rows by
+    /// primary key. Two steps, so that no planner joins four tables for comments it then throws away.
     pub async fn comments(&self, f: &CommentFilter, limit: i64) -> Result<Vec<Comment>> {
-        let mut comments: Vec<Comment> = db!(self, p => {
-            let mut qb = sqlx::QueryBuilder::new(
-                "SELECT a.response_id, a.question_id, a.survey_id, a.text, a.submitted_at, r.channel, r.touchpoint,
-                        r.locale, r.customer_ref,
-                        (SELECT MIN(s.score) FROM answers s WHERE s.response_id = a.response_id AND s.score IS NOT NULL) AS score,
-                        c.language, c.polarity, c.score AS sentiment
-                 FROM answers a JOIN responses r ON r.id = a.response_id AND r.org_id = a.org_id
-                 LEFT JOIN comment_analysis c ON c.response_id = a.response_id AND c.question_id = a.question_id
-                 WHERE a.text IS NOT NULL AND a.org_id = ",
-            );
-            qb.push_bind(f.org.0);
-            if let Some(s) = f.survey {
-                qb.push(" AND a.survey_id = ").push_bind(s.0);
-            }
-            if let Some(t) = f.from {
-                qb.push(" AND a.submitted_at >= ").push_bind(t);
-            }
-            if let Some(t) = f.to {
-                qb.push(" AND a.submitted_at < ").push_bind(t);
-            }
-            if let Some(v) = &f.polarity {
+        let sqlite = self.backend() == Backend::Sqlite;
+        let ids: Vec<(i64,)> = db!(self, p => {
+            let mut qb = sqlx::QueryBuilder::new("SELECT c.id FROM ");
+            // The driver's own date and id columns order the page, so its index is read in order. On
+            // SQLite, CROSS JOIN fixes the driver as the outer loop; PostgreSQL plans from statistics.
+            let (at, id) = if let Some(q) = f.search.as_ref() {
+                if sqlite {
+                    qb.push("comment_search s CROSS JOIN comments c WHERE c.id = s.rowid AND comment_search MATCH ")
+                        .push_bind(fts5_query(q));
+                } else {
+                    qb.push("comments c WHERE c.search @@ to_tsquery('simple', ").push_bind(tsquery(q)).push(")");
+                }
+                ("c.submitted_at", "c.id")
+            } else if let Some(tag) = f.tag.as_deref() {
+                qb.push("comment_tags g CROSS JOIN comments c WHERE c.id = g.comment_id AND g.org_id = ")
+                    .push_bind(f.org.0)
+                    .push(" AND g.tag = ")
+                    .push_bind(tag);
+                ("g.submitted_at", "g.comment_id")
+            } else if let Some(theme) = f.theme.as_deref() {
+                qb.push("comment_themes t CROSS JOIN comments c WHERE c.id = t.comment_id AND t.org_id = ")
+                    .push_bind(f.org.0)
+                    .push(" AND t.theme = ")
+                    .push_bind(theme);
+                ("t.submitted_at", "t.comment_id")
+            } else {
+                qb.push("comments c WHERE 1 = 1");
+                ("c.submitted_at", "c.id")
+            };
+            qb.push(" AND c.org_id = ").push_bind(f.org.0);
+            if let Some(theme) = f.theme.as_deref() {
+                let driving = f.search.is_none() && f.tag.is_none();
+                if driving {
+                    if let Some(v) = &f.polarity {
+                        qb.push(" AND t.polarity = ").push_bind(v.as_str());
+                    }
+                } else {
+                    qb.push(" AND EXISTS (SELECT 1 FROM comment_themes t2 WHERE t2.comment_id = c.id AND t2.theme = ")
+                        .push_bind(theme);
+                    if let Some(v) = &f.polarity {
+                        qb.push(" AND t2.polarity = ").push_bind(v.as_str());
+                    }
+                    qb.push(")");
+                }
+            } else if let Some(v) = &f.polarity {
                 qb.push(" AND c.polarity = ").push_bind(v.as_str());
             }
-            if let Some(v) = &f.language {
-                qb.push(" AND c.language = ").push_bind(v.as_str());
+            if let (Some(tag), Some(_)) = (f.tag.as_deref(), f.search.as_ref()) {
+                qb.push(" AND EXISTS (SELECT 1 FROM comment_tags g2 WHERE g2.comment_id = c.id AND g2.tag = ")
+                    .push_bind(tag)
+                    .push(")");
             }
-            if let Some(v) = &f.channel {
-                qb.push(" AND r.channel = ").push_bind(v.as_str());
+            if let Some(s) = f.survey {
+                qb.push(" AND c.survey_id = ").push_bind(s.0);
             }
-            if let Some(v) = &f.touchpoint {
-                qb.push(" AND r.touchpoint = ").push_bind(v.as_str());
+            if let Some(t) = f.from {
+                qb.push(" AND ").push(at).push(" >= ").push_bind(t);
             }
-            if let Some(v) = &f.theme {
-                qb.push(
-                    " AND EXISTS (SELECT 1 FROM comment_themes t WHERE t.response_id = a.response_id \
-                     AND t.question_id = a.question_id AND t.theme = ",
-                )
-                .push_bind(v.as_str())
-                .push(")");
+            if let Some(t) = f.to {
+                qb.push(" AND ").push(at).push(" < ").push_bind(t);
+            }
+            for (column, value) in [
+                ("c.language", &f.language),
+                ("c.channel", &f.channel),
+                ("c.touchpoint", &f.touchpoint),
+                ("c.customer_ref", &f.customer),
+            ] {
+                if let Some(v) = value {
+                    qb.push(" AND ").push(column).push(" = ").push_bind(v.as_str());
+                }
+            }
+            if let Some(v) = f.score_min {
+                qb.push(" AND c.score >= ").push_bind(v);
+            }
+            if let Some(v) = f.score_max {
+                qb.push(" AND c.score <= ").push_bind(v);
+            }
+            if f.unread {
+                qb.push(" AND c.read_at IS NULL");
             }
             if let Some(c) = f.after {
-                qb.push(" AND (a.submitted_at < ").push_bind(c.submitted_at);
-                qb.push(" OR (a.submitted_at = ").push_bind(c.submitted_at);
-                qb.push(" AND (a.response_id < ").push_bind(c.response);
-                qb.push(" OR (a.response_id = ").push_bind(c.response);
-                qb.push(" AND a.question_id < ").push_bind(c.question).push("))))");
+                qb.push(" AND (").push(at).push(" < ").push_bind(c.submitted_at);
+                qb.push(" OR (").push(at).push(" = ").push_bind(c.submitted_at);
+                qb.push(" AND ").push(id).push(" < ").push_bind(c.id).push("))");
             }
-            qb.push(" ORDER BY a.submitted_at DESC, a.response_id DESC, a.question_id DESC LIMIT ").push_bind(limit);
+            qb.push(" ORDER BY ").push(at).push(" DESC, ").push(id).push(" DESC LIMIT ").push_bind(limit);
             qb.build_query_as().fetch_all(p).await
         })?;
-        if comments.is_empty() {
-            return Ok(comments);
+        let ids: Vec<i64> = ids.into_iter().map(|(id,)| id).collect();
+        let mut comments = self.comments_by_id(&ids).await?;
+        let position: std::collections::HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        comments.sort_by_key(|c| position.get(&c.id).copied());
+        Ok(comments)
+    }
+
+    /// One comment of `org`, with its themes and tags.
+    pub async fn comment(&self, org: OrgId, id: i64) -> Result<Comment> {
+        self.comment_exists(org, id).await?;
+        self.comments_by_id(&[id]).await?.pop().ok_or(StoreError::NotFound)
+    }
+
+    /// Comments by id, in no particular order. The ids must come from an organisation-checked query: this
+    /// reads by primary key only (with the organisation beside an id list, SQLite walks the organisation's
+    /// index instead).
+    async fn comments_by_id(&self, ids: &[i64]) -> Result<Vec<Comment>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
         }
-        // By primary key only: the ids come from the organisation-filtered query above, and adding the
-        // organisation here made SQLite scan every theme row of the organisation (1.2 s at a million).
-        let themes: Vec<(Uuid, Uuid, String, String)> = db!(self, p => {
+        let mut comments: Vec<Comment> = db!(self, p => {
             let mut qb = sqlx::QueryBuilder::new(
-                "SELECT response_id, question_id, theme, polarity FROM comment_themes WHERE response_id IN (",
+                "SELECT c.id, c.response_id, c.question_id, c.survey_id, a.text, c.submitted_at, c.channel, c.touchpoint,
+                        r.locale, c.customer_ref, c.score, c.score_kind, c.language, c.polarity, c.sentiment, c.read_at,
+                        (SELECT COUNT(*) FROM comment_notes n WHERE n.comment_id = c.id) AS notes
+                 FROM comments c
+                 JOIN answers a ON a.response_id = c.response_id AND a.question_id = c.question_id
+                 JOIN responses r ON r.id = c.response_id
+                 WHERE c.id IN (",
             );
             let mut list = qb.separated(", ");
-            for c in &comments {
-                list.push_bind(c.response_id);
+            for id in ids {
+                list.push_bind(*id);
             }
-            qb.push(") ORDER BY theme");
+            qb.push(")");
             qb.build_query_as().fetch_all(p).await
         })?;
-        for (response, question, theme, polarity) in themes {
-            if let Some(c) = comments.iter_mut().find(|c| c.response_id == response && c.question_id == question) {
-                c.themes.push((theme, polarity));
+        let by_id = |comments: &mut Vec<Comment>, id: i64| comments.iter().position(|c| c.id == id);
+        for (id, theme, polarity) in self
+            .comment_rows::<(i64, String, String)>(
+                "SELECT comment_id, theme, polarity FROM comment_themes WHERE comment_id IN (",
+                ids,
+                ") ORDER BY comment_id, theme",
+            )
+            .await?
+        {
+            if let Some(i) = by_id(&mut comments, id) {
+                comments[i].themes.push((theme, polarity));
+            }
+        }
+        for (id, tag) in self
+            .comment_rows::<(i64, String)>(
+                "SELECT comment_id, tag FROM comment_tags WHERE comment_id IN (",
+                ids,
+                ") ORDER BY comment_id, tag",
+            )
+            .await?
+        {
+            if let Some(i) = by_id(&mut comments, id) {
+                comments[i].tags.push(tag);
             }
         }
         Ok(comments)
+    }
+
+    async fn comment_rows<T>(&self, head: &'static str, ids: &[i64], tail: &'static str) -> Result<Vec<T>>
+    where
+        T: Send
+            + Unpin
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    {
+        Ok(db!(self, p => {
+            let mut qb = sqlx::QueryBuilder::new(head);
+            let mut list = qb.separated(", ");
+            for id in ids {
+                list.push_bind(*id);
+            }
+            qb.push(tail);
+            qb.build_query_as().fetch_all(p).await
+        })?)
+    }
+
+    /// Marks comments of `org` read (by `by`) or unread again; ids of other organisations are ignored.
+    /// Returns how many changed.
+    pub async fn mark_read(&self, org: OrgId, ids: &[i64], by: Option<UserId>, read: bool) -> Result<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let at = read.then(crate::now);
+        let by = by.filter(|_| read).map(|u| u.0);
+        Ok(db!(self, p => {
+            let mut qb = sqlx::QueryBuilder::new("UPDATE comments SET read_at = ");
+            qb.push_bind(at).push(", read_by = ").push_bind(by).push(" WHERE id IN (");
+            let mut list = qb.separated(", ");
+            for id in ids {
+                list.push_bind(*id);
+            }
+            qb.push(") AND org_id = ").push_bind(org.0);
+            qb.push(if read { " AND read_at IS NULL" } else { " AND read_at IS NOT NULL" });
+            qb.build().execute(p).await.map(|r| r.rows_affected())
+        })?)
+    }
+
+    /// Tags a comment of `org`; tagging twice is one tag. `NotFound` if the comment is not the organisation's.
+    pub async fn add_tag(&self, org: OrgId, id: i64, tag: &str, by: Option<UserId>) -> Result<()> {
+        let done = db!(self, p => sqlx::query(
+            "INSERT INTO comment_tags (comment_id, tag, org_id, submitted_at, created_by, created_at)
+             SELECT id, $1, org_id, submitted_at, $2, $3 FROM comments WHERE id = $4 AND org_id = $5
+             ON CONFLICT (comment_id, tag) DO NOTHING",
+        )
+        .bind(tag)
+        .bind(by.map(|u| u.0))
+        .bind(crate::now())
+        .bind(id)
+        .bind(org.0)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        if done == 0 {
+            // Either the tag was there already, or the comment is not this organisation's.
+            self.comment_exists(org, id).await?;
+        }
+        Ok(())
+    }
+
+    /// Removes a tag from a comment of `org` (nothing if it had none).
+    pub async fn remove_tag(&self, org: OrgId, id: i64, tag: &str) -> Result<()> {
+        self.comment_exists(org, id).await?;
+        db!(self, p => sqlx::query("DELETE FROM comment_tags WHERE comment_id = $1 AND tag = $2 AND org_id = $3")
+            .bind(id)
+            .bind(tag)
+            .bind(org.0)
+            .execute(p)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// The tags `org` has used, with how many comments carry each, by name.
+    pub async fn comment_tags(&self, org: OrgId) -> Result<Vec<(String, i64)>> {
+        Ok(db!(self, p => sqlx::query_as(
+            "SELECT tag, COUNT(*) FROM comment_tags WHERE org_id = $1 GROUP BY tag ORDER BY tag",
+        )
+        .bind(org.0)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// Adds a note to a comment of `org`.
+    pub async fn add_note(&self, org: OrgId, id: i64, author: Option<UserId>, body: &str) -> Result<Uuid> {
+        self.comment_exists(org, id).await?;
+        let note = Uuid::now_v7();
+        db!(self, p => sqlx::query(
+            "INSERT INTO comment_notes (id, comment_id, org_id, author_id, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(note)
+        .bind(id)
+        .bind(org.0)
+        .bind(author.map(|u| u.0))
+        .bind(body)
+        .bind(crate::now())
+        .execute(p)
+        .await
+        .map(|_| ()))?;
+        Ok(note)
+    }
+
+    /// The notes on a comment of `org`, oldest first.
+    pub async fn comment_notes(&self, org: OrgId, id: i64) -> Result<Vec<CommentNote>> {
+        Ok(db!(self, p => sqlx::query_as(
+            "SELECT n.id, n.author_id, u.name AS author, n.body, n.created_at
+             FROM comment_notes n LEFT JOIN users u ON u.id = n.author_id
+             WHERE n.comment_id = $1 AND n.org_id = $2 ORDER BY n.created_at, n.id",
+        )
+        .bind(id)
+        .bind(org.0)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    async fn comment_exists(&self, org: OrgId, id: i64) -> Result<()> {
+        let found: Option<(i64,)> = db!(self, p => sqlx::query_as("SELECT id FROM comments WHERE id = $1 AND org_id = $2")
+            .bind(id)
+            .bind(org.0)
+            .fetch_optional(p)
+            .await)?;
+        found.map(|_| ()).ok_or(StoreError::NotFound)
     }
 
     /// Up to `limit` responses of `org` that have an open answer, in id order after `after`: pages for a
@@ -248,43 +518,90 @@ impl Store {
         Ok(out)
     }
 
-    /// Replaces what is stored about these responses' open answers, all in one transaction. The responses
-    /// must all belong to one organisation (as one page of [`Store::responses_with_text`] does).
+    /// Replaces what is stored about these responses' open answers (analysis, themes, search terms), all in
+    /// one transaction; the team's tags, notes and read marks stay. The responses must all belong to one
+    /// organisation (as one page of [`Store::responses_with_text`] does).
     pub async fn replace_analyses(&self, batch: &[Reanalysed<'_>]) -> Result<()> {
         let Some(first) = batch.first() else { return Ok(()) };
         let org = first.response.org;
         if batch.iter().any(|b| b.response.org != org) {
             return Err(StoreError::Corrupt("a re-analysis batch spans organisations".into()));
         }
-        let rows: Vec<AnalysisRow> = batch
+        let rows: Vec<CommentRow> = batch
             .iter()
             .flat_map(|b| {
-                b.analyses.iter().map(move |(question, analysis)| AnalysisRow {
-                    response: b.response.id,
-                    question: *question,
-                    org,
-                    survey: b.response.survey,
-                    submitted_at: b.response.submitted_at,
-                    analysis,
+                b.analyses.iter().filter_map(move |(question, analysis)| {
+                    let text =
+                        b.response.answers.iter().find(|a| a.question == *question).and_then(|a| match &a.value {
+                            AnswerValue::Text(t) => Some(t.as_str()),
+                            _ => None,
+                        })?;
+                    Some(CommentRow {
+                        response: b.response.id,
+                        question: *question,
+                        org,
+                        survey: b.response.survey,
+                        submitted_at: b.response.submitted_at,
+                        // Context columns are not rewritten.
+                        channel: "",
+                        touchpoint: "",
+                        customer: None,
+                        score: None,
+                        text,
+                        analysis: Some(analysis),
+                    })
                 })
             })
             .collect();
         let cache = crate::responses::cache_batch_statements(self);
+        let sqlite = self.backend() == Backend::Sqlite;
         db_ingest!(self, p => {
             let mut tx = p.begin().await?;
-            for chunk in batch.chunks(CHUNK) {
-                for table in ["comment_themes", "comment_analysis"] {
+            let mut with_ids: Vec<(i64, &CommentRow)> = Vec::with_capacity(rows.len());
+            for r in &rows {
+                let a = r.analysis.expect("set above");
+                let mut qb = sqlx::QueryBuilder::new("UPDATE comments SET language = ");
+                qb.push_bind(a.language.map(|l| l.as_str()))
+                    .push(", polarity = ")
+                    .push_bind(a.sentiment.polarity.as_str())
+                    .push(", sentiment = ")
+                    .push_bind(f64::from(a.sentiment.score))
+                    .push(", combined_polarity = ")
+                    .push_bind(a.combined.map(|c| c.polarity.as_str()))
+                    .push(", combined_score = ")
+                    .push_bind(a.combined.map(|c| f64::from(c.score)))
+                    .push(", skipped = ")
+                    .push_bind(a.skipped.map(crate::responses::skip_reason));
+                if !sqlite {
+                    qb.push(", search = to_tsvector('simple', ").push_bind(r.terms()).push(")");
+                }
+                qb.push(" WHERE response_id = ")
+                    .push_bind(r.response.0)
+                    .push(" AND question_id = ")
+                    .push_bind(r.question.0)
+                    .push(" AND org_id = ")
+                    .push_bind(org.0)
+                    .push(" RETURNING id");
+                let id: Option<(i64,)> = qb.build_query_as().persistent(cache).fetch_optional(&mut *tx).await?;
+                if let Some((id,)) = id {
+                    with_ids.push((id, r));
+                }
+            }
+            for chunk in with_ids.chunks(CHUNK) {
+                let tables: &[&str] = if sqlite { &["comment_themes", "comment_search"] } else { &["comment_themes"] };
+                for table in tables {
                     let mut qb = sqlx::QueryBuilder::new("DELETE FROM ");
-                    qb.push(table).push(" WHERE org_id = ").push_bind(org.0).push(" AND response_id IN (");
+                    let key = if *table == "comment_search" { "rowid" } else { "comment_id" };
+                    qb.push(table).push(" WHERE ").push(key).push(" IN (");
                     let mut list = qb.separated(", ");
-                    for b in chunk {
-                        list.push_bind(b.response.id.0);
+                    for (id, _) in chunk {
+                        list.push_bind(*id);
                     }
                     qb.push(")");
                     qb.build().persistent(cache).execute(&mut *tx).await?;
                 }
+                insert_comment_extras!(tx, chunk, cache, sqlite);
             }
-            insert_analyses!(tx, &rows, cache);
             tx.commit().await?;
         });
         Ok(())
@@ -350,6 +667,23 @@ mod tests {
             assert!(store.responses_with_text(org, Some(rest[0].id), 10).await.unwrap().is_empty());
             assert!(store.responses_with_text(other, None, 10).await.unwrap().is_empty(), "{backend}: leaked");
 
+            // Pages follow the newest-first order without gaps or repeats.
+            let page1 = store.comments(&CommentFilter::new(org), 1).await.unwrap();
+            let page2 = store
+                .comments(&CommentFilter { after: Some(page1[0].cursor()), ..CommentFilter::new(org) }, 5)
+                .await
+                .unwrap();
+            assert_eq!(page2.len(), 1, "{backend}");
+            assert!(page1[0].submitted_at >= page2[0].submitted_at && page1[0].id != page2[0].id, "{backend}");
+            // The team's marks, which a re-analysis must keep.
+            let late_id = by_text("Maalari").id;
+            store.add_tag(org, late_id, "soita", None).await.unwrap();
+            assert_eq!(store.mark_read(org, &[late_id], None, true).await.unwrap(), 1);
+            assert!(matches!(store.add_tag(other, late_id, "x", None).await, Err(crate::StoreError::NotFound)));
+            // Unanalysed, the answer is found by its words only, not yet by base forms.
+            let search = |q: &str| CommentFilter { search: analyzer.search_query(q), ..CommentFilter::new(org) };
+            assert_eq!(store.comments(&search("myöhässä"), 10).await.unwrap().len(), 1, "{backend}");
+
             let all: Vec<_> = first.iter().chain(&rest).collect();
             let batch: Vec<Reanalysed> = all
                 .iter()
@@ -373,6 +707,30 @@ mod tests {
                 comments
                     .iter()
                     .all(|c| c.themes.len() == c.themes.iter().collect::<std::collections::HashSet<_>>().len())
+            );
+            assert_eq!(late.tags, ["soita"], "{backend}");
+            assert!(late.read_at.is_some(), "{backend}");
+            // Re-analysed, its base forms are searchable too, and the old terms are gone, not doubled.
+            let stemmed = analyzer.search_query("maalarin").unwrap();
+            assert_eq!(
+                store
+                    .comments(&CommentFilter { search: Some(stemmed), ..CommentFilter::new(org) }, 10)
+                    .await
+                    .unwrap()
+                    .len(),
+                1,
+                "{backend}"
+            );
+            assert_eq!(store.comments(&search("myöhässä"), 10).await.unwrap().len(), 1, "{backend}");
+            assert!(
+                store
+                    .comments(
+                        &CommentFilter { search: analyzer.search_query("maalari"), ..CommentFilter::new(other) },
+                        10
+                    )
+                    .await
+                    .unwrap()
+                    .is_empty()
             );
         }
     }

@@ -23,7 +23,7 @@ mod users;
 pub mod testing;
 
 pub use audit::{Actor, Audit, AuditEntry};
-pub use comments::{Comment, CommentCursor, CommentFilter, Reanalysed, TextResponse};
+pub use comments::{Comment, CommentCursor, CommentFilter, CommentNote, Reanalysed, TextResponse};
 pub use orgs::Organisation;
 pub use responses::InsertOutcome;
 pub use rollups::{BucketTouchpointRow, GroupBy, Mismatch, RollupFilter, RollupRow};

@@ -37,6 +37,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_comment_pages.sql"),
         postgres: include_str!("../migrations/postgres/0004_comment_pages.sql"),
     },
+    Migration {
+        version: 5,
+        name: "inbox",
+        sqlite: include_str!("../migrations/sqlite/0005_inbox.sql"),
+        postgres: include_str!("../migrations/postgres/0005_inbox.sql"),
+    },
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.
@@ -50,11 +56,16 @@ fn checksum(sql: &str) -> String {
 }
 
 pub(crate) async fn run(store: &Store) -> Result<usize> {
+    run_to(store, i64::MAX).await
+}
+
+/// Applies pending migrations up to and including `last` (tests start from an older schema this way).
+pub(crate) async fn run_to(store: &Store, last: i64) -> Result<usize> {
     db!(store, p => sqlx::raw_sql(
         "CREATE TABLE IF NOT EXISTS polku_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL)"
     ).execute(p).await.map(|_| ()))?;
     let mut applied = 0;
-    for m in MIGRATIONS {
+    for m in MIGRATIONS.iter().filter(|m| m.version <= last) {
         let sql = match store.backend() {
             Backend::Sqlite => m.sqlite,
             Backend::Postgres => m.postgres,
@@ -95,4 +106,78 @@ pub(crate) async fn run(store: &Store) -> Result<usize> {
         }
     }
     Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{run, run_to};
+    use crate::{CommentFilter, db};
+    use uuid::Uuid;
+
+    /// Migration 5 rebuilds the comment tables: comments stored before it keep their context, headline
+    /// score, analysis and themes, and become searchable.
+    #[tokio::test]
+    async fn the_inbox_migration_carries_comments_over() {
+        for (backend, store) in crate::testing::empty_stores().await {
+            run_to(&store, 4).await.unwrap();
+            let st = crate::testing::story(
+                &store,
+                serde_json::json!([
+                    {"key": "nps", "type": "nps", "required": true, "text": {"fi": "?"}},
+                    {"key": "why", "type": "text", "text": {"fi": "Miksi?"}}
+                ]),
+            )
+            .await;
+            let (nps, why) = (st.definition.questions[0].id.0, st.definition.questions[1].id.0);
+            let (response, at) = (Uuid::now_v7(), crate::now());
+            let text = "Toimitus myöhästyi viikolla.";
+            db!(store, p => async {
+                sqlx::query(
+                    "INSERT INTO responses (id, org_id, survey_id, version_id, submitted_at, day, channel, touchpoint, locale, customer_ref, created_at)
+                     VALUES ($1, $2, $3, $4, $5, 1, 'email', 'delivery', 'fi', 'c-9', $5)",
+                )
+                .bind(response).bind(st.org.0).bind(st.survey.0).bind(st.version.0).bind(at)
+                .execute(p).await?;
+                for (question, kind, score, text) in [(nps, "nps", Some(3i64), None), (why, "text", None, Some(text))] {
+                    sqlx::query(
+                        "INSERT INTO answers (response_id, question_id, org_id, survey_id, kind, score, text, submitted_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(response).bind(question).bind(st.org.0).bind(st.survey.0).bind(kind).bind(score).bind(text).bind(at)
+                    .execute(p).await?;
+                }
+                sqlx::query(
+                    "INSERT INTO comment_analysis (response_id, question_id, org_id, survey_id, submitted_at, language, polarity, score)
+                     VALUES ($1, $2, $3, $4, $5, 'fi', 'negative', -0.5)",
+                )
+                .bind(response).bind(why).bind(st.org.0).bind(st.survey.0).bind(at)
+                .execute(p).await?;
+                sqlx::query(
+                    "INSERT INTO comment_themes (response_id, question_id, theme, org_id, submitted_at, polarity, score)
+                     VALUES ($1, $2, 'delivery', $3, $4, 'negative', -0.5)",
+                )
+                .bind(response).bind(why).bind(st.org.0).bind(at)
+                .execute(p).await?;
+                Ok::<(), sqlx::Error>(())
+            }.await)
+            .unwrap();
+
+            assert_eq!(run(&store).await.unwrap(), 1, "{backend}");
+            let comments = store.comments(&CommentFilter::new(st.org), 10).await.unwrap();
+            assert_eq!(comments.len(), 1, "{backend}");
+            let c = &comments[0];
+            assert_eq!((c.text.as_str(), c.channel.as_str(), c.touchpoint.as_str()), (text, "email", "delivery"));
+            assert_eq!(
+                (c.score, c.score_kind.as_deref(), c.customer_ref.as_deref()),
+                (Some(3), Some("nps"), Some("c-9"))
+            );
+            assert_eq!((c.polarity.as_deref(), c.language.as_deref()), (Some("negative"), Some("fi")), "{backend}");
+            assert_eq!(c.themes, [("delivery".to_string(), "negative".to_string())], "{backend}");
+            let analyzer = polku_domain::text::Analyzer::new();
+            let found = CommentFilter { search: analyzer.search_query("myöhästyi"), ..CommentFilter::new(st.org) };
+            assert_eq!(store.comments(&found, 10).await.unwrap().len(), 1, "{backend}: searchable by its words");
+            let theme = CommentFilter { theme: Some("delivery".into()), ..CommentFilter::new(st.org) };
+            assert_eq!(store.comments(&theme, 10).await.unwrap().len(), 1, "{backend}");
+        }
+    }
 }

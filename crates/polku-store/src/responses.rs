@@ -5,35 +5,51 @@
 //! first, so each cell is upserted once per batch (PostgreSQL refuses to touch a row twice in one upsert).
 
 use crate::{Result, Store, db, db_ingest, now};
-use polku_domain::response::{AnswerValue, NewResponse};
+use polku_domain::response::{AnswerValue, NewResponse, headline_score};
 use polku_domain::rollup::SCORE_VALUES;
+use polku_domain::survey::QuestionType;
 use polku_domain::text::{CommentAnalysis, SkipReason};
 use polku_domain::{OrgId, ResponseId, SurveyId};
 use std::collections::HashMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// One open answer's analysis, as written to `comment_analysis` and `comment_themes`.
-pub(crate) struct AnalysisRow<'a> {
+/// One open answer as written to `comments` (with its themes and search terms), at ingestion.
+pub(crate) struct CommentRow<'a> {
     pub response: ResponseId,
     pub question: polku_domain::QuestionId,
     pub org: OrgId,
     pub survey: SurveyId,
     pub submitted_at: OffsetDateTime,
-    pub analysis: &'a CommentAnalysis,
+    pub channel: &'a str,
+    pub touchpoint: &'a str,
+    pub customer: Option<&'a str>,
+    pub score: Option<(QuestionType, i16)>,
+    pub text: &'a str,
+    /// `None` for an answer stored without analysis; `polku reanalyse` adds it.
+    pub analysis: Option<&'a CommentAnalysis>,
 }
 
-/// Inserts [`AnalysisRow`]s in the open transaction `$tx` (a macro because the transaction's type differs
-/// per backend; it expands inside `db!`).
-macro_rules! insert_analyses {
-    ($tx:ident, $rows:expr, $cache:expr) => {{
-        let rows: &[AnalysisRow] = $rows;
+impl CommentRow<'_> {
+    /// What full-text search indexes: the analysis' terms, or the words of the text before there is one.
+    pub fn terms(&self) -> &str {
+        self.analysis.map_or(self.text, |a| a.terms.as_str())
+    }
+}
+
+/// Inserts [`CommentRow`]s in the open transaction `$tx`, with their themes and (SQLite) full-text rows.
+/// A macro because the transaction's type differs per backend; it expands inside `db!`.
+macro_rules! insert_comments {
+    ($tx:ident, $rows:expr, $cache:expr, $sqlite:expr) => {{
+        let rows: &[CommentRow] = $rows;
         let cache: bool = $cache;
+        let sqlite: bool = $sqlite;
         for chunk in rows.chunks(CHUNK) {
             let mut qb = sqlx::QueryBuilder::new(
-                "INSERT INTO comment_analysis (response_id, question_id, org_id, survey_id, submitted_at, language, \
-                 polarity, score, combined_polarity, combined_score, skipped) ",
+                "INSERT INTO comments (response_id, question_id, org_id, survey_id, submitted_at, channel, touchpoint, \
+                 customer_ref, score, score_kind, language, polarity, sentiment, combined_polarity, combined_score, skipped",
             );
+            qb.push(if sqlite { ") " } else { ", search) " });
             qb.push_values(chunk, |mut b, r| {
                 let a = r.analysis;
                 b.push_bind(r.response.0)
@@ -41,34 +57,72 @@ macro_rules! insert_analyses {
                     .push_bind(r.org.0)
                     .push_bind(r.survey.0)
                     .push_bind(r.submitted_at)
-                    .push_bind(a.language.map(|l| l.as_str()))
-                    .push_bind(a.sentiment.polarity.as_str())
-                    .push_bind(f64::from(a.sentiment.score))
-                    .push_bind(a.combined.map(|c| c.polarity.as_str()))
-                    .push_bind(a.combined.map(|c| f64::from(c.score)))
-                    .push_bind(a.skipped.map(crate::responses::skip_reason));
+                    .push_bind(r.channel)
+                    .push_bind(r.touchpoint)
+                    .push_bind(r.customer)
+                    .push_bind(r.score.map(|(_, s)| i64::from(s)))
+                    .push_bind(r.score.map(|(k, _)| k.as_str()))
+                    .push_bind(a.and_then(|a| a.language).map(|l| l.as_str()))
+                    .push_bind(a.map(|a| a.sentiment.polarity.as_str()))
+                    .push_bind(a.map(|a| f64::from(a.sentiment.score)))
+                    .push_bind(a.and_then(|a| a.combined).map(|c| c.polarity.as_str()))
+                    .push_bind(a.and_then(|a| a.combined).map(|c| f64::from(c.score)))
+                    .push_bind(a.and_then(|a| a.skipped).map(crate::responses::skip_reason));
+                if !sqlite {
+                    b.push("to_tsvector('simple', ").push_bind_unseparated(r.terms()).push_unseparated(")");
+                }
             });
-            qb.build().persistent(cache).execute(&mut *$tx).await?;
+            qb.push(" RETURNING id, response_id, question_id");
+            let ids: Vec<(i64, uuid::Uuid, uuid::Uuid)> =
+                qb.build_query_as().persistent(cache).fetch_all(&mut *$tx).await?;
+            let ids: std::collections::HashMap<(uuid::Uuid, uuid::Uuid), i64> =
+                ids.into_iter().map(|(id, r, q)| ((r, q), id)).collect();
+            let with_ids: Vec<(i64, &CommentRow)> = chunk
+                .iter()
+                .map(|r| {
+                    ids.get(&(r.response.0, r.question.0))
+                        .map(|id| (*id, r))
+                        .ok_or_else(|| crate::StoreError::Corrupt("an inserted comment came back without its id".into()))
+                })
+                .collect::<crate::Result<_>>()?;
+            crate::responses::insert_comment_extras!($tx, &with_ids, cache, sqlite);
         }
-        let themes: Vec<_> = rows.iter().flat_map(|r| r.analysis.themes.iter().map(move |t| (r, t))).collect();
+    }};
+}
+
+/// Inserts the themes and (SQLite) full-text rows of comments whose ids are known: `$rows` is a slice of
+/// `(comment id, &CommentRow)`.
+macro_rules! insert_comment_extras {
+    ($tx:ident, $rows:expr, $cache:expr, $sqlite:expr) => {{
+        let rows: &[(i64, &CommentRow)] = $rows;
+        let themes: Vec<_> = rows
+            .iter()
+            .flat_map(|(id, r)| r.analysis.into_iter().flat_map(move |a| a.themes.iter().map(move |t| (*id, *r, t))))
+            .collect();
         for chunk in themes.chunks(CHUNK) {
             let mut qb = sqlx::QueryBuilder::new(
-                "INSERT INTO comment_themes (response_id, question_id, theme, org_id, submitted_at, polarity, score) ",
+                "INSERT INTO comment_themes (comment_id, theme, org_id, submitted_at, polarity, score) ",
             );
-            qb.push_values(chunk, |mut b, (r, t)| {
-                b.push_bind(r.response.0)
-                    .push_bind(r.question.0)
+            qb.push_values(chunk, |mut b, (id, r, t)| {
+                b.push_bind(*id)
                     .push_bind(t.key.as_str())
                     .push_bind(r.org.0)
                     .push_bind(r.submitted_at)
                     .push_bind(t.sentiment.polarity.as_str())
                     .push_bind(f64::from(t.sentiment.score));
             });
-            qb.build().persistent(cache).execute(&mut *$tx).await?;
+            qb.build().persistent($cache).execute(&mut *$tx).await?;
+        }
+        if $sqlite && !rows.is_empty() {
+            let mut qb = sqlx::QueryBuilder::new("INSERT INTO comment_search (rowid, terms) ");
+            qb.push_values(rows, |mut b, (id, r)| {
+                b.push_bind(*id).push_bind(r.terms());
+            });
+            qb.build().persistent($cache).execute(&mut *$tx).await?;
         }
     }};
 }
-pub(crate) use insert_analyses;
+pub(crate) use insert_comment_extras;
 
 pub(crate) fn skip_reason(s: SkipReason) -> &'static str {
     match s {
@@ -117,6 +171,7 @@ impl Store {
     pub async fn insert_responses(&self, batch: &[NewResponse]) -> Result<Vec<InsertOutcome>> {
         let created = now();
         let cache = cache_batch_statements(self);
+        let sqlite = self.backend() == crate::Backend::Sqlite;
         let outcomes = db_ingest!(self, p => {
             let mut tx = p.begin().await?;
             let mut outcomes = Vec::with_capacity(batch.len());
@@ -198,20 +253,29 @@ impl Store {
                 qb.build().persistent(cache).execute(&mut *tx).await?;
             }
 
-            let analysed: Vec<AnalysisRow> = fresh
+            let comments: Vec<CommentRow> = fresh
                 .iter()
                 .flat_map(|r| {
-                    r.analyses.iter().map(move |(question, analysis)| AnalysisRow {
-                        response: r.id,
-                        question: *question,
-                        org: r.org,
-                        survey: r.survey,
-                        submitted_at: r.body.submitted_at,
-                        analysis,
+                    let score = headline_score(&r.body.answers);
+                    r.body.answers.iter().filter_map(move |a| match &a.value {
+                        AnswerValue::Text(text) => Some(CommentRow {
+                            response: r.id,
+                            question: a.question,
+                            org: r.org,
+                            survey: r.survey,
+                            submitted_at: r.body.submitted_at,
+                            channel: &r.body.channel,
+                            touchpoint: &r.body.touchpoint,
+                            customer: r.body.customer.as_deref(),
+                            score,
+                            text,
+                            analysis: r.analyses.iter().find(|(q, _)| *q == a.question).map(|(_, x)| x),
+                        }),
+                        _ => None,
                     })
                 })
                 .collect();
-            insert_analyses!(tx, &analysed, cache);
+            insert_comments!(tx, &comments, cache, sqlite);
 
             // Counts are summed per cell in memory first: a batch of answers from the same day shares most of
             // its week, month and total cells, so each becomes one upsert.

@@ -8,19 +8,27 @@ use crate::Store;
 
 /// One store per backend under test, each on a brand-new database, labelled for assertion messages.
 pub async fn fresh_stores() -> Vec<(&'static str, Store)> {
+    let stores = empty_stores().await;
+    for (_, store) in &stores {
+        store.migrate().await.expect("migrate the test database");
+    }
+    stores
+}
+
+/// Like [`fresh_stores`], without any migration applied.
+pub async fn empty_stores() -> Vec<(&'static str, Store)> {
     let mut out = Vec::new();
     let name = format!("polku_test_{}", uuid::Uuid::new_v4().simple());
     let path = std::env::temp_dir().join(format!("{name}.db"));
     let sqlite = Store::connect(&format!("sqlite://{}", path.display())).await.expect("open a SQLite test database");
-    sqlite.migrate().await.expect("migrate SQLite");
     out.push(("sqlite", sqlite));
     if let Ok(admin_url) = std::env::var("POLKU_TEST_POSTGRES_URL") {
-        out.push(("postgres", fresh_postgres(&admin_url, &name).await));
+        out.push(("postgres", empty_postgres(&admin_url, &name).await));
     }
     out
 }
 
-async fn fresh_postgres(admin_url: &str, name: &str) -> Store {
+async fn empty_postgres(admin_url: &str, name: &str) -> Store {
     use sqlx::Connection;
     let mut admin = sqlx::PgConnection::connect(admin_url).await.expect("connect to POLKU_TEST_POSTGRES_URL");
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
@@ -29,9 +37,7 @@ async fn fresh_postgres(admin_url: &str, name: &str) -> Store {
         .expect("create a PostgreSQL test database");
     admin.close().await.ok();
     let base = admin_url.rsplit_once('/').map(|(b, _)| b).expect("URL with a database path");
-    let store = Store::connect(&format!("{base}/{name}")).await.expect("connect to the test database");
-    store.migrate().await.expect("migrate PostgreSQL");
-    store
+    Store::connect(&format!("{base}/{name}")).await.expect("connect to the test database")
 }
 
 /// The start of a storage story: two organisations and, in the first, a survey with `questions`.

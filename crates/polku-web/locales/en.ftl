@@ -62,6 +62,34 @@ inbox-language = Language
 inbox-export = Export as CSV
 inbox-empty = No comments match these filters.
 inbox-next = Older comments
+inbox-search = Search
+inbox-search-hint = Words in any form; toimi* finds every word that begins so.
+inbox-tag = Tag
+inbox-unread = Unread only
+inbox-score-min = Score from
+inbox-score-max = Score to
+inbox-customer = Customer
+inbox-mark-read = Mark read
+inbox-mark-unread = Mark unread
+inbox-mark-page-read = Mark all on this page read
+inbox-new = New
+inbox-read-on = Read { $date }
+inbox-notes-count = { $count ->
+    [one] 1 note
+   *[other] { $count } notes
+}
+inbox-comment = Comment
+inbox-tags = Tags
+inbox-no-tags = No tags yet.
+inbox-add-tag = Add tag
+inbox-remove-tag = Remove tag { $tag }
+inbox-notes = Notes
+inbox-no-notes = No notes yet.
+inbox-add-note = Add note
+inbox-note-by-token = API token
+inbox-back = Back to the inbox
+inbox-customer-comments = This customer's comments
+inbox-answered = Answered
 survey-new = New survey
 survey-name = Name
 survey-status = Status

@@ -62,6 +62,34 @@ inbox-language = Kieli
 inbox-export = Vie CSV-tiedostoksi
 inbox-empty = Näillä rajauksilla ei löydy kommentteja.
 inbox-next = Vanhemmat kommentit
+inbox-search = Haku
+inbox-search-hint = Sanat missä muodossa tahansa; toimi* löytää kaikki näin alkavat sanat.
+inbox-tag = Tunniste
+inbox-unread = Vain lukemattomat
+inbox-score-min = Pisteet alkaen
+inbox-score-max = Pisteet enintään
+inbox-customer = Asiakas
+inbox-mark-read = Merkitse luetuksi
+inbox-mark-unread = Merkitse lukemattomaksi
+inbox-mark-page-read = Merkitse sivun kaikki luetuiksi
+inbox-new = Uusi
+inbox-read-on = Luettu { $date }
+inbox-notes-count = { $count ->
+    [one] 1 muistiinpano
+   *[other] { $count } muistiinpanoa
+}
+inbox-comment = Kommentti
+inbox-tags = Tunnisteet
+inbox-no-tags = Ei vielä tunnisteita.
+inbox-add-tag = Lisää tunniste
+inbox-remove-tag = Poista tunniste { $tag }
+inbox-notes = Muistiinpanot
+inbox-no-notes = Ei vielä muistiinpanoja.
+inbox-add-note = Lisää muistiinpano
+inbox-note-by-token = API-avain
+inbox-back = Takaisin palautteisiin
+inbox-customer-comments = Tämän asiakkaan kommentit
+inbox-answered = Vastattu
 survey-new = Uusi kysely
 survey-name = Nimi
 survey-status = Tila

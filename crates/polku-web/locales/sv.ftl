@@ -62,6 +62,34 @@ inbox-language = Språk
 inbox-export = Exportera som CSV
 inbox-empty = Inga kommentarer matchar filtren.
 inbox-next = Äldre kommentarer
+inbox-search = Sök
+inbox-search-hint = Ord i vilken form som helst; leve* hittar alla ord som börjar så.
+inbox-tag = Etikett
+inbox-unread = Endast olästa
+inbox-score-min = Poäng från
+inbox-score-max = Poäng till
+inbox-customer = Kund
+inbox-mark-read = Markera som läst
+inbox-mark-unread = Markera som oläst
+inbox-mark-page-read = Markera alla på sidan som lästa
+inbox-new = Ny
+inbox-read-on = Läst { $date }
+inbox-notes-count = { $count ->
+    [one] 1 anteckning
+   *[other] { $count } anteckningar
+}
+inbox-comment = Kommentar
+inbox-tags = Etiketter
+inbox-no-tags = Inga etiketter ännu.
+inbox-add-tag = Lägg till etikett
+inbox-remove-tag = Ta bort etiketten { $tag }
+inbox-notes = Anteckningar
+inbox-no-notes = Inga anteckningar ännu.
+inbox-add-note = Lägg till anteckning
+inbox-note-by-token = API-nyckel
+inbox-back = Tillbaka till inkorgen
+inbox-customer-comments = Kundens kommentarer
+inbox-answered = Besvarad
 survey-new = Ny enkät
 survey-name = Namn
 survey-status = Status

@@ -72,6 +72,13 @@ impl T {
         self.format(key, Some(&args))
     }
 
+    /// A text chosen by a count (Fluent plural rules), e.g. `t.count("inbox-notes-count", 3)`.
+    pub fn count(&self, key: &str, n: i64) -> String {
+        let mut args = FluentArgs::new();
+        args.set("count", FluentValue::from(n));
+        self.format(key, Some(&args))
+    }
+
     pub fn lang(&self) -> &'static str {
         self.locale.as_str()
     }

@@ -407,3 +407,135 @@ async fn comments_are_analysed_listed_filtered_and_paged() {
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", t.backend);
     }
 }
+
+#[tokio::test]
+async fn comments_are_searched_tagged_annotated_and_marked_read() {
+    for t in spawn_apps().await {
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        let id = s["id"].as_str().unwrap();
+        let answers = [
+            (2, "fi", "Laskussa oli virhe ja toimitus myöhästyi.", "c-1"),
+            (10, "en", "A tidy crew and a great result.", "c-2"),
+            (7, "sv", "Målaren var trevlig men leveransen var sen.", "c-1"),
+        ];
+        for (i, (score, locale, text, customer)) in answers.iter().enumerate() {
+            let body = json!({"answers": [{"question": "nps", "value": score}, {"question": "why", "value": text}],
+                              "locale": locale, "customer": customer, "submitted_at": format!("2026-04-{:02}T10:00:00Z", i + 1)});
+            let r = t.api(Method::POST, &format!("/api/v1/surveys/{id}/responses"), &t.token, Some(body)).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}: {}", t.backend, r.body);
+        }
+        // Search finds inflected forms in each language, and prefixes.
+        assert_eq!(texts(&t, "q=lasku").await.len(), 1, "{}", t.backend);
+        assert_eq!(texts(&t, "q=leverans").await, ["Målaren var trevlig men leveransen var sen."], "{}", t.backend);
+        assert_eq!(texts(&t, "q=tid*").await, ["A tidy crew and a great result."], "{}", t.backend);
+        assert_eq!(texts(&t, "q=tidy+crew").await.len(), 1, "{}", t.backend);
+        assert!(texts(&t, "q=tidy+lasku").await.is_empty(), "{}: every word must match", t.backend);
+        assert!(texts(&t, "q=sähkö").await.is_empty(), "{}", t.backend);
+        // Score, customer and theme-with-tone filters.
+        assert_eq!(texts(&t, "score_max=6").await.len(), 1, "{}", t.backend);
+        assert_eq!(texts(&t, "score_min=7&score_max=10").await.len(), 2, "{}", t.backend);
+        assert_eq!(texts(&t, "customer=c-1").await.len(), 2, "{}", t.backend);
+        assert_eq!(texts(&t, "theme=delivery&polarity=negative").await.len(), 2, "{}", t.backend);
+        assert!(texts(&t, "theme=delivery&polarity=positive").await.is_empty(), "{}", t.backend);
+
+        let all = t.api(Method::GET, "/api/v1/comments", &t.token, None).await.json();
+        let ids: Vec<i64> = all["comments"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect();
+        assert_eq!(all["comments"][0]["score_kind"], "nps");
+        let newest = ids[0];
+        // Tags: normalised, idempotent, listed with counts, filterable.
+        for _ in 0..2 {
+            let r = t
+                .api(Method::PUT, &format!("/api/v1/comments/{newest}/tags/Soita%20%20takaisin"), &t.token, None)
+                .await;
+            assert_eq!(r.status, StatusCode::NO_CONTENT, "{}: {}", t.backend, r.body);
+        }
+        let tags = t.api(Method::GET, "/api/v1/comment-tags", &t.token, None).await.json();
+        assert_eq!(tags, json!([{"tag": "soita takaisin", "comments": 1}]), "{}", t.backend);
+        assert_eq!(texts(&t, "tag=soita+takaisin").await.len(), 1, "{}", t.backend);
+        assert_eq!(texts(&t, "tag=soita+takaisin&q=leverans").await.len(), 1, "{}", t.backend);
+        assert!(texts(&t, "tag=soita+takaisin&q=lasku").await.is_empty(), "{}", t.backend);
+        // Notes, shown with their author (none for a token).
+        let r = t
+            .api(
+                Method::POST,
+                &format!("/api/v1/comments/{newest}/notes"),
+                &t.token,
+                Some(json!({"body": " Soitettu, hyvitys 20 €. "})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}: {}", t.backend, r.body);
+        let one = t.api(Method::GET, &format!("/api/v1/comments/{newest}"), &t.token, None).await.json();
+        assert_eq!(one["notes"][0]["body"], "Soitettu, hyvitys 20 €.");
+        assert_eq!(one["comment"]["tags"], json!(["soita takaisin"]));
+        assert_eq!(one["comment"]["notes"], 1);
+        // Read marks: for the team, counted, and the unread filter follows them.
+        let r = t.api(Method::POST, "/api/v1/comments/read", &t.token, Some(json!({"ids": [ids[0], ids[1]]}))).await;
+        assert_eq!(r.json()["changed"], 2, "{}", t.backend);
+        let r = t.api(Method::POST, "/api/v1/comments/read", &t.token, Some(json!({"ids": [ids[0]]}))).await;
+        assert_eq!(r.json()["changed"], 0, "{}: already read", t.backend);
+        assert_eq!(texts(&t, "unread=true").await.len(), 1, "{}", t.backend);
+        let r =
+            t.api(Method::POST, "/api/v1/comments/read", &t.token, Some(json!({"ids": [ids[1]], "read": false}))).await;
+        assert_eq!(r.json()["changed"], 1, "{}", t.backend);
+        assert_eq!(texts(&t, "unread=1").await.len(), 2, "{}", t.backend);
+        untag_and_bad_input(&t, newest).await;
+
+        // Another organisation can neither see nor touch these comments; a viewer can look but not triage.
+        let (_, _, other) = new_org(&t.app, "Toinen Oy").await;
+        assert_eq!(
+            t.api(Method::GET, &format!("/api/v1/comments/{newest}"), &other, None).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let r = t.api(Method::PUT, &format!("/api/v1/comments/{newest}/tags/x"), &other, None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", t.backend);
+        let r =
+            t.api(Method::POST, &format!("/api/v1/comments/{newest}/notes"), &other, Some(json!({"body": "x"}))).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", t.backend);
+        let r = t.api(Method::POST, "/api/v1/comments/read", &other, Some(json!({"ids": ids}))).await;
+        assert_eq!(r.json()["changed"], 0, "{}", t.backend);
+        assert_eq!(t.api(Method::GET, "/api/v1/comment-tags", &other, None).await.json(), json!([]));
+        let actor = polku_app::Actor::System("test");
+        let (_, viewer) = polku_app::orgs::create_token(&t.app, &actor, t.org, "viewer", Role::Viewer).await.unwrap();
+        assert_eq!(
+            t.api(Method::GET, &format!("/api/v1/comments/{newest}"), &viewer, None).await.status,
+            StatusCode::OK
+        );
+        let r = t.api(Method::PUT, &format!("/api/v1/comments/{newest}/tags/x"), &viewer, None).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", t.backend);
+        let r = t.api(Method::POST, "/api/v1/comments/read", &viewer, Some(json!({"ids": ids}))).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", t.backend);
+    }
+}
+
+/// The texts of the first page of comments for `query`.
+async fn texts(t: &TestApp, query: &str) -> Vec<String> {
+    let path = format!("/api/v1/comments?{query}");
+    let r = t.api(Method::GET, &path, &t.token, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}: {path}: {}", t.backend, r.body);
+    r.json()["comments"].as_array().unwrap().iter().map(|c| c["text"].as_str().unwrap().to_string()).collect()
+}
+
+async fn untag_and_bad_input(t: &TestApp, id: i64) {
+    let r = t.api(Method::DELETE, &format!("/api/v1/comments/{id}/tags/soita%20takaisin"), &t.token, None).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", t.backend);
+    assert_eq!(t.api(Method::GET, "/api/v1/comment-tags", &t.token, None).await.json(), json!([]));
+    for (method, path, body, field) in [
+        (Method::PUT, format!("/api/v1/comments/{id}/tags/%3Cb%3E"), None, "tag"),
+        (Method::POST, format!("/api/v1/comments/{id}/notes"), Some(json!({"body": "  "})), "body"),
+        (Method::POST, format!("/api/v1/comments/{id}/notes"), Some(json!({"body": "x".repeat(4001)})), "body"),
+        (Method::POST, "/api/v1/comments/read".to_string(), Some(json!({"ids": vec![1; 501]})), "ids"),
+        (Method::POST, "/api/v1/comments/read".to_string(), Some(json!({"ids": "all"})), "ids"),
+        (Method::GET, "/api/v1/comments?q=%21%21%21".to_string(), None, "q"),
+        (Method::GET, format!("/api/v1/comments?q={}", "a".repeat(201)), None, "q"),
+        (Method::GET, "/api/v1/comments?score_min=11".to_string(), None, "score_min"),
+        (Method::GET, "/api/v1/comments?score_min=8&score_max=3".to_string(), None, "score_min"),
+        (Method::GET, "/api/v1/comments?unread=maybe".to_string(), None, "unread"),
+        (Method::GET, "/api/v1/comments?tag=%3B".to_string(), None, "tag"),
+    ] {
+        let r = t.api(method, &path, &t.token, body).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}: {path}: {}", t.backend, r.body);
+        assert!(r.field_errors().contains(&field.to_string()), "{path}: {}", r.body);
+    }
+    assert_eq!(t.api(Method::GET, "/api/v1/comments/999999", &t.token, None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(t.api(Method::GET, "/api/v1/comments/abc", &t.token, None).await.status, StatusCode::NOT_FOUND);
+}

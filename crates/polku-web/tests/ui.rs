@@ -269,7 +269,7 @@ async fn customers_answer_on_the_public_page() {
         assert!(bad.body.contains("polarity"));
         let csv = t.get("/inbox.csv?polarity=negative", &cookies).await;
         assert_eq!(csv.status, StatusCode::OK);
-        assert!(csv.body.starts_with("submitted_at,survey_id,response_id,"), "{}", csv.body);
+        assert!(csv.body.starts_with("id,submitted_at,survey_id,response_id,"), "{}", csv.body);
         assert!(csv.body.contains("<script>alert(1)</script> maalari myöhässä"), "{}", csv.body);
         assert!(csv.body.contains(",negative,"), "{}", csv.body);
         // Another organisation's member sees none of it.
@@ -352,5 +352,82 @@ async fn language_roles_tokens_and_audit_in_the_ui() {
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
         assert_eq!(t.get("/", &agent_cookies).await.status, StatusCode::OK);
+    }
+}
+
+#[tokio::test]
+async fn the_inbox_is_searched_tagged_annotated_and_marked_read_in_the_ui() {
+    for t in spawn_apps().await {
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        let body = json!({"answers": [{"question": "nps", "value": 3}, {"question": "why", "value": "Laskussa oli virhe."}],
+                          "locale": "fi", "customer": "asiakas-7"});
+        let r = t
+            .api(
+                Method::POST,
+                &format!("/api/v1/surveys/{}/responses", s["id"].as_str().unwrap()),
+                &t.token,
+                Some(body),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let id =
+            t.api(Method::GET, "/api/v1/comments", &t.token, None).await.json()["comments"][0]["id"].as_i64().unwrap();
+        let (cookies, csrf) = t.login(&t.email).await;
+
+        let inbox = t.get("/inbox?q=laskun", &cookies).await;
+        assert_eq!(inbox.status, StatusCode::OK, "{}", inbox.body);
+        assert!(inbox.body.contains("class=\"comment unread\""), "{}", t.backend);
+        assert!(inbox.body.contains("<mark title=\"Haku\">Laskussa</mark>"), "{}: {}", t.backend, inbox.body);
+        let detail_path = format!("/inbox/{id}");
+        let detail = t.get(&detail_path, &cookies).await;
+        assert_eq!(detail.status, StatusCode::OK, "{}", detail.body);
+        assert!(detail.body.contains("/inbox?customer=asiakas-7"), "{}", t.backend);
+
+        // Every change needs the form's CSRF token.
+        let r = t.post_form(&format!("{detail_path}/tags"), &cookies, &[("tag", "lasku")]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", t.backend);
+        let r = t.post_form(&format!("{detail_path}/tags"), &cookies, &[("_csrf", &csrf), ("tag", " Lasku ")]).await;
+        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, detail_path.as_str()), "{}", r.body);
+        let r = t.post_form(&format!("{detail_path}/tags"), &cookies, &[("_csrf", &csrf), ("tag", "<b>")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", t.backend);
+        assert!(r.body.contains("tag: may only hold"), "{}", r.body);
+        assert!(r.body.contains("value=\"&#60;b&#62;\""), "the typed tag is shown again, escaped: {}", r.body);
+        let r = t
+            .post_form(&format!("{detail_path}/notes"), &cookies, &[("_csrf", &csrf), ("body", "Soitin <i>heti</i>.")])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let detail = t.get(&detail_path, &cookies).await;
+        assert!(detail.body.contains("#lasku"), "{}", t.backend);
+        assert!(detail.body.contains("Soitin &#60;i&#62;heti&#60;/i&#62;."), "{}", detail.body);
+        assert!(detail.body.contains("Olli Omistaja"), "the note's author: {}", detail.body);
+        assert!(t.get("/inbox?tag=lasku", &cookies).await.body.contains("Laskussa"), "{}", t.backend);
+
+        // Marking read returns to the inbox page it came from, never elsewhere.
+        let r = t
+            .post_form(
+                &format!("{detail_path}/read"),
+                &cookies,
+                &[("_csrf", &csrf), ("read", "1"), ("back", "https://evil.example/")],
+            )
+            .await;
+        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/inbox"));
+        assert!(!t.get("/inbox?unread=1", &cookies).await.body.contains("Laskussa"), "{}", t.backend);
+        let r = t.post_form(&format!("{detail_path}/read"), &cookies, &[("_csrf", &csrf), ("read", "0")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let id_text = id.to_string();
+        let r = t
+            .post_form("/inbox/read", &cookies, &[("_csrf", &csrf), ("id", &id_text), ("back", "/inbox?unread=1")])
+            .await;
+        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/inbox?unread=1"));
+        assert!(!t.get("/inbox?unread=1", &cookies).await.body.contains("Laskussa"), "{}", t.backend);
+        let r = t.post_form("/inbox/read", &cookies, &[("_csrf", &csrf), ("id", "x")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        // Another organisation's member gets 404 for the comment and its forms.
+        let (_, other_email, _) = support::new_org(&t.app, "Toinen Oy").await;
+        let (other, other_csrf) = t.login(&other_email).await;
+        assert_eq!(t.get(&detail_path, &other).await.status, StatusCode::NOT_FOUND);
+        let r = t.post_form(&format!("{detail_path}/notes"), &other, &[("_csrf", &other_csrf), ("body", "x")]).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
     }
 }

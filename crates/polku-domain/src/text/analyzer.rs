@@ -188,6 +188,11 @@ impl Analyzer {
         self.models[locale_index(lang)].themes.iter().map(|(k, l)| (k.as_str(), l.as_str()))
     }
 
+    /// The lemma of one lower-cased word in `lang`, as the analysis would look it up.
+    pub(crate) fn base_form(&self, word: &str, lang: Locale) -> Option<String> {
+        self.lemmatizer.base_forms(word, lang).into_iter().find(|f| !f.is_empty())
+    }
+
     /// Analyses one answer. `hint` is the language the survey was shown in, used when the text is too
     /// short or ambiguous to tell; `rating` is the answer's own score, for [`Analysis::combined`]. Never
     /// panics: empty or unsupported text comes back with [`Analysis::skipped`] set.

@@ -21,6 +21,7 @@ mod language;
 mod lemma;
 mod lexicon;
 mod score;
+mod search;
 mod sentiment;
 mod taxonomy;
 #[cfg(test)]
@@ -33,6 +34,7 @@ pub use analyzer::{
 pub use lemma::{Lemmatizer, SnowballLemmatizer};
 pub use lexicon::Lexicon;
 pub use lexicon::WordEntry;
+pub use search::{MAX_SEARCH_WORDS, MIN_PREFIX_CHARS, SearchQuery, SearchWord};
 pub use sentiment::{Polarity, Rating, Sentiment};
 pub use taxonomy::{DEFAULT_THEME_KEYS, Taxonomy, Theme};
 
@@ -81,16 +83,21 @@ pub struct CommentAnalysis {
     pub combined: Option<Sentiment>,
     pub themes: Vec<ThemeSentiment>,
     pub skipped: Option<SkipReason>,
+    /// What full-text search finds the answer by ([`Analysis::search_terms`]).
+    #[serde(default)]
+    pub terms: String,
 }
 
-impl From<&Analysis> for CommentAnalysis {
-    fn from(a: &Analysis) -> Self {
+impl CommentAnalysis {
+    /// What is kept of `a`, the analysis of `text`.
+    pub fn new(a: &Analysis, text: &str) -> Self {
         CommentAnalysis {
             language: a.language,
             sentiment: a.sentiment,
             combined: a.combined,
             themes: a.themes.iter().map(|t| ThemeSentiment { key: t.key.clone(), sentiment: t.sentiment }).collect(),
             skipped: a.skipped,
+            terms: a.search_terms(text),
         }
     }
 }
@@ -103,14 +110,11 @@ pub fn analyse_answers(
     shown_in: Option<crate::Locale>,
 ) -> Vec<(crate::QuestionId, CommentAnalysis)> {
     use crate::response::AnswerValue;
-    use crate::survey::QuestionType;
-    let rating = [QuestionType::Nps, QuestionType::Csat, QuestionType::Ces]
-        .into_iter()
-        .find_map(|kind| answers.iter().find(|a| a.kind == kind).and_then(|a| Rating::from_answer(a.kind, a.score()?)));
+    let rating = crate::response::headline_score(answers).and_then(|(kind, score)| Rating::from_answer(kind, score));
     answers
         .iter()
         .filter_map(|a| match &a.value {
-            AnswerValue::Text(t) => Some((a.question, CommentAnalysis::from(&analyzer.analyze(t, shown_in, rating)))),
+            AnswerValue::Text(t) => Some((a.question, CommentAnalysis::new(&analyzer.analyze(t, shown_in, rating), t))),
             _ => None,
         })
         .collect()

@@ -1,23 +1,37 @@
-//! `GET /api/v1/comments`: the feedback inbox as JSON, with the same filters and pages as the UI.
+//! `/api/v1/comments`: the feedback inbox as JSON, with the same filters and pages as the UI, and the
+//! team's triage: read marks, tags and notes.
 
+use super::parse_id;
 use crate::Web;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::ApiCaller;
-use axum::extract::{RawQuery, State};
-use axum::routing::get;
+use crate::extract::{ApiCaller, JsonBody};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use polku_app::AppError;
 use polku_app::comments::{self, InboxParams};
-use serde::Serialize;
+use polku_app::store::{Comment, CommentNote};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub fn router() -> Router<Web> {
-    Router::new().route("/api/v1/comments", get(list))
+    Router::new()
+        .route("/api/v1/comments", get(list))
+        .route("/api/v1/comments/read", post(read))
+        .route("/api/v1/comments/{id}", get(get_one))
+        .route("/api/v1/comments/{id}/tags/{tag}", put(tag).delete(untag))
+        .route("/api/v1/comments/{id}/notes", post(note))
+        .route("/api/v1/comment-tags", get(tags))
 }
 
-/// One open answer with its context and text analysis.
+const RFC3339: &time::format_description::well_known::Rfc3339 = &time::format_description::well_known::Rfc3339;
+
+/// One open answer with its context, text analysis and the team's marks.
 #[derive(Serialize, ToSchema)]
 pub struct CommentOut {
+    /// The inbox's id for this answer.
+    pub id: i64,
     pub response_id: String,
     pub question_id: String,
     pub survey_id: String,
@@ -29,8 +43,10 @@ pub struct CommentOut {
     /// The language the survey was shown in.
     pub survey_language: Option<String>,
     pub customer: Option<String>,
-    /// The response's lowest score, if it has one.
+    /// The response's headline score: NPS, else CSAT, else CES.
     pub score: Option<i64>,
+    /// Which score `score` is: nps, csat or ces.
+    pub score_kind: Option<String>,
     /// The language the analysis recognised.
     pub language: Option<String>,
     /// positive, neutral or negative; null until analysed.
@@ -38,6 +54,37 @@ pub struct CommentOut {
     /// The text's own sentiment, −1…1.
     pub sentiment: Option<f64>,
     pub themes: Vec<ThemeOut>,
+    /// When someone of the team marked it read; null while unread.
+    pub read_at: Option<String>,
+    pub tags: Vec<String>,
+    /// How many notes the team has written on it.
+    pub notes: i64,
+}
+
+impl From<Comment> for CommentOut {
+    fn from(c: Comment) -> Self {
+        CommentOut {
+            id: c.id,
+            response_id: c.response_id.to_string(),
+            question_id: c.question_id.to_string(),
+            survey_id: c.survey_id.to_string(),
+            submitted_at: c.submitted_at.format(RFC3339).unwrap_or_default(),
+            text: c.text,
+            channel: c.channel,
+            touchpoint: c.touchpoint,
+            survey_language: c.locale,
+            customer: c.customer_ref,
+            score: c.score,
+            score_kind: c.score_kind,
+            language: c.language,
+            tone: c.polarity,
+            sentiment: c.sentiment,
+            themes: c.themes.into_iter().map(|(key, tone)| ThemeOut { key, tone }).collect(),
+            read_at: c.read_at.and_then(|t| t.format(RFC3339).ok()),
+            tags: c.tags,
+            notes: c.notes,
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -53,13 +100,19 @@ pub struct CommentsOut {
     pub next: Option<String>,
 }
 
-/// Newest first, 50 per page. Filters: `survey`, `from` / `to` (YYYY-MM-DD, inclusive), `tone`
-/// (`polarity`), `theme`, `channel`, `touchpoint`, `language`; `after` continues from a previous page.
+/// Newest first, 50 per page. Filters: `survey`, `from` / `to` (YYYY-MM-DD, inclusive), `polarity` (with
+/// `theme`: the tone about that theme), `theme`, `channel`, `touchpoint`, `language`, `customer`,
+/// `score_min` / `score_max`, `tag`, `unread`, and `q` (full-text: words in any inflection, `word*` for a
+/// prefix); `after` continues from a previous page.
 #[utoipa::path(get, path = "/api/v1/comments", security(("token" = [])),
     params(("survey" = Option<String>, Query, description = "survey id"), ("from" = Option<String>, Query, description = "first day, YYYY-MM-DD"),
         ("to" = Option<String>, Query, description = "last day, YYYY-MM-DD"), ("polarity" = Option<String>, Query, description = "positive, neutral or negative"),
         ("theme" = Option<String>, Query, description = "theme key, e.g. delivery"), ("channel" = Option<String>, Query), ("touchpoint" = Option<String>, Query),
-        ("language" = Option<String>, Query, description = "fi, sv or en"), ("after" = Option<String>, Query, description = "`next` of the previous page")),
+        ("language" = Option<String>, Query, description = "fi, sv or en"), ("customer" = Option<String>, Query, description = "the business's customer id"),
+        ("score_min" = Option<i64>, Query, description = "headline score at least, 0–10"), ("score_max" = Option<i64>, Query, description = "headline score at most, 0–10"),
+        ("tag" = Option<String>, Query), ("unread" = Option<bool>, Query, description = "only comments nobody has marked read"),
+        ("q" = Option<String>, Query, description = "full-text search, at most 200 characters"),
+        ("after" = Option<String>, Query, description = "`next` of the previous page")),
     responses((status = 200, body = CommentsOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(web): State<Web>,
@@ -69,26 +122,139 @@ pub async fn list(
     let p: InboxParams = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
         .map_err(|e| AppError::invalid("query", e.to_string()))?;
     let page = comments::inbox(&web.app, &caller, &p).await?;
-    let rfc3339 = &time::format_description::well_known::Rfc3339;
-    let comments = page
-        .comments
-        .into_iter()
-        .map(|c| CommentOut {
-            response_id: c.response_id.to_string(),
-            question_id: c.question_id.to_string(),
-            survey_id: c.survey_id.to_string(),
-            submitted_at: c.submitted_at.format(rfc3339).unwrap_or_default(),
-            text: c.text,
-            channel: c.channel,
-            touchpoint: c.touchpoint,
-            survey_language: c.locale,
-            customer: c.customer_ref,
-            score: c.score,
-            language: c.language,
-            tone: c.polarity,
-            sentiment: c.sentiment,
-            themes: c.themes.into_iter().map(|(key, tone)| ThemeOut { key, tone }).collect(),
-        })
-        .collect();
-    Ok(Json(CommentsOut { comments, next: page.next }))
+    Ok(Json(CommentsOut { comments: page.comments.into_iter().map(CommentOut::from).collect(), next: page.next }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NoteOut {
+    pub id: String,
+    /// The author's name; null for an API token or a removed member.
+    pub author: Option<String>,
+    pub body: String,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+impl From<CommentNote> for NoteOut {
+    fn from(n: CommentNote) -> Self {
+        NoteOut {
+            id: n.id.to_string(),
+            author: n.author,
+            body: n.body,
+            created_at: n.created_at.format(RFC3339).unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CommentDetailOut {
+    pub comment: CommentOut,
+    /// Oldest first.
+    pub notes: Vec<NoteOut>,
+}
+
+/// One comment with the team's notes on it.
+#[utoipa::path(get, path = "/api/v1/comments/{id}", security(("token" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = CommentDetailOut), (status = 404, body = ErrorBody)))]
+pub async fn get_one(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<CommentDetailOut>, ApiError> {
+    let d = comments::comment(&web.app, &caller, parse_id(&id)?).await?;
+    Ok(Json(CommentDetailOut { comment: d.comment.into(), notes: d.notes.into_iter().map(NoteOut::from).collect() }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReadInput {
+    /// Comment ids, at most 500.
+    pub ids: Vec<i64>,
+    /// `false` marks them unread again.
+    #[serde(default = "yes")]
+    pub read: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReadOut {
+    /// How many comments changed (ids of other organisations and comments already so are not counted).
+    pub changed: u64,
+}
+
+/// Marks comments read (or unread) for the whole team.
+#[utoipa::path(post, path = "/api/v1/comments/read", security(("token" = [])), request_body = ReadInput,
+    responses((status = 200, body = ReadOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn read(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    JsonBody(input): JsonBody<ReadInput>,
+) -> Result<Json<ReadOut>, ApiError> {
+    let changed = comments::mark_read(&web.app, &caller, &input.ids, input.read).await?;
+    Ok(Json(ReadOut { changed }))
+}
+
+/// Tags a comment (letters, digits, spaces, `-`, `_`; stored lower-case). Tagging twice is one tag.
+#[utoipa::path(put, path = "/api/v1/comments/{id}/tags/{tag}", security(("token" = [])), params(("id" = i64, Path), ("tag" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn tag(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    Path((id, tag)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    comments::add_tag(&web.app, &caller, parse_id(&id)?, &tag).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Removes a tag from a comment.
+#[utoipa::path(delete, path = "/api/v1/comments/{id}/tags/{tag}", security(("token" = [])), params(("id" = i64, Path), ("tag" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn untag(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    Path((id, tag)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    comments::remove_tag(&web.app, &caller, parse_id(&id)?, &tag).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteInput {
+    /// At most 4,000 characters.
+    pub body: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NoteCreated {
+    pub id: String,
+}
+
+/// Writes a note on a comment, for the team.
+#[utoipa::path(post, path = "/api/v1/comments/{id}/notes", security(("token" = [])), params(("id" = i64, Path)), request_body = NoteInput,
+    responses((status = 201, body = NoteCreated), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn note(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<NoteInput>,
+) -> Result<(StatusCode, Json<NoteCreated>), ApiError> {
+    let note = comments::add_note(&web.app, &caller, parse_id(&id)?, &input.body).await?;
+    Ok((StatusCode::CREATED, Json(NoteCreated { id: note.to_string() })))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TagCount {
+    pub tag: String,
+    pub comments: i64,
+}
+
+/// The organisation's tags with how many comments carry each.
+#[utoipa::path(get, path = "/api/v1/comment-tags", security(("token" = [])), responses((status = 200, body = Vec<TagCount>)))]
+pub async fn tags(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Result<Json<Vec<TagCount>>, ApiError> {
+    let tags = comments::tags(&web.app, &caller).await?;
+    Ok(Json(tags.into_iter().map(|(tag, comments)| TagCount { tag, comments }).collect()))
 }

@@ -13,13 +13,16 @@ use utoipa::{OpenApi, ToSchema};
     paths(
         super::surveys::create, super::surveys::list, super::surveys::get_one, super::surveys::update,
         super::surveys::close, super::surveys::open, super::responses::submit, super::metrics::metrics,
-        super::comments::list
+        super::comments::list, super::comments::get_one, super::comments::read, super::comments::tag,
+        super::comments::untag, super::comments::note, super::comments::tags
     ),
     components(schemas(
         SurveyInput, QuestionInput, FollowUpInput, BandInput, ResponseInput, AnswerInput, ErrorBody, ErrorDetail,
         FieldErrorDto, super::surveys::SurveyCreated, super::surveys::QuestionRef, super::surveys::SurveyOut,
         super::surveys::SurveyListItem, super::responses::ResponseCreated, MetricsOut, NpsOut, CsatOut, CesOut, SeriesPointOut,
-        super::comments::CommentsOut, super::comments::CommentOut, super::comments::ThemeOut
+        super::comments::CommentsOut, super::comments::CommentOut, super::comments::ThemeOut,
+        super::comments::CommentDetailOut, super::comments::NoteOut, super::comments::ReadInput, super::comments::ReadOut,
+        super::comments::NoteInput, super::comments::NoteCreated, super::comments::TagCount
     )),
     modifiers(&Security)
 )]

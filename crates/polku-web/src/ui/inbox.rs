@@ -1,27 +1,38 @@
 //! The feedback inbox: every open answer, newest first, with its score, context, tone and themes (theme
-//! words highlighted), filters for all of them, pages and a CSV export.
+//! and search words highlighted), filters for all of them and full-text search, pages, a CSV export, and
+//! the team's triage: read marks, tags and notes.
 
 use super::{Chrome, CommentTags, fail, page};
 use crate::Web;
 use crate::error::PageError;
-use crate::extract::UiSession;
+use crate::extract::{FormPairs, UiSession};
 use crate::i18n::T;
 use askama::Template;
 use axum::Router;
-use axum::extract::{RawQuery, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use polku_app::AppError;
 use polku_app::comments::{self, InboxParams};
-use polku_app::store::{Comment, SurveySummary};
+use polku_app::store::{Comment, CommentNote, SurveySummary};
 use polku_domain::Locale;
+use polku_domain::role::Permission;
+use polku_domain::text::{Analysis, Analyzer, SearchQuery};
 
 /// Most rows one CSV export holds.
 const EXPORT_MAX: usize = 100_000;
 
 pub fn router() -> Router<Web> {
-    Router::new().route("/inbox", get(inbox)).route("/inbox.csv", get(export))
+    Router::new()
+        .route("/inbox", get(inbox))
+        .route("/inbox.csv", get(export))
+        .route("/inbox/read", post(mark_page_read))
+        .route("/inbox/{id}", get(detail))
+        .route("/inbox/{id}/read", post(mark_read))
+        .route("/inbox/{id}/tags", post(add_tag))
+        .route("/inbox/{id}/tags/remove", post(remove_tag))
+        .route("/inbox/{id}/notes", post(add_note))
 }
 
 /// A comment as the page shows it: its text as HTML with the theme words marked.
@@ -42,6 +53,10 @@ struct InboxPage {
     next: Option<String>,
     /// The current filters as a query string (without `after`), for the next-page and export links.
     query: String,
+    /// This page's own address, to come back to after marking comments read.
+    back: String,
+    tags: Vec<(String, i64)>,
+    can_triage: bool,
 }
 
 impl InboxPage {
@@ -53,6 +68,15 @@ impl InboxPage {
     }
     fn score_text(&self, score: &Option<i64>) -> String {
         score.map(|s| s.to_string()).unwrap_or_default()
+    }
+    fn checked(&self, v: &Option<String>) -> bool {
+        matches!(v.as_deref(), Some("1" | "true" | "on"))
+    }
+    fn tag_href(&self, tag: &str) -> String {
+        format!("/inbox?tag={}", crate::extract::urlencode(tag))
+    }
+    fn notes_text(&self, n: &i64) -> String {
+        self.t.count("inbox-notes-count", *n)
     }
 }
 
@@ -73,22 +97,20 @@ async fn inbox(State(web): State<Web>, s: UiSession, RawQuery(raw): RawQuery) ->
     let p = params(raw.as_deref()).map_err(fail(&s))?;
     let result = comments::inbox(&web.app, &s.caller, &p).await.map_err(fail(&s))?;
     let surveys = polku_app::surveys::list(&web.app, &s.caller).await.map_err(fail(&s))?;
+    let tags = comments::tags(&web.app, &s.caller).await.map_err(fail(&s))?;
     let analyzer = web.app.analyzer();
+    let search = p.q.as_deref().and_then(|q| analyzer.search_query(q));
+    let search_label = s.t.get("inbox-search");
     let items = result
         .comments
         .into_iter()
-        .map(|c| {
-            let hint = c.language.as_deref().or(c.locale.as_deref()).and_then(Locale::parse);
-            let a = analyzer.analyze(&c.text, hint, None);
-            let marks: Vec<(usize, usize, &str)> = a
-                .themes
-                .iter()
-                .flat_map(|t| t.mentions.iter().map(move |m| (m.start, m.end, t.label.as_str())))
-                .collect();
-            Item { html: highlight(&c.text, &marks), c }
-        })
+        .map(|c| Item { html: marked_text(analyzer, &c, search.as_ref(), &search_label), c })
         .collect();
     let query = serde_urlencoded::to_string(filters(&p)).unwrap_or_default();
+    let back = match raw.as_deref() {
+        Some(q) if !q.is_empty() => safe_back(&format!("/inbox?{q}")),
+        _ => "/inbox".to_string(),
+    };
     Ok(page(&InboxPage {
         c: Chrome::new(&s, "inbox"),
         t: s.t,
@@ -98,7 +120,45 @@ async fn inbox(State(web): State<Web>, s: UiSession, RawQuery(raw): RawQuery) ->
         items,
         next: result.next,
         query,
+        back,
+        tags,
+        can_triage: s.caller.role.allows(Permission::Triage),
     }))
+}
+
+/// A comment's text as HTML with its theme words marked, and the words a search found.
+fn marked_text(analyzer: &Analyzer, c: &Comment, search: Option<&SearchQuery>, search_label: &str) -> String {
+    let hint = c.language.as_deref().or(c.locale.as_deref()).and_then(Locale::parse);
+    let a = analyzer.analyze(&c.text, hint, None);
+    let mut marks: Vec<(usize, usize, &str)> =
+        search.map(|q| search_marks(&a, &c.text, q, search_label)).unwrap_or_default();
+    marks.extend(a.themes.iter().flat_map(|t| t.mentions.iter().map(move |m| (m.start, m.end, t.label.as_str()))));
+    highlight(&c.text, &marks)
+}
+
+/// The words of `text` a search matched: by their own form or a base form, as the index does.
+fn search_marks<'a>(a: &Analysis, text: &str, q: &SearchQuery, label: &'a str) -> Vec<(usize, usize, &'a str)> {
+    let hits = |form: &str| {
+        q.words.iter().any(|w| if w.prefix { form.starts_with(&w.forms[0]) } else { w.forms.iter().any(|f| f == form) })
+    };
+    a.tokens
+        .iter()
+        .filter(|t| t.end <= text.len())
+        .filter(|t| {
+            let word = text[t.start..t.end].to_lowercase();
+            hits(&word) || t.base_forms.iter().any(|f| hits(f))
+        })
+        .map(|t| (t.start, t.end, label))
+        .collect()
+}
+
+/// `back` if it is an inbox address on this site, else the inbox: never a redirect elsewhere, and never a
+/// header value that could not be sent.
+fn safe_back(back: &str) -> String {
+    let ok = (back == "/inbox" || back.starts_with("/inbox?") || back.starts_with("/inbox/"))
+        && back.len() <= 2048
+        && back.bytes().all(|b| b.is_ascii_graphic());
+    if ok { back.to_string() } else { "/inbox".to_string() }
 }
 
 /// The filters that were set, as (name, value) pairs.
@@ -112,6 +172,12 @@ fn filters(p: &InboxParams) -> Vec<(&'static str, &str)> {
         ("channel", &p.channel),
         ("touchpoint", &p.touchpoint),
         ("language", &p.language),
+        ("customer", &p.customer),
+        ("score_min", &p.score_min),
+        ("score_max", &p.score_max),
+        ("q", &p.q),
+        ("tag", &p.tag),
+        ("unread", &p.unread),
     ]
     .into_iter()
     .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| (k, v)))
@@ -132,6 +198,7 @@ async fn export(State(web): State<Web>, s: UiSession, RawQuery(raw): RawQuery) -
 fn to_csv(rows: &[Comment]) -> anyhow::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
+        "id",
         "submitted_at",
         "survey_id",
         "response_id",
@@ -141,15 +208,21 @@ fn to_csv(rows: &[Comment]) -> anyhow::Result<Vec<u8>> {
         "survey_language",
         "language",
         "score",
+        "score_kind",
         "tone",
         "sentiment",
         "themes",
+        "tags",
+        "read_at",
+        "notes",
         "text",
     ])?;
     for c in rows {
         let themes: Vec<String> = c.themes.iter().map(|(k, p)| format!("{k}:{p}")).collect();
+        let rfc3339 = &time::format_description::well_known::Rfc3339;
         w.write_record([
-            c.submitted_at.format(&time::format_description::well_known::Rfc3339)?,
+            c.id.to_string(),
+            c.submitted_at.format(rfc3339)?,
             c.survey_id.to_string(),
             c.response_id.to_string(),
             cell(&c.channel),
@@ -158,13 +231,180 @@ fn to_csv(rows: &[Comment]) -> anyhow::Result<Vec<u8>> {
             c.locale.clone().unwrap_or_default(),
             c.language.clone().unwrap_or_default(),
             c.score.map(|s| s.to_string()).unwrap_or_default(),
+            c.score_kind.clone().unwrap_or_default(),
             c.polarity.clone().unwrap_or_default(),
             c.sentiment.map(|s| format!("{s:.3}")).unwrap_or_default(),
             themes.join(";"),
+            cell(&c.tags.join(";")),
+            c.read_at.map(|t| t.format(rfc3339)).transpose()?.unwrap_or_default(),
+            c.notes.to_string(),
             cell(&c.text),
         ])?;
     }
     Ok(w.into_inner()?)
+}
+
+#[derive(Template)]
+#[template(path = "inbox_comment.html")]
+struct DetailPage {
+    c: Chrome,
+    t: T,
+    cm: Comment,
+    html: String,
+    notes: Vec<CommentNote>,
+    themes: Vec<(String, String)>,
+    tags: Vec<(String, i64)>,
+    can_triage: bool,
+    error: String,
+    /// What was typed into the form that failed, to show again.
+    tag_input: String,
+    note_input: String,
+}
+
+impl DetailPage {
+    fn when(&self, t: &time::OffsetDateTime) -> String {
+        t.format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC")).unwrap_or_default()
+    }
+    fn customer_href(&self, who: &str) -> String {
+        format!("/inbox?customer={}", crate::extract::urlencode(who))
+    }
+    fn tag_href(&self, tag: &str) -> String {
+        format!("/inbox?tag={}", crate::extract::urlencode(tag))
+    }
+    fn remove_label(&self, tag: &str) -> String {
+        self.t.arg("inbox-remove-tag", "tag", tag)
+    }
+    fn author(&self, n: &CommentNote) -> String {
+        n.author.clone().unwrap_or_else(|| self.t.get("inbox-note-by-token"))
+    }
+}
+
+impl super::CommentTags for DetailPage {
+    fn tr(&self) -> &T {
+        &self.t
+    }
+    fn theme_labels(&self) -> &[(String, String)] {
+        &self.themes
+    }
+}
+
+fn comment_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse().map_err(|_| AppError::NotFound)
+}
+
+async fn detail_page(
+    web: &Web,
+    s: &UiSession,
+    id: i64,
+    error: Option<AppError>,
+    tag_input: String,
+    note_input: String,
+) -> Result<Response, PageError> {
+    let d = comments::comment(&web.app, &s.caller, id).await.map_err(fail(s))?;
+    let tags = comments::tags(&web.app, &s.caller).await.map_err(fail(s))?;
+    let analyzer = web.app.analyzer();
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let body = page(&DetailPage {
+        c: Chrome::new(s, "inbox"),
+        t: s.t,
+        html: marked_text(analyzer, &d.comment, None, ""),
+        cm: d.comment,
+        notes: d.notes,
+        themes: analyzer.themes(s.t.locale).map(|(k, l)| (k.to_string(), l.to_string())).collect(),
+        tags,
+        can_triage: s.caller.role.allows(Permission::Triage),
+        error: error.map(|e| e.to_string()).unwrap_or_default(),
+        tag_input,
+        note_input,
+    });
+    Ok((status, body).into_response())
+}
+
+async fn detail(State(web): State<Web>, s: UiSession, Path(id): Path<String>) -> Result<Response, PageError> {
+    let id = comment_id(&id).map_err(fail(&s))?;
+    detail_page(&web, &s, id, None, String::new(), String::new()).await
+}
+
+/// The comment a form posts to, once the form's CSRF token is checked.
+fn posted(s: &UiSession, form: &FormPairs, raw_id: &str) -> Result<i64, PageError> {
+    s.check_csrf(form.get("_csrf")).map_err(fail(s))?;
+    comment_id(raw_id).map_err(fail(s))
+}
+
+async fn mark_read(
+    State(web): State<Web>,
+    s: UiSession,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let id = posted(&s, &form, &id)?;
+    let read = form.get("read") != Some("0");
+    comments::mark_read(&web.app, &s.caller, &[id], read).await.map_err(fail(&s))?;
+    Ok(Redirect::to(&safe_back(form.get("back").unwrap_or(&format!("/inbox/{id}")))).into_response())
+}
+
+async fn mark_page_read(State(web): State<Web>, s: UiSession, form: FormPairs) -> Result<Response, PageError> {
+    s.check_csrf(form.get("_csrf")).map_err(fail(&s))?;
+    let ids = form
+        .all("id")
+        .into_iter()
+        .map(comment_id)
+        .collect::<Result<Vec<i64>, _>>()
+        .map_err(|_| AppError::invalid("id", "is not a comment id"))
+        .map_err(fail(&s))?;
+    comments::mark_read(&web.app, &s.caller, &ids, true).await.map_err(fail(&s))?;
+    Ok(Redirect::to(&safe_back(form.get("back").unwrap_or("/inbox"))).into_response())
+}
+
+/// What a tag or note form did: back to the comment, or the comment again with the error and what was typed.
+async fn edited(
+    web: &Web,
+    s: &UiSession,
+    id: i64,
+    result: Result<(), AppError>,
+    typed: (&str, &str),
+    anchor: &str,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/inbox/{id}{anchor}")).into_response()),
+        Err(e @ AppError::Invalid(_)) => detail_page(web, s, id, Some(e), typed.0.into(), typed.1.into()).await,
+        Err(e) => Err(fail(s)(e)),
+    }
+}
+
+async fn add_tag(
+    State(web): State<Web>,
+    s: UiSession,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let id = posted(&s, &form, &id)?;
+    let tag = form.get("tag").unwrap_or("");
+    let result = comments::add_tag(&web.app, &s.caller, id, tag).await.map(|_| ());
+    edited(&web, &s, id, result, (tag, ""), "").await
+}
+
+async fn remove_tag(
+    State(web): State<Web>,
+    s: UiSession,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let id = posted(&s, &form, &id)?;
+    let result = comments::remove_tag(&web.app, &s.caller, id, form.get("tag").unwrap_or("")).await;
+    edited(&web, &s, id, result, ("", ""), "").await
+}
+
+async fn add_note(
+    State(web): State<Web>,
+    s: UiSession,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let id = posted(&s, &form, &id)?;
+    let body = form.get("body").unwrap_or("");
+    let result = comments::add_note(&web.app, &s.caller, id, body).await.map(|_| ());
+    edited(&web, &s, id, result, ("", body), "#notes").await
 }
 
 /// A cell as written by a customer, made safe to open in a spreadsheet: one starting with `=`, `+`, `-`,
