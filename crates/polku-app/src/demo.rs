@@ -110,21 +110,80 @@ pub const BENCH_TOUCHPOINTS: [&str; 10] = [
     "customer-service",
 ];
 
-/// Open answers of the bench data set: one in ten responses has one.
-const BENCH_COMMENTS: [&str; 6] = [
-    "Hyvä palvelu, mutta lasku tuli myöhässä.",
-    "Maalarit olivat ajoissa ja jälki on siistiä, kiitos!",
-    "Toimitusaika venyi kahdella viikolla eikä kukaan ilmoittanut.",
-    "Ok.",
-    "Asiakaspalvelu vastasi nopeasti ja ystävällisesti.",
-    "Liian kallis siihen nähden, mitä sai.",
+/// Sentence fragments the bench data set's open answers are made of (one to three each, in one language),
+/// so that full-text search meets a realistic spread of common and rare words.
+const BENCH_FRAGMENTS: [(&str, &[&str]); 3] = [
+    (
+        "fi",
+        &[
+            "Hyvä palvelu, mutta lasku tuli myöhässä.",
+            "Maalarit olivat ajoissa ja jälki on siistiä, kiitos!",
+            "Toimitusaika venyi kahdella viikolla eikä kukaan ilmoittanut.",
+            "Ok.",
+            "Asiakaspalvelu vastasi nopeasti ja ystävällisesti.",
+            "Liian kallis siihen nähden, mitä sai.",
+            "Tarjous tuli nopeasti ja oli selkeä.",
+            "Asentaja jätti sotkun pihalle.",
+            "Laskussa oli virhe, korjattiin heti kun soitin.",
+            "Verkkokaupan kassa kaatui kahdesti.",
+            "Paketti saapui ehjänä ja ajallaan.",
+            "Jonotin puhelimessa puoli tuntia.",
+            "Myyjä osasi asiansa ja neuvoi hyvin.",
+            "Tuote hajosi viikossa, palautus oli hankala.",
+            "Suosittelen lämpimästi!",
+            "Hinta-laatusuhde on kohdallaan.",
+        ],
+    ),
+    (
+        "sv",
+        &[
+            "Leveransen kom två dagar för sent.",
+            "Mycket trevlig personal och snabb service.",
+            "Fakturan var fel och ingen svarade på mejlet.",
+            "Bra resultat, men dyrt.",
+            "Montören städade efter sig, tack!",
+        ],
+    ),
+    (
+        "en",
+        &[
+            "The crew was friendly and tidy.",
+            "Checkout in the web shop kept failing.",
+            "Delivery was late and nobody called.",
+            "Great value for money.",
+            "Waited forty minutes in the queue.",
+        ],
+    ),
 ];
 
+/// An open answer of the bench data set: fragments of one language (mostly Finnish), sometimes with an
+/// order number, which full-text search finds in one comment only.
+fn bench_comment(rng: &mut SplitMix64) -> (String, Locale) {
+    let (lang, fragments) = match rng.below(10) {
+        0..=7 => BENCH_FRAGMENTS[0],
+        8 => BENCH_FRAGMENTS[1],
+        _ => BENCH_FRAGMENTS[2],
+    };
+    let mut text = String::new();
+    for _ in 0..=rng.below(3) {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push_str(fragments[rng.below(fragments.len() as u64) as usize]);
+    }
+    if rng.chance(0.2) {
+        text.push_str(&format!(" Tilaus {}.", 100_000 + rng.below(900_000)));
+    }
+    (text, Locale::parse(lang).unwrap_or_default())
+}
+
 /// Creates an organisation with one NPS survey and `n` responses spread over the two years before `end`,
-/// written in large batches, calling `progress` with the running count.
+/// `comment_share` of them with an open answer and half of them from one of 100,000 customers, written in
+/// large batches, calling `progress` with the running count.
 pub async fn bench_data(
     app: &App,
     n: usize,
+    comment_share: f64,
     seed: u64,
     end: OffsetDateTime,
     progress: &dyn Fn(usize),
@@ -151,17 +210,20 @@ pub async fn bench_data(
         // Touchpoints differ in mood so that breakdowns are not flat.
         let score = (rng.below(11) as i16 + (tp as i16 % 3)).min(10);
         let mut answers = vec![Answer { question: nps, kind: QuestionType::Nps, value: AnswerValue::Score(score) }];
-        if rng.chance(0.1) {
-            let text = BENCH_COMMENTS[rng.below(BENCH_COMMENTS.len() as u64) as usize];
-            answers.push(Answer { question: why, kind: QuestionType::Text, value: AnswerValue::Text(text.into()) });
+        let mut locale = Locale::Fi;
+        if rng.chance(comment_share) {
+            let (text, lang) = bench_comment(&mut rng);
+            locale = lang;
+            answers.push(Answer { question: why, kind: QuestionType::Text, value: AnswerValue::Text(text) });
         }
+        let customer = rng.chance(0.5).then(|| format!("c-{}", rng.below(100_000)));
         let body = ValidResponse {
             answers,
             channel: BENCH_CHANNELS[rng.below(6) as usize].to_string(),
             touchpoint: BENCH_TOUCHPOINTS[tp].to_string(),
             submitted_at: at.replace_nanosecond(0).map_err(|e| AppError::Internal(e.into()))?,
-            locale: Some(Locale::Fi),
-            customer: None,
+            locale: Some(locale),
+            customer,
         };
         batch.push(crate::responses::prepare(app, &survey, body, None));
         if batch.len() == 10_000 || i + 1 == n {

@@ -98,18 +98,54 @@ async fn inbox(store: &Store, args: InboxArgs) -> anyhow::Result<ExitCode> {
         "{:<52} {:>7} {:>10} {:>10} {:>5}",
         "inbox page (50 comments + 1 to know there is more)", "rows", "median ms", "p95 ms", "runs"
     );
-    let cases: [(&str, CommentFilter); 5] = [
+    let analyzer = polku_domain::text::Analyzer::new();
+    let search = |q: &str| CommentFilter { search: analyzer.search_query(q), ..all.clone() };
+    let text = |v: &str| Some(v.to_string());
+    // An order number that one comment mentions (bench data writes "Tilaus NNNNNN." into some).
+    let order = store
+        .comments(&search("tilaus"), 1)
+        .await?
+        .first()
+        .and_then(|c| {
+            c.text.split("Tilaus ").nth(1).map(|rest| rest.chars().take_while(char::is_ascii_digit).collect())
+        })
+        .unwrap_or_else(|| "654321".to_string());
+    let cases: Vec<(&str, CommentFilter)> = vec![
         ("newest, no filter", all.clone()),
-        ("tone negative", CommentFilter { polarity: Some("negative".into()), ..all.clone() }),
-        ("theme price", CommentFilter { theme: Some("price".into()), ..all.clone() }),
+        ("tone negative", CommentFilter { polarity: text("negative"), ..all.clone() }),
+        ("unread only", CommentFilter { unread: true, ..all.clone() }),
+        ("theme price", CommentFilter { theme: text("price"), ..all.clone() }),
+        (
+            "theme cleanliness, tone negative",
+            CommentFilter { theme: text("cleanliness"), polarity: text("negative"), ..all.clone() },
+        ),
+        (
+            "detractors (score 0-6), theme delivery",
+            CommentFilter { score_max: Some(6), theme: text("delivery"), ..all.clone() },
+        ),
         (
             "channel kiosk, tone positive",
-            CommentFilter { channel: Some("kiosk".into()), polarity: Some("positive".into()), ..all.clone() },
+            CommentFilter { channel: text("kiosk"), polarity: text("positive"), ..all.clone() },
         ),
+        (
+            "language sv, touchpoint invoice",
+            CommentFilter { language: text("sv"), touchpoint: text("invoice"), ..all.clone() },
+        ),
+        ("one customer", CommentFilter { customer: text("c-4242"), ..all.clone() }),
         (
             "one month a year ago",
             CommentFilter { from: Some(year_ago - time::Duration::days(30)), to: Some(year_ago), ..all.clone() },
         ),
+        (
+            "touchpoint matching nothing (reads every entry)",
+            CommentFilter { touchpoint: text("no-such"), ..all.clone() },
+        ),
+        ("search \"laskussa\" (common, inflected)", search("laskussa")),
+        ("search \"toimitus myöhässä\" (two words)", search("toimitus myöhässä")),
+        ("search \"verkko*\" (prefix)", search("verkko*")),
+        ("search \"leverans\", tone negative", CommentFilter { polarity: text("negative"), ..search("leverans") }),
+        ("search an order number (one or two comments)", search(&order)),
+        ("search a word no comment has", search("sähköauto")),
     ];
     for (label, filter) in cases {
         let filter = &filter;

@@ -79,6 +79,9 @@ enum Command {
     BenchData {
         #[arg(long, default_value_t = 1_000_000)]
         responses: usize,
+        /// Share of responses with an open answer, 0–1.
+        #[arg(long, default_value_t = 0.1)]
+        comments: f64,
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
@@ -298,18 +301,22 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             println!("{secret}");
             std::process::ExitCode::SUCCESS
         }
-        Command::BenchData { responses, seed } => {
+        Command::BenchData { responses, comments, seed } => {
+            if !(0.0..=1.0).contains(&comments) {
+                anyhow::bail!("--comments must be between 0 and 1");
+            }
             let bar = indicatif::ProgressBar::new(responses as u64);
             bar.set_style(
                 indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} responses ({per_sec}, eta {eta})")
                     .expect("valid template"),
             );
             let t = Instant::now();
-            let data = polku_app::demo::bench_data(&app, responses, seed, time::OffsetDateTime::now_utc(), &|n| {
-                bar.set_position(n as u64)
-            })
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let data =
+                polku_app::demo::bench_data(&app, responses, comments, seed, time::OffsetDateTime::now_utc(), &|n| {
+                    bar.set_position(n as u64)
+                })
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             bar.finish();
             eprintln!("{responses} responses in {:.1} s", t.elapsed().as_secs_f64());
             println!("org {}", data.org);
