@@ -91,7 +91,8 @@ CREATE INDEX comment_notes_comment ON comment_notes (comment_id, created_at);
 -- stored before this migration are indexed by their words until `polku reanalyse` adds base forms).
 -- Contentless (the text lives in answers); contentless_delete lets re-analysis replace a row.
 CREATE VIRTUAL TABLE comment_search USING fts5(
-    terms, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 0'
+    terms, content = '', contentless_delete = 1, detail = none,
+    tokenize = 'unicode61 remove_diacritics 0'
 );
 INSERT INTO comment_search (rowid, terms)
 SELECT c.id, a.text FROM comments c JOIN answers a ON a.response_id = c.response_id AND a.question_id = c.question_id;
