@@ -4,6 +4,8 @@
 //! translate their input into these calls and the results back. `App` is built once at start-up from an
 //! explicit [`AppConfig`]; nothing here reads the environment.
 
+pub use polku_voikko::LemmatizerInfo;
+
 pub mod auth;
 pub mod cache;
 pub mod comments;
@@ -55,7 +57,7 @@ pub struct App {
         cache::TtlCache<(polku_domain::OrgId, polku_domain::SurveyId), std::sync::Arc<polku_store::SurveyRecord>>,
     /// The text analyzer, built on first use (compiling the lexicons takes tens of milliseconds, which
     /// start-up should not wait for).
-    analyzer: std::sync::OnceLock<polku_domain::text::Analyzer>,
+    analyzer: std::sync::OnceLock<(polku_domain::text::Analyzer, polku_voikko::LemmatizerInfo)>,
 }
 
 impl App {
@@ -78,6 +80,18 @@ impl App {
     }
 
     pub fn analyzer(&self) -> &polku_domain::text::Analyzer {
-        self.analyzer.get_or_init(polku_domain::text::Analyzer::new)
+        &self.analysis().0
+    }
+
+    /// Which lemmatizer the analyzer uses for Finnish (libvoikko, or Snowball and why).
+    pub fn lemmatizer_info(&self) -> &polku_voikko::LemmatizerInfo {
+        &self.analysis().1
+    }
+
+    fn analysis(&self) -> &(polku_domain::text::Analyzer, polku_voikko::LemmatizerInfo) {
+        self.analyzer.get_or_init(|| {
+            let (lemmatizer, info) = polku_voikko::lemmatizer();
+            (polku_domain::text::Analyzer::builder().lemmatizer(lemmatizer).build(), info)
+        })
     }
 }

@@ -377,6 +377,9 @@ async fn the_inbox_is_searched_tagged_annotated_and_marked_read_in_the_ui() {
         let inbox = t.get("/inbox?q=laskun", &cookies).await;
         assert_eq!(inbox.status, StatusCode::OK, "{}", inbox.body);
         assert!(inbox.body.contains("class=\"comment unread\""), "{}", t.backend);
+        // The page says which lemmatizer made the Finnish base forms.
+        let voikko = std::env::var("POLKU_REQUIRE_VOIKKO").is_ok_and(|v| v == "1");
+        assert!(inbox.body.contains(if voikko { "Suomen perusmuodot: libvoikko" } else { "Suomen perusmuodot:" }));
         assert!(inbox.body.contains("<mark title=\"Haku\">Laskussa</mark>"), "{}: {}", t.backend, inbox.body);
         let detail_path = format!("/inbox/{id}");
         let detail = t.get(&detail_path, &cookies).await;

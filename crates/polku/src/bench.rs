@@ -98,7 +98,8 @@ async fn inbox(store: &Store, args: InboxArgs) -> anyhow::Result<ExitCode> {
         "{:<52} {:>7} {:>10} {:>10} {:>5}",
         "inbox page (50 comments + 1 to know there is more)", "rows", "median ms", "p95 ms", "runs"
     );
-    let analyzer = polku_domain::text::Analyzer::new();
+    // The lemmatizer `polku bench-data` used for the search terms (libvoikko when installed).
+    let analyzer = polku_domain::text::Analyzer::builder().lemmatizer(polku_voikko::lemmatizer().0).build();
     let search = |q: &str| CommentFilter { search: analyzer.search_query(q), ..all.clone() };
     let text = |v: &str| Some(v.to_string());
     // An order number that one comment mentions (bench data writes "Tilaus NNNNNN." into some).

@@ -34,6 +34,8 @@ struct Row {
 
 #[derive(Serialize)]
 struct Report {
+    /// Which lemmatizer made the Finnish base forms: "libvoikko 4.3.1" or "snowball".
+    finnish_base_forms: String,
     languages: BTreeMap<Locale, LanguageReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     themes: Option<ThemeReport>,
@@ -63,7 +65,9 @@ pub fn run(args: &EvalTextArgs) -> anyhow::Result<std::process::ExitCode> {
     if rows.is_empty() {
         bail!("{}: no rows to score", args.file.display());
     }
-    let analyzer = Analyzer::new();
+    // The lemmatizer the server would use (libvoikko for Finnish when installed; POLKU_VOIKKO=off for Snowball).
+    let (lemmatizer, info) = polku_voikko::lemmatizer();
+    let analyzer = Analyzer::builder().lemmatizer(lemmatizer).build();
     let mut pairs = Vec::with_capacity(rows.len());
     let mut detected: BTreeMap<Locale, (u32, u32)> = BTreeMap::new();
     let mut ratings: BTreeMap<Locale, Vec<(f64, f64)>> = BTreeMap::new();
@@ -97,7 +101,11 @@ pub fn run(args: &EvalTextArgs) -> anyhow::Result<std::process::ExitCode> {
         .collect();
     let themes =
         has_themes.then(|| ThemeReport { precision: ratio(hit, found), recall: ratio(hit, expected), expected, found });
-    let report = Report { languages, themes };
+    let finnish_base_forms = match info {
+        polku_voikko::LemmatizerInfo::Voikko { version } => format!("libvoikko {version}"),
+        polku_voikko::LemmatizerInfo::Snowball { .. } => "snowball".to_string(),
+    };
+    let report = Report { finnish_base_forms, languages, themes };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -107,6 +115,7 @@ pub fn run(args: &EvalTextArgs) -> anyhow::Result<std::process::ExitCode> {
 }
 
 fn print_tables(report: &Report) {
+    println!("Finnish base forms: {}", report.finnish_base_forms);
     println!("{:<4} {:>6} {:>9} {:>9} {:>9}  {:>11}", "lang", "n", "accuracy", "macro-F1", "detected", "correlation");
     for (lang, r) in &report.languages {
         let e = &r.evaluation;

@@ -355,9 +355,10 @@ impl Analyzer {
             Some(None) => return found,
             None => {}
         }
-        // A dictionary lemmatizer may return compound parts after the lemma; Snowball gives one stem, which
-        // adds nothing after an exact hit. Very short base forms are too ambiguous to look up.
-        if ids.len() == start || forms.len() > 1 {
+        // An exact hit is the most specific: "tullut" is its own entry (neutral, negative when negated),
+        // whatever else its base forms ("tulla") or a second reading would find. Very short base forms
+        // are too ambiguous to look up.
+        if ids.len() == start {
             for f in forms.iter().filter(|f| f.chars().count() >= MIN_BASE_CHARS) {
                 if let Some(&id) = model.stems.get(f.as_str())
                     && !ids[start..].contains(&id)

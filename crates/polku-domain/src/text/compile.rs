@@ -140,12 +140,18 @@ pub(crate) fn compile(lang: Locale, lexicon: &Lexicon, taxonomy: &Taxonomy, lemm
 
     let mut surfaces: HashMap<Box<str>, Option<EntryId>> = HashMap::new();
     let mut stems: HashMap<Box<str>, EntryId> = HashMap::new();
-    // Written forms first, so that a generated form never displaces another entry's own form.
+    // Written forms first, so that a generated form never displaces another entry's own form; and entries
+    // written in their base form before inflected ones ("ajallaan" is "aika" to a dictionary lemmatizer,
+    // which must not make every "aika" mean "on time").
     for (id, e) in b.entries.iter().enumerate() {
         surfaces.entry(e.word.as_str().into()).or_insert(Some(id as EntryId));
-        let base = primary_base(lemmatizer, &e.word, lang);
-        if base.chars().count() >= 3 {
-            stems.entry(base.into()).or_insert(id as EntryId);
+    }
+    let bases: Vec<String> = b.entries.iter().map(|e| primary_base(lemmatizer, &e.word, lang)).collect();
+    for written_as_base in [true, false] {
+        for (id, (e, base)) in b.entries.iter().zip(&bases).enumerate() {
+            if (*base == e.word) == written_as_base && base.chars().count() >= 3 {
+                stems.entry(base.as_str().into()).or_insert(id as EntryId);
+            }
         }
     }
     for (id, e) in b.entries.iter().enumerate() {

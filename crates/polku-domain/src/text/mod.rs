@@ -20,6 +20,7 @@ mod inflect;
 mod language;
 mod lemma;
 mod lexicon;
+mod sample;
 mod score;
 mod search;
 mod sentiment;
@@ -34,6 +35,7 @@ pub use analyzer::{
 pub use lemma::{Lemmatizer, SnowballLemmatizer};
 pub use lexicon::Lexicon;
 pub use lexicon::WordEntry;
+pub use sample::SAMPLE_ANSWERS;
 pub use search::{MAX_SEARCH_WORDS, MIN_PREFIX_CHARS, SearchQuery, SearchWord};
 pub use sentiment::{Polarity, Rating, Sentiment};
 pub use taxonomy::{DEFAULT_THEME_KEYS, Taxonomy, Theme};

@@ -57,6 +57,8 @@ struct InboxPage {
     back: String,
     tags: Vec<(String, i64)>,
     can_triage: bool,
+    /// Which lemmatizer made the Finnish base forms (libvoikko, or the Snowball fallback).
+    lemmatizer: String,
 }
 
 impl InboxPage {
@@ -123,6 +125,10 @@ async fn inbox(State(web): State<Web>, s: UiSession, RawQuery(raw): RawQuery) ->
         back,
         tags,
         can_triage: s.caller.role.allows(Permission::Triage),
+        lemmatizer: match web.app.lemmatizer_info() {
+            polku_app::LemmatizerInfo::Voikko { version } => s.t.arg("inbox-lemmatizer-voikko", "version", version),
+            polku_app::LemmatizerInfo::Snowball { .. } => s.t.get("inbox-lemmatizer-snowball"),
+        },
     }))
 }
 
