@@ -12,6 +12,7 @@ pub mod comments;
 pub mod dashboard;
 pub mod demo;
 pub mod error;
+pub mod insights;
 pub mod orgs;
 pub mod responses;
 pub mod surveys;

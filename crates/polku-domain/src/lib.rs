@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod demo;
 pub mod ids;
 pub mod inbox;
+pub mod insights;
 pub mod locale;
 pub mod metrics;
 pub mod response;

@@ -617,7 +617,9 @@ impl Store {
                     .push(", combined_score = ")
                     .push_bind(a.combined.map(|c| f64::from(c.score)))
                     .push(", skipped = ")
-                    .push_bind(a.skipped.map(crate::responses::skip_reason));
+                    .push_bind(a.skipped.map(crate::responses::skip_reason))
+                    .push(", lemmas = ")
+                    .push_bind(a.lemmas.as_str());
                 if !sqlite {
                     qb.push(", search = to_tsvector('simple', ").push_bind(r.terms()).push(")");
                 }

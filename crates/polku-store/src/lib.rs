@@ -11,6 +11,7 @@ mod audit;
 mod bench;
 mod comments;
 mod dialect;
+mod insights;
 mod migrate;
 mod orgs;
 mod responses;
@@ -24,6 +25,7 @@ pub mod testing;
 
 pub use audit::{Actor, Audit, AuditEntry};
 pub use comments::{Comment, CommentCursor, CommentFilter, CommentNote, Reanalysed, TextResponse};
+pub use insights::{InsightScope, ThemeNpsRow};
 pub use orgs::Organisation;
 pub use responses::InsertOutcome;
 pub use rollups::{BucketTouchpointRow, GroupBy, Mismatch, RollupFilter, RollupRow};

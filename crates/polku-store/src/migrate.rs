@@ -43,6 +43,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_inbox.sql"),
         postgres: include_str!("../migrations/postgres/0005_inbox.sql"),
     },
+    Migration {
+        version: 6,
+        name: "comment_lemmas",
+        sqlite: include_str!("../migrations/sqlite/0006_comment_lemmas.sql"),
+        postgres: include_str!("../migrations/postgres/0006_comment_lemmas.sql"),
+    },
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.
@@ -162,7 +168,7 @@ mod tests {
             }.await)
             .unwrap();
 
-            assert_eq!(run(&store).await.unwrap(), 1, "{backend}");
+            assert_eq!(run(&store).await.unwrap(), 2, "{backend}");
             let comments = store.comments(&CommentFilter::new(st.org), 10).await.unwrap();
             assert_eq!(comments.len(), 1, "{backend}");
             let c = &comments[0];

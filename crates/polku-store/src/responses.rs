@@ -47,7 +47,8 @@ macro_rules! insert_comments {
         for chunk in rows.chunks(CHUNK) {
             let mut qb = sqlx::QueryBuilder::new(
                 "INSERT INTO comments (response_id, question_id, org_id, survey_id, submitted_at, channel, touchpoint, \
-                 customer_ref, score, score_kind, language, polarity, sentiment, combined_polarity, combined_score, skipped",
+                 customer_ref, score, score_kind, language, polarity, sentiment, combined_polarity, combined_score, skipped, \
+                 lemmas",
             );
             qb.push(if sqlite { ") " } else { ", search) " });
             qb.push_values(chunk, |mut b, r| {
@@ -67,7 +68,8 @@ macro_rules! insert_comments {
                     .push_bind(a.map(|a| f64::from(a.sentiment.score)))
                     .push_bind(a.and_then(|a| a.combined).map(|c| c.polarity.as_str()))
                     .push_bind(a.and_then(|a| a.combined).map(|c| f64::from(c.score)))
-                    .push_bind(a.and_then(|a| a.skipped).map(crate::responses::skip_reason));
+                    .push_bind(a.and_then(|a| a.skipped).map(crate::responses::skip_reason))
+                    .push_bind(a.map(|a| a.lemmas.as_str()));
                 if !sqlite {
                     b.push("to_tsvector('simple', ").push_bind_unseparated(r.terms()).push_unseparated(")");
                 }

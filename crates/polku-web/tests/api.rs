@@ -539,3 +539,72 @@ async fn untag_and_bad_input(t: &TestApp, id: i64) {
     assert_eq!(t.api(Method::GET, "/api/v1/comments/999999", &t.token, None).await.status, StatusCode::NOT_FOUND);
     assert_eq!(t.api(Method::GET, "/api/v1/comments/abc", &t.token, None).await.status, StatusCode::NOT_FOUND);
 }
+
+/// Key drivers and emerging topics on a fixture worked out by hand (see polku-domain::insights for the
+/// formulas): in May, 5 invoice complaints from detractors, 4 promoters praising the work, 2 passives; in
+/// the three months before, 20 promoters praising the work.
+#[tokio::test]
+async fn insights_rank_drivers_and_find_what_is_new() {
+    for t in spawn_apps().await {
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        let id = s["id"].as_str().unwrap();
+        let mut answers = Vec::new();
+        for i in 0..5 {
+            answers.push((2, "invoice", "Lasku oli väärin.", format!("2026-05-{:02}T10:00:00Z", i + 1)));
+        }
+        for i in 0..4 {
+            answers.push((10, "work", "Loistava lopputulos!", format!("2026-05-{:02}T11:00:00Z", i + 10)));
+        }
+        for i in 0..2 {
+            answers.push((8, "work", "Ok.", format!("2026-05-{:02}T12:00:00Z", i + 20)));
+        }
+        for i in 0..20 {
+            answers.push((10, "work", "Loistava lopputulos!", format!("2026-03-{:02}T10:00:00Z", i + 1)));
+        }
+        for (score, touchpoint, text, at) in answers {
+            let body = json!({"answers": [{"question": "nps", "value": score}, {"question": "why", "value": text}],
+                              "locale": "fi", "touchpoint": touchpoint, "submitted_at": at});
+            let r = t.api(Method::POST, &format!("/api/v1/surveys/{id}/responses"), &t.token, Some(body)).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}: {}", t.backend, r.body);
+        }
+        let r = t.api(Method::GET, "/api/v1/insights?from=2026-05-01&to=2026-05-30", &t.token, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}: {}", t.backend, r.body);
+        let i = r.json();
+        assert_eq!((i["baseline_from"].as_str(), i["baseline_to"].as_str()), (Some("2026-01-31"), Some("2026-04-30")));
+        assert_eq!(i["theme_answers"], 11, "{}", t.backend);
+        let top = &i["themes"][0];
+        assert_eq!(top["key"], "invoicing", "{}: {}", t.backend, i["themes"]);
+        // With: 5 detractors → −100. Without: 4 promoters, 2 passives → 66.7. Gain 5/22 × 166.7 = 37.88.
+        assert!((top["nps_with"].as_f64().unwrap() + 100.0).abs() < 1e-9);
+        assert!((top["nps_without"].as_f64().unwrap() - 200.0 / 3.0).abs() < 1e-9);
+        assert!((top["gain"].as_f64().unwrap() - 5.0 / 22.0 * (100.0 + 200.0 / 3.0)).abs() < 1e-9, "{top}");
+        assert_eq!(top["negative"], 5);
+        // Touchpoints from every NPS answer: invoice is all detractors, work has none.
+        assert_eq!(i["touchpoint_answers"], 11);
+        assert_eq!(i["touchpoints"][0]["key"], "invoice");
+        assert!((i["touchpoints"][0]["gain"].as_f64().unwrap() - 5.0 / 22.0 * (100.0 + 200.0 / 3.0)).abs() < 1e-9);
+        assert_eq!(i["touchpoints"][1]["gain"], 0.0);
+        // Invoicing: 5 of 11 comments now, 0 of 20 before: z = 3.29 (pooled 5/31).
+        let e = &i["emerging_themes"];
+        assert_eq!(e.as_array().unwrap().len(), 1, "{}: {e}", t.backend);
+        assert_eq!(e[0]["key"], "invoicing");
+        let pooled: f64 = 5.0 / 31.0;
+        let z = (5.0 / 11.0) / (pooled * (1.0 - pooled) * (1.0 / 11.0 + 1.0 / 20.0)).sqrt();
+        assert!((e[0]["z"].as_f64().unwrap() - z).abs() < 1e-9);
+        assert!(i["emerging_words"].as_array().unwrap().iter().any(|w| w["key"] == "lasku"), "{}", i["emerging_words"]);
+        assert_eq!(i["words_counted"], json!([11, 20]));
+        // Bad periods are refused by field; another organisation sees nothing of it.
+        for (query, field) in
+            [("from=2026-06-01&to=2026-05-01", "from"), ("from=2024-01-01&to=2026-01-01", "from"), ("to=x", "to")]
+        {
+            let r = t.api(Method::GET, &format!("/api/v1/insights?{query}"), &t.token, None).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+            assert!(r.field_errors().contains(&field.to_string()), "{query}: {}", r.body);
+        }
+        let (_, _, other) = new_org(&t.app, "Toinen Oy").await;
+        let theirs = t.api(Method::GET, "/api/v1/insights?from=2026-05-01&to=2026-05-30", &other, None).await.json();
+        assert_eq!((theirs["theme_answers"].as_u64(), theirs["themes"].as_array().map(Vec::len)), (Some(0), Some(0)));
+        let r = t.api(Method::GET, &format!("/api/v1/insights?survey={id}"), &other, None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+    }
+}

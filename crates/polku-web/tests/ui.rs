@@ -434,3 +434,33 @@ async fn the_inbox_is_searched_tagged_annotated_and_marked_read_in_the_ui() {
         assert_eq!(r.status, StatusCode::NOT_FOUND);
     }
 }
+
+#[tokio::test]
+async fn the_insights_page_shows_drivers_with_their_numbers() {
+    for t in spawn_apps().await {
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        for (score, text) in [(2, "Lasku oli väärin."), (2, "Lasku oli taas väärin."), (10, "Loistava lopputulos!")]
+        {
+            let body = json!({"answers": [{"question": "nps", "value": score}, {"question": "why", "value": text}],
+                              "locale": "fi", "touchpoint": "invoice", "submitted_at": "2026-05-02T10:00:00Z"});
+            let r = t
+                .api(
+                    Method::POST,
+                    &format!("/api/v1/surveys/{}/responses", s["id"].as_str().unwrap()),
+                    &t.token,
+                    Some(body),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        }
+        let (cookies, _) = t.login(&t.email).await;
+        let page = t.get("/insights?from=2026-05-01&to=2026-05-31", &cookies).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        // Invoicing: 2 of 3 negative detractors; gain = 2/6 × (100 − (−100)) = +66.7, linked to its comments.
+        assert!(page.body.contains("+66.7"), "{}: {}", t.backend, page.body);
+        assert!(page.body.contains("/inbox?theme=invoicing&#38;from=2026-05-01&#38;to=2026-05-31"), "{}", page.body);
+        assert!(page.body.contains("aria-current=\"page\">Oivallukset"), "{}", t.backend);
+        let bad = t.get("/insights?from=2026-06-01&to=2026-05-01", &cookies).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}

@@ -30,6 +30,9 @@ pub enum BenchCommand {
     /// organisation made by `polku bench-data` (run `polku reanalyse` first on a data set made before
     /// comments were analysed at ingestion).
     Inbox(InboxArgs),
+    /// Time the insights (key drivers and emerging topics) for the last 30 and 90 days of the newest
+    /// organisation made by `polku bench-data`.
+    Insights(InboxArgs),
 }
 
 #[derive(clap::Args)]
@@ -68,6 +71,7 @@ pub async fn run(store: &Store, command: BenchCommand) -> anyhow::Result<ExitCod
     match command {
         BenchCommand::Queries(args) => queries(store, args).await,
         BenchCommand::Inbox(args) => inbox(store, args).await,
+        BenchCommand::Insights(args) => insights(store, args).await,
     }
 }
 
@@ -238,6 +242,44 @@ trait Groups {
 impl<K> Groups for NpsTable<K> {
     fn groups(&self) -> usize {
         self.len()
+    }
+}
+
+async fn insights(store: &Store, args: InboxArgs) -> anyhow::Result<ExitCode> {
+    if args.iterations == 0 {
+        bail!("--iterations must be at least 1");
+    }
+    let org = bench_org(store).await?;
+    let all = CommentFilter::new(OrgId(org.id));
+    let newest = store.comments(&all, 1).await?;
+    let Some(newest) = newest.first() else { bail!("the bench organisation has no comments") };
+    println!("backend {:?}, organisation {:?}", store.backend(), org.name);
+    // The store alone, without the HTTP layer: an app over the same store, as the server has.
+    let (app, _writer) = polku_app::App::start(store.clone(), polku_app::AppConfig::default());
+    let caller = polku_app::auth::Caller {
+        org: OrgId(org.id),
+        role: polku_domain::role::Role::Owner,
+        actor: polku_store::Actor::System("bench"),
+    };
+    let to = newest.submitted_at.date();
+    println!("{:<52} {:>7} {:>10} {:>10} {:>5}", "insights (drivers + emerging)", "themes", "median ms", "p95 ms", "runs");
+    for days in [30, 90] {
+        let q = polku_app::insights::InsightQuery { survey: None, from: to - time::Duration::days(days - 1), to };
+        let (app, caller) = (&app, &caller);
+        let label = format!("last {days} days (baseline: the {} before)", days * 3);
+        time(&label, args.warmup, args.iterations, || async move {
+            Ok(InsightsRun(polku_app::insights::insights(app, caller, &q).await.map_err(|e| anyhow::anyhow!("{e}"))?))
+        })
+        .await?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+struct InsightsRun(polku_app::insights::Insights);
+
+impl Groups for InsightsRun {
+    fn groups(&self) -> usize {
+        self.0.themes.len()
     }
 }
 

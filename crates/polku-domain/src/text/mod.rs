@@ -88,6 +88,9 @@ pub struct CommentAnalysis {
     /// What full-text search finds the answer by ([`Analysis::search_terms`]).
     #[serde(default)]
     pub terms: String,
+    /// The lemma of every word ([`Analysis::lemmas`]), for emerging words.
+    #[serde(default)]
+    pub lemmas: String,
 }
 
 impl CommentAnalysis {
@@ -100,6 +103,7 @@ impl CommentAnalysis {
             themes: a.themes.iter().map(|t| ThemeSentiment { key: t.key.clone(), sentiment: t.sentiment }).collect(),
             skipped: a.skipped,
             terms: a.search_terms(text),
+            lemmas: a.lemmas(text),
         }
     }
 }

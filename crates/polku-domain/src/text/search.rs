@@ -58,6 +58,28 @@ impl Analysis {
     }
 }
 
+impl Analysis {
+    /// The lemma of every word (the lemmatizer's first base form, else the word), lower-case, in text order,
+    /// separated by spaces: what emerging words are counted from.
+    pub fn lemmas(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        for t in self.tokens.iter().filter(|t| t.kind == TokenKind::Word && t.end <= text.len()) {
+            let mut words = Vec::new();
+            match t.base_forms.first() {
+                Some(b) => push_terms(b, &mut words),
+                None => push_terms(&text[t.start..t.end], &mut words),
+            }
+            for w in words {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(&w);
+            }
+        }
+        out
+    }
+}
+
 impl Analyzer {
     /// Parses what a user typed into a search: words separated by spaces, a trailing `*` making a word a
     /// prefix. `None` when nothing searchable is left (empty, only punctuation).

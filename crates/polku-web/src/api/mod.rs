@@ -3,6 +3,7 @@
 
 mod comments;
 mod docs;
+mod insights;
 mod metrics;
 mod responses;
 mod surveys;
@@ -24,6 +25,7 @@ pub fn router() -> Router<Web> {
         .merge(responses::router())
         .merge(metrics::router())
         .merge(comments::router())
+        .merge(insights::router())
 }
 
 /// Ids that do not parse cannot exist: answer 404 like any unknown id.

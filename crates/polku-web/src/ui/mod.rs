@@ -5,6 +5,7 @@ mod auth;
 pub mod chart;
 mod dashboard;
 mod inbox;
+mod insights;
 mod public;
 mod surveys;
 
@@ -26,6 +27,7 @@ pub fn router() -> Router<Web> {
         .merge(auth::router())
         .merge(dashboard::router())
         .merge(inbox::router())
+        .merge(insights::router())
         .merge(surveys::router())
         .merge(admin::router())
         .merge(public::router())
