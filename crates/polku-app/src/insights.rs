@@ -52,12 +52,7 @@ pub struct Insights {
 }
 
 fn scope(org: OrgId, q: &InsightQuery, from: Date, to: Date) -> InsightScope {
-    InsightScope {
-        org,
-        survey: q.survey,
-        from: from.midnight().assume_utc(),
-        to: to.next_day().unwrap_or(to).midnight().assume_utc(),
-    }
+    InsightScope { org, survey: q.survey, from_day: calendar::day_of_date(from), to_day: calendar::day_of_date(to) }
 }
 
 /// Checks a period given as text (either end may be missing: the last 30 days up to `today`).

@@ -8,7 +8,8 @@
 //! something to find: growth over time, a spring/summer painting season, touchpoints that differ (arrival,
 //! clean-up and invoicing worse; quotes and work quality better), a scheduling fix that visibly improves the
 //! "arrival" touchpoint over the last four months, a billing-system change that briefly sends paper-invoice
-//! customers e-mail invoices, and a Christmas parcel rush. Each effect is marked "Planted effect" below.
+//! customers e-mail invoices, a Christmas parcel rush, and card payments failing at the web-shop checkout in the
+//! last 18 days (an emerging topic for the insights page). Each effect is marked "Planted effect" below.
 
 use crate::locale::Locale;
 use crate::rng::SplitMix64;
@@ -461,6 +462,7 @@ struct Day {
     fix: f64,
     busy_season: bool,
     billing_glitch: bool,
+    payment_glitch: bool,
     christmas_rush: bool,
 }
 
@@ -475,6 +477,9 @@ fn plan_days(rng: &mut SplitMix64, end: OffsetDateTime, target: usize) -> Vec<Da
     // Planted effect: a new billing system sent e-mail invoices to customers who had asked for paper ones
     // for about two months, roughly ten months before the end.
     let glitch = (end - Duration::days(300), end - Duration::days(245));
+    // Planted effect: a web-shop update broke card payments at checkout for the last 18 days, so that the
+    // insights page finds an emerging topic in the current month.
+    let payments_broken = end - Duration::days(18);
     let mut days = Vec::with_capacity(PLANNED_DAYS as usize + 2);
     let mut date = first;
     while date <= last {
@@ -511,6 +516,7 @@ fn plan_days(rng: &mut SplitMix64, end: OffsetDateTime, target: usize) -> Vec<Da
             fix: t * t * (3.0 - 2.0 * t),
             busy_season: (5..=8).contains(&(month + 1)),
             billing_glitch: start >= glitch.0 && start < glitch.1,
+            payment_glitch: start >= payments_broken,
             christmas_rush: month == 11 && date.day() <= 23,
         });
         date = date.next_day().expect("dates stay far from the end of time");
@@ -648,6 +654,7 @@ fn incident_rate(tp: usize, day: &Day) -> f64 {
         // Planted effect: rushed clean-ups in the busy season.
         CLEAN_UP => base + if day.busy_season { 0.05 } else { 0.0 },
         INVOICE => base + if day.billing_glitch { 0.15 } else { 0.0 },
+        CHECKOUT => base + if day.payment_glitch { 0.25 } else { 0.0 },
         // Planted effect: parcels are late in the Christmas rush.
         PARCEL => base + if day.christmas_rush { 0.15 } else { 0.0 },
         _ => base,
@@ -885,6 +892,7 @@ impl Gen {
             ARRIVAL if day.fix > 0.5 => Some("arrival-fixed"),
             ARRIVAL => Some("late-no-notice"),
             INVOICE if day.billing_glitch => Some("invoice-paper"),
+            CHECKOUT if day.payment_glitch => Some("payment-failed"),
             PARCEL if day.christmas_rush => Some("parcel-late"),
             _ => None,
         };
@@ -1137,6 +1145,18 @@ const COMMENTS: &[Comment] = &[
         "Motsvarade inte förväntningarna 😕",
         "Didn't meet expectations 😕"),
     // Web shop.
+    c(K, Neg, "payment-failed",
+        "Korttimaksu ei mennyt läpi kassalla, yritin kolme kertaa ja luovuin.",
+        "Kortbetalningen gick inte igenom i kassan, jag försökte tre gånger och gav upp.",
+        "The card payment failed at checkout three times, so I gave up."),
+    c(K, Neg, "payment-failed",
+        "Maksu epäonnistui ja tilaus katosi, rahat kuitenkin veloitettiin.",
+        "Betalningen misslyckades och beställningen försvann, men pengarna drogs ändå.",
+        "The payment failed and the order vanished, yet the money was charged."),
+    c(K, Mix, "payment-failed",
+        "Tuotteet hyviä, mutta maksu kaatui kassalla kahdesti ennen kuin onnistui.",
+        "Bra produkter, men betalningen kraschade i kassan två gånger innan den gick igenom.",
+        "Good products, but the payment crashed at checkout twice before it worked."),
     c(K, Pos, "",
         "Maksaminen sujui helposti ja nopeasti, MobilePay toimi hyvin.",
         "Betalningen gick lätt och snabbt, MobilePay fungerade fint.",

@@ -1,12 +1,13 @@
 //! Open answers and their stored text analysis: the feedback inbox (filtered, newest first, a page at a
 //! time), reading responses back for `polku reanalyse` and replacing what was stored about them.
 
-use crate::responses::{CHUNK, CommentRow, insert_comment_extras};
+use crate::responses::{CHUNK, CommentCell, CommentRow, add_comment_cells, comment_cells, insert_comment_extras};
 use crate::{Backend, Result, Store, StoreError, db, db_ingest};
 use polku_domain::response::{Answer, AnswerValue};
 use polku_domain::survey::QuestionType;
 use polku_domain::text::{CommentAnalysis, SearchQuery};
 use polku_domain::{Locale, OrgId, QuestionId, ResponseId, SurveyId, UserId};
+use std::collections::HashMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -167,6 +168,9 @@ fn tsquery(q: &SearchQuery) -> String {
 
 /// Full-text matches SQLite reads by id and sorts rather than testing them along the inbox index.
 const FEW_MATCHES: usize = 2000;
+
+/// A comment as it was before a re-analysis: id, response, question, polarity, score kind, score, survey, day.
+type OldComment = (i64, Uuid, Uuid, Option<String>, Option<String>, Option<i64>, Uuid, i64);
 
 type AnswerRow = (Uuid, Uuid, OffsetDateTime, Option<String>, Uuid, String, Option<i64>, Option<String>);
 
@@ -601,8 +605,58 @@ impl Store {
             .collect();
         let cache = crate::responses::cache_batch_statements(self);
         let sqlite = self.backend() == Backend::Sqlite;
+        let response_ids: Vec<Uuid> = batch.iter().map(|b| b.response.id.0).collect();
         db_ingest!(self, p => {
             let mut tx = p.begin().await?;
+            // What the comments counted in `comment_rollups` before: taken out, the new analysis put in.
+            let mut old: Vec<OldComment> = Vec::new();
+            for chunk in response_ids.chunks(CHUNK) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "SELECT c.id, c.response_id, c.question_id, c.polarity, c.score_kind, c.score, c.survey_id, r.day
+                     FROM comments c JOIN responses r ON r.id = c.response_id WHERE c.response_id IN (",
+                );
+                let mut list = qb.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                qb.push(")");
+                old.extend(qb.build_query_as::<OldComment>().fetch_all(&mut *tx).await?);
+            }
+            let mut old_themes: Vec<(i64, String, String)> = Vec::new();
+            let old_ids: Vec<i64> = old.iter().map(|o| o.0).collect();
+            for chunk in old_ids.chunks(CHUNK) {
+                let mut qb = sqlx::QueryBuilder::new("SELECT comment_id, theme, polarity FROM comment_themes WHERE comment_id IN (");
+                let mut list = qb.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                qb.push(")");
+                old_themes.extend(qb.build_query_as::<(i64, String, String)>().fetch_all(&mut *tx).await?);
+            }
+            let mut deltas: HashMap<CommentCell, i64> = HashMap::new();
+            for (id, response, question, polarity, kind, score, survey, day) in &old {
+                let themes = old_themes.iter().filter(|t| t.0 == *id).map(|t| (t.1.as_str(), t.2.as_str()));
+                let cells = comment_cells(org, *day, SurveyId(*survey), polarity.as_deref(), themes, (kind.as_deref(), *score));
+                for cell in cells {
+                    *deltas.entry(cell).or_default() -= 1;
+                }
+                if let Some(r) = rows.iter().find(|r| r.response.0 == *response && r.question.0 == *question) {
+                    let a = r.analysis.expect("set above");
+                    let themes = a.themes.iter().map(|t| (t.key.as_str(), t.sentiment.polarity.as_str()));
+                    let new = comment_cells(org, *day, SurveyId(*survey), Some(a.sentiment.polarity.as_str()), themes, (kind.as_deref(), *score));
+                    for cell in new {
+                        *deltas.entry(cell).or_default() += 1;
+                    }
+                } else {
+                    // Not re-analysed (no text any more?): counted as before.
+                    let themes = old_themes.iter().filter(|t| t.0 == *id).map(|t| (t.1.as_str(), t.2.as_str()));
+                    for cell in comment_cells(org, *day, SurveyId(*survey), polarity.as_deref(), themes, (kind.as_deref(), *score)) {
+                        *deltas.entry(cell).or_default() += 1;
+                    }
+                }
+            }
+            add_comment_cells!(tx, deltas, cache);
+
             let mut with_ids: Vec<(i64, &CommentRow)> = Vec::with_capacity(rows.len());
             for r in &rows {
                 let a = r.analysis.expect("set above");
@@ -757,6 +811,8 @@ mod tests {
                     .all(|c| c.themes.len() == c.themes.iter().collect::<std::collections::HashSet<_>>().len())
             );
             assert_eq!(late.tags, ["soita"], "{backend}");
+            // The comment rollups followed the new analysis (taken out and put back, not doubled).
+            assert!(store.verify_comment_rollups(org).await.unwrap().is_empty(), "{backend}");
             assert!(late.read_at.is_some(), "{backend}");
             // Re-analysed, its base forms are searchable too, and the old terms are gone, not doubled.
             let stemmed = analyzer.search_query("maalarin").unwrap();

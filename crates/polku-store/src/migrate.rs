@@ -49,6 +49,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_comment_lemmas.sql"),
         postgres: include_str!("../migrations/postgres/0006_comment_lemmas.sql"),
     },
+    Migration {
+        version: 7,
+        name: "comment_rollups",
+        sqlite: include_str!("../migrations/sqlite/0007_comment_rollups.sql"),
+        postgres: include_str!("../migrations/postgres/0007_comment_rollups.sql"),
+    },
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.
@@ -140,9 +146,10 @@ mod tests {
             db!(store, p => async {
                 sqlx::query(
                     "INSERT INTO responses (id, org_id, survey_id, version_id, submitted_at, day, channel, touchpoint, locale, customer_ref, created_at)
-                     VALUES ($1, $2, $3, $4, $5, 1, 'email', 'delivery', 'fi', 'c-9', $5)",
+                     VALUES ($1, $2, $3, $4, $5, $6, 'email', 'delivery', 'fi', 'c-9', $5)",
                 )
                 .bind(response).bind(st.org.0).bind(st.survey.0).bind(st.version.0).bind(at)
+                .bind(i64::from(polku_domain::calendar::day_of(at)))
                 .execute(p).await?;
                 for (question, kind, score, text) in [(nps, "nps", Some(3i64), None), (why, "text", None, Some(text))] {
                     sqlx::query(
@@ -168,7 +175,7 @@ mod tests {
             }.await)
             .unwrap();
 
-            assert_eq!(run(&store).await.unwrap(), 2, "{backend}");
+            assert_eq!(run(&store).await.unwrap(), 3, "{backend}");
             let comments = store.comments(&CommentFilter::new(st.org), 10).await.unwrap();
             assert_eq!(comments.len(), 1, "{backend}");
             let c = &comments[0];
@@ -184,6 +191,10 @@ mod tests {
             assert_eq!(store.comments(&found, 10).await.unwrap().len(), 1, "{backend}: searchable by its words");
             let theme = CommentFilter { theme: Some("delivery".into()), ..CommentFilter::new(st.org) };
             assert_eq!(store.comments(&theme, 10).await.unwrap().len(), 1, "{backend}");
+            assert!(store.verify_comment_rollups(st.org).await.unwrap().is_empty(), "{backend}: backfilled");
+            let day = polku_domain::calendar::day_of(at);
+            let scope = crate::InsightScope { org: st.org, survey: None, from_day: day, to_day: day };
+            assert_eq!(store.theme_nps(&scope).await.unwrap(), [("delivery".into(), "negative".into(), 3, 1)]);
         }
     }
 }

@@ -37,6 +37,67 @@ impl CommentRow<'_> {
     }
 }
 
+/// One count of `comment_rollups`: (org, day, survey, theme, polarity, score kind, score). Theme "" is the
+/// comment itself; polarity "" not analysed; score kind "" and score −1 no headline score.
+pub(crate) type CommentCell = (Uuid, i64, Uuid, String, String, String, i64);
+
+/// The cells one comment counts in: its own, and one per theme it mentions.
+pub(crate) fn comment_cells<'a>(
+    org: OrgId,
+    day: i64,
+    survey: SurveyId,
+    polarity: Option<&str>,
+    themes: impl Iterator<Item = (&'a str, &'a str)>,
+    score: (Option<&str>, Option<i64>),
+) -> Vec<CommentCell> {
+    let (kind, score) = (score.0.unwrap_or("").to_string(), score.1.unwrap_or(-1));
+    let mut out = vec![(org.0, day, survey.0, String::new(), polarity.unwrap_or("").to_string(), kind.clone(), score)];
+    out.extend(themes.map(|(t, p)| (org.0, day, survey.0, t.to_string(), p.to_string(), kind.clone(), score)));
+    out
+}
+
+impl CommentRow<'_> {
+    fn cells(&self) -> Vec<CommentCell> {
+        let a = self.analysis;
+        comment_cells(
+            self.org,
+            i64::from(polku_domain::calendar::day_of(self.submitted_at)),
+            self.survey,
+            a.map(|a| a.sentiment.polarity.as_str()),
+            a.into_iter().flat_map(|a| a.themes.iter().map(|t| (t.key.as_str(), t.sentiment.polarity.as_str()))),
+            (self.score.map(|(k, _)| k.as_str()), self.score.map(|(_, s)| i64::from(s))),
+        )
+    }
+}
+
+/// Adds `$deltas` (cell → change, may be negative) to `comment_rollups` in the open transaction `$tx`.
+macro_rules! add_comment_cells {
+    ($tx:ident, $deltas:expr, $cache:expr) => {{
+        let deltas: Vec<(&crate::responses::CommentCell, &i64)> = $deltas.iter().filter(|(_, n)| **n != 0).collect();
+        for chunk in deltas.chunks(CHUNK) {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO comment_rollups (org_id, day, survey_id, theme, polarity, score_kind, score, n) ",
+            );
+            qb.push_values(chunk, |mut b, ((org, day, survey, theme, polarity, kind, score), n)| {
+                b.push_bind(*org)
+                    .push_bind(*day)
+                    .push_bind(*survey)
+                    .push_bind(theme.as_str())
+                    .push_bind(polarity.as_str())
+                    .push_bind(kind.as_str())
+                    .push_bind(*score)
+                    .push_bind(**n);
+            });
+            qb.push(
+                " ON CONFLICT (org_id, day, survey_id, theme, polarity, score_kind, score) \
+                 DO UPDATE SET n = comment_rollups.n + excluded.n",
+            );
+            qb.build().persistent($cache).execute(&mut *$tx).await?;
+        }
+    }};
+}
+pub(crate) use add_comment_cells;
+
 /// Inserts [`CommentRow`]s in the open transaction `$tx`, with their themes and (SQLite) full-text rows.
 /// A macro because the transaction's type differs per backend; it expands inside `db!`.
 macro_rules! insert_comments {
@@ -89,6 +150,13 @@ macro_rules! insert_comments {
                 .collect::<crate::Result<_>>()?;
             crate::responses::insert_comment_extras!($tx, &with_ids, cache, sqlite);
         }
+        let mut deltas: HashMap<CommentCell, i64> = HashMap::new();
+        for r in rows {
+            for cell in r.cells() {
+                *deltas.entry(cell).or_default() += 1;
+            }
+        }
+        add_comment_cells!($tx, deltas, cache);
     }};
 }
 

@@ -567,6 +567,7 @@ async fn insights_rank_drivers_and_find_what_is_new() {
             let r = t.api(Method::POST, &format!("/api/v1/surveys/{id}/responses"), &t.token, Some(body)).await;
             assert_eq!(r.status, StatusCode::CREATED, "{}: {}", t.backend, r.body);
         }
+        assert!(t.app.store.verify_comment_rollups(t.org).await.unwrap().is_empty(), "{}", t.backend);
         let r = t.api(Method::GET, "/api/v1/insights?from=2026-05-01&to=2026-05-30", &t.token, None).await;
         assert_eq!(r.status, StatusCode::OK, "{}: {}", t.backend, r.body);
         let i = r.json();

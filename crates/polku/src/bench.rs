@@ -262,7 +262,10 @@ async fn insights(store: &Store, args: InboxArgs) -> anyhow::Result<ExitCode> {
         actor: polku_store::Actor::System("bench"),
     };
     let to = newest.submitted_at.date();
-    println!("{:<52} {:>7} {:>10} {:>10} {:>5}", "insights (drivers + emerging)", "themes", "median ms", "p95 ms", "runs");
+    println!(
+        "{:<52} {:>7} {:>10} {:>10} {:>5}",
+        "insights (drivers + emerging)", "themes", "median ms", "p95 ms", "runs"
+    );
     for days in [30, 90] {
         let q = polku_app::insights::InsightQuery { survey: None, from: to - time::Duration::days(days - 1), to };
         let (app, caller) = (&app, &caller);

@@ -260,6 +260,15 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     );
                 }
                 bad += mismatches.len();
+                let comment_cells = app.store.verify_comment_rollups(OrgId(org.id)).await?;
+                for ((_, day, survey, theme, polarity, kind, score), stored, raw) in &comment_cells {
+                    println!(
+                        "{}: comments of survey {survey} on {} theme {theme:?} tone {polarity:?} score {kind} {score}: rollup {stored} ≠ raw {raw}",
+                        org.name,
+                        polku_domain::calendar::date_of_day(*day as i32),
+                    );
+                }
+                bad += comment_cells.len();
             }
             if bad == 0 {
                 println!("rollups match the raw answers");
