@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Browser tests: start a real `polku serve` on a fresh SQLite database, create a survey through the API, and
-# drive the public survey page in headless Chromium with playwright-core. Installs Chromium (Debian) and
+# Browser tests: start a real `polku serve` on a fresh SQLite database, create a survey through the API,
+# drive the public survey page in headless Chromium with playwright-core, then sign in as a member and work
+# the inbox and the insights page. Installs Chromium (Debian) and
 # playwright-core (npm, into a temporary directory, nothing recorded) when missing.
 # Usage: scripts/e2e.sh [path/to/polku]   (default: target/debug/polku, built if missing)
 set -euo pipefail
@@ -25,6 +26,8 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 export POLKU_DATABASE_URL="sqlite://$work/e2e.db" POLKU_LOG=warn
 org=$("$polku" org create --name "E2E Oy" | tail -n 1)
 token=$("$polku" token create --org "$org" --role admin | tail -n 1)
+POLKU_PASSWORD='e2e passphrase 2026' "$polku" user add --org "$org" --email e2e@example.com --name "E2E Agent" \
+  --role agent --locale en >/dev/null
 printf 'secure_cookies = false\n' > "$work/polku.toml"
 "$polku" serve --config "$work/polku.toml" --listen "127.0.0.1:$port" &
 server=$!
@@ -48,3 +51,4 @@ slug=$(curl -sf -X POST "http://127.0.0.1:$port/api/v1/surveys" -H "Authorizatio
 n=$(curl -sf "http://127.0.0.1:$port/api/v1/surveys" -H "Authorization: Bearer $token" >/dev/null && \
     curl -sf "http://127.0.0.1:$port/metrics" | awk '/^polku_responses_ingested_total/ {print $2}')
 [ "$n" = 1 ] || { echo "expected 1 stored response, /metrics says ${n:-nothing}" >&2; exit 1; }
+(cd "$work" && node inbox.mjs "http://127.0.0.1:$port" e2e@example.com 'e2e passphrase 2026')
