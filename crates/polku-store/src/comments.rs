@@ -132,7 +132,7 @@ impl Comment {
 pub struct CommentNote {
     pub id: Uuid,
     pub author_id: Option<Uuid>,
-    /// The author's name; none if the member was removed since.
+    /// The author's name; none for a note written with an API token.
     pub author: Option<String>,
     pub body: String,
     pub created_at: OffsetDateTime,
@@ -169,8 +169,9 @@ fn tsquery(q: &SearchQuery) -> String {
 /// Full-text matches SQLite reads by id and sorts rather than testing them along the inbox index.
 const FEW_MATCHES: usize = 2000;
 
-/// A comment as it was before a re-analysis: id, response, question, polarity, score kind, score, survey, day.
-type OldComment = (i64, Uuid, Uuid, Option<String>, Option<String>, Option<i64>, Uuid, i64);
+/// A comment as it was before a re-analysis: id, response, question, polarity, score kind, score, survey, day,
+/// organisation.
+type OldComment = (i64, Uuid, Uuid, Option<String>, Option<String>, Option<i64>, Uuid, i64, Uuid);
 
 type AnswerRow = (Uuid, Uuid, OffsetDateTime, Option<String>, Uuid, String, Option<i64>, Option<String>);
 
@@ -192,7 +193,11 @@ impl Store {
             Some(q) => {
                 let rows: Vec<(i64,)> = db!(self, p => {
                     let sql = if sqlite {
-                        format!("SELECT rowid FROM comment_search WHERE comment_search MATCH $1 LIMIT {}", FEW_MATCHES + 1)
+                        format!(
+                            "SELECT s.rowid FROM comment_search s CROSS JOIN comments c
+                             WHERE comment_search MATCH $1 AND c.id = s.rowid AND c.org_id = $2 LIMIT {}",
+                            FEW_MATCHES + 1
+                        )
                     } else {
                         format!(
                             "SELECT id FROM comments WHERE search @@ to_tsquery('simple', $1) AND org_id = $2 LIMIT {}",
@@ -201,11 +206,7 @@ impl Store {
                     };
                     let text = if sqlite { fts5_query(q) } else { tsquery(q) };
                     // Unnamed on PostgreSQL: planned with the word itself (an index for a rare one).
-                    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(text).persistent(sqlite);
-                    if !sqlite {
-                        query = query.bind(f.org.0);
-                    }
-                    query.fetch_all(p).await
+                    sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(text).bind(f.org.0).persistent(sqlite).fetch_all(p).await
                 })?;
                 (rows.len() <= FEW_MATCHES).then(|| rows.into_iter().map(|(id,)| id).collect())
             }
@@ -310,7 +311,8 @@ impl Store {
             // PostgreSQL plans an unnamed statement with its parameters' values, so a rare word or channel
             // is read through its own index; a cached generic plan walked the inbox index testing every
             // comment (3 s for a word that no comment has, at a million). SQLite's planner ignores values.
-            qb.build_query_as().persistent(sqlite).fetch_all(p).await
+            // A list of matches makes a statement of its own length, not worth keeping prepared.
+            qb.build_query_as().persistent(sqlite && few.is_none()).fetch_all(p).await
         })?;
         let ids: Vec<i64> = ids.into_iter().map(|(id,)| id).collect();
         let mut comments = self.comments_by_id(&ids).await?;
@@ -349,7 +351,8 @@ impl Store {
             qb.push(")");
             qb.build_query_as().fetch_all(p).await
         })?;
-        let by_id = |comments: &mut Vec<Comment>, id: i64| comments.iter().position(|c| c.id == id);
+        let index: HashMap<i64, usize> = comments.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+        let by_id = |_: &mut Vec<Comment>, id: i64| index.get(&id).copied();
         for (id, theme, polarity) in self
             .comment_rows::<(i64, String, String)>(
                 "SELECT comment_id, theme, polarity FROM comment_themes WHERE comment_id IN (",
@@ -606,13 +609,18 @@ impl Store {
         let cache = crate::responses::cache_batch_statements(self);
         let sqlite = self.backend() == Backend::Sqlite;
         let response_ids: Vec<Uuid> = batch.iter().map(|b| b.response.id.0).collect();
+        let new_by_key: HashMap<(Uuid, Uuid), &CommentRow> =
+            rows.iter().map(|r| ((r.response.0, r.question.0), r)).collect();
         db_ingest!(self, p => {
-            let mut tx = p.begin().await?;
+            // The old state is read and then rewritten in one transaction, so nothing may commit in between:
+            // SQLite takes its write lock up front (a deferred transaction that read first could not upgrade
+            // once another connection had written), PostgreSQL locks the rows read.
+            let mut tx = if sqlite { p.begin_with("BEGIN IMMEDIATE").await? } else { p.begin().await? };
             // What the comments counted in `comment_rollups` before: taken out, the new analysis put in.
             let mut old: Vec<OldComment> = Vec::new();
             for chunk in response_ids.chunks(CHUNK) {
                 let mut qb = sqlx::QueryBuilder::new(
-                    "SELECT c.id, c.response_id, c.question_id, c.polarity, c.score_kind, c.score, c.survey_id, r.day
+                    "SELECT c.id, c.response_id, c.question_id, c.polarity, c.score_kind, c.score, c.survey_id, r.day, c.org_id
                      FROM comments c JOIN responses r ON r.id = c.response_id WHERE c.response_id IN (",
                 );
                 let mut list = qb.separated(", ");
@@ -620,9 +628,17 @@ impl Store {
                     list.push_bind(*id);
                 }
                 qb.push(")");
+                if !sqlite {
+                    qb.push(" FOR UPDATE OF c");
+                }
                 old.extend(qb.build_query_as::<OldComment>().fetch_all(&mut *tx).await?);
             }
-            let mut old_themes: Vec<(i64, String, String)> = Vec::new();
+            // Checked here rather than in the query: an organisation beside the id list makes SQLite read
+            // the organisation's index instead of the ids.
+            if old.iter().any(|o| o.8 != org.0) {
+                return Err(StoreError::Corrupt("a re-analysis batch names another organisation's comments".into()));
+            }
+            let mut old_themes: HashMap<i64, Vec<(String, String)>> = HashMap::new();
             let old_ids: Vec<i64> = old.iter().map(|o| o.0).collect();
             for chunk in old_ids.chunks(CHUNK) {
                 let mut qb = sqlx::QueryBuilder::new("SELECT comment_id, theme, polarity FROM comment_themes WHERE comment_id IN (");
@@ -631,28 +647,27 @@ impl Store {
                     list.push_bind(*id);
                 }
                 qb.push(")");
-                old_themes.extend(qb.build_query_as::<(i64, String, String)>().fetch_all(&mut *tx).await?);
+                for (id, theme, polarity) in qb.build_query_as::<(i64, String, String)>().fetch_all(&mut *tx).await? {
+                    old_themes.entry(id).or_default().push((theme, polarity));
+                }
             }
             let mut deltas: HashMap<CommentCell, i64> = HashMap::new();
-            for (id, response, question, polarity, kind, score, survey, day) in &old {
-                let themes = old_themes.iter().filter(|t| t.0 == *id).map(|t| (t.1.as_str(), t.2.as_str()));
-                let cells = comment_cells(org, *day, SurveyId(*survey), polarity.as_deref(), themes, (kind.as_deref(), *score));
-                for cell in cells {
+            for (id, response, question, polarity, kind, score, survey, day, _) in &old {
+                let themes = || old_themes.get(id).into_iter().flatten().map(|(t, p)| (t.as_str(), p.as_str()));
+                let score = (kind.as_deref(), *score);
+                for cell in comment_cells(org, *day, SurveyId(*survey), polarity.as_deref(), themes(), score) {
                     *deltas.entry(cell).or_default() -= 1;
                 }
-                if let Some(r) = rows.iter().find(|r| r.response.0 == *response && r.question.0 == *question) {
-                    let a = r.analysis.expect("set above");
-                    let themes = a.themes.iter().map(|t| (t.key.as_str(), t.sentiment.polarity.as_str()));
-                    let new = comment_cells(org, *day, SurveyId(*survey), Some(a.sentiment.polarity.as_str()), themes, (kind.as_deref(), *score));
-                    for cell in new {
-                        *deltas.entry(cell).or_default() += 1;
+                let new = match new_by_key.get(&(*response, *question)).and_then(|r| r.analysis) {
+                    Some(a) => {
+                        let themes = a.themes.iter().map(|t| (t.key.as_str(), t.sentiment.polarity.as_str()));
+                        comment_cells(org, *day, SurveyId(*survey), Some(a.sentiment.polarity.as_str()), themes, score)
                     }
-                } else {
-                    // Not re-analysed (no text any more?): counted as before.
-                    let themes = old_themes.iter().filter(|t| t.0 == *id).map(|t| (t.1.as_str(), t.2.as_str()));
-                    for cell in comment_cells(org, *day, SurveyId(*survey), polarity.as_deref(), themes, (kind.as_deref(), *score)) {
-                        *deltas.entry(cell).or_default() += 1;
-                    }
+                    // Not re-analysed: counted as before.
+                    None => comment_cells(org, *day, SurveyId(*survey), polarity.as_deref(), themes(), score),
+                };
+                for cell in new {
+                    *deltas.entry(cell).or_default() += 1;
                 }
             }
             add_comment_cells!(tx, deltas, cache);
@@ -877,6 +892,22 @@ mod tests {
                 more.iter()
                     .all(|c| c.cursor().submitted_at <= page[59].submitted_at && !page.iter().any(|p| p.id == c.id))
             );
+            // Scripts whose words hold combining vowel signs are one term to the index as to the query (the
+            // index has no positions, so a word split in two would be a refused phrase, not a search).
+            let hindi: NewResponse = {
+                let draft: ResponseDraft = serde_json::from_value(serde_json::json!({
+                    "answers": [{"question": "why", "value": "हिंदी में टिप्पणी ⓐⓑ"}], "locale": "fi"
+                }))
+                .unwrap();
+                let body = validate(&def, &draft, "api", start + time::Duration::days(30)).unwrap();
+                let analyses = analyse_answers(&analyzer, &body.answers, body.locale);
+                NewResponse { id: ResponseId::new(), org, survey, version, idempotency_key: None, body, analyses }
+            };
+            store.insert_responses(&[hindi]).await.unwrap();
+            for q in ["हिंदी", "टिप्पणी", "ⓐⓑ"] {
+                let f = CommentFilter { search: analyzer.search_query(q), ..CommentFilter::new(org) };
+                assert_eq!(store.comments(&f, 5).await.unwrap().len(), 1, "{backend}: {q}");
+            }
             let rare = CommentFilter { search: analyzer.search_query("harvinainen"), ..CommentFilter::new(org) };
             let rare = store.comments(&rare, 60).await.unwrap();
             assert_eq!(rare.len(), n.div_ceil(500), "{backend}");

@@ -30,13 +30,6 @@ pub(crate) struct CommentRow<'a> {
     pub analysis: Option<&'a CommentAnalysis>,
 }
 
-impl CommentRow<'_> {
-    /// What full-text search indexes: the analysis' terms, or the words of the text before there is one.
-    pub fn terms(&self) -> &str {
-        self.analysis.map_or(self.text, |a| a.terms.as_str())
-    }
-}
-
 /// One count of `comment_rollups`: (org, day, survey, theme, polarity, score kind, score). Theme "" is the
 /// comment itself; polarity "" not analysed; score kind "" and score −1 no headline score.
 pub(crate) type CommentCell = (Uuid, i64, Uuid, String, String, String, i64);
@@ -57,6 +50,15 @@ pub(crate) fn comment_cells<'a>(
 }
 
 impl CommentRow<'_> {
+    /// What full-text search indexes: the analysis' terms, or the words of the text before there is one
+    /// (normalised the same way, so both backends tokenise them alike).
+    pub fn terms(&self) -> std::borrow::Cow<'_, str> {
+        match self.analysis {
+            Some(a) => std::borrow::Cow::Borrowed(a.terms.as_str()),
+            None => std::borrow::Cow::Owned(polku_domain::text::text_terms(self.text)),
+        }
+    }
+
     fn cells(&self) -> Vec<CommentCell> {
         let a = self.analysis;
         comment_cells(
@@ -73,7 +75,11 @@ impl CommentRow<'_> {
 /// Adds `$deltas` (cell → change, may be negative) to `comment_rollups` in the open transaction `$tx`.
 macro_rules! add_comment_cells {
     ($tx:ident, $deltas:expr, $cache:expr) => {{
-        let deltas: Vec<(&crate::responses::CommentCell, &i64)> = $deltas.iter().filter(|(_, n)| **n != 0).collect();
+        // In key order: concurrent writers (nodes, a re-analysis beside ingestion) then lock cells in the same
+        // order and cannot deadlock each other on PostgreSQL.
+        let mut deltas: Vec<(&crate::responses::CommentCell, &i64)> =
+            $deltas.iter().filter(|(_, n)| **n != 0).collect();
+        deltas.sort_unstable();
         for chunk in deltas.chunks(CHUNK) {
             let mut qb = sqlx::QueryBuilder::new(
                 "INSERT INTO comment_rollups (org_id, day, survey_id, theme, polarity, score_kind, score, n) ",
@@ -209,7 +215,6 @@ pub(crate) fn cache_batch_statements(store: &Store) -> bool {
     store.backend() == crate::Backend::Sqlite
 }
 
-///
 /// Rows per multi-row INSERT: at 20 values a row, well inside SQLite's 32,766 and PostgreSQL's 65,535
 /// bind parameters.
 pub(crate) const CHUNK: usize = 500;

@@ -127,7 +127,7 @@ impl VoikkoLemmatizer {
         let Ok(cword) = CString::new(word) else { return Vec::new() };
         // Any free handle, else wait for the one this word hashes to.
         let guard = self.handles.iter().find_map(|m| m.try_lock().ok()).unwrap_or_else(|| {
-            let i = word.len() % self.handles.len();
+            let i = fnv1a(word) % self.handles.len();
             self.handles[i].lock().unwrap_or_else(std::sync::PoisonError::into_inner)
         });
         let mut out = Vec::new();
@@ -159,7 +159,7 @@ impl VoikkoLemmatizer {
     }
 
     fn finnish(&self, word: &str) -> Vec<String> {
-        let shard = &self.cache[fxhash(word) % CACHE_SHARDS];
+        let shard = &self.cache[fnv1a(word) % CACHE_SHARDS];
         if let Some(forms) = shard.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(word) {
             return forms.clone();
         }
@@ -205,7 +205,7 @@ unsafe fn symbol<T: Copy>(lib: &libloading::Library, name: &[u8]) -> Result<T, S
 }
 
 /// FNV-1a, to pick a cache shard.
-fn fxhash(s: &str) -> usize {
+fn fnv1a(s: &str) -> usize {
     s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)) as usize
 }
 

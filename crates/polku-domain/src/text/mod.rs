@@ -36,7 +36,7 @@ pub use lemma::{Lemmatizer, SnowballLemmatizer};
 pub use lexicon::Lexicon;
 pub use lexicon::WordEntry;
 pub use sample::SAMPLE_ANSWERS;
-pub use search::{MAX_SEARCH_WORDS, MIN_PREFIX_CHARS, SearchQuery, SearchWord};
+pub use search::{MAX_SEARCH_WORDS, MIN_PREFIX_CHARS, SearchQuery, SearchWord, text_terms};
 pub use sentiment::{Polarity, Rating, Sentiment};
 pub use taxonomy::{DEFAULT_THEME_KEYS, Taxonomy, Theme};
 

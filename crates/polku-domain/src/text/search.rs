@@ -34,6 +34,15 @@ pub struct SearchQuery {
     pub words: Vec<SearchWord>,
 }
 
+/// The terms of a text that has no analysis yet (its words only), in the form the index takes.
+pub fn text_terms(text: &str) -> String {
+    let mut terms = Vec::new();
+    push_terms(text, &mut terms);
+    terms.sort_unstable();
+    terms.dedup();
+    terms.join(" ")
+}
+
 /// Pushes the lower-cased runs of letters and digits of `s` to `out`.
 fn push_terms(s: &str, out: &mut Vec<String>) {
     for run in s.split(|c: char| !c.is_alphanumeric()).filter(|r| !r.is_empty()) {
@@ -56,9 +65,7 @@ impl Analysis {
         terms.dedup();
         terms.join(" ")
     }
-}
 
-impl Analysis {
     /// The lemma of every word (the lemmatizer's first base form, else the word), lower-case, in text order,
     /// separated by spaces: what emerging words are counted from.
     pub fn lemmas(&self, text: &str) -> String {

@@ -89,10 +89,13 @@ CREATE INDEX comment_notes_comment ON comment_notes (comment_id, created_at);
 
 -- Full-text search over comments.id: the words and base forms from polku-domain::text::search (answers
 -- stored before this migration are indexed by their words until `polku reanalyse` adds base forms).
--- Contentless (the text lives in answers); contentless_delete lets re-analysis replace a row.
+-- Contentless (the text lives in answers); contentless_delete lets re-analysis replace a row. Marks and
+-- other symbols count as word characters, so that every term polku-domain makes (a run of what Rust calls
+-- alphanumeric, which includes combining vowel signs and circled letters) is one token: a query term split
+-- into two would be a phrase, which an index without positions refuses.
 CREATE VIRTUAL TABLE comment_search USING fts5(
     terms, content = '', contentless_delete = 1, detail = none,
-    tokenize = 'unicode61 remove_diacritics 0'
+    tokenize = 'unicode61 remove_diacritics 0 categories ''L* N* Co M* So'''
 );
 INSERT INTO comment_search (rowid, terms)
 SELECT c.id, a.text FROM comments c JOIN answers a ON a.response_id = c.response_id AND a.question_id = c.question_id;
