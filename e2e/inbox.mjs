@@ -2,30 +2,10 @@
 // found, the comment opens, a tag and a note are added through the forms (with their CSRF tokens), the
 // comment is marked read, and the insights page renders. Without JavaScript, as the UI has none.
 // Usage: node e2e/inbox.mjs BASE_URL EMAIL PASSWORD   (scripts/e2e.sh sets everything up)
-import { chromium } from 'playwright-core';
+import { check, expect, finish, launch } from './harness.mjs';
 
 const [base, email, password] = process.argv.slice(2);
-let passed = 0;
-let failed = 0;
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`not ok - ${name}: ${e.message}`);
-  }
-}
-function expect(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 const page = await browser.newPage({ locale: 'en-GB', javaScriptEnabled: false, viewport: { width: 1200, height: 900 } });
 
 await check('a member signs in', async () => {
@@ -72,6 +52,4 @@ await check('the insights page renders its sections', async () => {
   expect(await page.locator('a[aria-current="page"][href="/insights"]').isVisible(), 'navigation not marked');
 });
 
-await browser.close();
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+await finish(browser);

@@ -2,30 +2,10 @@
 // Chromium. It checks that choosing a score reveals the follow-up prompt of that score band (pure CSS
 // `:has()` rules), that the scale works from the keyboard, and that sending lands on the thank-you page.
 // Usage: node e2e/public_survey.mjs BASE_URL SLUG   (scripts/e2e.sh sets everything up)
-import { chromium } from 'playwright-core';
+import { check, expect, finish, launch } from './harness.mjs';
 
 const [base, slug] = process.argv.slice(2);
-let passed = 0;
-let failed = 0;
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`not ok - ${name}: ${e.message}`);
-  }
-}
-function expect(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 const page = await browser.newPage({ locale: 'en-GB', javaScriptEnabled: false, viewport: { width: 390, height: 800 } });
 const visible = (sel) => page.locator(sel).first().isVisible();
 
@@ -66,6 +46,4 @@ await check('sending the answer shows the thank-you page', async () => {
   expect(await page.getByText('Thank you!').isVisible(), 'no thank-you text');
 });
 
-await browser.close();
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+await finish(browser);

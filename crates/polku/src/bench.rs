@@ -84,15 +84,21 @@ async fn bench_org(store: &Store) -> anyhow::Result<polku_store::Organisation> {
         .context("no organisation made by `polku bench-data` in this database")
 }
 
-async fn inbox(store: &Store, args: InboxArgs) -> anyhow::Result<ExitCode> {
+/// The bench organisation and its newest comment, for the commands that time comment pages.
+async fn bench_comments(store: &Store, args: &InboxArgs) -> anyhow::Result<(polku_store::Organisation, Comment)> {
     if args.iterations == 0 {
         bail!("--iterations must be at least 1");
     }
     let org = bench_org(store).await?;
-    let all = CommentFilter::new(OrgId(org.id));
-    let newest = store.comments(&all, 1).await?;
-    let Some(newest) = newest.first() else { bail!("the bench organisation has no comments") };
+    let newest = store.comments(&CommentFilter::new(OrgId(org.id)), 1).await?;
+    let Some(newest) = newest.into_iter().next() else { bail!("the bench organisation has no comments") };
     println!("backend {:?}, organisation {:?}", store.backend(), org.name);
+    Ok((org, newest))
+}
+
+async fn inbox(store: &Store, args: InboxArgs) -> anyhow::Result<ExitCode> {
+    let (org, newest) = bench_comments(store, &args).await?;
+    let all = CommentFilter::new(OrgId(org.id));
     if newest.polarity.is_none() {
         println!("warning: the newest comment is not analysed; tone and theme filters will scan further than usual");
     }
@@ -246,14 +252,7 @@ impl<K> Groups for NpsTable<K> {
 }
 
 async fn insights(store: &Store, args: InboxArgs) -> anyhow::Result<ExitCode> {
-    if args.iterations == 0 {
-        bail!("--iterations must be at least 1");
-    }
-    let org = bench_org(store).await?;
-    let all = CommentFilter::new(OrgId(org.id));
-    let newest = store.comments(&all, 1).await?;
-    let Some(newest) = newest.first() else { bail!("the bench organisation has no comments") };
-    println!("backend {:?}, organisation {:?}", store.backend(), org.name);
+    let (org, newest) = bench_comments(store, &args).await?;
     // The store alone, without the HTTP layer: an app over the same store, as the server has.
     let (app, _writer) = polku_app::App::start(store.clone(), polku_app::AppConfig::default());
     let caller = polku_app::auth::Caller {
