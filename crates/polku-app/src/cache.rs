@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 pub const TOKEN_TTL: Duration = Duration::from_secs(5);
 pub const SURVEY_TTL: Duration = Duration::from_secs(2);
+/// How long a node analyses with an organisation's lexicons and taxonomies before checking for changes.
+pub const TEXT_MODEL_TTL: Duration = Duration::from_secs(5);
 /// Entries kept at most; past this the cache is emptied (simple, and far above any real working set).
 const MAX_ENTRIES: usize = 100_000;
 

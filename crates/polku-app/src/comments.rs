@@ -4,6 +4,7 @@
 use crate::auth::Caller;
 use crate::{App, AppError, AppResult};
 use polku_domain::role::Permission;
+use polku_domain::text::Analyzer;
 use polku_domain::{Locale, OrgId, SurveyId, UserId};
 use polku_store::{Actor, Comment, CommentCursor, CommentFilter, CommentNote, Reanalysed};
 
@@ -13,7 +14,8 @@ const PAGE: i64 = 500;
 /// Analyses every open answer of `org` again and replaces what was stored, a page at a time (each page in
 /// one transaction, so an interrupted run leaves every answer with either its old or its new analysis).
 /// Calls `progress` with the running count of responses; returns the total.
-pub async fn reanalyse(app: &App, org: OrgId, progress: &dyn Fn(u64)) -> AppResult<u64> {
+pub async fn reanalyse(app: &App, org: OrgId, progress: &(dyn Fn(u64) + Sync)) -> AppResult<u64> {
+    let analyzer = crate::text_models::analyzer_for(app, org).await?;
     let mut after = None;
     let mut done = 0u64;
     loop {
@@ -24,7 +26,7 @@ pub async fn reanalyse(app: &App, org: OrgId, progress: &dyn Fn(u64)) -> AppResu
             .iter()
             .map(|r| Reanalysed {
                 response: r,
-                analyses: polku_domain::text::analyse_answers(app.analyzer(), &r.answers, r.locale),
+                analyses: polku_domain::text::analyse_answers(&analyzer, &r.answers, r.locale),
             })
             .collect();
         app.store.replace_analyses(&batch).await?;
@@ -76,7 +78,7 @@ const MAX_QUERY_CHARS: usize = 200;
 pub const MAX_MARK: usize = 500;
 
 /// Checks the parameters (each error names its field) and turns them into a store filter for `org`.
-pub fn inbox_filter(app: &App, org: OrgId, p: &InboxParams) -> AppResult<CommentFilter> {
+pub fn inbox_filter(analyzer: &Analyzer, org: OrgId, p: &InboxParams) -> AppResult<CommentFilter> {
     let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
     let date = |field: &str, v: &Option<String>| -> AppResult<Option<time::Date>> {
         given(v)
@@ -108,7 +110,7 @@ pub fn inbox_filter(app: &App, org: OrgId, p: &InboxParams) -> AppResult<Comment
     }
     let theme = given(&p.theme);
     if let Some(v) = &theme
-        && !Locale::ALL.iter().any(|l| app.analyzer().themes(*l).any(|(k, _)| k == v.as_str()))
+        && !Locale::ALL.iter().any(|l| analyzer.themes(*l).any(|(k, _)| k == v.as_str()))
     {
         return Err(AppError::invalid("theme", "is not a theme of the taxonomy"));
     }
@@ -134,9 +136,7 @@ pub fn inbox_filter(app: &App, org: OrgId, p: &InboxParams) -> AppResult<Comment
         Some(q) if q.chars().count() > MAX_QUERY_CHARS => {
             return Err(AppError::invalid("q", "must be at most 200 characters"));
         }
-        Some(q) => {
-            Some(app.analyzer().search_query(&q).ok_or_else(|| AppError::invalid("q", "has no words to search for"))?)
-        }
+        Some(q) => Some(analyzer.search_query(&q).ok_or_else(|| AppError::invalid("q", "has no words to search for"))?),
         None => None,
     };
     let tag = given(&p.tag)
@@ -180,7 +180,8 @@ pub fn inbox_filter(app: &App, org: OrgId, p: &InboxParams) -> AppResult<Comment
 /// One page of comments, newest first.
 pub async fn inbox(app: &App, caller: &Caller, p: &InboxParams) -> AppResult<InboxPage> {
     caller.require(Permission::View)?;
-    let filter = inbox_filter(app, caller.org, p)?;
+    let analyzer = crate::text_models::analyzer_for(app, caller.org).await?;
+    let filter = inbox_filter(&analyzer, caller.org, p)?;
     if let Some(s) = filter.survey {
         app.store.survey(caller.org, s).await?;
     }
@@ -191,7 +192,8 @@ pub async fn inbox(app: &App, caller: &Caller, p: &InboxParams) -> AppResult<Inb
 /// Every comment matching the filters, for the CSV export, up to `max` (newest first).
 pub async fn export(app: &App, caller: &Caller, p: &InboxParams, max: usize) -> AppResult<Vec<polku_store::Comment>> {
     caller.require(Permission::View)?;
-    let mut filter = inbox_filter(app, caller.org, p)?;
+    let analyzer = crate::text_models::analyzer_for(app, caller.org).await?;
+    let mut filter = inbox_filter(&analyzer, caller.org, p)?;
     let mut out = Vec::new();
     while out.len() < max {
         let batch = app.store.comments(&filter, 1000.min((max - out.len()) as i64)).await?;

@@ -55,6 +55,7 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
     for s in &data.surveys {
         records.push(surveys::create(app, &caller, &s.draft).await?);
     }
+    let analyzer = app.default_analyzer();
     let mut batch = Vec::with_capacity(BATCH);
     for r in &data.responses {
         let survey = &records[r.survey];
@@ -71,7 +72,7 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
             customer: Some(data.customers[r.customer].external_id.clone()),
         };
         let body = response::validate(&survey.definition, &draft, "link", end)?;
-        batch.push(crate::responses::prepare(app, survey, body, None));
+        batch.push(crate::responses::prepare(&analyzer, survey, body, None));
         if batch.len() == BATCH {
             app.store.insert_responses(&batch).await?;
             batch.clear();
@@ -203,6 +204,7 @@ pub async fn bench_data(
     let why = survey.definition.questions[1].id;
     let mut rng = SplitMix64::new(seed);
     let span = 730 * 86_400;
+    let analyzer = app.default_analyzer();
     let mut batch = Vec::with_capacity(10_000);
     for i in 0..n {
         let at = end - time::Duration::seconds(rng.below(span) as i64);
@@ -225,7 +227,7 @@ pub async fn bench_data(
             locale: Some(locale),
             customer,
         };
-        batch.push(crate::responses::prepare(app, &survey, body, None));
+        batch.push(crate::responses::prepare(&analyzer, &survey, body, None));
         if batch.len() == 10_000 || i + 1 == n {
             app.store.insert_responses(&batch).await?;
             batch.clear();

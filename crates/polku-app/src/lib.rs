@@ -17,6 +17,7 @@ pub mod orgs;
 pub mod responses;
 pub mod surveys;
 pub mod telemetry;
+pub mod text_models;
 pub mod writer;
 
 pub use error::{AppError, AppResult};
@@ -56,9 +57,17 @@ pub struct App {
     /// Current survey definitions by (organisation, survey).
     pub surveys:
         cache::TtlCache<(polku_domain::OrgId, polku_domain::SurveyId), std::sync::Arc<polku_store::SurveyRecord>>,
-    /// The text analyzer, built on first use (compiling the lexicons takes tens of milliseconds, which
-    /// start-up should not wait for).
-    analyzer: std::sync::OnceLock<(polku_domain::text::Analyzer, polku_voikko::LemmatizerInfo)>,
+    /// The default text analyzer and the lemmatizer every analyzer shares, built on first use (compiling the
+    /// lexicons takes tens of milliseconds, which start-up should not wait for).
+    analyzer: std::sync::OnceLock<Analysis>,
+    /// Analyzers of organisations with their own lexicons or taxonomies (see `text_models`).
+    pub org_analyzers: text_models::OrgAnalyzers,
+}
+
+struct Analysis {
+    analyzer: Arc<polku_domain::text::Analyzer>,
+    info: polku_voikko::LemmatizerInfo,
+    lemmatizer: Arc<dyn polku_domain::text::Lemmatizer>,
 }
 
 impl App {
@@ -76,23 +85,37 @@ impl App {
             tokens: cache::TtlCache::new(cache::TOKEN_TTL),
             surveys: cache::TtlCache::new(cache::SURVEY_TTL),
             analyzer: std::sync::OnceLock::new(),
+            org_analyzers: text_models::OrgAnalyzers::default(),
         });
         (app, handle)
     }
 
+    /// The analyzer with the shipped lexicons and taxonomies (for an organisation's comments use
+    /// [`text_models::analyzer_for`], which honours its own).
     pub fn analyzer(&self) -> &polku_domain::text::Analyzer {
-        &self.analysis().0
+        &self.analysis().analyzer
+    }
+
+    pub(crate) fn default_analyzer(&self) -> Arc<polku_domain::text::Analyzer> {
+        Arc::clone(&self.analysis().analyzer)
+    }
+
+    pub(crate) fn lemmatizer(&self) -> Arc<dyn polku_domain::text::Lemmatizer> {
+        Arc::clone(&self.analysis().lemmatizer)
     }
 
     /// Which lemmatizer the analyzer uses for Finnish (libvoikko, or Snowball and why).
     pub fn lemmatizer_info(&self) -> &polku_voikko::LemmatizerInfo {
-        &self.analysis().1
+        &self.analysis().info
     }
 
-    fn analysis(&self) -> &(polku_domain::text::Analyzer, polku_voikko::LemmatizerInfo) {
+    fn analysis(&self) -> &Analysis {
         self.analyzer.get_or_init(|| {
             let (lemmatizer, info) = polku_voikko::lemmatizer();
-            (polku_domain::text::Analyzer::builder().lemmatizer(lemmatizer).build(), info)
+            let lemmatizer: Arc<dyn polku_domain::text::Lemmatizer> = Arc::from(lemmatizer);
+            let analyzer =
+                polku_domain::text::Analyzer::builder().lemmatizer(Box::new(Arc::clone(&lemmatizer))).build();
+            Analysis { analyzer: Arc::new(analyzer), info, lemmatizer }
         })
     }
 }

@@ -48,19 +48,20 @@ pub async fn submit(
     };
     let body = response::validate(&survey.definition, draft, default_channel, polku_store::now())?;
     // Prepared here, on the request's own task, so the single writer only stores the result.
-    let new = prepare(app, survey, body, idempotency_key.map(str::to_string));
+    let analyzer = crate::text_models::analyzer_for(app, survey.org).await?;
+    let new = prepare(&analyzer, survey, body, idempotency_key.map(str::to_string));
     Ok(app.writer.write(new).await?)
 }
 
 /// A validated response as stored, with its open answers analysed: every write path (requests, demo and
 /// benchmark data) builds it here, so none skips the analysis.
 pub fn prepare(
-    app: &App,
+    analyzer: &polku_domain::text::Analyzer,
     survey: &SurveyRecord,
     body: response::ValidResponse,
     idempotency_key: Option<String>,
 ) -> NewResponse {
-    let analyses = polku_domain::text::analyse_answers(app.analyzer(), &body.answers, body.locale);
+    let analyses = polku_domain::text::analyse_answers(analyzer, &body.answers, body.locale);
     NewResponse {
         id: ResponseId::new(),
         org: survey.org,

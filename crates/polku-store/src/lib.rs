@@ -17,6 +17,7 @@ mod orgs;
 mod responses;
 mod rollups;
 mod surveys;
+mod text_models;
 mod tokens;
 mod users;
 
@@ -30,6 +31,7 @@ pub use orgs::Organisation;
 pub use responses::InsertOutcome;
 pub use rollups::{BucketTouchpointRow, GroupBy, Mismatch, RollupFilter, RollupRow};
 pub use surveys::{SurveyRecord, SurveyStatus, SurveySummary};
+pub use text_models::TextModel;
 pub use tokens::{TokenInfo, TokenRecord};
 pub use users::{Member, SessionInfo, UserLogin};
 

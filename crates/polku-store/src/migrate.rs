@@ -55,6 +55,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_comment_rollups.sql"),
         postgres: include_str!("../migrations/postgres/0007_comment_rollups.sql"),
     },
+    Migration {
+        version: 8,
+        name: "text_models",
+        sqlite: include_str!("../migrations/sqlite/0008_text_models.sql"),
+        postgres: include_str!("../migrations/postgres/0008_text_models.sql"),
+    },
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.
@@ -175,7 +181,7 @@ mod tests {
             }.await)
             .unwrap();
 
-            assert_eq!(run(&store).await.unwrap(), 3, "{backend}");
+            assert_eq!(run(&store).await.unwrap(), 4, "{backend}");
             let comments = store.comments(&CommentFilter::new(st.org), 10).await.unwrap();
             assert_eq!(comments.len(), 1, "{backend}");
             let c = &comments[0];

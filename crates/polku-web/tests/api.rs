@@ -609,3 +609,98 @@ async fn insights_rank_drivers_and_find_what_is_new() {
         assert_eq!(r.status, StatusCode::NOT_FOUND);
     }
 }
+
+#[tokio::test]
+async fn an_organisation_edits_its_themes_checked_whole_and_reanalyses() {
+    for t in spawn_apps().await {
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        let id = s["id"].as_str().unwrap();
+        assert_eq!(post_why(&t, id, "Parkkipaikkaa ei löytynyt.").await.status, StatusCode::CREATED);
+        let models = t.api(Method::GET, "/api/v1/text-models", &t.token, None).await.json();
+        assert_eq!(models.as_array().unwrap().len(), 6, "{}", t.backend);
+        let fi = models.as_array().unwrap().iter().find(|m| m["kind"] == "taxonomy" && m["lang"] == "fi").unwrap();
+        assert_eq!(fi["own"], false);
+        let text = format!("{}\n[parking] Pysäköinti\nparkkipaikka\npysäköinti\n", fi["text"].as_str().unwrap());
+
+        // A file with errors is refused whole, each error with its line; nothing changes.
+        let bad = format!("{text}[Bad Key] X\n[parking] Again\n");
+        let r = put_text(&t, "/api/v1/text-models/taxonomy/fi", &bad).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}: {}", t.backend, r.body);
+        let lines = text.lines().count();
+        let messages: Vec<String> = r.json()["error"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["message"].as_str().unwrap().to_string())
+            .collect();
+        assert!(messages.iter().any(|m| m.starts_with(&format!("line {}:", lines + 1))), "{messages:?}");
+        assert!(messages.iter().any(|m| m.starts_with(&format!("line {}:", lines + 2))), "{messages:?}");
+        let r = t.api(Method::GET, "/api/v1/comments?theme=parking", &t.token, None).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "not a theme yet");
+        for (path, body, field) in [
+            ("/api/v1/text-models/taxonomy/de", text.clone(), "lang"),
+            ("/api/v1/text-models/rules/fi", text.clone(), "kind"),
+            ("/api/v1/text-models/lexicon/fi", "x".repeat(300_000), "text"),
+        ] {
+            let r = put_text(&t, path, &body).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+            assert!(r.field_errors().contains(&field.to_string()), "{path}: {}", r.body);
+        }
+
+        // Saved: new answers use it at once, stored ones after a re-analysis.
+        assert_eq!(put_text(&t, "/api/v1/text-models/taxonomy/fi", &text).await.status, StatusCode::NO_CONTENT);
+        assert_eq!(post_why(&t, id, "Pysäköinti oli hankalaa.").await.status, StatusCode::CREATED);
+        assert_eq!(texts(&t, "theme=parking").await.len(), 1, "{}", t.backend);
+        let r = t.api(Method::POST, "/api/v1/text-models/reanalyse", &t.token, None).await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+        let mut waited = 0;
+        while texts(&t, "theme=parking").await.len() != 2 {
+            waited += 1;
+            assert!(waited < 100, "{}: the re-analysis did not finish", t.backend);
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(t.app.store.verify_comment_rollups(t.org).await.unwrap().is_empty());
+
+        // Another organisation keeps the shipped taxonomy; only admins change it.
+        let (_, _, other) = new_org(&t.app, "Toinen Oy").await;
+        assert_eq!(
+            t.api(Method::GET, "/api/v1/comments?theme=parking", &other, None).await.status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        let actor = polku_app::Actor::System("test");
+        for role in [Role::Analyst, Role::Agent, Role::Viewer] {
+            let (_, token) = polku_app::orgs::create_token(&t.app, &actor, t.org, "r", role).await.unwrap();
+            let r = t
+                .send(
+                    Request::put("/api/v1/text-models/taxonomy/fi")
+                        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                        .body(Body::from(text.clone()))
+                        .unwrap(),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{role:?}");
+        }
+        // Back to the shipped one.
+        assert_eq!(
+            t.api(Method::DELETE, "/api/v1/text-models/taxonomy/fi", &t.token, None).await.status,
+            StatusCode::NO_CONTENT
+        );
+        let models = t.api(Method::GET, "/api/v1/text-models", &t.token, None).await.json();
+        assert!(models.as_array().unwrap().iter().all(|m| m["own"] == false));
+    }
+}
+
+async fn post_why(t: &TestApp, survey: &str, text: &str) -> Reply {
+    let body =
+        json!({"answers": [{"question": "nps", "value": 4}, {"question": "why", "value": text}], "locale": "fi"});
+    t.api(Method::POST, &format!("/api/v1/surveys/{survey}/responses"), &t.token, Some(body)).await
+}
+
+async fn put_text(t: &TestApp, path: &str, body: &str) -> Reply {
+    let req = Request::put(path)
+        .header(header::AUTHORIZATION, format!("Bearer {}", t.token))
+        .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    t.send(req).await
+}

@@ -464,3 +464,51 @@ async fn the_insights_page_shows_drivers_with_their_numbers() {
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     }
 }
+
+#[tokio::test]
+async fn admins_edit_themes_in_the_ui_and_errors_come_back_by_line() {
+    for t in spawn_apps().await {
+        let (cookies, csrf) = t.login(&t.email).await;
+        let page = t.get("/settings/text", &cookies).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains("id=\"text-taxonomy-fi\""), "{}", t.backend);
+        assert!(page.body.contains("[delivery] Toimitus ja aikataulu"), "the shipped taxonomy is the starting point");
+        let r = t.post_form("/settings/text/taxonomy/sv", &cookies, &[("text", "[x] X\nord\n")]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "no CSRF token");
+        let bad = "[quality] Kvalitet\nbra\n[quality] Igen\n";
+        let r = t.post_form("/settings/text/taxonomy/sv", &cookies, &[("_csrf", &csrf), ("text", bad)]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("<li>line 3:"), "{}", r.body);
+        assert!(r.body.contains("[quality] Igen"), "what was typed is shown again");
+        let good = "[quality] Kvalitet\nbra\nparkeringsplats\n";
+        let r = t.post_form("/settings/text/taxonomy/sv", &cookies, &[("_csrf", &csrf), ("text", good)]).await;
+        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/settings/text#taxonomy-sv"));
+        let page = t.get("/settings/text", &cookies).await;
+        assert!(page.body.contains("parkeringsplats"), "{}", t.backend);
+        let r = t.post_form("/settings/text/reanalyse", &cookies, &[("_csrf", &csrf)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let r = t.post_form("/settings/text/taxonomy/sv/reset", &cookies, &[("_csrf", &csrf)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert!(!t.get("/settings/text", &cookies).await.body.contains("parkeringsplats"));
+        // A member who is not an admin may not open or change it.
+        let actor = polku_app::Actor::System("test");
+        polku_app::orgs::add_member(
+            &t.app,
+            &actor,
+            t.org,
+            polku_app::orgs::NewMember {
+                email: "analyytikko@example.com",
+                name: "Anna Analyytikko",
+                password: PASSWORD,
+                role: Role::Analyst,
+                locale: Locale::Fi,
+            },
+        )
+        .await
+        .unwrap();
+        let (analyst, analyst_csrf) = t.login("analyytikko@example.com").await;
+        assert_eq!(t.get("/settings/text", &analyst).await.status, StatusCode::FORBIDDEN);
+        let r = t.post_form("/settings/text/taxonomy/sv", &analyst, &[("_csrf", &analyst_csrf), ("text", good)]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+    }
+}

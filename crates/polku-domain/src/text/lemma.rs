@@ -18,6 +18,13 @@ pub trait Lemmatizer: Send + Sync {
     fn base_forms(&self, word: &str, lang: Locale) -> Vec<String>;
 }
 
+/// A shared lemmatizer: one libvoikko, say, behind every organisation's analyzer.
+impl<T: Lemmatizer + ?Sized> Lemmatizer for std::sync::Arc<T> {
+    fn base_forms(&self, word: &str, lang: Locale) -> Vec<String> {
+        self.as_ref().base_forms(word, lang)
+    }
+}
+
 /// Snowball stemmers for Finnish, Swedish and English (the `rust-stemmers` crate). Stems are not words
 /// ("toimituksen" → "toimituks") and Snowball knows no compounds, so it returns exactly one base form; the
 /// analyzer makes up for both (see [`crate::text::Analyzer`]).

@@ -197,13 +197,18 @@ impl Lexicon {
         if errors.is_empty() { Ok(lex) } else { Err(ParseError::new(errors)) }
     }
 
-    /// The lexicon shipped for `lang`.
-    pub fn default_for(lang: Locale) -> Lexicon {
-        let text = match lang {
+    /// The text of the lexicon shipped for `lang` (the starting point for an organisation's own).
+    pub fn default_text(lang: Locale) -> &'static str {
+        match lang {
             Locale::Fi => include_str!("lexicon/fi.txt"),
             Locale::Sv => include_str!("lexicon/sv.txt"),
             Locale::En => include_str!("lexicon/en.txt"),
-        };
+        }
+    }
+
+    /// The lexicon shipped for `lang`.
+    pub fn default_for(lang: Locale) -> Lexicon {
+        let text = Self::default_text(lang);
         // The embedded files are checked by a unit test, so a parse error here is a build-time bug.
         Self::parse(text).unwrap_or_else(|e| panic!("embedded {lang} lexicon is invalid: {e}"))
     }

@@ -69,6 +69,46 @@ impl ParseError {
     }
 }
 
+/// What an organisation may replace with its own text: the sentiment lexicon or the theme taxonomy of a
+/// language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelKind {
+    Lexicon,
+    Taxonomy,
+}
+
+impl ModelKind {
+    pub const ALL: [ModelKind; 2] = [ModelKind::Taxonomy, ModelKind::Lexicon];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModelKind::Lexicon => "lexicon",
+            ModelKind::Taxonomy => "taxonomy",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ModelKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The shipped text for `lang`.
+    pub fn default_text(self, lang: crate::Locale) -> &'static str {
+        match self {
+            ModelKind::Lexicon => Lexicon::default_text(lang),
+            ModelKind::Taxonomy => Taxonomy::default_text(lang),
+        }
+    }
+
+    /// Checks a whole file: every error with its line number, or nothing.
+    pub fn check(self, text: &str) -> Result<(), ParseError> {
+        match self {
+            ModelKind::Lexicon => Lexicon::parse(text).map(|_| ()),
+            ModelKind::Taxonomy => Taxonomy::parse(text).map(|_| ()),
+        }
+    }
+}
+
 /// The sentiment of one theme in one answer.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ThemeSentiment {

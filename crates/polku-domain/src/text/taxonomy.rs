@@ -148,13 +148,18 @@ impl Taxonomy {
         out
     }
 
-    /// The taxonomy shipped for `lang`.
-    pub fn default_for(lang: Locale) -> Taxonomy {
-        let text = match lang {
+    /// The text of the taxonomy shipped for `lang` (the starting point for an organisation's own).
+    pub fn default_text(lang: Locale) -> &'static str {
+        match lang {
             Locale::Fi => include_str!("taxonomy/fi.txt"),
             Locale::Sv => include_str!("taxonomy/sv.txt"),
             Locale::En => include_str!("taxonomy/en.txt"),
-        };
+        }
+    }
+
+    /// The taxonomy shipped for `lang`.
+    pub fn default_for(lang: Locale) -> Taxonomy {
+        let text = Self::default_text(lang);
         // Checked by a unit test, so a parse error here is a build-time bug.
         Self::parse(text).unwrap_or_else(|e| panic!("embedded {lang} taxonomy is invalid: {e}"))
     }

@@ -14,7 +14,8 @@ use utoipa::{OpenApi, ToSchema};
         super::surveys::create, super::surveys::list, super::surveys::get_one, super::surveys::update,
         super::surveys::close, super::surveys::open, super::responses::submit, super::metrics::metrics,
         super::comments::list, super::comments::get_one, super::comments::read, super::comments::tag,
-        super::comments::untag, super::comments::note, super::comments::tags, super::insights::get_insights
+        super::comments::untag, super::comments::note, super::comments::tags, super::insights::get_insights,
+        super::text_models::list, super::text_models::save, super::text_models::reset, super::text_models::reanalyse
     ),
     components(schemas(
         SurveyInput, QuestionInput, FollowUpInput, BandInput, ResponseInput, AnswerInput, ErrorBody, ErrorDetail,
@@ -23,7 +24,7 @@ use utoipa::{OpenApi, ToSchema};
         super::comments::CommentsOut, super::comments::CommentOut, super::comments::ThemeOut,
         super::comments::CommentDetailOut, super::comments::NoteOut, super::comments::ReadInput, super::comments::ReadOut,
         super::comments::NoteInput, super::comments::NoteCreated, super::comments::TagCount,
-        super::insights::InsightsOut
+        super::insights::InsightsOut, super::text_models::TextModelOut
     )),
     modifiers(&Security)
 )]

@@ -7,6 +7,7 @@ mod insights;
 mod metrics;
 mod responses;
 mod surveys;
+mod text_models;
 
 use crate::Web;
 use crate::error::ApiError;
@@ -26,6 +27,7 @@ pub fn router() -> Router<Web> {
         .merge(metrics::router())
         .merge(comments::router())
         .merge(insights::router())
+        .merge(text_models::router())
 }
 
 /// Ids that do not parse cannot exist: answer 404 like any unknown id.

@@ -115,6 +115,7 @@ async fn overview(State(web): State<Web>, s: UiSession, RawQuery(q): RawQuery) -
     }
     let surveys = polku_app::surveys::list(&web.app, &s.caller).await.map_err(fail(&s))?;
     let o = dashboard::overview(&web.app, &s.caller, &query).await.map_err(fail(&s))?;
+    let analyzer = polku_app::text_models::analyzer_for(&web.app, s.caller.org).await.map_err(fail(&s))?;
     let t = s.t;
     let trend = |pick: &dyn Fn(&Summary) -> Point| -> Vec<TrendPoint> {
         o.metrics
@@ -149,7 +150,7 @@ async fn overview(State(web): State<Web>, s: UiSession, RawQuery(q): RawQuery) -
         by_channel: o.by_channel,
         by_touchpoint: o.by_touchpoint,
         comments: o.comments,
-        theme_labels: web.app.analyzer().themes(t.locale).map(|(k, l)| (k.to_string(), l.to_string())).collect(),
+        theme_labels: analyzer.themes(t.locale).map(|(k, l)| (k.to_string(), l.to_string())).collect(),
         empty,
     }))
 }

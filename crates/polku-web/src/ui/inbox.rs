@@ -100,7 +100,8 @@ async fn inbox(State(web): State<Web>, s: UiSession, RawQuery(raw): RawQuery) ->
     let result = comments::inbox(&web.app, &s.caller, &p).await.map_err(fail(&s))?;
     let surveys = polku_app::surveys::list(&web.app, &s.caller).await.map_err(fail(&s))?;
     let tags = comments::tags(&web.app, &s.caller).await.map_err(fail(&s))?;
-    let analyzer = web.app.analyzer();
+    let analyzer = polku_app::text_models::analyzer_for(&web.app, s.caller.org).await.map_err(fail(&s))?;
+    let analyzer = analyzer.as_ref();
     let search = p.q.as_deref().and_then(|q| analyzer.search_query(q));
     let search_label = s.t.get("inbox-search");
     let items = result
@@ -308,7 +309,8 @@ async fn detail_page(
 ) -> Result<Response, PageError> {
     let d = comments::comment(&web.app, &s.caller, id).await.map_err(fail(s))?;
     let tags = comments::tags(&web.app, &s.caller).await.map_err(fail(s))?;
-    let analyzer = web.app.analyzer();
+    let analyzer = polku_app::text_models::analyzer_for(&web.app, s.caller.org).await.map_err(fail(s))?;
+    let analyzer = analyzer.as_ref();
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let body = page(&DetailPage {
         c: Chrome::new(s, "inbox"),

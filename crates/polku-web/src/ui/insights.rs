@@ -89,7 +89,8 @@ async fn show(State(web): State<Web>, s: UiSession, RawQuery(raw): RawQuery) -> 
     let q = insights::query(p.survey.as_deref(), p.from.as_deref(), p.to.as_deref(), today).map_err(fail(&s))?;
     let i = insights::insights(&web.app, &s.caller, &q).await.map_err(fail(&s))?;
     let surveys = polku_app::surveys::list(&web.app, &s.caller).await.map_err(fail(&s))?;
-    let themes = web.app.analyzer().themes(s.t.locale).map(|(k, l)| (k.to_string(), l.to_string())).collect();
+    let analyzer = polku_app::text_models::analyzer_for(&web.app, s.caller.org).await.map_err(fail(&s))?;
+    let themes = analyzer.themes(s.t.locale).map(|(k, l)| (k.to_string(), l.to_string())).collect();
     Ok(page(&InsightsPage {
         c: Chrome::new(&s, "insights"),
         t: s.t,

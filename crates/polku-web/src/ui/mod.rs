@@ -8,6 +8,7 @@ mod inbox;
 mod insights;
 mod public;
 mod surveys;
+mod text_models;
 
 use crate::Web;
 use crate::error::PageError;
@@ -30,6 +31,7 @@ pub fn router() -> Router<Web> {
         .merge(insights::router())
         .merge(surveys::router())
         .merge(admin::router())
+        .merge(text_models::router())
         .merge(public::router())
 }
 
