@@ -52,9 +52,11 @@ if [ "$(id -u)" = 0 ]; then
 fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
+# The tests' SQLite files go to a directory of their own, removed at the end with the server.
+test_tmp=$(mktemp -d /tmp/polku-test-files.XXXXXX)
 stop_pg() {
   as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
-  rm -rf "$pg_dir"
+  rm -rf "$pg_dir" "$test_tmp"
 }
 trap stop_pg EXIT
 
@@ -65,7 +67,7 @@ as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
 export POLKU_TEST_POSTGRES_URL="postgres://polku@127.0.0.1:$port/postgres"
 
 step "cargo test (SQLite always; PostgreSQL via POLKU_TEST_POSTGRES_URL)"
-cargo test --workspace
+TMPDIR=$test_tmp cargo test --workspace
 
 step "browser tests (headless Chromium)"
 scripts/e2e.sh target/debug/polku

@@ -46,9 +46,10 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
         ("analyytikko@sivellin.example", "Aino Analyytikko", Role::Analyst, Locale::Fi),
         ("palvelu@sivellin.example", "Björn Service", Role::Agent, Locale::Sv),
     ];
+    let mut member_ids = Vec::new();
     for (email, name, role, locale) in members {
         let m = orgs::NewMember { email, name, password: DEMO_PASSWORD, role, locale };
-        orgs::add_member(app, &ACTOR, org, m).await?;
+        member_ids.push(orgs::add_member(app, &ACTOR, org, m).await?);
     }
     let caller = Caller { org, role: Role::Owner, actor: ACTOR };
     let mut records: Vec<SurveyRecord> = Vec::new();
@@ -79,6 +80,7 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
         }
     }
     app.store.insert_responses(&batch).await?;
+    triage(app, org, end, &member_ids).await?;
     let (_, token) = orgs::create_token(app, &ACTOR, org, "demo", Role::Admin).await?;
     Ok(DemoLogin {
         org,
@@ -88,6 +90,66 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
         created: true,
         responses: data.responses.len(),
     })
+}
+
+/// Notes the demo team wrote on complaints, per language of the comment.
+const DEMO_NOTES: [(&str, [&str; 3]); 3] = [
+    (
+        "fi",
+        [
+            "Soitin asiakkaalle ja pahoittelin. Korjauskäynti sovittu ensi viikolle.",
+            "Hyvitetty 50 € seuraavasta laskusta, asiakas tyytyväinen ratkaisuun.",
+            "Välitetty työnjohtajalle, palaan asiaan perjantaina.",
+        ],
+    ),
+    (
+        "sv",
+        [
+            "Ringde kunden och bad om ursäkt. Nytt besök bokat nästa vecka.",
+            "Krediterade 50 € på nästa faktura, kunden nöjd.",
+            "Vidarebefordrat till arbetsledaren, återkommer på fredag.",
+        ],
+    ),
+    (
+        "en",
+        [
+            "Called the customer and apologised; a return visit is booked for next week.",
+            "Credited €50 on the next invoice; the customer is happy with that.",
+            "Passed on to the site manager; I will follow up on Friday.",
+        ],
+    ),
+];
+
+/// Makes the demo inbox look worked: the team has read everything older than two weeks, tagged and noted
+/// some of the recent complaints. Deterministic (every third, every fifth), so the demo is the same each time.
+async fn triage(app: &App, org: OrgId, end: OffsetDateTime, members: &[polku_domain::UserId]) -> AppResult<()> {
+    let negative =
+        polku_store::CommentFilter { polarity: Some("negative".into()), ..polku_store::CommentFilter::new(org) };
+    for (i, c) in app.store.comments(&negative, 40).await?.iter().enumerate() {
+        if i % 3 == 0 {
+            app.store.add_tag(org, c.id, "soita takaisin", members.first().copied()).await?;
+        }
+        if c.themes.iter().any(|(k, _)| k == "invoicing") {
+            app.store.add_tag(org, c.id, "laskutus", members.first().copied()).await?;
+        }
+        if i % 5 == 0 {
+            let lang = c.language.as_deref().unwrap_or("fi");
+            let notes = DEMO_NOTES.iter().find(|(l, _)| *l == lang).map_or(DEMO_NOTES[0].1, |(_, n)| *n);
+            let author = members.get(if lang == "sv" { 2 } else { 0 }).copied();
+            app.store.add_note(org, c.id, author, notes[(i / 5) % notes.len()]).await?;
+        }
+    }
+    let old =
+        polku_store::CommentFilter { to: Some(end - time::Duration::days(14)), ..polku_store::CommentFilter::new(org) };
+    let mut filter = old.clone();
+    loop {
+        let page = app.store.comments(&filter, 500).await?;
+        let Some(last) = page.last() else { break };
+        filter.after = Some(last.cursor());
+        let ids: Vec<i64> = page.iter().map(|c| c.id).collect();
+        app.store.mark_read(org, &ids, members.get(1).copied(), true).await?;
+    }
+    Ok(())
 }
 
 /// What `polku bench-data` made.
