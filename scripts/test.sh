@@ -8,13 +8,17 @@ step() { printf '\n==> %s\n' "$*"; }
 
 # libvoikko and its Finnish dictionary, so that the tests cover Finnish lemmas as well as the Snowball
 # fallback (tests that need the library fail instead of skipping when POLKU_REQUIRE_VOIKKO=1).
-if ! ldconfig -p 2>/dev/null | grep -q 'libvoikko.so.1 ' || [ ! -d /usr/lib/voikko/5 ]; then
-  if [ "$(id -u)" = 0 ]; then
-    step "installing libvoikko1 and voikko-fi"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libvoikko1 voikko-fi >/dev/null
-  fi
+have_voikko() {
+  local libs
+  # Captured whole: `ldconfig -p | grep -q` can kill ldconfig mid-output, which pipefail reports as failure.
+  libs=$( (ldconfig -p || /sbin/ldconfig -p) 2>/dev/null || true)
+  [[ $libs == *'libvoikko.so.1 '* ]] && [ -d /usr/lib/voikko/5 ]
+}
+if ! have_voikko && [ "$(id -u)" = 0 ]; then
+  step "installing libvoikko1 and voikko-fi"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libvoikko1 voikko-fi >/dev/null
 fi
-if ldconfig -p 2>/dev/null | grep -q 'libvoikko.so.1 '; then
+if have_voikko; then
   export POLKU_REQUIRE_VOIKKO=1
 else
   echo "note: libvoikko is not installed; Finnish tests run with the Snowball fallback only" >&2

@@ -234,7 +234,7 @@ pub struct CommentDetail {
     pub notes: Vec<CommentNote>,
 }
 
-fn author(caller: &Caller) -> Option<UserId> {
+pub(crate) fn author(caller: &Caller) -> Option<UserId> {
     match &caller.actor {
         Actor::User { id, .. } => Some(*id),
         _ => None,

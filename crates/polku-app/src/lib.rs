@@ -92,10 +92,6 @@ impl App {
 
     /// The analyzer with the shipped lexicons and taxonomies (for an organisation's comments use
     /// [`text_models::analyzer_for`], which honours its own).
-    pub fn analyzer(&self) -> &polku_domain::text::Analyzer {
-        &self.analysis().analyzer
-    }
-
     pub(crate) fn default_analyzer(&self) -> Arc<polku_domain::text::Analyzer> {
         Arc::clone(&self.analysis().analyzer)
     }

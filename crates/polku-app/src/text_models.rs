@@ -9,8 +9,7 @@ use crate::auth::Caller;
 use crate::{App, AppError, AppResult, cache};
 use polku_domain::role::Permission;
 use polku_domain::text::{Analyzer, Lexicon, ModelKind, Taxonomy};
-use polku_domain::{Locale, OrgId, UserId};
-use polku_store::Actor;
+use polku_domain::{Locale, OrgId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
@@ -18,7 +17,7 @@ use time::OffsetDateTime;
 /// Largest lexicon or taxonomy accepted, in bytes (the shipped ones are a tenth of it).
 pub const MAX_MODEL_BYTES: usize = 256 * 1024;
 
-type Version = Option<(OffsetDateTime, i64)>;
+type Version = Option<i64>;
 
 /// Analyzers of organisations, with the version of the models each was built from, and the re-analyses
 /// running on this node.
@@ -51,7 +50,7 @@ pub struct Reanalysis {
 /// Starts re-analysing every comment of the caller's organisation with its current lexicons and
 /// taxonomies, in the background (each page of 500 responses in its own transaction, as `polku reanalyse`).
 /// Refused while one is running.
-pub fn start_reanalysis(app: &Arc<App>, caller: &Caller) -> AppResult<()> {
+pub async fn start_reanalysis(app: &Arc<App>, caller: &Caller) -> AppResult<()> {
     caller.require(Permission::Administer)?;
     let org = caller.org;
     {
@@ -61,22 +60,43 @@ pub fn start_reanalysis(app: &Arc<App>, caller: &Caller) -> AppResult<()> {
         }
         runs.insert(org, Reanalysis { started: polku_store::now(), done: 0, finished: None, error: None });
     }
+    let entry = polku_store::Audit {
+        actor: &caller.actor,
+        action: "text_model.reanalyse",
+        target: String::new(),
+        detail: serde_json::Value::Null,
+    };
+    if let Err(e) = app.store.record_audit(Some(org), &entry).await {
+        app.org_analyzers.runs.lock().expect("runs lock").remove(&org);
+        return Err(e.into());
+    }
     let app = Arc::clone(app);
     tokio::spawn(async move {
-        let progress = |n: u64| {
-            if let Some(r) = app.org_analyzers.runs.lock().expect("runs lock").get_mut(&org) {
-                r.done = n;
-            }
-        };
         // A fresh analyzer: the cached one may predate a save on another node.
         app.org_analyzers.fresh.remove(&org);
-        let result = crate::comments::reanalyse(&app, org, &progress).await;
-        if let Err(e) = &result {
+        // In a task of its own, so that even a panic ends the run (and a next one may start).
+        let work = {
+            let app = Arc::clone(&app);
+            tokio::spawn(async move {
+                let progress = |n: u64| {
+                    if let Some(r) = app.org_analyzers.runs.lock().expect("runs lock").get_mut(&org) {
+                        r.done = n;
+                    }
+                };
+                crate::comments::reanalyse(&app, org, &progress).await
+            })
+        };
+        let error = match work.await {
+            Ok(Ok(_)) => None,
+            Ok(Err(e)) => Some(e.to_string()),
+            Err(e) => Some(format!("the re-analysis stopped: {e}")),
+        };
+        if let Some(e) = &error {
             tracing::error!(%org, error = %e, "re-analysis failed");
         }
         if let Some(r) = app.org_analyzers.runs.lock().expect("runs lock").get_mut(&org) {
             r.finished = Some(polku_store::now());
-            r.error = result.err().map(|e| e.to_string());
+            r.error = error;
         }
     });
     Ok(())
@@ -96,7 +116,10 @@ pub async fn analyzer_for(app: &App, org: OrgId) -> AppResult<Arc<Analyzer>> {
     let version = app.store.text_models_version(org).await?;
     let known = app.org_analyzers.built.lock().expect("analyzer lock").get(&org).cloned();
     let analyzer = match (version, known) {
-        (None, _) => app.default_analyzer(),
+        (None, _) => {
+            app.org_analyzers.built.lock().expect("analyzer lock").remove(&org);
+            app.default_analyzer()
+        }
         (Some(v), Some((Some(k), a))) if k == v => a,
         (Some(_), _) => {
             let models = app.store.text_models(org).await?;
@@ -173,13 +196,6 @@ fn parse_target(kind: &str, lang: &str) -> AppResult<(ModelKind, Locale)> {
     Ok((kind, lang))
 }
 
-fn user(caller: &Caller) -> Option<UserId> {
-    match &caller.actor {
-        Actor::User { id, .. } => Some(*id),
-        _ => None,
-    }
-}
-
 /// Replaces the organisation's `kind` for `lang` with `text`, checked whole first: with any error nothing
 /// is stored, and every error comes back with its line number (field `text`, messages `line N: …`).
 /// Comments already stored keep their analysis until `polku reanalyse` (or the page's button) runs.
@@ -201,7 +217,7 @@ pub async fn save(app: &App, caller: &Caller, kind: &str, lang: &str, text: &str
             .collect();
         return Err(AppError::Invalid(polku_domain::survey::ValidationErrors(errors)));
     }
-    app.store.put_text_model(caller.org, kind.as_str(), lang.as_str(), text, user(caller)).await?;
+    app.store.put_text_model(caller.org, kind.as_str(), lang.as_str(), text, crate::comments::author(caller)).await?;
     app.org_analyzers.fresh.remove(&caller.org);
     audit(app, caller, "text_model.save", kind, lang).await
 }

@@ -14,6 +14,19 @@ pub struct TextModel {
     pub updated_at: OffsetDateTime,
 }
 
+/// Bumps `$org`'s text-model revision in the open transaction `$tx`.
+macro_rules! bump_revision {
+    ($tx:ident, $org:expr) => {
+        sqlx::query(
+            "INSERT INTO text_model_revisions (org_id, revision) VALUES ($1, 1)
+             ON CONFLICT (org_id) DO UPDATE SET revision = text_model_revisions.revision + 1",
+        )
+        .bind($org.0)
+        .execute(&mut *$tx)
+        .await?
+    };
+}
+
 impl Store {
     /// Every lexicon and taxonomy `org` has of its own.
     pub async fn text_models(&self, org: OrgId) -> Result<Vec<TextModel>> {
@@ -25,16 +38,17 @@ impl Store {
         .await)?)
     }
 
-    /// When `org` last changed a lexicon or taxonomy (none: it uses the defaults), to tell a cached analyzer
-    /// from a stale one cheaply.
-    pub async fn text_models_version(&self, org: OrgId) -> Result<Option<(OffsetDateTime, i64)>> {
-        let row: (Option<OffsetDateTime>, i64) = db!(self, p => sqlx::query_as(
-            "SELECT MAX(updated_at), COUNT(*) FROM text_models WHERE org_id = $1",
+    /// The revision of `org`'s text models, bumped by every change; `None` while it has none of its own (it
+    /// uses the defaults). Cheap, to tell a cached analyzer from a stale one.
+    pub async fn text_models_version(&self, org: OrgId) -> Result<Option<i64>> {
+        let row: Option<(i64, i64)> = db!(self, p => sqlx::query_as(
+            "SELECT r.revision, (SELECT COUNT(*) FROM text_models m WHERE m.org_id = r.org_id)
+             FROM text_model_revisions r WHERE r.org_id = $1",
         )
         .bind(org.0)
-        .fetch_one(p)
+        .fetch_optional(p)
         .await)?;
-        Ok(row.0.map(|at| (at, row.1)))
+        Ok(row.filter(|(_, n)| *n > 0).map(|(revision, _)| revision))
     }
 
     /// Stores (or replaces) `org`'s own `kind` for `lang`. The body must have been checked.
@@ -46,31 +60,72 @@ impl Store {
         body: &str,
         by: Option<UserId>,
     ) -> Result<()> {
-        db!(self, p => sqlx::query(
-            "INSERT INTO text_models (org_id, kind, lang, body, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (org_id, kind, lang) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at,
-                 updated_by = excluded.updated_by",
-        )
-        .bind(org.0)
-        .bind(kind)
-        .bind(lang)
-        .bind(body)
-        .bind(crate::now())
-        .bind(by.map(|u| u.0))
-        .execute(p)
-        .await
-        .map(|_| ()))?;
+        db!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query(
+                "INSERT INTO text_models (org_id, kind, lang, body, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (org_id, kind, lang) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at,
+                     updated_by = excluded.updated_by",
+            )
+            .bind(org.0)
+            .bind(kind)
+            .bind(lang)
+            .bind(body)
+            .bind(crate::now())
+            .bind(by.map(|u| u.0))
+            .execute(&mut *tx)
+            .await?;
+            bump_revision!(tx, org);
+            tx.commit().await
+        })?;
         Ok(())
     }
 
     /// Goes back to the default `kind` for `lang`; returns whether `org` had its own.
     pub async fn delete_text_model(&self, org: OrgId, kind: &str, lang: &str) -> Result<bool> {
-        Ok(db!(self, p => sqlx::query("DELETE FROM text_models WHERE org_id = $1 AND kind = $2 AND lang = $3")
-            .bind(org.0)
-            .bind(kind)
-            .bind(lang)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected() > 0))?)
+        Ok(db!(self, p => {
+            let mut tx = p.begin().await?;
+            let deleted = sqlx::query("DELETE FROM text_models WHERE org_id = $1 AND kind = $2 AND lang = $3")
+                .bind(org.0)
+                .bind(kind)
+                .bind(lang)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                > 0;
+            if deleted {
+                bump_revision!(tx, org);
+            }
+            tx.commit().await.map(|_| deleted)
+        })?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every change moves the revision, whatever the clocks say; no models of its own is `None`; nothing
+    /// leaks to another organisation.
+    #[tokio::test]
+    async fn every_change_moves_the_revision() {
+        for (backend, store) in crate::testing::fresh_stores().await {
+            let st =
+                crate::testing::story(&store, serde_json::json!([{"key": "why", "type": "text", "text": {"fi": "?"}}]))
+                    .await;
+            assert_eq!(store.text_models_version(st.org).await.unwrap(), None, "{backend}");
+            store.put_text_model(st.org, "taxonomy", "fi", "a", None).await.unwrap();
+            let first = store.text_models_version(st.org).await.unwrap();
+            store.put_text_model(st.org, "lexicon", "fi", "b", None).await.unwrap();
+            store.put_text_model(st.org, "lexicon", "fi", "b", None).await.unwrap();
+            let third = store.text_models_version(st.org).await.unwrap();
+            assert!(first.is_some() && third > first, "{backend}: {first:?} {third:?}");
+            assert!(store.delete_text_model(st.org, "lexicon", "fi").await.unwrap());
+            assert!(!store.delete_text_model(st.org, "lexicon", "fi").await.unwrap(), "already gone");
+            let fourth = store.text_models_version(st.org).await.unwrap();
+            assert!(fourth > third, "{backend}");
+            assert_eq!(store.text_models(st.other).await.unwrap().len(), 0);
+            assert_eq!(store.text_models_version(st.other).await.unwrap(), None);
+            assert!(store.delete_text_model(st.org, "taxonomy", "fi").await.unwrap());
+            assert_eq!(store.text_models_version(st.org).await.unwrap(), None, "{backend}: back to the defaults");
+        }
     }
 }

@@ -9,3 +9,10 @@ CREATE TABLE text_models (
     updated_by UUID,
     PRIMARY KEY (org_id, kind, lang)
 );
+
+-- Bumped in the transaction of every change to an organisation's text models: nodes compare it to tell a
+-- cached analyzer from a stale one (timestamps from several nodes' clocks cannot do that reliably).
+CREATE TABLE text_model_revisions (
+    org_id UUID PRIMARY KEY REFERENCES organisations(id),
+    revision BIGINT NOT NULL
+);

@@ -81,6 +81,6 @@ pub async fn reset(
 #[utoipa::path(post, path = "/api/v1/text-models/reanalyse", security(("token" = [])),
     responses((status = 202), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn reanalyse(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Result<StatusCode, ApiError> {
-    text_models::start_reanalysis(&web.app, &caller)?;
+    text_models::start_reanalysis(&web.app, &caller).await?;
     Ok(StatusCode::ACCEPTED)
 }

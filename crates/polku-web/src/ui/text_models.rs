@@ -107,6 +107,6 @@ async fn reset(
 
 async fn reanalyse(State(web): State<Web>, s: UiSession, form: FormPairs) -> Result<Response, PageError> {
     s.check_csrf(form.get("_csrf")).map_err(fail(&s))?;
-    text_models::start_reanalysis(&web.app, &s.caller).map_err(fail(&s))?;
+    text_models::start_reanalysis(&web.app, &s.caller).await.map_err(fail(&s))?;
     Ok(Redirect::to("/settings/text").into_response())
 }
