@@ -15,6 +15,8 @@ pub const TOKEN_TTL: Duration = Duration::from_secs(5);
 pub const SURVEY_TTL: Duration = Duration::from_secs(2);
 /// How long a node analyses with an organisation's lexicons and taxonomies before checking for changes.
 pub const TEXT_MODEL_TTL: Duration = Duration::from_secs(5);
+/// How long a node checks answers against an organisation's alert rules before reading them again.
+pub const RULES_TTL: Duration = Duration::from_secs(5);
 /// Entries kept at most; past this the cache is emptied (simple, and far above any real working set).
 const MAX_ENTRIES: usize = 100_000;
 

@@ -73,7 +73,7 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
             customer: Some(data.customers[r.customer].external_id.clone()),
         };
         let body = response::validate(&survey.definition, &draft, "link", end)?;
-        batch.push(crate::responses::prepare(&analyzer, survey, body, None));
+        batch.push(crate::responses::prepare(&analyzer, &[], survey, body, None));
         if batch.len() == BATCH {
             app.store.insert_responses(&batch).await?;
             batch.clear();
@@ -289,7 +289,7 @@ pub async fn bench_data(
             locale: Some(locale),
             customer,
         };
-        batch.push(crate::responses::prepare(&analyzer, &survey, body, None));
+        batch.push(crate::responses::prepare(&analyzer, &[], &survey, body, None));
         if batch.len() == 10_000 || i + 1 == n {
             app.store.insert_responses(&batch).await?;
             batch.clear();

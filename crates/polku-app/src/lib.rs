@@ -8,6 +8,7 @@ pub use polku_voikko::LemmatizerInfo;
 
 pub mod auth;
 pub mod cache;
+pub mod cases;
 pub mod comments;
 pub mod dashboard;
 pub mod demo;
@@ -60,6 +61,8 @@ pub struct App {
     /// The default text analyzer and the lemmatizer every analyzer shares, built on first use (compiling the
     /// lexicons takes tens of milliseconds, which start-up should not wait for).
     analyzer: std::sync::OnceLock<Analysis>,
+    /// Active alert rules by organisation (see `cases::rules_for`).
+    pub rules: cache::TtlCache<polku_domain::OrgId, Arc<Vec<(polku_domain::RuleId, polku_domain::cases::Rule)>>>,
     /// Analyzers of organisations with their own lexicons or taxonomies (see `text_models`).
     pub org_analyzers: text_models::OrgAnalyzers,
 }
@@ -85,6 +88,7 @@ impl App {
             tokens: cache::TtlCache::new(cache::TOKEN_TTL),
             surveys: cache::TtlCache::new(cache::SURVEY_TTL),
             analyzer: std::sync::OnceLock::new(),
+            rules: cache::TtlCache::new(cache::RULES_TTL),
             org_analyzers: text_models::OrgAnalyzers::default(),
         });
         (app, handle)

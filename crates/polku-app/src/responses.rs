@@ -49,7 +49,8 @@ pub async fn submit(
     let body = response::validate(&survey.definition, draft, default_channel, polku_store::now())?;
     // Prepared here, on the request's own task, so the single writer only stores the result.
     let analyzer = crate::text_models::analyzer_for(app, survey.org).await?;
-    let new = prepare(&analyzer, survey, body, idempotency_key.map(str::to_string));
+    let rules = crate::cases::rules_for(app, survey.org).await?;
+    let new = prepare(&analyzer, &rules, survey, body, idempotency_key.map(str::to_string));
     Ok(app.writer.write(new).await?)
 }
 
@@ -57,11 +58,13 @@ pub async fn submit(
 /// benchmark data) builds it here, so none skips the analysis.
 pub fn prepare(
     analyzer: &polku_domain::text::Analyzer,
+    rules: &[(polku_domain::RuleId, polku_domain::cases::Rule)],
     survey: &SurveyRecord,
     body: response::ValidResponse,
     idempotency_key: Option<String>,
 ) -> NewResponse {
     let analyses = polku_domain::text::analyse_answers(analyzer, &body.answers, body.locale);
+    let cases = polku_domain::cases::cases_for(rules, &body.answers, &analyses, polku_store::now());
     NewResponse {
         id: ResponseId::new(),
         org: survey.org,
@@ -70,6 +73,7 @@ pub fn prepare(
         idempotency_key,
         body,
         analyses,
+        cases,
     }
 }
 

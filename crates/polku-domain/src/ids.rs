@@ -54,4 +54,8 @@ id_type!(
     ResponseId,
     /// An API token.
     TokenId,
+    /// An alert rule.
+    RuleId,
+    /// A case: a bad experience someone owns until it is handled.
+    CaseId,
 );

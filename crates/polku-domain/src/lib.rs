@@ -5,6 +5,7 @@
 //! live here so that they can be unit-tested exhaustively and shared by the store, the web layer and the CLI.
 
 pub mod calendar;
+pub mod cases;
 pub mod demo;
 pub mod ids;
 pub mod inbox;

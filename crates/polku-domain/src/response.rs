@@ -101,6 +101,8 @@ pub struct NewResponse {
     pub body: ValidResponse,
     /// The text analysis of each open answer ([`crate::text::analyse_answers`]), stored with it.
     pub analyses: Vec<(QuestionId, crate::text::CommentAnalysis)>,
+    /// Cases the alert rules made of it ([`crate::cases::cases_for`]), created in its transaction.
+    pub cases: Vec<crate::cases::NewCase>,
 }
 
 /// Where a scored answer is counted: its question in one of the cells of [`crate::rollup::cells`]. A
@@ -435,6 +437,7 @@ mod tests {
             idempotency_key: None,
             body,
             analyses: Vec::new(),
+            cases: Vec::new(),
         };
         // Two scored answers, each in the ten cells of `rollup::cells`; the text answer in none.
         let cells: Vec<_> = r.rollup_cells().collect();

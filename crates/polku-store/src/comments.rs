@@ -321,6 +321,21 @@ impl Store {
         Ok(comments)
     }
 
+    /// The open answers of one response of `org`, with their analysis.
+    pub async fn comments_of_response(&self, org: OrgId, response: ResponseId) -> Result<Vec<Comment>> {
+        let ids: Vec<(i64,)> = db!(self, p => sqlx::query_as(
+            "SELECT id FROM comments WHERE response_id = $1 AND org_id = $2 ORDER BY id",
+        )
+        .bind(response.0)
+        .bind(org.0)
+        .fetch_all(p)
+        .await)?;
+        let ids: Vec<i64> = ids.into_iter().map(|(id,)| id).collect();
+        let mut comments = self.comments_by_id(&ids).await?;
+        comments.sort_by_key(|c| c.id);
+        Ok(comments)
+    }
+
     /// One comment of `org`, with its themes and tags.
     pub async fn comment(&self, org: OrgId, id: i64) -> Result<Comment> {
         self.comment_exists(org, id).await?;
@@ -760,7 +775,7 @@ mod tests {
                     let body = validate(&def, &draft, "api", now).unwrap();
                     // The first is stored without an analysis, as rows written before analysis existed.
                     let analyses = if i == 0 { Vec::new() } else { analyse_answers(&analyzer, &body.answers, body.locale) };
-                    NewResponse { id: ResponseId::new(), org, survey, version, idempotency_key: None, body, analyses }
+                    NewResponse { id: ResponseId::new(), org, survey, version, idempotency_key: None, body, analyses, cases: Vec::new() }
                 })
                 .collect();
             store.insert_responses(&batch).await.unwrap();
@@ -877,7 +892,7 @@ mod tests {
                     }))
                     .unwrap();
                     let body = validate(&def, &draft, "api", start + time::Duration::days(30)).unwrap();
-                    NewResponse { id: ResponseId::new(), org, survey, version, idempotency_key: None, body, analyses: Vec::new() }
+                    NewResponse { id: ResponseId::new(), org, survey, version, idempotency_key: None, body, analyses: Vec::new(), cases: Vec::new() }
                 })
                 .collect();
             store.insert_responses(&batch).await.unwrap();
@@ -901,7 +916,16 @@ mod tests {
                 .unwrap();
                 let body = validate(&def, &draft, "api", start + time::Duration::days(30)).unwrap();
                 let analyses = analyse_answers(&analyzer, &body.answers, body.locale);
-                NewResponse { id: ResponseId::new(), org, survey, version, idempotency_key: None, body, analyses }
+                NewResponse {
+                    id: ResponseId::new(),
+                    org,
+                    survey,
+                    version,
+                    idempotency_key: None,
+                    body,
+                    analyses,
+                    cases: Vec::new(),
+                }
             };
             store.insert_responses(&[hindi]).await.unwrap();
             for q in ["हिंदी", "टिप्पणी", "ⓐⓑ"] {

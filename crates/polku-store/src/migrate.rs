@@ -61,6 +61,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_text_models.sql"),
         postgres: include_str!("../migrations/postgres/0008_text_models.sql"),
     },
+    Migration {
+        version: 9,
+        name: "cases",
+        sqlite: include_str!("../migrations/sqlite/0009_cases.sql"),
+        postgres: include_str!("../migrations/postgres/0009_cases.sql"),
+    },
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.
@@ -181,7 +187,7 @@ mod tests {
             }.await)
             .unwrap();
 
-            assert_eq!(run(&store).await.unwrap(), 4, "{backend}");
+            assert_eq!(run(&store).await.unwrap(), 5, "{backend}");
             let comments = store.comments(&CommentFilter::new(st.org), 10).await.unwrap();
             assert_eq!(comments.len(), 1, "{backend}");
             let c = &comments[0];

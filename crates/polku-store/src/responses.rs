@@ -352,6 +352,25 @@ impl Store {
                 .collect();
             insert_comments!(tx, &comments, cache, sqlite);
 
+            let cases: Vec<_> = fresh.iter().flat_map(|r| r.cases.iter().map(move |c| (*r, c))).collect();
+            for chunk in cases.chunks(CHUNK) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO cases (id, org_id, rule_id, response_id, status, owner_id, due_at, created_at, updated_at) ",
+                );
+                qb.push_values(chunk, |mut b, (r, c)| {
+                    b.push_bind(c.id.0)
+                        .push_bind(r.org.0)
+                        .push_bind(c.rule.0)
+                        .push_bind(r.id.0)
+                        .push_bind("new")
+                        .push_bind(c.owner.map(|u| u.0))
+                        .push_bind(c.due_at)
+                        .push_bind(created)
+                        .push_bind(created);
+                });
+                qb.build().persistent(cache).execute(&mut *tx).await?;
+            }
+
             // Counts are summed per cell in memory first: a batch of answers from the same day shares most of
             // its week, month and total cells, so each becomes one upsert.
             let mut cells: HashMap<(OrgId, SurveyId, polku_domain::response::RollupCell), [i64; SCORE_VALUES]> =

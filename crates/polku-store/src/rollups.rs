@@ -335,6 +335,7 @@ mod tests {
                         idempotency_key: None,
                         body: validate(&def, &draft, "api", now).unwrap(),
                         analyses: Vec::new(),
+                        cases: Vec::new(),
                     }
                 })
                 .collect();

@@ -704,3 +704,165 @@ async fn put_text(t: &TestApp, path: &str, body: &str) -> Reply {
         .unwrap();
     t.send(req).await
 }
+
+#[tokio::test]
+async fn alert_rules_turn_bad_answers_into_cases_that_are_worked_to_the_end() {
+    for t in spawn_apps().await {
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        let id = s["id"].as_str().unwrap();
+        let rule = |body: Value| t.api(Method::POST, "/api/v1/alert-rules", &t.token, Some(body));
+        let r = rule(json!({"name": "Arvostelija", "condition": {"type": "score_at_most", "kind": "nps", "max": 6}, "sla_hours": 24})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}: {}", t.backend, r.body);
+        let detractors = r.json()["id"].as_str().unwrap().to_string();
+        let r = rule(json!({"name": "Laskuvirhe", "condition": {"type": "negative_theme", "theme": "invoicing"}, "sla_hours": 48})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        for (body, field) in [
+            (
+                json!({"name": "x", "condition": {"type": "score_at_most", "kind": "csat", "max": 6}, "sla_hours": 1}),
+                "condition.max",
+            ),
+            (
+                json!({"name": "x", "condition": {"type": "negative_theme", "theme": "weather"}, "sla_hours": 1}),
+                "condition.theme",
+            ),
+            (json!({"name": "x", "condition": {"type": "negative_text"}, "sla_hours": 0}), "sla_hours"),
+            (
+                json!({"name": "x", "condition": {"type": "negative_text"}, "sla_hours": 1, "owner": "01a20000-0000-7000-8000-000000000000"}),
+                "owner",
+            ),
+            (json!({"name": "x", "condition": {"type": "sometimes"}, "sla_hours": 1}), "condition"),
+        ] {
+            let r = rule(body).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {}", r.body);
+            assert!(r.field_errors().iter().any(|f| f.starts_with(field)), "{field}: {}", r.body);
+        }
+
+        // A detractor, a promoter whose text complains about the invoice, and a happy promoter.
+        for (score, text) in
+            [(3, "Maalari ei tullut sovittuna päivänä."), (9, "Hyvä työ, mutta lasku oli väärin."), (10, "Loistavaa!")]
+        {
+            let body = json!({"answers": [{"question": "nps", "value": score}, {"question": "why", "value": text}], "locale": "fi", "customer": "c-7"});
+            let r = t.api(Method::POST, &format!("/api/v1/surveys/{id}/responses"), &t.token, Some(body)).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        }
+        let list = t.api(Method::GET, "/api/v1/cases?open=true", &t.token, None).await.json();
+        let list = list.as_array().unwrap().clone();
+        assert_eq!(list.len(), 2, "{}: {list:?}", t.backend);
+        // Most urgent first: the 24-hour rule's case.
+        assert_eq!((list[0]["rule"].as_str(), list[0]["status"].as_str()), (Some("Arvostelija"), Some("new")));
+        assert_eq!(list[1]["rule"], "Laskuvirhe");
+        assert_eq!((list[0]["overdue"].as_bool(), list[0]["customer"].as_str()), (Some(false), Some("c-7")));
+        let case = list[0]["id"].as_str().unwrap().to_string();
+
+        // Worked: moved with a note, a note alone; a move its status does not allow is refused.
+        assert_eq!(
+            move_case(&t, &case, "in_progress", Some("Soitan asiakkaalle.")).await.status,
+            StatusCode::NO_CONTENT
+        );
+        let r = t
+            .api(
+                Method::POST,
+                &format!("/api/v1/cases/{case}/notes"),
+                &t.token,
+                Some(json!({"body": "Soitettu, uusi käynti sovittu."})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+        assert_eq!(move_case(&t, &case, "resolved", None).await.status, StatusCode::NO_CONTENT);
+        let r = move_case(&t, &case, "waiting_for_customer", None).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_eq!(move_case(&t, &case, "sideways", None).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(move_case(&t, &case, "closed", None).await.status, StatusCode::NO_CONTENT);
+        assert_eq!(
+            move_case(&t, &case, "in_progress", None).await.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "closed is final"
+        );
+        let detail = t.api(Method::GET, &format!("/api/v1/cases/{case}"), &t.token, None).await.json();
+        let kinds: Vec<&str> =
+            detail["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["status", "note", "note", "status", "status"], "{}: {detail}", t.backend);
+        assert_eq!(detail["comments"][0]["text"], "Maalari ei tullut sovittuna päivänä.");
+        assert_eq!(
+            t.api(Method::GET, "/api/v1/cases?open=true", &t.token, None).await.json().as_array().unwrap().len(),
+            1
+        );
+
+        // Another organisation sees none of it; a viewer sees no cases.
+        let (_, _, other) = new_org(&t.app, "Toinen Oy").await;
+        assert_eq!(
+            t.api(Method::GET, &format!("/api/v1/cases/{case}"), &other, None).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(t.api(Method::GET, "/api/v1/cases", &other, None).await.json(), json!([]));
+        let actor = polku_app::Actor::System("test");
+        let (_, viewer) = polku_app::orgs::create_token(&t.app, &actor, t.org, "v", Role::Viewer).await.unwrap();
+        assert_eq!(t.api(Method::GET, "/api/v1/cases", &viewer, None).await.status, StatusCode::FORBIDDEN);
+        let (_, analyst) = polku_app::orgs::create_token(&t.app, &actor, t.org, "a", Role::Analyst).await.unwrap();
+        let r = t
+            .api(
+                Method::POST,
+                "/api/v1/alert-rules",
+                &analyst,
+                Some(json!({"name": "x", "condition": {"type": "negative_text"}, "sla_hours": 1})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "analysts change no rules");
+        assert_eq!(t.api(Method::GET, "/api/v1/cases", &analyst, None).await.json().as_array().unwrap().len(), 2);
+
+        // An agent works unowned cases and their own; another's case is not theirs to see.
+        let agent = |email: &'static str| polku_app::orgs::NewMember {
+            email,
+            name: "Agentti",
+            password: PASSWORD,
+            role: Role::Agent,
+            locale: polku_domain::Locale::Fi,
+        };
+        let a1 = polku_app::orgs::add_member(&t.app, &actor, t.org, agent("a1@example.com")).await.unwrap();
+        let a2 = polku_app::orgs::add_member(&t.app, &actor, t.org, agent("a2@example.com")).await.unwrap();
+        let as_agent = |id, email: &str| polku_app::auth::Caller {
+            org: t.org,
+            role: Role::Agent,
+            actor: polku_app::Actor::User { id, email: email.to_string() },
+        };
+        let (c1, c2) = (as_agent(a1, "a1@example.com"), as_agent(a2, "a2@example.com"));
+        let open = polku_app::store::CaseFilter { open: true, ..Default::default() };
+        let seen = polku_app::cases::cases(&t.app, &c1, open.clone()).await.unwrap();
+        assert_eq!(seen.len(), 1, "{}: the unowned open case", t.backend);
+        let invoice_case: polku_domain::CaseId = seen[0].id.to_string().parse().unwrap();
+        polku_app::cases::move_case(&t.app, &c1, invoice_case, "in_progress", None).await.unwrap();
+        assert_eq!(polku_app::cases::cases(&t.app, &c2, open).await.unwrap().len(), 0, "taken by a1");
+        assert!(matches!(polku_app::cases::case(&t.app, &c2, invoice_case).await, Err(polku_app::AppError::NotFound)));
+        assert!(matches!(
+            polku_app::cases::assign(&t.app, &c2, invoice_case, Some(a2)).await,
+            Err(polku_app::AppError::NotFound)
+        ));
+        assert!(matches!(
+            polku_app::cases::assign(&t.app, &c1, invoice_case, Some(a2)).await,
+            Err(polku_app::AppError::Forbidden)
+        ));
+
+        // A rule switched off makes no more cases; its cases stay.
+        assert_eq!(
+            t.api(Method::DELETE, &format!("/api/v1/alert-rules/{detractors}"), &t.token, None).await.status,
+            StatusCode::NO_CONTENT
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        let body = json!({"answers": [{"question": "nps", "value": 1}], "locale": "fi"});
+        assert_eq!(
+            t.api(Method::POST, &format!("/api/v1/surveys/{id}/responses"), &t.token, Some(body)).await.status,
+            StatusCode::CREATED
+        );
+        assert_eq!(
+            t.api(Method::GET, "/api/v1/cases", &t.token, None).await.json().as_array().unwrap().len(),
+            2,
+            "{}",
+            t.backend
+        );
+    }
+}
+
+async fn move_case(t: &TestApp, case: &str, status: &str, note: Option<&str>) -> Reply {
+    let body = json!({"status": status, "note": note});
+    t.api(Method::POST, &format!("/api/v1/cases/{case}/status"), &t.token, Some(body)).await
+}

@@ -15,7 +15,9 @@ use utoipa::{OpenApi, ToSchema};
         super::surveys::close, super::surveys::open, super::responses::submit, super::metrics::metrics,
         super::comments::list, super::comments::get_one, super::comments::read, super::comments::tag,
         super::comments::untag, super::comments::note, super::comments::tags, super::insights::get_insights,
-        super::text_models::list, super::text_models::save, super::text_models::reset, super::text_models::reanalyse
+        super::text_models::list, super::text_models::save, super::text_models::reset, super::text_models::reanalyse,
+        super::cases::list_rules, super::cases::create_rule, super::cases::deactivate_rule, super::cases::list_cases,
+        super::cases::get_case, super::cases::move_case, super::cases::note, super::cases::assign
     ),
     components(schemas(
         SurveyInput, QuestionInput, FollowUpInput, BandInput, ResponseInput, AnswerInput, ErrorBody, ErrorDetail,
@@ -24,7 +26,8 @@ use utoipa::{OpenApi, ToSchema};
         super::comments::CommentsOut, super::comments::CommentOut, super::comments::ThemeOut,
         super::comments::CommentDetailOut, super::comments::NoteOut, super::comments::ReadInput, super::comments::ReadOut,
         super::comments::NoteInput, super::comments::NoteCreated, super::comments::TagCount,
-        super::insights::InsightsOut, super::text_models::TextModelOut
+        super::insights::InsightsOut, super::text_models::TextModelOut, super::cases::RuleOut, super::cases::Created,
+        super::cases::CaseOut, super::cases::CaseEventOut, super::cases::CaseDetailOut, super::cases::MoveInput
     )),
     modifiers(&Security)
 )]

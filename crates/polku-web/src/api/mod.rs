@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, authenticated by API tokens, described by an OpenAPI 3 document that is
 //! generated from these handlers and served at `/api/v1/openapi.json`.
 
+mod cases;
 mod comments;
 mod docs;
 mod insights;
@@ -26,6 +27,7 @@ pub fn router() -> Router<Web> {
         .merge(responses::router())
         .merge(metrics::router())
         .merge(comments::router())
+        .merge(cases::router())
         .merge(insights::router())
         .merge(text_models::router())
 }

@@ -1,0 +1,168 @@
+//! Alert rules and cases: admins set the rules; every response is checked against them as it is stored
+//! (`responses::prepare`), and a match becomes a case with an owner and a due time. Agents work their own
+//! cases and the ones nobody has taken; analysts and admins see and work all of them; viewers none.
+
+use crate::auth::Caller;
+use crate::comments::author;
+use crate::{App, AppError, AppResult};
+use polku_domain::cases::{CaseStatus, Rule, RuleCondition};
+use polku_domain::role::{Permission, Role};
+use polku_domain::{CaseId, OrgId, RuleId, UserId};
+use polku_store::{Audit, CaseEvent, CaseFilter, CaseRecord, Comment, RuleRecord};
+use std::sync::Arc;
+
+/// Cases per list page.
+pub const CASE_PAGE: i64 = 200;
+
+/// The active rules of `org`, as ingestion checks them (cached for [`crate::cache::RULES_TTL`]).
+pub async fn rules_for(app: &App, org: OrgId) -> AppResult<Arc<Vec<(RuleId, Rule)>>> {
+    if let Some(r) = app.rules.get(&org) {
+        return Ok(r);
+    }
+    let rules: Vec<(RuleId, Rule)> =
+        app.store.rules(org).await?.into_iter().filter(|r| r.active).map(|r| (r.id, r.rule)).collect();
+    let rules = Arc::new(rules);
+    app.rules.put(org, Arc::clone(&rules));
+    Ok(rules)
+}
+
+/// A rule as given through the UI or the API.
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleInput {
+    pub name: String,
+    pub condition: RuleCondition,
+    pub sla_hours: u32,
+    #[serde(default)]
+    pub owner: Option<UserId>,
+}
+
+pub async fn create_rule(app: &App, caller: &Caller, input: RuleInput) -> AppResult<RuleId> {
+    caller.require(Permission::Administer)?;
+    let analyzer = crate::text_models::analyzer_for(app, caller.org).await?;
+    let rule = Rule {
+        name: input.name.trim().to_string(),
+        condition: input.condition,
+        sla_hours: input.sla_hours,
+        owner: input.owner,
+    };
+    rule.validate(|t| polku_domain::Locale::ALL.iter().any(|l| analyzer.themes(*l).any(|(k, _)| k == t)))
+        .map_err(|(field, message)| AppError::invalid(field, message))?;
+    if let Some(owner) = rule.owner
+        && !app.store.members(caller.org).await?.iter().any(|m| m.user_id == owner.0)
+    {
+        return Err(AppError::invalid("owner", "is not a member of this organisation"));
+    }
+    let audit = Audit {
+        actor: &caller.actor,
+        action: "rule.create",
+        target: rule.name.clone(),
+        detail: serde_json::Value::Null,
+    };
+    let id = app.store.create_rule(caller.org, &rule, &audit).await?;
+    app.rules.remove(&caller.org);
+    Ok(id)
+}
+
+pub async fn rules(app: &App, caller: &Caller) -> AppResult<Vec<RuleRecord>> {
+    caller.require(Permission::Triage)?;
+    Ok(app.store.rules(caller.org).await?)
+}
+
+/// Switches a rule off: no new cases; the old ones stay.
+pub async fn deactivate_rule(app: &App, caller: &Caller, id: RuleId) -> AppResult<()> {
+    caller.require(Permission::Administer)?;
+    let audit = Audit {
+        actor: &caller.actor,
+        action: "rule.deactivate",
+        target: format!("rule:{id}"),
+        detail: serde_json::Value::Null,
+    };
+    app.store.deactivate_rule(caller.org, id, &audit).await?;
+    app.rules.remove(&caller.org);
+    Ok(())
+}
+
+/// Agents are limited to their own cases and unowned ones; everyone else with the triage right sees all.
+fn scope(caller: &Caller, mut f: CaseFilter) -> AppResult<CaseFilter> {
+    caller.require(Permission::Triage)?;
+    if caller.role == Role::Agent {
+        let me = author(caller).ok_or(AppError::Forbidden)?;
+        if f.owner.is_some_and(|o| o != me) {
+            return Err(AppError::Forbidden);
+        }
+        f.owner = Some(me);
+        f.or_unowned = true;
+    }
+    Ok(f)
+}
+
+pub async fn cases(app: &App, caller: &Caller, f: CaseFilter) -> AppResult<Vec<CaseRecord>> {
+    let f = scope(caller, f)?;
+    Ok(app.store.cases(caller.org, &f, CASE_PAGE).await?)
+}
+
+/// One case with its history and the response's open answers.
+pub struct CaseDetail {
+    pub case: CaseRecord,
+    pub events: Vec<CaseEvent>,
+    pub comments: Vec<Comment>,
+}
+
+async fn visible(app: &App, caller: &Caller, id: CaseId) -> AppResult<CaseRecord> {
+    scope(caller, CaseFilter::default())?;
+    let case = app.store.case(caller.org, id).await?;
+    if caller.role == Role::Agent && case.owner_id.is_some_and(|o| Some(UserId(o)) != author(caller)) {
+        // Another agent's case: as if it did not exist.
+        return Err(AppError::NotFound);
+    }
+    Ok(case)
+}
+
+pub async fn case(app: &App, caller: &Caller, id: CaseId) -> AppResult<CaseDetail> {
+    let case = visible(app, caller, id).await?;
+    let events = app.store.case_events(caller.org, id).await?;
+    let comments = app.store.comments_of_response(caller.org, polku_domain::ResponseId(case.response_id)).await?;
+    Ok(CaseDetail { case, events, comments })
+}
+
+/// Moves a case on (e.g. to `in_progress`), with an optional note. An agent who moves an unowned case takes
+/// it.
+pub async fn move_case(app: &App, caller: &Caller, id: CaseId, to: &str, note: Option<&str>) -> AppResult<()> {
+    let case = visible(app, caller, id).await?;
+    let to = CaseStatus::parse(to)
+        .ok_or_else(|| AppError::invalid("status", "must be in_progress, waiting_for_customer, resolved or closed"))?;
+    let from = CaseStatus::parse(&case.status)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("case status {}", case.status)))?;
+    if !from.can_move_to(to) {
+        return Err(AppError::invalid("status", format!("a {} case cannot become {}", from.as_str(), to.as_str())));
+    }
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    let note =
+        note.map(|n| polku_domain::inbox::parse_note(n).map_err(|e| AppError::invalid("note", e))).transpose()?;
+    app.store.move_case(caller.org, id, from, to, author(caller), note.as_deref()).await?;
+    if caller.role == Role::Agent && case.owner_id.is_none() {
+        app.store.set_case_owner(caller.org, id, author(caller), author(caller)).await?;
+    }
+    Ok(())
+}
+
+pub async fn note(app: &App, caller: &Caller, id: CaseId, body: &str) -> AppResult<()> {
+    visible(app, caller, id).await?;
+    let body = polku_domain::inbox::parse_note(body).map_err(|e| AppError::invalid("body", e))?;
+    Ok(app.store.case_note(caller.org, id, author(caller), &body).await?)
+}
+
+/// Gives a case to a member, or to nobody. Agents may only take a case themselves or give up their own.
+pub async fn assign(app: &App, caller: &Caller, id: CaseId, owner: Option<UserId>) -> AppResult<()> {
+    visible(app, caller, id).await?;
+    if caller.role == Role::Agent && owner.is_some_and(|o| Some(o) != author(caller)) {
+        return Err(AppError::Forbidden);
+    }
+    if let Some(o) = owner
+        && !app.store.members(caller.org).await?.iter().any(|m| m.user_id == o.0)
+    {
+        return Err(AppError::invalid("owner", "is not a member of this organisation"));
+    }
+    Ok(app.store.set_case_owner(caller.org, id, owner, author(caller)).await?)
+}

@@ -1,0 +1,229 @@
+//! Closing the loop: alert rules that turn a bad answer into a case, and the life of a case.
+//!
+//! A rule is checked against every response as it is stored (its scores and the analysis of its open
+//! answers), so a case is created in the response's own transaction: exactly once, never for an answer that
+//! was not stored. Pure: no I/O.
+
+use crate::response::{Answer, AnswerValue};
+use crate::survey::QuestionType;
+use crate::text::{CommentAnalysis, Polarity};
+use crate::{CaseId, QuestionId, RuleId, UserId};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// Longest rule name, in characters.
+pub const MAX_RULE_NAME: usize = 100;
+/// Longest SLA a rule may give, in hours (30 days).
+pub const MAX_SLA_HOURS: u32 = 720;
+
+/// What makes a response a case.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RuleCondition {
+    /// An NPS, CSAT or CES answer at most `max` (e.g. NPS ≤ 6, CSAT ≤ 2).
+    ScoreAtMost { kind: QuestionType, max: i16 },
+    /// An open answer that speaks negatively of `theme`.
+    NegativeTheme { theme: String },
+    /// An open answer whose text is negative, whatever its score ("9 — but the invoice was wrong").
+    NegativeText,
+}
+
+/// A rule as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rule {
+    pub name: String,
+    pub condition: RuleCondition,
+    /// Hours from the answer to the case's due time.
+    pub sla_hours: u32,
+    /// Who gets the case; `None` leaves it for whoever picks it up.
+    pub owner: Option<UserId>,
+}
+
+impl Rule {
+    /// Checks a rule as given; each problem names its field.
+    pub fn validate(&self, theme_exists: impl Fn(&str) -> bool) -> Result<(), (&'static str, String)> {
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > MAX_RULE_NAME || name.chars().any(char::is_control) {
+            return Err(("name", format!("must be 1–{MAX_RULE_NAME} characters")));
+        }
+        if self.sla_hours == 0 || self.sla_hours > MAX_SLA_HOURS {
+            return Err(("sla_hours", format!("must be 1–{MAX_SLA_HOURS}")));
+        }
+        match &self.condition {
+            RuleCondition::ScoreAtMost { kind, max } => {
+                let (lo, hi) = match kind {
+                    QuestionType::Nps => (0, 10),
+                    QuestionType::Csat => (1, 5),
+                    QuestionType::Ces => (1, 7),
+                    _ => return Err(("condition.kind", "must be nps, csat or ces".into())),
+                };
+                if !(lo..=hi).contains(max) {
+                    return Err(("condition.max", format!("must be {lo}–{hi} for {}", kind.as_str())));
+                }
+            }
+            RuleCondition::NegativeTheme { theme } if !theme_exists(theme) => {
+                return Err(("condition.theme", "is not a theme of the taxonomy".into()));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Whether a response with these answers and analyses makes a case.
+    pub fn matches(&self, answers: &[Answer], analyses: &[(QuestionId, CommentAnalysis)]) -> bool {
+        match &self.condition {
+            RuleCondition::ScoreAtMost { kind, max } => {
+                answers.iter().any(|a| a.kind == *kind && matches!(a.value, AnswerValue::Score(s) if s <= *max))
+            }
+            RuleCondition::NegativeTheme { theme } => analyses
+                .iter()
+                .any(|(_, a)| a.themes.iter().any(|t| t.key == *theme && t.sentiment.polarity == Polarity::Negative)),
+            RuleCondition::NegativeText => analyses.iter().any(|(_, a)| a.sentiment.polarity == Polarity::Negative),
+        }
+    }
+}
+
+/// A case to create with a response, in its transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewCase {
+    pub id: CaseId,
+    pub rule: RuleId,
+    pub owner: Option<UserId>,
+    pub due_at: OffsetDateTime,
+}
+
+/// The cases a response makes: one per matching rule, due `sla_hours` after `now`.
+pub fn cases_for(
+    rules: &[(RuleId, Rule)],
+    answers: &[Answer],
+    analyses: &[(QuestionId, CommentAnalysis)],
+    now: OffsetDateTime,
+) -> Vec<NewCase> {
+    rules
+        .iter()
+        .filter(|(_, r)| r.matches(answers, analyses))
+        .map(|(id, r)| NewCase {
+            id: CaseId::new(),
+            rule: *id,
+            owner: r.owner,
+            due_at: now + time::Duration::hours(i64::from(r.sla_hours)),
+        })
+        .collect()
+}
+
+/// Where a case is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    New,
+    InProgress,
+    WaitingForCustomer,
+    Resolved,
+    Closed,
+}
+
+impl CaseStatus {
+    pub const ALL: [CaseStatus; 5] = [
+        CaseStatus::New,
+        CaseStatus::InProgress,
+        CaseStatus::WaitingForCustomer,
+        CaseStatus::Resolved,
+        CaseStatus::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseStatus::New => "new",
+            CaseStatus::InProgress => "in_progress",
+            CaseStatus::WaitingForCustomer => "waiting_for_customer",
+            CaseStatus::Resolved => "resolved",
+            CaseStatus::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CaseStatus> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// Whether the case still needs work (and can be overdue).
+    pub fn is_open(self) -> bool {
+        !matches!(self, CaseStatus::Resolved | CaseStatus::Closed)
+    }
+
+    /// Whether a case may move from `self` to `to`. Anything open may move to any other state; a resolved
+    /// case may be reopened (the customer answered again) or closed; a closed case is final. Nothing moves
+    /// back to `new`.
+    pub fn can_move_to(self, to: CaseStatus) -> bool {
+        if self == to || to == CaseStatus::New {
+            return false;
+        }
+        match self {
+            CaseStatus::Closed => false,
+            CaseStatus::Resolved => matches!(to, CaseStatus::InProgress | CaseStatus::Closed),
+            _ => true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::{Analyzer, analyse_answers};
+
+    fn score(kind: QuestionType, s: i16) -> Answer {
+        Answer { question: QuestionId::new(), kind, value: AnswerValue::Score(s) }
+    }
+
+    fn rule(condition: RuleCondition) -> Rule {
+        Rule { name: "r".into(), condition, sla_hours: 24, owner: None }
+    }
+
+    #[test]
+    fn rules_match_scores_themes_and_negative_text() {
+        let nps6 = rule(RuleCondition::ScoreAtMost { kind: QuestionType::Nps, max: 6 });
+        assert!(nps6.matches(&[score(QuestionType::Nps, 6)], &[]));
+        assert!(!nps6.matches(&[score(QuestionType::Nps, 7)], &[]));
+        assert!(!nps6.matches(&[score(QuestionType::Csat, 1)], &[]), "another scale");
+        let text = Answer {
+            question: QuestionId::new(),
+            kind: QuestionType::Text,
+            value: AnswerValue::Text("Hyvä lopputulos, mutta lasku oli väärin.".into()),
+        };
+        let answers = [score(QuestionType::Nps, 9), text];
+        let analyses = analyse_answers(&Analyzer::new(), &answers, Some(crate::Locale::Fi));
+        // A promoter's "but": caught by the text, not by the score.
+        assert!(!nps6.matches(&answers, &analyses));
+        assert!(rule(RuleCondition::NegativeText).matches(&answers, &analyses));
+        assert!(rule(RuleCondition::NegativeTheme { theme: "invoicing".into() }).matches(&answers, &analyses));
+        assert!(!rule(RuleCondition::NegativeTheme { theme: "delivery".into() }).matches(&answers, &analyses));
+    }
+
+    #[test]
+    fn rules_are_checked_field_by_field() {
+        let themes = |t: &str| t == "delivery";
+        assert!(rule(RuleCondition::ScoreAtMost { kind: QuestionType::Csat, max: 2 }).validate(themes).is_ok());
+        let bad = [
+            (rule(RuleCondition::ScoreAtMost { kind: QuestionType::Csat, max: 6 }), "condition.max"),
+            (rule(RuleCondition::ScoreAtMost { kind: QuestionType::Text, max: 1 }), "condition.kind"),
+            (rule(RuleCondition::NegativeTheme { theme: "weather".into() }), "condition.theme"),
+            (Rule { sla_hours: 0, ..rule(RuleCondition::NegativeText) }, "sla_hours"),
+            (Rule { sla_hours: 721, ..rule(RuleCondition::NegativeText) }, "sla_hours"),
+            (Rule { name: " ".into(), ..rule(RuleCondition::NegativeText) }, "name"),
+        ];
+        for (r, field) in bad {
+            assert_eq!(r.validate(themes).unwrap_err().0, field, "{r:?}");
+        }
+    }
+
+    #[test]
+    fn a_case_moves_forward_is_reopened_once_resolved_and_stays_closed() {
+        use CaseStatus::*;
+        assert!(New.can_move_to(InProgress) && InProgress.can_move_to(WaitingForCustomer));
+        assert!(WaitingForCustomer.can_move_to(Resolved) && New.can_move_to(Closed));
+        assert!(Resolved.can_move_to(InProgress) && Resolved.can_move_to(Closed));
+        assert!(!Resolved.can_move_to(WaitingForCustomer));
+        assert!(CaseStatus::ALL.iter().all(|s| !Closed.can_move_to(*s) && !s.can_move_to(New) && !s.can_move_to(*s)));
+        assert!(New.is_open() && !Resolved.is_open());
+        assert!(CaseStatus::ALL.iter().all(|s| CaseStatus::parse(s.as_str()) == Some(*s)));
+    }
+}

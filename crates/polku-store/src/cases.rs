@@ -1,0 +1,299 @@
+//! Alert rules, and the cases they made: listing, reading, moving a case along, notes and owners. Cases are
+//! created by `insert_responses`, in the response's transaction.
+
+use crate::audit::{Audit, audit};
+use crate::{Result, Store, StoreError, db};
+use polku_domain::cases::{CaseStatus, Rule, RuleCondition};
+use polku_domain::{CaseId, OrgId, ResponseId, RuleId, UserId};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// A rule as listed.
+#[derive(Clone, Debug)]
+pub struct RuleRecord {
+    pub id: RuleId,
+    pub rule: Rule,
+    pub active: bool,
+    pub created_at: OffsetDateTime,
+}
+
+/// A case with what a list shows of it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CaseRecord {
+    pub id: Uuid,
+    pub rule_id: Uuid,
+    pub rule_name: String,
+    pub response_id: Uuid,
+    pub status: String,
+    pub owner_id: Option<Uuid>,
+    pub owner_name: Option<String>,
+    pub due_at: OffsetDateTime,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    /// The response's customer, if it named one.
+    pub customer_ref: Option<String>,
+}
+
+/// One thing that happened to a case.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CaseEvent {
+    /// `status`, `note` or `owner`.
+    pub kind: String,
+    pub body: String,
+    pub author: Option<String>,
+    pub created_at: OffsetDateTime,
+}
+
+/// Which cases to list.
+#[derive(Clone, Debug, Default)]
+pub struct CaseFilter {
+    pub status: Option<CaseStatus>,
+    /// Open cases only (new, in progress, waiting).
+    pub open: bool,
+    /// Only cases owned by this member, or (with `or_unowned`) nobody's yet.
+    pub owner: Option<UserId>,
+    pub or_unowned: bool,
+}
+
+type RuleRow = (Uuid, String, String, i64, Option<Uuid>, bool, OffsetDateTime);
+
+const CASE_COLUMNS: &str =
+    "c.id, c.rule_id, r.name AS rule_name, c.response_id, c.status, c.owner_id, u.name AS owner_name,
+     c.due_at, c.created_at, c.updated_at, p.customer_ref
+     FROM cases c JOIN alert_rules r ON r.id = c.rule_id JOIN responses p ON p.id = c.response_id
+     LEFT JOIN users u ON u.id = c.owner_id";
+
+impl Store {
+    pub async fn create_rule(&self, org: OrgId, rule: &Rule, audit: &Audit<'_>) -> Result<RuleId> {
+        let id = RuleId::new();
+        let condition = serde_json::to_string(&rule.condition).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        db!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query(
+                "INSERT INTO alert_rules (id, org_id, name, condition, sla_hours, owner_id, active, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(id.0)
+            .bind(org.0)
+            .bind(rule.name.trim())
+            .bind(&condition)
+            .bind(i64::from(rule.sla_hours))
+            .bind(rule.owner.map(|u| u.0))
+            .bind(true)
+            .bind(crate::now())
+            .execute(&mut *tx)
+            .await?;
+            audit!(&mut *tx, org.0, audit)?;
+            tx.commit().await
+        })?;
+        Ok(id)
+    }
+
+    /// Every rule of `org`, switched-off ones included, oldest first.
+    pub async fn rules(&self, org: OrgId) -> Result<Vec<RuleRecord>> {
+        let rows: Vec<RuleRow> = db!(self, p => sqlx::query_as(
+            "SELECT id, name, condition, sla_hours, owner_id, active, created_at FROM alert_rules
+             WHERE org_id = $1 ORDER BY created_at, id",
+        )
+        .bind(org.0)
+        .fetch_all(p)
+        .await)?;
+        rows.into_iter()
+            .map(|(id, name, condition, sla, owner, active, created_at)| {
+                let condition: RuleCondition = serde_json::from_str(&condition)
+                    .map_err(|e| StoreError::Corrupt(format!("rule condition: {e}")))?;
+                Ok(RuleRecord {
+                    id: RuleId(id),
+                    rule: Rule { name, condition, sla_hours: sla as u32, owner: owner.map(UserId) },
+                    active,
+                    created_at,
+                })
+            })
+            .collect()
+    }
+
+    /// Switches a rule off: it makes no more cases; its cases stay.
+    pub async fn deactivate_rule(&self, org: OrgId, id: RuleId, audit: &Audit<'_>) -> Result<()> {
+        db!(self, p => {
+            let mut tx = p.begin().await?;
+            let n = sqlx::query("UPDATE alert_rules SET active = $1 WHERE id = $2 AND org_id = $3")
+                .bind(false)
+                .bind(id.0)
+                .bind(org.0)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            audit!(&mut *tx, org.0, audit)?;
+            tx.commit().await.map_err(StoreError::from)
+        })?;
+        Ok(())
+    }
+
+    /// Cases of `org` matching `f`: open ones by due time (most urgent first), then the rest newest first.
+    pub async fn cases(&self, org: OrgId, f: &CaseFilter, limit: i64) -> Result<Vec<CaseRecord>> {
+        Ok(db!(self, p => {
+            let mut qb = sqlx::QueryBuilder::new("SELECT ");
+            qb.push(CASE_COLUMNS).push(" WHERE c.org_id = ").push_bind(org.0);
+            if let Some(s) = f.status {
+                qb.push(" AND c.status = ").push_bind(s.as_str());
+            }
+            if f.open {
+                qb.push(" AND c.status IN ('new', 'in_progress', 'waiting_for_customer')");
+            }
+            if let Some(o) = f.owner {
+                qb.push(" AND (c.owner_id = ").push_bind(o.0);
+                qb.push(if f.or_unowned { " OR c.owner_id IS NULL)" } else { ")" });
+            }
+            qb.push(
+                " ORDER BY CASE WHEN c.status IN ('new', 'in_progress', 'waiting_for_customer') THEN 0 ELSE 1 END,
+                  CASE WHEN c.status IN ('new', 'in_progress', 'waiting_for_customer') THEN c.due_at END,
+                  c.created_at DESC LIMIT ",
+            )
+            .push_bind(limit);
+            qb.build_query_as().fetch_all(p).await
+        })?)
+    }
+
+    pub async fn case(&self, org: OrgId, id: CaseId) -> Result<CaseRecord> {
+        Ok(db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {CASE_COLUMNS} WHERE c.id = $1 AND c.org_id = $2"
+        )))
+        .bind(id.0)
+        .bind(org.0)
+        .fetch_one(p)
+        .await)?)
+    }
+
+    /// The history of a case of `org`, oldest first.
+    pub async fn case_events(&self, org: OrgId, id: CaseId) -> Result<Vec<CaseEvent>> {
+        Ok(db!(self, p => sqlx::query_as(
+            "SELECT e.kind, e.body, u.name AS author, e.created_at FROM case_events e LEFT JOIN users u ON u.id = e.author_id
+             WHERE e.case_id = $1 AND e.org_id = $2 ORDER BY e.created_at, e.id",
+        )
+        .bind(id.0)
+        .bind(org.0)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// Moves a case from `from` to `to` (refused with a conflict if it is no longer at `from`, e.g. a
+    /// colleague moved it meanwhile), with an optional note, in one transaction.
+    pub async fn move_case(
+        &self,
+        org: OrgId,
+        id: CaseId,
+        from: CaseStatus,
+        to: CaseStatus,
+        by: Option<UserId>,
+        note: Option<&str>,
+    ) -> Result<()> {
+        let now = crate::now();
+        db!(self, p => {
+            let mut tx = p.begin().await?;
+            let n = sqlx::query("UPDATE cases SET status = $1, updated_at = $2 WHERE id = $3 AND org_id = $4 AND status = $5")
+                .bind(to.as_str())
+                .bind(now)
+                .bind(id.0)
+                .bind(org.0)
+                .bind(from.as_str())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n == 0 {
+                return Err(StoreError::Conflict("the case was changed meanwhile".into()));
+            }
+            let body = format!("{} → {}", from.as_str(), to.as_str());
+            for (kind, body) in std::iter::once(("status", body.as_str())).chain(note.map(|n| ("note", n))) {
+                sqlx::query(
+                    "INSERT INTO case_events (id, case_id, org_id, kind, body, author_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(Uuid::now_v7())
+                .bind(id.0)
+                .bind(org.0)
+                .bind(kind)
+                .bind(body)
+                .bind(by.map(|u| u.0))
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await.map_err(StoreError::from)
+        })?;
+        Ok(())
+    }
+
+    /// Writes a note on a case of `org`, or (kind `owner`) gives it to `owner` and notes that.
+    pub async fn case_note(&self, org: OrgId, id: CaseId, by: Option<UserId>, body: &str) -> Result<()> {
+        self.case_event(org, id, by, "note", body, None).await
+    }
+
+    /// Gives a case of `org` to `owner` (`None`: nobody), recording who did it.
+    pub async fn set_case_owner(
+        &self,
+        org: OrgId,
+        id: CaseId,
+        owner: Option<UserId>,
+        by: Option<UserId>,
+    ) -> Result<()> {
+        let body = owner.map_or_else(|| "-".to_string(), |o| o.to_string());
+        self.case_event(org, id, by, "owner", &body, Some(owner)).await
+    }
+
+    async fn case_event(
+        &self,
+        org: OrgId,
+        id: CaseId,
+        by: Option<UserId>,
+        kind: &str,
+        body: &str,
+        owner: Option<Option<UserId>>,
+    ) -> Result<()> {
+        let now = crate::now();
+        db!(self, p => {
+            let mut tx = p.begin().await?;
+            let n = match owner {
+                Some(o) => sqlx::query("UPDATE cases SET owner_id = $1, updated_at = $2 WHERE id = $3 AND org_id = $4")
+                    .bind(o.map(|u| u.0)),
+                None => sqlx::query("UPDATE cases SET updated_at = $2 WHERE id = $3 AND org_id = $4 AND $1 IS NULL")
+                    .bind(None::<Uuid>),
+            }
+            .bind(now)
+            .bind(id.0)
+            .bind(org.0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            sqlx::query(
+                "INSERT INTO case_events (id, case_id, org_id, kind, body, author_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(Uuid::now_v7())
+            .bind(id.0)
+            .bind(org.0)
+            .bind(kind)
+            .bind(body)
+            .bind(by.map(|u| u.0))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await.map_err(StoreError::from)
+        })?;
+        Ok(())
+    }
+
+    /// The cases a response made (for its page).
+    pub async fn cases_of_response(&self, org: OrgId, response: ResponseId) -> Result<Vec<CaseRecord>> {
+        Ok(db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {CASE_COLUMNS} WHERE c.response_id = $1 AND c.org_id = $2 ORDER BY c.created_at"
+        )))
+        .bind(response.0)
+        .bind(org.0)
+        .fetch_all(p)
+        .await)?)
+    }
+}

@@ -1,0 +1,257 @@
+//! `/api/v1/alert-rules` and `/api/v1/cases`: the rules that turn bad answers into cases, and the cases.
+
+use super::parse_id;
+use crate::Web;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiCaller, JsonBody};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use polku_app::AppError;
+use polku_app::cases::{self, RuleInput};
+use polku_app::store::{CaseFilter, CaseRecord};
+use polku_domain::UserId;
+use polku_domain::cases::CaseStatus;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+pub fn router() -> Router<Web> {
+    Router::new()
+        .route("/api/v1/alert-rules", get(list_rules).post(create_rule))
+        .route("/api/v1/alert-rules/{id}", axum::routing::delete(deactivate_rule))
+        .route("/api/v1/cases", get(list_cases))
+        .route("/api/v1/cases/{id}", get(get_case))
+        .route("/api/v1/cases/{id}/status", post(move_case))
+        .route("/api/v1/cases/{id}/notes", post(note))
+        .route("/api/v1/cases/{id}/owner", put(assign))
+}
+
+const RFC3339: &time::format_description::well_known::Rfc3339 = &time::format_description::well_known::Rfc3339;
+
+#[derive(Serialize, ToSchema)]
+pub struct RuleOut {
+    pub id: String,
+    pub name: String,
+    /// `{"type": "score_at_most", "kind": "nps", "max": 6}`, `{"type": "negative_theme", "theme": "delivery"}`
+    /// or `{"type": "negative_text"}`.
+    #[schema(value_type = Object)]
+    pub condition: polku_domain::cases::RuleCondition,
+    pub sla_hours: u32,
+    pub owner: Option<String>,
+    pub active: bool,
+}
+
+/// The organisation's alert rules, switched-off ones included.
+#[utoipa::path(get, path = "/api/v1/alert-rules", security(("token" = [])), responses((status = 200, body = Vec<RuleOut>)))]
+pub async fn list_rules(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Result<Json<Vec<RuleOut>>, ApiError> {
+    let rules = cases::rules(&web.app, &caller).await?;
+    Ok(Json(
+        rules
+            .into_iter()
+            .map(|r| RuleOut {
+                id: r.id.to_string(),
+                name: r.rule.name,
+                condition: r.rule.condition,
+                sla_hours: r.rule.sla_hours,
+                owner: r.rule.owner.map(|o| o.to_string()),
+                active: r.active,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    pub id: String,
+}
+
+/// Adds a rule (admins): `{"name", "condition", "sla_hours", "owner"?}`. Every answer stored from now on that
+/// matches it becomes a case, due `sla_hours` later.
+#[utoipa::path(post, path = "/api/v1/alert-rules", security(("token" = [])), request_body = Object,
+    responses((status = 201, body = Created), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_rule(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    JsonBody(input): JsonBody<RuleInput>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let id = cases::create_rule(&web.app, &caller, input).await?;
+    Ok((StatusCode::CREATED, Json(Created { id: id.to_string() })))
+}
+
+/// Switches a rule off (admins); its cases stay.
+#[utoipa::path(delete, path = "/api/v1/alert-rules/{id}", security(("token" = [])), params(("id" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn deactivate_rule(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    cases::deactivate_rule(&web.app, &caller, parse_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CaseOut {
+    pub id: String,
+    pub rule_id: String,
+    pub rule: String,
+    pub response_id: String,
+    /// new, in_progress, waiting_for_customer, resolved or closed.
+    pub status: String,
+    pub owner: Option<String>,
+    pub owner_name: Option<String>,
+    /// RFC 3339.
+    pub due_at: String,
+    pub overdue: bool,
+    pub created_at: String,
+    pub customer: Option<String>,
+}
+
+impl From<CaseRecord> for CaseOut {
+    fn from(c: CaseRecord) -> Self {
+        let open = CaseStatus::parse(&c.status).is_some_and(CaseStatus::is_open);
+        CaseOut {
+            id: c.id.to_string(),
+            rule_id: c.rule_id.to_string(),
+            rule: c.rule_name,
+            response_id: c.response_id.to_string(),
+            overdue: open && c.due_at < polku_app::store::now(),
+            status: c.status,
+            owner: c.owner_id.map(|o| o.to_string()),
+            owner_name: c.owner_name,
+            due_at: c.due_at.format(RFC3339).unwrap_or_default(),
+            created_at: c.created_at.format(RFC3339).unwrap_or_default(),
+            customer: c.customer_ref,
+        }
+    }
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct CaseParams {
+    status: Option<String>,
+    open: Option<String>,
+}
+
+/// Cases, open ones first by due time: all of them for analysts and admins, an agent's own and unowned ones
+/// for agents. Filters: `status`, `open=true`.
+#[utoipa::path(get, path = "/api/v1/cases", security(("token" = [])),
+    params(("status" = Option<String>, Query), ("open" = Option<bool>, Query)),
+    responses((status = 200, body = Vec<CaseOut>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list_cases(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Vec<CaseOut>>, ApiError> {
+    let p: CaseParams = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
+        .map_err(|e| AppError::invalid("query", e.to_string()))?;
+    let status = p
+        .status
+        .filter(|s| !s.is_empty())
+        .map(|s| CaseStatus::parse(&s).ok_or_else(|| AppError::invalid("status", "is not a case status")))
+        .transpose()?;
+    let open = match p.open.as_deref() {
+        None | Some("" | "false" | "0") => false,
+        Some("true" | "1") => true,
+        Some(_) => return Err(AppError::invalid("open", "must be true or false").into()),
+    };
+    let list = cases::cases(&web.app, &caller, CaseFilter { status, open, ..CaseFilter::default() }).await?;
+    Ok(Json(list.into_iter().map(CaseOut::from).collect()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CaseEventOut {
+    pub kind: String,
+    pub body: String,
+    pub author: Option<String>,
+    pub at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CaseDetailOut {
+    pub case: CaseOut,
+    pub events: Vec<CaseEventOut>,
+    /// The response's open answers.
+    pub comments: Vec<super::comments::CommentOut>,
+}
+
+/// One case with its history and the answers behind it.
+#[utoipa::path(get, path = "/api/v1/cases/{id}", security(("token" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = CaseDetailOut), (status = 404, body = ErrorBody)))]
+pub async fn get_case(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<CaseDetailOut>, ApiError> {
+    let d = cases::case(&web.app, &caller, parse_id(&id)?).await?;
+    Ok(Json(CaseDetailOut {
+        case: d.case.into(),
+        events: d
+            .events
+            .into_iter()
+            .map(|e| CaseEventOut {
+                kind: e.kind,
+                body: e.body,
+                author: e.author,
+                at: e.created_at.format(RFC3339).unwrap_or_default(),
+            })
+            .collect(),
+        comments: d.comments.into_iter().map(Into::into).collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveInput {
+    pub status: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Moves a case on; 422 for a move its status does not allow, 409 if it changed meanwhile.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/status", security(("token" = [])), params(("id" = String, Path)), request_body = MoveInput,
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn move_case(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<MoveInput>,
+) -> Result<StatusCode, ApiError> {
+    cases::move_case(&web.app, &caller, parse_id(&id)?, &input.status, input.note.as_deref()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Writes a note on a case.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/notes", security(("token" = [])), params(("id" = String, Path)), request_body = super::comments::NoteInput,
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn note(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<super::comments::NoteInput>,
+) -> Result<StatusCode, ApiError> {
+    cases::note(&web.app, &caller, parse_id(&id)?, &input.body).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OwnerInput {
+    /// A member's user id, or null for nobody.
+    #[schema(value_type = Option<String>)]
+    pub owner: Option<UserId>,
+}
+
+/// Gives a case to a member (or to nobody).
+#[utoipa::path(put, path = "/api/v1/cases/{id}/owner", security(("token" = [])), params(("id" = String, Path)), request_body = Object,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn assign(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<OwnerInput>,
+) -> Result<StatusCode, ApiError> {
+    cases::assign(&web.app, &caller, parse_id(&id)?, input.owner).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
