@@ -512,3 +512,71 @@ async fn admins_edit_themes_in_the_ui_and_errors_come_back_by_line() {
         assert_eq!(r.status, StatusCode::FORBIDDEN);
     }
 }
+
+#[tokio::test]
+async fn a_rule_made_in_the_ui_turns_a_detractor_into_a_case_that_is_worked_there() {
+    for t in spawn_apps().await {
+        let (cookies, csrf) = t.login(&t.email).await;
+        let rule = |extra: &[(&'static str, &'static str)]| {
+            let mut form = vec![("_csrf", csrf.as_str()), ("name", "Arvostelija"), ("sla_hours", "24")];
+            form.extend_from_slice(extra);
+            form
+        };
+        let r = t
+            .post_form("/settings/rules", &cookies, &rule(&[("condition", "score"), ("kind", "nps"), ("max", "11")]))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("condition.max"), "{}", r.body);
+        let r = t
+            .post_form("/settings/rules", &cookies, &rule(&[("condition", "score"), ("kind", "nps"), ("max", "6")]))
+            .await;
+        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/settings/rules"), "{}", r.body);
+        assert!(t.get("/settings/rules", &cookies).await.body.contains("NPS ≤ 6"));
+
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        let body = json!({"answers": [{"question": "nps", "value": 2}, {"question": "why", "value": "Ei <b>kukaan</b> vastannut."}], "locale": "fi"});
+        let r = t
+            .api(
+                Method::POST,
+                &format!("/api/v1/surveys/{}/responses", s["id"].as_str().unwrap()),
+                &t.token,
+                Some(body),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED);
+        let list = t.get("/cases", &cookies).await;
+        assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+        let href = list
+            .body
+            .split("href=\"/cases/")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .expect("a case link")
+            .to_string();
+        let path = format!("/cases/{href}");
+        let page = t.get(&path, &cookies).await;
+        assert!(page.body.contains("Ei &#60;b&#62;kukaan&#60;/b&#62; vastannut."), "escaped: {}", page.body);
+        let r = t.post_form(&format!("{path}/status"), &cookies, &[("status", "in_progress")]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "no CSRF token");
+        let r = t
+            .post_form(
+                &format!("{path}/status"),
+                &cookies,
+                &[("_csrf", &csrf), ("status", "in_progress"), ("note", "Soitan.")],
+            )
+            .await;
+        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, path.as_str()));
+        let r = t.post_form(&format!("{path}/status"), &cookies, &[("_csrf", &csrf), ("status", "new")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "back to new is not a move");
+        let page = t.get(&path, &cookies).await;
+        assert!(page.body.contains("uusi → työn alla") && page.body.contains("Soitan."), "{}", page.body);
+        let me = hidden(&page.body, "owner");
+        let r = t.post_form(&format!("{path}/owner"), &cookies, &[("_csrf", &csrf), ("owner", &me)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert!(t.get("/cases", &cookies).await.body.contains("Olli Omistaja"), "{}", t.backend);
+        // Another organisation's member cannot open it.
+        let (_, other_email, _) = support::new_org(&t.app, "Toinen Oy").await;
+        let (other, _) = t.login(&other_email).await;
+        assert_eq!(t.get(&path, &other).await.status, StatusCode::NOT_FOUND);
+    }
+}

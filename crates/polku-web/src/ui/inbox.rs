@@ -2,7 +2,7 @@
 //! and search words highlighted), filters for all of them and full-text search, pages, a CSV export, and
 //! the team's triage: read marks, tags and notes.
 
-use super::{Chrome, CommentTags, fail, page};
+use super::{Chrome, CommentTags, fail, page, posted};
 use crate::Web;
 use crate::error::PageError;
 use crate::extract::{FormPairs, UiSession};
@@ -333,19 +333,13 @@ async fn detail(State(web): State<Web>, s: UiSession, Path(id): Path<String>) ->
     detail_page(&web, &s, id, None, String::new(), String::new()).await
 }
 
-/// The comment a form posts to, once the form's CSRF token is checked.
-fn posted(s: &UiSession, form: &FormPairs, raw_id: &str) -> Result<i64, PageError> {
-    s.check_csrf(form.get("_csrf")).map_err(fail(s))?;
-    comment_id(raw_id).map_err(fail(s))
-}
-
 async fn mark_read(
     State(web): State<Web>,
     s: UiSession,
     Path(id): Path<String>,
     form: FormPairs,
 ) -> Result<Response, PageError> {
-    let id = posted(&s, &form, &id)?;
+    let id: i64 = posted(&s, &form, &id)?;
     let read = form.get("read") != Some("0");
     comments::mark_read(&web.app, &s.caller, &[id], read).await.map_err(fail(&s))?;
     Ok(Redirect::to(&safe_back(form.get("back").unwrap_or(&format!("/inbox/{id}")))).into_response())
@@ -386,7 +380,7 @@ async fn add_tag(
     Path(id): Path<String>,
     form: FormPairs,
 ) -> Result<Response, PageError> {
-    let id = posted(&s, &form, &id)?;
+    let id: i64 = posted(&s, &form, &id)?;
     let tag = form.get("tag").unwrap_or("");
     let result = comments::add_tag(&web.app, &s.caller, id, tag).await.map(|_| ());
     edited(&web, &s, id, result, (tag, ""), "").await
@@ -398,7 +392,7 @@ async fn remove_tag(
     Path(id): Path<String>,
     form: FormPairs,
 ) -> Result<Response, PageError> {
-    let id = posted(&s, &form, &id)?;
+    let id: i64 = posted(&s, &form, &id)?;
     let result = comments::remove_tag(&web.app, &s.caller, id, form.get("tag").unwrap_or("")).await;
     edited(&web, &s, id, result, ("", ""), "").await
 }
@@ -409,7 +403,7 @@ async fn add_note(
     Path(id): Path<String>,
     form: FormPairs,
 ) -> Result<Response, PageError> {
-    let id = posted(&s, &form, &id)?;
+    let id: i64 = posted(&s, &form, &id)?;
     let body = form.get("body").unwrap_or("");
     let result = comments::add_note(&web.app, &s.caller, id, body).await.map(|_| ());
     edited(&web, &s, id, result, ("", body), "#notes").await

@@ -2,6 +2,7 @@
 
 mod admin;
 mod auth;
+mod cases;
 pub mod chart;
 mod dashboard;
 mod inbox;
@@ -28,6 +29,7 @@ pub fn router() -> Router<Web> {
         .merge(auth::router())
         .merge(dashboard::router())
         .merge(inbox::router())
+        .merge(cases::router())
         .merge(insights::router())
         .merge(surveys::router())
         .merge(admin::router())
@@ -91,6 +93,16 @@ impl Chrome {
             path: s.path.clone(),
         }
     }
+}
+
+/// The object a form posts to, once the form's CSRF token is checked; an id that does not parse is a 404.
+pub fn posted<I: std::str::FromStr>(
+    s: &UiSession,
+    form: &crate::extract::FormPairs,
+    raw: &str,
+) -> Result<I, PageError> {
+    s.check_csrf(form.get("_csrf")).map_err(fail(s))?;
+    raw.parse().map_err(|_| fail(s)(AppError::NotFound))
 }
 
 /// Converts a use-case error into an error page in the member's language.

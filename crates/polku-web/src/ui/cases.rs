@@ -1,0 +1,282 @@
+//! Cases (the bad experiences someone owns until they are handled) and, for admins, the alert rules that
+//! make them.
+
+use super::{Chrome, fail, page, posted};
+use crate::Web;
+use crate::error::PageError;
+use crate::extract::{FormPairs, UiSession};
+use crate::i18n::T;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use polku_app::AppError;
+use polku_app::cases::{self, CaseDetail, RuleInput};
+use polku_app::store::{CaseFilter, CaseRecord, Member, RuleRecord};
+use polku_domain::cases::{CaseStatus, RuleCondition};
+use polku_domain::role::Permission;
+use polku_domain::survey::QuestionType;
+use polku_domain::{CaseId, UserId};
+
+pub fn router() -> Router<Web> {
+    Router::new()
+        .route("/cases", get(list))
+        .route("/cases/{id}", get(detail))
+        .route("/cases/{id}/status", post(move_case))
+        .route("/cases/{id}/notes", post(note))
+        .route("/cases/{id}/owner", post(assign))
+        .route("/settings/rules", get(rules).post(create_rule))
+        .route("/settings/rules/{id}/off", post(rule_off))
+}
+
+fn when(t: &time::OffsetDateTime) -> String {
+    t.format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC")).unwrap_or_default()
+}
+
+fn status_label(t: &T, s: &str) -> String {
+    t.get(&format!("case-status-{}", s.replace('_', "-")))
+}
+
+fn overdue(c: &CaseRecord) -> bool {
+    CaseStatus::parse(&c.status).is_some_and(CaseStatus::is_open) && c.due_at < polku_app::store::now()
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+struct CasesPage {
+    c: Chrome,
+    t: T,
+    cases: Vec<CaseRecord>,
+    all: bool,
+}
+
+impl CasesPage {
+    fn when(&self, t: &time::OffsetDateTime) -> String {
+        when(t)
+    }
+    fn status(&self, s: &str) -> String {
+        status_label(&self.t, s)
+    }
+    fn overdue(&self, c: &CaseRecord) -> bool {
+        overdue(c)
+    }
+}
+
+async fn list(State(web): State<Web>, s: UiSession, RawQuery(raw): RawQuery) -> Result<Response, PageError> {
+    let all = raw.as_deref().is_some_and(|q| q.split('&').any(|kv| kv == "all=1"));
+    let filter = CaseFilter { open: !all, ..CaseFilter::default() };
+    let cases = cases::cases(&web.app, &s.caller, filter).await.map_err(fail(&s))?;
+    Ok(page(&CasesPage { c: Chrome::new(&s, "cases"), t: s.t, cases, all }))
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    c: Chrome,
+    t: T,
+    d: CaseDetail,
+    moves: Vec<&'static str>,
+    me: Option<UserId>,
+    error: String,
+}
+
+impl CasePage {
+    fn when(&self, t: &time::OffsetDateTime) -> String {
+        when(t)
+    }
+    fn status(&self, s: &str) -> String {
+        status_label(&self.t, s)
+    }
+    fn overdue(&self) -> bool {
+        overdue(&self.d.case)
+    }
+    fn mine(&self) -> bool {
+        self.me.is_some_and(|m| self.d.case.owner_id == Some(m.0))
+    }
+    fn event(&self, kind: &str, body: &str) -> String {
+        match kind {
+            "status" => body
+                .split_once(" → ")
+                .map_or_else(|| body.to_string(), |(a, b)| format!("{} → {}", self.status(a), self.status(b))),
+            _ => body.to_string(),
+        }
+    }
+}
+
+fn case_id(raw: &str) -> Result<CaseId, AppError> {
+    raw.parse().map_err(|_| AppError::NotFound)
+}
+
+async fn case_page(web: &Web, s: &UiSession, id: CaseId, error: Option<AppError>) -> Result<Response, PageError> {
+    let d = cases::case(&web.app, &s.caller, id).await.map_err(fail(s))?;
+    let from = CaseStatus::parse(&d.case.status);
+    let moves = CaseStatus::ALL
+        .into_iter()
+        .filter(|to| from.is_some_and(|f| f.can_move_to(*to)))
+        .map(CaseStatus::as_str)
+        .collect();
+    let me = match &s.caller.actor {
+        polku_app::Actor::User { id, .. } => Some(*id),
+        _ => None,
+    };
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let body = page(&CasePage {
+        c: Chrome::new(s, "cases"),
+        t: s.t,
+        d,
+        moves,
+        me,
+        error: error.map(|e| e.to_string()).unwrap_or_default(),
+    });
+    Ok((status, body).into_response())
+}
+
+async fn detail(State(web): State<Web>, s: UiSession, Path(id): Path<String>) -> Result<Response, PageError> {
+    let id = case_id(&id).map_err(fail(&s))?;
+    case_page(&web, &s, id, None).await
+}
+
+async fn after(web: &Web, s: &UiSession, id: CaseId, result: Result<(), AppError>) -> Result<Response, PageError> {
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => case_page(web, s, id, Some(e)).await,
+        Err(e) => Err(fail(s)(e)),
+    }
+}
+
+async fn move_case(
+    State(web): State<Web>,
+    s: UiSession,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let id: CaseId = posted(&s, &form, &id)?;
+    let result = cases::move_case(&web.app, &s.caller, id, form.get("status").unwrap_or(""), form.get("note")).await;
+    after(&web, &s, id, result).await
+}
+
+async fn note(
+    State(web): State<Web>,
+    s: UiSession,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let id: CaseId = posted(&s, &form, &id)?;
+    let result = cases::note(&web.app, &s.caller, id, form.get("body").unwrap_or("")).await;
+    after(&web, &s, id, result).await
+}
+
+async fn assign(
+    State(web): State<Web>,
+    s: UiSession,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let id: CaseId = posted(&s, &form, &id)?;
+    let owner = match form.get("owner").unwrap_or("") {
+        "" => None,
+        o => Some(o.parse::<UserId>().map_err(|_| AppError::invalid("owner", "is not a member")).map_err(fail(&s))?),
+    };
+    let result = cases::assign(&web.app, &s.caller, id, owner).await;
+    after(&web, &s, id, result).await
+}
+
+#[derive(Template)]
+#[template(path = "rules.html")]
+struct RulesPage {
+    c: Chrome,
+    t: T,
+    rules: Vec<RuleRecord>,
+    members: Vec<Member>,
+    themes: Vec<(String, String)>,
+    error: String,
+}
+
+impl RulesPage {
+    fn condition(&self, c: &RuleCondition) -> String {
+        match c {
+            RuleCondition::ScoreAtMost { kind, max } => format!("{} ≤ {max}", kind.as_str().to_uppercase()),
+            RuleCondition::NegativeTheme { theme } => {
+                let label = self.themes.iter().find(|(k, _)| k == theme).map_or(theme.as_str(), |(_, l)| l.as_str());
+                self.t.arg("rule-negative-theme-of", "theme", label)
+            }
+            RuleCondition::NegativeText => self.t.get("rule-negative-text"),
+        }
+    }
+    fn owner(&self, o: &Option<UserId>) -> String {
+        o.and_then(|o| self.members.iter().find(|m| m.user_id == o.0)).map_or_else(|| "–".into(), |m| m.name.clone())
+    }
+}
+
+async fn rules_page(web: &Web, s: &UiSession, error: Option<AppError>) -> Result<Response, PageError> {
+    s.caller.require(Permission::Administer).map_err(fail(s))?;
+    let rules = cases::rules(&web.app, &s.caller).await.map_err(fail(s))?;
+    let members = polku_app::orgs::members(&web.app, &s.caller).await.map_err(fail(s))?;
+    let analyzer = polku_app::text_models::analyzer_for(&web.app, s.caller.org).await.map_err(fail(s))?;
+    let themes = analyzer.themes(s.t.locale).map(|(k, l)| (k.to_string(), l.to_string())).collect();
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let body = page(&RulesPage {
+        c: Chrome::new(s, "rules"),
+        t: s.t,
+        rules,
+        members,
+        themes,
+        error: error.map(|e| e.to_string()).unwrap_or_default(),
+    });
+    Ok((status, body).into_response())
+}
+
+async fn rules(State(web): State<Web>, s: UiSession) -> Result<Response, PageError> {
+    rules_page(&web, &s, None).await
+}
+
+async fn create_rule(State(web): State<Web>, s: UiSession, form: FormPairs) -> Result<Response, PageError> {
+    s.check_csrf(form.get("_csrf")).map_err(fail(&s))?;
+    let input = (|| -> Result<RuleInput, AppError> {
+        let number = |field: &str| -> Result<i64, AppError> {
+            form.get(field).unwrap_or("").trim().parse().map_err(|_| AppError::invalid(field, "must be a whole number"))
+        };
+        let condition = match form.get("condition").unwrap_or("") {
+            "score" => {
+                let kind = QuestionType::parse(form.get("kind").unwrap_or(""))
+                    .ok_or_else(|| AppError::invalid("condition.kind", "must be nps, csat or ces"))?;
+                let max =
+                    i16::try_from(number("max")?).map_err(|_| AppError::invalid("condition.max", "is out of range"))?;
+                RuleCondition::ScoreAtMost { kind, max }
+            }
+            "theme" => RuleCondition::NegativeTheme { theme: form.get("theme").unwrap_or("").to_string() },
+            "text" => RuleCondition::NegativeText,
+            _ => return Err(AppError::invalid("condition", "choose a condition")),
+        };
+        let sla_hours =
+            u32::try_from(number("sla_hours")?).map_err(|_| AppError::invalid("sla_hours", "is out of range"))?;
+        let owner = match form.get("owner").unwrap_or("") {
+            "" => None,
+            o => Some(o.parse().map_err(|_| AppError::invalid("owner", "is not a member"))?),
+        };
+        Ok(RuleInput { name: form.get("name").unwrap_or("").to_string(), condition, sla_hours, owner })
+    })();
+    let result = match input {
+        Ok(input) => cases::create_rule(&web.app, &s.caller, input).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to("/settings/rules").into_response()),
+        Err(e @ AppError::Invalid(_)) => rules_page(&web, &s, Some(e)).await,
+        Err(e) => Err(fail(&s)(e)),
+    }
+}
+
+async fn rule_off(
+    State(web): State<Web>,
+    s: UiSession,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    s.check_csrf(form.get("_csrf")).map_err(fail(&s))?;
+    let id = id.parse().map_err(|_| fail(&s)(AppError::NotFound))?;
+    cases::deactivate_rule(&web.app, &s.caller, id).await.map_err(fail(&s))?;
+    Ok(Redirect::to("/settings/rules").into_response())
+}
