@@ -5,6 +5,7 @@
 
 use crate::auth::Caller;
 use crate::{App, AppError, AppResult, orgs, surveys};
+use polku_domain::cases::{Rule, RuleCondition};
 use polku_domain::demo;
 use polku_domain::response::{self, Answer, AnswerDraft, AnswerValue, ResponseDraft, ValidResponse};
 use polku_domain::rng::SplitMix64;
@@ -57,6 +58,27 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
         records.push(surveys::create(app, &caller, &s.draft).await?);
     }
     let analyzer = app.default_analyzer();
+    // Alert rules, set up a month before the end: answers from then on make cases.
+    let rules_since = end - time::Duration::days(30);
+    let mut rules = Vec::new();
+    for (name, condition, sla, owner) in [
+        (
+            "Arvostelija (NPS 0–6)",
+            RuleCondition::ScoreAtMost { kind: QuestionType::Nps, max: 6 },
+            48,
+            member_ids.get(2),
+        ),
+        ("Laskutusongelma", RuleCondition::NegativeTheme { theme: "invoicing".into() }, 72, None),
+    ] {
+        let rule = Rule { name: name.into(), condition, sla_hours: sla, owner: owner.copied() };
+        let audit = polku_store::Audit {
+            actor: &ACTOR,
+            action: "rule.create",
+            target: name.into(),
+            detail: serde_json::Value::Null,
+        };
+        rules.push((app.store.create_rule(org, &rule, &audit).await?, rule));
+    }
     let mut batch = Vec::with_capacity(BATCH);
     for r in &data.responses {
         let survey = &records[r.survey];
@@ -73,7 +95,8 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
             customer: Some(data.customers[r.customer].external_id.clone()),
         };
         let body = response::validate(&survey.definition, &draft, "link", end)?;
-        batch.push(crate::responses::prepare(&analyzer, &[], survey, body, None));
+        let rules = if r.submitted_at >= rules_since { rules.as_slice() } else { &[] };
+        batch.push(crate::responses::prepare(&analyzer, rules, survey, body, None));
         if batch.len() == BATCH {
             app.store.insert_responses(&batch).await?;
             batch.clear();
@@ -81,6 +104,7 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
     }
     app.store.insert_responses(&batch).await?;
     triage(app, org, end, &member_ids).await?;
+    work_cases(app, org, end, &member_ids).await?;
     let (_, token) = orgs::create_token(app, &ACTOR, org, "demo", Role::Admin).await?;
     Ok(DemoLogin {
         org,
@@ -148,6 +172,48 @@ async fn triage(app: &App, org: OrgId, end: OffsetDateTime, members: &[polku_dom
         filter.after = Some(last.cursor());
         let ids: Vec<i64> = page.iter().map(|c| c.id).collect();
         app.store.mark_read(org, &ids, members.get(1).copied(), true).await?;
+    }
+    Ok(())
+}
+
+/// Moves the demo's cases along as a team would have: older ones resolved or closed, the last days' still
+/// open in every state, and a few past due. Deterministic (by position), so the demo is the same each time.
+async fn work_cases(app: &App, org: OrgId, end: OffsetDateTime, members: &[polku_domain::UserId]) -> AppResult<()> {
+    use polku_domain::cases::CaseStatus::{Closed, InProgress, New, Resolved, WaitingForCustomer};
+    let all = app.store.cases(org, &polku_store::CaseFilter::default(), 10_000).await?;
+    let (sanna, bjorn) = (members.first().copied(), members.get(2).copied());
+    for (i, c) in all.iter().enumerate() {
+        let id = polku_domain::CaseId(c.id);
+        // The answer's age, from the due time the rule gave it.
+        let hours_left = (c.due_at - end).whole_hours();
+        let path: &[polku_domain::cases::CaseStatus] = match (hours_left, i % 4) {
+            (h, _) if h > 24 => &[],
+            (h, 0) if h > 0 => &[InProgress],
+            (h, 1) if h > 0 => &[InProgress, WaitingForCustomer],
+            (h, _) if h > 0 => &[],
+            // Past due: most handled, one in six forgotten (overdue on the list).
+            (_, _) if i % 6 == 5 => &[],
+            (_, 0) => &[InProgress, Resolved, Closed],
+            _ => &[InProgress, Resolved],
+        };
+        let by = if c.owner_id.is_some() { bjorn } else { sanna };
+        if c.owner_id.is_none() && !path.is_empty() {
+            app.store.set_case_owner(org, id, sanna, sanna).await?;
+        }
+        let mut from = New;
+        for (k, to) in path.iter().enumerate() {
+            let note = match (k, to) {
+                (0, _) => Some(if i % 2 == 0 {
+                    "Soitin asiakkaalle ja pahoittelin."
+                } else {
+                    "Selvitän asiaa työnjohtajan kanssa."
+                }),
+                (_, Resolved) => Some("Korjauskäynti tehty, asiakas tyytyväinen."),
+                _ => None,
+            };
+            app.store.move_case(org, id, from, *to, by, note).await?;
+            from = *to;
+        }
     }
     Ok(())
 }

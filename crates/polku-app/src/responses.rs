@@ -64,7 +64,8 @@ pub fn prepare(
     idempotency_key: Option<String>,
 ) -> NewResponse {
     let analyses = polku_domain::text::analyse_answers(analyzer, &body.answers, body.locale);
-    let cases = polku_domain::cases::cases_for(rules, &body.answers, &analyses, polku_store::now());
+    // Due the rule's time after the answer was given (for an answer loaded from history, that may be past).
+    let cases = polku_domain::cases::cases_for(rules, &body.answers, &analyses, body.submitted_at);
     NewResponse {
         id: ResponseId::new(),
         org: survey.org,
