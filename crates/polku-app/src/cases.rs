@@ -48,10 +48,8 @@ pub async fn create_rule(app: &App, caller: &Caller, input: RuleInput) -> AppRes
     };
     rule.validate(|t| polku_domain::Locale::ALL.iter().any(|l| analyzer.themes(*l).any(|(k, _)| k == t)))
         .map_err(|(field, message)| AppError::invalid(field, message))?;
-    if let Some(owner) = rule.owner
-        && !app.store.members(caller.org).await?.iter().any(|m| m.user_id == owner.0)
-    {
-        return Err(AppError::invalid("owner", "is not a member of this organisation"));
+    if let Some(owner) = rule.owner {
+        worker_name(app, caller.org, owner).await?;
     }
     let audit = Audit {
         actor: &caller.actor,
@@ -140,11 +138,8 @@ pub async fn move_case(app: &App, caller: &Caller, id: CaseId, to: &str, note: O
     let note = note.map(str::trim).filter(|n| !n.is_empty());
     let note =
         note.map(|n| polku_domain::inbox::parse_note(n).map_err(|e| AppError::invalid("note", e))).transpose()?;
-    app.store.move_case(caller.org, id, from, to, author(caller), note.as_deref()).await?;
-    if caller.role == Role::Agent && case.owner_id.is_none() {
-        app.store.set_case_owner(caller.org, id, author(caller), author(caller)).await?;
-    }
-    Ok(())
+    let agent = author(caller).filter(|_| caller.role == Role::Agent);
+    Ok(app.store.move_case(caller.org, id, from, to, author(caller), note.as_deref(), agent).await?)
 }
 
 pub async fn note(app: &App, caller: &Caller, id: CaseId, body: &str) -> AppResult<()> {
@@ -159,10 +154,21 @@ pub async fn assign(app: &App, caller: &Caller, id: CaseId, owner: Option<UserId
     if caller.role == Role::Agent && owner.is_some_and(|o| Some(o) != author(caller)) {
         return Err(AppError::Forbidden);
     }
-    if let Some(o) = owner
-        && !app.store.members(caller.org).await?.iter().any(|m| m.user_id == o.0)
-    {
-        return Err(AppError::invalid("owner", "is not a member of this organisation"));
-    }
-    Ok(app.store.set_case_owner(caller.org, id, owner, author(caller)).await?)
+    let label = match owner {
+        Some(o) => worker_name(app, caller.org, o).await?,
+        None => "-".to_string(),
+    };
+    let agent = author(caller).filter(|_| caller.role == Role::Agent);
+    Ok(app.store.set_case_owner(caller.org, id, owner, &label, author(caller), agent).await?)
+}
+
+/// The name of a member who may work cases (so that a case given to them is one they can see).
+async fn worker_name(app: &App, org: OrgId, user: UserId) -> AppResult<String> {
+    app.store
+        .members(org)
+        .await?
+        .into_iter()
+        .find(|m| m.user_id == user.0 && Role::parse(&m.role).is_some_and(|r| r.allows(Permission::Triage)))
+        .map(|m| m.name)
+        .ok_or_else(|| AppError::invalid("owner", "is not a member of this organisation who works cases"))
 }

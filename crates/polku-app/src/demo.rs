@@ -96,7 +96,7 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
         };
         let body = response::validate(&survey.definition, &draft, "link", end)?;
         let rules = if r.submitted_at >= rules_since { rules.as_slice() } else { &[] };
-        batch.push(crate::responses::prepare(&analyzer, rules, survey, body, None));
+        batch.push(crate::responses::prepare(&analyzer, rules, r.submitted_at, survey, body, None));
         if batch.len() == BATCH {
             app.store.insert_responses(&batch).await?;
             batch.clear();
@@ -198,7 +198,7 @@ async fn work_cases(app: &App, org: OrgId, end: OffsetDateTime, members: &[polku
         };
         let by = if c.owner_id.is_some() { bjorn } else { sanna };
         if c.owner_id.is_none() && !path.is_empty() {
-            app.store.set_case_owner(org, id, sanna, sanna).await?;
+            app.store.set_case_owner(org, id, sanna, "Sanna Sivellin", sanna, None).await?;
         }
         let mut from = New;
         for (k, to) in path.iter().enumerate() {
@@ -211,7 +211,7 @@ async fn work_cases(app: &App, org: OrgId, end: OffsetDateTime, members: &[polku
                 (_, Resolved) => Some("Korjauskäynti tehty, asiakas tyytyväinen."),
                 _ => None,
             };
-            app.store.move_case(org, id, from, *to, by, note).await?;
+            app.store.move_case(org, id, from, *to, by, note, None).await?;
             from = *to;
         }
     }
@@ -355,7 +355,7 @@ pub async fn bench_data(
             locale: Some(locale),
             customer,
         };
-        batch.push(crate::responses::prepare(&analyzer, &[], &survey, body, None));
+        batch.push(crate::responses::prepare(&analyzer, &[], end, &survey, body, None));
         if batch.len() == 10_000 || i + 1 == n {
             app.store.insert_responses(&batch).await?;
             batch.clear();

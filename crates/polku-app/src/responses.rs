@@ -50,7 +50,7 @@ pub async fn submit(
     // Prepared here, on the request's own task, so the single writer only stores the result.
     let analyzer = crate::text_models::analyzer_for(app, survey.org).await?;
     let rules = crate::cases::rules_for(app, survey.org).await?;
-    let new = prepare(&analyzer, &rules, survey, body, idempotency_key.map(str::to_string));
+    let new = prepare(&analyzer, &rules, polku_store::now(), survey, body, idempotency_key.map(str::to_string));
     Ok(app.writer.write(new).await?)
 }
 
@@ -59,13 +59,15 @@ pub async fn submit(
 pub fn prepare(
     analyzer: &polku_domain::text::Analyzer,
     rules: &[(polku_domain::RuleId, polku_domain::cases::Rule)],
+    // When a case it makes starts its SLA: now for live answers (a back-dated import must not make cases
+    // that are overdue at once), the answer's own time for the demo's history.
+    cases_from: time::OffsetDateTime,
     survey: &SurveyRecord,
     body: response::ValidResponse,
     idempotency_key: Option<String>,
 ) -> NewResponse {
     let analyses = polku_domain::text::analyse_answers(analyzer, &body.answers, body.locale);
-    // Due the rule's time after the answer was given (for an answer loaded from history, that may be past).
-    let cases = polku_domain::cases::cases_for(rules, &body.answers, &analyses, body.submitted_at);
+    let cases = polku_domain::cases::cases_for(rules, &body.answers, &analyses, cases_from);
     NewResponse {
         id: ResponseId::new(),
         org: survey.org,

@@ -150,7 +150,7 @@ impl Store {
             qb.push(
                 " ORDER BY CASE WHEN c.status IN ('new', 'in_progress', 'waiting_for_customer') THEN 0 ELSE 1 END,
                   CASE WHEN c.status IN ('new', 'in_progress', 'waiting_for_customer') THEN c.due_at END,
-                  c.created_at DESC LIMIT ",
+                  c.created_at DESC, c.id LIMIT ",
             )
             .push_bind(limit);
             qb.build_query_as().fetch_all(p).await
@@ -180,7 +180,9 @@ impl Store {
     }
 
     /// Moves a case from `from` to `to` (refused with a conflict if it is no longer at `from`, e.g. a
-    /// colleague moved it meanwhile), with an optional note, in one transaction.
+    /// colleague moved it meanwhile), with an optional note, in one transaction. With `agent`, only if the
+    /// case is theirs or nobody's, and an unowned case becomes theirs in the same statement.
+    #[allow(clippy::too_many_arguments)]
     pub async fn move_case(
         &self,
         org: OrgId,
@@ -189,19 +191,22 @@ impl Store {
         to: CaseStatus,
         by: Option<UserId>,
         note: Option<&str>,
+        agent: Option<UserId>,
     ) -> Result<()> {
         let now = crate::now();
         db!(self, p => {
             let mut tx = p.begin().await?;
-            let n = sqlx::query("UPDATE cases SET status = $1, updated_at = $2 WHERE id = $3 AND org_id = $4 AND status = $5")
-                .bind(to.as_str())
-                .bind(now)
-                .bind(id.0)
-                .bind(org.0)
-                .bind(from.as_str())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+            let mut qb = sqlx::QueryBuilder::new("UPDATE cases SET status = ");
+            qb.push_bind(to.as_str()).push(", updated_at = ").push_bind(now);
+            if let Some(a) = agent {
+                qb.push(", owner_id = COALESCE(owner_id, ").push_bind(a.0).push(")");
+            }
+            qb.push(" WHERE id = ").push_bind(id.0).push(" AND org_id = ").push_bind(org.0);
+            qb.push(" AND status = ").push_bind(from.as_str());
+            if let Some(a) = agent {
+                qb.push(" AND (owner_id IS NULL OR owner_id = ").push_bind(a.0).push(")");
+            }
+            let n = qb.build().execute(&mut *tx).await?.rows_affected();
             if n == 0 {
                 return Err(StoreError::Conflict("the case was changed meanwhile".into()));
             }
@@ -225,21 +230,23 @@ impl Store {
         Ok(())
     }
 
-    /// Writes a note on a case of `org`, or (kind `owner`) gives it to `owner` and notes that.
+    /// Writes a note on a case of `org`.
     pub async fn case_note(&self, org: OrgId, id: CaseId, by: Option<UserId>, body: &str) -> Result<()> {
         self.case_event(org, id, by, "note", body, None).await
     }
 
-    /// Gives a case of `org` to `owner` (`None`: nobody), recording who did it.
+    /// Gives a case of `org` to `owner` (`None`: nobody), recording who did it and `label` (the new owner's
+    /// name) in its history. With `agent`, only if the case is that agent's or nobody's.
     pub async fn set_case_owner(
         &self,
         org: OrgId,
         id: CaseId,
         owner: Option<UserId>,
+        label: &str,
         by: Option<UserId>,
+        agent: Option<UserId>,
     ) -> Result<()> {
-        let body = owner.map_or_else(|| "-".to_string(), |o| o.to_string());
-        self.case_event(org, id, by, "owner", &body, Some(owner)).await
+        self.case_event(org, id, by, "owner", label, Some((owner, agent))).await
     }
 
     async fn case_event(
@@ -249,25 +256,27 @@ impl Store {
         by: Option<UserId>,
         kind: &str,
         body: &str,
-        owner: Option<Option<UserId>>,
+        owner: Option<(Option<UserId>, Option<UserId>)>,
     ) -> Result<()> {
         let now = crate::now();
         db!(self, p => {
             let mut tx = p.begin().await?;
-            let n = match owner {
-                Some(o) => sqlx::query("UPDATE cases SET owner_id = $1, updated_at = $2 WHERE id = $3 AND org_id = $4")
-                    .bind(o.map(|u| u.0)),
-                None => sqlx::query("UPDATE cases SET updated_at = $2 WHERE id = $3 AND org_id = $4 AND $1 IS NULL")
-                    .bind(None::<Uuid>),
+            let mut qb = sqlx::QueryBuilder::new("UPDATE cases SET updated_at = ");
+            qb.push_bind(now);
+            if let Some((o, _)) = owner {
+                qb.push(", owner_id = ").push_bind(o.map(|u| u.0));
             }
-            .bind(now)
-            .bind(id.0)
-            .bind(org.0)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            qb.push(" WHERE id = ").push_bind(id.0).push(" AND org_id = ").push_bind(org.0);
+            if let Some((_, Some(a))) = owner {
+                qb.push(" AND (owner_id IS NULL OR owner_id = ").push_bind(a.0).push(")");
+            }
+            let n = qb.build().execute(&mut *tx).await?.rows_affected();
             if n == 0 {
-                return Err(StoreError::NotFound);
+                return Err(if owner.is_some_and(|(_, a)| a.is_some()) {
+                    StoreError::Conflict("the case was taken by someone else meanwhile".into())
+                } else {
+                    StoreError::NotFound
+                });
             }
             sqlx::query(
                 "INSERT INTO case_events (id, case_id, org_id, kind, body, author_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -841,6 +841,36 @@ async fn alert_rules_turn_bad_answers_into_cases_that_are_worked_to_the_end() {
             polku_app::cases::assign(&t.app, &c1, invoice_case, Some(a2)).await,
             Err(polku_app::AppError::Forbidden)
         ));
+        // Even when a2 acted on what it read before a1 took the case, the store refuses it.
+        use polku_domain::cases::CaseStatus::{InProgress, Resolved};
+        let raced = t.app.store.move_case(t.org, invoice_case, InProgress, Resolved, Some(a2), None, Some(a2)).await;
+        assert!(matches!(raced, Err(polku_app::store::StoreError::Conflict(_))), "{}: {raced:?}", t.backend);
+        let raced = t.app.store.set_case_owner(t.org, invoice_case, Some(a2), "x", Some(a2), Some(a2)).await;
+        assert!(matches!(raced, Err(polku_app::store::StoreError::Conflict(_))), "{}", t.backend);
+        // A case can only be given to someone who works cases.
+        let viewer_id = polku_app::orgs::add_member(
+            &t.app,
+            &actor,
+            t.org,
+            polku_app::orgs::NewMember {
+                email: "katsoja@example.com",
+                name: "Katsoja",
+                password: PASSWORD,
+                role: Role::Viewer,
+                locale: polku_domain::Locale::Fi,
+            },
+        )
+        .await
+        .unwrap();
+        let r = t
+            .api(
+                Method::PUT,
+                &format!("/api/v1/cases/{case}/owner"),
+                &t.token,
+                Some(json!({"owner": viewer_id.to_string()})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
 
         // A rule switched off makes no more cases; its cases stay.
         assert_eq!(

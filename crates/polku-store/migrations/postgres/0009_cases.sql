@@ -24,7 +24,8 @@ CREATE TABLE cases (
     updated_at TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX cases_org ON cases (org_id, status, due_at);
-CREATE INDEX cases_response ON cases (response_id);
+-- One case per rule and response, as a guarantee of the database and not only of the write path.
+CREATE UNIQUE INDEX cases_rule_response ON cases (response_id, rule_id);
 
 -- What happened to a case: status changes, notes, owner changes, with who and when.
 CREATE TABLE case_events (

@@ -100,6 +100,11 @@ impl CasePage {
             "status" => body
                 .split_once(" → ")
                 .map_or_else(|| body.to_string(), |(a, b)| format!("{} → {}", self.status(a), self.status(b))),
+            "owner" => format!(
+                "{}: {}",
+                self.t.get("case-owner"),
+                if body == "-" { self.t.get("case-nobody") } else { body.to_string() }
+            ),
             _ => body.to_string(),
         }
     }
@@ -213,7 +218,13 @@ impl RulesPage {
 async fn rules_page(web: &Web, s: &UiSession, error: Option<AppError>) -> Result<Response, PageError> {
     s.caller.require(Permission::Administer).map_err(fail(s))?;
     let rules = cases::rules(&web.app, &s.caller).await.map_err(fail(s))?;
-    let members = polku_app::orgs::members(&web.app, &s.caller).await.map_err(fail(s))?;
+    // Only members who work cases can own a rule's cases.
+    let members = polku_app::orgs::members(&web.app, &s.caller)
+        .await
+        .map_err(fail(s))?
+        .into_iter()
+        .filter(|m| polku_domain::role::Role::parse(&m.role).is_some_and(|r| r.allows(Permission::Triage)))
+        .collect();
     let analyzer = polku_app::text_models::analyzer_for(&web.app, s.caller.org).await.map_err(fail(s))?;
     let themes = analyzer.themes(s.t.locale).map(|(k, l)| (k.to_string(), l.to_string())).collect();
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
