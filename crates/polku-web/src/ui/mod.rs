@@ -78,6 +78,8 @@ pub struct Chrome {
     pub csrf: String,
     pub active: &'static str,
     pub admin: bool,
+    /// May work feedback and cases (agents and above).
+    pub triage: bool,
     pub path: String,
 }
 
@@ -90,6 +92,7 @@ impl Chrome {
             csrf: s.info.csrf_token.clone(),
             active,
             admin: s.caller.role.allows(Permission::Administer),
+            triage: s.caller.role.allows(Permission::Triage),
             path: s.path.clone(),
         }
     }
