@@ -35,6 +35,9 @@ pub struct RuleInput {
     pub sla_hours: u32,
     #[serde(default)]
     pub owner: Option<UserId>,
+    /// Who hears of a case still open past its due time.
+    #[serde(default)]
+    pub lead: Option<UserId>,
 }
 
 pub async fn create_rule(app: &App, caller: &Caller, input: RuleInput) -> AppResult<RuleId> {
@@ -45,11 +48,16 @@ pub async fn create_rule(app: &App, caller: &Caller, input: RuleInput) -> AppRes
         condition: input.condition,
         sla_hours: input.sla_hours,
         owner: input.owner,
+        lead: input.lead,
     };
     rule.validate(|t| polku_domain::Locale::ALL.iter().any(|l| analyzer.themes(*l).any(|(k, _)| k == t)))
         .map_err(|(field, message)| AppError::invalid(field, message))?;
-    if let Some(owner) = rule.owner {
-        worker_name(app, caller.org, owner).await?;
+    for (field, who) in [("owner", rule.owner), ("lead", rule.lead)] {
+        if let Some(who) = who {
+            worker_name(app, caller.org, who)
+                .await
+                .map_err(|_| AppError::invalid(field, "is not a member of this organisation who works cases"))?;
+        }
     }
     let audit = Audit {
         actor: &caller.actor,
@@ -171,4 +179,14 @@ async fn worker_name(app: &App, org: OrgId, user: UserId) -> AppResult<String> {
         .find(|m| m.user_id == user.0 && Role::parse(&m.role).is_some_and(|r| r.allows(Permission::Triage)))
         .map(|m| m.name)
         .ok_or_else(|| AppError::invalid("owner", "is not a member of this organisation who works cases"))
+}
+
+/// Escalates every case past its due time that is still open (all organisations): the background job of
+/// every node runs this each minute; each case is escalated once, whichever node gets there first.
+pub async fn escalate(app: &App) -> AppResult<usize> {
+    let done = app.store.escalate_overdue(polku_store::now()).await?;
+    for (org, case) in &done {
+        tracing::info!(%org, %case, "case escalated: past due and still open");
+    }
+    Ok(done.len())
 }

@@ -70,7 +70,13 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
         ),
         ("Laskutusongelma", RuleCondition::NegativeTheme { theme: "invoicing".into() }, 72, None),
     ] {
-        let rule = Rule { name: name.into(), condition, sla_hours: sla, owner: owner.copied() };
+        let rule = Rule {
+            name: name.into(),
+            condition,
+            sla_hours: sla,
+            owner: owner.copied(),
+            lead: member_ids.first().copied(),
+        };
         let audit = polku_store::Audit {
             actor: &ACTOR,
             action: "rule.create",
@@ -105,6 +111,8 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
     app.store.insert_responses(&batch).await?;
     triage(app, org, end, &member_ids).await?;
     work_cases(app, org, end, &member_ids).await?;
+    // The forgotten ones past due are escalated, as the server's job would have done.
+    app.store.escalate_overdue(end).await?;
     let (_, token) = orgs::create_token(app, &ACTOR, org, "demo", Role::Admin).await?;
     Ok(DemoLogin {
         org,

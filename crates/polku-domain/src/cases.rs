@@ -37,6 +37,9 @@ pub struct Rule {
     pub sla_hours: u32,
     /// Who gets the case; `None` leaves it for whoever picks it up.
     pub owner: Option<UserId>,
+    /// Who is told when a case is past due and still open (escalation); `None`: the admins' list only.
+    #[serde(default)]
+    pub lead: Option<UserId>,
 }
 
 impl Rule {
@@ -175,7 +178,7 @@ mod tests {
     }
 
     fn rule(condition: RuleCondition) -> Rule {
-        Rule { name: "r".into(), condition, sla_hours: 24, owner: None }
+        Rule { name: "r".into(), condition, sla_hours: 24, owner: None, lead: None }
     }
 
     #[test]

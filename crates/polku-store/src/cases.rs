@@ -32,6 +32,8 @@ pub struct CaseRecord {
     pub updated_at: OffsetDateTime,
     /// The response's customer, if it named one.
     pub customer_ref: Option<String>,
+    /// When the case was escalated for being past due (none: not escalated).
+    pub escalated_at: Option<OffsetDateTime>,
 }
 
 /// One thing that happened to a case.
@@ -55,11 +57,11 @@ pub struct CaseFilter {
     pub or_unowned: bool,
 }
 
-type RuleRow = (Uuid, String, String, i64, Option<Uuid>, bool, OffsetDateTime);
+type RuleRow = (Uuid, String, String, i64, Option<Uuid>, bool, OffsetDateTime, Option<Uuid>);
 
 const CASE_COLUMNS: &str =
     "c.id, c.rule_id, r.name AS rule_name, c.response_id, c.status, c.owner_id, u.name AS owner_name,
-     c.due_at, c.created_at, c.updated_at, p.customer_ref
+     c.due_at, c.created_at, c.updated_at, p.customer_ref, c.escalated_at
      FROM cases c JOIN alert_rules r ON r.id = c.rule_id JOIN responses p ON p.id = c.response_id
      LEFT JOIN users u ON u.id = c.owner_id";
 
@@ -70,8 +72,8 @@ impl Store {
         db!(self, p => {
             let mut tx = p.begin().await?;
             sqlx::query(
-                "INSERT INTO alert_rules (id, org_id, name, condition, sla_hours, owner_id, active, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                "INSERT INTO alert_rules (id, org_id, name, condition, sla_hours, owner_id, active, created_at, lead_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(id.0)
             .bind(org.0)
@@ -81,6 +83,7 @@ impl Store {
             .bind(rule.owner.map(|u| u.0))
             .bind(true)
             .bind(crate::now())
+            .bind(rule.lead.map(|u| u.0))
             .execute(&mut *tx)
             .await?;
             audit!(&mut *tx, org.0, audit)?;
@@ -92,19 +95,25 @@ impl Store {
     /// Every rule of `org`, switched-off ones included, oldest first.
     pub async fn rules(&self, org: OrgId) -> Result<Vec<RuleRecord>> {
         let rows: Vec<RuleRow> = db!(self, p => sqlx::query_as(
-            "SELECT id, name, condition, sla_hours, owner_id, active, created_at FROM alert_rules
+            "SELECT id, name, condition, sla_hours, owner_id, active, created_at, lead_id FROM alert_rules
              WHERE org_id = $1 ORDER BY created_at, id",
         )
         .bind(org.0)
         .fetch_all(p)
         .await)?;
         rows.into_iter()
-            .map(|(id, name, condition, sla, owner, active, created_at)| {
+            .map(|(id, name, condition, sla, owner, active, created_at, lead)| {
                 let condition: RuleCondition = serde_json::from_str(&condition)
                     .map_err(|e| StoreError::Corrupt(format!("rule condition: {e}")))?;
                 Ok(RuleRecord {
                     id: RuleId(id),
-                    rule: Rule { name, condition, sla_hours: sla as u32, owner: owner.map(UserId) },
+                    rule: Rule {
+                        name,
+                        condition,
+                        sla_hours: sla as u32,
+                        owner: owner.map(UserId),
+                        lead: lead.map(UserId),
+                    },
                     active,
                     created_at,
                 })
@@ -304,5 +313,41 @@ impl Store {
         .bind(org.0)
         .fetch_all(p)
         .await)?)
+    }
+
+    /// Escalates every open case, of any organisation, whose due time is before `now` and that was not
+    /// escalated yet: marks it and writes an `escalated` event naming the rule's lead. Exactly once per
+    /// case however many nodes run this at the same time (the UPDATE only takes unescalated rows). Returns
+    /// the cases escalated now.
+    pub async fn escalate_overdue(&self, now: OffsetDateTime) -> Result<Vec<(OrgId, CaseId)>> {
+        let rows: Vec<(Uuid, Uuid, Option<String>)> = db!(self, p => {
+            let mut tx = p.begin().await?;
+            let rows: Vec<(Uuid, Uuid, Option<String>)> = sqlx::query_as(
+                "UPDATE cases SET escalated_at = $1
+                 WHERE escalated_at IS NULL AND due_at < $1 AND status IN ('new', 'in_progress', 'waiting_for_customer')
+                 RETURNING id, org_id,
+                   (SELECT u.name FROM alert_rules r JOIN users u ON u.id = r.lead_id WHERE r.id = cases.rule_id)",
+            )
+            .bind(now)
+            .fetch_all(&mut *tx)
+            .await?;
+            for (id, org, lead) in &rows {
+                sqlx::query(
+                    "INSERT INTO case_events (id, case_id, org_id, kind, body, author_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(Uuid::now_v7())
+                .bind(*id)
+                .bind(*org)
+                .bind("escalated")
+                .bind(lead.as_deref().unwrap_or("-"))
+                .bind(None::<Uuid>)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(rows)
+        })?;
+        Ok(rows.into_iter().map(|(id, org, _)| (OrgId(org), CaseId(id))).collect())
     }
 }

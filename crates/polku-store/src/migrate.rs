@@ -67,6 +67,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_cases.sql"),
         postgres: include_str!("../migrations/postgres/0009_cases.sql"),
     },
+    Migration {
+        version: 10,
+        name: "case_escalation",
+        sqlite: include_str!("../migrations/sqlite/0010_case_escalation.sql"),
+        postgres: include_str!("../migrations/postgres/0010_case_escalation.sql"),
+    },
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.
@@ -187,7 +193,7 @@ mod tests {
             }.await)
             .unwrap();
 
-            assert_eq!(run(&store).await.unwrap(), 5, "{backend}");
+            assert_eq!(run(&store).await.unwrap(), 6, "{backend}");
             let comments = store.comments(&CommentFilter::new(st.org), 10).await.unwrap();
             assert_eq!(comments.len(), 1, "{backend}");
             let c = &comments[0];

@@ -234,3 +234,5 @@ rule-negative-theme = Negative words about a theme
 rule-negative-theme-of = Negative about { $theme }
 rule-negative-text = Any negative comment
 rule-create = Add the rule
+case-escalated = Escalated
+rule-lead = Lead (hears of cases past due)

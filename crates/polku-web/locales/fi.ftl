@@ -234,3 +234,5 @@ rule-negative-theme = Kielteistä teemasta
 rule-negative-theme-of = Kielteistä: { $theme }
 rule-negative-text = Mikä tahansa kielteinen kommentti
 rule-create = Lisää sääntö
+case-escalated = Eskaloitu
+rule-lead = Esihenkilö (kuulee myöhässä olevista)

@@ -234,3 +234,5 @@ rule-negative-theme = Negativt om ett tema
 rule-negative-theme-of = Negativt om { $theme }
 rule-negative-text = Vilken negativ kommentar som helst
 rule-create = Lägg till regeln
+case-escalated = Eskalerat
+rule-lead = Ansvarig chef (får höra om försenade ärenden)

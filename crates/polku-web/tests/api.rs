@@ -872,6 +872,22 @@ async fn alert_rules_turn_bad_answers_into_cases_that_are_worked_to_the_end() {
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
 
+        // Past due and still open: escalated once, however often (or on however many nodes) the job runs.
+        let open_now =
+            t.api(Method::GET, "/api/v1/cases?open=true", &t.token, None).await.json().as_array().unwrap().len();
+        assert!(open_now >= 1);
+        let later = polku_app::store::now() + time::Duration::hours(49);
+        let first = t.app.store.escalate_overdue(later).await.unwrap();
+        assert_eq!(first.len(), open_now, "{}", t.backend);
+        let (a, b) = tokio::join!(t.app.store.escalate_overdue(later), t.app.store.escalate_overdue(later));
+        assert_eq!((a.unwrap().len(), b.unwrap().len()), (0, 0), "{}: escalated once", t.backend);
+        let escalated = first[0].1;
+        let detail = t.api(Method::GET, &format!("/api/v1/cases/{escalated}"), &t.token, None).await.json();
+        assert!(detail["case"]["escalated_at"].is_string(), "{detail}");
+        assert!(detail["events"].as_array().unwrap().iter().any(|e| e["kind"] == "escalated"), "{detail}");
+        // Closed cases and cases not yet due are left alone.
+        assert!(first.iter().all(|(org, c)| *org == t.org && c.to_string() != case), "the closed case");
+
         // A rule switched off makes no more cases; its cases stay.
         assert_eq!(
             t.api(Method::DELETE, &format!("/api/v1/alert-rules/{detractors}"), &t.token, None).await.status,

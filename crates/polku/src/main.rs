@@ -393,12 +393,24 @@ async fn serve(
             }
         }
     });
+    // Overdue cases are escalated each minute. Every node runs it; the store escalates each case once.
+    let escalation_app = app.clone();
+    let escalation = tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            if let Err(e) = polku_app::cases::escalate(&escalation_app).await {
+                tracing::warn!(error = %e, "escalating overdue cases failed");
+            }
+        }
+    });
     drop(app);
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown())
         .await
         .context("serving HTTP")?;
     sweeper.abort();
+    escalation.abort();
     // The router (and its App) is gone: the writer commits what it holds and stops.
     tracing::info!("shutting down; waiting for pending writes");
     let _ = tokio::time::timeout(Duration::from_secs(30), writer).await;

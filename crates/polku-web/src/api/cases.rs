@@ -39,6 +39,8 @@ pub struct RuleOut {
     pub condition: polku_domain::cases::RuleCondition,
     pub sla_hours: u32,
     pub owner: Option<String>,
+    /// Who hears of its cases still open past due.
+    pub lead: Option<String>,
     pub active: bool,
 }
 
@@ -55,6 +57,7 @@ pub async fn list_rules(State(web): State<Web>, ApiCaller(caller): ApiCaller) ->
                 condition: r.rule.condition,
                 sla_hours: r.rule.sla_hours,
                 owner: r.rule.owner.map(|o| o.to_string()),
+                lead: r.rule.lead.map(|o| o.to_string()),
                 active: r.active,
             })
             .collect(),
@@ -66,7 +69,7 @@ pub struct Created {
     pub id: String,
 }
 
-/// Adds a rule (admins): `{"name", "condition", "sla_hours", "owner"?}`. Every answer stored from now on that
+/// Adds a rule (admins): `{"name", "condition", "sla_hours", "owner"?, "lead"?}`. Every answer stored from now on that
 /// matches it becomes a case, due `sla_hours` later.
 #[utoipa::path(post, path = "/api/v1/alert-rules", security(("token" = [])), request_body = Object,
     responses((status = 201, body = Created), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -106,6 +109,8 @@ pub struct CaseOut {
     pub overdue: bool,
     pub created_at: String,
     pub customer: Option<String>,
+    /// When it was escalated for being past due and still open; null if not.
+    pub escalated_at: Option<String>,
 }
 
 impl From<CaseRecord> for CaseOut {
@@ -123,6 +128,7 @@ impl From<CaseRecord> for CaseOut {
             due_at: c.due_at.format(RFC3339).unwrap_or_default(),
             created_at: c.created_at.format(RFC3339).unwrap_or_default(),
             customer: c.customer_ref,
+            escalated_at: c.escalated_at.and_then(|t| t.format(RFC3339).ok()),
         }
     }
 }

@@ -100,6 +100,10 @@ impl CasePage {
             "status" => body
                 .split_once(" → ")
                 .map_or_else(|| body.to_string(), |(a, b)| format!("{} → {}", self.status(a), self.status(b))),
+            "escalated" => {
+                let lead = if body == "-" { String::new() } else { format!(": {body}") };
+                format!("{}{lead}", self.t.get("case-escalated"))
+            }
             "owner" => format!(
                 "{}: {}",
                 self.t.get("case-owner"),
@@ -267,7 +271,11 @@ async fn create_rule(State(web): State<Web>, s: UiSession, form: FormPairs) -> R
             "" => None,
             o => Some(o.parse().map_err(|_| AppError::invalid("owner", "is not a member"))?),
         };
-        Ok(RuleInput { name: form.get("name").unwrap_or("").to_string(), condition, sla_hours, owner })
+        let lead = match form.get("lead").unwrap_or("") {
+            "" => None,
+            o => Some(o.parse().map_err(|_| AppError::invalid("lead", "is not a member"))?),
+        };
+        Ok(RuleInput { name: form.get("name").unwrap_or("").to_string(), condition, sla_hours, owner, lead })
     })();
     let result = match input {
         Ok(input) => cases::create_rule(&web.app, &s.caller, input).await.map(|_| ()),
