@@ -5,10 +5,11 @@
 use crate::auth::Caller;
 use crate::comments::author;
 use crate::{App, AppError, AppResult};
+use polku_domain::cases::Action;
 use polku_domain::cases::{CaseStatus, Rule, RuleCondition};
 use polku_domain::role::{Permission, Role};
 use polku_domain::{CaseId, OrgId, RuleId, UserId};
-use polku_store::{Audit, CaseEvent, CaseFilter, CaseRecord, Comment, RuleRecord};
+use polku_store::{Audit, CaseAction, CaseEvent, CaseFilter, CaseRecord, Comment, RuleRecord};
 use std::sync::Arc;
 
 /// Cases per list page.
@@ -113,6 +114,7 @@ pub struct CaseDetail {
     pub case: CaseRecord,
     pub events: Vec<CaseEvent>,
     pub comments: Vec<Comment>,
+    pub actions: Vec<CaseAction>,
 }
 
 async fn visible(app: &App, caller: &Caller, id: CaseId) -> AppResult<CaseRecord> {
@@ -129,7 +131,8 @@ pub async fn case(app: &App, caller: &Caller, id: CaseId) -> AppResult<CaseDetai
     let case = visible(app, caller, id).await?;
     let events = app.store.case_events(caller.org, id).await?;
     let comments = app.store.comments_of_response(caller.org, polku_domain::ResponseId(case.response_id)).await?;
-    Ok(CaseDetail { case, events, comments })
+    let actions = app.store.case_actions(caller.org, id).await?;
+    Ok(CaseDetail { case, events, comments, actions })
 }
 
 /// Moves a case on (e.g. to `in_progress`), with an optional note. An agent who moves an unowned case takes
@@ -189,4 +192,67 @@ pub async fn escalate(app: &App) -> AppResult<usize> {
         tracing::info!(%org, %case, "case escalated: past due and still open");
     }
     Ok(done.len())
+}
+
+/// What became of an action: done at once, or waiting for an admin's approval.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Acted {
+    pub id: uuid::Uuid,
+    pub pending: bool,
+}
+
+/// Records what a member did for the customer. Calls, e-mails, apologies and compensations within the
+/// member's own limit just happen; a larger compensation waits for one approval.
+pub async fn act(app: &App, caller: &Caller, id: CaseId, action: Action, reason: &str) -> AppResult<Acted> {
+    visible(app, caller, id).await?;
+    let reason = reason.trim();
+    action.validate(reason).map_err(|(field, message)| AppError::invalid(field, message))?;
+    let limit = match author(caller) {
+        Some(me) => app.store.compensation_limit(caller.org, me).await?,
+        None => None,
+    };
+    let pending = action.needs_approval(limit.as_ref().map(|(a, c)| (*a, c.as_str())));
+    let amount = match &action {
+        Action::Compensated { amount_cents, currency } => Some((*amount_cents, currency.as_str())),
+        _ => None,
+    };
+    let status = if pending { "pending" } else { "done" };
+    let action_id =
+        app.store.add_case_action(caller.org, id, action.kind(), amount, reason, status, author(caller)).await?;
+    Ok(Acted { id: action_id, pending })
+}
+
+/// Compensations waiting for an approval (admins).
+pub async fn pending(app: &App, caller: &Caller) -> AppResult<Vec<CaseAction>> {
+    caller.require(Permission::Administer)?;
+    Ok(app.store.pending_actions(caller.org).await?)
+}
+
+/// Approves or rejects a compensation above its author's limit. Admins, and not their own.
+pub async fn decide(app: &App, caller: &Caller, action: uuid::Uuid, approve: bool) -> AppResult<()> {
+    caller.require(Permission::Administer)?;
+    let a = app.store.case_action(caller.org, action).await?;
+    if a.author_id.is_some() && a.author_id == author(caller).map(|u| u.0) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(app.store.decide_action(caller.org, action, approve, author(caller)).await?)
+}
+
+/// Sets how much a member may compensate without asking (admins).
+pub async fn set_limit(app: &App, caller: &Caller, user: UserId, amount_cents: i64, currency: &str) -> AppResult<()> {
+    caller.require(Permission::Administer)?;
+    if !(0..=polku_domain::cases::MAX_COMPENSATION_CENTS).contains(&amount_cents) {
+        return Err(AppError::invalid("amount", "must be 0–100000"));
+    }
+    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(AppError::invalid("currency", "must be a three-letter code such as EUR"));
+    }
+    worker_name(app, caller.org, user).await?;
+    let audit = Audit {
+        actor: &caller.actor,
+        action: "member.compensation_limit",
+        target: format!("user:{user}"),
+        detail: serde_json::json!({"amount_cents": amount_cents, "currency": currency}),
+    };
+    Ok(app.store.set_compensation_limit(caller.org, user, amount_cents, currency, &audit).await?)
 }

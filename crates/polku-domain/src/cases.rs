@@ -168,6 +168,83 @@ impl CaseStatus {
     }
 }
 
+/// What a member did for the customer on a case.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Action {
+    Called,
+    Emailed,
+    Apologised,
+    /// Money back or a discount: in cents of `currency` (ISO 4217, e.g. EUR).
+    Compensated {
+        amount_cents: i64,
+        currency: String,
+    },
+}
+
+/// Largest compensation accepted, in cents (a typo guard, not a policy: limits are per member).
+pub const MAX_COMPENSATION_CENTS: i64 = 10_000_000;
+/// Longest reason, in characters.
+pub const MAX_REASON: usize = 500;
+
+impl Action {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Action::Called => "called",
+            Action::Emailed => "emailed",
+            Action::Apologised => "apologised",
+            Action::Compensated { .. } => "compensated",
+        }
+    }
+
+    /// Checks the action and its reason (required for a compensation); each problem names its field.
+    pub fn validate(&self, reason: &str) -> Result<(), (&'static str, String)> {
+        if reason.chars().count() > MAX_REASON || reason.chars().any(|c| c.is_control() && c != '\n') {
+            return Err(("reason", format!("must be at most {MAX_REASON} characters of text")));
+        }
+        if let Action::Compensated { amount_cents, currency } = self {
+            if *amount_cents <= 0 || *amount_cents > MAX_COMPENSATION_CENTS {
+                return Err(("amount", "must be more than 0 and at most 100000".into()));
+            }
+            if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+                return Err(("currency", "must be a three-letter code such as EUR".into()));
+            }
+            if reason.trim().is_empty() {
+                return Err(("reason", "is needed for a compensation".into()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the action needs an approval: a compensation above the member's limit (none set: 0), or in
+    /// another currency than the limit's.
+    pub fn needs_approval(&self, limit: Option<(i64, &str)>) -> bool {
+        match self {
+            Action::Compensated { amount_cents, currency } => match limit {
+                Some((max, limit_currency)) => *amount_cents > max || currency != limit_currency,
+                None => true,
+            },
+            _ => false,
+        }
+    }
+}
+
+/// Parses an amount typed by a person ("20", "19.90", "19,90") into cents.
+pub fn parse_amount(s: &str) -> Option<i64> {
+    let s = s.trim().replace(',', ".");
+    let (whole, frac) = s.split_once('.').unwrap_or((&s, ""));
+    if whole.is_empty()
+        || frac.len() > 2
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let whole: i64 = whole.parse().ok()?;
+    let frac: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<2}").parse().ok()? };
+    whole.checked_mul(100)?.checked_add(frac)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,5 +305,28 @@ mod tests {
         assert!(CaseStatus::ALL.iter().all(|s| !Closed.can_move_to(*s) && !s.can_move_to(New) && !s.can_move_to(*s)));
         assert!(New.is_open() && !Resolved.is_open());
         assert!(CaseStatus::ALL.iter().all(|s| CaseStatus::parse(s.as_str()) == Some(*s)));
+    }
+
+    #[test]
+    fn small_things_just_happen_and_large_compensations_wait_for_approval() {
+        let eur = |c: i64| Action::Compensated { amount_cents: c, currency: "EUR".into() };
+        assert!(!Action::Called.needs_approval(None));
+        assert!(!eur(5000).needs_approval(Some((5000, "EUR"))));
+        assert!(eur(5001).needs_approval(Some((5000, "EUR"))));
+        assert!(eur(100).needs_approval(None), "no limit set: everything needs approval");
+        assert!(Action::Compensated { amount_cents: 100, currency: "SEK".into() }.needs_approval(Some((5000, "EUR"))));
+        assert_eq!(eur(0).validate("x").unwrap_err().0, "amount");
+        assert_eq!(eur(100).validate(" ").unwrap_err().0, "reason");
+        assert_eq!(
+            Action::Compensated { amount_cents: 1, currency: "eur".into() }.validate("x").unwrap_err().0,
+            "currency"
+        );
+        assert!(Action::Apologised.validate("").is_ok());
+        assert_eq!(parse_amount("19,9"), Some(1990));
+        assert_eq!(parse_amount(" 20 "), Some(2000));
+        assert_eq!(parse_amount("0.05"), Some(5));
+        for bad in ["", "x", "1.234", "-5", "1e3", ".5"] {
+            assert_eq!(parse_amount(bad), None, "{bad}");
+        }
     }
 }

@@ -57,6 +57,27 @@ pub struct CaseFilter {
     pub or_unowned: bool,
 }
 
+/// Something done for the customer on a case.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CaseAction {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub kind: String,
+    pub amount_cents: Option<i64>,
+    pub currency: Option<String>,
+    pub reason: String,
+    /// `done`, `pending` (waits for an approval), `approved` or `rejected`.
+    pub status: String,
+    pub author_id: Option<Uuid>,
+    pub author: Option<String>,
+    pub approver: Option<String>,
+    pub created_at: OffsetDateTime,
+}
+
+const ACTION_COLUMNS: &str = "a.id, a.case_id, a.kind, a.amount_cents, a.currency, a.reason, a.status, a.author_id,
+     u.name AS author, v.name AS approver, a.created_at
+     FROM case_actions a LEFT JOIN users u ON u.id = a.author_id LEFT JOIN users v ON v.id = a.approver_id";
+
 type RuleRow = (Uuid, String, String, i64, Option<Uuid>, bool, OffsetDateTime, Option<Uuid>);
 
 const CASE_COLUMNS: &str =
@@ -349,5 +370,150 @@ impl Store {
             Ok::<_, sqlx::Error>(rows)
         })?;
         Ok(rows.into_iter().map(|(id, org, _)| (OrgId(org), CaseId(id))).collect())
+    }
+
+    /// Records an action on a case of `org` (`status`: `done` or `pending`) with a history event.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_case_action(
+        &self,
+        org: OrgId,
+        case: CaseId,
+        kind: &str,
+        amount: Option<(i64, &str)>,
+        reason: &str,
+        status: &str,
+        by: Option<UserId>,
+    ) -> Result<Uuid> {
+        let id = Uuid::now_v7();
+        let now = crate::now();
+        db!(self, p => {
+            let mut tx = p.begin().await?;
+            let owned: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM cases WHERE id = $1 AND org_id = $2")
+                .bind(case.0)
+                .bind(org.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if owned.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            sqlx::query(
+                "INSERT INTO case_actions (id, case_id, org_id, kind, amount_cents, currency, reason, status, author_id, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(id)
+            .bind(case.0)
+            .bind(org.0)
+            .bind(kind)
+            .bind(amount.map(|(a, _)| a))
+            .bind(amount.map(|(_, c)| c))
+            .bind(reason)
+            .bind(status)
+            .bind(by.map(|u| u.0))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await.map_err(StoreError::from)
+        })?;
+        Ok(id)
+    }
+
+    /// The actions on a case of `org`, oldest first.
+    pub async fn case_actions(&self, org: OrgId, case: CaseId) -> Result<Vec<CaseAction>> {
+        Ok(db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {ACTION_COLUMNS} WHERE a.case_id = $1 AND a.org_id = $2 ORDER BY a.created_at, a.id"
+        )))
+        .bind(case.0)
+        .bind(org.0)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// Compensations of `org` waiting for an approval, oldest first.
+    pub async fn pending_actions(&self, org: OrgId) -> Result<Vec<CaseAction>> {
+        Ok(db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {ACTION_COLUMNS} WHERE a.org_id = $1 AND a.status = 'pending' ORDER BY a.created_at, a.id"
+        )))
+        .bind(org.0)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// One action of `org`.
+    pub async fn case_action(&self, org: OrgId, id: Uuid) -> Result<CaseAction> {
+        Ok(db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {ACTION_COLUMNS} WHERE a.id = $1 AND a.org_id = $2"
+        )))
+        .bind(id)
+        .bind(org.0)
+        .fetch_one(p)
+        .await)?)
+    }
+
+    /// Approves or rejects a pending action of `org`; a conflict if it was decided meanwhile.
+    pub async fn decide_action(&self, org: OrgId, id: Uuid, approve: bool, by: Option<UserId>) -> Result<()> {
+        let n = db!(self, p => sqlx::query(
+            "UPDATE case_actions SET status = $1, approver_id = $2, decided_at = $3 WHERE id = $4 AND org_id = $5 AND status = 'pending'",
+        )
+        .bind(if approve { "approved" } else { "rejected" })
+        .bind(by.map(|u| u.0))
+        .bind(crate::now())
+        .bind(id)
+        .bind(org.0)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        if n == 0 {
+            self.case_action(org, id).await?;
+            return Err(StoreError::Conflict("the action was decided already".into()));
+        }
+        Ok(())
+    }
+
+    /// A member's compensation limit in `org`, if an admin set one: (cents, currency).
+    pub async fn compensation_limit(&self, org: OrgId, user: UserId) -> Result<Option<(i64, String)>> {
+        Ok(db!(self, p => sqlx::query_as(
+            "SELECT amount_cents, currency FROM compensation_limits WHERE org_id = $1 AND user_id = $2",
+        )
+        .bind(org.0)
+        .bind(user.0)
+        .fetch_optional(p)
+        .await)?)
+    }
+
+    /// Every limit set in `org`, by user.
+    pub async fn compensation_limits(&self, org: OrgId) -> Result<Vec<(Uuid, i64, String)>> {
+        Ok(db!(self, p => sqlx::query_as(
+            "SELECT user_id, amount_cents, currency FROM compensation_limits WHERE org_id = $1",
+        )
+        .bind(org.0)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// Sets a member's compensation limit in `org`.
+    pub async fn set_compensation_limit(
+        &self,
+        org: OrgId,
+        user: UserId,
+        cents: i64,
+        currency: &str,
+        audit: &Audit<'_>,
+    ) -> Result<()> {
+        db!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query(
+                "INSERT INTO compensation_limits (org_id, user_id, amount_cents, currency) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (org_id, user_id) DO UPDATE SET amount_cents = excluded.amount_cents, currency = excluded.currency",
+            )
+            .bind(org.0)
+            .bind(user.0)
+            .bind(cents)
+            .bind(currency)
+            .execute(&mut *tx)
+            .await?;
+            audit!(&mut *tx, org.0, audit)?;
+            tx.commit().await.map_err(StoreError::from)
+        })?;
+        Ok(())
     }
 }

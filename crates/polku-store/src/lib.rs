@@ -26,7 +26,7 @@ mod users;
 pub mod testing;
 
 pub use audit::{Actor, Audit, AuditEntry};
-pub use cases::{CaseEvent, CaseFilter, CaseRecord, RuleRecord};
+pub use cases::{CaseAction, CaseEvent, CaseFilter, CaseRecord, RuleRecord};
 pub use comments::{Comment, CommentCursor, CommentFilter, CommentNote, Reanalysed, TextResponse};
 pub use insights::{InsightScope, ThemeNpsRow};
 pub use orgs::Organisation;

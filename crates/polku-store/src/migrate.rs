@@ -73,6 +73,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_case_escalation.sql"),
         postgres: include_str!("../migrations/postgres/0010_case_escalation.sql"),
     },
+    Migration {
+        version: 11,
+        name: "case_actions",
+        sqlite: include_str!("../migrations/sqlite/0011_case_actions.sql"),
+        postgres: include_str!("../migrations/postgres/0011_case_actions.sql"),
+    },
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.
@@ -193,7 +199,7 @@ mod tests {
             }.await)
             .unwrap();
 
-            assert_eq!(run(&store).await.unwrap(), 6, "{backend}");
+            assert_eq!(run(&store).await.unwrap(), 7, "{backend}");
             let comments = store.comments(&CommentFilter::new(st.org), 10).await.unwrap();
             assert_eq!(comments.len(), 1, "{backend}");
             let c = &comments[0];

@@ -912,3 +912,112 @@ async fn move_case(t: &TestApp, case: &str, status: &str, note: Option<&str>) ->
     let body = json!({"status": status, "note": note});
     t.api(Method::POST, &format!("/api/v1/cases/{case}/status"), &t.token, Some(body)).await
 }
+
+/// Empowered frontline: small things just happen, a compensation above the member's own limit waits for one
+/// approval by an admin (not their own).
+#[tokio::test]
+async fn compensations_within_the_limit_happen_and_larger_ones_wait_for_approval() {
+    for t in spawn_apps().await {
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        let rule = json!({"name": "Arvostelija", "condition": {"type": "score_at_most", "kind": "nps", "max": 6}, "sla_hours": 24});
+        assert_eq!(t.api(Method::POST, "/api/v1/alert-rules", &t.token, Some(rule)).await.status, StatusCode::CREATED);
+        let body = json!({"answers": [{"question": "nps", "value": 2}], "locale": "fi"});
+        let r = t
+            .api(
+                Method::POST,
+                &format!("/api/v1/surveys/{}/responses", s["id"].as_str().unwrap()),
+                &t.token,
+                Some(body),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED);
+        let case =
+            t.api(Method::GET, "/api/v1/cases", &t.token, None).await.json()[0]["id"].as_str().unwrap().to_string();
+        let case_id: polku_domain::CaseId = case.parse().unwrap();
+
+        let actor = polku_app::Actor::System("test");
+        let member = polku_app::orgs::NewMember {
+            email: "palvelu@example.com",
+            name: "Pia Palvelu",
+            password: PASSWORD,
+            role: Role::Agent,
+            locale: polku_domain::Locale::Fi,
+        };
+        let pia = polku_app::orgs::add_member(&t.app, &actor, t.org, member).await.unwrap();
+        let limit = json!({"amount_cents": 5000, "currency": "EUR"});
+        let r = t.api(Method::PUT, &format!("/api/v1/members/{pia}/compensation-limit"), &t.token, Some(limit)).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+        let as_pia = polku_app::auth::Caller {
+            org: t.org,
+            role: Role::Agent,
+            actor: polku_app::Actor::User { id: pia, email: "palvelu@example.com".into() },
+        };
+        use polku_domain::cases::Action;
+        let eur = |c: i64| Action::Compensated { amount_cents: c, currency: "EUR".into() };
+        let called = polku_app::cases::act(&t.app, &as_pia, case_id, Action::Called, "").await.unwrap();
+        assert!(!called.pending);
+        let small = polku_app::cases::act(&t.app, &as_pia, case_id, eur(2000), "Maalari myöhässä").await.unwrap();
+        assert!(!small.pending, "{}: within the limit", t.backend);
+        let large = polku_app::cases::act(&t.app, &as_pia, case_id, eur(9000), "Uusintamaalaus").await.unwrap();
+        assert!(large.pending, "{}: above the limit", t.backend);
+        let sek = Action::Compensated { amount_cents: 100, currency: "SEK".into() };
+        assert!(polku_app::cases::act(&t.app, &as_pia, case_id, sek, "x").await.unwrap().pending, "another currency");
+
+        // One approval by an admin; deciding twice is a conflict; agents cannot decide.
+        let pending = t.api(Method::GET, "/api/v1/case-actions/pending", &t.token, None).await.json();
+        assert_eq!(pending.as_array().unwrap().len(), 2, "{}: {pending}", t.backend);
+        assert!(matches!(
+            polku_app::cases::decide(&t.app, &as_pia, large.id, true).await,
+            Err(polku_app::AppError::Forbidden)
+        ));
+        let approve = format!("/api/v1/case-actions/{}/approve", large.id);
+        assert_eq!(t.api(Method::POST, &approve, &t.token, None).await.status, StatusCode::NO_CONTENT);
+        assert_eq!(t.api(Method::POST, &approve, &t.token, None).await.status, StatusCode::CONFLICT);
+        let detail = t.api(Method::GET, &format!("/api/v1/cases/{case}"), &t.token, None).await.json();
+        let statuses: Vec<&str> =
+            detail["actions"].as_array().unwrap().iter().map(|a| a["status"].as_str().unwrap()).collect();
+        assert_eq!(statuses, ["done", "done", "approved", "pending"], "{}: {detail}", t.backend);
+        assert_eq!(detail["actions"][2]["amount_cents"], 9000);
+
+        // Bad input names its field; an API token has no limit, so any compensation waits.
+        for (body, field) in [
+            (json!({"kind": "compensated", "amount_cents": 0, "currency": "EUR", "reason": "x"}), "amount"),
+            (json!({"kind": "compensated", "amount_cents": 100, "currency": "eur", "reason": "x"}), "currency"),
+            (json!({"kind": "compensated", "amount_cents": 100, "currency": "EUR"}), "reason"),
+        ] {
+            let r = t.api(Method::POST, &format!("/api/v1/cases/{case}/actions"), &t.token, Some(body)).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {}", r.body);
+            assert!(r.field_errors().contains(&field.to_string()), "{field}: {}", r.body);
+        }
+        let r = t
+            .api(Method::POST, &format!("/api/v1/cases/{case}/actions"), &t.token, Some(json!({"kind": "bribed"})))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        let r = t
+            .api(
+                Method::POST,
+                &format!("/api/v1/cases/{case}/actions"),
+                &t.token,
+                Some(json!({"kind": "compensated", "amount_cents": 100, "currency": "EUR", "reason": "x"})),
+            )
+            .await;
+        assert_eq!((r.status, r.json()["pending"].as_bool()), (StatusCode::CREATED, Some(true)));
+        let r = t
+            .api(
+                Method::PUT,
+                &format!("/api/v1/members/{pia}/compensation-limit"),
+                &t.token,
+                Some(json!({"amount_cents": -1, "currency": "EUR"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let (_, _, other) = new_org(&t.app, "Toinen Oy").await;
+        let r = t.api(Method::POST, &approve, &other, None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", t.backend);
+        let (_, viewer) = polku_app::orgs::create_token(&t.app, &actor, t.org, "v", Role::Viewer).await.unwrap();
+        let r = t
+            .api(Method::POST, &format!("/api/v1/cases/{case}/actions"), &viewer, Some(json!({"kind": "called"})))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+    }
+}

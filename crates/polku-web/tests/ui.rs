@@ -574,6 +574,50 @@ async fn a_rule_made_in_the_ui_turns_a_detractor_into_a_case_that_is_worked_ther
         let r = t.post_form(&format!("{path}/owner"), &cookies, &[("_csrf", &csrf), ("owner", &me)]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
         assert!(t.get("/cases", &cookies).await.body.contains("Olli Omistaja"), "{}", t.backend);
+        // A compensation without a limit waits for approval, and not by its own author; within a limit set on
+        // the members page it is done at once.
+        let act = |amount: &'static str| {
+            [
+                ("_csrf", csrf.as_str()),
+                ("kind", "compensated"),
+                ("amount", amount),
+                ("currency", "EUR"),
+                ("reason", "Myöhästyminen"),
+            ]
+        };
+        let r = t.post_form(&format!("{path}/actions"), &cookies, &act("20")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let page = t.get(&path, &cookies).await;
+        assert!(
+            page.body.contains("Hyvitetty 20.00 EUR") && page.body.contains("odottaa hyväksyntää"),
+            "{}",
+            page.body
+        );
+        let approve = page
+            .body
+            .split("action=\"")
+            .find(|a| a.contains("/approve"))
+            .and_then(|a| a.split('"').next())
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            t.post_form(&approve, &cookies, &[("_csrf", &csrf)]).await.status,
+            StatusCode::FORBIDDEN,
+            "not one's own"
+        );
+        let r = t
+            .post_form(
+                &format!("/settings/members/{me}/limit"),
+                &cookies,
+                &[("_csrf", &csrf), ("amount", "50,00"), ("currency", "EUR")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert!(t.get("/settings/members", &cookies).await.body.contains("value=\"50.00\""));
+        t.post_form(&format!("{path}/actions"), &cookies, &act("30")).await;
+        assert!(t.get(&path, &cookies).await.body.contains("Hyvitetty 30.00 EUR — Myöhästyminen"), "{}", t.backend);
+        let r = t.post_form(&format!("{path}/actions"), &cookies, &act("x")).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         // Another organisation's member cannot open it.
         let (_, other_email, _) = support::new_org(&t.app, "Toinen Oy").await;
         let (other, _) = t.login(&other_email).await;

@@ -25,6 +25,11 @@ pub fn router() -> Router<Web> {
         .route("/api/v1/cases/{id}/status", post(move_case))
         .route("/api/v1/cases/{id}/notes", post(note))
         .route("/api/v1/cases/{id}/owner", put(assign))
+        .route("/api/v1/cases/{id}/actions", post(act))
+        .route("/api/v1/case-actions/pending", get(pending))
+        .route("/api/v1/case-actions/{id}/approve", post(approve))
+        .route("/api/v1/case-actions/{id}/reject", post(reject))
+        .route("/api/v1/members/{id}/compensation-limit", put(set_limit))
 }
 
 const RFC3339: &time::format_description::well_known::Rfc3339 = &time::format_description::well_known::Rfc3339;
@@ -180,6 +185,41 @@ pub struct CaseDetailOut {
     pub events: Vec<CaseEventOut>,
     /// The response's open answers.
     pub comments: Vec<super::comments::CommentOut>,
+    /// What was done for the customer.
+    pub actions: Vec<ActionOut>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ActionOut {
+    pub id: String,
+    pub case_id: String,
+    /// called, emailed, apologised or compensated.
+    pub kind: String,
+    pub amount_cents: Option<i64>,
+    pub currency: Option<String>,
+    pub reason: String,
+    /// done, pending (waits for an admin's approval), approved or rejected.
+    pub status: String,
+    pub author: Option<String>,
+    pub approver: Option<String>,
+    pub at: String,
+}
+
+impl From<polku_app::store::CaseAction> for ActionOut {
+    fn from(a: polku_app::store::CaseAction) -> Self {
+        ActionOut {
+            id: a.id.to_string(),
+            case_id: a.case_id.to_string(),
+            kind: a.kind,
+            amount_cents: a.amount_cents,
+            currency: a.currency,
+            reason: a.reason,
+            status: a.status,
+            author: a.author,
+            approver: a.approver,
+            at: a.created_at.format(RFC3339).unwrap_or_default(),
+        }
+    }
 }
 
 /// One case with its history and the answers behind it.
@@ -204,6 +244,7 @@ pub async fn get_case(
             })
             .collect(),
         comments: d.comments.into_iter().map(Into::into).collect(),
+        actions: d.actions.into_iter().map(Into::into).collect(),
     }))
 }
 
@@ -259,5 +300,111 @@ pub async fn assign(
     JsonBody(input): JsonBody<OwnerInput>,
 ) -> Result<StatusCode, ApiError> {
     cases::assign(&web.app, &caller, parse_id(&id)?, input.owner).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionInput {
+    pub kind: String,
+    #[serde(default)]
+    pub amount_cents: Option<i64>,
+    #[serde(default)]
+    pub currency: Option<String>,
+    #[serde(default)]
+    pub reason: String,
+}
+
+impl ActionInput {
+    fn action(&self) -> Result<polku_domain::cases::Action, AppError> {
+        use polku_domain::cases::Action;
+        Ok(match self.kind.as_str() {
+            "called" => Action::Called,
+            "emailed" => Action::Emailed,
+            "apologised" => Action::Apologised,
+            "compensated" => Action::Compensated {
+                amount_cents: self
+                    .amount_cents
+                    .ok_or_else(|| AppError::invalid("amount_cents", "is needed for a compensation"))?,
+                currency: self
+                    .currency
+                    .clone()
+                    .ok_or_else(|| AppError::invalid("currency", "is needed for a compensation"))?,
+            },
+            _ => return Err(AppError::invalid("kind", "must be called, emailed, apologised or compensated")),
+        })
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ActedOut {
+    pub id: String,
+    /// True when the compensation is above the member's limit and waits for an admin's approval.
+    pub pending: bool,
+}
+
+/// Records what was done for the customer: `{"kind": "called" | "emailed" | "apologised"}` or
+/// `{"kind": "compensated", "amount_cents": 2000, "currency": "EUR", "reason": "…"}`. Within the member's
+/// compensation limit it just happens; above it, it waits for one approval.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/actions", security(("token" = [])), params(("id" = String, Path)), request_body = Object,
+    responses((status = 201, body = ActedOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn act(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<ActionInput>,
+) -> Result<(StatusCode, Json<ActedOut>), ApiError> {
+    let acted = cases::act(&web.app, &caller, parse_id(&id)?, input.action()?, &input.reason).await?;
+    Ok((StatusCode::CREATED, Json(ActedOut { id: acted.id.to_string(), pending: acted.pending })))
+}
+
+/// Compensations waiting for an approval (admins).
+#[utoipa::path(get, path = "/api/v1/case-actions/pending", security(("token" = [])),
+    responses((status = 200, body = Vec<ActionOut>), (status = 403, body = ErrorBody)))]
+pub async fn pending(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Result<Json<Vec<ActionOut>>, ApiError> {
+    Ok(Json(cases::pending(&web.app, &caller).await?.into_iter().map(Into::into).collect()))
+}
+
+/// Approves a pending compensation (admins, not their own).
+#[utoipa::path(post, path = "/api/v1/case-actions/{id}/approve", security(("token" = [])), params(("id" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn approve(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    cases::decide(&web.app, &caller, parse_id(&id)?, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Rejects a pending compensation (admins, not their own).
+#[utoipa::path(post, path = "/api/v1/case-actions/{id}/reject", security(("token" = [])), params(("id" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn reject(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    cases::decide(&web.app, &caller, parse_id(&id)?, false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LimitInput {
+    pub amount_cents: i64,
+    pub currency: String,
+}
+
+/// Sets how much a member may compensate without asking (admins).
+#[utoipa::path(put, path = "/api/v1/members/{id}/compensation-limit", security(("token" = [])), params(("id" = String, Path, description = "user id")),
+    request_body = LimitInput, responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_limit(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<LimitInput>,
+) -> Result<StatusCode, ApiError> {
+    cases::set_limit(&web.app, &caller, parse_id(&id)?, input.amount_cents, &input.currency).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -21,6 +21,7 @@ pub fn router() -> Router<Web> {
         .route("/settings/tokens/{id}/revoke", post(revoke))
         .route("/settings/audit", get(audit))
         .route("/settings/members", get(members).post(add_member))
+        .route("/settings/members/{id}/limit", post(set_limit))
 }
 
 #[derive(Template)]
@@ -114,12 +115,27 @@ struct MembersPage {
     roles: Vec<&'static str>,
     error: String,
     added: String,
+    /// Compensation limits by user: (cents, currency).
+    limits: Vec<(uuid::Uuid, i64, String)>,
+}
+
+impl MembersPage {
+    fn limit(&self, m: &Member) -> String {
+        self.limits
+            .iter()
+            .find(|(u, _, _)| *u == m.user_id)
+            .map_or_else(String::new, |(_, c, _)| format!("{}.{:02}", c / 100, c % 100))
+    }
+    fn currency(&self, m: &Member) -> String {
+        self.limits.iter().find(|(u, _, _)| *u == m.user_id).map_or_else(|| "EUR".into(), |(_, _, cur)| cur.clone())
+    }
 }
 
 async fn members_page(web: &Web, s: &UiSession, error: String, added: String) -> Result<Response, PageError> {
     let members = orgs::members(&web.app, &s.caller).await.map_err(fail(s))?;
     let roles = Role::ALL.iter().filter(|r| **r >= s.caller.role).map(|r| r.as_str()).collect();
-    Ok(page(&MembersPage { c: Chrome::new(s, "members"), t: s.t, members, roles, error, added }))
+    let limits = web.app.store.compensation_limits(s.caller.org).await.map_err(|e| fail(s)(e.into()))?;
+    Ok(page(&MembersPage { c: Chrome::new(s, "members"), t: s.t, members, roles, error, added, limits }))
 }
 
 async fn members(State(web): State<Web>, s: UiSession) -> Result<Response, PageError> {
@@ -152,6 +168,27 @@ async fn add_member(State(web): State<Web>, s: UiSession, form: FormPairs) -> Re
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             members_page(&web, &s, e.to_string(), String::new()).await
         }
+        Err(e) => Err(fail(&s)(e)),
+    }
+}
+
+async fn set_limit(
+    State(web): State<Web>,
+    s: UiSession,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let user: polku_domain::UserId = super::posted(&s, &form, &id)?;
+    let result = match polku_domain::cases::parse_amount(form.get("amount").unwrap_or("")) {
+        Some(cents) => {
+            let currency = form.get("currency").unwrap_or("EUR").trim().to_uppercase();
+            polku_app::cases::set_limit(&web.app, &s.caller, user, cents, &currency).await
+        }
+        None => Err(AppError::invalid("amount", "must be an amount such as 50 or 49.90")),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to("/settings/members").into_response()),
+        Err(e @ AppError::Invalid(_)) => members_page(&web, &s, e.to_string(), String::new()).await,
         Err(e) => Err(fail(&s)(e)),
     }
 }

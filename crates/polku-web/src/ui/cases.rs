@@ -27,6 +27,9 @@ pub fn router() -> Router<Web> {
         .route("/cases/{id}/status", post(move_case))
         .route("/cases/{id}/notes", post(note))
         .route("/cases/{id}/owner", post(assign))
+        .route("/cases/{id}/actions", post(act))
+        .route("/cases/{id}/actions/{action}/approve", post(approve))
+        .route("/cases/{id}/actions/{action}/reject", post(reject))
         .route("/settings/rules", get(rules).post(create_rule))
         .route("/settings/rules/{id}/off", post(rule_off))
 }
@@ -91,6 +94,18 @@ impl CasePage {
     }
     fn overdue(&self) -> bool {
         overdue(&self.d.case)
+    }
+    fn action_kind(&self, k: &str) -> String {
+        self.t.get(&format!("action-{k}"))
+    }
+    fn action_status(&self, s: &str) -> String {
+        self.t.get(&format!("action-status-{s}"))
+    }
+    fn action(&self, a: &polku_app::store::CaseAction) -> String {
+        match (a.amount_cents, a.currency.as_deref()) {
+            (Some(c), Some(cur)) => format!("{} {}.{:02} {cur}", self.action_kind(&a.kind), c / 100, c % 100),
+            _ => self.action_kind(&a.kind),
+        }
     }
     fn mine(&self) -> bool {
         self.me.is_some_and(|m| self.d.case.owner_id == Some(m.0))
@@ -298,4 +313,64 @@ async fn rule_off(
     let id = id.parse().map_err(|_| fail(&s)(AppError::NotFound))?;
     cases::deactivate_rule(&web.app, &s.caller, id).await.map_err(fail(&s))?;
     Ok(Redirect::to("/settings/rules").into_response())
+}
+
+async fn act(
+    State(web): State<Web>,
+    s: UiSession,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    use polku_domain::cases::Action;
+    let id: CaseId = posted(&s, &form, &id)?;
+    let action = match form.get("kind").unwrap_or("") {
+        "called" => Ok(Action::Called),
+        "emailed" => Ok(Action::Emailed),
+        "apologised" => Ok(Action::Apologised),
+        "compensated" => match polku_domain::cases::parse_amount(form.get("amount").unwrap_or("")) {
+            Some(amount_cents) => Ok(Action::Compensated {
+                amount_cents,
+                currency: form.get("currency").unwrap_or("").trim().to_uppercase(),
+            }),
+            None => Err(AppError::invalid("amount", "must be an amount such as 20 or 19.90")),
+        },
+        _ => Err(AppError::invalid("kind", "choose what was done")),
+    };
+    let result = match action {
+        Ok(a) => polku_app::cases::act(&web.app, &s.caller, id, a, form.get("reason").unwrap_or("")).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    after(&web, &s, id, result).await
+}
+
+async fn decide(
+    web: &Web,
+    s: &UiSession,
+    case: &str,
+    action: &str,
+    form: &FormPairs,
+    approve: bool,
+) -> Result<Response, PageError> {
+    let id: CaseId = posted(s, form, case)?;
+    let action: uuid::Uuid = action.parse().map_err(|_| fail(s)(AppError::NotFound))?;
+    let result = polku_app::cases::decide(&web.app, &s.caller, action, approve).await;
+    after(web, s, id, result).await
+}
+
+async fn approve(
+    State(web): State<Web>,
+    s: UiSession,
+    Path((case, action)): Path<(String, String)>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    decide(&web, &s, &case, &action, &form, true).await
+}
+
+async fn reject(
+    State(web): State<Web>,
+    s: UiSession,
+    Path((case, action)): Path<(String, String)>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    decide(&web, &s, &case, &action, &form, false).await
 }
