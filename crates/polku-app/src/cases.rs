@@ -115,6 +115,8 @@ pub struct CaseDetail {
     pub events: Vec<CaseEvent>,
     pub comments: Vec<Comment>,
     pub actions: Vec<CaseAction>,
+    /// The same customer's other open answers, newest first (their context).
+    pub customer_comments: Vec<Comment>,
 }
 
 async fn visible(app: &App, caller: &Caller, id: CaseId) -> AppResult<CaseRecord> {
@@ -132,7 +134,20 @@ pub async fn case(app: &App, caller: &Caller, id: CaseId) -> AppResult<CaseDetai
     let events = app.store.case_events(caller.org, id).await?;
     let comments = app.store.comments_of_response(caller.org, polku_domain::ResponseId(case.response_id)).await?;
     let actions = app.store.case_actions(caller.org, id).await?;
-    Ok(CaseDetail { case, events, comments, actions })
+    let customer_comments = match &case.customer_ref {
+        Some(who) => {
+            let filter = polku_store::CommentFilter {
+                customer: Some(who.clone()),
+                ..polku_store::CommentFilter::new(caller.org)
+            };
+            let mut all = app.store.comments(&filter, 21).await?;
+            all.retain(|c| c.response_id != case.response_id);
+            all.truncate(20);
+            all
+        }
+        None => Vec::new(),
+    };
+    Ok(CaseDetail { case, events, comments, actions, customer_comments })
 }
 
 /// Moves a case on (e.g. to `in_progress`), with an optional note. An agent who moves an unowned case takes

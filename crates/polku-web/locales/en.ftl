@@ -254,3 +254,4 @@ action-status-pending = waits for approval
 action-status-approved = approved
 action-status-rejected = rejected
 member-limit = Compensation limit
+case-customer-context = The customer's other answers

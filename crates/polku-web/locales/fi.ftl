@@ -254,3 +254,4 @@ action-status-pending = odottaa hyväksyntää
 action-status-approved = hyväksytty
 action-status-rejected = hylätty
 member-limit = Hyvitysraja
+case-customer-context = Asiakkaan muut vastaukset

@@ -254,3 +254,4 @@ action-status-pending = väntar på godkännande
 action-status-approved = godkänt
 action-status-rejected = avslaget
 member-limit = Kompensationsgräns
+case-customer-context = Kundens andra svar

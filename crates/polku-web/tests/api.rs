@@ -783,6 +783,10 @@ async fn alert_rules_turn_bad_answers_into_cases_that_are_worked_to_the_end() {
             detail["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
         assert_eq!(kinds, ["status", "note", "note", "status", "status"], "{}: {detail}", t.backend);
         assert_eq!(detail["comments"][0]["text"], "Maalari ei tullut sovittuna päivänä.");
+        // The customer's other answers come with it, as context.
+        let context: Vec<&str> =
+            detail["customer_comments"].as_array().unwrap().iter().map(|c| c["text"].as_str().unwrap()).collect();
+        assert_eq!(context, ["Loistavaa!", "Hyvä työ, mutta lasku oli väärin."], "{}", t.backend);
         assert_eq!(
             t.api(Method::GET, "/api/v1/cases?open=true", &t.token, None).await.json().as_array().unwrap().len(),
             1

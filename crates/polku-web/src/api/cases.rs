@@ -187,6 +187,8 @@ pub struct CaseDetailOut {
     pub comments: Vec<super::comments::CommentOut>,
     /// What was done for the customer.
     pub actions: Vec<ActionOut>,
+    /// The same customer's other open answers, newest first (at most 20).
+    pub customer_comments: Vec<super::comments::CommentOut>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -245,6 +247,7 @@ pub async fn get_case(
             .collect(),
         comments: d.comments.into_iter().map(Into::into).collect(),
         actions: d.actions.into_iter().map(Into::into).collect(),
+        customer_comments: d.customer_comments.into_iter().map(Into::into).collect(),
     }))
 }
 
