@@ -39,6 +39,9 @@ pub struct RuleInput {
     /// Who hears of a case still open past its due time.
     #[serde(default)]
     pub lead: Option<UserId>,
+    /// The team whose agents see and work its cases.
+    #[serde(default)]
+    pub team: Option<polku_domain::TeamId>,
 }
 
 pub async fn create_rule(app: &App, caller: &Caller, input: RuleInput) -> AppResult<RuleId> {
@@ -50,6 +53,7 @@ pub async fn create_rule(app: &App, caller: &Caller, input: RuleInput) -> AppRes
         sla_hours: input.sla_hours,
         owner: input.owner,
         lead: input.lead,
+        team: input.team,
     };
     rule.validate(|t| polku_domain::Locale::ALL.iter().any(|l| analyzer.themes(*l).any(|(k, _)| k == t)))
         .map_err(|(field, message)| AppError::invalid(field, message))?;
@@ -59,6 +63,11 @@ pub async fn create_rule(app: &App, caller: &Caller, input: RuleInput) -> AppRes
                 .await
                 .map_err(|_| AppError::invalid(field, "is not a member of this organisation who works cases"))?;
         }
+    }
+    if let Some(team) = rule.team
+        && !app.store.teams(caller.org).await?.iter().any(|(t, _, _)| *t == team)
+    {
+        return Err(AppError::invalid("team", "is not a team of this organisation"));
     }
     let audit = Audit {
         actor: &caller.actor,
@@ -90,16 +99,12 @@ pub async fn deactivate_rule(app: &App, caller: &Caller, id: RuleId) -> AppResul
     Ok(())
 }
 
-/// Agents are limited to their own cases and unowned ones; everyone else with the triage right sees all.
+/// Agents are limited to their own cases, their teams' and unowned ones of no team; everyone else with the
+/// triage right sees all.
 fn scope(caller: &Caller, mut f: CaseFilter) -> AppResult<CaseFilter> {
     caller.require(Permission::Triage)?;
     if caller.role == Role::Agent {
-        let me = author(caller).ok_or(AppError::Forbidden)?;
-        if f.owner.is_some_and(|o| o != me) {
-            return Err(AppError::Forbidden);
-        }
-        f.owner = Some(me);
-        f.or_unowned = true;
+        f.agent = Some(author(caller).ok_or(AppError::Forbidden)?);
     }
     Ok(f)
 }
@@ -122,9 +127,16 @@ pub struct CaseDetail {
 async fn visible(app: &App, caller: &Caller, id: CaseId) -> AppResult<CaseRecord> {
     scope(caller, CaseFilter::default())?;
     let case = app.store.case(caller.org, id).await?;
-    if caller.role == Role::Agent && case.owner_id.is_some_and(|o| Some(UserId(o)) != author(caller)) {
-        // Another agent's case: as if it did not exist.
-        return Err(AppError::NotFound);
+    if caller.role == Role::Agent {
+        let me = author(caller).ok_or(AppError::Forbidden)?;
+        let mine = case.owner_id == Some(me.0);
+        let teams = app.store.user_teams(caller.org, me).await?;
+        let team = case.team_id.is_some_and(|t| teams.iter().any(|m| m.0 == t));
+        let free = case.team_id.is_none() && case.owner_id.is_none();
+        if !(mine || team || free) {
+            // Not theirs to see: as if it did not exist.
+            return Err(AppError::NotFound);
+        }
     }
     Ok(case)
 }
@@ -270,4 +282,45 @@ pub async fn set_limit(app: &App, caller: &Caller, user: UserId, amount_cents: i
         detail: serde_json::json!({"amount_cents": amount_cents, "currency": currency}),
     };
     Ok(app.store.set_compensation_limit(caller.org, user, amount_cents, currency, &audit).await?)
+}
+
+/// A team with its members (user id, name).
+pub type Team = (polku_domain::TeamId, String, Vec<(uuid::Uuid, String)>);
+
+pub async fn teams(app: &App, caller: &Caller) -> AppResult<Vec<Team>> {
+    caller.require(Permission::Triage)?;
+    Ok(app.store.teams(caller.org).await?)
+}
+
+/// Creates a team (admins); names are 1–100 characters and unique in the organisation.
+pub async fn create_team(app: &App, caller: &Caller, name: &str) -> AppResult<polku_domain::TeamId> {
+    caller.require(Permission::Administer)?;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(AppError::invalid("name", "must be 1–100 characters"));
+    }
+    match app.store.create_team(caller.org, name).await {
+        Err(polku_store::StoreError::Conflict(_)) => Err(AppError::invalid("name", "is taken by another team")),
+        other => Ok(other?),
+    }
+}
+
+/// Puts a member who works cases in a team, or takes them out (admins).
+pub async fn set_team_member(
+    app: &App,
+    caller: &Caller,
+    team: polku_domain::TeamId,
+    user: UserId,
+    member: bool,
+) -> AppResult<()> {
+    caller.require(Permission::Administer)?;
+    if !app.store.teams(caller.org).await?.iter().any(|(t, _, _)| *t == team) {
+        return Err(AppError::NotFound);
+    }
+    if member {
+        worker_name(app, caller.org, user)
+            .await
+            .map_err(|_| AppError::invalid("user", "is not a member of this organisation who works cases"))?;
+    }
+    Ok(app.store.set_team_member(caller.org, team, user, member).await?)
 }

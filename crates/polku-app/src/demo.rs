@@ -60,6 +60,10 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
     let analyzer = app.default_analyzer();
     // Alert rules, set up a month before the end: answers from then on make cases.
     let rules_since = end - time::Duration::days(30);
+    let service_team = app.store.create_team(org, "Asiakaspalvelu").await?;
+    if let Some(bjorn) = member_ids.get(2) {
+        app.store.set_team_member(org, service_team, *bjorn, true).await?;
+    }
     let mut rules = Vec::new();
     for (name, condition, sla, owner) in [
         (
@@ -76,6 +80,8 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
             sla_hours: sla,
             owner: owner.copied(),
             lead: member_ids.first().copied(),
+            // Invoice problems go to the service team (Björn); detractors to whoever the rule names.
+            team: owner.is_none().then_some(service_team),
         };
         let audit = polku_store::Audit {
             actor: &ACTOR,

@@ -7,7 +7,7 @@
 use crate::response::{Answer, AnswerValue};
 use crate::survey::QuestionType;
 use crate::text::{CommentAnalysis, Polarity};
-use crate::{CaseId, QuestionId, RuleId, UserId};
+use crate::{CaseId, QuestionId, RuleId, TeamId, UserId};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -40,6 +40,9 @@ pub struct Rule {
     /// Who is told when a case is past due and still open (escalation); `None`: the admins' list only.
     #[serde(default)]
     pub lead: Option<UserId>,
+    /// The team whose agents see and work its cases.
+    #[serde(default)]
+    pub team: Option<TeamId>,
 }
 
 impl Rule {
@@ -92,6 +95,7 @@ pub struct NewCase {
     pub id: CaseId,
     pub rule: RuleId,
     pub owner: Option<UserId>,
+    pub team: Option<TeamId>,
     pub due_at: OffsetDateTime,
 }
 
@@ -109,6 +113,7 @@ pub fn cases_for(
             id: CaseId::new(),
             rule: *id,
             owner: r.owner,
+            team: r.team,
             due_at: now + time::Duration::hours(i64::from(r.sla_hours)),
         })
         .collect()
@@ -255,7 +260,7 @@ mod tests {
     }
 
     fn rule(condition: RuleCondition) -> Rule {
-        Rule { name: "r".into(), condition, sla_hours: 24, owner: None, lead: None }
+        Rule { name: "r".into(), condition, sla_hours: 24, owner: None, lead: None, team: None }
     }
 
     #[test]

@@ -58,4 +58,6 @@ id_type!(
     RuleId,
     /// A case: a bad experience someone owns until it is handled.
     CaseId,
+    /// A team of members who share cases.
+    TeamId,
 );

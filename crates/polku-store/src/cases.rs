@@ -4,7 +4,7 @@
 use crate::audit::{Audit, audit};
 use crate::{Result, Store, StoreError, db};
 use polku_domain::cases::{CaseStatus, Rule, RuleCondition};
-use polku_domain::{CaseId, OrgId, ResponseId, RuleId, UserId};
+use polku_domain::{CaseId, OrgId, ResponseId, RuleId, TeamId, UserId};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -34,6 +34,8 @@ pub struct CaseRecord {
     pub customer_ref: Option<String>,
     /// When the case was escalated for being past due (none: not escalated).
     pub escalated_at: Option<OffsetDateTime>,
+    pub team_id: Option<Uuid>,
+    pub team_name: Option<String>,
 }
 
 /// One thing that happened to a case.
@@ -52,9 +54,8 @@ pub struct CaseFilter {
     pub status: Option<CaseStatus>,
     /// Open cases only (new, in progress, waiting).
     pub open: bool,
-    /// Only cases owned by this member, or (with `or_unowned`) nobody's yet.
-    pub owner: Option<UserId>,
-    pub or_unowned: bool,
+    /// Only the cases this agent may see (see `push_agent_scope`).
+    pub agent: Option<UserId>,
 }
 
 /// Something done for the customer on a case.
@@ -78,13 +79,24 @@ const ACTION_COLUMNS: &str = "a.id, a.case_id, a.kind, a.amount_cents, a.currenc
      u.name AS author, v.name AS approver, a.created_at
      FROM case_actions a LEFT JOIN users u ON u.id = a.author_id LEFT JOIN users v ON v.id = a.approver_id";
 
-type RuleRow = (Uuid, String, String, i64, Option<Uuid>, bool, OffsetDateTime, Option<Uuid>);
+type RuleRow = (Uuid, String, String, i64, Option<Uuid>, bool, OffsetDateTime, Option<Uuid>, Option<Uuid>);
 
 const CASE_COLUMNS: &str =
     "c.id, c.rule_id, r.name AS rule_name, c.response_id, c.status, c.owner_id, u.name AS owner_name,
-     c.due_at, c.created_at, c.updated_at, p.customer_ref, c.escalated_at
+     c.due_at, c.created_at, c.updated_at, p.customer_ref, c.escalated_at, c.team_id, tm.name AS team_name
      FROM cases c JOIN alert_rules r ON r.id = c.rule_id JOIN responses p ON p.id = c.response_id
-     LEFT JOIN users u ON u.id = c.owner_id";
+     LEFT JOIN users u ON u.id = c.owner_id LEFT JOIN teams tm ON tm.id = c.team_id";
+
+/// The cases an agent may see and work (`$agent` bound twice by the caller): their own, their teams', and
+/// those of no team that nobody has taken. Written without a table alias, for UPDATEs too.
+fn push_agent_scope<DB: sqlx::Database>(qb: &mut sqlx::QueryBuilder<DB>, prefix: &str, agent: Uuid)
+where
+    for<'t> Uuid: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    qb.push(" AND (").push(prefix).push("owner_id = ").push_bind(agent);
+    qb.push(" OR ").push(prefix).push("team_id IN (SELECT team_id FROM team_members WHERE user_id = ").push_bind(agent);
+    qb.push(") OR (").push(prefix).push("team_id IS NULL AND ").push(prefix).push("owner_id IS NULL))");
+}
 
 impl Store {
     pub async fn create_rule(&self, org: OrgId, rule: &Rule, audit: &Audit<'_>) -> Result<RuleId> {
@@ -93,8 +105,8 @@ impl Store {
         db!(self, p => {
             let mut tx = p.begin().await?;
             sqlx::query(
-                "INSERT INTO alert_rules (id, org_id, name, condition, sla_hours, owner_id, active, created_at, lead_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                "INSERT INTO alert_rules (id, org_id, name, condition, sla_hours, owner_id, active, created_at, lead_id, team_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(id.0)
             .bind(org.0)
@@ -105,6 +117,7 @@ impl Store {
             .bind(true)
             .bind(crate::now())
             .bind(rule.lead.map(|u| u.0))
+            .bind(rule.team.map(|t| t.0))
             .execute(&mut *tx)
             .await?;
             audit!(&mut *tx, org.0, audit)?;
@@ -116,14 +129,14 @@ impl Store {
     /// Every rule of `org`, switched-off ones included, oldest first.
     pub async fn rules(&self, org: OrgId) -> Result<Vec<RuleRecord>> {
         let rows: Vec<RuleRow> = db!(self, p => sqlx::query_as(
-            "SELECT id, name, condition, sla_hours, owner_id, active, created_at, lead_id FROM alert_rules
+            "SELECT id, name, condition, sla_hours, owner_id, active, created_at, lead_id, team_id FROM alert_rules
              WHERE org_id = $1 ORDER BY created_at, id",
         )
         .bind(org.0)
         .fetch_all(p)
         .await)?;
         rows.into_iter()
-            .map(|(id, name, condition, sla, owner, active, created_at, lead)| {
+            .map(|(id, name, condition, sla, owner, active, created_at, lead, team)| {
                 let condition: RuleCondition = serde_json::from_str(&condition)
                     .map_err(|e| StoreError::Corrupt(format!("rule condition: {e}")))?;
                 Ok(RuleRecord {
@@ -134,6 +147,7 @@ impl Store {
                         sla_hours: sla as u32,
                         owner: owner.map(UserId),
                         lead: lead.map(UserId),
+                        team: team.map(TeamId),
                     },
                     active,
                     created_at,
@@ -173,9 +187,8 @@ impl Store {
             if f.open {
                 qb.push(" AND c.status IN ('new', 'in_progress', 'waiting_for_customer')");
             }
-            if let Some(o) = f.owner {
-                qb.push(" AND (c.owner_id = ").push_bind(o.0);
-                qb.push(if f.or_unowned { " OR c.owner_id IS NULL)" } else { ")" });
+            if let Some(a) = f.agent {
+                push_agent_scope(&mut qb, "c.", a.0);
             }
             qb.push(
                 " ORDER BY CASE WHEN c.status IN ('new', 'in_progress', 'waiting_for_customer') THEN 0 ELSE 1 END,
@@ -234,7 +247,7 @@ impl Store {
             qb.push(" WHERE id = ").push_bind(id.0).push(" AND org_id = ").push_bind(org.0);
             qb.push(" AND status = ").push_bind(from.as_str());
             if let Some(a) = agent {
-                qb.push(" AND (owner_id IS NULL OR owner_id = ").push_bind(a.0).push(")");
+                push_agent_scope(&mut qb, "", a.0);
             }
             let n = qb.build().execute(&mut *tx).await?.rows_affected();
             if n == 0 {
@@ -298,7 +311,7 @@ impl Store {
             }
             qb.push(" WHERE id = ").push_bind(id.0).push(" AND org_id = ").push_bind(org.0);
             if let Some((_, Some(a))) = owner {
-                qb.push(" AND (owner_id IS NULL OR owner_id = ").push_bind(a.0).push(")");
+                push_agent_scope(&mut qb, "", a.0);
             }
             let n = qb.build().execute(&mut *tx).await?.rows_affected();
             if n == 0 {
@@ -515,5 +528,82 @@ impl Store {
             tx.commit().await.map_err(StoreError::from)
         })?;
         Ok(())
+    }
+
+    /// Creates a team in `org`; a name taken already is a conflict.
+    pub async fn create_team(&self, org: OrgId, name: &str) -> Result<TeamId> {
+        let id = TeamId::new();
+        db!(self, p => sqlx::query("INSERT INTO teams (id, org_id, name, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(id.0)
+            .bind(org.0)
+            .bind(name)
+            .bind(crate::now())
+            .execute(p)
+            .await
+            .map(|_| ()))?;
+        Ok(id)
+    }
+
+    /// The teams of `org` by name, each with its members (user id, name).
+    pub async fn teams(&self, org: OrgId) -> Result<Vec<(TeamId, String, Vec<(Uuid, String)>)>> {
+        let teams: Vec<(Uuid, String)> = db!(self, p => sqlx::query_as("SELECT id, name FROM teams WHERE org_id = $1 ORDER BY name")
+            .bind(org.0)
+            .fetch_all(p)
+            .await)?;
+        let members: Vec<(Uuid, Uuid, String)> = db!(self, p => sqlx::query_as(
+            "SELECT m.team_id, u.id, u.name FROM team_members m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 ORDER BY u.name",
+        )
+        .bind(org.0)
+        .fetch_all(p)
+        .await)?;
+        Ok(teams
+            .into_iter()
+            .map(|(id, name)| {
+                let m = members.iter().filter(|(t, _, _)| *t == id).map(|(_, u, n)| (*u, n.clone())).collect();
+                (TeamId(id), name, m)
+            })
+            .collect())
+    }
+
+    /// Puts a member of `org` in a team of `org` (again: nothing changes), or takes them out.
+    pub async fn set_team_member(&self, org: OrgId, team: TeamId, user: UserId, member: bool) -> Result<()> {
+        let found: Option<(Uuid,)> = db!(self, p => sqlx::query_as("SELECT id FROM teams WHERE id = $1 AND org_id = $2")
+            .bind(team.0)
+            .bind(org.0)
+            .fetch_optional(p)
+            .await)?;
+        found.ok_or(StoreError::NotFound)?;
+        db!(self, p => {
+            if member {
+                sqlx::query(
+                    "INSERT INTO team_members (team_id, user_id, org_id) VALUES ($1, $2, $3) ON CONFLICT (team_id, user_id) DO NOTHING",
+                )
+                .bind(team.0)
+                .bind(user.0)
+                .bind(org.0)
+                .execute(p)
+                .await
+                .map(|_| ())
+            } else {
+                sqlx::query("DELETE FROM team_members WHERE team_id = $1 AND user_id = $2 AND org_id = $3")
+                    .bind(team.0)
+                    .bind(user.0)
+                    .bind(org.0)
+                    .execute(p)
+                    .await
+                    .map(|_| ())
+            }
+        })?;
+        Ok(())
+    }
+
+    /// The teams of `org` a member is in.
+    pub async fn user_teams(&self, org: OrgId, user: UserId) -> Result<Vec<TeamId>> {
+        let rows: Vec<(Uuid,)> = db!(self, p => sqlx::query_as("SELECT team_id FROM team_members WHERE org_id = $1 AND user_id = $2")
+            .bind(org.0)
+            .bind(user.0)
+            .fetch_all(p)
+            .await)?;
+        Ok(rows.into_iter().map(|(t,)| TeamId(t)).collect())
     }
 }

@@ -79,6 +79,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_case_actions.sql"),
         postgres: include_str!("../migrations/postgres/0011_case_actions.sql"),
     },
+    Migration {
+        version: 12,
+        name: "teams",
+        sqlite: include_str!("../migrations/sqlite/0012_teams.sql"),
+        postgres: include_str!("../migrations/postgres/0012_teams.sql"),
+    },
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.
@@ -199,7 +205,7 @@ mod tests {
             }.await)
             .unwrap();
 
-            assert_eq!(run(&store).await.unwrap(), 7, "{backend}");
+            assert_eq!(run(&store).await.unwrap(), 8, "{backend}");
             let comments = store.comments(&CommentFilter::new(st.org), 10).await.unwrap();
             assert_eq!(comments.len(), 1, "{backend}");
             let c = &comments[0];

@@ -355,7 +355,7 @@ impl Store {
             let cases: Vec<_> = fresh.iter().flat_map(|r| r.cases.iter().map(move |c| (*r, c))).collect();
             for chunk in cases.chunks(CHUNK) {
                 let mut qb = sqlx::QueryBuilder::new(
-                    "INSERT INTO cases (id, org_id, rule_id, response_id, status, owner_id, due_at, created_at, updated_at) ",
+                    "INSERT INTO cases (id, org_id, rule_id, response_id, status, owner_id, due_at, created_at, updated_at, team_id) ",
                 );
                 qb.push_values(chunk, |mut b, (r, c)| {
                     b.push_bind(c.id.0)
@@ -366,7 +366,8 @@ impl Store {
                         .push_bind(c.owner.map(|u| u.0))
                         .push_bind(c.due_at)
                         .push_bind(created)
-                        .push_bind(created);
+                        .push_bind(created)
+                        .push_bind(c.team.map(|t| t.0));
                 });
                 qb.build().persistent(cache).execute(&mut *tx).await?;
             }

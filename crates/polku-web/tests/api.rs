@@ -1025,3 +1025,87 @@ async fn compensations_within_the_limit_happen_and_larger_ones_wait_for_approval
         assert_eq!(r.status, StatusCode::FORBIDDEN);
     }
 }
+
+/// Agents see and work their own cases and their teams'; a team's case is not for agents outside it.
+#[tokio::test]
+async fn a_teams_cases_are_seen_by_its_agents_only() {
+    for t in spawn_apps().await {
+        let r = t.api(Method::POST, "/api/v1/teams", &t.token, Some(json!({"name": "Laskutus"}))).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let team = r.json()["id"].as_str().unwrap().to_string();
+        let r = t.api(Method::POST, "/api/v1/teams", &t.token, Some(json!({"name": "Laskutus"}))).await;
+        assert!(r.field_errors().contains(&"name".to_string()), "{}: a taken name: {}", t.backend, r.body);
+        let actor = polku_app::Actor::System("test");
+        let agent = |email: &'static str| polku_app::orgs::NewMember {
+            email,
+            name: email,
+            password: PASSWORD,
+            role: Role::Agent,
+            locale: polku_domain::Locale::Fi,
+        };
+        let mut ids = Vec::new();
+        for email in ["in1@example.com", "in2@example.com", "out@example.com"] {
+            ids.push(polku_app::orgs::add_member(&t.app, &actor, t.org, agent(email)).await.unwrap());
+        }
+        for id in &ids[..2] {
+            let r = t.api(Method::PUT, &format!("/api/v1/teams/{team}/members/{id}"), &t.token, None).await;
+            assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+        }
+        let teams = t.api(Method::GET, "/api/v1/teams", &t.token, None).await.json();
+        assert_eq!(teams[0]["members"].as_array().unwrap().len(), 2);
+        let rule = json!({"name": "Kielteinen", "condition": {"type": "negative_text"}, "sla_hours": 8, "team": team});
+        assert_eq!(t.api(Method::POST, "/api/v1/alert-rules", &t.token, Some(rule)).await.status, StatusCode::CREATED);
+        let bad =
+            json!({"name": "x", "condition": {"type": "negative_text"}, "sla_hours": 8, "team": ids[0].to_string()});
+        let r = t.api(Method::POST, "/api/v1/alert-rules", &t.token, Some(bad)).await;
+        assert!(r.field_errors().contains(&"team".to_string()), "{}", r.body);
+
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        let body = json!({"answers": [{"question": "nps", "value": 8}, {"question": "why", "value": "Lasku oli väärin ja kallis."}], "locale": "fi"});
+        assert_eq!(
+            t.api(
+                Method::POST,
+                &format!("/api/v1/surveys/{}/responses", s["id"].as_str().unwrap()),
+                &t.token,
+                Some(body)
+            )
+            .await
+            .status,
+            StatusCode::CREATED
+        );
+        let cases = t.api(Method::GET, "/api/v1/cases", &t.token, None).await.json();
+        assert_eq!(cases[0]["team_name"], "Laskutus", "{}: {cases}", t.backend);
+        let case: polku_domain::CaseId = cases[0]["id"].as_str().unwrap().parse().unwrap();
+
+        let caller = |id: polku_domain::UserId| polku_app::auth::Caller {
+            org: t.org,
+            role: Role::Agent,
+            actor: polku_app::Actor::User { id, email: String::new() },
+        };
+        let open = polku_app::store::CaseFilter { open: true, ..Default::default() };
+        let seen = |id| {
+            let (c, f) = (caller(id), open.clone());
+            let app = t.app.clone();
+            async move { polku_app::cases::cases(&app, &c, f).await }
+        };
+        assert_eq!(seen(ids[0]).await.unwrap().len(), 1, "{}: in the team", t.backend);
+        assert_eq!(seen(ids[2]).await.unwrap().len(), 0, "{}: outside the team", t.backend);
+        assert!(matches!(
+            polku_app::cases::case(&t.app, &caller(ids[2]), case).await,
+            Err(polku_app::AppError::NotFound)
+        ));
+        let r = polku_app::cases::move_case(&t.app, &caller(ids[2]), case, "in_progress", None).await;
+        assert!(matches!(r, Err(polku_app::AppError::NotFound)), "{}", t.backend);
+        // The first takes it; the teammate still sees and may work it.
+        polku_app::cases::move_case(&t.app, &caller(ids[0]), case, "in_progress", None).await.unwrap();
+        assert_eq!(seen(ids[1]).await.unwrap().len(), 1, "{}: the team's case", t.backend);
+        polku_app::cases::note(&t.app, &caller(ids[1]), case, "Autan.").await.unwrap();
+        // Out of the team, out of sight.
+        let r = t.api(Method::DELETE, &format!("/api/v1/teams/{team}/members/{}", ids[1]), &t.token, None).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT);
+        assert_eq!(seen(ids[1]).await.unwrap().len(), 0, "{}", t.backend);
+        let (_, _, other) = new_org(&t.app, "Toinen Oy").await;
+        let r = t.api(Method::PUT, &format!("/api/v1/teams/{team}/members/{}", ids[2]), &other, None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    }
+}

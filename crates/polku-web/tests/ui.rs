@@ -624,3 +624,26 @@ async fn a_rule_made_in_the_ui_turns_a_detractor_into_a_case_that_is_worked_ther
         assert_eq!(t.get(&path, &other).await.status, StatusCode::NOT_FOUND);
     }
 }
+
+#[tokio::test]
+async fn admins_make_teams_on_the_members_page() {
+    for t in spawn_apps().await {
+        let (cookies, csrf) = t.login(&t.email).await;
+        let r = t.post_form("/settings/teams", &cookies, &[("_csrf", &csrf), ("name", "Kenttä <tiimi>")]).await;
+        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/settings/members#teams"), "{}", r.body);
+        let r = t.post_form("/settings/teams", &cookies, &[("_csrf", &csrf), ("name", "Kenttä <tiimi>")]).await;
+        assert_eq!(r.status, StatusCode::OK, "the same name again shows the error on the page");
+        assert!(r.body.contains("name: is taken"), "{}", r.body);
+        let page = t.get("/settings/members", &cookies).await;
+        assert!(page.body.contains("Kenttä &#60;tiimi&#62;"), "escaped: {}", page.body);
+        let action =
+            page.body.split("action=\"/settings/teams/").nth(1).and_then(|a| a.split('"').next()).unwrap().to_string();
+        let user = t.app.store.members(t.org).await.unwrap()[0].user_id.to_string();
+        let r = t.post_form(&format!("/settings/teams/{action}"), &cookies, &[("_csrf", &csrf), ("user", &user)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let page = t.get("/settings/members", &cookies).await;
+        assert!(page.body.contains("<span class=\"tag\">Olli Omistaja</span>"), "{}", t.backend);
+        let r = t.post_form("/settings/teams", &cookies, &[("name", "x")]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "no CSRF token");
+    }
+}

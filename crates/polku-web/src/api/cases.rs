@@ -30,6 +30,8 @@ pub fn router() -> Router<Web> {
         .route("/api/v1/case-actions/{id}/approve", post(approve))
         .route("/api/v1/case-actions/{id}/reject", post(reject))
         .route("/api/v1/members/{id}/compensation-limit", put(set_limit))
+        .route("/api/v1/teams", get(list_teams).post(create_team))
+        .route("/api/v1/teams/{id}/members/{user}", put(add_to_team).delete(remove_from_team))
 }
 
 const RFC3339: &time::format_description::well_known::Rfc3339 = &time::format_description::well_known::Rfc3339;
@@ -46,6 +48,8 @@ pub struct RuleOut {
     pub owner: Option<String>,
     /// Who hears of its cases still open past due.
     pub lead: Option<String>,
+    /// The team whose agents see and work its cases.
+    pub team: Option<String>,
     pub active: bool,
 }
 
@@ -63,6 +67,7 @@ pub async fn list_rules(State(web): State<Web>, ApiCaller(caller): ApiCaller) ->
                 sla_hours: r.rule.sla_hours,
                 owner: r.rule.owner.map(|o| o.to_string()),
                 lead: r.rule.lead.map(|o| o.to_string()),
+                team: r.rule.team.map(|o| o.to_string()),
                 active: r.active,
             })
             .collect(),
@@ -116,6 +121,8 @@ pub struct CaseOut {
     pub customer: Option<String>,
     /// When it was escalated for being past due and still open; null if not.
     pub escalated_at: Option<String>,
+    pub team: Option<String>,
+    pub team_name: Option<String>,
 }
 
 impl From<CaseRecord> for CaseOut {
@@ -134,6 +141,8 @@ impl From<CaseRecord> for CaseOut {
             created_at: c.created_at.format(RFC3339).unwrap_or_default(),
             customer: c.customer_ref,
             escalated_at: c.escalated_at.and_then(|t| t.format(RFC3339).ok()),
+            team: c.team_id.map(|t| t.to_string()),
+            team_name: c.team_name,
         }
     }
 }
@@ -409,5 +418,71 @@ pub async fn set_limit(
     JsonBody(input): JsonBody<LimitInput>,
 ) -> Result<StatusCode, ApiError> {
     cases::set_limit(&web.app, &caller, parse_id(&id)?, input.amount_cents, &input.currency).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TeamOut {
+    pub id: String,
+    pub name: String,
+    /// User ids of its members.
+    pub members: Vec<String>,
+}
+
+/// The organisation's teams with their members.
+#[utoipa::path(get, path = "/api/v1/teams", security(("token" = [])), responses((status = 200, body = Vec<TeamOut>)))]
+pub async fn list_teams(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Result<Json<Vec<TeamOut>>, ApiError> {
+    let teams = cases::teams(&web.app, &caller).await?;
+    Ok(Json(
+        teams
+            .into_iter()
+            .map(|(id, name, m)| TeamOut {
+                id: id.to_string(),
+                name,
+                members: m.into_iter().map(|(u, _)| u.to_string()).collect(),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TeamInput {
+    pub name: String,
+}
+
+/// Creates a team (admins).
+#[utoipa::path(post, path = "/api/v1/teams", security(("token" = [])), request_body = TeamInput,
+    responses((status = 201, body = Created), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_team(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    JsonBody(input): JsonBody<TeamInput>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let id = cases::create_team(&web.app, &caller, &input.name).await?;
+    Ok((StatusCode::CREATED, Json(Created { id: id.to_string() })))
+}
+
+/// Puts a member who works cases in a team (admins).
+#[utoipa::path(put, path = "/api/v1/teams/{id}/members/{user}", security(("token" = [])), params(("id" = String, Path), ("user" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_to_team(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    Path((id, user)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    cases::set_team_member(&web.app, &caller, parse_id(&id)?, parse_id(&user)?, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Takes a member out of a team (admins).
+#[utoipa::path(delete, path = "/api/v1/teams/{id}/members/{user}", security(("token" = [])), params(("id" = String, Path), ("user" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn remove_from_team(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    Path((id, user)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    cases::set_team_member(&web.app, &caller, parse_id(&id)?, parse_id(&user)?, false).await?;
     Ok(StatusCode::NO_CONTENT)
 }

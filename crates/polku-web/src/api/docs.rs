@@ -18,7 +18,8 @@ use utoipa::{OpenApi, ToSchema};
         super::text_models::list, super::text_models::save, super::text_models::reset, super::text_models::reanalyse,
         super::cases::list_rules, super::cases::create_rule, super::cases::deactivate_rule, super::cases::list_cases,
         super::cases::get_case, super::cases::move_case, super::cases::note, super::cases::assign, super::cases::act,
-        super::cases::pending, super::cases::approve, super::cases::reject, super::cases::set_limit
+        super::cases::pending, super::cases::approve, super::cases::reject, super::cases::set_limit,
+        super::cases::list_teams, super::cases::create_team, super::cases::add_to_team, super::cases::remove_from_team
     ),
     components(schemas(
         SurveyInput, QuestionInput, FollowUpInput, BandInput, ResponseInput, AnswerInput, ErrorBody, ErrorDetail,
@@ -29,7 +30,8 @@ use utoipa::{OpenApi, ToSchema};
         super::comments::NoteInput, super::comments::NoteCreated, super::comments::TagCount,
         super::insights::InsightsOut, super::text_models::TextModelOut, super::cases::RuleOut, super::cases::Created,
         super::cases::CaseOut, super::cases::CaseEventOut, super::cases::CaseDetailOut, super::cases::MoveInput,
-        super::cases::ActionOut, super::cases::ActedOut, super::cases::LimitInput
+        super::cases::ActionOut, super::cases::ActedOut, super::cases::LimitInput, super::cases::TeamOut,
+        super::cases::TeamInput
     )),
     modifiers(&Security)
 )]

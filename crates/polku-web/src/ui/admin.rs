@@ -22,6 +22,9 @@ pub fn router() -> Router<Web> {
         .route("/settings/audit", get(audit))
         .route("/settings/members", get(members).post(add_member))
         .route("/settings/members/{id}/limit", post(set_limit))
+        .route("/settings/teams", post(create_team))
+        .route("/settings/teams/{id}/members", post(add_to_team))
+        .route("/settings/teams/{id}/members/{user}/remove", post(remove_from_team))
 }
 
 #[derive(Template)]
@@ -117,6 +120,7 @@ struct MembersPage {
     added: String,
     /// Compensation limits by user: (cents, currency).
     limits: Vec<(uuid::Uuid, i64, String)>,
+    teams: Vec<polku_app::cases::Team>,
 }
 
 impl MembersPage {
@@ -135,7 +139,8 @@ async fn members_page(web: &Web, s: &UiSession, error: String, added: String) ->
     let members = orgs::members(&web.app, &s.caller).await.map_err(fail(s))?;
     let roles = Role::ALL.iter().filter(|r| **r >= s.caller.role).map(|r| r.as_str()).collect();
     let limits = web.app.store.compensation_limits(s.caller.org).await.map_err(|e| fail(s)(e.into()))?;
-    Ok(page(&MembersPage { c: Chrome::new(s, "members"), t: s.t, members, roles, error, added, limits }))
+    let teams = polku_app::cases::teams(&web.app, &s.caller).await.map_err(fail(s))?;
+    Ok(page(&MembersPage { c: Chrome::new(s, "members"), t: s.t, members, roles, error, added, limits, teams }))
 }
 
 async fn members(State(web): State<Web>, s: UiSession) -> Result<Response, PageError> {
@@ -191,4 +196,44 @@ async fn set_limit(
         Err(e @ AppError::Invalid(_)) => members_page(&web, &s, e.to_string(), String::new()).await,
         Err(e) => Err(fail(&s)(e)),
     }
+}
+
+async fn members_result(web: &Web, s: &UiSession, result: Result<(), AppError>) -> Result<Response, PageError> {
+    match result {
+        Ok(()) => Ok(Redirect::to("/settings/members#teams").into_response()),
+        Err(e @ AppError::Invalid(_)) => members_page(web, s, e.to_string(), String::new()).await,
+        Err(e) => Err(fail(s)(e)),
+    }
+}
+
+async fn create_team(State(web): State<Web>, s: UiSession, form: FormPairs) -> Result<Response, PageError> {
+    s.check_csrf(form.get("_csrf")).map_err(fail(&s))?;
+    let result = polku_app::cases::create_team(&web.app, &s.caller, form.get("name").unwrap_or("")).await.map(|_| ());
+    members_result(&web, &s, result).await
+}
+
+async fn add_to_team(
+    State(web): State<Web>,
+    s: UiSession,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let team: polku_domain::TeamId = super::posted(&s, &form, &id)?;
+    let result = match form.get("user").unwrap_or("").parse::<polku_domain::UserId>() {
+        Ok(user) => polku_app::cases::set_team_member(&web.app, &s.caller, team, user, true).await,
+        Err(_) => Err(AppError::invalid("user", "choose a member")),
+    };
+    members_result(&web, &s, result).await
+}
+
+async fn remove_from_team(
+    State(web): State<Web>,
+    s: UiSession,
+    Path((id, user)): Path<(String, String)>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let team: polku_domain::TeamId = super::posted(&s, &form, &id)?;
+    let user: polku_domain::UserId = user.parse().map_err(|_| fail(&s)(AppError::NotFound))?;
+    let result = polku_app::cases::set_team_member(&web.app, &s.caller, team, user, false).await;
+    members_result(&web, &s, result).await
 }

@@ -215,6 +215,7 @@ struct RulesPage {
     rules: Vec<RuleRecord>,
     members: Vec<Member>,
     themes: Vec<(String, String)>,
+    teams: Vec<cases::Team>,
     error: String,
 }
 
@@ -228,6 +229,9 @@ impl RulesPage {
             }
             RuleCondition::NegativeText => self.t.get("rule-negative-text"),
         }
+    }
+    fn team(&self, t: &Option<polku_domain::TeamId>) -> String {
+        t.and_then(|t| self.teams.iter().find(|(id, _, _)| *id == t)).map_or_else(|| "–".into(), |(_, n, _)| n.clone())
     }
     fn owner(&self, o: &Option<UserId>) -> String {
         o.and_then(|o| self.members.iter().find(|m| m.user_id == o.0)).map_or_else(|| "–".into(), |m| m.name.clone())
@@ -246,6 +250,7 @@ async fn rules_page(web: &Web, s: &UiSession, error: Option<AppError>) -> Result
         .collect();
     let analyzer = polku_app::text_models::analyzer_for(&web.app, s.caller.org).await.map_err(fail(s))?;
     let themes = analyzer.themes(s.t.locale).map(|(k, l)| (k.to_string(), l.to_string())).collect();
+    let teams = cases::teams(&web.app, &s.caller).await.map_err(fail(s))?;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let body = page(&RulesPage {
         c: Chrome::new(s, "rules"),
@@ -253,6 +258,7 @@ async fn rules_page(web: &Web, s: &UiSession, error: Option<AppError>) -> Result
         rules,
         members,
         themes,
+        teams,
         error: error.map(|e| e.to_string()).unwrap_or_default(),
     });
     Ok((status, body).into_response())
@@ -290,7 +296,11 @@ async fn create_rule(State(web): State<Web>, s: UiSession, form: FormPairs) -> R
             "" => None,
             o => Some(o.parse().map_err(|_| AppError::invalid("lead", "is not a member"))?),
         };
-        Ok(RuleInput { name: form.get("name").unwrap_or("").to_string(), condition, sla_hours, owner, lead })
+        let team = match form.get("team").unwrap_or("") {
+            "" => None,
+            t => Some(t.parse().map_err(|_| AppError::invalid("team", "is not a team"))?),
+        };
+        Ok(RuleInput { name: form.get("name").unwrap_or("").to_string(), condition, sla_hours, owner, lead, team })
     })();
     let result = match input {
         Ok(input) => cases::create_rule(&web.app, &s.caller, input).await.map(|_| ()),
