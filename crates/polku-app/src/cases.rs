@@ -214,7 +214,7 @@ async fn worker_name(app: &App, org: OrgId, user: UserId) -> AppResult<String> {
 /// Escalates every case past its due time that is still open (all organisations): the background job of
 /// every node runs this each minute; each case is escalated once, whichever node gets there first.
 pub async fn escalate(app: &App) -> AppResult<usize> {
-    let done = app.store.escalate_overdue(polku_store::now()).await?;
+    let done = app.store.escalate_overdue(polku_store::now(), None).await?;
     for (org, case) in &done {
         tracing::info!(%org, %case, "case escalated: past due and still open");
     }
@@ -258,11 +258,19 @@ pub async fn pending(app: &App, caller: &Caller) -> AppResult<Vec<CaseAction>> {
 /// Approves or rejects a compensation above its author's limit. Admins, and not their own.
 pub async fn decide(app: &App, caller: &Caller, action: uuid::Uuid, approve: bool) -> AppResult<()> {
     caller.require(Permission::Administer)?;
+    // Only a signed-in admin decides, so that "another person" can be checked (a token has no person).
+    let me = author(caller).ok_or(AppError::Forbidden)?;
     let a = app.store.case_action(caller.org, action).await?;
-    if a.author_id.is_some() && a.author_id == author(caller).map(|u| u.0) {
+    if a.author_id == Some(me.0) {
         return Err(AppError::Forbidden);
     }
-    Ok(app.store.decide_action(caller.org, action, approve, author(caller)).await?)
+    let audit = Audit {
+        actor: &caller.actor,
+        action: if approve { "compensation.approve" } else { "compensation.reject" },
+        target: format!("action:{action}"),
+        detail: serde_json::json!({"amount_cents": a.amount_cents, "currency": a.currency}),
+    };
+    Ok(app.store.decide_action(caller.org, action, approve, Some(me), &audit).await?)
 }
 
 /// Sets how much a member may compensate without asking (admins).

@@ -118,7 +118,7 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
     triage(app, org, end, &member_ids).await?;
     work_cases(app, org, end, &member_ids).await?;
     // The forgotten ones past due are escalated, as the server's job would have done.
-    app.store.escalate_overdue(end).await?;
+    app.store.escalate_overdue(end, Some(org)).await?;
     let (_, token) = orgs::create_token(app, &ACTOR, org, "demo", Role::Admin).await?;
     Ok(DemoLogin {
         org,

@@ -75,6 +75,24 @@ pub struct CaseAction {
     pub created_at: OffsetDateTime,
 }
 
+/// Writes a row of a case's history in the open transaction `$tx`.
+macro_rules! case_history {
+    ($tx:ident, $org:expr, $case:expr, $kind:expr, $body:expr, $by:expr, $at:expr) => {
+        sqlx::query(
+            "INSERT INTO case_events (id, case_id, org_id, kind, body, author_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(Uuid::now_v7())
+        .bind($case)
+        .bind($org.0)
+        .bind($kind)
+        .bind($body)
+        .bind($by.map(|u: UserId| u.0))
+        .bind($at)
+        .execute(&mut *$tx)
+        .await?
+    };
+}
+
 const ACTION_COLUMNS: &str = "a.id, a.case_id, a.kind, a.amount_cents, a.currency, a.reason, a.status, a.author_id,
      u.name AS author, v.name AS approver, a.created_at
      FROM case_actions a LEFT JOIN users u ON u.id = a.author_id LEFT JOIN users v ON v.id = a.approver_id";
@@ -95,6 +113,7 @@ where
 {
     qb.push(" AND (").push(prefix).push("owner_id = ").push_bind(agent);
     qb.push(" OR ").push(prefix).push("team_id IN (SELECT team_id FROM team_members WHERE user_id = ").push_bind(agent);
+    qb.push(" AND team_members.org_id = ").push(prefix).push("org_id");
     qb.push(") OR (").push(prefix).push("team_id IS NULL AND ").push(prefix).push("owner_id IS NULL))");
 }
 
@@ -310,8 +329,15 @@ impl Store {
                 qb.push(", owner_id = ").push_bind(o.map(|u| u.0));
             }
             qb.push(" WHERE id = ").push_bind(id.0).push(" AND org_id = ").push_bind(org.0);
-            if let Some((_, Some(a))) = owner {
-                push_agent_scope(&mut qb, "", a.0);
+            // An agent takes a case that is nobody's or gives up their own; a teammate's case stays theirs.
+            match owner {
+                Some((Some(_), Some(a))) => {
+                    qb.push(" AND (owner_id IS NULL OR owner_id = ").push_bind(a.0).push(")");
+                }
+                Some((None, Some(a))) => {
+                    qb.push(" AND owner_id = ").push_bind(a.0);
+                }
+                _ => {}
             }
             let n = qb.build().execute(&mut *tx).await?.rows_affected();
             if n == 0 {
@@ -353,16 +379,18 @@ impl Store {
     /// escalated yet: marks it and writes an `escalated` event naming the rule's lead. Exactly once per
     /// case however many nodes run this at the same time (the UPDATE only takes unescalated rows). Returns
     /// the cases escalated now.
-    pub async fn escalate_overdue(&self, now: OffsetDateTime) -> Result<Vec<(OrgId, CaseId)>> {
+    pub async fn escalate_overdue(&self, now: OffsetDateTime, only: Option<OrgId>) -> Result<Vec<(OrgId, CaseId)>> {
         let rows: Vec<(Uuid, Uuid, Option<String>)> = db!(self, p => {
             let mut tx = p.begin().await?;
             let rows: Vec<(Uuid, Uuid, Option<String>)> = sqlx::query_as(
                 "UPDATE cases SET escalated_at = $1
                  WHERE escalated_at IS NULL AND due_at < $1 AND status IN ('new', 'in_progress', 'waiting_for_customer')
+                   AND ($2 IS NULL OR org_id = $2)
                  RETURNING id, org_id,
                    (SELECT u.name FROM alert_rules r JOIN users u ON u.id = r.lead_id WHERE r.id = cases.rule_id)",
             )
             .bind(now)
+            .bind(only.map(|o| o.0))
             .fetch_all(&mut *tx)
             .await?;
             for (id, org, lead) in &rows {
@@ -425,6 +453,11 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
+            let what = match amount {
+                Some((cents, currency)) => format!("{kind} {}.{:02} {currency} ({status})", cents / 100, cents % 100),
+                None => kind.to_string(),
+            };
+            case_history!(tx, org, case.0, "action", &what, by, now);
             tx.commit().await.map_err(StoreError::from)
         })?;
         Ok(id)
@@ -463,19 +496,37 @@ impl Store {
     }
 
     /// Approves or rejects a pending action of `org`; a conflict if it was decided meanwhile.
-    pub async fn decide_action(&self, org: OrgId, id: Uuid, approve: bool, by: Option<UserId>) -> Result<()> {
-        let n = db!(self, p => sqlx::query(
-            "UPDATE case_actions SET status = $1, approver_id = $2, decided_at = $3 WHERE id = $4 AND org_id = $5 AND status = 'pending'",
-        )
-        .bind(if approve { "approved" } else { "rejected" })
-        .bind(by.map(|u| u.0))
-        .bind(crate::now())
-        .bind(id)
-        .bind(org.0)
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
-        if n == 0 {
+    pub async fn decide_action(
+        &self,
+        org: OrgId,
+        id: Uuid,
+        approve: bool,
+        by: Option<UserId>,
+        audit: &Audit<'_>,
+    ) -> Result<()> {
+        let now = crate::now();
+        let status = if approve { "approved" } else { "rejected" };
+        let decided: Option<(Uuid,)> = db!(self, p => {
+            let mut tx = p.begin().await?;
+            let row: Option<(Uuid,)> = sqlx::query_as(
+                "UPDATE case_actions SET status = $1, approver_id = $2, decided_at = $3
+                 WHERE id = $4 AND org_id = $5 AND status = 'pending' RETURNING case_id",
+            )
+            .bind(status)
+            .bind(by.map(|u| u.0))
+            .bind(now)
+            .bind(id)
+            .bind(org.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some((case,)) = row {
+                case_history!(tx, org, case, "action", &format!("compensation {status}"), by, now);
+                audit!(&mut *tx, org.0, audit)?;
+            }
+            tx.commit().await?;
+            Ok::<_, StoreError>(row)
+        })?;
+        if decided.is_none() {
             self.case_action(org, id).await?;
             return Err(StoreError::Conflict("the action was decided already".into()));
         }
