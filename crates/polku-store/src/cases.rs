@@ -219,14 +219,16 @@ impl Store {
         })?)
     }
 
-    pub async fn case(&self, org: OrgId, id: CaseId) -> Result<CaseRecord> {
-        Ok(db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {CASE_COLUMNS} WHERE c.id = $1 AND c.org_id = $2"
-        )))
-        .bind(id.0)
-        .bind(org.0)
-        .fetch_one(p)
-        .await)?)
+    /// One case of `org`; with `agent`, only if that agent may see it (else `NotFound`).
+    pub async fn case(&self, org: OrgId, id: CaseId, agent: Option<UserId>) -> Result<CaseRecord> {
+        Ok(db!(self, p => {
+            let mut qb = sqlx::QueryBuilder::new("SELECT ");
+            qb.push(CASE_COLUMNS).push(" WHERE c.id = ").push_bind(id.0).push(" AND c.org_id = ").push_bind(org.0);
+            if let Some(a) = agent {
+                push_agent_scope(&mut qb, "c.", a.0);
+            }
+            qb.build_query_as().fetch_one(p).await
+        })?)
     }
 
     /// The history of a case of `org`, oldest first.

@@ -85,6 +85,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_teams.sql"),
         postgres: include_str!("../migrations/postgres/0012_teams.sql"),
     },
+    Migration {
+        version: 13,
+        name: "escalation_index",
+        sqlite: include_str!("../migrations/sqlite/0013_escalation_index.sql"),
+        postgres: include_str!("../migrations/postgres/0013_escalation_index.sql"),
+    },
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.
@@ -205,7 +211,7 @@ mod tests {
             }.await)
             .unwrap();
 
-            assert_eq!(run(&store).await.unwrap(), 8, "{backend}");
+            assert_eq!(run(&store).await.unwrap(), 9, "{backend}");
             let comments = store.comments(&CommentFilter::new(st.org), 10).await.unwrap();
             assert_eq!(comments.len(), 1, "{backend}");
             let c = &comments[0];

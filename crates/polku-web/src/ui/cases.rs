@@ -107,6 +107,10 @@ impl CasePage {
             _ => self.action_kind(&a.kind),
         }
     }
+    /// Whether the signed-in member recorded this action (they cannot decide on it).
+    fn own(&self, a: &polku_app::store::CaseAction) -> bool {
+        self.me.is_some_and(|m| a.author_id == Some(m.0))
+    }
     fn mine(&self) -> bool {
         self.me.is_some_and(|m| self.d.case.owner_id == Some(m.0))
     }
