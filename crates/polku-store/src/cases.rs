@@ -276,18 +276,7 @@ impl Store {
             }
             let body = format!("{} → {}", from.as_str(), to.as_str());
             for (kind, body) in std::iter::once(("status", body.as_str())).chain(note.map(|n| ("note", n))) {
-                sqlx::query(
-                    "INSERT INTO case_events (id, case_id, org_id, kind, body, author_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(Uuid::now_v7())
-                .bind(id.0)
-                .bind(org.0)
-                .bind(kind)
-                .bind(body)
-                .bind(by.map(|u| u.0))
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+                case_history!(tx, org, id.0, kind, body, by, now);
             }
             tx.commit().await.map_err(StoreError::from)
         })?;
@@ -349,18 +338,7 @@ impl Store {
                     StoreError::NotFound
                 });
             }
-            sqlx::query(
-                "INSERT INTO case_events (id, case_id, org_id, kind, body, author_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(Uuid::now_v7())
-            .bind(id.0)
-            .bind(org.0)
-            .bind(kind)
-            .bind(body)
-            .bind(by.map(|u| u.0))
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            case_history!(tx, org, id.0, kind, body, by, now);
             tx.commit().await.map_err(StoreError::from)
         })?;
         Ok(())
@@ -396,18 +374,7 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?;
             for (id, org, lead) in &rows {
-                sqlx::query(
-                    "INSERT INTO case_events (id, case_id, org_id, kind, body, author_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(Uuid::now_v7())
-                .bind(*id)
-                .bind(*org)
-                .bind("escalated")
-                .bind(lead.as_deref().unwrap_or("-"))
-                .bind(None::<Uuid>)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+                case_history!(tx, OrgId(*org), *id, "escalated", lead.as_deref().unwrap_or("-"), None, now);
             }
             tx.commit().await?;
             Ok::<_, sqlx::Error>(rows)
