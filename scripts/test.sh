@@ -24,6 +24,15 @@ else
   echo "note: libvoikko is not installed; Finnish tests run with the Snowball fallback only" >&2
 fi
 
+# aiosmtpd, the real SMTP server the notification tests start on loopback (they fail instead of skipping
+# when POLKU_REQUIRE_SMTP=1).
+if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+  step "installing aiosmtpd from PyPI"
+  if [ "$(id -u)" = 0 ]; then pip_user=(); else pip_user=(--user); fi
+  python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore "${pip_user[@]}" 'aiosmtpd==1.4.6'
+fi
+export POLKU_REQUIRE_SMTP=1
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 

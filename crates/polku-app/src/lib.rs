@@ -14,6 +14,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod error;
 pub mod insights;
+pub mod notify;
 pub mod orgs;
 pub mod responses;
 pub mod surveys;
@@ -38,11 +39,18 @@ pub struct AppConfig {
     pub max_batch: usize,
     /// Send the `Secure` attribute on cookies (off only for plain-HTTP local use).
     pub secure_cookies: bool,
+    /// The address people reach Polku at (no trailing slash), for links in e-mails and webhooks.
+    pub public_url: String,
 }
 
 impl Default for AppConfig {
     fn default() -> Self {
-        Self { session_ttl: Duration::from_secs(12 * 3600), max_batch: 1024, secure_cookies: true }
+        Self {
+            session_ttl: Duration::from_secs(12 * 3600),
+            max_batch: 1024,
+            secure_cookies: true,
+            public_url: "http://127.0.0.1:8080".into(),
+        }
     }
 }
 
@@ -65,6 +73,8 @@ pub struct App {
     pub rules: cache::TtlCache<polku_domain::OrgId, Arc<Vec<(polku_domain::RuleId, polku_domain::cases::Rule)>>>,
     /// Analyzers of organisations with their own lexicons or taxonomies (see `text_models`).
     pub org_analyzers: text_models::OrgAnalyzers,
+    /// The client for outgoing webhooks.
+    pub http: notify::Http,
 }
 
 struct Analysis {
@@ -90,6 +100,7 @@ impl App {
             analyzer: std::sync::OnceLock::new(),
             rules: cache::TtlCache::new(cache::RULES_TTL),
             org_analyzers: text_models::OrgAnalyzers::default(),
+            http: notify::Http::default(),
         });
         (app, handle)
     }

@@ -12,6 +12,7 @@ pub mod inbox;
 pub mod insights;
 pub mod locale;
 pub mod metrics;
+pub mod notify;
 pub mod response;
 pub mod rng;
 pub mod role;

@@ -376,6 +376,8 @@ impl Store {
             for (id, org, lead) in &rows {
                 case_history!(tx, OrgId(*org), *id, "escalated", lead.as_deref().unwrap_or("-"), None, now);
             }
+            let ids: Vec<Uuid> = rows.iter().map(|(id, _, _)| *id).collect();
+            crate::notifications::queue_notifications!(tx, polku_domain::notify::Event::Escalated, &ids, now);
             tx.commit().await?;
             Ok::<_, sqlx::Error>(rows)
         })?;

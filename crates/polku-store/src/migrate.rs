@@ -91,6 +91,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_escalation_index.sql"),
         postgres: include_str!("../migrations/postgres/0013_escalation_index.sql"),
     },
+    Migration {
+        version: 14,
+        name: "notifications",
+        sqlite: include_str!("../migrations/sqlite/0014_notifications.sql"),
+        postgres: include_str!("../migrations/postgres/0014_notifications.sql"),
+    },
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.
@@ -211,7 +217,7 @@ mod tests {
             }.await)
             .unwrap();
 
-            assert_eq!(run(&store).await.unwrap(), 9, "{backend}");
+            assert_eq!(run(&store).await.unwrap(), super::MIGRATIONS.len() - 4, "{backend}");
             let comments = store.comments(&CommentFilter::new(st.org), 10).await.unwrap();
             assert_eq!(comments.len(), 1, "{backend}");
             let c = &comments[0];

@@ -371,6 +371,10 @@ impl Store {
                 });
                 qb.build().persistent(cache).execute(&mut *tx).await?;
             }
+            if !cases.is_empty() {
+                let ids: Vec<Uuid> = cases.iter().map(|(_, c)| c.id.0).collect();
+                crate::notifications::queue_notifications!(tx, polku_domain::notify::Event::Opened, &ids, created);
+            }
 
             // Counts are summed per cell in memory first: a batch of answers from the same day shares most of
             // its week, month and total cells, so each becomes one upsert.

@@ -644,3 +644,60 @@ async fn admins_make_teams_on_the_members_page() {
         assert_eq!(r.status, StatusCode::FORBIDDEN, "no CSRF token");
     }
 }
+
+#[tokio::test]
+async fn admins_set_up_notifications_in_the_ui_and_secrets_stay_hidden() {
+    for t in spawn_apps().await {
+        let (cookies, csrf) = t.login(&t.email).await;
+        let page = t.get("/settings/notifications", &cookies).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains("id=\"host\""), "{}", t.backend);
+        let form = |port: &'static str| {
+            vec![
+                ("_csrf", csrf.clone()),
+                ("host", "smtp.example.fi".to_string()),
+                ("port", port.to_string()),
+                ("tls", "starttls".to_string()),
+                ("username", "cx".to_string()),
+                ("password", "very-secret-pw".to_string()),
+                ("from", "Polku <cx@example.fi>".to_string()),
+                ("url", "https://hooks.example.fi/polku".to_string()),
+                ("secret", "a-secret-of-enough-length".to_string()),
+                ("locale", "sv".to_string()),
+            ]
+        };
+        let r = post_owned(&t, &cookies, form("70000")).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("<code>smtp.port</code>"), "{}", r.body);
+        assert!(r.body.contains("value=\"smtp.example.fi\""), "what was typed is shown again");
+        assert!(!r.body.contains("very-secret-pw"), "a password is never written into a page");
+        let r = post_owned(&t, &cookies, form("587")).await;
+        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/settings/notifications?saved=1"), "{}", r.body);
+        let page = t.get("/settings/notifications?saved=1", &cookies).await;
+        assert!(page.body.contains("https://hooks.example.fi/polku"), "{}", t.backend);
+        assert!(!page.body.contains("very-secret-pw") && !page.body.contains("a-secret-of-enough-length"));
+        assert!(page.body.contains("placeholder=\"ennallaan\""), "a stored secret is only said to be set");
+        let no_csrf: Vec<(&'static str, String)> = form("587").into_iter().skip(1).collect();
+        assert_eq!(post_owned(&t, &cookies, no_csrf).await.status, StatusCode::FORBIDDEN);
+        let stored = t.app.store.notification_settings(t.org).await.unwrap().unwrap();
+        assert_eq!(stored.locale, Locale::Sv);
+        assert_eq!(stored.webhook.unwrap().secret, "a-secret-of-enough-length");
+
+        let actor = polku_app::Actor::System("test");
+        let agent = polku_app::orgs::NewMember {
+            email: "agentti-n@example.com",
+            name: "Agentti",
+            password: PASSWORD,
+            role: Role::Agent,
+            locale: Locale::Fi,
+        };
+        polku_app::orgs::add_member(&t.app, &actor, t.org, agent).await.unwrap();
+        let (agent, _) = t.login("agentti-n@example.com").await;
+        assert_eq!(t.get("/settings/notifications", &agent).await.status, StatusCode::FORBIDDEN);
+    }
+}
+
+async fn post_owned(t: &TestApp, cookies: &[String], form: Vec<(&'static str, String)>) -> Reply {
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    t.post_form("/settings/notifications", cookies, &pairs).await
+}

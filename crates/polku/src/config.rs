@@ -21,6 +21,8 @@ pub struct Config {
     pub public_rate_per_minute: u32,
     /// Most responses committed in one transaction by the group-commit writer.
     pub max_batch: usize,
+    /// The address people reach Polku at, for links in e-mails and webhooks (empty: `http://` + `listen`).
+    pub public_url: String,
 }
 
 impl Default for Config {
@@ -33,6 +35,7 @@ impl Default for Config {
             session_hours: 12,
             public_rate_per_minute: 120,
             max_batch: 1024,
+            public_url: String::new(),
         }
     }
 }
@@ -48,6 +51,7 @@ impl std::fmt::Debug for Config {
             .field("session_hours", &self.session_hours)
             .field("public_rate_per_minute", &self.public_rate_per_minute)
             .field("max_batch", &self.max_batch)
+            .field("public_url", &self.public_url)
             .finish()
     }
 }
@@ -67,6 +71,14 @@ pub fn redact(url: &str) -> String {
 }
 
 impl Config {
+    /// `public_url` without its trailing slash, or `http://` + `listen` when unset.
+    pub fn public_url(&self) -> String {
+        match self.public_url.trim().trim_end_matches('/') {
+            "" => format!("http://{}", self.listen),
+            url => url.to_string(),
+        }
+    }
+
     /// Defaults overlaid with the TOML file, if one is given.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
         match file {

@@ -105,6 +105,9 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "POLKU_LISTEN")]
     listen: Option<String>,
+    /// The address people reach Polku at, for links in notifications (default: http:// and --listen).
+    #[arg(long, env = "POLKU_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -191,6 +194,11 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     {
         config.listen = l.clone();
     }
+    if let Command::Serve(a) | Command::Demo { serve: a, .. } = &cli.command
+        && let Some(u) = &a.public_url
+    {
+        config.public_url = u.clone();
+    }
     init_logging(&config.log_format)?;
     if let Command::EvalText(args) = &cli.command {
         return evaltext::run(args);
@@ -209,6 +217,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         session_ttl: Duration::from_secs(config.session_hours * 3600),
         max_batch: config.max_batch,
         secure_cookies: config.secure_cookies,
+        public_url: config.public_url(),
     };
     let (app, writer) = App::start(store, app_config);
     let system = polku_app::Actor::System("cli");
@@ -404,6 +413,8 @@ async fn serve(
             }
         }
     });
+    // Notifications about cases are delivered by every node; each is claimed by one sender at a time.
+    let sender = tokio::spawn(polku_app::notify::run(app.clone()));
     drop(app);
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown())
@@ -411,6 +422,7 @@ async fn serve(
         .context("serving HTTP")?;
     sweeper.abort();
     escalation.abort();
+    sender.abort();
     // The router (and its App) is gone: the writer commits what it holds and stops.
     tracing::info!("shutting down; waiting for pending writes");
     let _ = tokio::time::timeout(Duration::from_secs(30), writer).await;

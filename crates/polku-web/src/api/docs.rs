@@ -19,7 +19,9 @@ use utoipa::{OpenApi, ToSchema};
         super::cases::list_rules, super::cases::create_rule, super::cases::deactivate_rule, super::cases::list_cases,
         super::cases::get_case, super::cases::move_case, super::cases::note, super::cases::assign, super::cases::act,
         super::cases::pending, super::cases::approve, super::cases::reject, super::cases::set_limit,
-        super::cases::list_teams, super::cases::create_team, super::cases::add_to_team, super::cases::remove_from_team
+        super::cases::list_teams, super::cases::create_team, super::cases::add_to_team, super::cases::remove_from_team,
+        super::notifications::get_settings, super::notifications::put_settings, super::notifications::test,
+        super::notifications::list, super::notifications::retry
     ),
     components(schemas(
         SurveyInput, QuestionInput, FollowUpInput, BandInput, ResponseInput, AnswerInput, ErrorBody, ErrorDetail,
@@ -31,7 +33,8 @@ use utoipa::{OpenApi, ToSchema};
         super::insights::InsightsOut, super::text_models::TextModelOut, super::cases::RuleOut, super::cases::Created,
         super::cases::CaseOut, super::cases::CaseEventOut, super::cases::CaseDetailOut, super::cases::MoveInput,
         super::cases::ActionOut, super::cases::ActedOut, super::cases::LimitInput, super::cases::TeamOut,
-        super::cases::TeamInput
+        super::cases::TeamInput, super::notifications::SettingsOut, super::notifications::TestInput,
+        super::notifications::TestOut, super::notifications::NotificationOut
     )),
     modifiers(&Security)
 )]

@@ -6,6 +6,7 @@ mod comments;
 mod docs;
 mod insights;
 mod metrics;
+mod notifications;
 mod responses;
 mod surveys;
 mod text_models;
@@ -30,6 +31,7 @@ pub fn router() -> Router<Web> {
         .merge(cases::router())
         .merge(insights::router())
         .merge(text_models::router())
+        .merge(notifications::router())
 }
 
 /// Ids that do not parse cannot exist: answer 404 like any unknown id.

@@ -7,6 +7,7 @@ pub mod chart;
 mod dashboard;
 mod inbox;
 mod insights;
+mod notifications;
 mod public;
 mod surveys;
 mod text_models;
@@ -34,6 +35,7 @@ pub fn router() -> Router<Web> {
         .merge(surveys::router())
         .merge(admin::router())
         .merge(text_models::router())
+        .merge(notifications::router())
         .merge(public::router())
 }
 

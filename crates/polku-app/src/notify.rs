@@ -1,0 +1,434 @@
+//! Notifications about cases: an organisation's SMTP server and webhook (set by admins), and the sender
+//! job that delivers what the outbox holds (`polku_store::notifications`): e-mail with lettre, webhooks as
+//! signed JSON POSTs. Delivery is at least once; every node runs the job, and a notification is claimed by
+//! one sender at a time.
+
+use crate::auth::Caller;
+use crate::{App, AppError, AppResult};
+use hmac::{KeyInit, Mac};
+use lettre::message::header::ContentType;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use polku_domain::notify::{Event, Notice, Settings, Smtp, TlsMode, Webhook, retry_delay};
+use polku_domain::role::Permission;
+use polku_domain::{Locale, OrgId};
+use polku_store::{Audit, NotificationRecord, Outgoing};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// Notifications one sender claims at a time, and how long it holds them.
+const BATCH: i64 = 20;
+const LEASE: time::Duration = time::Duration::minutes(5);
+/// Longest wait for an SMTP server or a webhook receiver.
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The outgoing HTTP client, built once: rustls with the ring provider and the Mozilla roots, no
+/// redirects (a webhook that moved answers 3xx, which counts as a failure to fix, not to follow).
+#[derive(Default)]
+pub struct Http(OnceLock<reqwest::Client>);
+
+impl Http {
+    fn client(&self) -> AppResult<&reqwest::Client> {
+        if let Some(c) = self.0.get() {
+            return Ok(c);
+        }
+        let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("TLS set-up: {e}")))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let client = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(TIMEOUT)
+            .user_agent(concat!("Polku/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("HTTP client: {e}")))?;
+        Ok(self.0.get_or_init(|| client))
+    }
+}
+
+/// The settings as shown: everything but the SMTP password and the webhook secret, which are only said
+/// to be set.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SettingsView {
+    pub smtp: Option<SmtpView>,
+    pub webhook: Option<WebhookView>,
+    pub locale: Locale,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SmtpView {
+    pub host: String,
+    pub port: u16,
+    pub tls: TlsMode,
+    pub username: Option<String>,
+    pub password_set: bool,
+    pub from: String,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct WebhookView {
+    pub url: String,
+    pub secret_set: bool,
+}
+
+/// Settings as given through the UI or the API. A password or secret left out keeps the stored one.
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsInput {
+    #[serde(default)]
+    pub smtp: Option<SmtpInput>,
+    #[serde(default)]
+    pub webhook: Option<WebhookInput>,
+    #[serde(default)]
+    pub locale: Option<Locale>,
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpInput {
+    pub host: String,
+    #[serde(default)]
+    pub port: Option<u16>,
+    pub tls: TlsMode,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+    pub from: String,
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookInput {
+    pub url: String,
+    #[serde(default)]
+    pub secret: Option<String>,
+}
+
+fn view(s: Option<Settings>) -> SettingsView {
+    let s = s.unwrap_or(Settings { smtp: None, webhook: None, locale: Locale::default() });
+    SettingsView {
+        smtp: s.smtp.map(|m| SmtpView {
+            host: m.host,
+            port: m.port,
+            tls: m.tls,
+            username: m.username,
+            password_set: m.password.is_some(),
+            from: m.from,
+        }),
+        webhook: s.webhook.map(|w| WebhookView { url: w.url, secret_set: !w.secret.is_empty() }),
+        locale: s.locale,
+    }
+}
+
+fn blank(s: Option<String>) -> Option<String> {
+    s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+/// The organisation's settings (admins only: they name its servers).
+pub async fn settings(app: &App, caller: &Caller) -> AppResult<SettingsView> {
+    caller.require(Permission::Administer)?;
+    Ok(view(app.store.notification_settings(caller.org).await?))
+}
+
+/// Replaces the organisation's settings; a password or secret not given keeps the stored one (while the
+/// user name or URL stays the same, so a secret is never sent somewhere it was not meant for).
+pub async fn save_settings(app: &App, caller: &Caller, input: SettingsInput) -> AppResult<SettingsView> {
+    caller.require(Permission::Administer)?;
+    let old = app.store.notification_settings(caller.org).await?;
+    let old_smtp = old.as_ref().and_then(|o| o.smtp.clone());
+    let old_hook = old.as_ref().and_then(|o| o.webhook.clone());
+    let smtp = input.smtp.map(|m| {
+        let host = m.host.trim().to_string();
+        let username = blank(m.username);
+        let password = match (m.password.filter(|p| !p.is_empty()), &old_smtp) {
+            (Some(p), _) => Some(p),
+            (None, Some(o)) if username.is_some() && o.username == username && o.host == host => o.password.clone(),
+            (None, _) => None,
+        };
+        let port = m.port.unwrap_or(match m.tls {
+            TlsMode::None => 25,
+            TlsMode::Starttls => 587,
+            TlsMode::Tls => 465,
+        });
+        Smtp { host, port, tls: m.tls, username, password, from: m.from.trim().to_string() }
+    });
+    let webhook = match input.webhook {
+        Some(w) => {
+            let url = w.url.trim().to_string();
+            let secret = match (w.secret.filter(|s| !s.is_empty()), &old_hook) {
+                (Some(s), _) => s,
+                (None, Some(o)) if o.url == url => o.secret.clone(),
+                (None, _) => return Err(AppError::invalid("webhook.secret", "is required for a new webhook address")),
+            };
+            Some(Webhook { url, secret })
+        }
+        None => None,
+    };
+    let locale = input.locale.or(old.as_ref().map(|o| o.locale)).unwrap_or_default();
+    let settings = Settings { smtp, webhook, locale };
+    settings.validate().map_err(|(field, message)| AppError::invalid(field, message))?;
+    let audit = Audit {
+        actor: &caller.actor,
+        action: "notifications.settings",
+        target: String::new(),
+        detail: serde_json::json!({
+            "smtp": settings.smtp.as_ref().map(|m| format!("{}:{} ({})", m.host, m.port, m.tls.as_str())),
+            "webhook": settings.webhook.as_ref().map(|w| w.url.clone()),
+        }),
+    };
+    app.store.save_notification_settings(caller.org, &settings, &audit).await?;
+    Ok(view(Some(settings)))
+}
+
+/// The organisation's notifications, newest first (admins; `status`: pending, sent or failed).
+pub async fn list(app: &App, caller: &Caller, status: Option<&str>) -> AppResult<Vec<NotificationRecord>> {
+    caller.require(Permission::Administer)?;
+    if let Some(s) = status
+        && !["pending", "sent", "failed"].contains(&s)
+    {
+        return Err(AppError::invalid("status", "must be pending, sent or failed"));
+    }
+    Ok(app.store.notifications(caller.org, status, None, 200).await?)
+}
+
+/// Queues a failed notification again (admins), e.g. after the webhook receiver was fixed.
+pub async fn retry(app: &App, caller: &Caller, id: i64) -> AppResult<()> {
+    caller.require(Permission::Administer)?;
+    let audit = Audit {
+        actor: &caller.actor,
+        action: "notifications.retry",
+        target: id.to_string(),
+        detail: serde_json::Value::Null,
+    };
+    Ok(app.store.retry_notification(caller.org, id, &audit).await?)
+}
+
+/// What a test delivery did, per channel: `None` when the channel is not set up, else the outcome.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct TestOutcome {
+    pub email: Option<Result<String, String>>,
+    pub webhook: Option<Result<String, String>>,
+}
+
+/// Sends a test e-mail to `to` and a test webhook call now, with the stored settings, and says how each
+/// went (admins): the way to find out that a password is wrong before a customer's case depends on it.
+pub async fn send_test(app: &App, caller: &Caller, to: Option<&str>) -> AppResult<TestOutcome> {
+    caller.require(Permission::Administer)?;
+    let settings = app
+        .store
+        .notification_settings(caller.org)
+        .await?
+        .ok_or_else(|| AppError::invalid("smtp", "no notification settings saved yet"))?;
+    let notice = Notice {
+        event: Event::Opened,
+        organisation: app.store.org(caller.org).await?.name,
+        rule: "Polku test".into(),
+        customer: None,
+        score: None,
+        comment: Some("This is a test message from Polku's notification settings.".into()),
+        due_at: polku_store::now(),
+        url: format!("{}/settings/notifications", app.config.public_url),
+        lead: None,
+    };
+    let email = match (&settings.smtp, to) {
+        (Some(smtp), Some(to)) => {
+            if !polku_domain::notify::valid_mailbox(to) {
+                return Err(AppError::invalid("to", "must be an e-mail address"));
+            }
+            Some(send_email(smtp, to, settings.locale, &notice, 0).await.map(|_| format!("sent to {to}")))
+        }
+        (Some(_), None) => Some(Err("no address to send the test to".into())),
+        (None, _) => None,
+    };
+    let webhook = match &settings.webhook {
+        Some(hook) => Some(
+            post_webhook(app, hook, &notice.webhook_body(settings.locale, "test", 0), "test", 0)
+                .await
+                .map(|status| format!("HTTP {status}")),
+        ),
+        None => None,
+    };
+    Ok(TestOutcome { email, webhook })
+}
+
+/// One round of the sender job: claims the notifications due at `now` and delivers them concurrently.
+/// Returns how many were claimed (a full batch: call again at once).
+pub async fn deliver_due(app: &Arc<App>, now: OffsetDateTime) -> AppResult<usize> {
+    let claimed = app.store.claim_notifications(now, LEASE, BATCH).await?;
+    let n = claimed.len();
+    let mut tasks = tokio::task::JoinSet::new();
+    for out in claimed {
+        let app = Arc::clone(app);
+        tasks.spawn(async move {
+            let id = out.id;
+            let result = deliver(&app, &out).await;
+            let stored = match &result {
+                Ok(()) => app.store.notification_sent(id, polku_store::now()).await,
+                Err(e) => {
+                    let retry_at = retry_delay(out.attempts).map(|d| polku_store::now() + d);
+                    tracing::warn!(notification = id, case = %out.case, channel = %out.channel, attempt = out.attempts,
+                        error = %e, retry = retry_at.is_some(), "notification not delivered");
+                    app.store.notification_failed(id, e, retry_at).await
+                }
+            };
+            if let Err(e) = stored {
+                // The lease runs out and another round delivers it again: at least once.
+                tracing::warn!(notification = id, error = %e, "recording a delivery failed");
+            }
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+    Ok(n)
+}
+
+/// Runs the sender job until the task is dropped: a round every few seconds, at once after a full batch.
+pub async fn run(app: Arc<App>) {
+    loop {
+        match deliver_due(&app, polku_store::now()).await {
+            Ok(n) if n as i64 == BATCH => continue,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "delivering notifications failed"),
+        }
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
+}
+
+async fn deliver(app: &App, out: &Outgoing) -> Result<(), String> {
+    let settings = app.store.notification_settings(out.org).await.map_err(|e| e.to_string())?;
+    let notice = notice(app, out.org, out).await.map_err(|e| e.to_string())?;
+    match out.channel.as_str() {
+        "email" => {
+            let smtp = settings.and_then(|s| s.smtp).ok_or("no SMTP server is set up")?;
+            send_email(&smtp, &out.recipient, out.locale, &notice, out.id).await
+        }
+        "webhook" => {
+            // The current address and secret: a corrected URL applies to what is still waiting.
+            let hook = settings.and_then(|s| s.webhook).ok_or("no webhook is set up")?;
+            let body = notice.webhook_body(out.locale, &out.case.to_string(), out.id);
+            post_webhook(app, &hook, &body, out.event.as_str(), out.id).await.map(|_| ())
+        }
+        other => Err(format!("unknown channel {other}")),
+    }
+}
+
+async fn notice(app: &App, org: OrgId, out: &Outgoing) -> AppResult<Notice> {
+    let f = app.store.case_facts(org, out.case).await?;
+    let score = ["nps", "csat", "ces"].into_iter().find_map(|k| f.scores.iter().find(|(kind, _)| kind == k).cloned());
+    Ok(Notice {
+        event: out.event,
+        organisation: f.organisation,
+        rule: f.rule,
+        customer: f.customer,
+        score,
+        comment: f.comment,
+        due_at: f.due_at,
+        url: format!("{}/cases/{}", app.config.public_url, out.case),
+        lead: f.lead,
+    })
+}
+
+async fn send_email(smtp: &Smtp, to: &str, locale: Locale, notice: &Notice, id: i64) -> Result<(), String> {
+    let (subject, body) = notice.email(locale);
+    let from: lettre::message::Mailbox = smtp.from.parse().map_err(|e| format!("sender address: {e}"))?;
+    let to: lettre::message::Mailbox = to.parse().map_err(|e| format!("recipient address: {e}"))?;
+    let domain = from.email.domain().to_string();
+    let message = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(subject)
+        // The same id on a repeated delivery lets mail clients show it once.
+        .message_id(Some(format!("<polku-notification-{id}@{domain}>")))
+        .header(ContentType::TEXT_PLAIN)
+        .body(body)
+        .map_err(|e| format!("building the message: {e}"))?;
+    let tls = |host: &str| TlsParameters::new(host.to_string()).map_err(|e| format!("TLS: {e}"));
+    let tls = match smtp.tls {
+        TlsMode::None => Tls::None,
+        TlsMode::Starttls => Tls::Required(tls(&smtp.host)?),
+        TlsMode::Tls => Tls::Wrapper(tls(&smtp.host)?),
+    };
+    let mut transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host)
+        .port(smtp.port)
+        .tls(tls)
+        .timeout(Some(TIMEOUT));
+    if let (Some(u), Some(p)) = (&smtp.username, &smtp.password) {
+        transport = transport.credentials(Credentials::new(u.clone(), p.clone()));
+    }
+    transport.build().send(message).await.map(|_| ()).map_err(|e| format!("SMTP {}:{}: {e}", smtp.host, smtp.port))
+}
+
+/// `v1=` and the hex HMAC-SHA256 of `"{timestamp}.{body}"` under the webhook's secret: a receiver
+/// recomputes it, compares in constant time, and refuses old timestamps (replays).
+pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    let digest = mac.finalize().into_bytes();
+    let mut out = String::with_capacity(3 + 64);
+    out.push_str("v1=");
+    for b in digest {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+async fn post_webhook(
+    app: &App,
+    hook: &Webhook,
+    body: &serde_json::Value,
+    event: &str,
+    delivery: i64,
+) -> Result<u16, String> {
+    let body = serde_json::to_vec(body).map_err(|e| e.to_string())?;
+    let timestamp = OffsetDateTime::now_utc().unix_timestamp();
+    let response = app
+        .http
+        .client()
+        .map_err(|e| e.to_string())?
+        .post(&hook.url)
+        .header("content-type", "application/json")
+        .header("x-polku-event", event)
+        .header("x-polku-delivery", delivery.to_string())
+        .header("x-polku-timestamp", timestamp.to_string())
+        .header("x-polku-signature", signature(&hook.secret, timestamp, &body))
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| format!("webhook: {}", error_chain(&e)))?;
+    let status = response.status();
+    if status.is_success() { Ok(status.as_u16()) } else { Err(format!("webhook answered HTTP {status}")) }
+}
+
+/// reqwest's top-level errors say little ("error sending request"); the causes say why.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_is_hmac_sha256_of_timestamp_dot_body() {
+        // Computed independently:
+        // printf '1700000000.{"a":1}' | openssl dgst -sha256 -hmac 'secret-of-sixteen'
+        assert_eq!(
+            signature("secret-of-sixteen", 1_700_000_000, br#"{"a":1}"#),
+            "v1=021c30d810963293d31f137660d219c4456edc51ce58968c7707b00f827b9216"
+        );
+    }
+}

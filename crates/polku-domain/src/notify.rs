@@ -1,0 +1,468 @@
+//! Telling people about cases: which settings are valid, what the e-mail and the webhook say, and when a
+//! failed delivery is tried again. Pure: the sending is `polku-app`'s.
+//!
+//! A notification is a row of an outbox written in the transaction that opened or escalated its case, so
+//! it exists exactly when the case does; a sender job delivers it at least once (a crash between sending
+//! and marking it sent repeats it, which is why every delivery carries the notification's id).
+
+use crate::Locale;
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+/// Deliveries tried before a notification is marked failed (about 7 hours with [`retry_delay`]); an admin
+/// may retry a failed one.
+pub const MAX_ATTEMPTS: u32 = 14;
+/// Longest comment excerpt in a message, in characters.
+pub const EXCERPT_CHARS: usize = 300;
+
+/// What happened to the case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Event {
+    /// A rule made a new case: its owner (else its team, else the admins) is told.
+    Opened,
+    /// The case is past due and still open: the rule's lead and the owner are told.
+    Escalated,
+}
+
+impl Event {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Event::Opened => "opened",
+            Event::Escalated => "escalated",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Event> {
+        [Event::Opened, Event::Escalated].into_iter().find(|e| e.as_str() == s)
+    }
+}
+
+/// How the SMTP connection is protected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TlsMode {
+    /// Plain text (a relay on the same machine or network only).
+    None,
+    /// Plain connection upgraded with STARTTLS, which is required (port 587).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+impl TlsMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TlsMode::None => "none",
+            TlsMode::Starttls => "starttls",
+            TlsMode::Tls => "tls",
+        }
+    }
+    pub fn parse(s: &str) -> Option<TlsMode> {
+        [TlsMode::None, TlsMode::Starttls, TlsMode::Tls].into_iter().find(|m| m.as_str() == s)
+    }
+}
+
+/// An organisation's SMTP server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Smtp {
+    pub host: String,
+    pub port: u16,
+    pub tls: TlsMode,
+    /// Sign in with these when given (both or neither).
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// The sender address, e.g. `Polku <cx@example.fi>`.
+    pub from: String,
+}
+
+/// An organisation's outgoing webhook: a Slack-compatible JSON body, signed with the secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Webhook {
+    pub url: String,
+    pub secret: String,
+}
+
+/// Where an organisation's notifications go. Neither: they are only seen in the UI and API.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    pub smtp: Option<Smtp>,
+    pub webhook: Option<Webhook>,
+    /// The language of webhook messages (an e-mail is in its recipient's language).
+    pub locale: Locale,
+}
+
+fn plain(s: &str) -> bool {
+    !s.is_empty() && !s.chars().any(char::is_control)
+}
+
+impl Settings {
+    /// Checks settings as given; each problem names its field.
+    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        if let Some(s) = &self.smtp {
+            let host_ok = plain(&s.host) && s.host.len() <= 253 && !s.host.contains(char::is_whitespace);
+            if !host_ok {
+                return Err(("smtp.host", "must be a host name or address without spaces".into()));
+            }
+            if s.port == 0 {
+                return Err(("smtp.port", "must be 1–65535".into()));
+            }
+            match (&s.username, &s.password) {
+                (Some(u), Some(p)) if plain(u) && plain(p) && u.len() <= 256 && p.len() <= 256 => {}
+                (None, None) => {}
+                (Some(_), None) => return Err(("smtp.password", "is required with a user name".into())),
+                (None, Some(_)) => return Err(("smtp.username", "is required with a password".into())),
+                (Some(u), Some(_)) if !plain(u) || u.len() > 256 => {
+                    return Err(("smtp.username", "must be 1–256 characters without control characters".into()));
+                }
+                _ => return Err(("smtp.password", "must be 1–256 characters without control characters".into())),
+            }
+            if !valid_mailbox(&s.from) {
+                return Err((
+                    "smtp.from",
+                    "must be an e-mail address, e.g. cx@example.fi or Name <cx@example.fi>".into(),
+                ));
+            }
+        }
+        if let Some(w) = &self.webhook {
+            let scheme = w.url.starts_with("https://") || w.url.starts_with("http://");
+            if !scheme || w.url.len() > 2000 || w.url.contains(char::is_whitespace) || !plain(&w.url) {
+                return Err(("webhook.url", "must be an http:// or https:// address without spaces".into()));
+            }
+            let host = w.url.split("://").nth(1).unwrap_or("").split(['/', '?', '#']).next().unwrap_or("");
+            if host.is_empty() {
+                return Err(("webhook.url", "must name a host".into()));
+            }
+            if w.secret.chars().count() < 16 || w.secret.len() > 200 || !plain(&w.secret) {
+                return Err(("webhook.secret", "must be 16–200 characters without control characters".into()));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `a@b.c` or `Name <a@b.c>`: the shape only; the SMTP server has the last word.
+pub fn valid_mailbox(s: &str) -> bool {
+    let s = s.trim();
+    let addr = match (s.rfind('<'), s.ends_with('>')) {
+        (Some(i), true) => &s[i + 1..s.len() - 1],
+        (None, false) => s,
+        _ => return false,
+    };
+    let Some((local, domain)) = addr.rsplit_once('@') else { return false };
+    plain(s)
+        && s.len() <= 320
+        && !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !addr.contains(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == ',')
+}
+
+/// The wait before delivery attempt `attempts + 1`, after `attempts` failed ones: 30 s, doubling up to an
+/// hour. `None`: give up (the notification is marked failed).
+pub fn retry_delay(attempts: u32) -> Option<Duration> {
+    if attempts >= MAX_ATTEMPTS {
+        return None;
+    }
+    let seconds = 30i64 << attempts.saturating_sub(1).min(7);
+    Some(Duration::seconds(seconds.min(3600)))
+}
+
+/// What a message says about its case.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    pub event: Event,
+    pub organisation: String,
+    pub rule: String,
+    /// The response's customer reference, if it named one.
+    pub customer: Option<String>,
+    /// The headline score (`nps 3`).
+    pub score: Option<(String, i16)>,
+    pub comment: Option<String>,
+    pub due_at: OffsetDateTime,
+    /// The case's page.
+    pub url: String,
+    /// The lead it went to, for an escalation.
+    pub lead: Option<String>,
+}
+
+struct Texts {
+    opened: &'static str,
+    escalated: &'static str,
+    rule: &'static str,
+    customer: &'static str,
+    score: &'static str,
+    due: &'static str,
+    lead: &'static str,
+    open: &'static str,
+    footer: &'static str,
+}
+
+fn texts(locale: Locale) -> &'static Texts {
+    const FI: Texts = Texts {
+        opened: "Uusi tapaus",
+        escalated: "Tapaus myöhässä ja eskaloitu",
+        rule: "Sääntö",
+        customer: "Asiakas",
+        score: "Arvio",
+        due: "Määräaika",
+        lead: "Eskaloitu",
+        open: "Avaa tapaus",
+        footer: "Tämän viestin lähetti Polku, koska tapaus on sinun, tiimisi tai ylläpitäjien hoidettavana.",
+    };
+    const SV: Texts = Texts {
+        opened: "Nytt ärende",
+        escalated: "Ärendet är försenat och eskalerat",
+        rule: "Regel",
+        customer: "Kund",
+        score: "Betyg",
+        due: "Förfallotid",
+        lead: "Eskalerat till",
+        open: "Öppna ärendet",
+        footer: "Polku skickade detta meddelande eftersom ärendet hanteras av dig, ditt team eller administratörerna.",
+    };
+    const EN: Texts = Texts {
+        opened: "New case",
+        escalated: "Case overdue and escalated",
+        rule: "Rule",
+        customer: "Customer",
+        score: "Score",
+        due: "Due",
+        lead: "Escalated to",
+        open: "Open the case",
+        footer: "Polku sent this message because the case is handled by you, your team or the admins.",
+    };
+    match locale {
+        Locale::Fi => &FI,
+        Locale::Sv => &SV,
+        Locale::En => &EN,
+    }
+}
+
+/// `2026-11-23 14:05 UTC`: unambiguous in every language.
+fn when(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!("{:04}-{:02}-{:02} {:02}:{:02} UTC", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
+}
+
+/// At most [`EXCERPT_CHARS`] characters of `text` on one line, with "…" when cut.
+pub fn excerpt(text: &str) -> String {
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() <= EXCERPT_CHARS {
+        return one_line;
+    }
+    let mut cut: String = one_line.chars().take(EXCERPT_CHARS - 1).collect();
+    cut.push('…');
+    cut
+}
+
+impl Notice {
+    fn title(&self, t: &Texts) -> String {
+        let head = match self.event {
+            Event::Opened => t.opened,
+            Event::Escalated => t.escalated,
+        };
+        format!("{head}: {}", self.rule)
+    }
+
+    /// `(label, value)` lines shared by both channels.
+    fn facts(&self, t: &Texts) -> Vec<(&'static str, String)> {
+        let mut out = vec![(t.rule, self.rule.clone())];
+        if let Some(c) = &self.customer {
+            out.push((t.customer, c.clone()));
+        }
+        if let Some((kind, score)) = &self.score {
+            out.push((t.score, format!("{} {score}", kind.to_uppercase())));
+        }
+        out.push((t.due, when(self.due_at)));
+        if let (Event::Escalated, Some(lead)) = (self.event, &self.lead) {
+            out.push((t.lead, lead.clone()));
+        }
+        out
+    }
+
+    /// The subject and plain-text body of the e-mail, in `locale`.
+    pub fn email(&self, locale: Locale) -> (String, String) {
+        let t = texts(locale);
+        let subject = format!("[{}] {}", self.organisation, self.title(t));
+        let mut body = String::new();
+        for (label, value) in self.facts(t) {
+            body.push_str(&format!("{label}: {value}\n"));
+        }
+        if let Some(c) = &self.comment {
+            body.push_str(&format!("\n“{}”\n", excerpt(c)));
+        }
+        body.push_str(&format!("\n{}: {}\n\n-- \n{}\n", t.open, self.url, t.footer));
+        // A subject is one line whatever the rule's name held.
+        (subject.replace(['\r', '\n'], " "), body)
+    }
+
+    /// The webhook's JSON body, in `locale`: Slack's `text` and `blocks` (mrkdwn, escaped as Slack asks),
+    /// which Slack, Mattermost and Teams' Slack-compatible hooks show, and the plain facts under `polku`
+    /// for any other receiver.
+    pub fn webhook_body(&self, locale: Locale, case_id: &str, delivery: i64) -> serde_json::Value {
+        let t = texts(locale);
+        let mut lines = vec![format!("*{}*", slack_escape(&self.title(t)))];
+        for (label, value) in self.facts(t) {
+            lines.push(format!("*{}:* {}", slack_escape(label), slack_escape(&value)));
+        }
+        if let Some(c) = &self.comment {
+            lines.push(format!(">{}", slack_escape(&excerpt(c))));
+        }
+        lines.push(format!("<{}|{}>", slack_escape(&self.url), slack_escape(t.open)));
+        let text = lines.join("\n");
+        serde_json::json!({
+            "text": text,
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+            "polku": {
+                "delivery": delivery,
+                "event": self.event.as_str(),
+                "case_id": case_id,
+                "organisation": self.organisation,
+                "rule": self.rule,
+                "customer": self.customer,
+                "score": self.score.as_ref().map(|(k, s)| serde_json::json!({"kind": k, "value": s})),
+                "comment": self.comment.as_deref().map(excerpt),
+                "due_at": self.due_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+                "url": self.url,
+                "lead": self.lead,
+            }
+        })
+    }
+}
+
+/// Slack's mrkdwn escaping: `&`, `<` and `>` only (a customer's "<@channel>" must not ping anyone).
+pub fn slack_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn notice(event: Event) -> Notice {
+        Notice {
+            event,
+            organisation: "Maalaus Oy".into(),
+            rule: "NPS ≤ 6".into(),
+            customer: Some("C-42".into()),
+            score: Some(("nps".into(), 3)),
+            comment: Some("Maalari <b>myöhässä</b> & sotku\njäi".into()),
+            due_at: time::macros::datetime!(2026-11-24 09:30 UTC),
+            url: "https://cx.example.fi/cases/abc".into(),
+            lead: Some("Liisa".into()),
+        }
+    }
+
+    #[test]
+    fn retries_back_off_to_an_hour_then_give_up() {
+        let waits: Vec<i64> = (1..MAX_ATTEMPTS).map(|n| retry_delay(n).unwrap().whole_seconds()).collect();
+        assert_eq!(waits, [30, 60, 120, 240, 480, 960, 1920, 3600, 3600, 3600, 3600, 3600, 3600]);
+        assert_eq!(retry_delay(MAX_ATTEMPTS), None);
+        let total: i64 = waits.iter().sum();
+        assert!((6 * 3600..8 * 3600).contains(&total), "about 7 hours of retries, got {total} s");
+    }
+
+    #[test]
+    fn email_is_in_the_recipients_language_with_the_facts_and_link() {
+        let (subject, body) = notice(Event::Opened).email(Locale::Fi);
+        assert_eq!(subject, "[Maalaus Oy] Uusi tapaus: NPS ≤ 6");
+        assert!(body.contains("Asiakas: C-42\n"), "{body}");
+        assert!(body.contains("Arvio: NPS 3\n"), "{body}");
+        assert!(body.contains("Määräaika: 2026-11-24 09:30 UTC\n"), "{body}");
+        assert!(body.contains("“Maalari <b>myöhässä</b> & sotku jäi”"), "one line, as written: {body}");
+        assert!(body.contains("Avaa tapaus: https://cx.example.fi/cases/abc"), "{body}");
+        assert!(!body.contains("Eskaloitu"), "no lead on a new case: {body}");
+        let (subject, body) = notice(Event::Escalated).email(Locale::Sv);
+        assert_eq!(subject, "[Maalaus Oy] Ärendet är försenat och eskalerat: NPS ≤ 6");
+        assert!(body.contains("Eskalerat till: Liisa"), "{body}");
+    }
+
+    #[test]
+    fn a_subject_stays_one_line() {
+        let mut n = notice(Event::Opened);
+        n.rule = "a\r\nBcc: x@y.z".into();
+        let (subject, _) = n.email(Locale::En);
+        assert!(!subject.contains(['\r', '\n']), "{subject:?}");
+    }
+
+    #[test]
+    fn webhook_body_is_slack_mrkdwn_escaped_with_plain_facts_beside() {
+        let body = notice(Event::Escalated).webhook_body(Locale::En, "abc", 7);
+        let text = body["text"].as_str().unwrap();
+        assert!(text.starts_with("*Case overdue and escalated: NPS ≤ 6*\n"), "{text}");
+        assert!(text.contains(">Maalari &lt;b&gt;myöhässä&lt;/b&gt; &amp; sotku jäi"), "{text}");
+        assert!(text.ends_with("<https://cx.example.fi/cases/abc|Open the case>"), "{text}");
+        assert_eq!(body["blocks"][0]["text"]["text"], text);
+        assert_eq!(body["polku"]["event"], "escalated");
+        assert_eq!(body["polku"]["delivery"], 7);
+        assert_eq!(body["polku"]["comment"], "Maalari <b>myöhässä</b> & sotku jäi");
+        assert_eq!(body["polku"]["score"]["value"], 3);
+        assert_eq!(body["polku"]["due_at"], "2026-11-24T09:30:00Z");
+    }
+
+    #[test]
+    fn long_comments_are_cut() {
+        let long = "sana ".repeat(200);
+        let e = excerpt(&long);
+        assert_eq!(e.chars().count(), EXCERPT_CHARS);
+        assert!(e.ends_with('…'));
+        assert_eq!(excerpt("lyhyt"), "lyhyt");
+    }
+
+    fn smtp() -> Smtp {
+        Smtp {
+            host: "smtp.example.fi".into(),
+            port: 587,
+            tls: TlsMode::Starttls,
+            username: Some("cx".into()),
+            password: Some("pw".into()),
+            from: "Polku <cx@example.fi>".into(),
+        }
+    }
+
+    #[test]
+    fn settings_errors_name_their_field() {
+        let ok = Settings {
+            smtp: Some(smtp()),
+            webhook: Some(Webhook { url: "https://hooks.slack.com/services/T/B/X".into(), secret: "s".repeat(16) }),
+            locale: Locale::Fi,
+        };
+        assert_eq!(ok.validate(), Ok(()));
+        let field = |f: &dyn Fn(&mut Settings)| {
+            let mut s = ok.clone();
+            f(&mut s);
+            s.validate().unwrap_err().0
+        };
+        assert_eq!(field(&|s| s.smtp.as_mut().unwrap().host = "smtp example".into()), "smtp.host");
+        assert_eq!(field(&|s| s.smtp.as_mut().unwrap().port = 0), "smtp.port");
+        assert_eq!(field(&|s| s.smtp.as_mut().unwrap().password = None), "smtp.password");
+        assert_eq!(field(&|s| s.smtp.as_mut().unwrap().username = None), "smtp.username");
+        assert_eq!(field(&|s| s.smtp.as_mut().unwrap().from = "cx at example".into()), "smtp.from");
+        assert_eq!(field(&|s| s.smtp.as_mut().unwrap().from = "a@b.fi\r\nBcc: c@d.fi".into()), "smtp.from");
+        assert_eq!(field(&|s| s.webhook.as_mut().unwrap().url = "ftp://x.fi/".into()), "webhook.url");
+        assert_eq!(field(&|s| s.webhook.as_mut().unwrap().url = "https:///path".into()), "webhook.url");
+        assert_eq!(field(&|s| s.webhook.as_mut().unwrap().secret = "short".into()), "webhook.secret");
+    }
+
+    #[test]
+    fn mailbox_shapes() {
+        for ok in ["cx@example.fi", "Polku <cx@example.fi>", "\"CX, Oy\" <cx@mail.example.fi>"] {
+            assert!(valid_mailbox(ok), "{ok}");
+        }
+        for bad in ["", "cx", "cx@", "@example.fi", "cx@localhost", "a@b.fi, c@d.fi", "Name <a@b.fi", "a b@c.fi"] {
+            assert!(!valid_mailbox(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for e in [Event::Opened, Event::Escalated] {
+            assert_eq!(Event::parse(e.as_str()), Some(e));
+        }
+        for m in [TlsMode::None, TlsMode::Starttls, TlsMode::Tls] {
+            assert_eq!(TlsMode::parse(m.as_str()), Some(m));
+        }
+        assert_eq!(TlsMode::parse("ssl"), None);
+    }
+}

@@ -1,0 +1,40 @@
+-- Notifications about cases (polku-domain::notify). An organisation's SMTP server and webhook; the SMTP
+-- password and the webhook's signing secret are kept as given, because Polku must present them (they are
+-- never shown again by the UI or API).
+CREATE TABLE notification_settings (
+    org_id BLOB PRIMARY KEY REFERENCES organisations(id),
+    smtp_host TEXT,
+    smtp_port INTEGER,
+    smtp_tls TEXT,
+    smtp_username TEXT,
+    smtp_password TEXT,
+    smtp_from TEXT,
+    webhook_url TEXT,
+    webhook_secret TEXT,
+    locale TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+
+-- The outbox: one row per message (an e-mail to one recipient, or one webhook call), written in the
+-- transaction that opened or escalated its case. The sender job claims due rows for a while
+-- (locked_until), so a node that dies mid-send only delays them; a failed attempt is retried with back-off
+-- until MAX_ATTEMPTS, then the row is 'failed' until an admin retries it.
+CREATE TABLE notifications (
+    id INTEGER PRIMARY KEY,
+    org_id BLOB NOT NULL,
+    case_id BLOB NOT NULL REFERENCES cases(id),
+    event TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    locale TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_attempt_at TEXT NOT NULL,
+    locked_until TEXT,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    sent_at TEXT
+);
+CREATE INDEX notifications_due ON notifications (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX notifications_org ON notifications (org_id, id);
+CREATE INDEX notifications_case ON notifications (case_id);

@@ -1,0 +1,168 @@
+//! `/api/v1/notification-settings` and `/api/v1/notifications`: where news of cases goes (an SMTP server, a
+//! webhook), a test delivery, and the outbox with its failures. Admins only.
+
+use crate::Web;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiCaller, JsonBody};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use polku_app::notify::{self, SettingsInput, SettingsView};
+use polku_app::store::NotificationRecord;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+pub fn router() -> Router<Web> {
+    Router::new()
+        .route("/api/v1/notification-settings", get(get_settings).put(put_settings))
+        .route("/api/v1/notification-settings/test", post(test))
+        .route("/api/v1/notifications", get(list))
+        .route("/api/v1/notifications/{id}/retry", post(retry))
+}
+
+const RFC3339: &time::format_description::well_known::Rfc3339 = &time::format_description::well_known::Rfc3339;
+
+/// The settings without secrets: `{"smtp": {"host", "port", "tls", "username", "password_set", "from"} | null,
+/// "webhook": {"url", "secret_set"} | null, "locale"}`.
+#[derive(Serialize, ToSchema)]
+pub struct SettingsOut {
+    #[schema(value_type = Object)]
+    pub smtp: Option<serde_json::Value>,
+    #[schema(value_type = Object)]
+    pub webhook: Option<serde_json::Value>,
+    /// Language of webhook messages (`fi`, `sv`, `en`); e-mails use each recipient's own.
+    pub locale: String,
+}
+
+impl From<SettingsView> for SettingsOut {
+    fn from(v: SettingsView) -> Self {
+        SettingsOut {
+            smtp: v.smtp.map(|s| serde_json::to_value(s).unwrap_or_default()),
+            webhook: v.webhook.map(|w| serde_json::to_value(w).unwrap_or_default()),
+            locale: v.locale.as_str().into(),
+        }
+    }
+}
+
+/// The organisation's notification settings; the SMTP password and the webhook secret are never returned.
+#[utoipa::path(get, path = "/api/v1/notification-settings", security(("token" = [])),
+    responses((status = 200, body = SettingsOut), (status = 403, body = ErrorBody)))]
+pub async fn get_settings(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Result<Json<SettingsOut>, ApiError> {
+    Ok(Json(notify::settings(&web.app, &caller).await?.into()))
+}
+
+/// Replaces the settings: `{"smtp": {"host", "port"?, "tls": "none"|"starttls"|"tls", "username"?, "password"?,
+/// "from"} | null, "webhook": {"url", "secret"?} | null, "locale"?}`. A password or secret left out keeps the
+/// stored one while the user name and host (or the URL) stay the same. The port defaults to 25, 587 or 465
+/// by TLS mode. Webhook calls are signed: `X-Polku-Signature: v1=<hex HMAC-SHA256 of "{X-Polku-Timestamp}.{body}">`.
+#[utoipa::path(put, path = "/api/v1/notification-settings", security(("token" = [])), request_body = Object,
+    responses((status = 200, body = SettingsOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_settings(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    JsonBody(input): JsonBody<SettingsInput>,
+) -> Result<Json<SettingsOut>, ApiError> {
+    Ok(Json(notify::save_settings(&web.app, &caller, input).await?.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TestInput {
+    /// Where the test e-mail goes.
+    pub to: Option<String>,
+}
+
+/// What a test did per channel: null when the channel is not set up, else `{"ok": bool, "detail": text}`.
+#[derive(Serialize, ToSchema)]
+pub struct TestOut {
+    #[schema(value_type = Object)]
+    pub email: Option<serde_json::Value>,
+    #[schema(value_type = Object)]
+    pub webhook: Option<serde_json::Value>,
+}
+
+fn outcome(r: Option<Result<String, String>>) -> Option<serde_json::Value> {
+    r.map(|r| match r {
+        Ok(d) => serde_json::json!({"ok": true, "detail": d}),
+        Err(d) => serde_json::json!({"ok": false, "detail": d}),
+    })
+}
+
+/// Sends a test e-mail to `to` and a test webhook call now, and says how each went.
+#[utoipa::path(post, path = "/api/v1/notification-settings/test", security(("token" = [])), request_body = TestInput,
+    responses((status = 200, body = TestOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn test(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    JsonBody(input): JsonBody<TestInput>,
+) -> Result<Json<TestOut>, ApiError> {
+    let r = notify::send_test(&web.app, &caller, input.to.as_deref()).await?;
+    Ok(Json(TestOut { email: outcome(r.email), webhook: outcome(r.webhook) }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NotificationOut {
+    pub id: i64,
+    pub case_id: String,
+    /// `opened` or `escalated`.
+    pub event: String,
+    /// `email` or `webhook`.
+    pub channel: String,
+    pub recipient: String,
+    /// `pending`, `sent` or `failed` (gave up after the last retry; may be retried).
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: String,
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub sent_at: Option<String>,
+}
+
+impl From<NotificationRecord> for NotificationOut {
+    fn from(n: NotificationRecord) -> Self {
+        NotificationOut {
+            id: n.id,
+            case_id: n.case_id.to_string(),
+            event: n.event,
+            channel: n.channel,
+            recipient: n.recipient,
+            status: n.status,
+            attempts: n.attempts,
+            next_attempt_at: n.next_attempt_at.format(RFC3339).unwrap_or_default(),
+            last_error: n.last_error,
+            created_at: n.created_at.format(RFC3339).unwrap_or_default(),
+            sent_at: n.sent_at.and_then(|t| t.format(RFC3339).ok()),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+}
+
+/// The newest 200 notifications, or those of one `status`.
+#[utoipa::path(get, path = "/api/v1/notifications", security(("token" = [])),
+    params(("status" = Option<String>, Query, description = "pending, sent or failed")),
+    responses((status = 200, body = Vec<NotificationOut>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Vec<NotificationOut>>, ApiError> {
+    let rows = notify::list(&web.app, &caller, q.status.as_deref()).await?;
+    Ok(Json(rows.into_iter().map(NotificationOut::from).collect()))
+}
+
+/// Queues a failed notification again, due now.
+#[utoipa::path(post, path = "/api/v1/notifications/{id}/retry", security(("token" = [])), params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn retry(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    notify::retry(&web.app, &caller, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,395 @@
+//! Notifications about cases, delivered for real: e-mail to an aiosmtpd server the test starts on loopback
+//! (tests/support/smtp_sink.py writes what it receives to files), and webhooks to an HTTP receiver in the
+//! test, which can be made to fail. Runs on every backend under test.
+
+mod support;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode};
+use polku_domain::role::Role;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use support::*;
+use time::Duration;
+
+/// A real SMTP server (aiosmtpd) on a free loopback port, stopped when dropped.
+struct SmtpSink {
+    child: std::process::Child,
+    dir: PathBuf,
+    port: u16,
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl SmtpSink {
+    /// `None` (the test is skipped, and says so) when aiosmtpd is not installed, unless
+    /// `POLKU_REQUIRE_SMTP=1` (scripts/test.sh installs it and sets that).
+    fn start() -> Option<SmtpSink> {
+        let have =
+            std::process::Command::new("python3").args(["-c", "import aiosmtpd"]).status().is_ok_and(|s| s.success());
+        if !have {
+            assert!(
+                std::env::var("POLKU_REQUIRE_SMTP").is_err(),
+                "POLKU_REQUIRE_SMTP is set but python3 cannot import aiosmtpd (pip install aiosmtpd)"
+            );
+            eprintln!("skipped: aiosmtpd is not installed (pip install aiosmtpd)");
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let dir = std::env::temp_dir().join(format!("polku-smtp-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let child = std::process::Command::new("python3")
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "smtp_sink.Sink"])
+            .arg(&dir)
+            .env("PYTHONPATH", concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support"))
+            .spawn()
+            .expect("start aiosmtpd");
+        let sink = SmtpSink { child, dir, port };
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(sink);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("aiosmtpd did not start listening on {port}");
+    }
+
+    /// Every message received so far for `to`.
+    fn messages_to(&self, to: &str) -> Vec<Value> {
+        let mut out: Vec<Value> = std::fs::read_dir(&self.dir)
+            .unwrap()
+            .filter_map(|e| {
+                let path = e.ok()?.path();
+                (path.extension()? == "json").then(|| serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap())
+            })
+            .filter(|m: &Value| m["rcpt_tos"].as_array().unwrap().iter().any(|r| r == to))
+            .collect();
+        out.sort_by(|a, b| a["message_id"].as_str().cmp(&b["message_id"].as_str()));
+        out
+    }
+}
+
+/// A webhook receiver: records every call, answers 503 to the first `fail` calls, then 200.
+#[derive(Clone, Default)]
+struct Receiver {
+    calls: Arc<Mutex<Vec<(HeaderMap, Bytes)>>>,
+    fail: Arc<AtomicUsize>,
+}
+
+impl Receiver {
+    async fn start(fail: usize) -> (Receiver, String) {
+        let r = Receiver::default();
+        r.fail.store(fail, Ordering::SeqCst);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hooks/polku", listener.local_addr().unwrap());
+        let router = axum::Router::new()
+            .route(
+                "/hooks/polku",
+                axum::routing::post(|State(r): State<Receiver>, headers: HeaderMap, body: Bytes| async move {
+                    r.calls.lock().unwrap().push((headers, body));
+                    let failing = r.fail.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok();
+                    if failing { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::OK }
+                }),
+            )
+            .with_state(r.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        (r, url)
+    }
+
+    fn calls(&self) -> Vec<(HeaderMap, Value)> {
+        self.calls.lock().unwrap().iter().map(|(h, b)| (h.clone(), serde_json::from_slice(b).unwrap())).collect()
+    }
+
+    /// Checks the call's signature as a receiver would: HMAC-SHA256 over "{timestamp}.{raw body}".
+    fn signed(&self, i: usize, secret: &str) -> bool {
+        let calls = self.calls.lock().unwrap();
+        let (h, body) = &calls[i];
+        let ts: i64 = h["x-polku-timestamp"].to_str().unwrap().parse().unwrap();
+        h["x-polku-signature"].to_str().unwrap() == polku_app::notify::signature(secret, ts, body)
+    }
+}
+
+const SECRET: &str = "a-webhook-secret-of-some-length";
+
+async fn notifications(t: &TestApp) -> Vec<Value> {
+    let r = t.api(Method::GET, "/api/v1/notifications", &t.token, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.json().as_array().unwrap().clone()
+}
+
+async fn answer(t: &TestApp, survey: &str, nps: i64, why: &str) {
+    let body = json!({"answers": [{"question": "nps", "value": nps}, {"question": "why", "value": why}],
+                      "locale": "fi", "customer": "C-77"});
+    let r = t.api(Method::POST, &format!("/api/v1/surveys/{survey}/responses"), &t.token, Some(body)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+}
+
+/// A new case is e-mailed to the admins (no owner, no team) and posted to the webhook; a webhook that
+/// answers 503 is retried after its back-off and loses nothing; an overdue case is e-mailed to its lead, in
+/// the lead's language.
+#[tokio::test]
+async fn cases_are_emailed_and_posted_to_a_signed_webhook_that_is_retried() {
+    let Some(smtp) = SmtpSink::start() else { return };
+    for t in spawn_apps().await {
+        let (hook, url) = Receiver::start(1).await;
+        let settings = json!({
+            "smtp": {"host": "127.0.0.1", "port": smtp.port, "tls": "none", "from": "Polku <polku@example.com>"},
+            "webhook": {"url": url, "secret": SECRET},
+            "locale": "en"
+        });
+        let r = t.api(Method::PUT, "/api/v1/notification-settings", &t.token, Some(settings)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}: {}", t.backend, r.body);
+        let lead_email = format!("lead-{}@example.com", t.org.0.simple());
+        let lead = polku_app::orgs::add_member(
+            &t.app,
+            &polku_app::Actor::System("test"),
+            t.org,
+            polku_app::orgs::NewMember {
+                email: &lead_email,
+                name: "Lena Lead",
+                password: PASSWORD,
+                role: Role::Analyst,
+                locale: polku_domain::Locale::Sv,
+            },
+        )
+        .await
+        .unwrap();
+        let rule = json!({"name": "NPS ≤ 6", "condition": {"type": "score_at_most", "kind": "nps", "max": 6},
+                          "sla_hours": 24, "lead": lead.to_string()});
+        assert_eq!(t.api(Method::POST, "/api/v1/alert-rules", &t.token, Some(rule)).await.status, StatusCode::CREATED);
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        let survey = s["id"].as_str().unwrap();
+        answer(&t, survey, 3, "Maalari myöhästyi <script>alert(1)</script> & sotkua jäi").await;
+        answer(&t, survey, 10, "Kaikki hyvin").await;
+
+        let now = polku_app::store::now();
+        assert_eq!(
+            polku_app::notify::deliver_due(&t.app, now).await.unwrap(),
+            2,
+            "{}: one e-mail, one webhook",
+            t.backend
+        );
+        let mails = smtp.messages_to(&t.email);
+        assert_eq!(mails.len(), 1, "{}: {mails:?}", t.backend);
+        assert_eq!(mails[0]["subject"], "[Testi Oy] Uusi tapaus: NPS ≤ 6", "in the owner's Finnish");
+        assert_eq!(mails[0]["from"], "Polku <polku@example.com>");
+        let body = mails[0]["body"].as_str().unwrap();
+        assert!(body.contains("Asiakas: C-77"), "{body}");
+        assert!(body.contains("Arvio: NPS 3"), "{body}");
+        assert!(body.contains("<script>alert(1)</script>"), "plain text keeps the words as written: {body}");
+        assert!(body.contains("http://127.0.0.1:8080/cases/"), "{body}");
+
+        // The webhook answered 503: the notification waits for its back-off, then goes through.
+        let list = notifications(&t).await;
+        let webhook = list.iter().find(|n| n["channel"] == "webhook").unwrap();
+        assert_eq!(webhook["status"], "pending", "{}: {webhook}", t.backend);
+        assert_eq!(webhook["attempts"], 1);
+        assert!(webhook["last_error"].as_str().unwrap().contains("503"), "{webhook}");
+        assert_eq!(list.iter().find(|n| n["channel"] == "email").unwrap()["status"], "sent");
+        assert_eq!(polku_app::notify::deliver_due(&t.app, now).await.unwrap(), 0, "not due yet");
+        assert_eq!(polku_app::notify::deliver_due(&t.app, now + Duration::seconds(31)).await.unwrap(), 1);
+        let calls = hook.calls();
+        assert_eq!(calls.len(), 2, "{}", t.backend);
+        assert!(hook.signed(1, SECRET), "{}: a valid signature", t.backend);
+        assert!(!hook.signed(1, "another-secret-of-some-length"));
+        let (headers, payload) = &calls[1];
+        assert_eq!(headers["x-polku-event"], "opened");
+        assert_eq!(headers["content-type"], "application/json");
+        let text = payload["text"].as_str().unwrap();
+        assert!(text.starts_with("*New case: NPS ≤ 6*"), "{text}");
+        assert!(text.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; sotkua"), "Slack escaping: {text}");
+        assert_eq!(payload["polku"]["customer"], "C-77");
+        assert_eq!(payload["polku"]["delivery"], calls_delivery(&calls[0].0), "the same delivery id when retried");
+        assert!(notifications(&t).await.iter().all(|n| n["status"] == "sent"), "{}", t.backend);
+
+        // Past due and still open: escalated once, to the lead in Swedish, and to the webhook.
+        let later = now + Duration::hours(25);
+        assert_eq!(t.app.store.escalate_overdue(later, Some(t.org)).await.unwrap().len(), 1);
+        assert_eq!(polku_app::notify::deliver_due(&t.app, later).await.unwrap(), 2, "{}", t.backend);
+        let to_lead = smtp.messages_to(&lead_email);
+        assert_eq!(to_lead.len(), 1, "{}: {to_lead:?}", t.backend);
+        assert_eq!(to_lead[0]["subject"], "[Testi Oy] Ärendet är försenat och eskalerat: NPS ≤ 6");
+        assert!(to_lead[0]["body"].as_str().unwrap().contains("Eskalerat till: Lena Lead"));
+        assert_eq!(smtp.messages_to(&t.email).len(), 1, "the admins hear of an escalation only without a lead");
+        assert_eq!(hook.calls()[2].0["x-polku-event"], "escalated");
+        assert_eq!(t.app.store.escalate_overdue(later, Some(t.org)).await.unwrap().len(), 0);
+        assert_eq!(polku_app::notify::deliver_due(&t.app, later).await.unwrap(), 0, "nothing twice");
+    }
+}
+
+fn calls_delivery(h: &HeaderMap) -> i64 {
+    h["x-polku-delivery"].to_str().unwrap().parse().unwrap()
+}
+
+/// A webhook receiver that stays down: every attempt is recorded with its error, the notification is kept
+/// until the last retry, then marked failed — and an admin can queue it again.
+#[tokio::test]
+async fn a_webhook_that_stays_down_loses_nothing() {
+    for t in spawn_apps().await {
+        // A port nothing listens on.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let settings = json!({"webhook": {"url": format!("http://127.0.0.1:{port}/x"), "secret": SECRET}});
+        assert_eq!(
+            t.api(Method::PUT, "/api/v1/notification-settings", &t.token, Some(settings)).await.status,
+            StatusCode::OK
+        );
+        let rule = json!({"name": "Kielteinen", "condition": {"type": "negative_text"}, "sla_hours": 8});
+        assert_eq!(t.api(Method::POST, "/api/v1/alert-rules", &t.token, Some(rule)).await.status, StatusCode::CREATED);
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        answer(&t, s["id"].as_str().unwrap(), 8, "Lasku oli väärin ja palvelu töykeää.").await;
+
+        let mut now = polku_app::store::now();
+        for attempt in 1..=polku_domain::notify::MAX_ATTEMPTS {
+            assert_eq!(
+                polku_app::notify::deliver_due(&t.app, now).await.unwrap(),
+                1,
+                "{}: attempt {attempt}",
+                t.backend
+            );
+            let n = &notifications(&t).await[0];
+            assert_eq!(n["attempts"], attempt);
+            let last = attempt == polku_domain::notify::MAX_ATTEMPTS;
+            assert_eq!(n["status"], if last { "failed" } else { "pending" }, "{}: {n}", t.backend);
+            assert!(n["last_error"].as_str().unwrap().contains("webhook"), "{n}");
+            now += Duration::hours(2);
+        }
+        assert_eq!(polku_app::notify::deliver_due(&t.app, now).await.unwrap(), 0, "a failed one waits for an admin");
+        let failed = t.api(Method::GET, "/api/v1/notifications?status=failed", &t.token, None).await.json();
+        let id = failed[0]["id"].as_i64().unwrap();
+        let r = t.api(Method::POST, &format!("/api/v1/notifications/{id}/retry"), &t.token, None).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+        let n = &notifications(&t).await[0];
+        assert_eq!((n["status"].as_str(), n["attempts"].as_i64()), (Some("pending"), Some(0)), "{n}");
+        let r = t.api(Method::POST, &format!("/api/v1/notifications/{id}/retry"), &t.token, None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "only a failed one is retried");
+        // Another organisation's admin cannot see or touch it.
+        let (_, _, other) = new_org(&t.app, "Toinen Oy").await;
+        assert_eq!(t.api(Method::GET, "/api/v1/notifications", &other, None).await.json(), json!([]));
+        let r = t.api(Method::POST, &format!("/api/v1/notifications/{id}/retry"), &other, None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+    }
+}
+
+/// Settings are checked field by field, secrets are never shown and are kept when left out, only admins
+/// see or change them, and a test delivery says what went wrong.
+#[tokio::test]
+async fn notification_settings_are_checked_kept_secret_and_tested() {
+    let smtp = SmtpSink::start();
+    for t in spawn_apps().await {
+        let put = |body: Value| t.api(Method::PUT, "/api/v1/notification-settings", &t.token, Some(body));
+        let smtp_with = |extra: Value| {
+            let mut s = json!({"host": "smtp.example.fi", "tls": "starttls", "username": "cx", "password": "pw-1",
+                               "from": "cx@example.fi"});
+            s.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            json!({"smtp": s})
+        };
+        for (body, field) in [
+            (smtp_with(json!({"host": "smtp example"})), "smtp.host"),
+            (smtp_with(json!({"port": 0})), "smtp.port"),
+            (smtp_with(json!({"from": "not an address"})), "smtp.from"),
+            (smtp_with(json!({"username": null})), "smtp.username"),
+            (json!({"webhook": {"url": "ftp://hooks.example.fi/x", "secret": SECRET}}), "webhook.url"),
+            (json!({"webhook": {"url": "https://hooks.example.fi/x"}}), "webhook.secret"),
+            (json!({"webhook": {"url": "https://hooks.example.fi/x", "secret": "short"}}), "webhook.secret"),
+        ] {
+            let r = put(body).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}: {field}: {}", t.backend, r.body);
+            assert_eq!(r.field_errors(), [field], "{}", r.body);
+        }
+        let r = put(json!({"smtp": {"host": "x", "tls": "ssl", "from": "a@b.fi"}})).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "an unknown TLS mode: {}", r.body);
+        assert!(r.body.contains("smtp.tls"), "{}", r.body);
+
+        let r = put(smtp_with(json!({}))).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let shown = t.api(Method::GET, "/api/v1/notification-settings", &t.token, None).await;
+        assert_eq!(shown.json()["smtp"]["port"], 587, "the STARTTLS port by default");
+        assert_eq!(shown.json()["smtp"]["password_set"], true);
+        assert!(!shown.body.contains("pw-1"), "{}", shown.body);
+        // Left out: kept for the same user and host; dropped when either changes.
+        put(smtp_with(json!({"password": null}))).await;
+        let kept = t.app.store.notification_settings(t.org).await.unwrap().unwrap().smtp.unwrap();
+        assert_eq!(kept.password.as_deref(), Some("pw-1"), "{}", t.backend);
+        let r = put(smtp_with(json!({"password": null, "host": "smtp.elsewhere.fi"}))).await;
+        assert_eq!(r.field_errors(), ["smtp.password"], "a password is not carried to another server: {}", r.body);
+
+        let system = polku_app::Actor::System("test");
+        let (_, agent) = polku_app::orgs::create_token(&t.app, &system, t.org, "a", Role::Analyst).await.unwrap();
+        for (method, path) in [
+            (Method::GET, "/api/v1/notification-settings"),
+            (Method::PUT, "/api/v1/notification-settings"),
+            (Method::GET, "/api/v1/notifications"),
+            (Method::POST, "/api/v1/notification-settings/test"),
+        ] {
+            let body = (method != Method::GET).then(|| json!({}));
+            let r = t.api(method.clone(), path, &agent, body).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{} {path}: {}", t.backend, r.body);
+        }
+
+        if let Some(sink) = &smtp {
+            // A plain server, as it is: the test e-mail arrives. STARTTLS required of a server that has none:
+            // refused, with the reason, and no password sent in the clear.
+            let plain =
+                json!({"smtp": {"host": "127.0.0.1", "port": sink.port, "tls": "none", "from": "cx@example.fi"}});
+            assert_eq!(put(plain).await.status, StatusCode::OK);
+            let to = format!("test-{}@example.com", t.org.0.simple());
+            let r = t.api(Method::POST, "/api/v1/notification-settings/test", &t.token, Some(json!({"to": to}))).await;
+            assert_eq!(r.json()["email"]["ok"], true, "{}: {}", t.backend, r.body);
+            assert_eq!(r.json()["webhook"], Value::Null);
+            assert_eq!(sink.messages_to(&to).len(), 1);
+            let tls = json!({"smtp": {"host": "127.0.0.1", "port": sink.port, "tls": "starttls", "username": "cx",
+                                      "password": "pw-2", "from": "cx@example.fi"}});
+            assert_eq!(put(tls).await.status, StatusCode::OK);
+            let r = t.api(Method::POST, "/api/v1/notification-settings/test", &t.token, Some(json!({"to": to}))).await;
+            assert_eq!(r.json()["email"]["ok"], false, "{}: {}", t.backend, r.body);
+            assert_eq!(sink.messages_to(&to).len(), 1);
+            let r =
+                t.api(Method::POST, "/api/v1/notification-settings/test", &t.token, Some(json!({"to": "nope"}))).await;
+            assert_eq!(r.field_errors(), ["to"], "{}", r.body);
+        }
+    }
+}
+
+/// Senders on several nodes never claim the same notification: each claim takes rows nobody holds.
+#[tokio::test]
+async fn concurrent_senders_claim_disjoint_notifications() {
+    for t in spawn_apps().await {
+        let settings = json!({"webhook": {"url": "http://127.0.0.1:9/x", "secret": SECRET}});
+        assert_eq!(
+            t.api(Method::PUT, "/api/v1/notification-settings", &t.token, Some(settings)).await.status,
+            StatusCode::OK
+        );
+        let rule =
+            json!({"name": "NPS", "condition": {"type": "score_at_most", "kind": "nps", "max": 6}, "sla_hours": 8});
+        assert_eq!(t.api(Method::POST, "/api/v1/alert-rules", &t.token, Some(rule)).await.status, StatusCode::CREATED);
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        for _ in 0..30 {
+            answer(&t, s["id"].as_str().unwrap(), 2, "Huono").await;
+        }
+        let now = polku_app::store::now();
+        let lease = Duration::minutes(5);
+        let (a, b, c) = tokio::join!(
+            t.app.store.claim_notifications(now, lease, 12),
+            t.app.store.claim_notifications(now, lease, 12),
+            t.app.store.claim_notifications(now, lease, 12),
+        );
+        let mut ids: Vec<i64> = [a, b, c].into_iter().flat_map(|r| r.unwrap()).map(|o| o.id).collect();
+        assert_eq!(ids.len(), 30, "{}: every row claimed once", t.backend);
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 30, "{}: no row claimed twice", t.backend);
+        assert!(t.app.store.claim_notifications(now, lease, 12).await.unwrap().is_empty(), "all are held");
+        let expired = t.app.store.claim_notifications(now + lease, lease, 50).await.unwrap();
+        assert_eq!(expired.len(), 30, "{}: a lease that ran out frees its rows", t.backend);
+        assert!(expired.iter().all(|o| o.attempts == 2));
+    }
+}
