@@ -42,6 +42,9 @@ pub struct RuleInput {
     /// The team whose agents see and work its cases.
     #[serde(default)]
     pub team: Option<polku_domain::TeamId>,
+    /// Days after resolving that the customer is asked again (none: no follow-up).
+    #[serde(default)]
+    pub follow_up_days: Option<u32>,
 }
 
 pub async fn create_rule(app: &App, caller: &Caller, input: RuleInput) -> AppResult<RuleId> {
@@ -54,6 +57,7 @@ pub async fn create_rule(app: &App, caller: &Caller, input: RuleInput) -> AppRes
         owner: input.owner,
         lead: input.lead,
         team: input.team,
+        follow_up_days: input.follow_up_days,
     };
     rule.validate(|t| polku_domain::Locale::ALL.iter().any(|l| analyzer.themes(*l).any(|(k, _)| k == t)))
         .map_err(|(field, message)| AppError::invalid(field, message))?;
@@ -122,6 +126,8 @@ pub struct CaseDetail {
     pub actions: Vec<CaseAction>,
     /// The same customer's other open answers, newest first (their context).
     pub customer_comments: Vec<Comment>,
+    /// The re-survey made when it was resolved.
+    pub follow_up: Option<polku_store::FollowUpRecord>,
 }
 
 async fn visible(app: &App, caller: &Caller, id: CaseId) -> AppResult<CaseRecord> {
@@ -148,12 +154,21 @@ pub async fn case(app: &App, caller: &Caller, id: CaseId) -> AppResult<CaseDetai
         }
         None => Vec::new(),
     };
-    Ok(CaseDetail { case, events, comments, actions, customer_comments })
+    let follow_up = app.store.follow_up_for_case(caller.org, id).await?;
+    Ok(CaseDetail { case, events, comments, actions, customer_comments, follow_up })
 }
 
 /// Moves a case on (e.g. to `in_progress`), with an optional note. An agent who moves an unowned case takes
-/// it.
-pub async fn move_case(app: &App, caller: &Caller, id: CaseId, to: &str, note: Option<&str>) -> AppResult<()> {
+/// it. Resolving it makes its follow-up when the rule asks for one: e-mailed to
+/// `follow_up_email` if given, else to the customer reference when that is an address.
+pub async fn move_case(
+    app: &App,
+    caller: &Caller,
+    id: CaseId,
+    to: &str,
+    note: Option<&str>,
+    follow_up_email: Option<&str>,
+) -> AppResult<()> {
     let case = visible(app, caller, id).await?;
     let to = CaseStatus::parse(to)
         .ok_or_else(|| AppError::invalid("status", "must be in_progress, waiting_for_customer, resolved or closed"))?;
@@ -166,7 +181,16 @@ pub async fn move_case(app: &App, caller: &Caller, id: CaseId, to: &str, note: O
     let note =
         note.map(|n| polku_domain::inbox::parse_note(n).map_err(|e| AppError::invalid("note", e))).transpose()?;
     let agent = author(caller).filter(|_| caller.role == Role::Agent);
-    Ok(app.store.move_case(caller.org, id, from, to, author(caller), note.as_deref(), agent).await?)
+    let follow_up = match to {
+        CaseStatus::Resolved => {
+            crate::followups::prepare(app, caller.org, id, RuleId(case.rule_id), follow_up_email).await?
+        }
+        _ => None,
+    };
+    Ok(app
+        .store
+        .move_case(caller.org, id, from, to, author(caller), note.as_deref(), agent, follow_up.as_ref())
+        .await?)
 }
 
 pub async fn note(app: &App, caller: &Caller, id: CaseId, body: &str) -> AppResult<()> {

@@ -82,6 +82,8 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
             lead: member_ids.first().copied(),
             // Invoice problems go to the service team (Björn); detractors to whoever the rule names.
             team: owner.is_none().then_some(service_team),
+            // Customers whose case was resolved are asked again after a week.
+            follow_up_days: Some(7),
         };
         let audit = polku_store::Audit {
             actor: &ACTOR,
@@ -225,7 +227,7 @@ async fn work_cases(app: &App, org: OrgId, end: OffsetDateTime, members: &[polku
                 (_, Resolved) => Some("Korjauskäynti tehty, asiakas tyytyväinen."),
                 _ => None,
             };
-            app.store.move_case(org, id, from, *to, by, note, None).await?;
+            app.store.move_case(org, id, from, *to, by, note, None, None).await?;
             from = *to;
         }
     }

@@ -13,6 +13,7 @@ pub mod comments;
 pub mod dashboard;
 pub mod demo;
 pub mod error;
+pub mod followups;
 pub mod insights;
 pub mod notify;
 pub mod orgs;

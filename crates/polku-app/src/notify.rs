@@ -301,6 +301,12 @@ pub async fn run(app: Arc<App>) {
 
 async fn deliver(app: &App, out: &Outgoing) -> Result<(), String> {
     let settings = app.store.notification_settings(out.org).await.map_err(|e| e.to_string())?;
+    if out.event == Event::FollowUp {
+        let smtp = settings.and_then(|s| s.smtp).ok_or("no SMTP server is set up")?;
+        let form = crate::followups::for_notification(app, out.org, out.case).await.map_err(|e| e.to_string())?;
+        let (subject, body) = form.email(out.locale);
+        return send_message(&smtp, &out.recipient, subject, body, out.id).await;
+    }
     let notice = notice(app, out.org, out).await.map_err(|e| e.to_string())?;
     match out.channel.as_str() {
         "email" => {
@@ -335,6 +341,10 @@ async fn notice(app: &App, org: OrgId, out: &Outgoing) -> AppResult<Notice> {
 
 async fn send_email(smtp: &Smtp, to: &str, locale: Locale, notice: &Notice, id: i64) -> Result<(), String> {
     let (subject, body) = notice.email(locale);
+    send_message(smtp, to, subject, body, id).await
+}
+
+async fn send_message(smtp: &Smtp, to: &str, subject: String, body: String, id: i64) -> Result<(), String> {
     let from: lettre::message::Mailbox = smtp.from.parse().map_err(|e| format!("sender address: {e}"))?;
     let to: lettre::message::Mailbox = to.parse().map_err(|e| format!("recipient address: {e}"))?;
     let domain = from.email.domain().to_string();

@@ -43,6 +43,9 @@ pub struct Rule {
     /// The team whose agents see and work its cases.
     #[serde(default)]
     pub team: Option<TeamId>,
+    /// Days after a case is resolved that the customer is asked the same question again; `None`: never.
+    #[serde(default)]
+    pub follow_up_days: Option<u32>,
 }
 
 impl Rule {
@@ -54,6 +57,9 @@ impl Rule {
         }
         if self.sla_hours == 0 || self.sla_hours > MAX_SLA_HOURS {
             return Err(("sla_hours", format!("must be 1–{MAX_SLA_HOURS}")));
+        }
+        if self.follow_up_days.is_some_and(|d| d > crate::followup::MAX_DAYS) {
+            return Err(("follow_up_days", format!("must be 0–{}", crate::followup::MAX_DAYS)));
         }
         match &self.condition {
             RuleCondition::ScoreAtMost { kind, max } => {
@@ -260,7 +266,7 @@ mod tests {
     }
 
     fn rule(condition: RuleCondition) -> Rule {
-        Rule { name: "r".into(), condition, sla_hours: 24, owner: None, lead: None, team: None }
+        Rule { name: "r".into(), condition, sla_hours: 24, owner: None, lead: None, team: None, follow_up_days: None }
     }
 
     #[test]

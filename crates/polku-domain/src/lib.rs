@@ -7,6 +7,7 @@
 pub mod calendar;
 pub mod cases;
 pub mod demo;
+pub mod followup;
 pub mod ids;
 pub mod inbox;
 pub mod insights;

@@ -23,6 +23,8 @@ pub enum Event {
     Opened,
     /// The case is past due and still open: the rule's lead and the owner are told.
     Escalated,
+    /// The case was resolved some days ago: the customer is asked the same question again.
+    FollowUp,
 }
 
 impl Event {
@@ -30,10 +32,11 @@ impl Event {
         match self {
             Event::Opened => "opened",
             Event::Escalated => "escalated",
+            Event::FollowUp => "follow_up",
         }
     }
     pub fn parse(s: &str) -> Option<Event> {
-        [Event::Opened, Event::Escalated].into_iter().find(|e| e.as_str() == s)
+        [Event::Opened, Event::Escalated, Event::FollowUp].into_iter().find(|e| e.as_str() == s)
     }
 }
 
@@ -259,7 +262,7 @@ pub fn excerpt(text: &str) -> String {
 impl Notice {
     fn title(&self, t: &Texts) -> String {
         let head = match self.event {
-            Event::Opened => t.opened,
+            Event::Opened | Event::FollowUp => t.opened,
             Event::Escalated => t.escalated,
         };
         format!("{head}: {}", self.rule)
@@ -328,6 +331,50 @@ impl Notice {
                 "lead": self.lead,
             }
         })
+    }
+}
+
+/// The e-mail that asks a customer the same question again after their case was resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Invitation {
+    pub organisation: String,
+    /// The question as the customer saw it, in their language.
+    pub question: String,
+    /// When they first answered.
+    pub answered_at: OffsetDateTime,
+    /// The follow-up page.
+    pub url: String,
+}
+
+impl Invitation {
+    /// The subject and plain-text body, in the customer's language.
+    pub fn email(&self, locale: Locale) -> (String, String) {
+        let d = self.answered_at.to_offset(time::UtcOffset::UTC).date();
+        let date = format!("{}.{}.{}", d.day(), u8::from(d.month()), d.year());
+        let (subject, body) = match locale {
+            Locale::Fi => (
+                format!("{}: miten onnistuimme?", self.organisation),
+                format!(
+                    "Hei,\n\nkerroit meille {date} kokemuksestasi, ja olemme sen jälkeen hoitaneet asian. Haluaisimme tietää, miltä tilanne näyttää nyt – vastaaminen vie muutaman sekunnin:\n\n{}\n{}\n\nKiitos, että autat meitä parantamaan.\n{}\n",
+                    self.question, self.url, self.organisation
+                ),
+            ),
+            Locale::Sv => (
+                format!("{}: hur gick det?", self.organisation),
+                format!(
+                    "Hej,\n\ndu berättade för oss den {date} om din upplevelse, och vi har sedan tagit hand om saken. Vi vill gärna veta hur det känns nu – det tar några sekunder att svara:\n\n{}\n{}\n\nTack för att du hjälper oss att bli bättre.\n{}\n",
+                    self.question, self.url, self.organisation
+                ),
+            ),
+            Locale::En => (
+                format!("{}: how did we do?", self.organisation),
+                format!(
+                    "Hello,\n\non {date} you told us about your experience, and we have since worked on it. We would like to know how things look now – answering takes a few seconds:\n\n{}\n{}\n\nThank you for helping us improve.\n{}\n",
+                    self.question, self.url, self.organisation
+                ),
+            ),
+        };
+        (subject.replace(['\r', '\n'], " "), body)
     }
 }
 
@@ -456,8 +503,24 @@ mod tests {
     }
 
     #[test]
+    fn an_invitation_asks_the_same_question_in_the_customers_language() {
+        let inv = Invitation {
+            organisation: "Maalaus Oy".into(),
+            question: "Kuinka todennäköisesti suosittelisit meitä?".into(),
+            answered_at: time::macros::datetime!(2026-11-02 16:00 UTC),
+            url: "https://cx.example.fi/f/abc".into(),
+        };
+        let (subject, body) = inv.email(Locale::Fi);
+        assert_eq!(subject, "Maalaus Oy: miten onnistuimme?");
+        assert!(body.contains("kerroit meille 2.11.2026"), "{body}");
+        assert!(body.contains("Kuinka todennäköisesti suosittelisit meitä?\nhttps://cx.example.fi/f/abc"), "{body}");
+        assert!(inv.email(Locale::Sv).1.contains("den 2.11.2026"));
+        assert_eq!(inv.email(Locale::En).0, "Maalaus Oy: how did we do?");
+    }
+
+    #[test]
     fn names_round_trip() {
-        for e in [Event::Opened, Event::Escalated] {
+        for e in [Event::Opened, Event::Escalated, Event::FollowUp] {
             assert_eq!(Event::parse(e.as_str()), Some(e));
         }
         for m in [TlsMode::None, TlsMode::Starttls, TlsMode::Tls] {

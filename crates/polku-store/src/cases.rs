@@ -93,11 +93,13 @@ macro_rules! case_history {
     };
 }
 
+pub(crate) use case_history;
+
 const ACTION_COLUMNS: &str = "a.id, a.case_id, a.kind, a.amount_cents, a.currency, a.reason, a.status, a.author_id,
      u.name AS author, v.name AS approver, a.created_at
      FROM case_actions a LEFT JOIN users u ON u.id = a.author_id LEFT JOIN users v ON v.id = a.approver_id";
 
-type RuleRow = (Uuid, String, String, i64, Option<Uuid>, bool, OffsetDateTime, Option<Uuid>, Option<Uuid>);
+type RuleRow = (Uuid, String, String, i64, Option<Uuid>, bool, OffsetDateTime, Option<Uuid>, Option<Uuid>, Option<i64>);
 
 const CASE_COLUMNS: &str =
     "c.id, c.rule_id, r.name AS rule_name, c.response_id, c.status, c.owner_id, u.name AS owner_name,
@@ -124,8 +126,8 @@ impl Store {
         db!(self, p => {
             let mut tx = p.begin().await?;
             sqlx::query(
-                "INSERT INTO alert_rules (id, org_id, name, condition, sla_hours, owner_id, active, created_at, lead_id, team_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                "INSERT INTO alert_rules (id, org_id, name, condition, sla_hours, owner_id, active, created_at, lead_id, team_id, follow_up_days)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
             .bind(id.0)
             .bind(org.0)
@@ -137,6 +139,7 @@ impl Store {
             .bind(crate::now())
             .bind(rule.lead.map(|u| u.0))
             .bind(rule.team.map(|t| t.0))
+            .bind(rule.follow_up_days.map(i64::from))
             .execute(&mut *tx)
             .await?;
             audit!(&mut *tx, org.0, audit)?;
@@ -148,14 +151,14 @@ impl Store {
     /// Every rule of `org`, switched-off ones included, oldest first.
     pub async fn rules(&self, org: OrgId) -> Result<Vec<RuleRecord>> {
         let rows: Vec<RuleRow> = db!(self, p => sqlx::query_as(
-            "SELECT id, name, condition, sla_hours, owner_id, active, created_at, lead_id, team_id FROM alert_rules
+            "SELECT id, name, condition, sla_hours, owner_id, active, created_at, lead_id, team_id, follow_up_days FROM alert_rules
              WHERE org_id = $1 ORDER BY created_at, id",
         )
         .bind(org.0)
         .fetch_all(p)
         .await)?;
         rows.into_iter()
-            .map(|(id, name, condition, sla, owner, active, created_at, lead, team)| {
+            .map(|(id, name, condition, sla, owner, active, created_at, lead, team, follow_up)| {
                 let condition: RuleCondition = serde_json::from_str(&condition)
                     .map_err(|e| StoreError::Corrupt(format!("rule condition: {e}")))?;
                 Ok(RuleRecord {
@@ -167,6 +170,7 @@ impl Store {
                         owner: owner.map(UserId),
                         lead: lead.map(UserId),
                         team: team.map(TeamId),
+                        follow_up_days: follow_up.map(|d| d as u32),
                     },
                     active,
                     created_at,
@@ -256,6 +260,7 @@ impl Store {
         by: Option<UserId>,
         note: Option<&str>,
         agent: Option<UserId>,
+        follow_up: Option<&crate::followups::NewFollowUp>,
     ) -> Result<()> {
         let now = crate::now();
         db!(self, p => {
@@ -277,6 +282,9 @@ impl Store {
             let body = format!("{} → {}", from.as_str(), to.as_str());
             for (kind, body) in std::iter::once(("status", body.as_str())).chain(note.map(|n| ("note", n))) {
                 case_history!(tx, org, id.0, kind, body, by, now);
+            }
+            if let Some(f) = follow_up {
+                crate::followups::insert_follow_up!(tx, org, id.0, f, now);
             }
             tx.commit().await.map_err(StoreError::from)
         })?;
@@ -382,6 +390,33 @@ impl Store {
             Ok::<_, sqlx::Error>(rows)
         })?;
         Ok(rows.into_iter().map(|(id, org, _)| (OrgId(org), CaseId(id))).collect())
+    }
+
+    /// What a follow-up of the case's response needs: its survey, language, customer reference and scored
+    /// answers `(question, kind, score)`.
+    pub async fn case_response(
+        &self,
+        org: OrgId,
+        case: CaseId,
+    ) -> Result<(polku_domain::SurveyId, Option<String>, Option<String>, Vec<(Uuid, String, i64)>)> {
+        let (response, survey, locale, customer): (Uuid, Uuid, Option<String>, Option<String>) =
+            db!(self, p => sqlx::query_as(
+            "SELECT p.id, p.survey_id, p.locale, p.customer_ref FROM cases c JOIN responses p ON p.id = c.response_id
+             WHERE c.id = $1 AND c.org_id = $2",
+        )
+        .bind(case.0)
+        .bind(org.0)
+        .fetch_optional(p)
+        .await)?
+            .ok_or(StoreError::NotFound)?;
+        let scores: Vec<(Uuid, String, i64)> = db!(self, p => sqlx::query_as(
+            "SELECT question_id, kind, score FROM answers WHERE response_id = $1 AND org_id = $2 AND score IS NOT NULL",
+        )
+        .bind(response)
+        .bind(org.0)
+        .fetch_all(p)
+        .await)?;
+        Ok((polku_domain::SurveyId(survey), locale, customer, scores))
     }
 
     /// Records an action on a case of `org` (`status`: `done` or `pending`) with a history event.

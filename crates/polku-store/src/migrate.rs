@@ -97,6 +97,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_notifications.sql"),
         postgres: include_str!("../migrations/postgres/0014_notifications.sql"),
     },
+    Migration {
+        version: 15,
+        name: "follow_ups",
+        sqlite: include_str!("../migrations/sqlite/0015_follow_ups.sql"),
+        postgres: include_str!("../migrations/postgres/0015_follow_ups.sql"),
+    },
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.

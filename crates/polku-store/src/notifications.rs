@@ -29,6 +29,7 @@ macro_rules! queue_notifications {
                     "(u.id = r.lead_id OR u.id = c.owner_id
                       OR (r.lead_id IS NULL AND c.owner_id IS NULL AND m.role IN ('owner', 'admin')))"
                 }
+                polku_domain::notify::Event::FollowUp => unreachable!("follow-ups are queued by start_due_follow_ups"),
             };
             let email = format!(
                 " FROM cases c JOIN alert_rules r ON r.id = c.rule_id

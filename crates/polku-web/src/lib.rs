@@ -61,7 +61,7 @@ async fn observe(State(web): State<Web>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
     let class = if path.starts_with("/api/") {
         0
-    } else if path.starts_with("/s/") {
+    } else if path.starts_with("/s/") || path.starts_with("/f/") {
         2
     } else if matches!(path, "/healthz" | "/readyz" | "/metrics") {
         3

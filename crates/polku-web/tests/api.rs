@@ -834,7 +834,7 @@ async fn alert_rules_turn_bad_answers_into_cases_that_are_worked_to_the_end() {
         let seen = polku_app::cases::cases(&t.app, &c1, open.clone()).await.unwrap();
         assert_eq!(seen.len(), 1, "{}: the unowned open case", t.backend);
         let invoice_case: polku_domain::CaseId = seen[0].id.to_string().parse().unwrap();
-        polku_app::cases::move_case(&t.app, &c1, invoice_case, "in_progress", None).await.unwrap();
+        polku_app::cases::move_case(&t.app, &c1, invoice_case, "in_progress", None, None).await.unwrap();
         assert_eq!(polku_app::cases::cases(&t.app, &c2, open).await.unwrap().len(), 0, "taken by a1");
         assert!(matches!(polku_app::cases::case(&t.app, &c2, invoice_case).await, Err(polku_app::AppError::NotFound)));
         assert!(matches!(
@@ -847,7 +847,8 @@ async fn alert_rules_turn_bad_answers_into_cases_that_are_worked_to_the_end() {
         ));
         // Even when a2 acted on what it read before a1 took the case, the store refuses it.
         use polku_domain::cases::CaseStatus::{InProgress, Resolved};
-        let raced = t.app.store.move_case(t.org, invoice_case, InProgress, Resolved, Some(a2), None, Some(a2)).await;
+        let raced =
+            t.app.store.move_case(t.org, invoice_case, InProgress, Resolved, Some(a2), None, Some(a2), None).await;
         assert!(matches!(raced, Err(polku_app::store::StoreError::Conflict(_))), "{}: {raced:?}", t.backend);
         let raced = t.app.store.set_case_owner(t.org, invoice_case, Some(a2), "x", Some(a2), Some(a2)).await;
         assert!(matches!(raced, Err(polku_app::store::StoreError::Conflict(_))), "{}", t.backend);
@@ -1111,10 +1112,10 @@ async fn a_teams_cases_are_seen_by_its_agents_only() {
             polku_app::cases::case(&t.app, &caller(ids[2]), case).await,
             Err(polku_app::AppError::NotFound)
         ));
-        let r = polku_app::cases::move_case(&t.app, &caller(ids[2]), case, "in_progress", None).await;
+        let r = polku_app::cases::move_case(&t.app, &caller(ids[2]), case, "in_progress", None, None).await;
         assert!(matches!(r, Err(polku_app::AppError::NotFound)), "{}", t.backend);
         // The first takes it; the teammate still sees and may work it.
-        polku_app::cases::move_case(&t.app, &caller(ids[0]), case, "in_progress", None).await.unwrap();
+        polku_app::cases::move_case(&t.app, &caller(ids[0]), case, "in_progress", None, None).await.unwrap();
         assert_eq!(seen(ids[1]).await.unwrap().len(), 1, "{}: the team's case", t.backend);
         polku_app::cases::note(&t.app, &caller(ids[1]), case, "Autan.").await.unwrap();
         // ...but not take it over, nor give it up for its owner.

@@ -393,3 +393,135 @@ async fn concurrent_senders_claim_disjoint_notifications() {
         assert!(expired.iter().all(|o| o.attempts == 2));
     }
 }
+
+async fn move_to(t: &TestApp, case: &str, status: &str, email: Option<&str>) -> Reply {
+    let body = json!({"status": status, "follow_up_email": email});
+    t.api(Method::POST, &format!("/api/v1/cases/{case}/status"), &t.token, Some(body)).await
+}
+
+/// A resolved case asks its customer the same question again after the rule's days: by e-mail to the
+/// customer's address, or through a link to hand over; the answer is taken once, goes into the case's
+/// history, and counts towards the recovery and detractor-conversion rates.
+#[tokio::test]
+async fn a_resolved_case_asks_the_customer_again_and_the_answer_is_counted() {
+    let Some(smtp) = SmtpSink::start() else { return };
+    for t in spawn_apps().await {
+        let settings =
+            json!({"smtp": {"host": "127.0.0.1", "port": smtp.port, "tls": "none", "from": "cx@example.com"}});
+        assert_eq!(
+            t.api(Method::PUT, "/api/v1/notification-settings", &t.token, Some(settings)).await.status,
+            StatusCode::OK
+        );
+        let team = t.api(Method::POST, "/api/v1/teams", &t.token, Some(json!({"name": "Palvelu"}))).await.json();
+        let mut rule = json!({"name": "NPS ≤ 6", "condition": {"type": "score_at_most", "kind": "nps", "max": 6},
+                              "sla_hours": 24, "team": team["id"], "follow_up_days": 91});
+        let r = t.api(Method::POST, "/api/v1/alert-rules", &t.token, Some(rule.clone())).await;
+        assert_eq!(r.field_errors(), ["follow_up_days"], "{}: {}", t.backend, r.body);
+        rule["follow_up_days"] = json!(3);
+        assert_eq!(t.api(Method::POST, "/api/v1/alert-rules", &t.token, Some(rule)).await.status, StatusCode::CREATED);
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        let survey = s["id"].as_str().unwrap();
+        let customer = format!("asiakas-{}@example.com", t.org.0.simple());
+        for (nps, who) in [(3, customer.as_str()), (2, "C-9")] {
+            let body = json!({"answers": [{"question": "nps", "value": nps}], "locale": "fi", "customer": who});
+            let r = t.api(Method::POST, &format!("/api/v1/surveys/{survey}/responses"), &t.token, Some(body)).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        }
+        let cases = t.api(Method::GET, "/api/v1/cases", &t.token, None).await.json();
+        let case_of = |who: &str| {
+            cases.as_array().unwrap().iter().find(|c| c["customer"] == who).unwrap()["id"].as_str().unwrap().to_string()
+        };
+        let (emailed, handed) = (case_of(&customer), case_of("C-9"));
+        for case in [&emailed, &handed] {
+            assert_eq!(move_to(&t, case, "in_progress", None).await.status, StatusCode::NO_CONTENT);
+        }
+        let r = move_to(&t, &handed, "resolved", Some("not an address")).await;
+        assert_eq!(r.field_errors(), ["follow_up_email"], "{}", r.body);
+        let detail = t.api(Method::GET, &format!("/api/v1/cases/{handed}"), &t.token, None).await.json();
+        assert_eq!(detail["case"]["status"], "in_progress", "nothing half-done: {detail}");
+        assert_eq!(detail["follow_up"], Value::Null);
+        for case in [&emailed, &handed] {
+            assert_eq!(move_to(&t, case, "resolved", None).await.status, StatusCode::NO_CONTENT);
+        }
+        let detail = t.api(Method::GET, &format!("/api/v1/cases/{emailed}"), &t.token, None).await.json();
+        let f = &detail["follow_up"];
+        assert_eq!(
+            (f["status"].as_str(), f["email"].as_str()),
+            (Some("scheduled"), Some(customer.as_str())),
+            "{detail}"
+        );
+        assert_eq!((f["kind"].as_str(), f["original_score"].as_i64()), (Some("nps"), Some(3)));
+        let handed_follow_up = t.api(Method::GET, &format!("/api/v1/cases/{handed}"), &t.token, None).await.json();
+        assert_eq!(handed_follow_up["follow_up"]["email"], Value::Null, "C-9 is no address: the link is handed over");
+        let link = handed_follow_up["follow_up"]["link"].as_str().unwrap().to_string();
+
+        // Reopened and resolved again: still one follow-up.
+        assert_eq!(move_to(&t, &emailed, "in_progress", None).await.status, StatusCode::NO_CONTENT);
+        assert_eq!(move_to(&t, &emailed, "resolved", None).await.status, StatusCode::NO_CONTENT);
+
+        let now = polku_app::store::now();
+        assert_eq!(t.app.store.start_due_follow_ups(now).await.unwrap(), 0, "{}: not before its day", t.backend);
+        let due = now + Duration::days(3) + Duration::minutes(1);
+        assert_eq!(t.app.store.start_due_follow_ups(due).await.unwrap(), 2, "{}", t.backend);
+        assert_eq!(t.app.store.start_due_follow_ups(due).await.unwrap(), 0, "each is started once");
+        assert_eq!(
+            polku_app::notify::deliver_due(&t.app, due).await.unwrap(),
+            1,
+            "{}: only the one with an address",
+            t.backend
+        );
+        let mails = smtp.messages_to(&customer);
+        assert_eq!(mails.len(), 1, "{}: {mails:?}", t.backend);
+        assert_eq!(mails[0]["subject"], "Testi Oy: miten onnistuimme?", "in the answer's language");
+        let body = mails[0]["body"].as_str().unwrap();
+        assert!(body.contains("Kuinka todennäköisesti suosittelisit meitä?"), "the same question: {body}");
+        let url = body.lines().find(|l| l.contains("/f/")).unwrap();
+        let path = &url[url.find("/f/").unwrap()..];
+
+        // The customer answers on the page: CSRF-checked, scale-checked, once.
+        let page = t.get(path, &[]).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains("Kuinka todennäköisesti suosittelisit meitä?"));
+        let cookies = page.cookies();
+        let csrf = hidden(&page.body, "_csrf");
+        assert_eq!(t.post_form(path, &[], &[("_csrf", &csrf), ("score", "9")]).await.status, StatusCode::FORBIDDEN);
+        let r = t.post_form(path, &cookies, &[("_csrf", &csrf), ("score", "11")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        let r = t.post_form(path, &cookies, &[("_csrf", &csrf), ("score", "9"), ("comment", "Nyt <b>hyvä</b>!")]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}: {}", t.backend, r.body);
+        assert!(r.body.contains("Kiitos vastauksestasi"), "{}", r.body);
+        let again = t.post_form(path, &cookies, &[("_csrf", &csrf), ("score", "2")]).await;
+        assert_eq!(again.status, StatusCode::CONFLICT, "answered once");
+        let token = link.rsplit('/').next().unwrap();
+        polku_app::followups::answer(&t.app, token, "5", None).await.unwrap();
+        assert_eq!(t.get("/f/nonexistent", &[]).await.status, StatusCode::NOT_FOUND);
+
+        let detail = t.api(Method::GET, &format!("/api/v1/cases/{emailed}"), &t.token, None).await.json();
+        assert_eq!(detail["follow_up"]["status"], "answered");
+        assert_eq!(detail["follow_up"]["score"], 9);
+        assert_eq!(detail["follow_up"]["comment"], "Nyt <b>hyvä</b>!");
+        assert!(detail["events"].as_array().unwrap().iter().any(|e| e["kind"] == "follow_up" && e["body"] == "9"));
+
+        // 3 → 9 recovered and converted; 2 → 5 neither.
+        let stats = t.api(Method::GET, "/api/v1/follow-ups/stats?group=team", &t.token, None).await.json();
+        let all = &stats["all"];
+        assert_eq!(
+            [&all["follow_ups"], &all["answered"], &all["recovered"], &all["detractors"], &all["converted"]],
+            [2, 2, 1, 2, 1],
+            "{}: {stats}",
+            t.backend
+        );
+        assert_eq!(all["recovery_rate"], 50.0);
+        assert_eq!(stats["groups"][0]["key"], "Palvelu");
+        let r = t.api(Method::GET, "/api/v1/follow-ups/stats?group=week", &t.token, None).await;
+        assert_eq!(r.field_errors(), ["group"], "{}", r.body);
+        let r = t.api(Method::GET, "/api/v1/follow-ups/stats?from=2026-13-01", &t.token, None).await;
+        assert_eq!(r.field_errors(), ["from"], "{}", r.body);
+        let (cookies, _) = t.login(&t.email).await;
+        let page = t.get("/cases/follow-ups?group=rule", &cookies).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains("NPS ≤ 6") && page.body.contains("50 %"), "{}", page.body);
+        let case_page = t.get(&format!("/cases/{emailed}"), &cookies).await;
+        assert!(case_page.body.contains("hyvä") && !case_page.body.contains("<b>hyvä"), "escaped on the case page");
+    }
+}

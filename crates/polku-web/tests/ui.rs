@@ -549,7 +549,8 @@ async fn a_rule_made_in_the_ui_turns_a_detractor_into_a_case_that_is_worked_ther
         let href = list
             .body
             .split("href=\"/cases/")
-            .nth(1)
+            .skip(1)
+            .find(|r| !r.starts_with("follow-ups"))
             .and_then(|r| r.split('"').next())
             .expect("a case link")
             .to_string();

@@ -402,7 +402,8 @@ async fn serve(
             }
         }
     });
-    // Overdue cases are escalated each minute. Every node runs it; the store escalates each case once.
+    // Overdue cases are escalated and due follow-ups started each minute. Every node runs it; the store
+    // does each once.
     let escalation_app = app.clone();
     let escalation = tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(60));
@@ -410,6 +411,12 @@ async fn serve(
             every.tick().await;
             if let Err(e) = polku_app::cases::escalate(&escalation_app).await {
                 tracing::warn!(error = %e, "escalating overdue cases failed");
+            }
+            // Follow-ups of resolved cases that are due: started once, whichever node gets there first.
+            match polku_app::followups::start_due(&escalation_app).await {
+                Ok(n) if n > 0 => tracing::info!(started = n, "follow-ups started"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "starting follow-ups failed"),
             }
         }
     });

@@ -22,6 +22,7 @@ pub fn router() -> Router<Web> {
         .route("/api/v1/alert-rules/{id}", axum::routing::delete(deactivate_rule))
         .route("/api/v1/cases", get(list_cases))
         .route("/api/v1/cases/{id}", get(get_case))
+        .route("/api/v1/follow-ups/stats", get(follow_up_stats))
         .route("/api/v1/cases/{id}/status", post(move_case))
         .route("/api/v1/cases/{id}/notes", post(note))
         .route("/api/v1/cases/{id}/owner", put(assign))
@@ -50,6 +51,8 @@ pub struct RuleOut {
     pub lead: Option<String>,
     /// The team whose agents see and work its cases.
     pub team: Option<String>,
+    /// Days after resolving that the customer is asked the same question again; null: no follow-up.
+    pub follow_up_days: Option<u32>,
     pub active: bool,
 }
 
@@ -68,6 +71,7 @@ pub async fn list_rules(State(web): State<Web>, ApiCaller(caller): ApiCaller) ->
                 owner: r.rule.owner.map(|o| o.to_string()),
                 lead: r.rule.lead.map(|o| o.to_string()),
                 team: r.rule.team.map(|o| o.to_string()),
+                follow_up_days: r.rule.follow_up_days,
                 active: r.active,
             })
             .collect(),
@@ -198,6 +202,46 @@ pub struct CaseDetailOut {
     pub actions: Vec<ActionOut>,
     /// The same customer's other open answers, newest first (at most 20).
     pub customer_comments: Vec<super::comments::CommentOut>,
+    /// The re-survey made when the case was resolved (if its rule asks for one).
+    pub follow_up: Option<FollowUpOut>,
+}
+
+/// A resolved case's follow-up: the customer is asked the same question again after the rule's days.
+#[derive(Serialize, ToSchema)]
+pub struct FollowUpOut {
+    /// `scheduled` (before its day), `sent` (e-mailed, or waiting for its link to be handed over) or
+    /// `answered`.
+    pub status: String,
+    pub due_at: String,
+    /// Where the invitation is e-mailed; null: hand the link over instead.
+    pub email: Option<String>,
+    /// The customer's page.
+    pub link: String,
+    /// `nps`, `csat` or `ces`, the first score and the new one.
+    pub kind: String,
+    pub original_score: Option<i64>,
+    pub score: Option<i64>,
+    pub comment: Option<String>,
+    pub answered_at: Option<String>,
+}
+
+pub fn follow_up_out(app: &polku_app::App, f: polku_app::store::FollowUpRecord) -> FollowUpOut {
+    let status = match (f.answered_at, f.sent_at) {
+        (Some(_), _) => "answered",
+        (None, Some(_)) => "sent",
+        (None, None) => "scheduled",
+    };
+    FollowUpOut {
+        status: status.into(),
+        due_at: f.due_at.format(RFC3339).unwrap_or_default(),
+        link: polku_app::followups::link(app, &f.token),
+        email: f.email,
+        kind: f.kind,
+        original_score: f.original_score,
+        score: f.score,
+        comment: f.comment,
+        answered_at: f.answered_at.and_then(|t| t.format(RFC3339).ok()),
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -257,6 +301,7 @@ pub async fn get_case(
         comments: d.comments.into_iter().map(Into::into).collect(),
         actions: d.actions.into_iter().map(Into::into).collect(),
         customer_comments: d.customer_comments.into_iter().map(Into::into).collect(),
+        follow_up: d.follow_up.map(|f| follow_up_out(&web.app, f)),
     }))
 }
 
@@ -266,6 +311,10 @@ pub struct MoveInput {
     pub status: String,
     #[serde(default)]
     pub note: Option<String>,
+    /// When resolving: where the rule's follow-up goes (default: the customer reference, if it is an
+    /// e-mail address; without one the follow-up's link is shown on the case to hand over).
+    #[serde(default)]
+    pub follow_up_email: Option<String>,
 }
 
 /// Moves a case on; 422 for a move its status does not allow, 409 if it changed meanwhile.
@@ -277,7 +326,15 @@ pub async fn move_case(
     Path(id): Path<String>,
     JsonBody(input): JsonBody<MoveInput>,
 ) -> Result<StatusCode, ApiError> {
-    cases::move_case(&web.app, &caller, parse_id(&id)?, &input.status, input.note.as_deref()).await?;
+    cases::move_case(
+        &web.app,
+        &caller,
+        parse_id(&id)?,
+        &input.status,
+        input.note.as_deref(),
+        input.follow_up_email.as_deref(),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -485,4 +542,82 @@ pub async fn remove_from_team(
 ) -> Result<StatusCode, ApiError> {
     cases::set_team_member(&web.app, &caller, parse_id(&id)?, parse_id(&user)?, false).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct FollowUpQuery {
+    from: Option<String>,
+    to: Option<String>,
+    group: Option<String>,
+}
+
+/// Follow-ups of one group and how they turned out.
+#[derive(Serialize, ToSchema)]
+pub struct RatesOut {
+    /// Team name (`""`: no team), rule name or month `YYYY-MM`; `null` for the total.
+    pub key: Option<String>,
+    pub follow_ups: u64,
+    pub answered: u64,
+    /// Answered with NPS ≥ 7 (CSAT ≥ 4, CES ≥ 5).
+    pub recovered: u64,
+    /// Answering customers who were NPS detractors (0–6), and how many now gave 9–10.
+    pub detractors: u64,
+    pub converted: u64,
+    /// Percentages; null when there is nothing to divide by. Intervals: Wilson 95 %.
+    pub response_rate: Option<f64>,
+    pub recovery_rate: Option<f64>,
+    pub recovery_ci95: Option<[f64; 2]>,
+    pub conversion_rate: Option<f64>,
+    pub conversion_ci95: Option<[f64; 2]>,
+}
+
+fn rates_out(key: Option<String>, r: &polku_domain::followup::Rates) -> RatesOut {
+    RatesOut {
+        key,
+        follow_ups: r.follow_ups,
+        answered: r.answered,
+        recovered: r.recovered,
+        detractors: r.detractors,
+        converted: r.converted,
+        response_rate: r.response_rate(),
+        recovery_rate: r.recovery_rate().map(|(v, _)| v),
+        recovery_ci95: r.recovery_rate().map(|(_, (lo, hi))| [lo, hi]),
+        conversion_rate: r.conversion_rate().map(|(v, _)| v),
+        conversion_ci95: r.conversion_rate().map(|(_, (lo, hi))| [lo, hi]),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FollowUpStatsOut {
+    /// Inclusive days the follow-ups were made (cases resolved).
+    pub from: String,
+    pub to: String,
+    pub all: RatesOut,
+    pub groups: Vec<RatesOut>,
+}
+
+/// Recovery rate (re-score ≥ 7) and detractor-conversion rate (a detractor's re-score 9–10) of follow-ups
+/// made in a period (default: the last 90 days), per team, rule or month.
+#[utoipa::path(get, path = "/api/v1/follow-ups/stats", security(("token" = [])),
+    params(("group" = Option<String>, Query, description = "team (default), rule or month"),
+        ("from" = Option<String>, Query, description = "first day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "last day, YYYY-MM-DD")),
+    responses((status = 200, body = FollowUpStatsOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn follow_up_stats(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<FollowUpStatsOut>, ApiError> {
+    let q: FollowUpQuery = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
+        .map_err(|e| AppError::invalid("query", e.to_string()))?;
+    let today = polku_app::store::now().date();
+    let s =
+        polku_app::followups::stats(&web.app, &caller, q.from.as_deref(), q.to.as_deref(), q.group.as_deref(), today)
+            .await?;
+    Ok(Json(FollowUpStatsOut {
+        from: s.from.to_string(),
+        to: s.to.to_string(),
+        all: rates_out(None, &s.all),
+        groups: s.groups.iter().map(|(k, r)| rates_out(Some(k.clone()), r)).collect(),
+    }))
 }

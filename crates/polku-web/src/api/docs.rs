@@ -21,7 +21,7 @@ use utoipa::{OpenApi, ToSchema};
         super::cases::pending, super::cases::approve, super::cases::reject, super::cases::set_limit,
         super::cases::list_teams, super::cases::create_team, super::cases::add_to_team, super::cases::remove_from_team,
         super::notifications::get_settings, super::notifications::put_settings, super::notifications::test,
-        super::notifications::list, super::notifications::retry
+        super::notifications::list, super::notifications::retry, super::cases::follow_up_stats
     ),
     components(schemas(
         SurveyInput, QuestionInput, FollowUpInput, BandInput, ResponseInput, AnswerInput, ErrorBody, ErrorDetail,
@@ -34,7 +34,8 @@ use utoipa::{OpenApi, ToSchema};
         super::cases::CaseOut, super::cases::CaseEventOut, super::cases::CaseDetailOut, super::cases::MoveInput,
         super::cases::ActionOut, super::cases::ActedOut, super::cases::LimitInput, super::cases::TeamOut,
         super::cases::TeamInput, super::notifications::SettingsOut, super::notifications::TestInput,
-        super::notifications::TestOut, super::notifications::NotificationOut
+        super::notifications::TestOut, super::notifications::NotificationOut, super::cases::FollowUpOut,
+        super::cases::RatesOut, super::cases::FollowUpStatsOut
     )),
     modifiers(&Security)
 )]

@@ -23,6 +23,7 @@ use polku_domain::{CaseId, UserId};
 pub fn router() -> Router<Web> {
     Router::new()
         .route("/cases", get(list))
+        .route("/cases/follow-ups", get(follow_ups))
         .route("/cases/{id}", get(detail))
         .route("/cases/{id}/status", post(move_case))
         .route("/cases/{id}/notes", post(note))
@@ -83,6 +84,7 @@ struct CasePage {
     moves: Vec<&'static str>,
     me: Option<UserId>,
     error: String,
+    app: std::sync::Arc<polku_app::App>,
 }
 
 impl CasePage {
@@ -128,8 +130,16 @@ impl CasePage {
                 self.t.get("case-owner"),
                 if body == "-" { self.t.get("case-nobody") } else { body.to_string() }
             ),
+            "follow_up" => format!("{}: {body}", self.t.get("follow-up-answered")),
             _ => body.to_string(),
         }
+    }
+    fn follow_up_link(&self) -> String {
+        self.d.follow_up.as_ref().map(|f| polku_app::followups::link(&self.app, &f.token)).unwrap_or_default()
+    }
+    /// Resolving this case makes a follow-up that has no address to go to yet.
+    fn resolving_asks(&self) -> bool {
+        self.d.follow_up.is_none() && self.moves.contains(&"resolved")
     }
 }
 
@@ -157,6 +167,7 @@ async fn case_page(web: &Web, s: &UiSession, id: CaseId, error: Option<AppError>
         moves,
         me,
         error: error.map(|e| e.to_string()).unwrap_or_default(),
+        app: web.app.clone(),
     });
     Ok((status, body).into_response())
 }
@@ -181,7 +192,15 @@ async fn move_case(
     form: FormPairs,
 ) -> Result<Response, PageError> {
     let id: CaseId = posted(&s, &form, &id)?;
-    let result = cases::move_case(&web.app, &s.caller, id, form.get("status").unwrap_or(""), form.get("note")).await;
+    let result = cases::move_case(
+        &web.app,
+        &s.caller,
+        id,
+        form.get("status").unwrap_or(""),
+        form.get("note"),
+        form.get("follow_up_email"),
+    )
+    .await;
     after(&web, &s, id, result).await
 }
 
@@ -304,7 +323,19 @@ async fn create_rule(State(web): State<Web>, s: UiSession, form: FormPairs) -> R
             "" => None,
             t => Some(t.parse().map_err(|_| AppError::invalid("team", "is not a team"))?),
         };
-        Ok(RuleInput { name: form.get("name").unwrap_or("").to_string(), condition, sla_hours, owner, lead, team })
+        let follow_up_days = match form.get("follow_up_days").unwrap_or("").trim() {
+            "" => None,
+            d => Some(d.parse().map_err(|_| AppError::invalid("follow_up_days", "must be a number of days"))?),
+        };
+        Ok(RuleInput {
+            name: form.get("name").unwrap_or("").to_string(),
+            condition,
+            sla_hours,
+            owner,
+            lead,
+            team,
+            follow_up_days,
+        })
     })();
     let result = match input {
         Ok(input) => cases::create_rule(&web.app, &s.caller, input).await.map(|_| ()),
@@ -387,4 +418,44 @@ async fn reject(
     form: FormPairs,
 ) -> Result<Response, PageError> {
     decide(&web, &s, &case, &action, &form, false).await
+}
+
+#[derive(Template)]
+#[template(path = "follow_ups.html")]
+struct FollowUpsPage {
+    c: Chrome,
+    t: T,
+    s: polku_app::followups::Stats,
+    group: &'static str,
+}
+
+impl FollowUpsPage {
+    fn pct(&self, v: Option<f64>) -> String {
+        v.map(|v| format!("{v:.0} %")).unwrap_or_else(|| "–".into())
+    }
+    fn rate(&self, v: Option<(f64, (f64, f64))>) -> String {
+        self.pct(v.map(|(r, _)| r))
+    }
+    fn ci(&self, v: Option<(f64, (f64, f64))>) -> String {
+        v.map(|(_, (lo, hi))| format!("{lo:.0}–{hi:.0} %")).unwrap_or_default()
+    }
+    fn key(&self, k: &str) -> String {
+        if k.is_empty() && self.group == "team" { self.t.get("follow-up-no-team") } else { k.to_string() }
+    }
+}
+
+/// Recovery and detractor-conversion rates of follow-ups, per team, rule or month.
+async fn follow_ups(State(web): State<Web>, s: UiSession, RawQuery(q): RawQuery) -> Result<Response, PageError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(q.as_deref().unwrap_or("")).unwrap_or_default();
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let today = polku_app::store::now().date();
+    let stats = polku_app::followups::stats(&web.app, &s.caller, get("from"), get("to"), get("group"), today)
+        .await
+        .map_err(fail(&s))?;
+    let group = match stats.group {
+        polku_domain::followup::Group::Team => "team",
+        polku_domain::followup::Group::Rule => "rule",
+        polku_domain::followup::Group::Month => "month",
+    };
+    Ok(page(&FollowUpsPage { c: Chrome::new(&s, "cases"), t: s.t, s: stats, group }))
 }

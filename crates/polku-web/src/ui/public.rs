@@ -23,7 +23,10 @@ use polku_domain::response::{self, AnswerDraft, ResponseDraft};
 use polku_domain::survey::{Question, QuestionType};
 
 pub fn router() -> Router<Web> {
-    Router::new().route("/s/{slug}", get(show).post(answer)).route("/s/{slug}/thanks", get(thanks))
+    Router::new()
+        .route("/s/{slug}", get(show).post(answer))
+        .route("/s/{slug}/thanks", get(thanks))
+        .route("/f/{token}", get(follow_up).post(answer_follow_up))
 }
 
 /// A question prepared for the template in one language.
@@ -305,4 +308,123 @@ async fn thanks(State(web): State<Web>, parts: Parts, Path(slug): Path<String>) 
     let s = web.app.store.survey_by_slug(&slug).await.map_err(|e| lookup_error(e.into(), t))?;
     let locale = page_locale(&parts, &s.definition.locales);
     Ok(page(&ThanksPage { t: T::new(locale), lang: locale.as_str() }))
+}
+
+#[derive(Template)]
+#[template(path = "follow_up.html")]
+struct FollowUpPage {
+    t: T,
+    lang: &'static str,
+    organisation: String,
+    question: String,
+    scale: Vec<i16>,
+    low: String,
+    high: String,
+    action: String,
+    csrf: String,
+    /// The score and comment as sent, shown again after an error.
+    chosen: String,
+    comment: String,
+    error: String,
+    /// Answered already (now or before): the thanks text instead of the form.
+    done: bool,
+}
+
+impl FollowUpPage {
+    fn checked(&self, v: &i16) -> bool {
+        self.chosen == v.to_string()
+    }
+}
+
+fn render_follow_up(
+    web: &Web,
+    form: &polku_app::followups::Form,
+    sent: Option<&FormPairs>,
+    error: String,
+    status: StatusCode,
+) -> Response {
+    let t = T::new(form.locale);
+    let (low, high) = match form.kind {
+        QuestionType::Csat => (t.get("scale-csat-low"), t.get("scale-csat-high")),
+        QuestionType::Ces => (t.get("scale-ces-low"), t.get("scale-ces-high")),
+        _ => (t.get("scale-nps-low"), t.get("scale-nps-high")),
+    };
+    let csrf = polku_app::auth::random_secret("pc_");
+    let html = page(&FollowUpPage {
+        t,
+        lang: form.locale.as_str(),
+        organisation: form.follow_up.organisation.clone(),
+        question: form.question.clone(),
+        scale: form.kind.scale().map(|(lo, hi)| (lo..=hi).collect()).unwrap_or_default(),
+        low,
+        high,
+        action: format!("/f/{}", form.follow_up.token),
+        csrf: csrf.clone(),
+        chosen: sent.and_then(|f| f.get("score")).unwrap_or("").to_string(),
+        comment: sent.and_then(|f| f.get("comment")).unwrap_or("").to_string(),
+        error,
+        done: form.follow_up.answered_at.is_some(),
+    });
+    let cookie = set_cookie(extract::FORM_CSRF_COOKIE, &csrf, 3600, web.app.config.secure_cookies);
+    (status, [(header::SET_COOKIE, cookie), (header::CACHE_CONTROL, "no-store".to_string())], html).into_response()
+}
+
+/// The follow-up behind a link, after the per-address rate limit.
+async fn follow_up_form(
+    web: &Web,
+    ip: std::net::IpAddr,
+    parts: &Parts,
+    token: &str,
+) -> Result<polku_app::followups::Form, PageError> {
+    let t = T::new(page_locale(parts, &Locale::ALL));
+    if !web.limiter.allow(ip) {
+        return Err(lookup_error(AppError::TooManyRequests, t));
+    }
+    polku_app::followups::form(&web.app, token).await.map_err(|e| lookup_error(e, t))
+}
+
+/// `/f/{token}`: the customer is asked the same question again after their case was resolved.
+async fn follow_up(
+    State(web): State<Web>,
+    ClientIp(ip): ClientIp,
+    parts: Parts,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    let form = follow_up_form(&web, ip, &parts, &token).await?;
+    Ok(render_follow_up(&web, &form, None, String::new(), StatusCode::OK))
+}
+
+async fn answer_follow_up(
+    State(web): State<Web>,
+    ClientIp(ip): ClientIp,
+    parts: Parts,
+    Path(token): Path<String>,
+    sent: FormPairs,
+) -> Result<Response, PageError> {
+    let mut form = follow_up_form(&web, ip, &parts, &token).await?;
+    let t = T::new(form.locale);
+    let csrf_ok = matches!((sent.get("_csrf"), cookie(&parts, extract::FORM_CSRF_COOKIE)), (Some(a), Some(b)) if same_secret(a, b));
+    if !csrf_ok {
+        return Ok(render_follow_up(&web, &form, Some(&sent), t.get("error-csrf"), StatusCode::FORBIDDEN));
+    }
+    if form.follow_up.answered_at.is_some() {
+        return Ok(render_follow_up(&web, &form, None, String::new(), StatusCode::CONFLICT));
+    }
+    let result =
+        polku_app::followups::answer(&web.app, &token, sent.get("score").unwrap_or(""), sent.get("comment")).await;
+    match result {
+        Ok(()) => {
+            form.follow_up.answered_at = Some(polku_app::store::now());
+            Ok(render_follow_up(&web, &form, None, String::new(), StatusCode::OK))
+        }
+        Err(AppError::Invalid(_)) => {
+            Ok(render_follow_up(&web, &form, Some(&sent), t.get("survey-fix"), StatusCode::UNPROCESSABLE_ENTITY))
+        }
+        // Answered meanwhile (a double click): the thanks page.
+        Err(AppError::Conflict(_)) => {
+            form.follow_up.answered_at = Some(polku_app::store::now());
+            Ok(render_follow_up(&web, &form, None, String::new(), StatusCode::CONFLICT))
+        }
+        Err(e) => Err(lookup_error(e, t)),
+    }
 }

@@ -1,0 +1,27 @@
+-- Follow-ups (polku-domain::followup): a rule may ask the customer the same question again some days after
+-- its case is resolved. One follow-up per case, made in the transaction that resolves it; the invitation is
+-- e-mailed through the notifications outbox when the customer's address is known, else its link is handed
+-- over by the case's worker. The token is the link's only key (a capability for one answer).
+ALTER TABLE alert_rules ADD COLUMN follow_up_days BIGINT;
+CREATE TABLE follow_ups (
+    id UUID PRIMARY KEY,
+    org_id UUID NOT NULL,
+    case_id UUID NOT NULL UNIQUE REFERENCES cases(id),
+    rule_id UUID NOT NULL,
+    team_id UUID,
+    survey_id UUID NOT NULL,
+    question_id UUID NOT NULL,
+    kind TEXT NOT NULL,
+    original_score BIGINT,
+    locale TEXT NOT NULL,
+    email TEXT,
+    token TEXT NOT NULL UNIQUE,
+    due_at TIMESTAMPTZ NOT NULL,
+    sent_at TIMESTAMPTZ,
+    score BIGINT,
+    comment TEXT,
+    answered_at TIMESTAMPTZ,
+    created_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX follow_ups_due ON follow_ups (due_at) WHERE sent_at IS NULL;
+CREATE INDEX follow_ups_org ON follow_ups (org_id, created_at);
