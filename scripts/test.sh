@@ -27,9 +27,11 @@ fi
 # aiosmtpd, the real SMTP server the notification tests start on loopback (they fail instead of skipping
 # when POLKU_REQUIRE_SMTP=1).
 if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
-  step "installing aiosmtpd from PyPI"
+  step "installing aiosmtpd"
   if [ "$(id -u)" = 0 ]; then pip_user=(); else pip_user=(--user); fi
-  python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore "${pip_user[@]}" 'aiosmtpd==1.4.6'
+  # PyPI first; a Python that refuses pip (Debian's, "externally managed") gets Debian's package instead.
+  python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore "${pip_user[@]}" 'aiosmtpd==1.4.6' ||
+    { [ "$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-aiosmtpd >/dev/null; }
 fi
 export POLKU_REQUIRE_SMTP=1
 

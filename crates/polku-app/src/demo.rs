@@ -227,8 +227,40 @@ async fn work_cases(app: &App, org: OrgId, end: OffsetDateTime, members: &[polku
                 (_, Resolved) => Some("Korjauskäynti tehty, asiakas tyytyväinen."),
                 _ => None,
             };
-            app.store.move_case(org, id, from, *to, by, note, None, None).await?;
+            // The rules ask customers again a week after resolving; the demo's week began when the case was due.
+            let follow_up = match to {
+                Resolved => crate::followups::prepare(app, org, id, polku_domain::RuleId(c.rule_id), None)
+                    .await?
+                    .map(|f| polku_store::NewFollowUp { due_at: c.due_at + time::Duration::days(7), ..f }),
+                _ => None,
+            };
+            app.store.move_case(org, id, from, *to, by, note, None, follow_up.as_ref()).await?;
             from = *to;
+        }
+    }
+    // Follow-ups whose week is over were sent; most customers answered — most are fine again, some
+    // detractors now promote, a few are still unhappy (a fixed cycle, so the rates are the generator's).
+    app.store.start_due_follow_ups(end).await?;
+    const RESCORES: [Option<(i16, &str)>; 10] = [
+        Some((9, "Korjaus tehtiin nopeasti, kiitos.")),
+        Some((7, "")),
+        Some((8, "Asia hoitui lopulta hyvin.")),
+        None,
+        Some((10, "Yllätyin, miten hyvin asia hoidettiin!")),
+        Some((5, "Lasku on vieläkin epäselvä.")),
+        Some((9, "")),
+        None,
+        Some((4, "Kukaan ei soittanut takaisin.")),
+        Some((7, "")),
+    ];
+    for (i, c) in all.iter().enumerate() {
+        let Some(f) = app.store.follow_up_for_case(org, polku_domain::CaseId(c.id)).await? else { continue };
+        if f.sent_at.is_none() {
+            continue;
+        }
+        if let Some((score, comment)) = RESCORES[i % RESCORES.len()] {
+            let comment = (!comment.is_empty()).then_some(comment);
+            app.store.answer_follow_up(&f.token, score, comment, f.due_at + time::Duration::days(1)).await?;
         }
     }
     Ok(())

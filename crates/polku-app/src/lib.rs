@@ -42,6 +42,9 @@ pub struct AppConfig {
     pub secure_cookies: bool,
     /// The address people reach Polku at (no trailing slash), for links in e-mails and webhooks.
     pub public_url: String,
+    /// Let organisations send notifications to this machine and private or link-local addresses (an SMTP
+    /// relay on the LAN). Off by default: an organisation's admin must not reach the server's network.
+    pub allow_internal_targets: bool,
 }
 
 impl Default for AppConfig {
@@ -51,6 +54,7 @@ impl Default for AppConfig {
             max_batch: 1024,
             secure_cookies: true,
             public_url: "http://127.0.0.1:8080".into(),
+            allow_internal_targets: false,
         }
     }
 }

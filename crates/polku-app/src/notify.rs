@@ -146,16 +146,25 @@ pub async fn save_settings(app: &App, caller: &Caller, input: SettingsInput) -> 
     let smtp = input.smtp.map(|m| {
         let host = m.host.trim().to_string();
         let username = blank(m.username);
-        let password = match (m.password.filter(|p| !p.is_empty()), &old_smtp) {
-            (Some(p), _) => Some(p),
-            (None, Some(o)) if username.is_some() && o.username == username && o.host == host => o.password.clone(),
-            (None, _) => None,
-        };
         let port = m.port.unwrap_or(match m.tls {
             TlsMode::None => 25,
             TlsMode::Starttls => 587,
             TlsMode::Tls => 465,
         });
+        // A stored password goes only where it went before, the same way.
+        let password = match (m.password.filter(|p| !p.is_empty()), &old_smtp) {
+            (Some(p), _) => Some(p),
+            (None, Some(o))
+                if username.is_some()
+                    && o.username == username
+                    && o.host == host
+                    && o.port == port
+                    && o.tls == m.tls =>
+            {
+                o.password.clone()
+            }
+            (None, _) => None,
+        };
         Smtp { host, port, tls: m.tls, username, password, from: m.from.trim().to_string() }
     });
     let webhook = match input.webhook {
@@ -173,17 +182,38 @@ pub async fn save_settings(app: &App, caller: &Caller, input: SettingsInput) -> 
     let locale = input.locale.or(old.as_ref().map(|o| o.locale)).unwrap_or_default();
     let settings = Settings { smtp, webhook, locale };
     settings.validate().map_err(|(field, message)| AppError::invalid(field, message))?;
+    // What the libraries that send will refuse is refused now, not at every delivery for hours.
+    if let Some(s) = &settings.smtp {
+        s.from.parse::<lettre::message::Mailbox>().map_err(|e| AppError::invalid("smtp.from", e.to_string()))?;
+        reachable(app, &s.host).map_err(|m| AppError::invalid("smtp.host", m))?;
+    }
+    if let Some(w) = &settings.webhook {
+        reqwest::Url::parse(&w.url).map_err(|e| AppError::invalid("webhook.url", e.to_string()))?;
+        reachable(app, polku_domain::notify::url_host(&w.url)).map_err(|m| AppError::invalid("webhook.url", m))?;
+    }
     let audit = Audit {
         actor: &caller.actor,
         action: "notifications.settings",
         target: String::new(),
         detail: serde_json::json!({
             "smtp": settings.smtp.as_ref().map(|m| format!("{}:{} ({})", m.host, m.port, m.tls.as_str())),
-            "webhook": settings.webhook.as_ref().map(|w| w.url.clone()),
+            // The host only: a Slack hook's path is its credential.
+            "webhook": settings.webhook.as_ref().map(|w| polku_domain::notify::url_host(&w.url).to_string()),
         }),
     };
     app.store.save_notification_settings(caller.org, &settings, &audit).await?;
     Ok(view(Some(settings)))
+}
+
+/// Refuses this machine and private addresses unless the operator allows them (`allow_internal_targets`).
+/// Judged from the name as written; a public name that resolves to a private address is not caught.
+fn reachable(app: &App, host: &str) -> Result<(), String> {
+    if !app.config.allow_internal_targets && polku_domain::notify::is_internal_host(host) {
+        return Err("is this machine or an internal address, which the server's operator has not allowed \
+                    (allow_internal_targets)"
+            .into());
+    }
+    Ok(())
 }
 
 /// The organisation's notifications, newest first (admins; `status`: pending, sent or failed).
@@ -238,10 +268,11 @@ pub async fn send_test(app: &App, caller: &Caller, to: Option<&str>) -> AppResul
     };
     let email = match (&settings.smtp, to) {
         (Some(smtp), Some(to)) => {
-            if !polku_domain::notify::valid_mailbox(to) {
+            if !polku_domain::notify::valid_mailbox(to) || to.parse::<lettre::message::Mailbox>().is_err() {
                 return Err(AppError::invalid("to", "must be an e-mail address"));
             }
-            Some(send_email(smtp, to, settings.locale, &notice, 0).await.map(|_| format!("sent to {to}")))
+            let id = format!("test-{}", uuid::Uuid::new_v4().simple());
+            Some(send_email(app, smtp, to, settings.locale, &notice, &id).await.map(|_| format!("sent to {to}")))
         }
         (Some(_), None) => Some(Err("no address to send the test to".into())),
         (None, _) => None,
@@ -269,12 +300,12 @@ pub async fn deliver_due(app: &Arc<App>, now: OffsetDateTime) -> AppResult<usize
             let id = out.id;
             let result = deliver(&app, &out).await;
             let stored = match &result {
-                Ok(()) => app.store.notification_sent(id, polku_store::now()).await,
+                Ok(()) => app.store.notification_sent(&out, polku_store::now()).await,
                 Err(e) => {
                     let retry_at = retry_delay(out.attempts).map(|d| polku_store::now() + d);
                     tracing::warn!(notification = id, case = %out.case, channel = %out.channel, attempt = out.attempts,
                         error = %e, retry = retry_at.is_some(), "notification not delivered");
-                    app.store.notification_failed(id, e, retry_at).await
+                    app.store.notification_failed(&out, e, retry_at).await
                 }
             };
             if let Err(e) = stored {
@@ -305,13 +336,14 @@ async fn deliver(app: &App, out: &Outgoing) -> Result<(), String> {
         let smtp = settings.and_then(|s| s.smtp).ok_or("no SMTP server is set up")?;
         let form = crate::followups::for_notification(app, out.org, out.case).await.map_err(|e| e.to_string())?;
         let (subject, body) = form.email(out.locale);
-        return send_message(&smtp, &out.recipient, subject, body, out.id).await;
+        reachable(app, &smtp.host)?;
+        return send_message(&smtp, &out.recipient, subject, body, &message_key(out)).await;
     }
     let notice = notice(app, out.org, out).await.map_err(|e| e.to_string())?;
     match out.channel.as_str() {
         "email" => {
             let smtp = settings.and_then(|s| s.smtp).ok_or("no SMTP server is set up")?;
-            send_email(&smtp, &out.recipient, out.locale, &notice, out.id).await
+            send_email(app, &smtp, &out.recipient, out.locale, &notice, &message_key(out)).await
         }
         "webhook" => {
             // The current address and secret: a corrected URL applies to what is still waiting.
@@ -339,12 +371,26 @@ async fn notice(app: &App, org: OrgId, out: &Outgoing) -> AppResult<Notice> {
     })
 }
 
-async fn send_email(smtp: &Smtp, to: &str, locale: Locale, notice: &Notice, id: i64) -> Result<(), String> {
-    let (subject, body) = notice.email(locale);
-    send_message(smtp, to, subject, body, id).await
+/// Names one message for ever: the case and event make it unique across databases, the row id across
+/// recipients; a repeated delivery keeps it, so mail clients show the message once.
+fn message_key(out: &Outgoing) -> String {
+    format!("{}-{}-{}", out.case.0.simple(), out.event.as_str(), out.id)
 }
 
-async fn send_message(smtp: &Smtp, to: &str, subject: String, body: String, id: i64) -> Result<(), String> {
+async fn send_email(
+    app: &App,
+    smtp: &Smtp,
+    to: &str,
+    locale: Locale,
+    notice: &Notice,
+    key: &str,
+) -> Result<(), String> {
+    reachable(app, &smtp.host)?;
+    let (subject, body) = notice.email(locale);
+    send_message(smtp, to, subject, body, key).await
+}
+
+async fn send_message(smtp: &Smtp, to: &str, subject: String, body: String, key: &str) -> Result<(), String> {
     let from: lettre::message::Mailbox = smtp.from.parse().map_err(|e| format!("sender address: {e}"))?;
     let to: lettre::message::Mailbox = to.parse().map_err(|e| format!("recipient address: {e}"))?;
     let domain = from.email.domain().to_string();
@@ -353,7 +399,7 @@ async fn send_message(smtp: &Smtp, to: &str, subject: String, body: String, id: 
         .to(to)
         .subject(subject)
         // The same id on a repeated delivery lets mail clients show it once.
-        .message_id(Some(format!("<polku-notification-{id}@{domain}>")))
+        .message_id(Some(format!("<polku-{key}@{domain}>")))
         .header(ContentType::TEXT_PLAIN)
         .body(body)
         .map_err(|e| format!("building the message: {e}"))?;
@@ -396,6 +442,7 @@ async fn post_webhook(
     event: &str,
     delivery: i64,
 ) -> Result<u16, String> {
+    reachable(app, polku_domain::notify::url_host(&hook.url))?;
     let body = serde_json::to_vec(body).map_err(|e| e.to_string())?;
     let timestamp = OffsetDateTime::now_utc().unix_timestamp();
     let response = app
@@ -411,7 +458,10 @@ async fn post_webhook(
         .body(body)
         .send()
         .await
-        .map_err(|e| format!("webhook: {}", error_chain(&e)))?;
+        // Without the URL: a Slack hook's path is its credential, and errors go to logs and pages.
+        .map_err(|e| {
+            format!("webhook {}: {}", polku_domain::notify::url_host(&hook.url), error_chain(&e.without_url()))
+        })?;
     let status = response.status();
     if status.is_success() { Ok(status.as_u16()) } else { Err(format!("webhook answered HTTP {status}")) }
 }

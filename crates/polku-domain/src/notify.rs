@@ -66,7 +66,7 @@ impl TlsMode {
 }
 
 /// An organisation's SMTP server.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Smtp {
     pub host: String,
     pub port: u16,
@@ -79,10 +79,70 @@ pub struct Smtp {
 }
 
 /// An organisation's outgoing webhook: a Slack-compatible JSON body, signed with the secret.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Webhook {
     pub url: String,
     pub secret: String,
+}
+
+/// Without the password: settings end up in logs and panics.
+impl std::fmt::Debug for Smtp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Smtp")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("from", &self.from)
+            .finish()
+    }
+}
+
+/// Without the secret, and with only the URL's host (a Slack hook's path is its credential).
+impl std::fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Webhook").field("host", &url_host(&self.url)).field("secret", &"***").finish()
+    }
+}
+
+/// The host (and port) of an `http(s)://` URL, or `""`.
+pub fn url_host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or("", |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    authority.rsplit_once('@').map_or(authority, |(_, h)| h)
+}
+
+/// Whether `host` (a name or an address, maybe with a port) is this machine or a private, link-local or
+/// otherwise internal address, judged from the text alone: the targets an organisation's admin must not be
+/// able to reach through Polku's server unless the operator allows it.
+pub fn is_internal_host(host: &str) -> bool {
+    let bare = host.strip_prefix('[').and_then(|h| h.split_once(']')).map_or_else(
+        || host.rsplit_once(':').filter(|(h, p)| !h.contains(':') && p.parse::<u16>().is_ok()).map_or(host, |(h, _)| h),
+        |(h, _)| h,
+    );
+    let bare = bare.trim_end_matches('.').to_ascii_lowercase();
+    if bare == "localhost" || bare.ends_with(".localhost") || bare.ends_with(".internal") || bare.ends_with(".local") {
+        return true;
+    }
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(ip)) => {
+            ip.is_loopback()
+                || ip.is_private()
+                || ip.is_link_local()
+                || ip.is_unspecified()
+                || ip.is_broadcast()
+                || ip.octets()[0] == 100 && (ip.octets()[1] & 0xc0) == 64
+        }
+        Ok(std::net::IpAddr::V6(ip)) => {
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || (ip.segments()[0] & 0xfe00) == 0xfc00
+                || (ip.segments()[0] & 0xffc0) == 0xfe80
+                || ip.to_ipv4_mapped().is_some_and(|v4| is_internal_host(&v4.to_string()))
+        }
+        Err(_) => false,
+    }
 }
 
 /// Where an organisation's notifications go. Neither: they are only seen in the UI and API.
@@ -109,6 +169,13 @@ impl Settings {
             if s.port == 0 {
                 return Err(("smtp.port", "must be 1–65535".into()));
             }
+            if s.tls == TlsMode::None && s.username.is_some() && !is_loopback(&s.host) {
+                return Err((
+                    "smtp.tls",
+                    "must be starttls or tls when signing in: a password is never sent unencrypted beyond this machine"
+                        .into(),
+                ));
+            }
             match (&s.username, &s.password) {
                 (Some(u), Some(p)) if plain(u) && plain(p) && u.len() <= 256 && p.len() <= 256 => {}
                 (None, None) => {}
@@ -131,8 +198,11 @@ impl Settings {
             if !scheme || w.url.len() > 2000 || w.url.contains(char::is_whitespace) || !plain(&w.url) {
                 return Err(("webhook.url", "must be an http:// or https:// address without spaces".into()));
             }
-            let host = w.url.split("://").nth(1).unwrap_or("").split(['/', '?', '#']).next().unwrap_or("");
-            if host.is_empty() {
+            let authority = w.url.split("://").nth(1).unwrap_or("").split(['/', '?', '#']).next().unwrap_or("");
+            if authority.contains('@') {
+                return Err(("webhook.url", "must not carry a user name or password".into()));
+            }
+            if url_host(&w.url).is_empty() {
                 return Err(("webhook.url", "must name a host".into()));
             }
             if w.secret.chars().count() < 16 || w.secret.len() > 200 || !plain(&w.secret) {
@@ -141,6 +211,11 @@ impl Settings {
         }
         Ok(())
     }
+}
+
+fn is_loopback(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+    h == "localhost" || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// `a@b.c` or `Name <a@b.c>`: the shape only; the SMTP server has the last word.
@@ -490,6 +565,54 @@ mod tests {
         assert_eq!(field(&|s| s.webhook.as_mut().unwrap().url = "ftp://x.fi/".into()), "webhook.url");
         assert_eq!(field(&|s| s.webhook.as_mut().unwrap().url = "https:///path".into()), "webhook.url");
         assert_eq!(field(&|s| s.webhook.as_mut().unwrap().secret = "short".into()), "webhook.secret");
+        assert_eq!(
+            field(&|s| s.webhook.as_mut().unwrap().url = "https://u:p@hooks.example.fi/x".into()),
+            "webhook.url"
+        );
+        assert_eq!(field(&|s| s.smtp.as_mut().unwrap().tls = TlsMode::None), "smtp.tls", "a password in clear text");
+        let mut local = ok.clone();
+        let smtp = local.smtp.as_mut().unwrap();
+        (smtp.host, smtp.tls) = ("127.0.0.1".into(), TlsMode::None);
+        assert_eq!(local.validate(), Ok(()), "a relay on this machine may take a password in clear text");
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug_output() {
+        let w = Webhook {
+            url: "https://hooks.slack.com/services/T0/B0/XyZsecret".into(),
+            secret: "s3cr3t-s3cr3t-s3cr3t".into(),
+        };
+        let shown = format!("{w:?} {:?}", smtp());
+        assert!(!shown.contains("XyZsecret") && !shown.contains("s3cr3t") && !shown.contains("\"pw\""), "{shown}");
+        assert!(shown.contains("hooks.slack.com"), "{shown}");
+    }
+
+    #[test]
+    fn internal_hosts_are_recognised() {
+        for h in [
+            "localhost",
+            "127.0.0.1",
+            "127.0.0.1:8080",
+            "10.1.2.3",
+            "192.168.0.5:25",
+            "172.16.9.9",
+            "169.254.169.254",
+            "[::1]:8080",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "0.0.0.0",
+            "100.64.0.1",
+            "db.internal",
+            "printer.local",
+            "[::ffff:10.0.0.1]",
+        ] {
+            assert!(is_internal_host(h), "{h}");
+        }
+        for h in ["hooks.slack.com", "8.8.8.8", "smtp.example.fi:587", "[2001:db8::1]:443", "172.32.0.1"] {
+            assert!(!is_internal_host(h), "{h}");
+        }
+        assert_eq!(url_host("https://user:pw@hooks.example.fi:8443/a?b"), "hooks.example.fi:8443");
     }
 
     #[test]

@@ -368,15 +368,18 @@ impl Store {
     /// case however many nodes run this at the same time (the UPDATE only takes unescalated rows). Returns
     /// the cases escalated now.
     pub async fn escalate_overdue(&self, now: OffsetDateTime, only: Option<OrgId>) -> Result<Vec<(OrgId, CaseId)>> {
+        let backend = self.backend();
         let rows: Vec<(Uuid, Uuid, Option<String>)> = db!(self, p => {
             let mut tx = p.begin().await?;
-            let rows: Vec<(Uuid, Uuid, Option<String>)> = sqlx::query_as(
+            let rows: Vec<(Uuid, Uuid, Option<String>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "UPDATE cases SET escalated_at = $1
-                 WHERE escalated_at IS NULL AND due_at < $1 AND status IN ('new', 'in_progress', 'waiting_for_customer')
+                 WHERE escalated_at IS NULL AND {due} < {now} AND status IN ('new', 'in_progress', 'waiting_for_customer')
                    AND ($2 IS NULL OR org_id = $2)
                  RETURNING id, org_id,
                    (SELECT u.name FROM alert_rules r JOIN users u ON u.id = r.lead_id WHERE r.id = cases.rule_id)",
-            )
+                due = crate::dialect::instant(backend, "due_at"),
+                now = crate::dialect::instant(backend, "$1"),
+            )))
             .bind(now)
             .bind(only.map(|o| o.0))
             .fetch_all(&mut *tx)

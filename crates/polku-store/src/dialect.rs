@@ -11,3 +11,13 @@ pub fn migration_lock(b: Backend) -> Option<&'static str> {
         Backend::Sqlite => None,
     }
 }
+
+/// A timestamp column or parameter in a comparison. SQLite stores them as RFC 3339 text whose fraction
+/// drops trailing zeros, so text order is wrong within one second (`…:05Z` sorts after `…:05.3Z`):
+/// compare them as Julian day numbers there. PostgreSQL compares `timestamptz` values.
+pub fn instant(b: Backend, expr: &str) -> String {
+    match b {
+        Backend::Sqlite => format!("julianday({expr})"),
+        Backend::Postgres => expr.to_string(),
+    }
+}

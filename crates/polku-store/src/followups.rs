@@ -112,11 +112,14 @@ impl Store {
     /// of each one with an address in an organisation that has an SMTP server (the others wait for their
     /// link to be handed over). Every node may run it: each follow-up is started once.
     pub async fn start_due_follow_ups(&self, now: OffsetDateTime) -> Result<usize> {
+        let sql = format!(
+            "UPDATE follow_ups SET sent_at = $1 WHERE sent_at IS NULL AND {} <= {} RETURNING id",
+            crate::dialect::instant(self.backend(), "due_at"),
+            crate::dialect::instant(self.backend(), "$1")
+        );
         db!(self, p => {
             let mut tx = p.begin().await?;
-            let rows: Vec<(Uuid,)> = sqlx::query_as(
-                "UPDATE follow_ups SET sent_at = $1 WHERE sent_at IS NULL AND due_at <= $1 RETURNING id",
-            )
+            let rows: Vec<(Uuid,)> = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
             .bind(now)
             .fetch_all(&mut *tx)
             .await?;

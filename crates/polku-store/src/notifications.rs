@@ -2,7 +2,7 @@
 //! that the transactions opening or escalating cases write into and the sender job empties.
 
 use crate::audit::{Audit, audit};
-use crate::{Backend, Result, Store, StoreError, db};
+use crate::{Backend, Result, Store, StoreError, db, dialect};
 use polku_domain::notify::{Event, Settings, Smtp, TlsMode, Webhook};
 use polku_domain::{CaseId, Locale, OrgId};
 use time::OffsetDateTime;
@@ -11,19 +11,22 @@ use uuid::Uuid;
 /// Queues the notifications about the cases `$ids` (a slice of `Uuid`, all just opened or escalated) in the
 /// open transaction `$tx`: an e-mail to each person who should hear — for a new case its owner, else the
 /// members of its team, else the admins; for an escalation the rule's lead and the owner, else the admins —
-/// when the organisation has an SMTP server, and one webhook call when it has a webhook. Recipients are
-/// members at this moment; the message is written when it is sent.
+/// when the organisation has an SMTP server, and one webhook call when it has a webhook (its recipient is
+/// recorded as `webhook`: the URL may be a credential, and the current one is used when sending).
+/// Recipients are members at this moment; the message is written when it is sent.
 macro_rules! queue_notifications {
     ($tx:ident, $event:expr, $ids:expr, $now:expr) => {{
         let event: polku_domain::notify::Event = $event;
         let ids: &[uuid::Uuid] = $ids;
         for chunk in ids.chunks(500) {
             let who = match event {
+                // A team with nobody in it leaves its cases to the admins, so that someone always hears.
                 polku_domain::notify::Event::Opened => {
                     "(u.id = c.owner_id
                       OR (c.owner_id IS NULL AND c.team_id IS NOT NULL
                           AND u.id IN (SELECT tm.user_id FROM team_members tm WHERE tm.team_id = c.team_id))
-                      OR (c.owner_id IS NULL AND c.team_id IS NULL AND m.role IN ('owner', 'admin')))"
+                      OR (c.owner_id IS NULL AND m.role IN ('owner', 'admin')
+                          AND NOT EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = c.team_id)))"
                 }
                 polku_domain::notify::Event::Escalated => {
                     "(u.id = r.lead_id OR u.id = c.owner_id
@@ -39,7 +42,7 @@ macro_rules! queue_notifications {
             );
             let webhook = " FROM cases c JOIN notification_settings s ON s.org_id = c.org_id AND s.webhook_url IS NOT NULL WHERE ";
             for (message, source) in
-                [("'email', u.email, u.locale", email.as_str()), ("'webhook', s.webhook_url, s.locale", webhook)]
+                [("'email', u.email, u.locale", email.as_str()), ("'webhook', 'webhook', s.locale", webhook)]
             {
                 let mut qb = sqlx::QueryBuilder::new(
                     "INSERT INTO notifications (org_id, case_id, event, channel, recipient, locale, status, attempts, next_attempt_at, created_at)
@@ -68,11 +71,13 @@ pub struct Outgoing {
     pub event: Event,
     /// `email` or `webhook`.
     pub channel: String,
-    /// The e-mail address, or the webhook URL as it was when the notification was queued.
+    /// The e-mail address, or `webhook`.
     pub recipient: String,
     pub locale: Locale,
     /// Attempts so far, this one included.
     pub attempts: u32,
+    /// The end of this claim's lease, which also names the claim: only its holder records the outcome.
+    pub lease: OffsetDateTime,
 }
 
 /// A notification as listed for admins.
@@ -199,15 +204,19 @@ impl Store {
             // SQLite: the UPDATE holds the database's single write lock from its first read.
             Backend::Sqlite => "",
         };
+        let b = self.backend();
+        let (next, locked, at) =
+            (dialect::instant(b, "next_attempt_at"), dialect::instant(b, "locked_until"), dialect::instant(b, "$2"));
         let sql = format!(
             "UPDATE notifications SET locked_until = $1, attempts = attempts + 1
              WHERE id IN (SELECT id FROM notifications
-                          WHERE status = 'pending' AND next_attempt_at <= $2 AND (locked_until IS NULL OR locked_until <= $2)
+                          WHERE status = 'pending' AND {next} <= {at} AND (locked_until IS NULL OR {locked} <= {at})
                           ORDER BY next_attempt_at, id LIMIT $3{lock})
              RETURNING id, org_id, case_id, event, channel, recipient, locale, attempts"
         );
+        let until = now + lease;
         let rows: Vec<OutgoingRow> = db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(now + lease)
+            .bind(until)
             .bind(now)
             .bind(limit)
             .fetch_all(p)
@@ -224,35 +233,46 @@ impl Store {
                     recipient,
                     locale: Locale::parse(&locale).unwrap_or_default(),
                     attempts: attempts as u32,
+                    lease: until,
                 })
             })
             .collect()
     }
 
-    /// Marks a claimed notification delivered.
-    pub async fn notification_sent(&self, id: i64, now: OffsetDateTime) -> Result<()> {
+    /// Marks a claimed notification delivered (if the claim still holds it: a sender whose lease ran out
+    /// must not overwrite what the next one recorded).
+    pub async fn notification_sent(&self, claim: &Outgoing, now: OffsetDateTime) -> Result<()> {
         db!(self, p => sqlx::query(
-            "UPDATE notifications SET status = 'sent', sent_at = $1, locked_until = NULL, last_error = NULL WHERE id = $2",
+            "UPDATE notifications SET status = 'sent', sent_at = $1, locked_until = NULL, last_error = NULL
+             WHERE id = $2 AND status = 'pending' AND locked_until = $3",
         )
         .bind(now)
-        .bind(id)
+        .bind(claim.id)
+        .bind(claim.lease)
         .execute(p)
         .await
         .map(|_| ()))?;
         Ok(())
     }
 
-    /// Records a failed attempt: tried again at `retry_at`, or marked failed when there is none.
-    pub async fn notification_failed(&self, id: i64, error: &str, retry_at: Option<OffsetDateTime>) -> Result<()> {
+    /// Records a failed attempt (if the claim still holds it): tried again at `retry_at`, or marked failed
+    /// when there is none.
+    pub async fn notification_failed(
+        &self,
+        claim: &Outgoing,
+        error: &str,
+        retry_at: Option<OffsetDateTime>,
+    ) -> Result<()> {
         let error: String = error.chars().take(500).collect();
         db!(self, p => sqlx::query(
             "UPDATE notifications SET status = $1, next_attempt_at = COALESCE($2, next_attempt_at), locked_until = NULL,
-               last_error = $3 WHERE id = $4",
+               last_error = $3 WHERE id = $4 AND status = 'pending' AND locked_until = $5",
         )
         .bind(if retry_at.is_some() { "pending" } else { "failed" })
         .bind(retry_at)
         .bind(error)
-        .bind(id)
+        .bind(claim.id)
+        .bind(claim.lease)
         .execute(p)
         .await
         .map(|_| ()))?;

@@ -321,6 +321,14 @@ async fn notification_settings_are_checked_kept_secret_and_tested() {
         assert_eq!(kept.password.as_deref(), Some("pw-1"), "{}", t.backend);
         let r = put(smtp_with(json!({"password": null, "host": "smtp.elsewhere.fi"}))).await;
         assert_eq!(r.field_errors(), ["smtp.password"], "a password is not carried to another server: {}", r.body);
+        let r = put(smtp_with(json!({"password": null, "tls": "tls"}))).await;
+        assert_eq!(r.field_errors(), ["smtp.password"], "nor over another kind of connection: {}", r.body);
+        let r = put(smtp_with(json!({"tls": "none"}))).await;
+        assert_eq!(r.field_errors(), ["smtp.tls"], "never in clear text beyond this machine: {}", r.body);
+        let r = put(json!({"smtp": {"host": "smtp.example.fi", "tls": "tls", "from": "Polku <cx@exa mple.fi>"}})).await;
+        assert_eq!(r.field_errors(), ["smtp.from"], "{}", r.body);
+        let r = t.api(Method::POST, "/api/v1/notifications/abc/retry", &t.token, None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
 
         let system = polku_app::Actor::System("test");
         let (_, agent) = polku_app::orgs::create_token(&t.app, &system, t.org, "a", Role::Analyst).await.unwrap();
@@ -329,6 +337,7 @@ async fn notification_settings_are_checked_kept_secret_and_tested() {
             (Method::PUT, "/api/v1/notification-settings"),
             (Method::GET, "/api/v1/notifications"),
             (Method::POST, "/api/v1/notification-settings/test"),
+            (Method::POST, "/api/v1/notifications/1/retry"),
         ] {
             let body = (method != Method::GET).then(|| json!({}));
             let r = t.api(method.clone(), path, &agent, body).await;
@@ -388,9 +397,26 @@ async fn concurrent_senders_claim_disjoint_notifications() {
         ids.dedup();
         assert_eq!(ids.len(), 30, "{}: no row claimed twice", t.backend);
         assert!(t.app.store.claim_notifications(now, lease, 12).await.unwrap().is_empty(), "all are held");
+        let first = t.app.store.claim_notifications(now, lease, 1).await.unwrap();
+        assert!(first.is_empty());
         let expired = t.app.store.claim_notifications(now + lease, lease, 50).await.unwrap();
         assert_eq!(expired.len(), 30, "{}: a lease that ran out frees its rows", t.backend);
         assert!(expired.iter().all(|o| o.attempts == 2));
+        // The first claimer comes back late: what it records is ignored; the holder's outcome stands.
+        let mut stale = expired[0].clone();
+        stale.lease = now + lease;
+        t.app.store.notification_sent(&stale, now).await.unwrap();
+        let row = |id: i64| {
+            let app = t.app.clone();
+            async move {
+                app.store.notifications(t.org, None, None, 100).await.unwrap().into_iter().find(|n| n.id == id).unwrap()
+            }
+        };
+        assert_eq!(row(stale.id).await.status, "pending", "{}: a stale claim records nothing", t.backend);
+        t.app.store.notification_sent(&expired[0], now).await.unwrap();
+        assert_eq!(row(stale.id).await.status, "sent");
+        t.app.store.notification_failed(&stale, "late", None).await.unwrap();
+        assert_eq!(row(stale.id).await.status, "sent", "{}: a delivered one stays delivered", t.backend);
     }
 }
 
@@ -432,6 +458,8 @@ async fn a_resolved_case_asks_the_customer_again_and_the_answer_is_counted() {
             cases.as_array().unwrap().iter().find(|c| c["customer"] == who).unwrap()["id"].as_str().unwrap().to_string()
         };
         let (emailed, handed) = (case_of(&customer), case_of("C-9"));
+        let sent = polku_app::notify::deliver_due(&t.app, polku_app::store::now()).await.unwrap();
+        assert_eq!(sent, 2, "{}: the team has nobody in it, so the owner hears of both cases", t.backend);
         for case in [&emailed, &handed] {
             assert_eq!(move_to(&t, case, "in_progress", None).await.status, StatusCode::NO_CONTENT);
         }
@@ -523,5 +551,50 @@ async fn a_resolved_case_asks_the_customer_again_and_the_answer_is_counted() {
         assert!(page.body.contains("NPS ≤ 6") && page.body.contains("50 %"), "{}", page.body);
         let case_page = t.get(&format!("/cases/{emailed}"), &cookies).await;
         assert!(case_page.body.contains("hyvä") && !case_page.body.contains("<b>hyvä"), "escaped on the case page");
+    }
+}
+
+/// Unless the operator allows it, an organisation's admin cannot point notifications at the server's own
+/// machine or network.
+#[tokio::test]
+async fn internal_targets_are_refused_unless_allowed() {
+    for (backend, store) in polku_store_testing::testing::fresh_stores().await {
+        let (app, _writer) = polku_app::App::start(store, polku_app::AppConfig::default());
+        let (org, _, _) = new_org(&app, "Sisäverkko Oy").await;
+        let caller = polku_app::auth::Caller { org, role: Role::Admin, actor: polku_app::Actor::System("test") };
+        let input = |v: Value| serde_json::from_value::<polku_app::notify::SettingsInput>(v).unwrap();
+        for (v, field) in [
+            (json!({"smtp": {"host": "127.0.0.1", "tls": "none", "from": "cx@example.fi"}}), "smtp.host"),
+            (json!({"smtp": {"host": "10.0.0.25", "tls": "starttls", "from": "cx@example.fi"}}), "smtp.host"),
+            (json!({"webhook": {"url": "http://169.254.169.254/latest", "secret": SECRET}}), "webhook.url"),
+            (json!({"webhook": {"url": "http://[::1]:5432/", "secret": SECRET}}), "webhook.url"),
+        ] {
+            let e = polku_app::notify::save_settings(&app, &caller, input(v)).await.unwrap_err();
+            assert_eq!(e.field_errors()[0].field, field, "{backend}: {e}");
+        }
+        let ok = json!({"webhook": {"url": "https://hooks.example.fi/x", "secret": SECRET}});
+        polku_app::notify::save_settings(&app, &caller, input(ok)).await.unwrap();
+    }
+}
+
+/// A new case of a team nobody is in goes to the admins, so that someone always hears of it.
+#[tokio::test]
+async fn a_case_of_an_empty_team_is_emailed_to_the_admins() {
+    let Some(smtp) = SmtpSink::start() else { return };
+    for t in spawn_apps().await {
+        let settings =
+            json!({"smtp": {"host": "127.0.0.1", "port": smtp.port, "tls": "none", "from": "cx@example.com"}});
+        assert_eq!(
+            t.api(Method::PUT, "/api/v1/notification-settings", &t.token, Some(settings)).await.status,
+            StatusCode::OK
+        );
+        let team = t.api(Method::POST, "/api/v1/teams", &t.token, Some(json!({"name": "Tyhjä"}))).await.json();
+        let rule = json!({"name": "Tiimille", "condition": {"type": "score_at_most", "kind": "nps", "max": 6},
+                          "sla_hours": 24, "team": team["id"]});
+        assert_eq!(t.api(Method::POST, "/api/v1/alert-rules", &t.token, Some(rule)).await.status, StatusCode::CREATED);
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        answer(&t, s["id"].as_str().unwrap(), 1, "Huono").await;
+        polku_app::notify::deliver_due(&t.app, polku_app::store::now()).await.unwrap();
+        assert_eq!(smtp.messages_to(&t.email).len(), 1, "{}: the owner hears", t.backend);
     }
 }

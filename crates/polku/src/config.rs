@@ -23,6 +23,9 @@ pub struct Config {
     pub max_batch: usize,
     /// The address people reach Polku at, for links in e-mails and webhooks (empty: `http://` + `listen`).
     pub public_url: String,
+    /// Let organisations send notifications to this machine and private addresses (e.g. an SMTP relay on
+    /// the LAN); off, so that an organisation's admin cannot reach the server's own network.
+    pub allow_internal_targets: bool,
 }
 
 impl Default for Config {
@@ -36,6 +39,7 @@ impl Default for Config {
             public_rate_per_minute: 120,
             max_batch: 1024,
             public_url: String::new(),
+            allow_internal_targets: false,
         }
     }
 }
@@ -52,6 +56,7 @@ impl std::fmt::Debug for Config {
             .field("public_rate_per_minute", &self.public_rate_per_minute)
             .field("max_batch", &self.max_batch)
             .field("public_url", &self.public_url)
+            .field("allow_internal_targets", &self.allow_internal_targets)
             .finish()
     }
 }

@@ -218,6 +218,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         max_batch: config.max_batch,
         secure_cookies: config.secure_cookies,
         public_url: config.public_url(),
+        allow_internal_targets: config.allow_internal_targets,
     };
     let (app, writer) = App::start(store, app_config);
     let system = polku_app::Actor::System("cli");
@@ -378,6 +379,12 @@ async fn serve(
     started: Instant,
 ) -> anyhow::Result<()> {
     let web = polku_web::WebConfig { public_rate_per_minute: config.public_rate_per_minute };
+    if config.public_url.trim().is_empty()
+        && !config.listen.starts_with("127.")
+        && !config.listen.starts_with("localhost")
+    {
+        tracing::warn!(links = %config.public_url(), "public_url is not set: links in e-mails and webhooks point at the listen address");
+    }
     let router = polku_web::router(app.clone(), web);
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await

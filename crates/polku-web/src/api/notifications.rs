@@ -161,8 +161,9 @@ pub async fn list(
 pub async fn retry(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    let id = id.parse().map_err(|_| polku_app::AppError::NotFound)?;
     notify::retry(&web.app, &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -195,10 +195,11 @@ async fn test(State(web): State<Web>, s: UiSession, form: FormPairs) -> Result<R
 async fn retry(
     State(web): State<Web>,
     s: UiSession,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     form: FormPairs,
 ) -> Result<Response, PageError> {
     s.check_csrf(form.get("_csrf")).map_err(fail(&s))?;
+    let id: i64 = id.parse().map_err(|_| fail(&s)(AppError::NotFound))?;
     notify::retry(&web.app, &s.caller, id).await.map_err(fail(&s))?;
     Ok(Redirect::to("/settings/notifications#outbox").into_response())
 }

@@ -63,7 +63,10 @@ pub async fn spawn_apps() -> Vec<TestApp> {
 pub async fn spawn_apps_with(web: polku_web::WebConfig) -> Vec<TestApp> {
     let mut out = Vec::new();
     for (backend, store) in fresh_stores().await {
-        let (app, _writer) = App::start(store, AppConfig { secure_cookies: false, ..AppConfig::default() });
+        let (app, _writer) = App::start(
+            store,
+            AppConfig { secure_cookies: false, allow_internal_targets: true, ..AppConfig::default() },
+        );
         let (org, email, token) = new_org(&app, "Testi Oy").await;
         let router = polku_web::router(app.clone(), web.clone());
         out.push(TestApp { backend, app, router, org, token, email });
