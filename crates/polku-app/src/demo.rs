@@ -64,6 +64,12 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
     if let Some(bjorn) = member_ids.get(2) {
         app.store.set_team_member(org, service_team, *bjorn, true).await?;
     }
+    // The praise wall per team: the service team hears what customers said of invoices and service, the
+    // painters of arrival, the work and the clean-up.
+    let served = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    app.store.set_team_touchpoints(org, service_team, &served(&["customer-service", "invoice", "complaint"])).await?;
+    let painters = app.store.create_team(org, "Maalarit").await?;
+    app.store.set_team_touchpoints(org, painters, &served(&["arrival", "work-quality", "clean-up"])).await?;
     let mut rules = Vec::new();
     for (name, condition, sla, owner) in [
         (
@@ -107,6 +113,7 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
             ),
             locale: Some(r.locale.as_str().to_string()),
             customer: Some(data.customers[r.customer].external_id.clone()),
+            consent: r.consent,
         };
         let body = response::validate(&survey.definition, &draft, "link", end)?;
         let rules = if r.submitted_at >= rules_since { rules.as_slice() } else { &[] };
@@ -402,6 +409,8 @@ pub async fn bench_data(
             submitted_at: at.replace_nanosecond(0).map_err(|e| AppError::Internal(e.into()))?,
             locale: Some(locale),
             customer,
+            // Every fourth shares, so the praise wall has a realistic share of the comments to page through.
+            consent: polku_domain::response::Consent { share_internally: i % 4 == 0, contact: i % 3 == 0 },
         };
         batch.push(crate::responses::prepare(&analyzer, &[], end, &survey, body, None));
         if batch.len() == 10_000 || i + 1 == n {

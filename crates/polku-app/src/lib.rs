@@ -17,6 +17,7 @@ pub mod followups;
 pub mod insights;
 pub mod notify;
 pub mod orgs;
+pub mod praise;
 pub mod responses;
 pub mod surveys;
 pub mod telemetry;

@@ -46,6 +46,9 @@ pub struct DemoResponse {
     pub touchpoint: &'static str,
     pub locale: Locale,
     pub answers: Vec<(String, Value)>,
+    /// Two in five let their comment be shown to the staff; two in three customers may be contacted.
+    /// Derived from the customer and time, not drawn from the generator, so the rest of the data is as before.
+    pub consent: crate::response::Consent,
 }
 
 #[derive(Clone, Debug)]
@@ -806,7 +809,20 @@ impl Gen {
         }
         self.seen[customer] = true;
         self.made += 1;
-        DemoResponse { survey, customer, submitted_at, channel, touchpoint: TOUCHPOINTS[tp].key, locale, answers }
+        let consent = crate::response::Consent {
+            share_internally: (customer as i64 * 7 + submitted_at.unix_timestamp()).rem_euclid(5) < 2,
+            contact: !customer.is_multiple_of(3),
+        };
+        DemoResponse {
+            survey,
+            customer,
+            submitted_at,
+            channel,
+            touchpoint: TOUCHPOINTS[tp].key,
+            locale,
+            answers,
+            consent,
+        }
     }
 
     fn channel(&mut self, survey: usize, tp: usize) -> &'static str {
@@ -1308,6 +1324,7 @@ mod tests {
                 submitted_at: Some(r.submitted_at.format(&Rfc3339).unwrap()),
                 locale: Some(r.locale.as_str().to_string()),
                 customer: Some(data.customers[r.customer].external_id.clone()),
+                consent: r.consent,
             };
             let valid =
                 response::validate(&defs[r.survey], &draft, "api", END).unwrap_or_else(|e| panic!("{r:?}: {e}"));

@@ -37,6 +37,19 @@ pub struct ResponseDraft {
     /// The business's own id for the customer, if it knows who answered.
     #[serde(default)]
     pub customer: Option<String>,
+    /// What the customer allowed (nothing unless they ticked it).
+    #[serde(default)]
+    pub consent: Consent,
+}
+
+/// What a customer allowed with their answer; both off unless they opted in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Consent {
+    /// Their comment may be shown to the staff (the praise wall).
+    pub share_internally: bool,
+    /// They may be contacted about their feedback ("you said, we did").
+    pub contact: bool,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -88,6 +101,7 @@ pub struct ValidResponse {
     pub submitted_at: OffsetDateTime,
     pub locale: Option<Locale>,
     pub customer: Option<String>,
+    pub consent: Consent,
 }
 
 /// Everything the writer stores for one response.
@@ -308,7 +322,7 @@ pub fn validate(
     let customer = customer.map(str::to_string);
 
     if errs.is_empty() {
-        Ok(ValidResponse { answers, channel, touchpoint, submitted_at, locale, customer })
+        Ok(ValidResponse { answers, channel, touchpoint, submitted_at, locale, customer, consent: draft.consent })
     } else {
         Err(ValidationErrors(errs))
     }

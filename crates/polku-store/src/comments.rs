@@ -345,7 +345,7 @@ impl Store {
     /// Comments by id, in no particular order. The ids must come from an organisation-checked query: this
     /// reads by primary key only (with the organisation beside an id list, SQLite walks the organisation's
     /// index instead).
-    async fn comments_by_id(&self, ids: &[i64]) -> Result<Vec<Comment>> {
+    pub(crate) async fn comments_by_id(&self, ids: &[i64]) -> Result<Vec<Comment>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -616,6 +616,7 @@ impl Store {
                         customer: None,
                         score: None,
                         text,
+                        consent: Default::default(),
                         analysis: Some(analysis),
                     })
                 })

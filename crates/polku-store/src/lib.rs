@@ -17,6 +17,7 @@ mod insights;
 mod migrate;
 mod notifications;
 mod orgs;
+mod praise;
 mod responses;
 mod rollups;
 mod surveys;

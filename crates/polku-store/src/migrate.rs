@@ -103,6 +103,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_follow_ups.sql"),
         postgres: include_str!("../migrations/postgres/0015_follow_ups.sql"),
     },
+    Migration {
+        version: 16,
+        name: "consent_praise",
+        sqlite: include_str!("../migrations/sqlite/0016_consent_praise.sql"),
+        postgres: include_str!("../migrations/postgres/0016_consent_praise.sql"),
+    },
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.

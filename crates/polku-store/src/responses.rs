@@ -26,6 +26,7 @@ pub(crate) struct CommentRow<'a> {
     pub customer: Option<&'a str>,
     pub score: Option<(QuestionType, i16)>,
     pub text: &'a str,
+    pub consent: polku_domain::response::Consent,
     /// `None` for an answer stored without analysis; `polku reanalyse` adds it.
     pub analysis: Option<&'a CommentAnalysis>,
 }
@@ -115,7 +116,7 @@ macro_rules! insert_comments {
             let mut qb = sqlx::QueryBuilder::new(
                 "INSERT INTO comments (response_id, question_id, org_id, survey_id, submitted_at, channel, touchpoint, \
                  customer_ref, score, score_kind, language, polarity, sentiment, combined_polarity, combined_score, skipped, \
-                 lemmas",
+                 lemmas, share_ok, contact_ok",
             );
             qb.push(if sqlite { ") " } else { ", search) " });
             qb.push_values(chunk, |mut b, r| {
@@ -136,7 +137,9 @@ macro_rules! insert_comments {
                     .push_bind(a.and_then(|a| a.combined).map(|c| c.polarity.as_str()))
                     .push_bind(a.and_then(|a| a.combined).map(|c| f64::from(c.score)))
                     .push_bind(a.and_then(|a| a.skipped).map(crate::responses::skip_reason))
-                    .push_bind(a.map(|a| a.lemmas.as_str()));
+                    .push_bind(a.map(|a| a.lemmas.as_str()))
+                    .push_bind(r.consent.share_internally)
+                    .push_bind(r.consent.contact);
                 if !sqlite {
                     b.push("to_tsvector('simple', ").push_bind_unseparated(r.terms()).push_unseparated(")");
                 }
@@ -288,7 +291,7 @@ impl Store {
 
             for chunk in fresh.chunks(CHUNK) {
                 let mut qb = sqlx::QueryBuilder::new(
-                    "INSERT INTO responses (id, org_id, survey_id, version_id, submitted_at, day, channel, touchpoint, locale, customer_ref, created_at) ",
+                    "INSERT INTO responses (id, org_id, survey_id, version_id, submitted_at, day, channel, touchpoint, locale, customer_ref, created_at, share_ok, contact_ok) ",
                 );
                 qb.push_values(chunk, |mut b, r| {
                     b.push_bind(r.id.0)
@@ -301,7 +304,9 @@ impl Store {
                         .push_bind(r.body.touchpoint.clone())
                         .push_bind(r.body.locale.map(|l| l.as_str()))
                         .push_bind(r.body.customer.clone())
-                        .push_bind(created);
+                        .push_bind(created)
+                        .push_bind(r.body.consent.share_internally)
+                        .push_bind(r.body.consent.contact);
                 });
                 qb.build().persistent(cache).execute(&mut *tx).await?;
             }
@@ -344,6 +349,7 @@ impl Store {
                             customer: r.body.customer.as_deref(),
                             score,
                             text,
+                            consent: r.body.consent,
                             analysis: r.analyses.iter().find(|(q, _)| *q == a.question).map(|(_, x)| x),
                         }),
                         _ => None,

@@ -1132,3 +1132,84 @@ async fn a_teams_cases_are_seen_by_its_agents_only() {
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
     }
 }
+
+/// The praise wall shows positive comments whose customers allowed sharing, for a team's touchpoints or one
+/// touchpoint; nothing else.
+#[tokio::test]
+async fn the_praise_wall_shows_only_shared_praise_for_a_teams_touchpoints() {
+    for t in spawn_apps().await {
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        let survey = s["id"].as_str().unwrap().to_string();
+        let path = format!("/api/v1/surveys/{survey}/responses");
+        let post = |nps: i64, why: &'static str, touchpoint: &'static str, share: bool| {
+            let body = json!({"answers": [{"question": "nps", "value": nps}, {"question": "why", "value": why}],
+                              "locale": "fi", "touchpoint": touchpoint, "consent": {"share_internally": share}});
+            t.api(Method::POST, &path, &t.token, Some(body))
+        };
+        for (nps, why, tp, share) in [
+            (10, "Todella ystävällinen ja siisti maalari, kiitos!", "arrival", true),
+            (10, "Loistava lopputulos, kiitos!", "arrival", false),
+            (1, "Huono ja myöhässä.", "arrival", true),
+            (9, "Hyvä ja selkeä lasku.", "invoice", true),
+        ] {
+            assert_eq!(post(nps, why, tp, share).await.status, StatusCode::CREATED);
+        }
+        let r = t
+            .api(
+                Method::POST,
+                &format!("/api/v1/surveys/{survey}/responses"),
+                &t.token,
+                Some(json!({"answers": [{"question": "nps", "value": 9}], "consent": {"share": true}})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "an unknown consent field: {}", r.body);
+
+        let texts = |v: Value| -> Vec<String> {
+            v.as_array().unwrap().iter().map(|c| c["text"].as_str().unwrap().to_string()).collect()
+        };
+        let all = t.api(Method::GET, "/api/v1/praise", &t.token, None).await;
+        assert_eq!(all.status, StatusCode::OK, "{}", all.body);
+        assert_eq!(
+            texts(all.json()),
+            ["Hyvä ja selkeä lasku.", "Todella ystävällinen ja siisti maalari, kiitos!"],
+            "{}: shared and positive only, newest first",
+            t.backend
+        );
+        let team = t.api(Method::POST, "/api/v1/teams", &t.token, Some(json!({"name": "Maalarit"}))).await.json();
+        let team = team["id"].as_str().unwrap().to_string();
+        let r = t
+            .api(Method::PUT, &format!("/api/v1/teams/{team}/touchpoints"), &t.token, Some(json!(["Saapuminen!"])))
+            .await;
+        assert_eq!(r.field_errors(), ["touchpoints"], "{}", r.body);
+        let r = t
+            .api(
+                Method::PUT,
+                &format!("/api/v1/teams/{team}/touchpoints"),
+                &t.token,
+                Some(json!(["arrival", "arrival"])),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+        let teams = t.api(Method::GET, "/api/v1/teams", &t.token, None).await.json();
+        assert_eq!(teams[0]["touchpoints"], json!(["arrival"]));
+        let mine = t.api(Method::GET, &format!("/api/v1/praise?team={team}"), &t.token, None).await.json();
+        assert_eq!(texts(mine), ["Todella ystävällinen ja siisti maalari, kiitos!"], "{}", t.backend);
+        let invoice = t.api(Method::GET, "/api/v1/praise?touchpoint=invoice", &t.token, None).await.json();
+        assert_eq!(texts(invoice), ["Hyvä ja selkeä lasku."]);
+        let r = t.api(Method::GET, "/api/v1/praise?team=nope", &t.token, None).await;
+        assert_eq!(r.field_errors(), ["team"], "{}", r.body);
+        let (other_org, _, other) = new_org(&t.app, "Toinen Oy").await;
+        let _ = other_org;
+        assert_eq!(
+            t.api(Method::GET, "/api/v1/praise", &other, None).await.json(),
+            json!([]),
+            "another organisation's"
+        );
+        let r = t.api(Method::PUT, &format!("/api/v1/teams/{team}/touchpoints"), &other, Some(json!(["x"]))).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        let system = polku_app::Actor::System("test");
+        let (_, agent) = polku_app::orgs::create_token(&t.app, &system, t.org, "a", Role::Agent).await.unwrap();
+        let r = t.api(Method::PUT, &format!("/api/v1/teams/{team}/touchpoints"), &agent, Some(json!(["x"]))).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+    }
+}

@@ -33,6 +33,7 @@ pub fn router() -> Router<Web> {
         .route("/api/v1/members/{id}/compensation-limit", put(set_limit))
         .route("/api/v1/teams", get(list_teams).post(create_team))
         .route("/api/v1/teams/{id}/members/{user}", put(add_to_team).delete(remove_from_team))
+        .route("/api/v1/teams/{id}/touchpoints", put(set_touchpoints))
 }
 
 const RFC3339: &time::format_description::well_known::Rfc3339 = &time::format_description::well_known::Rfc3339;
@@ -484,12 +485,15 @@ pub struct TeamOut {
     pub name: String,
     /// User ids of its members.
     pub members: Vec<String>,
+    /// The touchpoints it serves (its praise).
+    pub touchpoints: Vec<String>,
 }
 
 /// The organisation's teams with their members.
 #[utoipa::path(get, path = "/api/v1/teams", security(("token" = [])), responses((status = 200, body = Vec<TeamOut>)))]
 pub async fn list_teams(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Result<Json<Vec<TeamOut>>, ApiError> {
     let teams = cases::teams(&web.app, &caller).await?;
+    let touchpoints = polku_app::praise::team_touchpoints(&web.app, &caller).await?;
     Ok(Json(
         teams
             .into_iter()
@@ -497,9 +501,24 @@ pub async fn list_teams(State(web): State<Web>, ApiCaller(caller): ApiCaller) ->
                 id: id.to_string(),
                 name,
                 members: m.into_iter().map(|(u, _)| u.to_string()).collect(),
+                touchpoints: touchpoints.iter().filter(|(t, _)| *t == id.0).map(|(_, tp)| tp.clone()).collect(),
             })
             .collect(),
     ))
+}
+
+/// Sets the touchpoints a team serves (admins): a JSON list such as `["arrival", "work-quality"]`.
+#[utoipa::path(put, path = "/api/v1/teams/{id}/touchpoints", security(("token" = [])), params(("id" = String, Path)),
+    request_body = Vec<String>,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_touchpoints(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(list): JsonBody<Vec<String>>,
+) -> Result<StatusCode, ApiError> {
+    polku_app::praise::set_team_touchpoints(&web.app, &caller, parse_id(&id)?, &list).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -23,6 +23,34 @@ pub fn router() -> Router<Web> {
         .route("/api/v1/comments/{id}/tags/{tag}", put(tag).delete(untag))
         .route("/api/v1/comments/{id}/notes", post(note))
         .route("/api/v1/comment-tags", get(tags))
+        .route("/api/v1/praise", get(praise))
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct PraiseQuery {
+    team: Option<String>,
+    touchpoint: Option<String>,
+}
+
+/// The praise wall: the newest 100 positive comments whose customers allowed them to be shown to the staff,
+/// for a team (the touchpoints it serves) and/or a touchpoint.
+#[utoipa::path(get, path = "/api/v1/praise", security(("token" = [])),
+    params(("team" = Option<String>, Query, description = "team id"), ("touchpoint" = Option<String>, Query)),
+    responses((status = 200, body = Vec<CommentOut>), (status = 422, body = ErrorBody)))]
+pub async fn praise(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Vec<CommentOut>>, ApiError> {
+    let q: PraiseQuery = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
+        .map_err(|e| AppError::invalid("query", e.to_string()))?;
+    let team = match q.team.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        None => None,
+        Some(t) => Some(t.parse().map_err(|_| AppError::invalid("team", "is not a team id"))?),
+    };
+    let comments = polku_app::praise::wall(&web.app, &caller, team, q.touchpoint.as_deref()).await?;
+    Ok(Json(comments.into_iter().map(Into::into).collect()))
 }
 
 const RFC3339: &time::format_description::well_known::Rfc3339 = &time::format_description::well_known::Rfc3339;

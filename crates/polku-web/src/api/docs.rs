@@ -21,10 +21,11 @@ use utoipa::{OpenApi, ToSchema};
         super::cases::pending, super::cases::approve, super::cases::reject, super::cases::set_limit,
         super::cases::list_teams, super::cases::create_team, super::cases::add_to_team, super::cases::remove_from_team,
         super::notifications::get_settings, super::notifications::put_settings, super::notifications::test,
-        super::notifications::list, super::notifications::retry, super::cases::follow_up_stats
+        super::notifications::list, super::notifications::retry, super::cases::follow_up_stats,
+        super::cases::set_touchpoints, super::comments::praise
     ),
     components(schemas(
-        SurveyInput, QuestionInput, FollowUpInput, BandInput, ResponseInput, AnswerInput, ErrorBody, ErrorDetail,
+        SurveyInput, QuestionInput, FollowUpInput, BandInput, ResponseInput, AnswerInput, ConsentInput, ErrorBody, ErrorDetail,
         FieldErrorDto, super::surveys::SurveyCreated, super::surveys::QuestionRef, super::surveys::SurveyOut,
         super::surveys::SurveyListItem, super::responses::ResponseCreated, MetricsOut, NpsOut, CsatOut, CesOut, SeriesPointOut,
         super::comments::CommentsOut, super::comments::CommentOut, super::comments::ThemeOut,
@@ -104,6 +105,16 @@ pub struct ResponseInput {
     pub locale: Option<String>,
     /// Your own id of the customer who answered.
     pub customer: Option<String>,
+    /// What the customer allowed; both false unless given.
+    pub consent: Option<ConsentInput>,
+}
+
+#[derive(ToSchema)]
+pub struct ConsentInput {
+    /// The comment may be shown to the staff (the praise wall).
+    pub share_internally: Option<bool>,
+    /// The customer may be contacted about their feedback ("you said, we did").
+    pub contact: Option<bool>,
 }
 
 #[derive(ToSchema)]

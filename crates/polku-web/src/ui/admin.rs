@@ -25,6 +25,7 @@ pub fn router() -> Router<Web> {
         .route("/settings/teams", post(create_team))
         .route("/settings/teams/{id}/members", post(add_to_team))
         .route("/settings/teams/{id}/members/{user}/remove", post(remove_from_team))
+        .route("/settings/teams/{id}/touchpoints", post(team_touchpoints))
 }
 
 #[derive(Template)]
@@ -121,9 +122,14 @@ struct MembersPage {
     /// Compensation limits by user: (cents, currency).
     limits: Vec<(uuid::Uuid, i64, String)>,
     teams: Vec<polku_app::cases::Team>,
+    /// (team, touchpoint) pairs: what each team serves (its praise).
+    touchpoints: Vec<(uuid::Uuid, String)>,
 }
 
 impl MembersPage {
+    fn touchpoints_of(&self, team: &polku_domain::TeamId) -> String {
+        self.touchpoints.iter().filter(|(t, _)| *t == team.0).map(|(_, tp)| tp.as_str()).collect::<Vec<_>>().join(", ")
+    }
     fn limit(&self, m: &Member) -> String {
         self.limits
             .iter()
@@ -140,7 +146,18 @@ async fn members_page(web: &Web, s: &UiSession, error: String, added: String) ->
     let roles = Role::ALL.iter().filter(|r| **r >= s.caller.role).map(|r| r.as_str()).collect();
     let limits = web.app.store.compensation_limits(s.caller.org).await.map_err(|e| fail(s)(e.into()))?;
     let teams = polku_app::cases::teams(&web.app, &s.caller).await.map_err(fail(s))?;
-    Ok(page(&MembersPage { c: Chrome::new(s, "members"), t: s.t, members, roles, error, added, limits, teams }))
+    let touchpoints = polku_app::praise::team_touchpoints(&web.app, &s.caller).await.map_err(fail(s))?;
+    Ok(page(&MembersPage {
+        c: Chrome::new(s, "members"),
+        t: s.t,
+        members,
+        roles,
+        error,
+        added,
+        limits,
+        teams,
+        touchpoints,
+    }))
 }
 
 async fn members(State(web): State<Web>, s: UiSession) -> Result<Response, PageError> {
@@ -235,5 +252,17 @@ async fn remove_from_team(
     let team: polku_domain::TeamId = super::posted(&s, &form, &id)?;
     let user: polku_domain::UserId = user.parse().map_err(|_| fail(&s)(AppError::NotFound))?;
     let result = polku_app::cases::set_team_member(&web.app, &s.caller, team, user, false).await;
+    members_result(&web, &s, result).await
+}
+
+async fn team_touchpoints(
+    State(web): State<Web>,
+    s: UiSession,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Result<Response, PageError> {
+    let team: polku_domain::TeamId = super::posted(&s, &form, &id)?;
+    let list: Vec<String> = form.get("touchpoints").unwrap_or("").split(',').map(str::to_string).collect();
+    let result = polku_app::praise::set_team_touchpoints(&web.app, &s.caller, team, &list).await;
     members_result(&web, &s, result).await
 }

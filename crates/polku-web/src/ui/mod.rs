@@ -8,6 +8,7 @@ mod dashboard;
 mod inbox;
 mod insights;
 mod notifications;
+mod praise;
 mod public;
 mod surveys;
 mod text_models;
@@ -36,6 +37,7 @@ pub fn router() -> Router<Web> {
         .merge(admin::router())
         .merge(text_models::router())
         .merge(notifications::router())
+        .merge(praise::router())
         .merge(public::router())
 }
 

@@ -262,6 +262,11 @@ async fn answer(
         submitted_at: None,
         locale: Some(locale.as_str().to_string()),
         customer: None,
+        // An anonymous page has no way to reach the customer, so it only asks about sharing.
+        consent: polku_domain::response::Consent {
+            share_internally: form.get("consent_share") == Some("1"),
+            contact: false,
+        },
     };
     match responses::submit(&web.app, &s, &draft, None, Source::Page).await {
         Ok(_) => Ok(Redirect::to(&format!("/s/{}/thanks?lang={}", s.slug, locale.as_str())).into_response()),
