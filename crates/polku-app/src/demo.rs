@@ -128,6 +128,7 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
     work_cases(app, org, end, &member_ids).await?;
     // The forgotten ones past due are escalated, as the server's job would have done.
     app.store.escalate_overdue(end, Some(org)).await?;
+    improvements(app, org, member_ids.first().copied()).await?;
     let (_, token) = orgs::create_token(app, &ACTOR, org, "demo", Role::Admin).await?;
     Ok(DemoLogin {
         org,
@@ -268,6 +269,60 @@ async fn work_cases(app: &App, org: OrgId, end: OffsetDateTime, members: &[polku
         if let Some((score, comment)) = RESCORES[i % RESCORES.len()] {
             let comment = (!comment.is_empty()).then_some(comment);
             app.store.answer_follow_up(&f.token, score, comment, f.due_at + time::Duration::days(1)).await?;
+        }
+    }
+    Ok(())
+}
+
+/// "You said, we did": what the painters changed because of the feedback the generator plants (late
+/// arrivals without a word, invoices by e-mail though paper was asked, mess left behind). The first has
+/// shipped (with no SMTP server in the demo, nobody is actually e-mailed); the others are planned.
+async fn improvements(app: &App, org: OrgId, by: Option<polku_domain::UserId>) -> AppResult<()> {
+    /// Texts by language, themes, touchpoints, shipped.
+    type Plan = (&'static [(&'static str, &'static str)], &'static [&'static str], &'static [&'static str], bool);
+    let plans: [Plan; 3] = [
+        (
+            &[
+                ("fi", "Lasku lähetetään nyt paperisena, jos niin pyydät – valinta tehdään jo tarjousvaiheessa."),
+                ("sv", "Fakturan skickas nu på papper om du ber om det – valet görs redan i offerten."),
+                ("en", "Invoices now come on paper if you ask – you choose when you accept the quote."),
+            ],
+            &["invoicing"],
+            &["invoice"],
+            true,
+        ),
+        (
+            &[
+                ("fi", "Maalari ilmoittaa tekstiviestillä, jos hän on myöhässä yli 15 minuuttia."),
+                ("sv", "Målaren meddelar med sms om hen är mer än 15 minuter sen."),
+                ("en", "Your painter sends a text message if they will be more than 15 minutes late."),
+            ],
+            &["delivery", "communication"],
+            &["arrival"],
+            false,
+        ),
+        (
+            &[("fi", "Jokainen työ päättyy yhteiseen loppusiivoukseen ja tarkastuskierrokseen asiakkaan kanssa.")],
+            &["cleanliness"],
+            &["clean-up"],
+            false,
+        ),
+    ];
+    for (texts, themes, touchpoints, shipped) in plans {
+        let texts: std::collections::BTreeMap<polku_domain::Locale, &str> =
+            texts.iter().filter_map(|(l, t)| Some((polku_domain::Locale::parse(l)?, *t))).collect();
+        let json = serde_json::to_string(&texts).map_err(|e| AppError::Internal(e.into()))?;
+        let list = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let audit = polku_store::Audit {
+            actor: &ACTOR,
+            action: "improvement.create",
+            target: String::new(),
+            detail: serde_json::Value::Null,
+        };
+        let id = app.store.create_improvement(org, &json, &list(themes), &list(touchpoints), by, &audit).await?;
+        if shipped {
+            let audit = polku_store::Audit { action: "improvement.ship", ..audit };
+            app.store.ship_improvement(org, id, polku_store::now(), &audit).await?;
         }
     }
     Ok(())

@@ -14,6 +14,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod error;
 pub mod followups;
+pub mod improvements;
 pub mod insights;
 pub mod notify;
 pub mod orgs;

@@ -12,7 +12,7 @@ use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use polku_domain::notify::{Event, Notice, Settings, Smtp, TlsMode, Webhook, retry_delay};
 use polku_domain::role::Permission;
-use polku_domain::{Locale, OrgId};
+use polku_domain::{CaseId, Locale, OrgId};
 use polku_store::{Audit, NotificationRecord, Outgoing};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -303,7 +303,7 @@ pub async fn deliver_due(app: &Arc<App>, now: OffsetDateTime) -> AppResult<usize
                 Ok(()) => app.store.notification_sent(&out, polku_store::now()).await,
                 Err(e) => {
                     let retry_at = retry_delay(out.attempts).map(|d| polku_store::now() + d);
-                    tracing::warn!(notification = id, case = %out.case, channel = %out.channel, attempt = out.attempts,
+                    tracing::warn!(notification = id, case = ?out.case, channel = %out.channel, attempt = out.attempts,
                         error = %e, retry = retry_at.is_some(), "notification not delivered");
                     app.store.notification_failed(&out, e, retry_at).await
                 }
@@ -332,14 +332,25 @@ pub async fn run(app: Arc<App>) {
 
 async fn deliver(app: &App, out: &Outgoing) -> Result<(), String> {
     let settings = app.store.notification_settings(out.org).await.map_err(|e| e.to_string())?;
-    if out.event == Event::FollowUp {
+    // Messages to customers: a follow-up's invitation, or what changed thanks to their feedback.
+    if matches!(out.event, Event::FollowUp | Event::Improvement) {
         let smtp = settings.and_then(|s| s.smtp).ok_or("no SMTP server is set up")?;
-        let form = crate::followups::for_notification(app, out.org, out.case).await.map_err(|e| e.to_string())?;
-        let (subject, body) = form.email(out.locale);
+        let (subject, body) = match (out.event, out.case, out.improvement) {
+            (Event::FollowUp, Some(case), _) => crate::followups::for_notification(app, out.org, case)
+                .await
+                .map_err(|e| e.to_string())?
+                .email(out.locale),
+            (Event::Improvement, _, Some(id)) => crate::improvements::message(app, out.org, id, out.locale)
+                .await
+                .map_err(|e| e.to_string())?
+                .email(out.locale),
+            _ => return Err(format!("notification {} names nothing to tell of", out.id)),
+        };
         reachable(app, &smtp.host)?;
         return send_message(&smtp, &out.recipient, subject, body, &message_key(out)).await;
     }
-    let notice = notice(app, out.org, out).await.map_err(|e| e.to_string())?;
+    let case = out.case.ok_or_else(|| format!("notification {} names no case", out.id))?;
+    let notice = notice(app, out.org, case, out.event).await.map_err(|e| e.to_string())?;
     match out.channel.as_str() {
         "email" => {
             let smtp = settings.and_then(|s| s.smtp).ok_or("no SMTP server is set up")?;
@@ -348,25 +359,25 @@ async fn deliver(app: &App, out: &Outgoing) -> Result<(), String> {
         "webhook" => {
             // The current address and secret: a corrected URL applies to what is still waiting.
             let hook = settings.and_then(|s| s.webhook).ok_or("no webhook is set up")?;
-            let body = notice.webhook_body(out.locale, &out.case.to_string(), out.id);
+            let body = notice.webhook_body(out.locale, &case.to_string(), out.id);
             post_webhook(app, &hook, &body, out.event.as_str(), out.id).await.map(|_| ())
         }
         other => Err(format!("unknown channel {other}")),
     }
 }
 
-async fn notice(app: &App, org: OrgId, out: &Outgoing) -> AppResult<Notice> {
-    let f = app.store.case_facts(org, out.case).await?;
+async fn notice(app: &App, org: OrgId, case: CaseId, event: Event) -> AppResult<Notice> {
+    let f = app.store.case_facts(org, case).await?;
     let score = ["nps", "csat", "ces"].into_iter().find_map(|k| f.scores.iter().find(|(kind, _)| kind == k).cloned());
     Ok(Notice {
-        event: out.event,
+        event,
         organisation: f.organisation,
         rule: f.rule,
         customer: f.customer,
         score,
         comment: f.comment,
         due_at: f.due_at,
-        url: format!("{}/cases/{}", app.config.public_url, out.case),
+        url: format!("{}/cases/{case}", app.config.public_url),
         lead: f.lead,
     })
 }
@@ -374,7 +385,8 @@ async fn notice(app: &App, org: OrgId, out: &Outgoing) -> AppResult<Notice> {
 /// Names one message for ever: the case and event make it unique across databases, the row id across
 /// recipients; a repeated delivery keeps it, so mail clients show the message once.
 fn message_key(out: &Outgoing) -> String {
-    format!("{}-{}-{}", out.case.0.simple(), out.event.as_str(), out.id)
+    let about = out.case.map(|c| c.0).or(out.improvement).unwrap_or_default();
+    format!("{}-{}-{}", about.simple(), out.event.as_str(), out.id)
 }
 
 async fn send_email(

@@ -25,6 +25,8 @@ pub enum Event {
     Escalated,
     /// The case was resolved some days ago: the customer is asked the same question again.
     FollowUp,
+    /// An improvement shipped: a customer whose feedback fed it hears what changed.
+    Improvement,
 }
 
 impl Event {
@@ -33,10 +35,11 @@ impl Event {
             Event::Opened => "opened",
             Event::Escalated => "escalated",
             Event::FollowUp => "follow_up",
+            Event::Improvement => "improvement",
         }
     }
     pub fn parse(s: &str) -> Option<Event> {
-        [Event::Opened, Event::Escalated, Event::FollowUp].into_iter().find(|e| e.as_str() == s)
+        [Event::Opened, Event::Escalated, Event::FollowUp, Event::Improvement].into_iter().find(|e| e.as_str() == s)
     }
 }
 
@@ -337,7 +340,7 @@ pub fn excerpt(text: &str) -> String {
 impl Notice {
     fn title(&self, t: &Texts) -> String {
         let head = match self.event {
-            Event::Opened | Event::FollowUp => t.opened,
+            Event::Opened | Event::FollowUp | Event::Improvement => t.opened,
             Event::Escalated => t.escalated,
         };
         format!("{head}: {}", self.rule)
@@ -450,6 +453,44 @@ impl Invitation {
             ),
         };
         (subject.replace(['\r', '\n'], " "), body)
+    }
+}
+
+/// "You said, we did": the e-mail that tells a customer whose feedback fed an improvement what changed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Shipped {
+    pub organisation: String,
+    /// What was done, in the customer's language where the business wrote one.
+    pub text: String,
+}
+
+impl Shipped {
+    /// The subject and plain-text body, in the customer's language.
+    pub fn email(&self, locale: Locale) -> (String, String) {
+        let (subject, hello, said, thanks) = match locale {
+            Locale::Fi => (
+                "sanoit, me teimme",
+                "Hei,",
+                "kerroit meille palautteessasi, mikä ei toiminut. Kuuntelimme, ja nyt asia on muuttunut:",
+                "Kiitos, että kerroit. Palautteesi teki tämän mahdolliseksi.",
+            ),
+            Locale::Sv => (
+                "du sa, vi gjorde",
+                "Hej,",
+                "i din återkoppling berättade du vad som inte fungerade. Vi lyssnade, och nu har det ändrats:",
+                "Tack för att du berättade. Din återkoppling gjorde det här möjligt.",
+            ),
+            Locale::En => (
+                "you said, we did",
+                "Hello,",
+                "in your feedback you told us what did not work. We listened, and this has now changed:",
+                "Thank you for telling us. Your feedback made this happen.",
+            ),
+        };
+        (
+            format!("{}: {subject}", self.organisation).replace(['\r', '\n'], " "),
+            format!("{hello}\n\n{said}\n\n{}\n\n{thanks}\n{}\n", self.text.trim(), self.organisation),
+        )
     }
 }
 
@@ -643,7 +684,7 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for e in [Event::Opened, Event::Escalated, Event::FollowUp] {
+        for e in [Event::Opened, Event::Escalated, Event::FollowUp, Event::Improvement] {
             assert_eq!(Event::parse(e.as_str()), Some(e));
         }
         for m in [TlsMode::None, TlsMode::Starttls, TlsMode::Tls] {

@@ -21,3 +21,11 @@ pub fn instant(b: Backend, expr: &str) -> String {
         Backend::Postgres => expr.to_string(),
     }
 }
+
+/// [`instant`] as the text before and after a value bound by a query builder.
+pub fn instant_around(b: Backend) -> (&'static str, &'static str) {
+    match b {
+        Backend::Sqlite => ("julianday(", ")"),
+        Backend::Postgres => ("", ""),
+    }
+}

@@ -109,6 +109,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0016_consent_praise.sql"),
         postgres: include_str!("../migrations/postgres/0016_consent_praise.sql"),
     },
+    Migration {
+        version: 17,
+        name: "improvements",
+        sqlite: include_str!("../migrations/sqlite/0017_improvements.sql"),
+        postgres: include_str!("../migrations/postgres/0017_improvements.sql"),
+    },
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.

@@ -32,7 +32,9 @@ macro_rules! queue_notifications {
                     "(u.id = r.lead_id OR u.id = c.owner_id
                       OR (r.lead_id IS NULL AND c.owner_id IS NULL AND m.role IN ('owner', 'admin')))"
                 }
-                polku_domain::notify::Event::FollowUp => unreachable!("follow-ups are queued by start_due_follow_ups"),
+                polku_domain::notify::Event::FollowUp | polku_domain::notify::Event::Improvement => {
+                    unreachable!("customers' messages are queued by start_due_follow_ups and ship_improvement")
+                }
             };
             let email = format!(
                 " FROM cases c JOIN alert_rules r ON r.id = c.rule_id
@@ -67,7 +69,10 @@ pub(crate) use queue_notifications;
 pub struct Outgoing {
     pub id: i64,
     pub org: OrgId,
-    pub case: CaseId,
+    /// The case it is about (every event but `improvement`).
+    pub case: Option<CaseId>,
+    /// The improvement it tells of (`improvement`).
+    pub improvement: Option<Uuid>,
     pub event: Event,
     /// `email` or `webhook`.
     pub channel: String,
@@ -84,7 +89,8 @@ pub struct Outgoing {
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct NotificationRecord {
     pub id: i64,
-    pub case_id: Uuid,
+    pub case_id: Option<Uuid>,
+    pub improvement_id: Option<Uuid>,
     pub event: String,
     pub channel: String,
     pub recipient: String,
@@ -123,7 +129,7 @@ type SettingsRow = (
     String,
 );
 
-type OutgoingRow = (i64, Uuid, Uuid, String, String, String, String, i64);
+type OutgoingRow = (i64, Uuid, Option<Uuid>, Option<Uuid>, String, String, String, String, i64);
 
 impl Store {
     /// The organisation's notification settings, secrets included (for the sender; never shown).
@@ -212,7 +218,7 @@ impl Store {
              WHERE id IN (SELECT id FROM notifications
                           WHERE status = 'pending' AND {next} <= {at} AND (locked_until IS NULL OR {locked} <= {at})
                           ORDER BY next_attempt_at, id LIMIT $3{lock})
-             RETURNING id, org_id, case_id, event, channel, recipient, locale, attempts"
+             RETURNING id, org_id, case_id, improvement_id, event, channel, recipient, locale, attempts"
         );
         let until = now + lease;
         let rows: Vec<OutgoingRow> = db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
@@ -222,11 +228,12 @@ impl Store {
             .fetch_all(p)
             .await)?;
         rows.into_iter()
-            .map(|(id, org, case, event, channel, recipient, locale, attempts)| {
+            .map(|(id, org, case, improvement, event, channel, recipient, locale, attempts)| {
                 Ok(Outgoing {
                     id,
                     org: OrgId(org),
-                    case: CaseId(case),
+                    case: case.map(CaseId),
+                    improvement,
                     event: Event::parse(&event)
                         .ok_or_else(|| StoreError::Corrupt(format!("notification {id}: event {event}")))?,
                     channel,
@@ -311,7 +318,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<NotificationRecord>> {
         Ok(db!(self, p => sqlx::query_as(
-            "SELECT id, case_id, event, channel, recipient, status, attempts, next_attempt_at, last_error, created_at, sent_at
+"SELECT id, case_id, improvement_id, event, channel, recipient, status, attempts, next_attempt_at, last_error, created_at, sent_at
              FROM notifications WHERE org_id = $1 AND ($2 IS NULL OR status = $2) AND ($3 IS NULL OR case_id = $3)
              ORDER BY id DESC LIMIT $4",
         )

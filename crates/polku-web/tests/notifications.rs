@@ -598,3 +598,72 @@ async fn a_case_of_an_empty_team_is_emailed_to_the_admins() {
         assert_eq!(smtp.messages_to(&t.email).len(), 1, "{}: the owner hears", t.backend);
     }
 }
+
+/// "You said, we did": shipping an improvement tells, once each and in their language, the customers whose
+/// negative feedback on its themes fed it and who agreed to be contacted — nobody else.
+#[tokio::test]
+async fn a_shipped_improvement_tells_the_customers_who_asked_for_it() {
+    let Some(smtp) = SmtpSink::start() else { return };
+    for t in spawn_apps().await {
+        let settings =
+            json!({"smtp": {"host": "127.0.0.1", "port": smtp.port, "tls": "none", "from": "cx@example.com"}});
+        assert_eq!(
+            t.api(Method::PUT, "/api/v1/notification-settings", &t.token, Some(settings)).await.status,
+            StatusCode::OK
+        );
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        let path = format!("/api/v1/surveys/{}/responses", s["id"].as_str().unwrap());
+        let who = |name: &str| format!("{name}-{}@example.com", t.org.0.simple());
+        let (asked, silent, happy) = (who("asked"), who("silent"), who("happy"));
+        for (customer, nps, why, locale, contact) in [
+            (asked.as_str(), 3, "Fakturan var fel och dyr.", "sv", true),
+            (asked.as_str(), 4, "Fakturan var fel igen.", "sv", true),
+            (silent.as_str(), 2, "Lasku oli väärin.", "fi", false),
+            (happy.as_str(), 10, "Lasku oli selkeä ja hyvä.", "fi", true),
+            ("C-12", 2, "Lasku oli väärin ja kallis.", "fi", true),
+        ] {
+            let body = json!({"answers": [{"question": "nps", "value": nps}, {"question": "why", "value": why}],
+                              "locale": locale, "customer": customer, "consent": {"contact": contact}});
+            assert_eq!(t.api(Method::POST, &path, &t.token, Some(body)).await.status, StatusCode::CREATED);
+        }
+        let create = |v: Value| t.api(Method::POST, "/api/v1/improvements", &t.token, Some(v));
+        for (v, field) in [
+            (json!({"texts": {"fi": "  "}, "themes": ["invoicing"]}), "texts"),
+            (json!({"texts": {"fi": "Laskut ovat nyt selkeämpiä."}}), "themes"),
+            (json!({"texts": {"fi": "x"}, "themes": ["nope"]}), "themes"),
+            (json!({"texts": {"fi": "x"}, "touchpoints": ["Bad One"]}), "touchpoints"),
+        ] {
+            let r = create(v).await;
+            assert_eq!(r.field_errors(), [field], "{}: {}", t.backend, r.body);
+        }
+        let r = create(json!({"texts": {"fi": "Laskut ovat nyt selkeämpiä.", "sv": "Fakturorna är nu tydligare."},
+                              "themes": ["invoicing"]}))
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let id = r.json()["id"].as_str().unwrap().to_string();
+        let list = t.api(Method::GET, "/api/v1/improvements", &t.token, None).await.json();
+        assert_eq!(list[0]["status"], "planned");
+        assert_eq!(list[0]["feedback"], 4, "{}: four negative comments on invoicing: {list}", t.backend);
+        assert_eq!(list[0]["customers"], 1, "only one customer consented and has an address");
+
+        let system = polku_app::Actor::System("test");
+        let (_, agent) = polku_app::orgs::create_token(&t.app, &system, t.org, "a", Role::Agent).await.unwrap();
+        let r = t.api(Method::POST, &format!("/api/v1/improvements/{id}/ship"), &agent, None).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = t.api(Method::POST, &format!("/api/v1/improvements/{id}/ship"), &t.token, None).await;
+        assert_eq!(r.json()["told"], 1, "{}: {}", t.backend, r.body);
+        let r = t.api(Method::POST, &format!("/api/v1/improvements/{id}/ship"), &t.token, None).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "shipped once");
+        assert_eq!(polku_app::notify::deliver_due(&t.app, polku_app::store::now()).await.unwrap(), 1);
+        let mails = smtp.messages_to(&asked);
+        assert_eq!(mails.len(), 1, "{}: {mails:?}", t.backend);
+        assert_eq!(mails[0]["subject"], "Testi Oy: du sa, vi gjorde", "in the customer's Swedish");
+        assert!(mails[0]["body"].as_str().unwrap().contains("Fakturorna är nu tydligare."), "{}", mails[0]["body"]);
+        assert!(smtp.messages_to(&silent).is_empty() && smtp.messages_to(&happy).is_empty());
+        let list = t.api(Method::GET, "/api/v1/improvements", &t.token, None).await.json();
+        assert_eq!((list[0]["status"].as_str(), list[0]["told"].as_i64()), (Some("shipped"), Some(1)));
+        let (cookies, _) = t.login(&t.email).await;
+        let page = t.get("/improvements", &cookies).await;
+        assert!(page.body.contains("Laskut ovat nyt selkeämpiä."), "{}", page.body);
+    }
+}

@@ -22,7 +22,9 @@ CREATE TABLE notification_settings (
 CREATE TABLE notifications (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     org_id UUID NOT NULL,
-    case_id UUID NOT NULL REFERENCES cases(id),
+    -- What it is about: a case (new, escalated, its follow-up), or an improvement told to customers.
+    case_id UUID REFERENCES cases(id),
+    improvement_id UUID,
     event TEXT NOT NULL,
     channel TEXT NOT NULL,
     recipient TEXT NOT NULL,

@@ -22,7 +22,9 @@ CREATE TABLE notification_settings (
 CREATE TABLE notifications (
     id INTEGER PRIMARY KEY,
     org_id BLOB NOT NULL,
-    case_id BLOB NOT NULL REFERENCES cases(id),
+    -- What it is about: a case (new, escalated, its follow-up), or an improvement told to customers.
+    case_id BLOB REFERENCES cases(id),
+    improvement_id BLOB,
     event TEXT NOT NULL,
     channel TEXT NOT NULL,
     recipient TEXT NOT NULL,

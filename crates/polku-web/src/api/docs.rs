@@ -22,7 +22,8 @@ use utoipa::{OpenApi, ToSchema};
         super::cases::list_teams, super::cases::create_team, super::cases::add_to_team, super::cases::remove_from_team,
         super::notifications::get_settings, super::notifications::put_settings, super::notifications::test,
         super::notifications::list, super::notifications::retry, super::cases::follow_up_stats,
-        super::cases::set_touchpoints, super::comments::praise
+        super::cases::set_touchpoints, super::comments::praise, super::improvements::list, super::improvements::create,
+        super::improvements::ship
     ),
     components(schemas(
         SurveyInput, QuestionInput, FollowUpInput, BandInput, ResponseInput, AnswerInput, ConsentInput, ErrorBody, ErrorDetail,
@@ -36,7 +37,8 @@ use utoipa::{OpenApi, ToSchema};
         super::cases::ActionOut, super::cases::ActedOut, super::cases::LimitInput, super::cases::TeamOut,
         super::cases::TeamInput, super::notifications::SettingsOut, super::notifications::TestInput,
         super::notifications::TestOut, super::notifications::NotificationOut, super::cases::FollowUpOut,
-        super::cases::RatesOut, super::cases::FollowUpStatsOut
+        super::cases::RatesOut, super::cases::FollowUpStatsOut, super::improvements::ImprovementOut,
+        super::improvements::ImprovementCreated, super::improvements::ShippedOut
     )),
     modifiers(&Security)
 )]

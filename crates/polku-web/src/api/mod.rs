@@ -4,6 +4,7 @@
 mod cases;
 mod comments;
 mod docs;
+mod improvements;
 mod insights;
 mod metrics;
 mod notifications;
@@ -32,6 +33,7 @@ pub fn router() -> Router<Web> {
         .merge(insights::router())
         .merge(text_models::router())
         .merge(notifications::router())
+        .merge(improvements::router())
 }
 
 /// Ids that do not parse cannot exist: answer 404 like any unknown id.

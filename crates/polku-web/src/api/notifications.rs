@@ -104,8 +104,11 @@ pub async fn test(
 #[derive(Serialize, ToSchema)]
 pub struct NotificationOut {
     pub id: i64,
-    pub case_id: String,
-    /// `opened` or `escalated`.
+    /// The case it is about (null for `improvement`).
+    pub case_id: Option<String>,
+    /// The improvement it tells a customer of (`improvement` only).
+    pub improvement_id: Option<String>,
+    /// `opened`, `escalated`, `follow_up` (to the customer) or `improvement` (to the customer).
     pub event: String,
     /// `email` or `webhook`.
     pub channel: String,
@@ -123,7 +126,8 @@ impl From<NotificationRecord> for NotificationOut {
     fn from(n: NotificationRecord) -> Self {
         NotificationOut {
             id: n.id,
-            case_id: n.case_id.to_string(),
+            case_id: n.case_id.map(|c| c.to_string()),
+            improvement_id: n.improvement_id.map(|c| c.to_string()),
             event: n.event,
             channel: n.channel,
             recipient: n.recipient,
