@@ -234,6 +234,30 @@ pub async fn escalate(app: &App) -> AppResult<usize> {
     Ok(done.len())
 }
 
+/// Checks every windowed rule ("a kiosk's negative share above 30 % in an hour") against the answers of
+/// its window as of `now`, and opens a case for each touchpoint that breaches it and has none from this
+/// rule within the window (all organisations): the minute job of every node runs this.
+pub async fn check_windows(app: &App, now: time::OffsetDateTime) -> AppResult<usize> {
+    let mut opened = 0;
+    for (org, r) in app.store.window_rules().await? {
+        let RuleCondition::NegativeShare { channel, percent, window_minutes, min_answers } = &r.rule.condition else {
+            continue;
+        };
+        let since = now - time::Duration::minutes(i64::from(*window_minutes));
+        for (touchpoint, answers, negative) in app.store.window_counts(org, channel, since).await? {
+            if !polku_domain::cases::share_breached(*percent, *min_answers, negative as u64, answers as u64) {
+                continue;
+            }
+            if let Some(case) = app.store.open_window_case(org, r.id, &r.rule, channel, &touchpoint, since, now).await?
+            {
+                tracing::info!(%org, %case, channel, touchpoint, negative, answers, "case opened: negative share over the window");
+                opened += 1;
+            }
+        }
+    }
+    Ok(opened)
+}
+
 /// What became of an action: done at once, or waiting for an admin's approval.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Acted {

@@ -79,6 +79,13 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
             member_ids.get(2),
         ),
         ("Laskutusongelma", RuleCondition::NegativeTheme { theme: "invoicing".into() }, 72, None),
+        // Checked each minute by the server over the last hour of the shop's smiley kiosk.
+        (
+            "Kioskin kielteiset yli 30 % tunnissa",
+            RuleCondition::NegativeShare { channel: "kiosk".into(), percent: 30, window_minutes: 60, min_answers: 10 },
+            4,
+            None,
+        ),
     ] {
         let rule = Rule {
             name: name.into(),

@@ -26,6 +26,28 @@ pub enum RuleCondition {
     NegativeTheme { theme: String },
     /// An open answer whose text is negative, whatever its score ("9 — but the invoice was wrong").
     NegativeText,
+    /// More than `percent` % of the answers on `channel` at one touchpoint were negative within the last
+    /// `window_minutes` (at least `min_answers` of them): "a kiosk's negative share above 30 % in an hour".
+    /// Checked by the minute job over all answers, not per answer; one case per touchpoint and window.
+    NegativeShare { channel: String, percent: u8, window_minutes: u32, min_answers: u32 },
+}
+
+/// Longest window of a [`RuleCondition::NegativeShare`] rule, in minutes (a day).
+pub const MAX_WINDOW_MINUTES: u32 = 1440;
+
+/// Whether a score is a negative experience: an NPS detractor (0–6), CSAT 1–2, CES 1–3 (hard).
+pub fn is_negative_score(kind: QuestionType, score: i16) -> bool {
+    match kind {
+        QuestionType::Nps => score <= 6,
+        QuestionType::Csat => score <= 2,
+        QuestionType::Ces => score <= 3,
+        _ => false,
+    }
+}
+
+/// Whether `negative` of `answers` in a window breach a [`RuleCondition::NegativeShare`] rule.
+pub fn share_breached(percent: u8, min_answers: u32, negative: u64, answers: u64) -> bool {
+    answers >= u64::from(min_answers) && answers > 0 && negative * 100 > u64::from(percent) * answers
 }
 
 /// A rule as stored.
@@ -76,6 +98,20 @@ impl Rule {
             RuleCondition::NegativeTheme { theme } if !theme_exists(theme) => {
                 return Err(("condition.theme", "is not a theme of the taxonomy".into()));
             }
+            RuleCondition::NegativeShare { channel, percent, window_minutes, min_answers } => {
+                if !crate::response::is_valid_name(channel, crate::response::MAX_CHANNEL) {
+                    return Err(("condition.channel", "must be a channel name such as kiosk".into()));
+                }
+                if !(1..=100).contains(percent) {
+                    return Err(("condition.percent", "must be 1–100".into()));
+                }
+                if !(5..=MAX_WINDOW_MINUTES).contains(window_minutes) {
+                    return Err(("condition.window_minutes", format!("must be 5–{MAX_WINDOW_MINUTES}")));
+                }
+                if !(1..=10_000).contains(min_answers) {
+                    return Err(("condition.min_answers", "must be 1–10000".into()));
+                }
+            }
             _ => {}
         }
         Ok(())
@@ -91,6 +127,8 @@ impl Rule {
                 .iter()
                 .any(|(_, a)| a.themes.iter().any(|t| t.key == *theme && t.sentiment.polarity == Polarity::Negative)),
             RuleCondition::NegativeText => analyses.iter().any(|(_, a)| a.sentiment.polarity == Polarity::Negative),
+            // Not one answer's: the minute job checks the window (`share_breached`).
+            RuleCondition::NegativeShare { .. } => false,
         }
     }
 }
@@ -267,6 +305,36 @@ mod tests {
 
     fn rule(condition: RuleCondition) -> Rule {
         Rule { name: "r".into(), condition, sla_hours: 24, owner: None, lead: None, team: None, follow_up_days: None }
+    }
+
+    #[test]
+    fn a_negative_share_is_checked_over_a_window_not_per_answer() {
+        let kiosk = rule(RuleCondition::NegativeShare {
+            channel: "kiosk".into(),
+            percent: 30,
+            window_minutes: 60,
+            min_answers: 10,
+        });
+        assert!(!kiosk.matches(&[score(QuestionType::Csat, 1)], &[]), "one answer never opens it");
+        assert!(share_breached(30, 10, 4, 10), "40 % of 10");
+        assert!(!share_breached(30, 10, 3, 10), "exactly 30 % is not above it");
+        assert!(!share_breached(30, 10, 9, 9), "too few answers to judge");
+        assert!(!share_breached(30, 0, 0, 0));
+        assert!(is_negative_score(QuestionType::Csat, 2) && !is_negative_score(QuestionType::Csat, 3));
+        assert!(is_negative_score(QuestionType::Nps, 6) && !is_negative_score(QuestionType::Nps, 7));
+        assert!(is_negative_score(QuestionType::Ces, 3) && !is_negative_score(QuestionType::Ces, 4));
+        assert_eq!(kiosk.validate(|_| true), Ok(()));
+        let bad = |c: RuleCondition| rule(c).validate(|_| true).unwrap_err().0;
+        let share = |channel: &str, percent, window_minutes, min_answers| RuleCondition::NegativeShare {
+            channel: channel.into(),
+            percent,
+            window_minutes,
+            min_answers,
+        };
+        assert_eq!(bad(share("Kiosk!", 30, 60, 10)), "condition.channel");
+        assert_eq!(bad(share("kiosk", 0, 60, 10)), "condition.percent");
+        assert_eq!(bad(share("kiosk", 30, 2, 10)), "condition.window_minutes");
+        assert_eq!(bad(share("kiosk", 30, 60, 0)), "condition.min_answers");
     }
 
     #[test]

@@ -667,3 +667,119 @@ impl Store {
         Ok(rows.into_iter().map(|(t,)| TeamId(t)).collect())
     }
 }
+
+/// A scored answer that is a negative experience, as `polku_domain::cases::is_negative_score` says.
+const NEGATIVE_ANSWER: &str =
+    "((a.kind = 'nps' AND a.score <= 6) OR (a.kind = 'csat' AND a.score <= 2) OR (a.kind = 'ces' AND a.score <= 3))";
+
+impl Store {
+    /// The active windowed rules ([`RuleCondition::NegativeShare`]) of every organisation.
+    pub async fn window_rules(&self) -> Result<Vec<(OrgId, RuleRecord)>> {
+        let orgs: Vec<(Uuid,)> = db!(self, p => sqlx::query_as(
+            "SELECT DISTINCT org_id FROM alert_rules WHERE active = TRUE AND condition LIKE '%negative_share%'",
+        )
+        .fetch_all(p)
+        .await)?;
+        let mut out = Vec::new();
+        for (org,) in orgs {
+            let org = OrgId(org);
+            for r in self.rules(org).await? {
+                if r.active && matches!(r.rule.condition, RuleCondition::NegativeShare { .. }) {
+                    out.push((org, r));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Per touchpoint, the responses of `org` on `channel` since `since` that have a scored answer, and how
+    /// many of them have a negative one. (On SQLite the time is compared as text, exact to the second,
+    /// which a window of minutes does not notice, and which lets the index serve the range.)
+    pub async fn window_counts(
+        &self,
+        org: OrgId,
+        channel: &str,
+        since: OffsetDateTime,
+    ) -> Result<Vec<(String, i64, i64)>> {
+        let sql = format!(
+            "SELECT r.touchpoint, COUNT(DISTINCT r.id), COUNT(DISTINCT CASE WHEN {NEGATIVE_ANSWER} THEN r.id END)
+             FROM responses r JOIN answers a ON a.response_id = r.id AND a.kind IN ('nps', 'csat', 'ces')
+             WHERE r.org_id = $1 AND r.channel = $2 AND r.submitted_at >= $3
+             GROUP BY r.touchpoint ORDER BY r.touchpoint"
+        );
+        Ok(db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(org.0)
+            .bind(channel)
+            .bind(since)
+            .fetch_all(p)
+            .await)?)
+    }
+
+    /// Opens the case of a breached windowed rule at `touchpoint` on `channel`, on its newest negative answer
+    /// since `since`, unless the rule already made a case there since then; with its notifications, in one
+    /// transaction. Several nodes may try at once: the answer and rule make one case at most.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn open_window_case(
+        &self,
+        org: OrgId,
+        rule_id: RuleId,
+        rule: &Rule,
+        channel: &str,
+        touchpoint: &str,
+        since: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<Option<CaseId>> {
+        let id = CaseId::new();
+        let due = now + time::Duration::hours(i64::from(rule.sla_hours));
+        let newest = format!(
+            "SELECT r.id FROM responses r JOIN answers a ON a.response_id = r.id
+             WHERE r.org_id = $1 AND r.channel = $2 AND r.touchpoint = $3 AND r.submitted_at >= $4 AND {NEGATIVE_ANSWER}
+             ORDER BY r.submitted_at DESC, r.id DESC LIMIT 1"
+        );
+        db!(self, p => {
+            let mut tx = p.begin().await?;
+            let open: Option<(Uuid,)> = sqlx::query_as(
+                "SELECT c.id FROM cases c JOIN responses p ON p.id = c.response_id
+                 WHERE c.rule_id = $1 AND c.org_id = $2 AND p.touchpoint = $3 AND c.created_at >= $4 LIMIT 1",
+            )
+            .bind(rule_id.0)
+            .bind(org.0)
+            .bind(touchpoint)
+            .bind(since)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if open.is_some() {
+                return Ok(None);
+            }
+            let response: Option<(Uuid,)> = sqlx::query_as(sqlx::AssertSqlSafe(newest.clone()))
+                .bind(org.0)
+                .bind(channel)
+                .bind(touchpoint)
+                .bind(since)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some((response,)) = response else { return Ok(None) };
+            let made: Option<(Uuid,)> = sqlx::query_as(
+                "INSERT INTO cases (id, org_id, rule_id, response_id, status, owner_id, due_at, created_at, updated_at, team_id)
+                 VALUES ($1, $2, $3, $4, 'new', $5, $6, $7, $7, $8)
+                 ON CONFLICT (response_id, rule_id) DO NOTHING RETURNING id",
+            )
+            .bind(id.0)
+            .bind(org.0)
+            .bind(rule_id.0)
+            .bind(response)
+            .bind(rule.owner.map(|u| u.0))
+            .bind(due)
+            .bind(now)
+            .bind(rule.team.map(|t| t.0))
+            .fetch_optional(&mut *tx)
+            .await?;
+            if made.is_none() {
+                return Ok(None);
+            }
+            crate::notifications::queue_notifications!(tx, polku_domain::notify::Event::Opened, &[id.0], now);
+            tx.commit().await?;
+            Ok::<_, StoreError>(Some(id))
+        })
+    }
+}

@@ -115,6 +115,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0017_improvements.sql"),
         postgres: include_str!("../migrations/postgres/0017_improvements.sql"),
     },
+    Migration {
+        version: 18,
+        name: "window_rules",
+        sqlite: include_str!("../migrations/sqlite/0018_window_rules.sql"),
+        postgres: include_str!("../migrations/postgres/0018_window_rules.sql"),
+    },
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.

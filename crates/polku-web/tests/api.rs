@@ -1213,3 +1213,56 @@ async fn the_praise_wall_shows_only_shared_praise_for_a_teams_touchpoints() {
         assert_eq!(r.status, StatusCode::FORBIDDEN);
     }
 }
+
+/// "A kiosk's negative share above 30 % in an hour": checked over the window by the minute job, one case per
+/// touchpoint and window, on the newest negative answer; other channels and touchpoints do not count.
+#[tokio::test]
+async fn a_windowed_rule_opens_one_case_when_a_kiosks_negative_share_is_too_high() {
+    for t in spawn_apps().await {
+        let rule = |percent: i64| {
+            json!({"name": "Kioski", "sla_hours": 4, "condition":
+            {"type": "negative_share", "channel": "kiosk", "percent": percent, "window_minutes": 60, "min_answers": 10}})
+        };
+        let r = t.api(Method::POST, "/api/v1/alert-rules", &t.token, Some(rule(0))).await;
+        assert_eq!(r.field_errors(), ["condition.percent"], "{}: {}", t.backend, r.body);
+        assert_eq!(
+            t.api(Method::POST, "/api/v1/alert-rules", &t.token, Some(rule(30))).await.status,
+            StatusCode::CREATED
+        );
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        let path = format!("/api/v1/surveys/{}/responses", s["id"].as_str().unwrap());
+        let post = |nps: i64, channel: &'static str, touchpoint: &'static str| {
+            let body =
+                json!({"answers": [{"question": "nps", "value": nps}], "channel": channel, "touchpoint": touchpoint});
+            t.api(Method::POST, &path, &t.token, Some(body))
+        };
+        // store-1: 3 negative of 10 (30 %: not above); store-2: all good; the web: all bad, another channel.
+        for i in 0..10 {
+            assert_eq!(post(if i < 3 { 2 } else { 9 }, "kiosk", "store-1").await.status, StatusCode::CREATED);
+            assert_eq!(post(10, "kiosk", "store-2").await.status, StatusCode::CREATED);
+            assert_eq!(post(0, "web", "store-1").await.status, StatusCode::CREATED);
+        }
+        let now = polku_app::store::now();
+        assert_eq!(
+            polku_app::cases::check_windows(&t.app, now).await.unwrap(),
+            0,
+            "{}: 30 % is not above 30 %",
+            t.backend
+        );
+        assert_eq!(
+            t.api(Method::GET, "/api/v1/cases", &t.token, None).await.json(),
+            json!([]),
+            "no answer makes it alone"
+        );
+        assert_eq!(post(1, "kiosk", "store-1").await.status, StatusCode::CREATED);
+        let now = polku_app::store::now();
+        assert_eq!(polku_app::cases::check_windows(&t.app, now).await.unwrap(), 1, "{}: 4 of 11", t.backend);
+        assert_eq!(polku_app::cases::check_windows(&t.app, now).await.unwrap(), 0, "{}: one per window", t.backend);
+        let cases = t.api(Method::GET, "/api/v1/cases", &t.token, None).await.json();
+        assert_eq!(cases.as_array().unwrap().len(), 1, "{cases}");
+        assert_eq!(cases[0]["rule"], "Kioski");
+        // The window has passed: nothing in it, nothing opened.
+        let later = now + time::Duration::hours(2);
+        assert_eq!(polku_app::cases::check_windows(&t.app, later).await.unwrap(), 0, "{}", t.backend);
+    }
+}

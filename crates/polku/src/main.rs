@@ -419,6 +419,9 @@ async fn serve(
             if let Err(e) = polku_app::cases::escalate(&escalation_app).await {
                 tracing::warn!(error = %e, "escalating overdue cases failed");
             }
+            if let Err(e) = polku_app::cases::check_windows(&escalation_app, polku_app::store::now()).await {
+                tracing::warn!(error = %e, "checking windowed alert rules failed");
+            }
             // Follow-ups of resolved cases that are due: started once, whichever node gets there first.
             match polku_app::followups::start_due(&escalation_app).await {
                 Ok(n) if n > 0 => tracing::info!(started = n, "follow-ups started"),

@@ -251,6 +251,10 @@ impl RulesPage {
                 self.t.arg("rule-negative-theme-of", "theme", label)
             }
             RuleCondition::NegativeText => self.t.get("rule-negative-text"),
+            RuleCondition::NegativeShare { channel, percent, window_minutes, min_answers } => format!(
+                "{channel}: {} > {percent} % / {window_minutes} min (n ≥ {min_answers})",
+                self.t.get("rule-negative-share-short")
+            ),
         }
     }
     fn team(&self, t: &Option<polku_domain::TeamId>) -> String {
@@ -307,6 +311,15 @@ async fn create_rule(State(web): State<Web>, s: UiSession, form: FormPairs) -> R
             }
             "theme" => RuleCondition::NegativeTheme { theme: form.get("theme").unwrap_or("").to_string() },
             "text" => RuleCondition::NegativeText,
+            "share" => RuleCondition::NegativeShare {
+                channel: form.get("channel").unwrap_or("").trim().to_string(),
+                percent: u8::try_from(number("percent")?)
+                    .map_err(|_| AppError::invalid("condition.percent", "must be 1–100"))?,
+                window_minutes: u32::try_from(number("window_minutes")?)
+                    .map_err(|_| AppError::invalid("condition.window_minutes", "is out of range"))?,
+                min_answers: u32::try_from(number("min_answers")?)
+                    .map_err(|_| AppError::invalid("condition.min_answers", "is out of range"))?,
+            },
             _ => return Err(AppError::invalid("condition", "choose a condition")),
         };
         let sla_hours =
