@@ -253,9 +253,9 @@ async fn work_cases(app: &App, org: OrgId, end: OffsetDateTime, members: &[polku
             from = *to;
         }
     }
-    // Follow-ups whose week is over were sent; most customers answered — most are fine again, some
-    // detractors now promote, a few are still unhappy (a fixed cycle, so the rates are the generator's).
-    app.store.start_due_follow_ups(end).await?;
+    // Follow-ups whose week is over were handed over (the demo's customer references are not addresses);
+    // most customers answered — most are fine again, some detractors now promote, a few are still unhappy
+    // (a fixed cycle, so the rates are the generator's).
     const RESCORES: [Option<(i16, &str)>; 10] = [
         Some((9, "Korjaus tehtiin nopeasti, kiitos.")),
         Some((7, "")),
@@ -270,7 +270,7 @@ async fn work_cases(app: &App, org: OrgId, end: OffsetDateTime, members: &[polku
     ];
     for (i, c) in all.iter().enumerate() {
         let Some(f) = app.store.follow_up_for_case(org, polku_domain::CaseId(c.id)).await? else { continue };
-        if f.sent_at.is_none() {
+        if f.due_at > end {
             continue;
         }
         if let Some((score, comment)) = RESCORES[i % RESCORES.len()] {
@@ -329,6 +329,7 @@ async fn improvements(app: &App, org: OrgId, by: Option<polku_domain::UserId>) -
         let id = app.store.create_improvement(org, &json, &list(themes), &list(touchpoints), by, &audit).await?;
         if shipped {
             let audit = polku_store::Audit { action: "improvement.ship", ..audit };
+            // The demo's customer references are not addresses: nobody to tell, so it ships without SMTP.
             app.store.ship_improvement(org, id, polku_store::now(), &audit).await?;
         }
     }

@@ -22,13 +22,16 @@ pub(crate) async fn prepare(
 ) -> AppResult<Option<NewFollowUp>> {
     let email = email.map(str::trim).filter(|e| !e.is_empty());
     if let Some(e) = email
-        && !polku_domain::notify::valid_mailbox(e)
+        && (!polku_domain::notify::valid_mailbox(e) || e.parse::<lettre::message::Mailbox>().is_err())
     {
         return Err(AppError::invalid("follow_up_email", "must be an e-mail address"));
     }
     let Some(days) = app.store.rules(org).await?.into_iter().find(|r| r.id == rule).and_then(|r| r.rule.follow_up_days)
     else {
-        return Ok(None);
+        return match email {
+            Some(_) => Err(AppError::invalid("follow_up_email", "the case's rule asks no follow-up")),
+            None => Ok(None),
+        };
     };
     let (survey, locale, customer, scores) = app.store.case_response(org, id).await?;
     let record = crate::surveys::current(app, org, survey).await?;
@@ -108,10 +111,8 @@ pub async fn form(app: &App, token: &str) -> AppResult<Form> {
     }
     let f = app.store.follow_up_by_token(token).await?;
     let record = crate::surveys::current(app, OrgId(f.org_id), polku_domain::SurveyId(f.survey_id)).await?;
-    let q = record
-        .definition
-        .question(polku_domain::QuestionId(f.question_id))
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("follow-up {}: question not in its survey", f.id)))?;
+    // A later version of the survey dropped the question: nothing left to ask.
+    let q = record.definition.question(polku_domain::QuestionId(f.question_id)).ok_or(AppError::NotFound)?;
     let locale = Locale::parse(&f.locale).unwrap_or_default();
     let question = polku_domain::locale::text_in(&q.text, locale).to_string();
     let kind = QuestionType::parse(&f.kind).unwrap_or(q.kind);
@@ -129,11 +130,13 @@ pub async fn answer(app: &App, token: &str, score: &str, comment: Option<&str>) 
         .filter(|s| (lo..=hi).contains(s))
         .ok_or_else(|| AppError::invalid("score", format!("must be {lo}–{hi}")))?;
     let comment = comment.map(str::trim).filter(|c| !c.is_empty());
-    if let Some(c) = comment
-        && (c.chars().count() > followup::MAX_COMMENT
-            || c.chars().any(|ch| ch.is_control() && ch != '\n' && ch != '\r'))
-    {
-        return Err(AppError::invalid("comment", format!("must be at most {} characters", followup::MAX_COMMENT)));
+    if let Some(c) = comment {
+        if c.chars().count() > followup::MAX_COMMENT {
+            return Err(AppError::invalid("comment", format!("must be at most {} characters", followup::MAX_COMMENT)));
+        }
+        if c.chars().any(|ch| ch.is_control() && !matches!(ch, '\n' | '\r' | '\t')) {
+            return Err(AppError::invalid("comment", "must not contain control characters"));
+        }
     }
     Ok(app.store.answer_follow_up(token, score, comment, polku_store::now()).await?)
 }
@@ -166,7 +169,8 @@ pub async fn stats(
     group: Option<&str>,
     today: time::Date,
 ) -> AppResult<Stats> {
-    caller.require(Permission::View)?;
+    // Rule and team names, like the cases themselves: for those who work cases.
+    caller.require(Permission::Triage)?;
     let group = match group.map(str::trim).filter(|g| !g.is_empty()) {
         None => Group::Team,
         Some(g) => Group::parse(g).ok_or_else(|| AppError::invalid("group", "must be team, rule or month"))?,
@@ -176,6 +180,7 @@ pub async fn stats(
     if from > to {
         return Err(AppError::invalid("from", "must not be after to"));
     }
+    let now = polku_store::now();
     let start = from.midnight().assume_utc();
     let end = to.next_day().unwrap_or(to).midnight().assume_utc();
     let rows: Vec<FollowUpRow> = app
@@ -191,6 +196,7 @@ pub async fn stats(
                 kind: QuestionType::parse(&r.kind)?,
                 original: r.original_score.map(|s| s as i16),
                 score: r.score.map(|s| s as i16),
+                due: r.due_at <= now,
             })
         })
         .collect();

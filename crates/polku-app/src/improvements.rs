@@ -45,11 +45,12 @@ pub async fn create(app: &App, caller: &Caller, input: ImprovementInput) -> AppR
         return Err(AppError::invalid("texts", "write what was done in at least one language"));
     }
     for (l, t) in &texts {
-        if t.chars().count() > MAX_TEXT || t.chars().any(|c| c.is_control() && c != '\n' && c != '\r') {
-            return Err(AppError::invalid(
-                format!("texts.{}", l.as_str()),
-                format!("must be at most {MAX_TEXT} characters"),
-            ));
+        let field = format!("texts.{}", l.as_str());
+        if t.chars().count() > MAX_TEXT {
+            return Err(AppError::invalid(field, format!("must be at most {MAX_TEXT} characters")));
+        }
+        if t.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+            return Err(AppError::invalid(field, "must not contain control characters"));
         }
     }
     let clean = |l: Vec<String>| {
@@ -127,8 +128,13 @@ pub async fn ship(app: &App, caller: &Caller, id: uuid::Uuid) -> AppResult<usize
         detail: serde_json::Value::Null,
     };
     match app.store.ship_improvement(caller.org, id, polku_store::now(), &audit).await {
+        Ok(polku_store::Shipping::Told(n)) => Ok(n),
+        Ok(polku_store::Shipping::NoSmtp(n)) => Err(AppError::invalid(
+            "smtp",
+            format!("{n} customers are waiting to hear of it: set up e-mail first (Settings → Notifications)"),
+        )),
         Err(polku_store::StoreError::Conflict(m)) => Err(AppError::Conflict(m)),
-        other => Ok(other?),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -55,6 +55,8 @@ pub struct FollowUpRow {
     pub original: Option<i16>,
     /// The re-score, once answered.
     pub score: Option<i16>,
+    /// Its day has come (before it, nobody could have answered).
+    pub due: bool,
 }
 
 /// Follow-ups of one group, with the two rates and their Wilson 95 % intervals (`None` with no answers).
@@ -62,6 +64,8 @@ pub struct FollowUpRow {
 pub struct Rates {
     /// Follow-ups made (cases resolved with a follow-up).
     pub follow_ups: u64,
+    /// Of them, those whose day has come.
+    pub due: u64,
     pub answered: u64,
     pub recovered: u64,
     /// Answered follow-ups of NPS detractors, and how many of them now gave 9–10.
@@ -72,6 +76,7 @@ pub struct Rates {
 impl Rates {
     fn add(&mut self, r: &FollowUpRow) {
         self.follow_ups += 1;
+        self.due += u64::from(r.due || r.score.is_some());
         if let Some(score) = r.score {
             self.answered += 1;
             self.recovered += u64::from(recovered(r.kind, score));
@@ -92,9 +97,9 @@ impl Rates {
         rate(self.converted, self.detractors)
     }
 
-    /// Share of follow-ups answered, in percent.
+    /// Share of the follow-ups due that were answered, in percent.
     pub fn response_rate(&self) -> Option<f64> {
-        (self.follow_ups > 0).then(|| 100.0 * self.answered as f64 / self.follow_ups as f64)
+        (self.due > 0).then(|| 100.0 * self.answered as f64 / self.due as f64)
     }
 }
 
@@ -149,7 +154,15 @@ mod tests {
     use super::*;
 
     fn row(team: Option<&str>, rule: &str, day: i32, original: Option<i16>, score: Option<i16>) -> FollowUpRow {
-        FollowUpRow { team: team.map(str::to_string), rule: rule.into(), day, kind: QuestionType::Nps, original, score }
+        FollowUpRow {
+            team: team.map(str::to_string),
+            rule: rule.into(),
+            day,
+            kind: QuestionType::Nps,
+            original,
+            score,
+            due: true,
+        }
     }
 
     #[test]
@@ -163,25 +176,27 @@ mod tests {
             row(Some("Palvelu"), "NPS ≤ 6", jan, Some(2), Some(7)),
             row(Some("Palvelu"), "NPS ≤ 6", feb, Some(5), Some(4)),
             row(Some("Palvelu"), "NPS ≤ 6", feb, Some(1), None),
+            // Not yet due: counts as made, not in the response rate.
+            FollowUpRow { due: false, ..row(Some("Palvelu"), "NPS ≤ 6", feb, Some(2), None) },
             // No team, a text rule: 8 (a passive, not a detractor) → 10: recovered, not a conversion.
             row(None, "Negative text", feb, Some(8), Some(10)),
         ];
         let (teams, all) = rates(&rows, Group::Team);
         assert_eq!(
             all,
-            Rates { follow_ups: 5, answered: 4, recovered: 3, detractors: 3, converted: 1 },
+            Rates { follow_ups: 6, due: 5, answered: 4, recovered: 3, detractors: 3, converted: 1 },
             "recovered: 9, 7, 10; detractors answering: 3, 2, 5; converted: 3 → 9"
         );
         assert_eq!(all.recovery_rate().unwrap().0, 75.0);
         assert!((all.conversion_rate().unwrap().0 - 100.0 / 3.0).abs() < 1e-9);
         assert_eq!(all.response_rate(), Some(80.0));
         assert_eq!(teams[0].0, "", "no team sorts first");
-        assert_eq!(teams[0].1, Rates { follow_ups: 1, answered: 1, recovered: 1, detractors: 0, converted: 0 });
+        assert_eq!(teams[0].1, Rates { follow_ups: 1, due: 1, answered: 1, recovered: 1, detractors: 0, converted: 0 });
         assert_eq!(teams[0].1.conversion_rate(), None, "no detractors: no rate, not 0 %");
-        assert_eq!(teams[1].1, Rates { follow_ups: 4, answered: 3, recovered: 2, detractors: 3, converted: 1 });
+        assert_eq!(teams[1].1, Rates { follow_ups: 5, due: 4, answered: 3, recovered: 2, detractors: 3, converted: 1 });
         let (months, _) = rates(&rows, Group::Month);
         let keys: Vec<_> = months.iter().map(|(k, r)| (k.as_str(), r.follow_ups)).collect();
-        assert_eq!(keys, [("2026-01", 2), ("2026-02", 3)]);
+        assert_eq!(keys, [("2026-01", 2), ("2026-02", 4)]);
         let (rules, _) = rates(&rows, Group::Rule);
         assert_eq!(rules.len(), 2);
         let (lo, hi) = all.recovery_rate().unwrap().1;

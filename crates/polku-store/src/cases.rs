@@ -395,8 +395,8 @@ impl Store {
         Ok(rows.into_iter().map(|(id, org, _)| (OrgId(org), CaseId(id))).collect())
     }
 
-    /// What a follow-up of the case's response needs: its survey, language, customer reference and scored
-    /// answers `(question, kind, score)`.
+    /// What a follow-up of the case's response needs: its survey, language, customer reference (only if the
+    /// customer agreed to be contacted) and scored answers `(question, kind, score)`.
     pub async fn case_response(
         &self,
         org: OrgId,
@@ -404,7 +404,8 @@ impl Store {
     ) -> Result<(polku_domain::SurveyId, Option<String>, Option<String>, Vec<(Uuid, String, i64)>)> {
         let (response, survey, locale, customer): (Uuid, Uuid, Option<String>, Option<String>) =
             db!(self, p => sqlx::query_as(
-            "SELECT p.id, p.survey_id, p.locale, p.customer_ref FROM cases c JOIN responses p ON p.id = c.response_id
+            "SELECT p.id, p.survey_id, p.locale, CASE WHEN p.contact_ok = TRUE THEN p.customer_ref END
+             FROM cases c JOIN responses p ON p.id = c.response_id
              WHERE c.id = $1 AND c.org_id = $2",
         )
         .bind(case.0)
@@ -736,32 +737,23 @@ impl Store {
              WHERE r.org_id = $1 AND r.channel = $2 AND r.touchpoint = $3 AND r.submitted_at >= $4 AND {NEGATIVE_ANSWER}
              ORDER BY r.submitted_at DESC, r.id DESC LIMIT 1"
         );
-        db!(self, p => {
-            let mut tx = p.begin().await?;
-            let open: Option<(Uuid,)> = sqlx::query_as(
-                "SELECT c.id FROM cases c JOIN responses p ON p.id = c.response_id
-                 WHERE c.rule_id = $1 AND c.org_id = $2 AND p.touchpoint = $3 AND c.created_at >= $4 LIMIT 1",
-            )
-            .bind(rule_id.0)
+        let response: Option<(Uuid,)> = db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(newest.clone()))
             .bind(org.0)
+            .bind(channel)
             .bind(touchpoint)
             .bind(since)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if open.is_some() {
-                return Ok(None);
-            }
-            let response: Option<(Uuid,)> = sqlx::query_as(sqlx::AssertSqlSafe(newest.clone()))
-                .bind(org.0)
-                .bind(channel)
-                .bind(touchpoint)
-                .bind(since)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let Some((response,)) = response else { return Ok(None) };
+            .fetch_optional(p)
+            .await)?;
+        let Some((response,)) = response else { return Ok(None) };
+        // One statement decides and writes (a transaction on SQLite must not read before it writes): no
+        // case if the rule made one at this touchpoint within the window, nor twice for one answer.
+        db!(self, p => {
+            let mut tx = p.begin().await?;
             let made: Option<(Uuid,)> = sqlx::query_as(
                 "INSERT INTO cases (id, org_id, rule_id, response_id, status, owner_id, due_at, created_at, updated_at, team_id)
-                 VALUES ($1, $2, $3, $4, 'new', $5, $6, $7, $7, $8)
+                 SELECT $1, $2, $3, $4, 'new', $5, $6, $7, $7, $8
+                 WHERE NOT EXISTS (SELECT 1 FROM cases c JOIN responses p ON p.id = c.response_id
+                                   WHERE c.rule_id = $3 AND c.org_id = $2 AND p.touchpoint = $9 AND c.created_at >= $10)
                  ON CONFLICT (response_id, rule_id) DO NOTHING RETURNING id",
             )
             .bind(id.0)
@@ -772,6 +764,8 @@ impl Store {
             .bind(due)
             .bind(now)
             .bind(rule.team.map(|t| t.0))
+            .bind(touchpoint)
+            .bind(since)
             .fetch_optional(&mut *tx)
             .await?;
             if made.is_none() {

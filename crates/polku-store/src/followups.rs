@@ -50,6 +50,7 @@ pub struct FollowUpStat {
     pub team: Option<String>,
     pub rule: String,
     pub created_at: OffsetDateTime,
+    pub due_at: OffsetDateTime,
     pub kind: String,
     pub original_score: Option<i64>,
     pub score: Option<i64>,
@@ -108,12 +109,18 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
-    /// Marks the follow-ups due at `now` as sent and, in the same transaction, queues the invitation e-mail
-    /// of each one with an address in an organisation that has an SMTP server (the others wait for their
-    /// link to be handed over). Every node may run it: each follow-up is started once.
+    /// Sends the invitations due at `now`: for each follow-up not yet sent or answered, with an address, of a
+    /// case still resolved or closed, in an organisation with an SMTP server, it marks it sent and queues
+    /// the e-mail in the same transaction. The rest wait (an SMTP server set up later still sends them; a
+    /// follow-up without an address is answered through its link, handed over). Every node may run it:
+    /// each is sent once.
     pub async fn start_due_follow_ups(&self, now: OffsetDateTime) -> Result<usize> {
         let sql = format!(
-            "UPDATE follow_ups SET sent_at = $1 WHERE sent_at IS NULL AND {} <= {} RETURNING id",
+            "UPDATE follow_ups SET sent_at = $1
+             WHERE sent_at IS NULL AND answered_at IS NULL AND email IS NOT NULL AND {} <= {}
+               AND EXISTS (SELECT 1 FROM notification_settings s WHERE s.org_id = follow_ups.org_id AND s.smtp_host IS NOT NULL)
+               AND EXISTS (SELECT 1 FROM cases c WHERE c.id = follow_ups.case_id AND c.status IN ('resolved', 'closed'))
+             RETURNING id",
             crate::dialect::instant(self.backend(), "due_at"),
             crate::dialect::instant(self.backend(), "$1")
         );
@@ -130,8 +137,7 @@ impl Store {
                 );
                 qb.push_bind(now).push(", ").push_bind(now);
                 qb.push(
-                    " FROM follow_ups f JOIN notification_settings s ON s.org_id = f.org_id AND s.smtp_host IS NOT NULL
-                      WHERE f.email IS NOT NULL AND f.id IN (",
+                    " FROM follow_ups f WHERE f.id IN (",
                 );
                 let mut list = qb.separated(", ");
                 for (id,) in chunk {
@@ -183,11 +189,17 @@ impl Store {
         from: OffsetDateTime,
         to: OffsetDateTime,
     ) -> Result<Vec<FollowUpStat>> {
-        Ok(db!(self, p => sqlx::query_as(
-            "SELECT tm.name AS team, r.name AS rule, f.created_at, f.kind, f.original_score, f.score
+        let at = |e: &str| crate::dialect::instant(self.backend(), e);
+        let sql = format!(
+            "SELECT tm.name AS team, r.name AS rule, f.created_at, f.due_at, f.kind, f.original_score, f.score
              FROM follow_ups f JOIN alert_rules r ON r.id = f.rule_id LEFT JOIN teams tm ON tm.id = f.team_id
-             WHERE f.org_id = $1 AND f.created_at >= $2 AND f.created_at < $3",
-        )
+             WHERE f.org_id = $1 AND {} >= {} AND {} < {}",
+            at("f.created_at"),
+            at("$2"),
+            at("f.created_at"),
+            at("$3")
+        );
+        Ok(db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
         .bind(org.0)
         .bind(from)
         .bind(to)

@@ -27,9 +27,10 @@ pub struct ImprovementRecord {
     pub told: i64,
 }
 
-/// The feedback behind an improvement: negative comments on its themes or touchpoints in the year before
-/// `at`, and of those the customers who may be told (consented, with an e-mail address), newest first,
-/// each once with the language they answered in.
+/// The feedback behind an improvement: negative comments on its themes or touchpoints in the year up to
+/// `at`, and of those the customers who may be told, newest first, each once with the language they
+/// answered in: those with an e-mail address whose newest such answer allowed contact (a later answer
+/// without consent withdraws an earlier one).
 #[derive(Clone, Debug, Default)]
 pub struct Audience {
     pub comments: usize,
@@ -41,7 +42,7 @@ type AudienceRow = (Option<String>, Option<String>, bool);
 /// The audience query's SQL for lists of `themes` and `touchpoints` (neither empty together: the caller
 /// checks), binding `$1` org, `$2` since, then the names.
 macro_rules! audience_rows {
-    ($conn:expr, $backend:expr, $org:expr, $since:expr, $themes:expr, $touchpoints:expr) => {{
+    ($conn:expr, $backend:expr, $org:expr, $since:expr, $until:expr, $themes:expr, $touchpoints:expr) => {{
         let themes: &[String] = $themes;
         let touchpoints: &[String] = $touchpoints;
         let mut qb = sqlx::QueryBuilder::new(
@@ -54,6 +55,8 @@ macro_rules! audience_rows {
         let (open, close) = dialect::instant_around($backend);
         qb.push(dialect::instant($backend, "c.submitted_at")).push(" >= ").push(open);
         qb.push_bind($since).push(close);
+        qb.push(" AND ").push(dialect::instant($backend, "c.submitted_at")).push(" <= ").push(open);
+        qb.push_bind($until).push(close);
         qb.push(" AND (1 = 0");
         if !touchpoints.is_empty() {
             qb.push(" OR c.touchpoint IN (");
@@ -82,10 +85,12 @@ fn audience(rows: Vec<AudienceRow>) -> Audience {
     let mut seen = std::collections::HashSet::new();
     let mut customers = Vec::new();
     for (customer, locale, contact) in &rows {
-        if let (Some(c), true) = (customer, contact)
+        // The newest answer of a customer decides; older ones are only seen.
+        if let Some(c) = customer
+            && seen.insert(c.to_ascii_lowercase())
+            && *contact
             && polku_domain::notify::valid_mailbox(c)
             && !c.contains('<')
-            && seen.insert(c.to_ascii_lowercase())
         {
             customers.push((c.clone(), locale.clone().unwrap_or_else(|| "fi".into())));
         }
@@ -98,6 +103,15 @@ fn lists(r: &ImprovementRecord) -> Result<(Vec<String>, Vec<String>)> {
         serde_json::from_str::<Vec<String>>(s).map_err(|e| StoreError::Corrupt(format!("improvement {}: {e}", r.id)))
     };
     Ok((parse(&r.themes)?, parse(&r.touchpoints)?))
+}
+
+/// What shipping did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shipping {
+    /// Shipped; this many customers' messages queued.
+    Told(usize),
+    /// Not shipped: this many customers wait to be told and there is no SMTP server.
+    NoSmtp(usize),
 }
 
 const COLUMNS: &str = "id, texts, themes, touchpoints, status, created_at, shipped_at, told FROM improvements";
@@ -154,20 +168,21 @@ impl Store {
         let (themes, touchpoints) = lists(&r)?;
         let since = at - time::Duration::days(FED_BY_DAYS);
         let backend = self.backend();
-        let rows = db!(self, p => Ok::<_, sqlx::Error>(audience_rows!(p, backend, org, since, &themes, &touchpoints)))?;
+        let rows =
+            db!(self, p => Ok::<_, sqlx::Error>(audience_rows!(p, backend, org, since, at, &themes, &touchpoints)))?;
         Ok(audience(rows))
     }
 
     /// Marks an improvement of `org` shipped at `now` (once: `Conflict` if it was) and, in the same
-    /// transaction, queues "you said, we did" to every customer of its audience when the organisation
-    /// has an SMTP server. Returns how many were told.
+    /// transaction, queues "you said, we did" to every customer of its audience. Nothing changes when there
+    /// are customers to tell and the organisation has no SMTP server, so that nobody is silently left out.
     pub async fn ship_improvement(
         &self,
         org: OrgId,
         id: Uuid,
         now: OffsetDateTime,
         audit: &Audit<'_>,
-    ) -> Result<usize> {
+    ) -> Result<Shipping> {
         let r = self.improvement(org, id).await?;
         let (themes, touchpoints) = lists(&r)?;
         let since = now - time::Duration::days(FED_BY_DAYS);
@@ -191,9 +206,13 @@ impl Store {
                     .bind(org.0)
                     .fetch_optional(&mut *tx)
                     .await?;
-            let told = if smtp.is_some() {
-                let rows = audience_rows!(&mut *tx, backend, org, since, &themes, &touchpoints);
-                let customers = audience(rows).customers;
+            let rows = audience_rows!(&mut *tx, backend, org, since, now, &themes, &touchpoints);
+            let customers = audience(rows).customers;
+            if smtp.is_none() && !customers.is_empty() {
+                // Dropping the transaction undoes the status change.
+                return Ok(Shipping::NoSmtp(customers.len()));
+            }
+            let told = {
                 for (email, locale) in &customers {
                     sqlx::query(
                         "INSERT INTO notifications (org_id, improvement_id, event, channel, recipient, locale, status, attempts, next_attempt_at, created_at)
@@ -208,13 +227,11 @@ impl Store {
                     .await?;
                 }
                 customers.len()
-            } else {
-                0
             };
             sqlx::query("UPDATE improvements SET told = $1 WHERE id = $2").bind(told as i64).bind(id).execute(&mut *tx).await?;
             audit!(&mut *tx, org.0, audit)?;
             tx.commit().await?;
-            Ok::<_, StoreError>(told)
+            Ok::<_, StoreError>(Shipping::Told(told))
         })
     }
 }

@@ -33,7 +33,7 @@ pub use audit::{Actor, Audit, AuditEntry};
 pub use cases::{CaseAction, CaseEvent, CaseFilter, CaseRecord, RuleRecord};
 pub use comments::{Comment, CommentCursor, CommentFilter, CommentNote, Reanalysed, TextResponse};
 pub use followups::{FollowUpRecord, FollowUpStat, NewFollowUp};
-pub use improvements::{Audience, FED_BY_DAYS, ImprovementRecord};
+pub use improvements::{Audience, FED_BY_DAYS, ImprovementRecord, Shipping};
 pub use insights::{InsightScope, ThemeNpsRow};
 pub use notifications::{CaseFacts, NotificationRecord, Outgoing};
 pub use orgs::Organisation;

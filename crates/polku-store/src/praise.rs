@@ -47,16 +47,16 @@ impl Store {
 
     /// Replaces the touchpoints a team of `org` serves.
     pub async fn set_team_touchpoints(&self, org: OrgId, team: TeamId, touchpoints: &[String]) -> Result<()> {
+        let found: Option<(Uuid,)> = db!(self, p => sqlx::query_as("SELECT id FROM teams WHERE id = $1 AND org_id = $2")
+            .bind(team.0)
+            .bind(org.0)
+            .fetch_optional(p)
+            .await)?;
+        found.ok_or(StoreError::NotFound)?;
+        // Writes first: on SQLite a transaction that reads before it writes fails at once if another
+        // connection committed in between.
         db!(self, p => {
             let mut tx = p.begin().await?;
-            let found: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM teams WHERE id = $1 AND org_id = $2")
-                .bind(team.0)
-                .bind(org.0)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if found.is_none() {
-                return Err(StoreError::NotFound);
-            }
             sqlx::query("DELETE FROM team_touchpoints WHERE team_id = $1 AND org_id = $2")
                 .bind(team.0)
                 .bind(org.0)
@@ -70,7 +70,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            tx.commit().await.map_err(StoreError::from)
+            tx.commit().await
         })?;
         Ok(())
     }

@@ -111,6 +111,36 @@ mod tests {
         }
     }
 
+    /// Every literal key a template or page asks for exists (a missing one would show as its key).
+    #[test]
+    fn every_key_the_pages_use_exists() {
+        let en = keys(SOURCES[2].1);
+        let dirs = [concat!(env!("CARGO_MANIFEST_DIR"), "/templates"), concat!(env!("CARGO_MANIFEST_DIR"), "/src/ui")];
+        let mut missing = Vec::new();
+        for dir in dirs {
+            for entry in std::fs::read_dir(dir).expect("the directory") {
+                let path = entry.expect("an entry").path();
+                let text = std::fs::read_to_string(&path).expect("a text file");
+                for marker in ["t.get(\"", "t.arg(\""] {
+                    for (at, _) in text.match_indices(marker) {
+                        // `t.get`, not `sent.get`.
+                        if text[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_') {
+                            continue;
+                        }
+                        let key = text[at + marker.len()..].split('"').next().unwrap_or("");
+                        if !key.is_empty()
+                            && key.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+                            && !en.contains(key)
+                        {
+                            missing.push(format!("{}: {key}", path.display()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "keys not in en.ftl: {missing:?}");
+    }
+
     #[test]
     fn translates_and_falls_back() {
         assert_eq!(T::new(Locale::Fi).get("nav-dashboard"), "Yleiskuva");

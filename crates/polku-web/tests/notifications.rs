@@ -448,8 +448,10 @@ async fn a_resolved_case_asks_the_customer_again_and_the_answer_is_counted() {
         let s = t.create_survey(&t.token, nps_survey()).await;
         let survey = s["id"].as_str().unwrap();
         let customer = format!("asiakas-{}@example.com", t.org.0.simple());
-        for (nps, who) in [(3, customer.as_str()), (2, "C-9")] {
-            let body = json!({"answers": [{"question": "nps", "value": nps}], "locale": "fi", "customer": who});
+        let refused = format!("kielsi-{}@example.com", t.org.0.simple());
+        for (nps, who, contact) in [(3, customer.as_str(), true), (2, "C-9", true), (1, refused.as_str(), false)] {
+            let body = json!({"answers": [{"question": "nps", "value": nps}], "locale": "fi", "customer": who,
+                              "consent": {"contact": contact}});
             let r = t.api(Method::POST, &format!("/api/v1/surveys/{survey}/responses"), &t.token, Some(body)).await;
             assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         }
@@ -457,13 +459,23 @@ async fn a_resolved_case_asks_the_customer_again_and_the_answer_is_counted() {
         let case_of = |who: &str| {
             cases.as_array().unwrap().iter().find(|c| c["customer"] == who).unwrap()["id"].as_str().unwrap().to_string()
         };
-        let (emailed, handed) = (case_of(&customer), case_of("C-9"));
+        let (emailed, handed, not_to_be_contacted) = (case_of(&customer), case_of("C-9"), case_of(&refused));
         let sent = polku_app::notify::deliver_due(&t.app, polku_app::store::now()).await.unwrap();
-        assert_eq!(sent, 2, "{}: the team has nobody in it, so the owner hears of both cases", t.backend);
+        assert_eq!(sent, 3, "{}: the team has nobody in it, so the owner hears of the cases", t.backend);
+        assert_eq!(move_to(&t, &not_to_be_contacted, "resolved", None).await.status, StatusCode::NO_CONTENT);
+        let detail = t.api(Method::GET, &format!("/api/v1/cases/{not_to_be_contacted}"), &t.token, None).await.json();
+        assert_eq!(
+            detail["follow_up"]["email"],
+            Value::Null,
+            "{}: no consent to contact, no e-mail: {detail}",
+            t.backend
+        );
         for case in [&emailed, &handed] {
             assert_eq!(move_to(&t, case, "in_progress", None).await.status, StatusCode::NO_CONTENT);
         }
         let r = move_to(&t, &handed, "resolved", Some("not an address")).await;
+        assert_eq!(r.field_errors(), ["follow_up_email"], "{}", r.body);
+        let r = move_to(&t, &handed, "resolved", Some("Name <a@b.fi")).await;
         assert_eq!(r.field_errors(), ["follow_up_email"], "{}", r.body);
         let detail = t.api(Method::GET, &format!("/api/v1/cases/{handed}"), &t.token, None).await.json();
         assert_eq!(detail["case"]["status"], "in_progress", "nothing half-done: {detail}");
@@ -490,8 +502,13 @@ async fn a_resolved_case_asks_the_customer_again_and_the_answer_is_counted() {
         let now = polku_app::store::now();
         assert_eq!(t.app.store.start_due_follow_ups(now).await.unwrap(), 0, "{}: not before its day", t.backend);
         let due = now + Duration::days(3) + Duration::minutes(1);
-        assert_eq!(t.app.store.start_due_follow_ups(due).await.unwrap(), 2, "{}", t.backend);
-        assert_eq!(t.app.store.start_due_follow_ups(due).await.unwrap(), 0, "each is started once");
+        assert_eq!(
+            t.app.store.start_due_follow_ups(due).await.unwrap(),
+            1,
+            "{}: only the one with an address",
+            t.backend
+        );
+        assert_eq!(t.app.store.start_due_follow_ups(due).await.unwrap(), 0, "each is sent once");
         assert_eq!(
             polku_app::notify::deliver_due(&t.app, due).await.unwrap(),
             1,
@@ -535,7 +552,7 @@ async fn a_resolved_case_asks_the_customer_again_and_the_answer_is_counted() {
         let all = &stats["all"];
         assert_eq!(
             [&all["follow_ups"], &all["answered"], &all["recovered"], &all["detractors"], &all["converted"]],
-            [2, 2, 1, 2, 1],
+            [3, 2, 1, 2, 1],
             "{}: {stats}",
             t.backend
         );
@@ -614,8 +631,10 @@ async fn a_shipped_improvement_tells_the_customers_who_asked_for_it() {
         let s = t.create_survey(&t.token, nps_survey()).await;
         let path = format!("/api/v1/surveys/{}/responses", s["id"].as_str().unwrap());
         let who = |name: &str| format!("{name}-{}@example.com", t.org.0.simple());
-        let (asked, silent, happy) = (who("asked"), who("silent"), who("happy"));
+        let (asked, silent, happy, withdrew) = (who("asked"), who("silent"), who("happy"), who("withdrew"));
         for (customer, nps, why, locale, contact) in [
+            (withdrew.as_str(), 2, "Lasku oli väärin.", "fi", true),
+            (withdrew.as_str(), 3, "Lasku oli taas väärin.", "fi", false),
             (asked.as_str(), 3, "Fakturan var fel och dyr.", "sv", true),
             (asked.as_str(), 4, "Fakturan var fel igen.", "sv", true),
             (silent.as_str(), 2, "Lasku oli väärin.", "fi", false),
@@ -643,8 +662,11 @@ async fn a_shipped_improvement_tells_the_customers_who_asked_for_it() {
         let id = r.json()["id"].as_str().unwrap().to_string();
         let list = t.api(Method::GET, "/api/v1/improvements", &t.token, None).await.json();
         assert_eq!(list[0]["status"], "planned");
-        assert_eq!(list[0]["feedback"], 4, "{}: four negative comments on invoicing: {list}", t.backend);
-        assert_eq!(list[0]["customers"], 1, "only one customer consented and has an address");
+        assert_eq!(list[0]["feedback"], 6, "{}: six negative comments on invoicing: {list}", t.backend);
+        assert_eq!(list[0]["customers"], 1, "only one customer consented (and did not withdraw) and has an address");
+        let (_, _, other) = new_org(&t.app, "Toinen Oy").await;
+        let r = t.api(Method::POST, &format!("/api/v1/improvements/{id}/ship"), &other, None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "another organisation's improvement");
 
         let system = polku_app::Actor::System("test");
         let (_, agent) = polku_app::orgs::create_token(&t.app, &system, t.org, "a", Role::Agent).await.unwrap();
@@ -660,8 +682,22 @@ async fn a_shipped_improvement_tells_the_customers_who_asked_for_it() {
         assert_eq!(mails[0]["subject"], "Testi Oy: du sa, vi gjorde", "in the customer's Swedish");
         assert!(mails[0]["body"].as_str().unwrap().contains("Fakturorna är nu tydligare."), "{}", mails[0]["body"]);
         assert!(smtp.messages_to(&silent).is_empty() && smtp.messages_to(&happy).is_empty());
+        // Feedback after shipping did not feed it.
+        let body = json!({"answers": [{"question": "nps", "value": 1}, {"question": "why", "value": "Lasku oli väärin."}],
+                          "locale": "fi", "customer": who("late"), "consent": {"contact": true}});
+        assert_eq!(t.api(Method::POST, &path, &t.token, Some(body)).await.status, StatusCode::CREATED);
         let list = t.api(Method::GET, "/api/v1/improvements", &t.token, None).await.json();
         assert_eq!((list[0]["status"].as_str(), list[0]["told"].as_i64()), (Some("shipped"), Some(1)));
+        assert_eq!((list[0]["feedback"].as_i64(), list[0]["customers"].as_i64()), (Some(6), Some(1)), "{}", t.backend);
+        // Without an SMTP server, an improvement with customers waiting is not shipped.
+        let r = t.api(Method::PUT, "/api/v1/notification-settings", &t.token, Some(json!({}))).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let r = create(json!({"texts": {"fi": "Laskussa on nyt erittely."}, "themes": ["invoicing"]})).await;
+        let second = r.json()["id"].as_str().unwrap().to_string();
+        let r = t.api(Method::POST, &format!("/api/v1/improvements/{second}/ship"), &t.token, None).await;
+        assert_eq!(r.field_errors(), ["smtp"], "{}: {}", t.backend, r.body);
+        let list = t.api(Method::GET, "/api/v1/improvements", &t.token, None).await.json();
+        assert_eq!(list[0]["status"], "planned", "nothing changed");
         let (cookies, _) = t.login(&t.email).await;
         let page = t.get("/improvements", &cookies).await;
         assert!(page.body.contains("Laskut ovat nyt selkeämpiä."), "{}", page.body);

@@ -702,3 +702,42 @@ async fn post_owned(t: &TestApp, cookies: &[String], form: Vec<(&'static str, St
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     t.post_form("/settings/notifications", cookies, &pairs).await
 }
+
+/// A customer who ticks "you may show my comment to the staff" on the survey page lands on the praise wall;
+/// one who does not, does not.
+#[tokio::test]
+async fn praise_shared_on_the_public_page_reaches_the_wall() {
+    for t in spawn_apps().await {
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        let path = format!("/s/{}?lang=fi", s["slug"].as_str().unwrap());
+        let page = t.get(&path, &[]).await;
+        assert!(page.body.contains("name=\"consent_share\""), "{}", t.backend);
+        for (why, share) in [("Todella ystävällinen ja siisti maalari!", "1"), ("Loistava ja nopea työ!", "")] {
+            let page = t.get(&path, &[]).await;
+            let (cookies, csrf) = (page.cookies(), hidden(&page.body, "_csrf"));
+            let mut form = vec![("_csrf", csrf.as_str()), ("q_nps", "10"), ("q_why", why)];
+            if !share.is_empty() {
+                form.push(("consent_share", share));
+            }
+            assert_eq!(t.post_form(&path, &cookies, &form).await.status, StatusCode::SEE_OTHER);
+        }
+        let (cookies, _) = t.login(&t.email).await;
+        let wall = t.get("/praise", &cookies).await;
+        assert_eq!(wall.status, StatusCode::OK, "{}", wall.body);
+        assert!(wall.body.contains("Todella ystävällinen ja siisti maalari!"), "{}: {}", t.backend, wall.body);
+        assert!(!wall.body.contains("Loistava ja nopea työ!"), "not shared, not shown");
+        let system = polku_app::Actor::System("test");
+        let (_, viewer) = polku_app::orgs::create_token(&t.app, &system, t.org, "v", Role::Viewer).await.unwrap();
+        let r = t.api(Method::GET, "/api/v1/follow-ups/stats", &viewer, None).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "viewers see no cases, nor their follow-ups");
+        let r = t
+            .api(
+                Method::POST,
+                "/api/v1/improvements",
+                &viewer,
+                Some(json!({"texts": {"fi": "x"}, "themes": ["price"]})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+    }
+}

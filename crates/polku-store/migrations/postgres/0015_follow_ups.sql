@@ -23,5 +23,6 @@ CREATE TABLE follow_ups (
     answered_at TIMESTAMPTZ,
     created_at TIMESTAMPTZ NOT NULL
 );
-CREATE INDEX follow_ups_due ON follow_ups (due_at) WHERE sent_at IS NULL;
+-- Only follow-ups the minute job may still e-mail.
+CREATE INDEX follow_ups_due ON follow_ups (due_at) WHERE sent_at IS NULL AND answered_at IS NULL AND email IS NOT NULL;
 CREATE INDEX follow_ups_org ON follow_ups (org_id, created_at);

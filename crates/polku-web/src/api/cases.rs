@@ -210,8 +210,8 @@ pub struct CaseDetailOut {
 /// A resolved case's follow-up: the customer is asked the same question again after the rule's days.
 #[derive(Serialize, ToSchema)]
 pub struct FollowUpOut {
-    /// `scheduled` (before its day), `sent` (e-mailed, or waiting for its link to be handed over) or
-    /// `answered`.
+    /// `scheduled` (before its day), `due` (its day has come and it was not e-mailed — no address, no SMTP
+    /// server yet, or the case was reopened: hand the link over), `sent` (e-mailed) or `answered`.
     pub status: String,
     pub due_at: String,
     /// Where the invitation is e-mailed; null: hand the link over instead.
@@ -230,6 +230,7 @@ pub fn follow_up_out(app: &polku_app::App, f: polku_app::store::FollowUpRecord) 
     let status = match (f.answered_at, f.sent_at) {
         (Some(_), _) => "answered",
         (None, Some(_)) => "sent",
+        (None, None) if f.due_at <= polku_app::store::now() => "due",
         (None, None) => "scheduled",
     };
     FollowUpOut {

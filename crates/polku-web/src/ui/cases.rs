@@ -85,6 +85,8 @@ struct CasePage {
     me: Option<UserId>,
     error: String,
     app: std::sync::Arc<polku_app::App>,
+    /// The case's rule asks for a follow-up when it is resolved.
+    follow_up_rule: bool,
 }
 
 impl CasePage {
@@ -137,9 +139,9 @@ impl CasePage {
     fn follow_up_link(&self) -> String {
         self.d.follow_up.as_ref().map(|f| polku_app::followups::link(&self.app, &f.token)).unwrap_or_default()
     }
-    /// Resolving this case makes a follow-up that has no address to go to yet.
+    /// Resolving this case makes a follow-up (its rule asks for one), which may be given an address.
     fn resolving_asks(&self) -> bool {
-        self.d.follow_up.is_none() && self.moves.contains(&"resolved")
+        self.follow_up_rule && self.d.follow_up.is_none() && self.moves.contains(&"resolved")
     }
 }
 
@@ -149,6 +151,14 @@ fn case_id(raw: &str) -> Result<CaseId, AppError> {
 
 async fn case_page(web: &Web, s: &UiSession, id: CaseId, error: Option<AppError>) -> Result<Response, PageError> {
     let d = cases::case(&web.app, &s.caller, id).await.map_err(fail(s))?;
+    let follow_up_rule = web
+        .app
+        .store
+        .rules(s.caller.org)
+        .await
+        .map_err(|e| fail(s)(e.into()))?
+        .iter()
+        .any(|r| r.id.0 == d.case.rule_id && r.rule.follow_up_days.is_some());
     let from = CaseStatus::parse(&d.case.status);
     let moves = CaseStatus::ALL
         .into_iter()
@@ -168,6 +178,7 @@ async fn case_page(web: &Web, s: &UiSession, id: CaseId, error: Option<AppError>
         me,
         error: error.map(|e| e.to_string()).unwrap_or_default(),
         app: web.app.clone(),
+        follow_up_rule,
     });
     Ok((status, body).into_response())
 }

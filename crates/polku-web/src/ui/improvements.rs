@@ -8,7 +8,7 @@ use crate::extract::{FormPairs, UiSession};
 use crate::i18n::T;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -60,8 +60,9 @@ async fn render(web: &Web, s: &UiSession, error: Option<AppError>, told: Option<
     Ok((status, body).into_response())
 }
 
-async fn show(State(web): State<Web>, s: UiSession) -> Result<Response, PageError> {
-    render(&web, &s, None, None).await
+async fn show(State(web): State<Web>, s: UiSession, RawQuery(q): RawQuery) -> Result<Response, PageError> {
+    let told = q.as_deref().and_then(|q| q.strip_prefix("told=")).and_then(|n| n.parse().ok());
+    render(&web, &s, None, told).await
 }
 
 async fn create(State(web): State<Web>, s: UiSession, form: FormPairs) -> Result<Response, PageError> {
@@ -90,6 +91,10 @@ async fn ship(
 ) -> Result<Response, PageError> {
     s.check_csrf(form.get("_csrf")).map_err(fail(&s))?;
     let id: uuid::Uuid = id.parse().map_err(|_| fail(&s)(AppError::NotFound))?;
-    let told = improvements::ship(&web.app, &s.caller, id).await.map_err(fail(&s))?;
-    render(&web, &s, None, Some(told)).await
+    match improvements::ship(&web.app, &s.caller, id).await {
+        // Redirected, so that reloading the page does not ship it again.
+        Ok(told) => Ok(Redirect::to(&format!("/improvements?told={told}")).into_response()),
+        Err(e @ AppError::Invalid(_)) => render(&web, &s, Some(e), None).await,
+        Err(e) => Err(fail(&s)(e)),
+    }
 }
