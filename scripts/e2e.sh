@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Browser tests: start a real `polku serve` on a fresh SQLite database, create a survey through the API,
 # drive the public survey page in headless Chromium with playwright-core, then sign in as a member and work
-# the inbox and the insights page. Installs Chromium (Debian) and
+# the inbox and the insights page, and as an admin close the loop (notifications to a real SMTP server,
+# aiosmtpd on loopback; a rule, a case, its follow-up, an improvement). Installs Chromium (Debian) and
 # playwright-core (npm, into a temporary directory, nothing recorded) when missing.
 # Usage: scripts/e2e.sh [path/to/polku]   (default: target/debug/polku, built if missing)
 set -euo pipefail
@@ -17,7 +18,11 @@ if ! command -v chromium >/dev/null; then
   fi
 fi
 work=$(mktemp -d /tmp/polku-e2e.XXXXXX)
-cleanup() { [ -n "${server:-}" ] && kill "$server" 2>/dev/null; rm -rf "$work"; }
+cleanup() {
+  [ -n "${server:-}" ] && kill "$server" 2>/dev/null
+  [ -n "${smtp:-}" ] && kill "$smtp" 2>/dev/null
+  rm -rf "$work"
+}
 trap cleanup EXIT
 (cd "$work" && npm install --no-save --no-package-lock --silent playwright-core@1 >/dev/null)
 cp e2e/*.mjs "$work/"
@@ -28,11 +33,18 @@ org=$("$polku" org create --name "E2E Oy" | tail -n 1)
 token=$("$polku" token create --org "$org" --role admin | tail -n 1)
 POLKU_PASSWORD='e2e passphrase 2026' "$polku" user add --org "$org" --email e2e@example.com --name "E2E Agent" \
   --role agent --locale en >/dev/null
-printf 'secure_cookies = false\n' > "$work/polku.toml"
+POLKU_PASSWORD='e2e admin passphrase' "$polku" user add --org "$org" --email admin@example.com --name "E2E Admin" \
+  --role admin --locale en >/dev/null
+# The SMTP server is on this machine, which an organisation may only reach when the operator allows it.
+printf 'secure_cookies = false\nallow_internal_targets = true\n' > "$work/polku.toml"
+smtp_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir "$work/mail"
+PYTHONPATH=crates/polku-web/tests/support python3 -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c smtp_sink.Sink "$work/mail" &
+smtp=$!
 "$polku" serve --config "$work/polku.toml" --listen "127.0.0.1:$port" &
 server=$!
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
-slug=$(curl -sf -X POST "http://127.0.0.1:$port/api/v1/surveys" -H "Authorization: Bearer $token" \
+created=$(curl -sf -X POST "http://127.0.0.1:$port/api/v1/surveys" -H "Authorization: Bearer $token" \
   -H 'Content-Type: application/json' -d '{
   "name": "E2E", "locales": ["fi", "en"],
   "questions": [
@@ -44,7 +56,9 @@ slug=$(curl -sf -X POST "http://127.0.0.1:$port/api/v1/surveys" -H "Authorizatio
      "follow_up": {"after": "nps", "bands": [
        {"min": 0, "max": 6, "text": {"fi": "Mikä meni pieleen?", "en": "What went wrong?"}},
        {"min": 9, "max": 10, "text": {"fi": "Mikä ilahdutti?", "en": "What did you like?"}}]}}
-  ]}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["slug"])')
+  ]}')
+slug=$(printf '%s' "$created" | python3 -c 'import json, sys; print(json.load(sys.stdin)["slug"])')
+survey=$(printf '%s' "$created" | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
 (cd "$work" && node public_survey.mjs "http://127.0.0.1:$port" "$slug")
 # The answer the browser sent is stored and counted.
 "$polku" verify >/dev/null
@@ -52,3 +66,5 @@ n=$(curl -sf "http://127.0.0.1:$port/api/v1/surveys" -H "Authorization: Bearer $
     curl -sf "http://127.0.0.1:$port/metrics" | awk '/^polku_responses_ingested_total/ {print $2}')
 [ "$n" = 1 ] || { echo "expected 1 stored response, /metrics says ${n:-nothing}" >&2; exit 1; }
 (cd "$work" && node inbox.mjs "http://127.0.0.1:$port" e2e@example.com 'e2e passphrase 2026')
+(cd "$work" && node closing_loop.mjs "http://127.0.0.1:$port" admin@example.com 'e2e admin passphrase' "$token" "$survey" \
+  "$smtp_port" "$work/mail")
