@@ -10,6 +10,7 @@ pub mod auth;
 pub mod cache;
 pub mod cases;
 pub mod comments;
+pub mod customers;
 pub mod dashboard;
 pub mod demo;
 pub mod error;

@@ -6,6 +6,7 @@
 
 pub mod calendar;
 pub mod cases;
+pub mod customers;
 pub mod demo;
 pub mod followup;
 pub mod ids;

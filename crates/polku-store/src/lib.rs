@@ -11,6 +11,7 @@ mod audit;
 mod bench;
 mod cases;
 mod comments;
+mod customers;
 mod dialect;
 mod followups;
 mod improvements;

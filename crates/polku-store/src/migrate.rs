@@ -121,6 +121,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_window_rules.sql"),
         postgres: include_str!("../migrations/postgres/0018_window_rules.sql"),
     },
+    Migration {
+        version: 19,
+        name: "customers_orders",
+        sqlite: include_str!("../migrations/sqlite/0019_customers_orders.sql"),
+        postgres: include_str!("../migrations/postgres/0019_customers_orders.sql"),
+    },
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.

@@ -1266,3 +1266,87 @@ async fn a_windowed_rule_opens_one_case_when_a_kiosks_negative_share_is_too_high
         assert_eq!(polku_app::cases::check_windows(&t.app, later).await.unwrap(), 0, "{}", t.backend);
     }
 }
+
+/// Customers and orders come in as JSON arrays or NDJSON, are upserted by external id, and a batch with a bad
+/// row stores nothing and names every bad row and field.
+#[tokio::test]
+async fn customers_and_orders_are_upserted_in_batches_whole_or_not_at_all() {
+    for t in spawn_apps().await {
+        let send = |path: &'static str, ct: &'static str, body: String| {
+            let req = axum::http::Request::post(path)
+                .header(header::AUTHORIZATION, format!("Bearer {}", t.token))
+                .header(header::CONTENT_TYPE, ct)
+                .body(axum::body::Body::from(body))
+                .unwrap();
+            t.send(req)
+        };
+        let customers = json!([
+            {"external_id": "C-1", "name": "Maija Meikäläinen", "email": "maija@example.fi", "language": "fi",
+             "consent_contact": true, "attributes": {"segment": "b2c", "region": "Uusimaa"}},
+            {"external_id": "C-2", "name": "Sven Svensson", "language": "sv"}
+        ]);
+        let r = send("/api/v1/customers:batch", "application/json", customers.to_string()).await;
+        assert_eq!((r.status, r.json()["upserted"].as_u64()), (StatusCode::OK, Some(2)), "{}: {}", t.backend, r.body);
+        // NDJSON; a field left out keeps what is stored; an order names a customer not sent yet.
+        let r = send(
+            "/api/v1/customers:batch",
+            "application/x-ndjson",
+            "{\"external_id\": \"C-1\", \"phone\": \"+358401234567\"}\n\n".into(),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let orders = [
+            json!({"external_id": "5800000000000000001", "customer": "C-1", "placed_at": "2026-11-02T10:00:00+02:00",
+                   "amount": "129.00", "currency": "EUR", "items": 2, "status": "paid"}),
+            json!({"external_id": "W-17", "customer": "C-3", "placed_at": "2026-11-03T10:00:00Z", "amount": 49.9,
+                   "currency": "eur"}),
+        ];
+        let ndjson = orders.iter().map(|o| o.to_string()).collect::<Vec<_>>().join("\n");
+        let r = send("/api/v1/orders:batch", "application/x-ndjson", ndjson).await;
+        assert_eq!(r.json()["upserted"], 2, "{}: {}", t.backend, r.body);
+        assert_eq!(t.app.store.customer_counts(t.org).await.unwrap(), (3, 2), "{}: C-3 made for its order", t.backend);
+        // Sent again with a new status: updated, not doubled.
+        let again = json!([{"external_id": "W-17", "customer": "C-3", "placed_at": "2026-11-03T10:00:00Z",
+                            "amount": "49,90", "currency": "EUR", "status": "refunded"}]);
+        assert_eq!(send("/api/v1/orders:batch", "application/json", again.to_string()).await.status, StatusCode::OK);
+        assert_eq!(t.app.store.customer_counts(t.org).await.unwrap(), (3, 2));
+
+        // Bad rows: every one named, nothing stored.
+        let bad = json!([
+            {"external_id": "N-1", "customer": "C-9", "placed_at": "2026-11-03T10:00:00Z", "amount": "10", "currency": "EUR"},
+            {"external_id": "N-2", "customer": "C-9", "placed_at": "eilen", "amount": "1.234", "currency": "EUR"},
+            {"external_id": "N-3", "customer": "C-9", "placed_at": "2026-11-03T10:00:00Z", "amount": "5", "currency": "EUR", "colour": "red"}
+        ]);
+        let r = send("/api/v1/orders:batch", "application/json", bad.to_string()).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_eq!(r.field_errors(), ["rows[2].colour"], "{}: unknown fields are refused first: {}", t.backend, r.body);
+        let bad = json!([bad[0], bad[1]]);
+        let r = send("/api/v1/orders:batch", "application/json", bad.to_string()).await;
+        assert_eq!(r.field_errors(), ["rows[1].placed_at", "rows[1].amount"], "{}", r.body);
+        assert_eq!(t.app.store.customer_counts(t.org).await.unwrap(), (3, 2), "{}: nothing half-written", t.backend);
+        let r =
+            send("/api/v1/customers:batch", "application/x-ndjson", "{\"external_id\": \"C-5\"}\n{nope".into()).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.body.contains("line 2"), "{}", r.body);
+        let r = send("/api/v1/customers:batch", "text/csv", "external_id\nC-1".into()).await;
+        assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        let many: Vec<Value> = (0..10_001).map(|i| json!({"external_id": format!("X-{i}")})).collect();
+        let r = send("/api/v1/customers:batch", "application/json", Value::Array(many).to_string()).await;
+        assert_eq!(
+            r.field_errors(),
+            ["rows"],
+            "at most 10,000 a request (and the 1 MiB body limit does not apply): {}",
+            r.body
+        );
+        let (_, viewer) =
+            polku_app::orgs::create_token(&t.app, &polku_app::Actor::System("t"), t.org, "v", Role::Viewer)
+                .await
+                .unwrap();
+        let req = axum::http::Request::post("/api/v1/customers:batch")
+            .header(header::AUTHORIZATION, format!("Bearer {viewer}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(axum::body::Body::from("[{\"external_id\": \"V\"}]"))
+            .unwrap();
+        assert_eq!(t.send(req).await.status, StatusCode::FORBIDDEN);
+    }
+}

@@ -33,6 +33,46 @@ pub enum BenchCommand {
     /// Time the insights (key drivers and emerging topics) for the last 30 and 90 days of the newest
     /// organisation made by `polku bench-data`.
     Insights(InboxArgs),
+    /// Write a CSV file of `--rows` orders of `--customers` customers over two years (deterministic, for
+    /// timing `polku import orders`).
+    OrdersCsv(OrdersCsvArgs),
+}
+
+#[derive(clap::Args)]
+pub struct OrdersCsvArgs {
+    #[arg(long, default_value_t = 1_000_000)]
+    rows: usize,
+    #[arg(long, default_value_t = 100_000)]
+    customers: usize,
+    #[arg(long)]
+    out: std::path::PathBuf,
+}
+
+/// Orders as a shop exports them: ids, customers drawn unevenly (some buy often), times, amounts with
+/// decimal commas now and then, statuses mostly paid.
+fn orders_csv(args: OrdersCsvArgs) -> anyhow::Result<ExitCode> {
+    use std::io::Write;
+    let mut rng = polku_domain::rng::SplitMix64::new(2026);
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&args.out)?);
+    writeln!(out, "external_id,customer,placed_at,amount,currency,items,status")?;
+    let start = time::macros::datetime!(2024-11-23 00:00 UTC).unix_timestamp();
+    let statuses = ["paid", "paid", "paid", "fulfilled", "fulfilled", "placed", "refunded", "cancelled"];
+    for i in 0..args.rows {
+        let c = (rng.below(args.customers as u64) * rng.below(args.customers as u64)) / args.customers as u64;
+        let t = time::OffsetDateTime::from_unix_timestamp(start + rng.below(2 * 365 * 86_400) as i64)?;
+        let cents = 500 + rng.below(50_000);
+        let amount = if i % 7 == 0 {
+            format!("\"{},{:02}\"", cents / 100, cents % 100)
+        } else {
+            format!("{}.{:02}", cents / 100, cents % 100)
+        };
+        let status = statuses[rng.below(statuses.len() as u64) as usize];
+        let placed = t.format(&time::format_description::well_known::Rfc3339)?;
+        writeln!(out, "O-{i},C-{c},{placed},{amount},EUR,{},{status}", 1 + rng.below(4))?;
+    }
+    out.flush()?;
+    println!("{} orders of up to {} customers written to {}", args.rows, args.customers, args.out.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 #[derive(clap::Args)]
@@ -72,6 +112,7 @@ pub async fn run(store: &Store, command: BenchCommand) -> anyhow::Result<ExitCod
         BenchCommand::Queries(args) => queries(store, args).await,
         BenchCommand::Inbox(args) => inbox(store, args).await,
         BenchCommand::Insights(args) => insights(store, args).await,
+        BenchCommand::OrdersCsv(args) => orders_csv(args),
     }
 }
 

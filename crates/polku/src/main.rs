@@ -10,6 +10,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod bench;
 mod config;
 mod evaltext;
+mod import;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -93,6 +94,8 @@ enum Command {
     },
     /// Score the text analysis against labelled comments (CSV: text, language, label[, themes, rating]).
     EvalText(evaltext::EvalTextArgs),
+    /// Import customers or orders from a CSV file: checked whole, then written whole in one transaction.
+    Import(import::ImportArgs),
     /// Benchmarks on a data set made by `bench-data`.
     Bench {
         #[command(subcommand)]
@@ -345,6 +348,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             std::process::ExitCode::SUCCESS
         }
         Command::Bench { command } => bench::run(&app.store, command).await?,
+        Command::Import(args) => import::run(&app, &args).await?,
         Command::Reanalyse { org } => {
             let orgs: Vec<OrgId> = match org {
                 Some(o) => vec![o.parse().context("--org must be an organisation id")?],

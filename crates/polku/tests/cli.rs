@@ -94,3 +94,66 @@ fn eval_text_scores_a_file_and_names_bad_lines() {
     assert!(err.contains("line 3: column label"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `polku import`: columns mapped by name or `--map`, every bad line reported as `line N: column X: reason`
+/// with nothing written, `--dry-run` writes nothing, and a good file lands whole.
+#[test]
+fn import_checks_the_whole_file_then_writes_it_whole() {
+    for db in databases() {
+        let org = last_line(&polku(&["org", "create", "--name", "Tuonti Oy"], &db));
+        let dir = std::env::temp_dir().join(format!("polku-import-{}", uuid_like()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = |name: &str, text: &str| {
+            let p = dir.join(name);
+            std::fs::write(&p, text).unwrap();
+            p.display().to_string()
+        };
+        let customers = file(
+            "customers.csv",
+            "Asiakasnumero,name,email,language,consent_contact,attr.segment\nC-1,Maija,maija@example.fi,fi,kyllä,b2c\nC-2,Sven,,sv,no,\n",
+        );
+        let r = polku(&["import", "customers", &customers, "--org", &org], &db);
+        assert!(!r.status.success());
+        assert!(
+            String::from_utf8_lossy(&r.stderr).contains("--map external_id=COLUMN"),
+            "{}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+        let mapped = ["import", "customers", &customers, "--org", &org, "--map", "external_id=Asiakasnumero"];
+        let r = polku(&mapped, &db);
+        assert!(r.status.success(), "{db}: {}", String::from_utf8_lossy(&r.stderr));
+        assert!(last_line(&r).starts_with("2 row(s) imported"), "{}", last_line(&r));
+
+        let bad = file(
+            "orders.csv",
+            "external_id,customer,placed_at,amount,currency,items,status\n\
+             O-1,C-1,2026-11-02T10:00:00Z,\"129,00\",EUR,2,paid\n\
+             O-2,C-2,eilen,12.345,EUR,x,paid\n\
+             O-3,,2026-11-02T10:00:00Z,5,EURO,1,lost\n",
+        );
+        let r = polku(&["import", "orders", &bad, "--org", &org], &db);
+        assert!(!r.status.success());
+        let err = String::from_utf8_lossy(&r.stderr);
+        for line in [
+            "line 3: column items: must be a whole number",
+            "line 3: column placed_at:",
+            "line 3: column amount:",
+            "line 4: column customer: is required",
+            "line 4: column currency:",
+            "line 4: column status:",
+            "nothing was imported",
+        ] {
+            assert!(err.contains(line), "{db}: {line:?} missing in {err}");
+        }
+        let good = file(
+            "good.csv",
+            "external_id,customer,placed_at,amount,currency\nO-1,C-1,2026-11-02T10:00:00Z,\"129,00\",EUR\nO-2,C-9,2026-11-03T10:00:00Z,10,EUR\n",
+        );
+        let r = polku(&["import", "orders", &good, "--org", &org, "--dry-run"], &db);
+        assert!(r.status.success() && last_line(&r).contains("nothing written"), "{}", last_line(&r));
+        let r = polku(&["import", "orders", &good, "--org", &org], &db);
+        assert!(r.status.success(), "{db}: {}", String::from_utf8_lossy(&r.stderr));
+        assert!(last_line(&r).starts_with("2 row(s) imported: 2 orders"), "{}", last_line(&r));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -23,7 +23,7 @@ use utoipa::{OpenApi, ToSchema};
         super::notifications::get_settings, super::notifications::put_settings, super::notifications::test,
         super::notifications::list, super::notifications::retry, super::cases::follow_up_stats,
         super::cases::set_touchpoints, super::comments::praise, super::improvements::list, super::improvements::create,
-        super::improvements::ship
+        super::improvements::ship, super::customers::customers, super::customers::orders
     ),
     components(schemas(
         SurveyInput, QuestionInput, FollowUpInput, BandInput, ResponseInput, AnswerInput, ConsentInput, ErrorBody, ErrorDetail,
@@ -38,7 +38,7 @@ use utoipa::{OpenApi, ToSchema};
         super::cases::TeamInput, super::notifications::SettingsOut, super::notifications::TestInput,
         super::notifications::TestOut, super::notifications::NotificationOut, super::cases::FollowUpOut,
         super::cases::RatesOut, super::cases::FollowUpStatsOut, super::improvements::ImprovementOut,
-        super::improvements::ImprovementCreated, super::improvements::ShippedOut
+        super::improvements::ImprovementCreated, super::improvements::ShippedOut, super::customers::Upserted
     )),
     modifiers(&Security)
 )]

@@ -3,6 +3,7 @@
 
 mod cases;
 mod comments;
+mod customers;
 mod docs;
 mod improvements;
 mod insights;
@@ -34,6 +35,7 @@ pub fn router() -> Router<Web> {
         .merge(text_models::router())
         .merge(notifications::router())
         .merge(improvements::router())
+        .merge(customers::router())
 }
 
 /// Ids that do not parse cannot exist: answer 404 like any unknown id.

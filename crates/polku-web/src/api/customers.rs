@@ -1,0 +1,115 @@
+//! `/api/v1/customers:batch` and `/api/v1/orders:batch`: customer data from integrations, as a JSON array or
+//! NDJSON (one object a line), up to 10,000 rows a request, upserted by external id; a request with any
+//! bad row stores nothing and names every bad row and field.
+
+use crate::Web;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::ApiCaller;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::routing::post;
+use axum::{Json, Router};
+use polku_domain::customers::MAX_BATCH;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use utoipa::ToSchema;
+
+/// 10,000 rows of a few hundred bytes each.
+const MAX_BATCH_BODY: usize = 16 * 1024 * 1024;
+
+pub fn router() -> Router<Web> {
+    Router::new()
+        .route("/api/v1/customers:batch", post(customers))
+        .route("/api/v1/orders:batch", post(orders))
+        .layer(DefaultBodyLimit::max(MAX_BATCH_BODY))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Upserted {
+    /// Distinct rows written (a row naming an external id again replaces the earlier one).
+    pub upserted: usize,
+}
+
+/// The rows of a JSON array or an NDJSON body, each parsed on its own so that every bad row is named.
+fn rows<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Result<Vec<T>, ApiError> {
+    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let values: Vec<(String, serde_json::Value)> = if ct.starts_with("application/x-ndjson") {
+        let text =
+            std::str::from_utf8(body).map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "the body is not UTF-8"))?;
+        text.lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| {
+                serde_json::from_str(l)
+                    .map(|v| (format!("line {}", i + 1), v))
+                    .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("line {}: malformed JSON: {e}", i + 1)))
+            })
+            .collect::<Result<_, _>>()?
+    } else if ct.starts_with("application/json") {
+        let list: Vec<serde_json::Value> = serde_json::from_slice(body)
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("expected a JSON array of rows: {e}")))?;
+        list.into_iter().enumerate().map(|(i, v)| (format!("rows[{i}]"), v)).collect()
+    } else {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Content-Type must be application/json or application/x-ndjson",
+        ));
+    };
+    if values.len() > MAX_BATCH {
+        return Err(ApiError::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "rows",
+            format!("at most {MAX_BATCH} a request"),
+        ));
+    }
+    let mut out = Vec::with_capacity(values.len());
+    let mut errors = Vec::new();
+    for (at, v) in values {
+        match serde_path_to_error::deserialize::<_, T>(v) {
+            Ok(r) => out.push(r),
+            Err(e) => {
+                // A missing or unknown field is reported on the row itself.
+                let path = e.path().to_string();
+                let field = if path == "." || path == "?" { at } else { format!("{at}.{path}") };
+                errors.push(polku_domain::survey::FieldError { field, message: e.into_inner().to_string() });
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(polku_app::AppError::Invalid(polku_domain::survey::ValidationErrors(errors)).into())
+    }
+}
+
+/// Upserts customers: `[{"external_id", "name"?, "email"?, "phone"?, "language"?, "consent_contact"?,
+/// "consent_marketing"?, "attributes"?: {…}}]`. A field left out keeps what is stored.
+#[utoipa::path(post, path = "/api/v1/customers:batch", security(("token" = [])), request_body(content = Vec<Object>, content_type = "application/json"),
+    responses((status = 200, body = Upserted), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn customers(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Upserted>), ApiError> {
+    let rows = rows(&headers, &body)?;
+    let n = polku_app::customers::import_customers(&web.app, &caller, &rows).await?;
+    Ok((StatusCode::OK, Json(Upserted { upserted: n })))
+}
+
+/// Upserts orders: `[{"external_id", "customer", "placed_at" (RFC 3339), "amount" (number or string),
+/// "currency", "items"?, "status"?: placed|paid|fulfilled|refunded|cancelled}]`. A customer not stored yet is
+/// created with only its id.
+#[utoipa::path(post, path = "/api/v1/orders:batch", security(("token" = [])), request_body(content = Vec<Object>, content_type = "application/json"),
+    responses((status = 200, body = Upserted), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn orders(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Upserted>), ApiError> {
+    let rows = rows(&headers, &body)?;
+    let n = polku_app::customers::import_orders(&web.app, &caller, &rows).await?;
+    Ok((StatusCode::OK, Json(Upserted { upserted: n })))
+}

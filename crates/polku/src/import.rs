@@ -1,0 +1,216 @@
+//! `polku import customers|orders FILE.csv`: a CSV file with a header row, its columns mapped to fields by
+//! name (or by `--map field=Column`), checked whole first — errors as `line N: column X: reason` — and then
+//! written whole in one transaction, or not at all. `--dry-run` only checks.
+
+use anyhow::{Context, bail};
+use polku_app::App;
+use polku_domain::OrgId;
+use polku_domain::customers::{self, CustomerDraft, OrderDraft};
+use polku_domain::survey::FieldError;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+/// Errors shown before the rest are only counted.
+const SHOWN_ERRORS: usize = 20;
+
+#[derive(clap::Args)]
+pub struct ImportArgs {
+    /// `customers` or `orders`.
+    #[arg(value_parser = ["customers", "orders"])]
+    kind: String,
+    /// The CSV file (UTF-8, a header row, comma-separated).
+    file: PathBuf,
+    /// The organisation to import into.
+    #[arg(long)]
+    org: String,
+    /// Which column holds a field, when its header is not the field's name: `--map external_id="Order ID"`.
+    /// Customer fields: external_id, name, email, phone, language, consent_contact, consent_marketing (and any
+    /// `attr.KEY` column as attribute KEY). Order fields: external_id, customer, placed_at, amount, currency,
+    /// items, status.
+    #[arg(long = "map", value_name = "FIELD=COLUMN")]
+    map: Vec<String>,
+    /// Check the whole file and report, but write nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+const CUSTOMER_FIELDS: [&str; 7] =
+    ["external_id", "name", "email", "phone", "language", "consent_contact", "consent_marketing"];
+const ORDER_FIELDS: [&str; 7] = ["external_id", "customer", "placed_at", "amount", "currency", "items", "status"];
+const REQUIRED: [(&str, &[&str]); 2] =
+    [("customers", &["external_id"]), ("orders", &["external_id", "customer", "placed_at", "amount", "currency"])];
+
+/// Where each field is: its column index and the column's name as the file has it.
+struct Columns(HashMap<&'static str, (usize, String)>);
+
+impl Columns {
+    fn get<'r>(&self, field: &str, record: &'r csv::StringRecord) -> Option<&'r str> {
+        self.0.get(field).and_then(|(i, _)| record.get(*i)).map(str::trim).filter(|v| !v.is_empty())
+    }
+    fn name(&self, field: &str) -> String {
+        self.0.get(field).map_or_else(|| field.to_string(), |(_, n)| n.clone())
+    }
+}
+
+fn columns(kind: &str, headers: &csv::StringRecord, map: &[String]) -> anyhow::Result<Columns> {
+    let fields: &[&'static str] = if kind == "customers" { &CUSTOMER_FIELDS } else { &ORDER_FIELDS };
+    let mut wanted: HashMap<&'static str, String> = fields.iter().map(|f| (*f, f.to_string())).collect();
+    for m in map {
+        let (field, column) = m.split_once('=').with_context(|| format!("--map {m:?}: expected FIELD=COLUMN"))?;
+        let field = fields.iter().find(|f| **f == field.trim()).with_context(|| {
+            format!("--map {m:?}: {field:?} is not a field of {kind} (fields: {})", fields.join(", "))
+        })?;
+        wanted.insert(field, column.trim().to_string());
+    }
+    let mut found = HashMap::new();
+    for (field, column) in wanted {
+        if let Some(i) = headers.iter().position(|h| h.trim() == column) {
+            found.insert(field, (i, column));
+        }
+    }
+    let required = REQUIRED.iter().find(|(k, _)| *k == kind).map(|(_, r)| *r).unwrap_or(&[]);
+    for field in required {
+        if !found.contains_key(field) {
+            bail!(
+                "the file has no column for {field} (expected a column named {field:?}, or --map {field}=COLUMN; its columns: {})",
+                headers.iter().collect::<Vec<_>>().join(", ")
+            );
+        }
+    }
+    Ok(Columns(found))
+}
+
+fn flag(v: Option<&str>) -> Result<Option<bool>, String> {
+    match v.map(str::to_ascii_lowercase).as_deref() {
+        None => Ok(None),
+        Some("true" | "1" | "yes" | "y" | "kyllä" | "ja") => Ok(Some(true)),
+        Some("false" | "0" | "no" | "n" | "ei" | "nej") => Ok(Some(false)),
+        Some(other) => Err(format!("{other:?} is not yes or no")),
+    }
+}
+
+/// `line N: column X: reason` for a field error of the row on `line`.
+fn line_error(line: u64, cols: &Columns, e: &FieldError) -> String {
+    let field = e.field.split('.').next().unwrap_or(&e.field);
+    format!("line {line}: column {}: {}", cols.name(field), e.message)
+}
+
+pub async fn run(app: &App, args: &ImportArgs) -> anyhow::Result<std::process::ExitCode> {
+    let org: OrgId = args.org.parse().context("--org must be an organisation id")?;
+    app.store.org(org).await.map_err(|_| anyhow::anyhow!("no organisation {org}"))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_path(&args.file)
+        .with_context(|| format!("opening {}", args.file.display()))?;
+    let headers = reader.headers().with_context(|| format!("{}: reading the header row", args.file.display()))?.clone();
+    let cols = columns(&args.kind, &headers, &args.map)?;
+    let attribute_columns: Vec<(usize, String)> = headers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| h.trim().strip_prefix("attr.").map(|k| (i, k.to_string())))
+        .collect();
+
+    let mut errors: Vec<String> = Vec::new();
+    let mut customers_ok = Vec::new();
+    let mut orders_ok = Vec::new();
+    let mut rows = 0usize;
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                errors.push(format!("line {line}: {e}"));
+                continue;
+            }
+        };
+        rows += 1;
+        let line = record.position().map_or(0, |p| p.line());
+        let mut errs = Vec::new();
+        if args.kind == "customers" {
+            let mut consent = |field: &str| {
+                flag(cols.get(field, &record)).unwrap_or_else(|message| {
+                    errs.push(FieldError { field: field.to_string(), message });
+                    None
+                })
+            };
+            let (consent_contact, consent_marketing) = (consent("consent_contact"), consent("consent_marketing"));
+            let attributes: BTreeMap<String, String> = attribute_columns
+                .iter()
+                .filter_map(|(i, k)| {
+                    record.get(*i).map(str::trim).filter(|v| !v.is_empty()).map(|v| (k.clone(), v.to_string()))
+                })
+                .collect();
+            let draft = CustomerDraft {
+                external_id: cols.get("external_id", &record).unwrap_or("").to_string(),
+                name: cols.get("name", &record).map(str::to_string),
+                email: cols.get("email", &record).map(str::to_string),
+                phone: cols.get("phone", &record).map(str::to_string),
+                language: cols.get("language", &record).map(str::to_string),
+                consent_contact,
+                consent_marketing,
+                attributes: (!attributes.is_empty()).then_some(attributes),
+            };
+            let c = customers::validate_customer(&mut errs, "", &draft);
+            if errs.is_empty() {
+                customers_ok.push(c);
+            }
+        } else {
+            let items = match cols.get("items", &record).map(str::parse::<u32>) {
+                None => None,
+                Some(Ok(n)) => Some(n),
+                Some(Err(_)) => {
+                    errs.push(FieldError { field: "items".into(), message: "must be a whole number".into() });
+                    None
+                }
+            };
+            let draft = OrderDraft {
+                external_id: cols.get("external_id", &record).unwrap_or("").to_string(),
+                customer: cols.get("customer", &record).unwrap_or("").to_string(),
+                placed_at: cols.get("placed_at", &record).unwrap_or("").to_string(),
+                amount: serde_json::Value::String(cols.get("amount", &record).unwrap_or("").to_string()),
+                currency: cols.get("currency", &record).unwrap_or("").to_string(),
+                items,
+                status: cols.get("status", &record).map(str::to_string),
+            };
+            let o = customers::validate_order(&mut errs, "", &draft);
+            if errs.is_empty() {
+                orders_ok.push(o);
+            }
+        }
+        errors.extend(errs.iter().map(|e| line_error(line, &cols, e)));
+    }
+
+    if !errors.is_empty() {
+        for e in errors.iter().take(SHOWN_ERRORS) {
+            eprintln!("{}: {e}", args.file.display());
+        }
+        if errors.len() > SHOWN_ERRORS {
+            eprintln!("… and {} more", errors.len() - SHOWN_ERRORS);
+        }
+        eprintln!("{} error(s) in {rows} row(s): nothing was imported", errors.len());
+        return Ok(std::process::ExitCode::FAILURE);
+    }
+    if rows == 0 {
+        bail!("{}: no rows after the header", args.file.display());
+    }
+    if args.dry_run {
+        println!("{rows} row(s) checked, no errors; nothing written (--dry-run)");
+        return Ok(std::process::ExitCode::SUCCESS);
+    }
+    let n = if args.kind == "customers" {
+        polku_app::customers::write_customers(app, org, &customers_ok).await.map_err(|e| anyhow::anyhow!("{e}"))?
+    } else {
+        let bar = indicatif::ProgressBar::new(orders_ok.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} orders ({per_sec}, {eta} left)")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        let n = polku_app::customers::write_orders(app, org, &orders_ok, |done| bar.set_position(done as u64))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        bar.finish_and_clear();
+        n
+    };
+    println!("{rows} row(s) imported: {n} {} written in one transaction", args.kind);
+    Ok(std::process::ExitCode::SUCCESS)
+}
