@@ -4,7 +4,7 @@
 use crate::auth::Caller;
 use crate::{App, AppError, AppResult};
 use polku_domain::OrgId;
-use polku_domain::customers::{self, Customer, CustomerDraft, Order, OrderDraft};
+use polku_domain::customers::{self, Contact, ContactDraft, Customer, CustomerDraft, Order, OrderDraft};
 use polku_domain::role::Permission;
 
 /// Upserts a batch of customers (integrations: agents and up).
@@ -32,4 +32,19 @@ pub async fn write_orders(app: &App, org: OrgId, rows: &[Order], progress: impl 
         return Err(AppError::invalid("rows", "nothing to import"));
     }
     Ok(app.store.upsert_orders(org, rows, progress).await?)
+}
+
+/// Upserts a batch of support contacts (integrations: agents and up).
+pub async fn import_contacts(app: &App, caller: &Caller, rows: &[ContactDraft]) -> AppResult<usize> {
+    caller.require(Permission::SubmitResponses)?;
+    let rows = customers::validate_contacts(rows)?;
+    write_contacts(app, caller.org, &rows, |_| {}).await
+}
+
+/// Writes checked support contacts, reporting progress in rows.
+pub async fn write_contacts(app: &App, org: OrgId, rows: &[Contact], progress: impl FnMut(usize)) -> AppResult<usize> {
+    if rows.is_empty() {
+        return Err(AppError::invalid("rows", "nothing to import"));
+    }
+    Ok(app.store.upsert_contacts(org, rows, progress).await?)
 }

@@ -125,6 +125,131 @@ pub struct Order {
     pub status: OrderStatus,
 }
 
+/// A support contact (ticket, call, chat) as a helpdesk or file sends it.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactDraft {
+    pub external_id: String,
+    pub customer: String,
+    /// How the customer got in touch: a short name such as `email`, `phone`, `chat`.
+    pub channel: String,
+    /// Why, in a few words (`invoice`, `late delivery`).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// The journey touchpoint it started from, if known (`invoice`, `arrival`).
+    #[serde(default)]
+    pub touchpoint: Option<String>,
+    /// RFC 3339.
+    pub opened_at: String,
+    #[serde(default)]
+    pub closed_at: Option<String>,
+    #[serde(default)]
+    pub handling_minutes: Option<u32>,
+    /// What handling it cost, with `currency`.
+    #[serde(default)]
+    pub cost: Option<serde_json::Value>,
+    #[serde(default)]
+    pub currency: Option<String>,
+}
+
+/// A checked support contact.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Contact {
+    pub external_id: String,
+    pub customer: String,
+    pub channel: String,
+    pub reason: Option<String>,
+    pub touchpoint: Option<String>,
+    pub opened_at: OffsetDateTime,
+    pub closed_at: Option<OffsetDateTime>,
+    pub handling_minutes: Option<u32>,
+    /// Cents and currency.
+    pub cost: Option<(i64, String)>,
+}
+
+fn time_field(errs: &mut Vec<FieldError>, field: String, v: &str) -> Option<OffsetDateTime> {
+    match OffsetDateTime::parse(v.trim(), &time::format_description::well_known::Rfc3339) {
+        Ok(t) => Some(t.to_offset(time::UtcOffset::UTC)),
+        Err(_) => {
+            errs.push(FieldError { field, message: "must be an RFC 3339 time such as 2026-11-23T09:30:00Z".into() });
+            None
+        }
+    }
+}
+
+fn currency(errs: &mut Vec<FieldError>, field: String, v: &str) -> String {
+    let c = v.trim().to_ascii_uppercase();
+    if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
+        errs.push(FieldError { field, message: "must be a three-letter ISO 4217 code such as EUR".into() });
+    }
+    c
+}
+
+/// Checks support contacts; each problem names its row and field.
+pub fn validate_contacts(rows: &[ContactDraft]) -> Result<Vec<Contact>, ValidationErrors> {
+    if rows.len() > MAX_BATCH {
+        return Err(ValidationErrors(vec![FieldError {
+            field: "rows".into(),
+            message: format!("at most {MAX_BATCH} a request"),
+        }]));
+    }
+    let mut errs = Vec::new();
+    let out = rows.iter().enumerate().map(|(i, r)| validate_contact(&mut errs, &format!("rows[{i}]."), r)).collect();
+    if errs.is_empty() { Ok(out) } else { Err(ValidationErrors(errs)) }
+}
+
+/// One support contact; problems go to `errs` with `prefix` before their field names.
+pub fn validate_contact(errs: &mut Vec<FieldError>, prefix: &str, r: &ContactDraft) -> Contact {
+    let f = |name: &str| format!("{prefix}{name}");
+    let channel = r.channel.trim().to_ascii_lowercase();
+    if !crate::response::is_valid_name(&channel, crate::response::MAX_CHANNEL) {
+        errs.push(FieldError {
+            field: f("channel"),
+            message: "must be a short name such as email, phone or chat".into(),
+        });
+    }
+    let touchpoint = r.touchpoint.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_string);
+    if let Some(t) = &touchpoint
+        && !crate::response::is_valid_name(t, crate::response::MAX_TOUCHPOINT)
+    {
+        errs.push(FieldError {
+            field: f("touchpoint"),
+            message: "must be a touchpoint name (a–z, 0–9, - and _)".into(),
+        });
+    }
+    let opened_at = time_field(errs, f("opened_at"), &r.opened_at).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let closed_at =
+        r.closed_at.as_deref().filter(|c| !c.trim().is_empty()).and_then(|c| time_field(errs, f("closed_at"), c));
+    if closed_at.is_some_and(|c| c < opened_at) {
+        errs.push(FieldError { field: f("closed_at"), message: "must not be before opened_at".into() });
+    }
+    let cost = match (&r.cost, r.currency.as_deref().map(str::trim).filter(|c| !c.is_empty())) {
+        (None, _) | (Some(serde_json::Value::Null), _) => None,
+        (Some(v), Some(c)) => match parse_cents(v) {
+            Some(cents) => Some((cents, currency(errs, f("currency"), c))),
+            None => {
+                errs.push(FieldError { field: f("cost"), message: "must be an amount such as 12.50".into() });
+                None
+            }
+        },
+        (Some(_), None) => {
+            errs.push(FieldError { field: f("currency"), message: "is required with a cost".into() });
+            None
+        }
+    };
+    Contact {
+        external_id: external_id(errs, f("external_id"), &r.external_id),
+        customer: external_id(errs, f("customer"), &r.customer),
+        channel,
+        reason: text(errs, f("reason"), r.reason.as_deref(), MAX_ID),
+        touchpoint,
+        opened_at,
+        closed_at,
+        handling_minutes: r.handling_minutes,
+        cost,
+    }
+}
+
 fn text(errs: &mut Vec<FieldError>, field: String, v: Option<&str>, max: usize) -> Option<String> {
     let v = v.map(str::trim).filter(|v| !v.is_empty())?;
     if v.chars().count() > max || v.chars().any(char::is_control) {
@@ -308,6 +433,33 @@ mod tests {
         ] {
             assert_eq!(parse_cents(&v), cents, "{v}");
         }
+    }
+
+    #[test]
+    fn contacts_are_checked_field_by_field() {
+        let good = ContactDraft {
+            external_id: "Z-1".into(),
+            customer: "C-1".into(),
+            channel: "Phone".into(),
+            reason: Some("invoice".into()),
+            touchpoint: Some("invoice".into()),
+            opened_at: "2026-11-02T10:00:00Z".into(),
+            closed_at: Some("2026-11-02T10:20:00Z".into()),
+            handling_minutes: Some(20),
+            cost: Some(json!("12,50")),
+            currency: Some("eur".into()),
+        };
+        let ok = validate_contacts(std::slice::from_ref(&good)).unwrap();
+        assert_eq!((ok[0].channel.as_str(), ok[0].cost.clone()), ("phone", Some((1250, "EUR".to_string()))));
+        let bad = ContactDraft {
+            closed_at: Some("2026-11-01T10:00:00Z".into()),
+            currency: None,
+            touchpoint: Some("Lasku!".into()),
+            ..good
+        };
+        let e = validate_contacts(&[bad]).unwrap_err();
+        let fields: Vec<_> = e.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["rows[0].touchpoint", "rows[0].closed_at", "rows[0].currency"]);
     }
 
     #[test]

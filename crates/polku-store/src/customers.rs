@@ -3,7 +3,7 @@
 
 use crate::{Result, Store, StoreError, db};
 use polku_domain::OrgId;
-use polku_domain::customers::{Customer, Order};
+use polku_domain::customers::{Contact, Customer, Order};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -66,6 +66,43 @@ macro_rules! upsert_customers {
     }};
 }
 
+/// Fills `$ids` (external id → id) with the customers `$names` name, in the open transaction `$tx`: ids
+/// already in `$ids` are known; the others are inserted as stubs with only their external id (RETURNING
+/// the new ones' ids), and only those that existed before are looked up. (Looking every chunk's customers
+/// up instead meets a table that grew in this very transaction, whose statistics still say it is small:
+/// PostgreSQL then scans it, for seconds a chunk.)
+macro_rules! resolve_customers {
+    ($tx:ident, $org:expr, $names:expr, $ids:ident, $now:expr) => {{
+        let mut names: Vec<&str> = $names.filter(|c| !$ids.contains_key(*c)).collect();
+        names.sort_unstable();
+        names.dedup();
+        if !names.is_empty() {
+            let mut qb =
+                sqlx::QueryBuilder::new("INSERT INTO customers (id, org_id, external_id, created_at, updated_at) ");
+            qb.push_values(&names, |mut b, name| {
+                b.push_bind(Uuid::now_v7())
+                    .push_bind($org.0)
+                    .push_bind(name.to_string())
+                    .push_bind($now)
+                    .push_bind($now);
+            });
+            qb.push(" ON CONFLICT (org_id, external_id) DO NOTHING RETURNING external_id, id");
+            $ids.extend(qb.build_query_as::<(String, Uuid)>().fetch_all(&mut *$tx).await?);
+            let known: Vec<&str> = names.iter().copied().filter(|n| !$ids.contains_key(*n)).collect();
+            if !known.is_empty() {
+                let mut qb = sqlx::QueryBuilder::new("SELECT external_id, id FROM customers WHERE org_id = ");
+                qb.push_bind($org.0).push(" AND external_id IN (");
+                let mut list = qb.separated(", ");
+                for name in &known {
+                    list.push_bind(name.to_string());
+                }
+                qb.push(")");
+                $ids.extend(qb.build_query_as::<(String, Uuid)>().fetch_all(&mut *$tx).await?);
+            }
+        }
+    }};
+}
+
 impl Store {
     /// Upserts customers of `org` in one transaction; returns how many distinct customers it named.
     pub async fn upsert_customers(&self, org: OrgId, rows: &[Customer]) -> Result<usize> {
@@ -89,36 +126,7 @@ impl Store {
             let mut done = 0;
             let mut ids: HashMap<String, Uuid> = HashMap::new();
             for chunk in rows.chunks(CHUNK) {
-                // Customers first. Ids already seen in this batch come from `ids`; the others are
-                // inserted as stubs (RETURNING the new ones' ids), and only those that existed before are
-                // looked up. (Looking every chunk's customers up instead meets a table that grew in this
-                // very transaction, whose statistics still say it is small: PostgreSQL then scans it, for
-                // seconds a chunk.)
-                let mut names: Vec<&str> =
-                    chunk.iter().map(|o| o.customer.as_str()).filter(|c| !ids.contains_key(*c)).collect();
-                names.sort_unstable();
-                names.dedup();
-                if !names.is_empty() {
-                    let mut qb = sqlx::QueryBuilder::new(
-                        "INSERT INTO customers (id, org_id, external_id, created_at, updated_at) ",
-                    );
-                    qb.push_values(&names, |mut b, name| {
-                        b.push_bind(Uuid::now_v7()).push_bind(org.0).push_bind(name.to_string()).push_bind(now).push_bind(now);
-                    });
-                    qb.push(" ON CONFLICT (org_id, external_id) DO NOTHING RETURNING external_id, id");
-                    ids.extend(qb.build_query_as::<(String, Uuid)>().fetch_all(&mut *tx).await?);
-                    let known: Vec<&str> = names.iter().copied().filter(|n| !ids.contains_key(*n)).collect();
-                    if !known.is_empty() {
-                        let mut qb = sqlx::QueryBuilder::new("SELECT external_id, id FROM customers WHERE org_id = ");
-                        qb.push_bind(org.0).push(" AND external_id IN (");
-                        let mut list = qb.separated(", ");
-                        for name in &known {
-                            list.push_bind(name.to_string());
-                        }
-                        qb.push(")");
-                        ids.extend(qb.build_query_as::<(String, Uuid)>().fetch_all(&mut *tx).await?);
-                    }
-                }
+                resolve_customers!(tx, org, chunk.iter().map(|o| o.customer.as_str()), ids, now);
 
                 let mut qb = sqlx::QueryBuilder::new(
                     "INSERT INTO orders (id, org_id, external_id, customer_id, placed_at, day, amount_cents, currency, items,
@@ -159,6 +167,73 @@ impl Store {
             tx.commit().await?;
             Ok::<_, StoreError>(rows.len())
         })
+    }
+
+    /// Upserts support contacts of `org` in one transaction, like [`Store::upsert_orders`].
+    pub async fn upsert_contacts(
+        &self,
+        org: OrgId,
+        rows: &[Contact],
+        mut progress: impl FnMut(usize),
+    ) -> Result<usize> {
+        let now = crate::now();
+        let rows: Vec<&Contact> = last_per_id(rows, |c: &Contact| c.external_id.as_str());
+        db!(self, p => {
+            let mut tx = p.begin().await?;
+            let mut done = 0;
+            let mut ids: HashMap<String, Uuid> = HashMap::new();
+            for chunk in rows.chunks(CHUNK) {
+                resolve_customers!(tx, org, chunk.iter().map(|c| c.customer.as_str()), ids, now);
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO support_contacts (id, org_id, external_id, customer_id, channel, reason, touchpoint, opened_at,
+                       day, closed_at, handling_minutes, cost_cents, currency, created_at, updated_at) ",
+                );
+                let mut missing = None;
+                qb.push_values(chunk, |mut b, c| {
+                    let customer = ids.get(&c.customer).copied();
+                    if customer.is_none() {
+                        missing = Some(c.customer.clone());
+                    }
+                    b.push_bind(Uuid::now_v7())
+                        .push_bind(org.0)
+                        .push_bind(c.external_id.clone())
+                        .push_bind(customer.unwrap_or_default())
+                        .push_bind(c.channel.clone())
+                        .push_bind(c.reason.clone())
+                        .push_bind(c.touchpoint.clone())
+                        .push_bind(c.opened_at)
+                        .push_bind(i64::from(polku_domain::calendar::day_of(c.opened_at)))
+                        .push_bind(c.closed_at)
+                        .push_bind(c.handling_minutes.map(i64::from))
+                        .push_bind(c.cost.as_ref().map(|(cents, _)| *cents))
+                        .push_bind(c.cost.as_ref().map(|(_, cur)| cur.clone()))
+                        .push_bind(now)
+                        .push_bind(now);
+                });
+                if let Some(m) = missing {
+                    return Err(StoreError::Corrupt(format!("customer {m:?} was not found after it was written")));
+                }
+                qb.push(
+                    " ON CONFLICT (org_id, external_id) DO UPDATE SET customer_id = excluded.customer_id,
+                       channel = excluded.channel, reason = excluded.reason, touchpoint = excluded.touchpoint,
+                       opened_at = excluded.opened_at, day = excluded.day, closed_at = excluded.closed_at,
+                       handling_minutes = excluded.handling_minutes, cost_cents = excluded.cost_cents,
+                       currency = excluded.currency, updated_at = excluded.updated_at",
+                );
+                qb.build().execute(&mut *tx).await?;
+                done += chunk.len();
+                progress(done);
+            }
+            tx.commit().await?;
+            Ok::<_, StoreError>(rows.len())
+        })
+    }
+
+    /// How many support contacts `org` has.
+    pub async fn contact_count(&self, org: OrgId) -> Result<i64> {
+        let n: (i64,) = db!(self, p => sqlx::query_as("SELECT COUNT(*) FROM support_contacts WHERE org_id = $1")
+            .bind(org.0).fetch_one(p).await)?;
+        Ok(n.0)
     }
 
     /// How many customers and orders `org` has (for the import summary and tests).

@@ -127,6 +127,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0019_customers_orders.sql"),
         postgres: include_str!("../migrations/postgres/0019_customers_orders.sql"),
     },
+    Migration {
+        version: 20,
+        name: "support_contacts",
+        sqlite: include_str!("../migrations/sqlite/0020_support_contacts.sql"),
+        postgres: include_str!("../migrations/postgres/0020_support_contacts.sql"),
+    },
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.

@@ -1338,6 +1338,21 @@ async fn customers_and_orders_are_upserted_in_batches_whole_or_not_at_all() {
             "at most 10,000 a request (and the 1 MiB body limit does not apply): {}",
             r.body
         );
+        // Support contacts: the same rules.
+        let contacts = json!([
+            {"external_id": "Z-1", "customer": "C-1", "channel": "phone", "reason": "invoice", "touchpoint": "invoice",
+             "opened_at": "2026-11-04T09:00:00Z", "closed_at": "2026-11-04T09:20:00Z", "handling_minutes": 20,
+             "cost": "12,50", "currency": "EUR"},
+            {"external_id": "Z-2", "customer": "C-7", "channel": "email", "opened_at": "2026-11-05T09:00:00Z"}
+        ]);
+        let r = send("/api/v1/contacts:batch", "application/json", contacts.to_string()).await;
+        assert_eq!(r.json()["upserted"], 2, "{}: {}", t.backend, r.body);
+        let bad = json!([{"external_id": "Z-3", "customer": "C-1", "channel": "phone", "opened_at": "2026-11-05T09:00:00Z",
+                          "closed_at": "2026-11-04T09:00:00Z", "cost": "5"}]);
+        let r = send("/api/v1/contacts:batch", "application/json", bad.to_string()).await;
+        assert_eq!(r.field_errors(), ["rows[0].closed_at", "rows[0].currency"], "{}", r.body);
+        assert_eq!(t.app.store.contact_count(t.org).await.unwrap(), 2, "{}", t.backend);
+        assert_eq!(t.app.store.customer_counts(t.org).await.unwrap().0, 4, "C-7 made for its contact");
         let (_, viewer) =
             polku_app::orgs::create_token(&t.app, &polku_app::Actor::System("t"), t.org, "v", Role::Viewer)
                 .await

@@ -1,4 +1,4 @@
-//! `polku import customers|orders FILE.csv`: a CSV file with a header row, its columns mapped to fields by
+//! `polku import customers|orders|contacts FILE.csv`: a CSV file with a header row, its columns mapped to fields by
 //! name (or by `--map field=Column`), checked whole first — errors as `line N: column X: reason` — and then
 //! written whole in one transaction, or not at all. `--dry-run` only checks.
 
@@ -15,8 +15,8 @@ const SHOWN_ERRORS: usize = 20;
 
 #[derive(clap::Args)]
 pub struct ImportArgs {
-    /// `customers` or `orders`.
-    #[arg(value_parser = ["customers", "orders"])]
+    /// `customers`, `orders` or `contacts` (support contacts).
+    #[arg(value_parser = ["customers", "orders", "contacts"])]
     kind: String,
     /// The CSV file (UTF-8, a header row, comma-separated).
     file: PathBuf,
@@ -26,7 +26,8 @@ pub struct ImportArgs {
     /// Which column holds a field, when its header is not the field's name: `--map external_id="Order ID"`.
     /// Customer fields: external_id, name, email, phone, language, consent_contact, consent_marketing (and any
     /// `attr.KEY` column as attribute KEY). Order fields: external_id, customer, placed_at, amount, currency,
-    /// items, status.
+    /// items, status. Contact fields: external_id, customer, channel, reason, touchpoint, opened_at,
+    /// closed_at, handling_minutes, cost, currency.
     #[arg(long = "map", value_name = "FIELD=COLUMN")]
     map: Vec<String>,
     /// Check the whole file and report, but write nothing.
@@ -37,8 +38,23 @@ pub struct ImportArgs {
 const CUSTOMER_FIELDS: [&str; 7] =
     ["external_id", "name", "email", "phone", "language", "consent_contact", "consent_marketing"];
 const ORDER_FIELDS: [&str; 7] = ["external_id", "customer", "placed_at", "amount", "currency", "items", "status"];
-const REQUIRED: [(&str, &[&str]); 2] =
-    [("customers", &["external_id"]), ("orders", &["external_id", "customer", "placed_at", "amount", "currency"])];
+const CONTACT_FIELDS: [&str; 10] = [
+    "external_id",
+    "customer",
+    "channel",
+    "reason",
+    "touchpoint",
+    "opened_at",
+    "closed_at",
+    "handling_minutes",
+    "cost",
+    "currency",
+];
+const REQUIRED: [(&str, &[&str]); 3] = [
+    ("customers", &["external_id"]),
+    ("orders", &["external_id", "customer", "placed_at", "amount", "currency"]),
+    ("contacts", &["external_id", "customer", "channel", "opened_at"]),
+];
 
 /// Where each field is: its column index and the column's name as the file has it.
 struct Columns(HashMap<&'static str, (usize, String)>);
@@ -53,7 +69,11 @@ impl Columns {
 }
 
 fn columns(kind: &str, headers: &csv::StringRecord, map: &[String]) -> anyhow::Result<Columns> {
-    let fields: &[&'static str] = if kind == "customers" { &CUSTOMER_FIELDS } else { &ORDER_FIELDS };
+    let fields: &[&'static str] = match kind {
+        "customers" => &CUSTOMER_FIELDS,
+        "orders" => &ORDER_FIELDS,
+        _ => &CONTACT_FIELDS,
+    };
     let mut wanted: HashMap<&'static str, String> = fields.iter().map(|f| (*f, f.to_string())).collect();
     for m in map {
         let (field, column) = m.split_once('=').with_context(|| format!("--map {m:?}: expected FIELD=COLUMN"))?;
@@ -113,6 +133,7 @@ pub async fn run(app: &App, args: &ImportArgs) -> anyhow::Result<std::process::E
     let mut errors: Vec<String> = Vec::new();
     let mut customers_ok = Vec::new();
     let mut orders_ok = Vec::new();
+    let mut contacts_ok = Vec::new();
     let mut rows = 0usize;
     for record in reader.records() {
         let record = match record {
@@ -153,6 +174,34 @@ pub async fn run(app: &App, args: &ImportArgs) -> anyhow::Result<std::process::E
             let c = customers::validate_customer(&mut errs, "", &draft);
             if errs.is_empty() {
                 customers_ok.push(c);
+            }
+        } else if args.kind == "contacts" {
+            let minutes = match cols.get("handling_minutes", &record).map(str::parse::<u32>) {
+                None => None,
+                Some(Ok(n)) => Some(n),
+                Some(Err(_)) => {
+                    errs.push(FieldError {
+                        field: "handling_minutes".into(),
+                        message: "must be a whole number".into(),
+                    });
+                    None
+                }
+            };
+            let draft = customers::ContactDraft {
+                external_id: cols.get("external_id", &record).unwrap_or("").to_string(),
+                customer: cols.get("customer", &record).unwrap_or("").to_string(),
+                channel: cols.get("channel", &record).unwrap_or("").to_string(),
+                reason: cols.get("reason", &record).map(str::to_string),
+                touchpoint: cols.get("touchpoint", &record).map(str::to_string),
+                opened_at: cols.get("opened_at", &record).unwrap_or("").to_string(),
+                closed_at: cols.get("closed_at", &record).map(str::to_string),
+                handling_minutes: minutes,
+                cost: cols.get("cost", &record).map(|c| serde_json::Value::String(c.to_string())),
+                currency: cols.get("currency", &record).map(str::to_string),
+            };
+            let c = customers::validate_contact(&mut errs, "", &draft);
+            if errs.is_empty() {
+                contacts_ok.push(c);
             }
         } else {
             let items = match cols.get("items", &record).map(str::parse::<u32>) {
@@ -197,20 +246,19 @@ pub async fn run(app: &App, args: &ImportArgs) -> anyhow::Result<std::process::E
         println!("{rows} row(s) checked, no errors; nothing written (--dry-run)");
         return Ok(std::process::ExitCode::SUCCESS);
     }
-    let n = if args.kind == "customers" {
-        polku_app::customers::write_customers(app, org, &customers_ok).await.map_err(|e| anyhow::anyhow!("{e}"))?
-    } else {
-        let bar = indicatif::ProgressBar::new(orders_ok.len() as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} orders ({per_sec}, {eta} left)")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        let n = polku_app::customers::write_orders(app, org, &orders_ok, |done| bar.set_position(done as u64))
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        bar.finish_and_clear();
-        n
-    };
+    let bar = indicatif::ProgressBar::new(rows as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows ({per_sec}, {eta} left)")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let progress = |done: usize| bar.set_position(done as u64);
+    let n = match args.kind.as_str() {
+        "customers" => polku_app::customers::write_customers(app, org, &customers_ok).await,
+        "orders" => polku_app::customers::write_orders(app, org, &orders_ok, progress).await,
+        _ => polku_app::customers::write_contacts(app, org, &contacts_ok, progress).await,
+    }
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    bar.finish_and_clear();
     println!("{rows} row(s) imported: {n} {} written in one transaction", args.kind);
     Ok(std::process::ExitCode::SUCCESS)
 }

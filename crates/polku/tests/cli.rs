@@ -154,6 +154,25 @@ fn import_checks_the_whole_file_then_writes_it_whole() {
         let r = polku(&["import", "orders", &good, "--org", &org], &db);
         assert!(r.status.success(), "{db}: {}", String::from_utf8_lossy(&r.stderr));
         assert!(last_line(&r).starts_with("2 row(s) imported: 2 orders"), "{}", last_line(&r));
+        let contacts = file(
+            "contacts.csv",
+            "Tiketti,customer,channel,opened_at,closed_at,handling_minutes,cost,currency\n\
+             Z-1,C-1,phone,2026-11-04T09:00:00Z,2026-11-04T09:20:00Z,20,\"12,50\",EUR\n\
+             Z-2,C-2,email,2026-11-05T09:00:00Z,2026-11-04T09:00:00Z,many,5,\n",
+        );
+        let r = polku(&["import", "contacts", &contacts, "--org", &org, "--map", "external_id=Tiketti"], &db);
+        let err = String::from_utf8_lossy(&r.stderr);
+        for line in ["line 3: column handling_minutes:", "line 3: column closed_at:", "line 3: column currency:"] {
+            assert!(err.contains(line), "{db}: {line:?} missing in {err}");
+        }
+        let fixed = contacts.replace("contacts.csv", "contacts-fixed.csv");
+        let text = std::fs::read_to_string(&contacts)
+            .unwrap()
+            .replace("2026-11-04T09:00:00Z,many,5,", "2026-11-05T09:30:00Z,30,5,EUR");
+        std::fs::write(&fixed, text).unwrap();
+        let r = polku(&["import", "contacts", &fixed, "--org", &org, "--map", "external_id=Tiketti"], &db);
+        assert!(r.status.success(), "{db}: {}", String::from_utf8_lossy(&r.stderr));
+        assert!(last_line(&r).starts_with("2 row(s) imported: 2 contacts"), "{}", last_line(&r));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

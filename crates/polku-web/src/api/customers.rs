@@ -22,6 +22,7 @@ pub fn router() -> Router<Web> {
     Router::new()
         .route("/api/v1/customers:batch", post(customers))
         .route("/api/v1/orders:batch", post(orders))
+        .route("/api/v1/contacts:batch", post(contacts))
         .layer(DefaultBodyLimit::max(MAX_BATCH_BODY))
 }
 
@@ -111,5 +112,20 @@ pub async fn orders(
 ) -> Result<(StatusCode, Json<Upserted>), ApiError> {
     let rows = rows(&headers, &body)?;
     let n = polku_app::customers::import_orders(&web.app, &caller, &rows).await?;
+    Ok((StatusCode::OK, Json(Upserted { upserted: n })))
+}
+
+/// Upserts support contacts: `[{"external_id", "customer", "channel" (email, phone, chat…), "opened_at" (RFC
+/// 3339), "closed_at"?, "reason"?, "touchpoint"?, "handling_minutes"?, "cost"?, "currency"? (with a cost)}]`.
+#[utoipa::path(post, path = "/api/v1/contacts:batch", security(("token" = [])), request_body(content = Vec<Object>, content_type = "application/json"),
+    responses((status = 200, body = Upserted), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn contacts(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Upserted>), ApiError> {
+    let rows = rows(&headers, &body)?;
+    let n = polku_app::customers::import_contacts(&web.app, &caller, &rows).await?;
     Ok((StatusCode::OK, Json(Upserted { upserted: n })))
 }

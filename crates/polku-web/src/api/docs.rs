@@ -23,7 +23,8 @@ use utoipa::{OpenApi, ToSchema};
         super::notifications::get_settings, super::notifications::put_settings, super::notifications::test,
         super::notifications::list, super::notifications::retry, super::cases::follow_up_stats,
         super::cases::set_touchpoints, super::comments::praise, super::improvements::list, super::improvements::create,
-        super::improvements::ship, super::customers::customers, super::customers::orders
+        super::improvements::ship, super::customers::customers, super::customers::orders,
+        super::customers::contacts
     ),
     components(schemas(
         SurveyInput, QuestionInput, FollowUpInput, BandInput, ResponseInput, AnswerInput, ConsentInput, ErrorBody, ErrorDetail,
