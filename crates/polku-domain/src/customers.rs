@@ -7,6 +7,16 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
+/// An id a sender may write as a JSON string or integer (Shopify's exceed 2^53: taken as integers, never
+/// through f64); a fractional or too large number is refused.
+fn id_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => Ok(s),
+        serde_json::Value::Number(n) if n.is_u64() || n.is_i64() => Ok(n.to_string()),
+        other => Err(serde::de::Error::custom(format!("expected a string or a whole number, not {other}"))),
+    }
+}
+
 /// Most rows one batch request may carry.
 pub const MAX_BATCH: usize = 10_000;
 /// Longest external id, name, e-mail, phone, attribute key or value, in characters.
@@ -21,6 +31,7 @@ pub const MAX_ATTRIBUTES: usize = 50;
 #[serde(deny_unknown_fields)]
 pub struct CustomerDraft {
     /// The business's own id of the customer (the same as responses' `customer`).
+    #[serde(deserialize_with = "id_string")]
     pub external_id: String,
     #[serde(default)]
     pub name: Option<String>,
@@ -98,8 +109,10 @@ impl OrderStatus {
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct OrderDraft {
+    #[serde(deserialize_with = "id_string")]
     pub external_id: String,
     /// The customer's external id; an unknown one is created with nothing but that id.
+    #[serde(deserialize_with = "id_string")]
     pub customer: String,
     /// RFC 3339.
     pub placed_at: String,
@@ -129,7 +142,9 @@ pub struct Order {
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContactDraft {
+    #[serde(deserialize_with = "id_string")]
     pub external_id: String,
+    #[serde(deserialize_with = "id_string")]
     pub customer: String,
     /// How the customer got in touch: a short name such as `email`, `phone`, `chat`.
     pub channel: String,
@@ -279,10 +294,12 @@ fn external_id(errs: &mut Vec<FieldError>, field: String, v: &str) -> String {
 pub fn parse_cents(v: &serde_json::Value) -> Option<i64> {
     let s = match v {
         serde_json::Value::Number(n) => n.to_string(),
-        serde_json::Value::String(s) => s.trim().replace([' ', '\u{a0}'], "").replace(',', "."),
+        serde_json::Value::String(s) => s.trim().replace([' ', '\u{a0}', '\u{202f}'], "").replace(',', "."),
         _ => return None,
     };
     let (whole, frac) = s.split_once('.').unwrap_or((&s, ""));
+    // "129.000" is exact: zeros past the cents say nothing.
+    let frac = if frac.len() > 2 && frac[2..].bytes().all(|b| b == b'0') { &frac[..2] } else { frac };
     if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || frac.len() > 2 {
         return None;
     }
@@ -426,6 +443,8 @@ mod tests {
             (json!("0.05"), Some(5)),
             (json!("-5"), None),
             (json!("1.234"), None),
+            (json!("129.000"), Some(12_900)),
+            (json!("1\u{202f}234,50"), Some(123_450)),
             (json!("abc"), None),
             (json!(""), None),
             (json!(null), None),
@@ -460,6 +479,17 @@ mod tests {
         let e = validate_contacts(&[bad]).unwrap_err();
         let fields: Vec<_> = e.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["rows[0].touchpoint", "rows[0].closed_at", "rows[0].currency"]);
+    }
+
+    #[test]
+    fn ids_may_be_whole_numbers_beyond_f64() {
+        let o: OrderDraft = serde_json::from_value(json!({"external_id": 5_800_000_000_000_000_001u64, "customer": 42,
+            "placed_at": "2026-11-02T10:00:00Z", "amount": "1", "currency": "EUR"}))
+        .unwrap();
+        assert_eq!((o.external_id.as_str(), o.customer.as_str()), ("5800000000000000001", "42"));
+        let bad = serde_json::from_value::<OrderDraft>(json!({"external_id": 1.5, "customer": "C",
+            "placed_at": "2026-11-02T10:00:00Z", "amount": "1", "currency": "EUR"}));
+        assert!(bad.is_err());
     }
 
     #[test]

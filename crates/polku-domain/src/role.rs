@@ -24,6 +24,9 @@ pub enum Permission {
     Triage,
     /// Create, edit, close surveys.
     ManageSurveys,
+    /// Write customer data (customers, orders, support contacts): personal data, consents and revenue, so
+    /// not for the agent tokens that sit on kiosks.
+    ImportCustomerData,
     /// Create and revoke API tokens, manage members, read the audit log.
     Administer,
 }
@@ -51,7 +54,7 @@ impl Role {
             // Agents collect feedback in the field (e.g. a kiosk integration), so they may submit.
             Permission::SubmitResponses => self <= Role::Agent,
             Permission::Triage => self <= Role::Agent,
-            Permission::ManageSurveys => self <= Role::Analyst,
+            Permission::ManageSurveys | Permission::ImportCustomerData => self <= Role::Analyst,
             Permission::Administer => self <= Role::Admin,
         }
     }
@@ -64,11 +67,11 @@ mod tests {
     #[test]
     fn permissions_follow_the_role_ladder() {
         let table = [
-            (Role::Owner, [true, true, true, true, true]),
-            (Role::Admin, [true, true, true, true, true]),
-            (Role::Analyst, [true, true, true, true, false]),
-            (Role::Agent, [true, true, true, false, false]),
-            (Role::Viewer, [true, false, false, false, false]),
+            (Role::Owner, [true, true, true, true, true, true]),
+            (Role::Admin, [true, true, true, true, true, true]),
+            (Role::Analyst, [true, true, true, true, false, true]),
+            (Role::Agent, [true, true, true, false, false, false]),
+            (Role::Viewer, [true, false, false, false, false, false]),
         ];
         for (role, expected) in table {
             let got = [
@@ -77,6 +80,7 @@ mod tests {
                 Permission::Triage,
                 Permission::ManageSurveys,
                 Permission::Administer,
+                Permission::ImportCustomerData,
             ]
             .map(|p| role.allows(p));
             assert_eq!(got, expected, "{role:?}");

@@ -10,7 +10,8 @@ use uuid::Uuid;
 /// Rows per statement: 12 parameters each stays under both backends' limits.
 const CHUNK: usize = 1000;
 
-/// The last row of each external id, in their first order: a batch that names one twice means its last.
+/// The last row of each external id, sorted by id: a batch that names one twice means its last, and
+/// concurrent batches lock rows in one order (no deadlocks on PostgreSQL).
 fn last_per_id<T>(rows: &[T], id: impl Fn(&T) -> &str) -> Vec<&T> {
     let mut at: HashMap<&str, usize> = HashMap::with_capacity(rows.len());
     let mut out: Vec<&T> = Vec::with_capacity(rows.len());
@@ -23,6 +24,7 @@ fn last_per_id<T>(rows: &[T], id: impl Fn(&T) -> &str) -> Vec<&T> {
             }
         }
     }
+    out.sort_by(|a, b| id(a).cmp(id(b)));
     out
 }
 

@@ -1357,6 +1357,15 @@ async fn customers_and_orders_are_upserted_in_batches_whole_or_not_at_all() {
             polku_app::orgs::create_token(&t.app, &polku_app::Actor::System("t"), t.org, "v", Role::Viewer)
                 .await
                 .unwrap();
+        let (_, kiosk) = polku_app::orgs::create_token(&t.app, &polku_app::Actor::System("t"), t.org, "k", Role::Agent)
+            .await
+            .unwrap();
+        let req = axum::http::Request::post("/api/v1/orders:batch")
+            .header(header::AUTHORIZATION, format!("Bearer {kiosk}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(axum::body::Body::from("[]"))
+            .unwrap();
+        assert_eq!(t.send(req).await.status, StatusCode::FORBIDDEN, "an agent (kiosk) token writes no customer data");
         let req = axum::http::Request::post("/api/v1/customers:batch")
             .header(header::AUTHORIZATION, format!("Bearer {viewer}"))
             .header(header::CONTENT_TYPE, "application/json")

@@ -86,6 +86,11 @@ fn columns(kind: &str, headers: &csv::StringRecord, map: &[String]) -> anyhow::R
     for (field, column) in wanted {
         if let Some(i) = headers.iter().position(|h| h.trim() == column) {
             found.insert(field, (i, column));
+        } else if map.iter().any(|m| m.split_once('=').is_some_and(|(f, _)| f.trim() == field)) {
+            bail!(
+                "--map {field}={column:?}: the file has no such column (its columns: {})",
+                headers.iter().collect::<Vec<_>>().join(", ")
+            );
         }
     }
     let required = REQUIRED.iter().find(|(k, _)| *k == kind).map(|(_, r)| *r).unwrap_or(&[]);
@@ -109,6 +114,30 @@ fn flag(v: Option<&str>) -> Result<Option<bool>, String> {
     }
 }
 
+/// Line numbers from byte offsets, counted once through the file. The csv reader's own line numbers are
+/// taken before it skips the `\n` of a CRLF ending or a blank line, so a Windows file would be reported a
+/// line early: a record's line is that of its first byte that ends no line.
+#[derive(Default)]
+struct LineCounter {
+    offset: usize,
+    newlines: u64,
+}
+
+impl LineCounter {
+    /// Records come in file order, so offsets only grow.
+    fn line_at(&mut self, bytes: &[u8], byte: u64) -> u64 {
+        let mut at = (byte as usize).min(bytes.len());
+        while at < bytes.len() && matches!(bytes[at], b'\r' | b'\n') {
+            at += 1;
+        }
+        if at >= self.offset {
+            self.newlines += bytes[self.offset..at].iter().filter(|b| **b == b'\n').count() as u64;
+            self.offset = at;
+        }
+        self.newlines + 1
+    }
+}
+
 /// `line N: column X: reason` for a field error of the row on `line`.
 fn line_error(line: u64, cols: &Columns, e: &FieldError) -> String {
     let field = e.field.split('.').next().unwrap_or(&e.field);
@@ -118,10 +147,9 @@ fn line_error(line: u64, cols: &Columns, e: &FieldError) -> String {
 pub async fn run(app: &App, args: &ImportArgs) -> anyhow::Result<std::process::ExitCode> {
     let org: OrgId = args.org.parse().context("--org must be an organisation id")?;
     app.store.org(org).await.map_err(|_| anyhow::anyhow!("no organisation {org}"))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_path(&args.file)
-        .with_context(|| format!("opening {}", args.file.display()))?;
+    let bytes = std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(&bytes[..]);
+    let mut lines = LineCounter::default();
     let headers = reader.headers().with_context(|| format!("{}: reading the header row", args.file.display()))?.clone();
     let cols = columns(&args.kind, &headers, &args.map)?;
     let attribute_columns: Vec<(usize, String)> = headers
@@ -139,13 +167,20 @@ pub async fn run(app: &App, args: &ImportArgs) -> anyhow::Result<std::process::E
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                errors.push(format!("line {line}: {e}"));
+                let line = e.position().map_or(0, |p| lines.line_at(&bytes, p.byte()));
+                let reason = match e.kind() {
+                    csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+                        format!("{len} columns where the header has {expected_len}")
+                    }
+                    csv::ErrorKind::Utf8 { .. } => "not UTF-8 text".to_string(),
+                    _ => e.to_string(),
+                };
+                errors.push(format!("line {line}: {reason}"));
                 continue;
             }
         };
         rows += 1;
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| lines.line_at(&bytes, p.byte()));
         let mut errs = Vec::new();
         if args.kind == "customers" {
             let mut consent = |field: &str| {

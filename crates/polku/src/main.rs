@@ -94,7 +94,8 @@ enum Command {
     },
     /// Score the text analysis against labelled comments (CSV: text, language, label[, themes, rating]).
     EvalText(evaltext::EvalTextArgs),
-    /// Import customers or orders from a CSV file: checked whole, then written whole in one transaction.
+    /// Import customers, orders or support contacts from a CSV file: checked whole, then written whole in
+    /// one transaction.
     Import(import::ImportArgs),
     /// Benchmarks on a data set made by `bench-data`.
     Bench {

@@ -145,6 +145,16 @@ fn import_checks_the_whole_file_then_writes_it_whole() {
         ] {
             assert!(err.contains(line), "{db}: {line:?} missing in {err}");
         }
+        // A Windows file with a blank line: the line numbers are still the editor's.
+        let crlf = file(
+            "crlf.csv",
+            "external_id,customer,placed_at,amount,currency\r\nO-1,C-1,2026-11-02T10:00:00Z,1,EUR\r\n\r\nO-2,C-1,eilen,1,EUR\r\n",
+        );
+        let r = polku(&["import", "orders", &crlf, "--org", &org], &db);
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(err.contains("line 4: column placed_at:"), "{db}: {err}");
+        let r = polku(&["import", "orders", &crlf, "--org", &org, "--map", "currency=Valuutta"], &db);
+        assert!(String::from_utf8_lossy(&r.stderr).contains("no such column"), "a mapped column the file lacks");
         let good = file(
             "good.csv",
             "external_id,customer,placed_at,amount,currency\nO-1,C-1,2026-11-02T10:00:00Z,\"129,00\",EUR\nO-2,C-9,2026-11-03T10:00:00Z,10,EUR\n",
