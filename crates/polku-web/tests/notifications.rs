@@ -118,6 +118,13 @@ impl Receiver {
     }
 }
 
+/// Sets the organisation's SMTP server to the test's sink.
+async fn use_smtp(t: &TestApp, smtp: &SmtpSink) {
+    let settings = json!({"smtp": {"host": "127.0.0.1", "port": smtp.port, "tls": "none", "from": "cx@example.com"}});
+    let r = t.api(Method::PUT, "/api/v1/notification-settings", &t.token, Some(settings)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}: {}", t.backend, r.body);
+}
+
 const SECRET: &str = "a-webhook-secret-of-some-length";
 
 async fn notifications(t: &TestApp) -> Vec<Value> {
@@ -432,12 +439,7 @@ async fn move_to(t: &TestApp, case: &str, status: &str, email: Option<&str>) -> 
 async fn a_resolved_case_asks_the_customer_again_and_the_answer_is_counted() {
     let Some(smtp) = SmtpSink::start() else { return };
     for t in spawn_apps().await {
-        let settings =
-            json!({"smtp": {"host": "127.0.0.1", "port": smtp.port, "tls": "none", "from": "cx@example.com"}});
-        assert_eq!(
-            t.api(Method::PUT, "/api/v1/notification-settings", &t.token, Some(settings)).await.status,
-            StatusCode::OK
-        );
+        use_smtp(&t, &smtp).await;
         let team = t.api(Method::POST, "/api/v1/teams", &t.token, Some(json!({"name": "Palvelu"}))).await.json();
         let mut rule = json!({"name": "NPS ≤ 6", "condition": {"type": "score_at_most", "kind": "nps", "max": 6},
                               "sla_hours": 24, "team": team["id"], "follow_up_days": 91});
@@ -599,12 +601,7 @@ async fn internal_targets_are_refused_unless_allowed() {
 async fn a_case_of_an_empty_team_is_emailed_to_the_admins() {
     let Some(smtp) = SmtpSink::start() else { return };
     for t in spawn_apps().await {
-        let settings =
-            json!({"smtp": {"host": "127.0.0.1", "port": smtp.port, "tls": "none", "from": "cx@example.com"}});
-        assert_eq!(
-            t.api(Method::PUT, "/api/v1/notification-settings", &t.token, Some(settings)).await.status,
-            StatusCode::OK
-        );
+        use_smtp(&t, &smtp).await;
         let team = t.api(Method::POST, "/api/v1/teams", &t.token, Some(json!({"name": "Tyhjä"}))).await.json();
         let rule = json!({"name": "Tiimille", "condition": {"type": "score_at_most", "kind": "nps", "max": 6},
                           "sla_hours": 24, "team": team["id"]});
@@ -622,12 +619,7 @@ async fn a_case_of_an_empty_team_is_emailed_to_the_admins() {
 async fn a_shipped_improvement_tells_the_customers_who_asked_for_it() {
     let Some(smtp) = SmtpSink::start() else { return };
     for t in spawn_apps().await {
-        let settings =
-            json!({"smtp": {"host": "127.0.0.1", "port": smtp.port, "tls": "none", "from": "cx@example.com"}});
-        assert_eq!(
-            t.api(Method::PUT, "/api/v1/notification-settings", &t.token, Some(settings)).await.status,
-            StatusCode::OK
-        );
+        use_smtp(&t, &smtp).await;
         let s = t.create_survey(&t.token, nps_survey()).await;
         let path = format!("/api/v1/surveys/{}/responses", s["id"].as_str().unwrap());
         let who = |name: &str| format!("{name}-{}@example.com", t.org.0.simple());
