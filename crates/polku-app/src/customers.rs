@@ -1,53 +1,75 @@
-//! Customer data in: customers and orders from integrations (the batch API) and files (`polku import`),
-//! checked whole before anything is written, and written whole in one transaction.
+//! Customer data in: customers, orders, support contacts, deliveries, referrals, reviews and touchpoint events
+//! from integrations (the batch API, single events, webhooks) and files (`polku import`), checked whole before
+//! anything is written, and written whole in one transaction.
 
 use crate::auth::Caller;
 use crate::{App, AppError, AppResult};
 use polku_domain::OrgId;
-use polku_domain::customers::{self, Contact, ContactDraft, Customer, CustomerDraft, Order, OrderDraft};
+use polku_domain::activity::{self, CustomerData};
+use polku_domain::customers;
 use polku_domain::role::Permission;
 
-/// Upserts a batch of customers (integrations with an analyst token and up).
-pub async fn import_customers(app: &App, caller: &Caller, rows: &[CustomerDraft]) -> AppResult<usize> {
-    caller.require(Permission::ImportCustomerData)?;
-    let rows = customers::validate_customers(rows)?;
-    write_customers(app, caller.org, &rows).await
+/// A batch as an integration sends it: rows of one kind, not yet checked.
+pub enum Batch {
+    Customers(Vec<customers::CustomerDraft>),
+    Orders(Vec<customers::OrderDraft>),
+    Contacts(Vec<customers::ContactDraft>),
+    Deliveries(Vec<activity::DeliveryDraft>),
+    Referrals(Vec<activity::ReferralDraft>),
+    Reviews(Vec<activity::ReviewDraft>),
+    Events(Vec<activity::EventDraft>),
 }
 
-/// Upserts a batch of orders (analysts and up).
-pub async fn import_orders(app: &App, caller: &Caller, rows: &[OrderDraft]) -> AppResult<usize> {
-    caller.require(Permission::ImportCustomerData)?;
-    let rows = customers::validate_orders(rows)?;
-    write_orders(app, caller.org, &rows, |_| {}).await
+/// An external id for an event sent without one.
+pub fn new_event_id() -> String {
+    format!("polku-{}", uuid::Uuid::now_v7())
 }
 
-/// Writes checked customers (the CLI checks a whole file first).
-pub async fn write_customers(app: &App, org: OrgId, rows: &[Customer]) -> AppResult<usize> {
-    if rows.is_empty() {
+impl Batch {
+    /// Checks every row; each problem names its row and field (`rows[3].email`).
+    pub fn validate(&self) -> AppResult<CustomerData> {
+        use activity::validate_batch as all;
+        let mut d = CustomerData::default();
+        match self {
+            Batch::Customers(r) => d.customers = all(r, customers::validate_customer)?,
+            Batch::Orders(r) => d.orders = all(r, customers::validate_order)?,
+            Batch::Contacts(r) => d.contacts = all(r, customers::validate_contact)?,
+            Batch::Deliveries(r) => d.deliveries = all(r, activity::validate_delivery)?,
+            Batch::Referrals(r) => d.referrals = all(r, activity::validate_referral)?,
+            Batch::Reviews(r) => d.reviews = all(r, activity::validate_review)?,
+            Batch::Events(r) => d.events = all(r, |e, p, r| activity::validate_event(e, p, r, new_event_id))?,
+        }
+        Ok(d)
+    }
+}
+
+/// Upserts a batch from an integration (analysts and up; not kiosk agent tokens).
+pub async fn import(app: &App, caller: &Caller, batch: &Batch) -> AppResult<usize> {
+    caller.require(Permission::ImportCustomerData)?;
+    let data = batch.validate()?;
+    write(app, caller.org, &data, |_| {}).await
+}
+
+/// Records one touchpoint event (`POST /api/v1/events`); problems name the event's own fields.
+pub async fn record_event(app: &App, caller: &Caller, draft: &activity::EventDraft) -> AppResult<usize> {
+    caller.require(Permission::ImportCustomerData)?;
+    let mut errs = Vec::new();
+    let event = activity::validate_event(&mut errs, "", draft, new_event_id);
+    if !errs.is_empty() {
+        return Err(polku_domain::survey::ValidationErrors(errs).into());
+    }
+    write(app, caller.org, &CustomerData { events: vec![event], ..Default::default() }, |_| {}).await
+}
+
+/// Writes checked data (the CLI checks a whole file first), reporting progress in rows.
+pub async fn write(app: &App, org: OrgId, data: &CustomerData, progress: impl FnMut(usize)) -> AppResult<usize> {
+    if data.is_empty() {
         return Err(AppError::invalid("rows", "nothing to import"));
     }
-    Ok(app.store.upsert_customers(org, rows).await?)
-}
-
-/// Writes checked orders, reporting progress in rows.
-pub async fn write_orders(app: &App, org: OrgId, rows: &[Order], progress: impl FnMut(usize)) -> AppResult<usize> {
-    if rows.is_empty() {
-        return Err(AppError::invalid("rows", "nothing to import"));
+    match app.store.write_customer_data(org, data, None, progress).await? {
+        polku_store::Written::Rows(n) => Ok(n),
+        polku_store::Written::Duplicate => {
+            Err(AppError::Internal(anyhow::anyhow!("a write without a receipt was a duplicate")))
+        }
     }
-    Ok(app.store.upsert_orders(org, rows, progress).await?)
-}
-
-/// Upserts a batch of support contacts (analysts and up).
-pub async fn import_contacts(app: &App, caller: &Caller, rows: &[ContactDraft]) -> AppResult<usize> {
-    caller.require(Permission::ImportCustomerData)?;
-    let rows = customers::validate_contacts(rows)?;
-    write_contacts(app, caller.org, &rows, |_| {}).await
-}
-
-/// Writes checked support contacts, reporting progress in rows.
-pub async fn write_contacts(app: &App, org: OrgId, rows: &[Contact], progress: impl FnMut(usize)) -> AppResult<usize> {
-    if rows.is_empty() {
-        return Err(AppError::invalid("rows", "nothing to import"));
-    }
-    Ok(app.store.upsert_contacts(org, rows, progress).await?)
 }

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 /// An id a sender may write as a JSON string or integer (Shopify's exceed 2^53: taken as integers, never
 /// through f64); a fractional or too large number is refused.
-fn id_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+pub(crate) fn id_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     match serde_json::Value::deserialize(d)? {
         serde_json::Value::String(s) => Ok(s),
         serde_json::Value::Number(n) if n.is_u64() || n.is_i64() => Ok(n.to_string()),
@@ -182,7 +182,7 @@ pub struct Contact {
     pub cost: Option<(i64, String)>,
 }
 
-fn time_field(errs: &mut Vec<FieldError>, field: String, v: &str) -> Option<OffsetDateTime> {
+pub(crate) fn time_field(errs: &mut Vec<FieldError>, field: String, v: &str) -> Option<OffsetDateTime> {
     match OffsetDateTime::parse(v.trim(), &time::format_description::well_known::Rfc3339) {
         Ok(t) => Some(t.to_offset(time::UtcOffset::UTC)),
         Err(_) => {
@@ -192,7 +192,7 @@ fn time_field(errs: &mut Vec<FieldError>, field: String, v: &str) -> Option<Offs
     }
 }
 
-fn currency(errs: &mut Vec<FieldError>, field: String, v: &str) -> String {
+pub(crate) fn currency(errs: &mut Vec<FieldError>, field: String, v: &str) -> String {
     let c = v.trim().to_ascii_uppercase();
     if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
         errs.push(FieldError { field, message: "must be a three-letter ISO 4217 code such as EUR".into() });
@@ -202,15 +202,7 @@ fn currency(errs: &mut Vec<FieldError>, field: String, v: &str) -> String {
 
 /// Checks support contacts; each problem names its row and field.
 pub fn validate_contacts(rows: &[ContactDraft]) -> Result<Vec<Contact>, ValidationErrors> {
-    if rows.len() > MAX_BATCH {
-        return Err(ValidationErrors(vec![FieldError {
-            field: "rows".into(),
-            message: format!("at most {MAX_BATCH} a request"),
-        }]));
-    }
-    let mut errs = Vec::new();
-    let out = rows.iter().enumerate().map(|(i, r)| validate_contact(&mut errs, &format!("rows[{i}]."), r)).collect();
-    if errs.is_empty() { Ok(out) } else { Err(ValidationErrors(errs)) }
+    crate::activity::validate_batch(rows, validate_contact)
 }
 
 /// One support contact; problems go to `errs` with `prefix` before their field names.
@@ -265,7 +257,7 @@ pub fn validate_contact(errs: &mut Vec<FieldError>, prefix: &str, r: &ContactDra
     }
 }
 
-fn text(errs: &mut Vec<FieldError>, field: String, v: Option<&str>, max: usize) -> Option<String> {
+pub(crate) fn text(errs: &mut Vec<FieldError>, field: String, v: Option<&str>, max: usize) -> Option<String> {
     let v = v.map(str::trim).filter(|v| !v.is_empty())?;
     if v.chars().count() > max || v.chars().any(char::is_control) {
         errs.push(FieldError {
@@ -277,7 +269,7 @@ fn text(errs: &mut Vec<FieldError>, field: String, v: Option<&str>, max: usize) 
     Some(v.to_string())
 }
 
-fn external_id(errs: &mut Vec<FieldError>, field: String, v: &str) -> String {
+pub(crate) fn external_id(errs: &mut Vec<FieldError>, field: String, v: &str) -> String {
     let v = v.trim();
     if v.is_empty() {
         errs.push(FieldError { field, message: "is required".into() });
@@ -312,15 +304,7 @@ pub fn parse_cents(v: &serde_json::Value) -> Option<i64> {
 
 /// Checks customers; each problem names its row and field (`rows[3].email`).
 pub fn validate_customers(rows: &[CustomerDraft]) -> Result<Vec<Customer>, ValidationErrors> {
-    let mut errs = Vec::new();
-    if rows.len() > MAX_BATCH {
-        return Err(ValidationErrors(vec![FieldError {
-            field: "rows".into(),
-            message: format!("at most {MAX_BATCH} a request"),
-        }]));
-    }
-    let out = rows.iter().enumerate().map(|(i, r)| validate_customer(&mut errs, &format!("rows[{i}]."), r)).collect();
-    if errs.is_empty() { Ok(out) } else { Err(ValidationErrors(errs)) }
+    crate::activity::validate_batch(rows, validate_customer)
 }
 
 /// One customer; problems go to `errs` with `prefix` before their field names.
@@ -369,15 +353,7 @@ pub fn validate_customer(errs: &mut Vec<FieldError>, prefix: &str, r: &CustomerD
 
 /// Checks orders; each problem names its row and field.
 pub fn validate_orders(rows: &[OrderDraft]) -> Result<Vec<Order>, ValidationErrors> {
-    if rows.len() > MAX_BATCH {
-        return Err(ValidationErrors(vec![FieldError {
-            field: "rows".into(),
-            message: format!("at most {MAX_BATCH} a request"),
-        }]));
-    }
-    let mut errs = Vec::new();
-    let out = rows.iter().enumerate().map(|(i, r)| validate_order(&mut errs, &format!("rows[{i}]."), r)).collect();
-    if errs.is_empty() { Ok(out) } else { Err(ValidationErrors(errs)) }
+    crate::activity::validate_batch(rows, validate_order)
 }
 
 /// One order; problems go to `errs` with `prefix` before their field names.

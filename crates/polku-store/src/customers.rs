@@ -1,13 +1,15 @@
-//! Customers and orders (migration 0019), upserted by the organisation's external ids: a whole batch (an
-//! API request, or a whole CSV file) in one transaction, so it lands whole or not at all.
+//! Customer data (migrations 0019–0021): customers, orders, support contacts, deliveries, referrals, reviews and
+//! touchpoint events, upserted by the organisation's external ids. A whole batch (an API request, a webhook,
+//! a whole CSV file) is written in one transaction, so it lands whole or not at all.
 
 use crate::{Result, Store, StoreError, db};
 use polku_domain::OrgId;
+use polku_domain::activity::{CustomerData, Delivery, Event, Referral, Review};
 use polku_domain::customers::{Contact, Customer, Order};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// Rows per statement: 12 parameters each stays under both backends' limits.
+/// Rows per statement: at most 15 parameters each stays under both backends' limits.
 const CHUNK: usize = 1000;
 
 /// The last row of each external id, sorted by id: a batch that names one twice means its last, and
@@ -105,145 +107,191 @@ macro_rules! resolve_customers {
     }};
 }
 
-impl Store {
-    /// Upserts customers of `org` in one transaction; returns how many distinct customers it named.
-    pub async fn upsert_customers(&self, org: OrgId, rows: &[Customer]) -> Result<usize> {
-        let now = crate::now();
-        db!(self, p => {
-            let mut tx = p.begin().await?;
-            let n = upsert_customers!(tx, org, rows, now);
-            tx.commit().await?;
-            Ok::<_, StoreError>(n)
-        })
-    }
-
-    /// Upserts orders of `org` in one transaction (creating customers they name that are not stored yet,
-    /// with only their id), calling `progress` with the rows written so far after each chunk. Returns how
-    /// many distinct orders it named.
-    pub async fn upsert_orders(&self, org: OrgId, rows: &[Order], mut progress: impl FnMut(usize)) -> Result<usize> {
-        let now = crate::now();
-        let rows: Vec<&Order> = last_per_id(rows, |o: &Order| o.external_id.as_str());
-        db!(self, p => {
-            let mut tx = p.begin().await?;
-            let mut done = 0;
-            let mut ids: HashMap<String, Uuid> = HashMap::new();
-            for chunk in rows.chunks(CHUNK) {
-                resolve_customers!(tx, org, chunk.iter().map(|o| o.customer.as_str()), ids, now);
-
-                let mut qb = sqlx::QueryBuilder::new(
-                    "INSERT INTO orders (id, org_id, external_id, customer_id, placed_at, day, amount_cents, currency, items,
-                       status, created_at, updated_at) ",
-                );
-                let mut missing = None;
-                qb.push_values(chunk, |mut b, o| {
-                    let customer = ids.get(&o.customer).copied();
-                    if customer.is_none() {
-                        missing = Some(o.customer.clone());
-                    }
-                    b.push_bind(Uuid::now_v7())
-                        .push_bind(org.0)
-                        .push_bind(o.external_id.clone())
-                        .push_bind(customer.unwrap_or_default())
-                        .push_bind(o.placed_at)
-                        .push_bind(i64::from(polku_domain::calendar::day_of(o.placed_at)))
-                        .push_bind(o.amount_cents)
-                        .push_bind(o.currency.clone())
-                        .push_bind(i64::from(o.items))
-                        .push_bind(o.status.as_str())
-                        .push_bind(now)
-                        .push_bind(now);
-                });
-                if let Some(m) = missing {
-                    return Err(StoreError::Corrupt(format!("customer {m:?} was not found after it was written")));
-                }
-                qb.push(
-                    " ON CONFLICT (org_id, external_id) DO UPDATE SET customer_id = excluded.customer_id,
-                       placed_at = excluded.placed_at, day = excluded.day, amount_cents = excluded.amount_cents,
-                       currency = excluded.currency, items = excluded.items, status = excluded.status,
-                       updated_at = excluded.updated_at",
-                );
-                qb.build().execute(&mut *tx).await?;
-                done += chunk.len();
-                progress(done);
+/// Upserts linked rows (`$rows`: one per external id, sorted) in the open transaction `$tx`, chunk by chunk:
+/// first the customers each row names (`$names`, stubs for new ones, into `$ids`), then one multi-row
+/// `$insert` (its columns ending in `created_at, updated_at`, which the macro binds) `ON CONFLICT (org_id,
+/// external_id) DO UPDATE SET $update`. `$progress` gets the rows written so far.
+macro_rules! upsert_linked {
+    ($tx:ident, $org:expr, $rows:expr, $ids:ident, $now:expr, $progress:expr,
+     names: |$nr:ident| $names:expr, insert: $insert:expr, bind: |$b:ident, $r:ident| $bind:expr, update: $update:expr) => {{
+        for chunk in $rows.chunks(CHUNK) {
+            resolve_customers!($tx, $org, chunk.iter().flat_map(|$nr| $names), $ids, $now);
+            if let Some(m) = chunk.iter().flat_map(|$nr| $names).find(|n| !$ids.contains_key(*n)) {
+                return Err(StoreError::Corrupt(format!("customer {m:?} was not found after it was written")));
             }
-            tx.commit().await?;
-            Ok::<_, StoreError>(rows.len())
-        })
-    }
+            let mut qb = sqlx::QueryBuilder::new($insert);
+            qb.push_values(chunk, |mut $b, $r| {
+                $bind;
+                $b.push_bind($now).push_bind($now);
+            });
+            qb.push(" ON CONFLICT (org_id, external_id) DO UPDATE SET ");
+            qb.push($update);
+            qb.push(", updated_at = excluded.updated_at");
+            qb.build().execute(&mut *$tx).await?;
+            $progress(chunk.len());
+        }
+    }};
+}
 
-    /// Upserts support contacts of `org` in one transaction, like [`Store::upsert_orders`].
-    pub async fn upsert_contacts(
+/// The id of a customer [`resolve_customers!`] put in `ids`.
+fn cid(ids: &HashMap<String, Uuid>, name: &str) -> Uuid {
+    ids.get(name).copied().unwrap_or_default()
+}
+
+fn day(t: time::OffsetDateTime) -> i64 {
+    i64::from(polku_domain::calendar::day_of(t))
+}
+
+/// A webhook delivery to remember, so that the same delivery sent again is stored once.
+#[derive(Clone, Debug)]
+pub struct Receipt {
+    pub connection: Uuid,
+    pub delivery_id: String,
+}
+
+/// What [`Store::write_customer_data`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Written {
+    /// Distinct rows written (a row naming an external id again replaces the earlier one).
+    Rows(usize),
+    /// The receipt was known: nothing was written.
+    Duplicate,
+}
+
+impl Store {
+    /// Writes customer data of `org` in one transaction: customers, then the rows that name them (creating
+    /// customers not stored yet, with only their id). With a `receipt`, a delivery already received writes
+    /// nothing, and a new one is remembered (and counted on its connection) in the same transaction.
+    /// `progress` gets the rows written so far.
+    pub async fn write_customer_data(
         &self,
         org: OrgId,
-        rows: &[Contact],
+        data: &CustomerData,
+        receipt: Option<&Receipt>,
         mut progress: impl FnMut(usize),
-    ) -> Result<usize> {
+    ) -> Result<Written> {
         let now = crate::now();
-        let rows: Vec<&Contact> = last_per_id(rows, |c: &Contact| c.external_id.as_str());
+        let orders = last_per_id(&data.orders, |o: &Order| o.external_id.as_str());
+        let contacts = last_per_id(&data.contacts, |c: &Contact| c.external_id.as_str());
+        let deliveries = last_per_id(&data.deliveries, |d: &Delivery| d.external_id.as_str());
+        let referrals = last_per_id(&data.referrals, |r: &Referral| r.external_id.as_str());
+        let reviews = last_per_id(&data.reviews, |r: &Review| r.external_id.as_str());
+        let events = last_per_id(&data.events, |e: &Event| e.external_id.as_str());
+        let mut done = 0;
+        let mut step = |n: usize| {
+            done += n;
+            progress(done);
+        };
         db!(self, p => {
             let mut tx = p.begin().await?;
-            let mut done = 0;
-            let mut ids: HashMap<String, Uuid> = HashMap::new();
-            for chunk in rows.chunks(CHUNK) {
-                resolve_customers!(tx, org, chunk.iter().map(|c| c.customer.as_str()), ids, now);
-                let mut qb = sqlx::QueryBuilder::new(
-                    "INSERT INTO support_contacts (id, org_id, external_id, customer_id, channel, reason, touchpoint, opened_at,
-                       day, closed_at, handling_minutes, cost_cents, currency, created_at, updated_at) ",
-                );
-                let mut missing = None;
-                qb.push_values(chunk, |mut b, c| {
-                    let customer = ids.get(&c.customer).copied();
-                    if customer.is_none() {
-                        missing = Some(c.customer.clone());
-                    }
-                    b.push_bind(Uuid::now_v7())
-                        .push_bind(org.0)
-                        .push_bind(c.external_id.clone())
-                        .push_bind(customer.unwrap_or_default())
-                        .push_bind(c.channel.clone())
-                        .push_bind(c.reason.clone())
-                        .push_bind(c.touchpoint.clone())
-                        .push_bind(c.opened_at)
-                        .push_bind(i64::from(polku_domain::calendar::day_of(c.opened_at)))
-                        .push_bind(c.closed_at)
-                        .push_bind(c.handling_minutes.map(i64::from))
-                        .push_bind(c.cost.as_ref().map(|(cents, _)| *cents))
-                        .push_bind(c.cost.as_ref().map(|(_, cur)| cur.clone()))
-                        .push_bind(now)
-                        .push_bind(now);
-                });
-                if let Some(m) = missing {
-                    return Err(StoreError::Corrupt(format!("customer {m:?} was not found after it was written")));
+            if let Some(r) = receipt {
+                let new = sqlx::query(
+                    "INSERT INTO webhook_receipts (connection_id, delivery_id, received_at) VALUES ($1, $2, $3)
+                     ON CONFLICT (connection_id, delivery_id) DO NOTHING",
+                )
+                .bind(r.connection).bind(&r.delivery_id).bind(now)
+                .execute(&mut *tx).await?.rows_affected();
+                sqlx::query(
+                    "UPDATE connections SET received = received + 1, last_received_at = $2 WHERE id = $1",
+                )
+                .bind(r.connection).bind(now).execute(&mut *tx).await?;
+                if new == 0 {
+                    tx.commit().await?;
+                    return Ok(Written::Duplicate);
                 }
-                qb.push(
-                    " ON CONFLICT (org_id, external_id) DO UPDATE SET customer_id = excluded.customer_id,
-                       channel = excluded.channel, reason = excluded.reason, touchpoint = excluded.touchpoint,
-                       opened_at = excluded.opened_at, day = excluded.day, closed_at = excluded.closed_at,
-                       handling_minutes = excluded.handling_minutes, cost_cents = excluded.cost_cents,
-                       currency = excluded.currency, updated_at = excluded.updated_at",
-                );
-                qb.build().execute(&mut *tx).await?;
-                done += chunk.len();
-                progress(done);
             }
+            let mut customers = 0;
+            if !data.customers.is_empty() {
+                customers = upsert_customers!(tx, org, &data.customers, now);
+                step(data.customers.len());
+            }
+            let mut ids: HashMap<String, Uuid> = HashMap::new();
+            upsert_linked!(tx, org, orders, ids, now, step,
+                names: |o| [o.customer.as_str()],
+                insert: "INSERT INTO orders (id, org_id, external_id, customer_id, placed_at, day, amount_cents, currency,
+                   items, status, created_at, updated_at) ",
+                bind: |b, o| b.push_bind(Uuid::now_v7()).push_bind(org.0).push_bind(o.external_id.clone())
+                    .push_bind(cid(&ids, &o.customer)).push_bind(o.placed_at).push_bind(day(o.placed_at))
+                    .push_bind(o.amount_cents).push_bind(o.currency.clone()).push_bind(i64::from(o.items))
+                    .push_bind(o.status.as_str()),
+                update: "customer_id = excluded.customer_id, placed_at = excluded.placed_at, day = excluded.day,
+                   amount_cents = excluded.amount_cents, currency = excluded.currency, items = excluded.items,
+                   status = excluded.status");
+            upsert_linked!(tx, org, contacts, ids, now, step,
+                names: |c| [c.customer.as_str()],
+                insert: "INSERT INTO support_contacts (id, org_id, external_id, customer_id, channel, reason, touchpoint,
+                   opened_at, day, closed_at, handling_minutes, cost_cents, currency, created_at, updated_at) ",
+                bind: |b, c| b.push_bind(Uuid::now_v7()).push_bind(org.0).push_bind(c.external_id.clone())
+                    .push_bind(cid(&ids, &c.customer)).push_bind(c.channel.clone()).push_bind(c.reason.clone())
+                    .push_bind(c.touchpoint.clone()).push_bind(c.opened_at).push_bind(day(c.opened_at))
+                    .push_bind(c.closed_at).push_bind(c.handling_minutes.map(i64::from))
+                    .push_bind(c.cost.as_ref().map(|(cents, _)| *cents))
+                    .push_bind(c.cost.as_ref().map(|(_, cur)| cur.clone())),
+                update: "customer_id = excluded.customer_id, channel = excluded.channel, reason = excluded.reason,
+                   touchpoint = excluded.touchpoint, opened_at = excluded.opened_at, day = excluded.day,
+                   closed_at = excluded.closed_at, handling_minutes = excluded.handling_minutes,
+                   cost_cents = excluded.cost_cents, currency = excluded.currency");
+            upsert_linked!(tx, org, deliveries, ids, now, step,
+                names: |d| [d.customer.as_str()],
+                insert: "INSERT INTO deliveries (id, org_id, external_id, customer_id, order_ref, status, shipped_at,
+                   promised_at, delivered_at, day, carrier, touchpoint, created_at, updated_at) ",
+                bind: |b, d| b.push_bind(Uuid::now_v7()).push_bind(org.0).push_bind(d.external_id.clone())
+                    .push_bind(cid(&ids, &d.customer)).push_bind(d.order.clone()).push_bind(d.status.as_str())
+                    .push_bind(d.shipped_at).push_bind(d.promised_at).push_bind(d.delivered_at)
+                    .push_bind(day(d.at())).push_bind(d.carrier.clone()).push_bind(d.touchpoint.clone()),
+                update: "customer_id = excluded.customer_id, order_ref = excluded.order_ref, status = excluded.status,
+                   shipped_at = excluded.shipped_at, promised_at = excluded.promised_at,
+                   delivered_at = excluded.delivered_at, day = excluded.day, carrier = excluded.carrier,
+                   touchpoint = excluded.touchpoint");
+            upsert_linked!(tx, org, referrals, ids, now, step,
+                names: |r| [Some(r.customer.as_str()), r.referrer.as_deref()].into_iter().flatten(),
+                insert: "INSERT INTO referrals (id, org_id, external_id, code, referrer_id, customer_id, order_ref,
+                   redeemed_at, day, created_at, updated_at) ",
+                bind: |b, r| b.push_bind(Uuid::now_v7()).push_bind(org.0).push_bind(r.external_id.clone())
+                    .push_bind(r.code.clone()).push_bind(r.referrer.as_deref().map(|n| cid(&ids, n)))
+                    .push_bind(cid(&ids, &r.customer)).push_bind(r.order.clone()).push_bind(r.redeemed_at)
+                    .push_bind(day(r.redeemed_at)),
+                update: "code = excluded.code, referrer_id = excluded.referrer_id, customer_id = excluded.customer_id,
+                   order_ref = excluded.order_ref, redeemed_at = excluded.redeemed_at, day = excluded.day");
+            upsert_linked!(tx, org, reviews, ids, now, step,
+                names: |r| [r.customer.as_str()],
+                insert: "INSERT INTO reviews (id, org_id, external_id, customer_id, product, rating, photos, text,
+                   published_at, day, created_at, updated_at) ",
+                bind: |b, r| b.push_bind(Uuid::now_v7()).push_bind(org.0).push_bind(r.external_id.clone())
+                    .push_bind(cid(&ids, &r.customer)).push_bind(r.product.clone()).push_bind(i64::from(r.rating))
+                    .push_bind(r.photos).push_bind(r.text.clone()).push_bind(r.published_at)
+                    .push_bind(day(r.published_at)),
+                update: "customer_id = excluded.customer_id, product = excluded.product, rating = excluded.rating,
+                   photos = excluded.photos, text = excluded.text, published_at = excluded.published_at,
+                   day = excluded.day");
+            upsert_linked!(tx, org, events, ids, now, step,
+                names: |e| [e.customer.as_str()],
+                insert: "INSERT INTO touchpoint_events (id, org_id, external_id, customer_id, touchpoint, occurred_at,
+                   day, outcome, polarity, attributes, created_at, updated_at) ",
+                bind: |b, e| b.push_bind(Uuid::now_v7()).push_bind(org.0).push_bind(e.external_id.clone())
+                    .push_bind(cid(&ids, &e.customer)).push_bind(e.touchpoint.clone()).push_bind(e.occurred_at)
+                    .push_bind(day(e.occurred_at)).push_bind(e.outcome.clone())
+                    .push_bind(e.polarity.map(|p| p.as_str())).push_bind(e.attributes.clone()),
+                update: "customer_id = excluded.customer_id, touchpoint = excluded.touchpoint,
+                   occurred_at = excluded.occurred_at, day = excluded.day, outcome = excluded.outcome,
+                   polarity = excluded.polarity, attributes = excluded.attributes");
             tx.commit().await?;
-            Ok::<_, StoreError>(rows.len())
+            Ok::<_, StoreError>(Written::Rows(
+                customers + orders.len() + contacts.len() + deliveries.len() + referrals.len() + reviews.len()
+                    + events.len(),
+            ))
         })
     }
 
-    /// How many support contacts `org` has.
-    pub async fn contact_count(&self, org: OrgId) -> Result<i64> {
-        let n: (i64,) = db!(self, p => sqlx::query_as("SELECT COUNT(*) FROM support_contacts WHERE org_id = $1")
-            .bind(org.0).fetch_one(p).await)?;
-        Ok(n.0)
-    }
-
-    /// How many customers and orders `org` has (for the import summary and tests).
-    pub async fn customer_counts(&self, org: OrgId) -> Result<(i64, i64)> {
-        let customers: (i64,) = db!(self, p => sqlx::query_as("SELECT COUNT(*) FROM customers WHERE org_id = $1")
-            .bind(org.0).fetch_one(p).await)?;
-        let orders: (i64,) = db!(self, p => sqlx::query_as("SELECT COUNT(*) FROM orders WHERE org_id = $1")
-            .bind(org.0).fetch_one(p).await)?;
-        Ok((customers.0, orders.0))
+    /// How many rows of each kind `org` has: customers, orders, support contacts, deliveries, referrals,
+    /// reviews, touchpoint events (for import summaries and tests).
+    pub async fn customer_data_counts(&self, org: OrgId) -> Result<[i64; 7]> {
+        let row: (i64, i64, i64, i64, i64, i64, i64) = db!(self, p => sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM customers WHERE org_id = $1), (SELECT COUNT(*) FROM orders WHERE org_id = $1),
+               (SELECT COUNT(*) FROM support_contacts WHERE org_id = $1), (SELECT COUNT(*) FROM deliveries WHERE org_id = $1),
+               (SELECT COUNT(*) FROM referrals WHERE org_id = $1), (SELECT COUNT(*) FROM reviews WHERE org_id = $1),
+               (SELECT COUNT(*) FROM touchpoint_events WHERE org_id = $1)",
+        ).bind(org.0).fetch_one(p).await)?;
+        Ok([row.0, row.1, row.2, row.3, row.4, row.5, row.6])
     }
 }

@@ -33,6 +33,7 @@ pub mod testing;
 pub use audit::{Actor, Audit, AuditEntry};
 pub use cases::{CaseAction, CaseEvent, CaseFilter, CaseRecord, RuleRecord};
 pub use comments::{Comment, CommentCursor, CommentFilter, CommentNote, Reanalysed, TextResponse};
+pub use customers::{Receipt, Written};
 pub use followups::{FollowUpRecord, FollowUpStat, NewFollowUp};
 pub use improvements::{Audience, FED_BY_DAYS, ImprovementRecord, Shipping};
 pub use insights::{InsightScope, ThemeNpsRow};

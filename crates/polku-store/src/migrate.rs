@@ -133,6 +133,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0020_support_contacts.sql"),
         postgres: include_str!("../migrations/postgres/0020_support_contacts.sql"),
     },
+    Migration {
+        version: 21,
+        name: "journey_activity",
+        sqlite: include_str!("../migrations/sqlite/0021_journey_activity.sql"),
+        postgres: include_str!("../migrations/postgres/0021_journey_activity.sql"),
+    },
+    Migration {
+        version: 22,
+        name: "connections",
+        sqlite: include_str!("../migrations/sqlite/0022_connections.sql"),
+        postgres: include_str!("../migrations/postgres/0022_connections.sql"),
+    },
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.

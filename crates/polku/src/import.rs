@@ -287,12 +287,13 @@ pub async fn run(app: &App, args: &ImportArgs) -> anyhow::Result<std::process::E
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let progress = |done: usize| bar.set_position(done as u64);
-    let n = match args.kind.as_str() {
-        "customers" => polku_app::customers::write_customers(app, org, &customers_ok).await,
-        "orders" => polku_app::customers::write_orders(app, org, &orders_ok, progress).await,
-        _ => polku_app::customers::write_contacts(app, org, &contacts_ok, progress).await,
-    }
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let data = polku_domain::activity::CustomerData {
+        customers: customers_ok,
+        orders: orders_ok,
+        contacts: contacts_ok,
+        ..Default::default()
+    };
+    let n = polku_app::customers::write(app, org, &data, progress).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     bar.finish_and_clear();
     println!("{rows} row(s) imported: {n} {} written in one transaction", args.kind);
     Ok(std::process::ExitCode::SUCCESS)

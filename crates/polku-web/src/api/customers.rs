@@ -1,15 +1,17 @@
-//! `/api/v1/customers:batch` and `/api/v1/orders:batch`: customer data from integrations, as a JSON array or
-//! NDJSON (one object a line), up to 10,000 rows a request, upserted by external id; a request with any
-//! bad row stores nothing and names every bad row and field.
+//! `/api/v1/{customers,orders,contacts,deliveries,referrals,reviews,events}:batch` and `/api/v1/events`:
+//! customer data from integrations, as a JSON array or NDJSON (one object a line), up to 10,000 rows a
+//! request, upserted by external id; a request with any bad row stores nothing and names every bad row and
+//! field.
 
 use crate::Web;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::ApiCaller;
+use crate::extract::{ApiCaller, JsonBody};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::post;
 use axum::{Json, Router};
+use polku_app::customers::Batch;
 use polku_domain::customers::MAX_BATCH;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -23,6 +25,11 @@ pub fn router() -> Router<Web> {
         .route("/api/v1/customers:batch", post(customers))
         .route("/api/v1/orders:batch", post(orders))
         .route("/api/v1/contacts:batch", post(contacts))
+        .route("/api/v1/deliveries:batch", post(deliveries))
+        .route("/api/v1/referrals:batch", post(referrals))
+        .route("/api/v1/reviews:batch", post(reviews))
+        .route("/api/v1/events:batch", post(events))
+        .route("/api/v1/events", post(event))
         .layer(DefaultBodyLimit::max(MAX_BATCH_BODY))
 }
 
@@ -84,48 +91,81 @@ fn rows<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Result<Vec<T>
     }
 }
 
-/// Upserts customers: `[{"external_id", "name"?, "email"?, "phone"?, "language"?, "consent_contact"?,
-/// "consent_marketing"?, "attributes"?: {…}}]`. A field left out keeps what is stored.
-#[utoipa::path(post, path = "/api/v1/customers:batch", security(("token" = [])), request_body(content = Vec<Object>, content_type = "application/json"),
-    responses((status = 200, body = Upserted), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn customers(
-    State(web): State<Web>,
-    ApiCaller(caller): ApiCaller,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<(StatusCode, Json<Upserted>), ApiError> {
-    let rows = rows(&headers, &body)?;
-    let n = polku_app::customers::import_customers(&web.app, &caller, &rows).await?;
-    Ok((StatusCode::OK, Json(Upserted { upserted: n })))
+async fn upsert(web: &Web, caller: &polku_app::auth::Caller, batch: Batch) -> Result<Json<Upserted>, ApiError> {
+    let n = polku_app::customers::import(&web.app, caller, &batch).await?;
+    Ok(Json(Upserted { upserted: n }))
 }
 
-/// Upserts orders: `[{"external_id", "customer", "placed_at" (RFC 3339), "amount" (number or string),
-/// "currency", "items"?, "status"?: placed|paid|fulfilled|refunded|cancelled}]`. A customer not stored yet is
-/// created with only its id.
-#[utoipa::path(post, path = "/api/v1/orders:batch", security(("token" = [])), request_body(content = Vec<Object>, content_type = "application/json"),
-    responses((status = 200, body = Upserted), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn orders(
-    State(web): State<Web>,
-    ApiCaller(caller): ApiCaller,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<(StatusCode, Json<Upserted>), ApiError> {
-    let rows = rows(&headers, &body)?;
-    let n = polku_app::customers::import_orders(&web.app, &caller, &rows).await?;
-    Ok((StatusCode::OK, Json(Upserted { upserted: n })))
+/// One batch endpoint per kind of row: the same handler, documented for its own rows.
+macro_rules! batch_endpoint {
+    ($name:ident, $path:literal, $variant:ident, $doc:literal) => {
+        #[doc = $doc]
+        #[utoipa::path(post, path = $path, security(("token" = [])),
+            request_body(content = Vec<Object>, content_type = "application/json", description = $doc),
+            responses((status = 200, body = Upserted), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        pub async fn $name(
+            State(web): State<Web>,
+            ApiCaller(caller): ApiCaller,
+            headers: HeaderMap,
+            body: Bytes,
+        ) -> Result<Json<Upserted>, ApiError> {
+            upsert(&web, &caller, Batch::$variant(rows(&headers, &body)?)).await
+        }
+    };
 }
 
-/// Upserts support contacts: `[{"external_id", "customer", "channel" (email, phone, chat…), "opened_at" (RFC
-/// 3339), "closed_at"?, "reason"?, "touchpoint"?, "handling_minutes"?, "cost"?, "currency"? (with a cost)}]`.
-#[utoipa::path(post, path = "/api/v1/contacts:batch", security(("token" = [])), request_body(content = Vec<Object>, content_type = "application/json"),
-    responses((status = 200, body = Upserted), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn contacts(
+batch_endpoint!(
+    customers,
+    "/api/v1/customers:batch",
+    Customers,
+    "Upserts customers: `[{\"external_id\", \"name\"?, \"email\"?, \"phone\"?, \"language\"? (fi|sv|en), \"consent_contact\"?, \"consent_marketing\"?, \"attributes\"?: {\"segment\": \"b2b\"}}]`. A field left out keeps what is stored."
+);
+batch_endpoint!(
+    orders,
+    "/api/v1/orders:batch",
+    Orders,
+    "Upserts orders: `[{\"external_id\", \"customer\", \"placed_at\" (RFC 3339), \"amount\" (number or string), \"currency\", \"items\"?, \"status\"?: placed|paid|fulfilled|refunded|cancelled}]`. A customer not stored yet is created with only its id."
+);
+batch_endpoint!(
+    contacts,
+    "/api/v1/contacts:batch",
+    Contacts,
+    "Upserts support contacts: `[{\"external_id\", \"customer\", \"channel\" (email, phone, chat…), \"opened_at\" (RFC 3339), \"closed_at\"?, \"reason\"?, \"touchpoint\"?, \"handling_minutes\"?, \"cost\"?, \"currency\"? (with a cost)}]`."
+);
+batch_endpoint!(
+    deliveries,
+    "/api/v1/deliveries:batch",
+    Deliveries,
+    "Upserts deliveries: `[{\"external_id\", \"customer\", \"order\"?, \"status\"?: shipped|delivered|failed|returned, \"shipped_at\"?, \"promised_at\"?, \"delivered_at\"? (RFC 3339; shipped_at or delivered_at required), \"carrier\"?, \"touchpoint\"? (default delivery)}]`. Delivered after the promised time counts as late."
+);
+batch_endpoint!(
+    referrals,
+    "/api/v1/referrals:batch",
+    Referrals,
+    "Upserts referral code redemptions: `[{\"external_id\", \"code\", \"customer\" (who redeemed), \"referrer\"? (who referred), \"order\"?, \"redeemed_at\" (RFC 3339)}]`."
+);
+batch_endpoint!(
+    reviews,
+    "/api/v1/reviews:batch",
+    Reviews,
+    "Upserts product reviews: `[{\"external_id\", \"customer\", \"product\"?, \"rating\" (1–5), \"photos\"? (bool), \"text\"?, \"published_at\" (RFC 3339)}]`."
+);
+batch_endpoint!(
+    events,
+    "/api/v1/events:batch",
+    Events,
+    "Upserts touchpoint events: `[{\"external_id\"? (without one every event is new), \"customer\", \"touchpoint\", \"occurred_at\" (RFC 3339), \"outcome\"? (a short name such as late), \"polarity\"?: positive|neutral|negative, \"attributes\"?: {…}}]`."
+);
+
+/// Records one touchpoint event: `{"external_id"?, "customer", "touchpoint", "occurred_at", "outcome"?,
+/// "polarity"?, "attributes"?}` — the row of `/api/v1/events:batch`, alone.
+#[utoipa::path(post, path = "/api/v1/events", security(("token" = [])), request_body(content = Object, content_type = "application/json"),
+    responses((status = 201, body = Upserted), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn event(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonBody(draft): JsonBody<polku_domain::activity::EventDraft>,
 ) -> Result<(StatusCode, Json<Upserted>), ApiError> {
-    let rows = rows(&headers, &body)?;
-    let n = polku_app::customers::import_contacts(&web.app, &caller, &rows).await?;
-    Ok((StatusCode::OK, Json(Upserted { upserted: n })))
+    let n = polku_app::customers::record_event(&web.app, &caller, &draft).await?;
+    Ok((StatusCode::CREATED, Json(Upserted { upserted: n })))
 }

@@ -24,7 +24,8 @@ use utoipa::{OpenApi, ToSchema};
         super::notifications::list, super::notifications::retry, super::cases::follow_up_stats,
         super::cases::set_touchpoints, super::comments::praise, super::improvements::list, super::improvements::create,
         super::improvements::ship, super::customers::customers, super::customers::orders,
-        super::customers::contacts
+        super::customers::contacts, super::customers::deliveries, super::customers::referrals,
+        super::customers::reviews, super::customers::events, super::customers::event
     ),
     components(schemas(
         SurveyInput, QuestionInput, FollowUpInput, BandInput, ResponseInput, AnswerInput, ConsentInput, ErrorBody, ErrorDetail,
