@@ -76,6 +76,15 @@ pub fn month_index(date: Date) -> i32 {
     date.year() * 12 + i32::from(u8::from(date.month())) - 1
 }
 
+/// The same time `months` calendar months earlier; the 31st of a shorter month becomes its last day.
+pub fn months_before(t: OffsetDateTime, months: u32) -> OffsetDateTime {
+    let index = month_index(t.date()) - months as i32;
+    let (year, month) = (index.div_euclid(12), Month::try_from((index.rem_euclid(12) + 1) as u8).expect("1..=12"));
+    let day = t.day().min(time::util::days_in_month(month, year));
+    let date = Date::from_calendar_date(year, month, day).expect("clamped to the month");
+    t.replace_date(date)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,5 +106,8 @@ mod tests {
         assert_eq!(Granularity::Month.bucket_start(m + 2), date!(2027 - 01 - 01));
         assert_eq!(Granularity::Day.bucket_start(d), date!(2026 - 11 - 25));
         assert_eq!(Granularity::parse("fortnight"), None);
+        assert_eq!(months_before(datetime!(2026-11-23 10:00 UTC), 24), datetime!(2024-11-23 10:00 UTC));
+        assert_eq!(months_before(datetime!(2026-03-31 10:00 UTC), 1), datetime!(2026-02-28 10:00 UTC));
+        assert_eq!(months_before(datetime!(2026-01-15 10:00 UTC), 13), datetime!(2024-12-15 10:00 UTC));
     }
 }

@@ -22,6 +22,7 @@ pub mod role;
 pub mod rollup;
 pub mod survey;
 pub mod text;
+pub mod webhooks;
 
 pub use ids::*;
 pub use locale::Locale;

@@ -30,6 +30,8 @@ pub const MAX_BODY: usize = 1024 * 1024;
 pub struct Web {
     pub app: Arc<App>,
     limiter: Arc<ratelimit::RateLimiter>,
+    /// For webhooks: shops send in bursts from few addresses.
+    hook_limiter: Arc<ratelimit::RateLimiter>,
 }
 
 /// Settings of the HTTP layer.
@@ -37,16 +39,22 @@ pub struct Web {
 pub struct WebConfig {
     /// Requests per minute one client address may make to public pages and the sign-in form.
     pub public_rate_per_minute: u32,
+    /// Webhook deliveries per minute one sender address may make (`/hooks/…`).
+    pub webhook_rate_per_minute: u32,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        Self { public_rate_per_minute: 120 }
+        Self { public_rate_per_minute: 120, webhook_rate_per_minute: 1200 }
     }
 }
 
 pub fn router(app: Arc<App>, config: WebConfig) -> Router {
-    let web = Web { app, limiter: Arc::new(ratelimit::RateLimiter::per_minute(config.public_rate_per_minute)) };
+    let web = Web {
+        app,
+        limiter: Arc::new(ratelimit::RateLimiter::per_minute(config.public_rate_per_minute)),
+        hook_limiter: Arc::new(ratelimit::RateLimiter::per_minute(config.webhook_rate_per_minute)),
+    };
     Router::new()
         .merge(api::router())
         .merge(ui::router())

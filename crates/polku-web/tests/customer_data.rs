@@ -197,3 +197,349 @@ async fn journey_activity_is_upserted_and_checked() {
         assert_eq!(counts(&t).await, [2, 0, 0, 1, 1, 1, 2], "{}: nothing half-written", t.backend);
     }
 }
+
+fn sign(secret: &str, parts: &[&[u8]]) -> String {
+    use base64::Engine;
+    use hmac::{KeyInit, Mac};
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    for p in parts {
+        mac.update(p);
+    }
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+/// Creates a connection through the API and returns its endpoint path (`/hooks/…`) and reply.
+async fn connect(t: &TestApp, body: Value) -> (String, Value) {
+    let r = t.api(axum::http::Method::POST, "/api/v1/connections", &t.token, Some(body)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}: {}", t.backend, r.body);
+    let v = r.json();
+    let url = v["endpoint_url"].as_str().unwrap().to_string();
+    (url[url.find("/hooks/").unwrap()..].to_string(), v)
+}
+
+async fn deliver(t: &TestApp, path: &str, headers: &[(&str, String)], body: &str) -> Reply {
+    let mut req = axum::http::Request::post(path).header(header::CONTENT_TYPE, "application/json");
+    for (k, v) in headers {
+        req = req.header(*k, v);
+    }
+    t.send(req.body(axum::body::Body::from(body.to_string())).unwrap()).await
+}
+
+/// A Shopify order as Shopify sends it: signed over the raw body, an id above 2^53, money as strings; the
+/// same delivery twice is stored once; a bad signature, a missing field and another topic each get their
+/// answer, and refusals show on the connection.
+#[tokio::test]
+async fn shopify_and_woocommerce_orders_arrive_signed_once() {
+    for t in spawn_apps().await {
+        let secret = "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";
+        let (shop, _) = connect(&t, json!({"kind": "shopify", "name": "Verkkokauppa", "secret": secret})).await;
+        let order = json!({
+            "id": 820982911946154508u64, "admin_graphql_api_id": "gid://shopify/Order/820982911946154508",
+            "name": "#1001", "order_number": 1001, "created_at": "2026-11-20T10:15:00+02:00",
+            "processed_at": "2026-11-20T10:14:59+02:00", "updated_at": "2026-11-20T10:15:01+02:00",
+            "cancelled_at": null, "currency": "EUR", "total_price": "178.20", "current_total_price": "178.20",
+            "total_price_set": {"shop_money": {"amount": "178.20", "currency_code": "EUR"}},
+            "financial_status": "paid", "fulfillment_status": null, "email": "jane@example.com",
+            "customer_locale": "fi-FI", "buyer_accepts_marketing": true,
+            "discount_codes": [{"code": "WELCOME10", "amount": "19.80", "type": "percentage"}],
+            "line_items": [{"id": 15518907892012u64, "title": "Lumilauta", "quantity": 2, "price": "99.00"}],
+            "customer": {"id": 7351848452396u64, "email": "jane@example.com", "first_name": "Jane", "last_name": "Doe",
+                         "phone": "+358401234567", "email_marketing_consent": {"state": "subscribed"}},
+            "refunds": []
+        })
+        .to_string();
+        let headers = |sig: String, id: &str, topic: &str| {
+            vec![
+                ("x-shopify-topic", topic.to_string()),
+                ("x-shopify-hmac-sha256", sig),
+                ("x-shopify-shop-domain", "polku-demo.myshopify.com".to_string()),
+                ("x-shopify-api-version", "2026-01".to_string()),
+                ("x-shopify-webhook-id", id.to_string()),
+                ("x-shopify-event-id", "98880550-7158-44d4-b7cd-2c97c8a091b5".to_string()),
+                ("x-shopify-triggered-at", "2026-11-20T08:15:01.877041743Z".to_string()),
+            ]
+        };
+        let good = headers(sign(secret, &[order.as_bytes()]), "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043", "orders/paid");
+        let r = deliver(&t, &shop, &good, &order).await;
+        assert_eq!(
+            (r.status, r.json()["status"].as_str()),
+            (StatusCode::OK, Some("stored")),
+            "{}: {}",
+            t.backend,
+            r.body
+        );
+        let r = deliver(&t, &shop, &good, &order).await;
+        assert_eq!(r.json()["status"], "duplicate", "{}: the same X-Shopify-Webhook-Id: {}", t.backend, r.body);
+        assert_eq!(counts(&t).await[..2], [1, 1]);
+        let orders = t.app.store.customer_export(t.org, "7351848452396").await.unwrap().unwrap();
+        assert_eq!(orders.orders[0].external_id, "820982911946154508", "{}: not rounded through f64", t.backend);
+        assert_eq!((orders.orders[0].amount_cents, orders.orders[0].items), (17_820, 2));
+        assert_eq!(orders.customer.email.as_deref(), Some("jane@example.com"));
+
+        let forged = headers(sign("another-secret-entirely", &[order.as_bytes()]), "x-1", "orders/paid");
+        assert_eq!(deliver(&t, &shop, &forged, &order).await.status, StatusCode::UNAUTHORIZED);
+        let tampered = order.replace("178.20", "1.78");
+        assert_eq!(
+            deliver(&t, &shop, &good, &tampered).await.status,
+            StatusCode::UNAUTHORIZED,
+            "signed over the raw body"
+        );
+        let missing = json!({"id": 5, "currency": "EUR", "created_at": "2026-11-20T10:15:00+02:00"}).to_string();
+        let r =
+            deliver(&t, &shop, &headers(sign(secret, &[missing.as_bytes()]), "x-2", "orders/create"), &missing).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_eq!(r.field_errors(), ["total_price"], "{}", r.body);
+        let product = json!({"id": 1}).to_string();
+        let r =
+            deliver(&t, &shop, &headers(sign(secret, &[product.as_bytes()]), "x-3", "products/update"), &product).await;
+        assert_eq!(r.json()["status"], "ignored", "{}", r.body);
+        let list = t.api(axum::http::Method::GET, "/api/v1/connections", &t.token, None).await.json();
+        assert_eq!((list[0]["received"].as_i64(), list[0]["rejected"].as_i64()), (Some(2), Some(3)), "{}", t.backend);
+        assert!(list[0]["last_error"].as_str().unwrap().contains("total_price"), "{list}");
+        assert!(list[0].get("secret").is_none(), "secrets are never listed");
+
+        // WooCommerce: a secret Polku makes; the unsigned ping; dates without an offset; money as strings.
+        let (woo, created) = connect(&t, json!({"kind": "woocommerce", "name": "Woo"})).await;
+        let woo_secret = created["secret"].as_str().unwrap().to_string();
+        assert_eq!(woo_secret.len(), 32);
+        let r = deliver(&t, &woo, &[], "webhook_id=142").await;
+        assert_eq!((r.status, r.json()["status"].as_str()), (StatusCode::OK, Some("pong")), "{}", r.body);
+        let order = json!({
+            "id": 727, "parent_id": 0, "number": "727", "order_key": "wc_order_58d2d042d1d", "created_via": "checkout",
+            "status": "processing", "currency": "EUR", "date_created": "2026-11-21T16:28:02",
+            "date_created_gmt": "2026-11-21T14:28:02", "date_modified_gmt": "2026-11-21T14:28:08",
+            "discount_total": "0.00", "shipping_total": "10.00", "total": "29.35", "total_tax": "1.35",
+            "customer_id": 0, "billing": {"first_name": "Matti", "last_name": "Virtanen", "email": "matti@example.fi",
+            "phone": "040 123 4567"}, "line_items": [{"id": 315, "quantity": 2, "price": 3}],
+            "coupon_lines": [{"id": 1, "code": "summer10", "discount": "1.00"}]
+        })
+        .to_string();
+        let wc = |topic: &str, body: &str| {
+            vec![
+                ("x-wc-webhook-source", "https://kauppa.example.fi/".to_string()),
+                ("x-wc-webhook-topic", topic.to_string()),
+                ("x-wc-webhook-resource", "order".to_string()),
+                ("x-wc-webhook-event", "created".to_string()),
+                ("x-wc-webhook-signature", sign(&woo_secret, &[body.as_bytes()])),
+                ("x-wc-webhook-id", "142".to_string()),
+                ("x-wc-webhook-delivery-id", "0a1b2c3d4e5f60718293a4b5c6d7e8f9".to_string()),
+            ]
+        };
+        let r = deliver(&t, &woo, &wc("order.created", &order), &order).await;
+        assert_eq!(r.json()["status"], "stored", "{}: {}", t.backend, r.body);
+        assert_eq!(deliver(&t, &woo, &wc("order.created", &order), &order).await.json()["status"], "duplicate");
+        // The same delivery id a second later, but another body (an update): stored.
+        let updated = order.replace("\"processing\"", "\"completed\"");
+        assert_eq!(deliver(&t, &woo, &wc("order.updated", &updated), &updated).await.json()["status"], "stored");
+        let matti = t.app.store.customer_export(t.org, "matti@example.fi").await.unwrap().unwrap();
+        assert_eq!((matti.orders.len(), matti.orders[0].status.as_str()), (1, "fulfilled"));
+        assert_eq!(counts(&t).await[..2], [2, 2], "{}", t.backend);
+    }
+}
+
+/// Zendesk: its own signature over timestamp + body, or a shared secret header; event payloads with string
+/// ids and upper-case statuses; a solved ticket closes the contact. Freshdesk: Basic auth with the secret.
+#[tokio::test]
+async fn helpdesk_tickets_become_support_contacts() {
+    for t in spawn_apps().await {
+        let secret = "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==";
+        let (desk, _) = connect(&t, json!({"kind": "zendesk", "name": "Asiakaspalvelu", "secret": secret})).await;
+        let ticket = |kind: &str, status: &str| {
+            json!({
+                "account_id": 22129848, "type": kind, "zendesk_event_version": "2022-11-06",
+                "id": format!("cbe4028c-7239-495d-b020-{status}"), "time": "2026-11-21T10:12:07.672717030Z",
+                "subject": "zen:ticket:5158", "event": {},
+                "detail": {"id": "5158", "status": status, "priority": "HIGH", "type": "PROBLEM",
+                           "subject": "Lasku väärin", "requester_id": "8447388090494", "tags": ["invoice"],
+                           "created_at": "2026-11-21T10:12:07Z", "updated_at": "2026-11-22T08:00:00Z",
+                           "via": {"channel": "email"}}
+            })
+            .to_string()
+        };
+        let zd = |body: &str, invocation: &str| {
+            let ts = "2026-11-21T10:12:08Z".to_string();
+            vec![
+                ("x-zendesk-account-id", "22129848".to_string()),
+                ("x-zendesk-webhook-id", "01F1KRFQ6BG29CNWFR60NK5FNY".to_string()),
+                ("x-zendesk-webhook-invocation-id", invocation.to_string()),
+                ("x-zendesk-webhook-signature", sign(secret, &[ts.as_bytes(), body.as_bytes()])),
+                ("x-zendesk-webhook-signature-timestamp", ts),
+            ]
+        };
+        let created = ticket("zen:event-type:ticket.created", "OPEN");
+        assert_eq!(deliver(&t, &desk, &zd(&created, "8350205582"), &created).await.json()["status"], "stored");
+        assert_eq!(deliver(&t, &desk, &zd(&created, "8350205582"), &created).await.json()["status"], "duplicate");
+        let solved = ticket("zen:event-type:ticket.status_changed", "SOLVED");
+        let r = deliver(&t, &desk, &zd(&solved, "8350205583"), &solved).await;
+        assert_eq!(r.json()["status"], "stored", "{}: {}", t.backend, r.body);
+        let person = t.app.store.customer_export(t.org, "zendesk-user-8447388090494").await.unwrap().unwrap();
+        let contact = &person.support_contacts[0];
+        assert_eq!((person.support_contacts.len(), contact.channel.as_str()), (1, "email"));
+        assert!(contact.closed_at.is_some(), "{}: solved closes it", t.backend);
+        let mut forged = zd(&created, "8350205584");
+        forged[4].1 = "2026-11-21T10:12:09Z".into();
+        assert_eq!(deliver(&t, &desk, &forged, &created).await.status, StatusCode::UNAUTHORIZED, "timestamp is signed");
+        // A trigger with Polku's template and the secret as an API-key header instead of a signature.
+        let trigger = json!({"ticket_id": "77", "status": "Open", "requester_email": "maija@example.fi",
+                             "created_at": "2026-11-20T09:05Z", "via": "Phone call"})
+        .to_string();
+        let r = deliver(&t, &desk, &[("x-polku-secret", secret.to_string())], &trigger).await;
+        assert_eq!(r.json()["status"], "stored", "{}", r.body);
+        assert_eq!(deliver(&t, &desk, &[], &trigger).await.status, StatusCode::UNAUTHORIZED);
+
+        let (fresh, made) =
+            connect(&t, json!({"kind": "freshdesk", "name": "Freshdesk", "time_zone": "Europe/Helsinki"})).await;
+        let basic = {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD.encode(format!("polku:{}", made["secret"].as_str().unwrap()))
+        };
+        let body = json!({"freshdesk_webhook": {"triggered_event": "{ticket_action:created}", "ticket_id": 11,
+            "ticket_status": "Open", "requester_email": "maija@example.fi", "ticket_created_on": "2026-11-21 12:44:19",
+            "ticket_source": "Phone", "ticket_tags": "delivery"}})
+        .to_string();
+        let r = deliver(&t, &fresh, &[("authorization", format!("Basic {basic}"))], &body).await;
+        assert_eq!(r.json()["status"], "stored", "{}: {}", t.backend, r.body);
+        let maija = t.app.store.customer_export(t.org, "maija@example.fi").await.unwrap().unwrap();
+        let fd = maija.support_contacts.iter().find(|c| c.external_id == "freshdesk-11").unwrap();
+        assert_eq!(
+            fd.opened_at,
+            time::macros::datetime!(2026-11-21 10:44:19 UTC),
+            "{}: Helsinki winter time",
+            t.backend
+        );
+        let r =
+            deliver(&t, &fresh, &[("authorization", format!("Basic {basic}"))], "{\"ticket_status\": \"Open\"}").await;
+        assert_eq!(r.field_errors(), ["ticket_id"], "{}", r.body);
+
+        // Connections: admins only; bad input named; deleting one closes its URL.
+        let (_, analyst) =
+            polku_app::orgs::create_token(&t.app, &polku_app::Actor::System("t"), t.org, "a", Role::Analyst)
+                .await
+                .unwrap();
+        let r = t.api(axum::http::Method::GET, "/api/v1/connections", &analyst, None).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = t
+            .api(
+                axum::http::Method::POST,
+                "/api/v1/connections",
+                &t.token,
+                Some(json!({"kind": "magento", "name": "", "secret": "short", "time_zone": "Mars"})),
+            )
+            .await;
+        assert_eq!(r.field_errors(), ["kind", "name", "secret", "time_zone"], "{}", r.body);
+        let r = t
+            .api(
+                axum::http::Method::POST,
+                "/api/v1/connections",
+                &t.token,
+                Some(json!({"kind": "shopify", "name": "Freshdesk"})),
+            )
+            .await;
+        assert_eq!(r.field_errors(), ["name"], "names are unique: {}", r.body);
+        let id = made["id"].as_str().unwrap();
+        let r = t.api(axum::http::Method::DELETE, &format!("/api/v1/connections/{id}"), &t.token, None).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT);
+        assert_eq!(
+            deliver(&t, &fresh, &[("authorization", format!("Basic {basic}"))], &body).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(deliver(&t, "/hooks/nonsense", &[], "{}").await.status, StatusCode::NOT_FOUND);
+    }
+}
+
+/// Export shows everything about one customer; erasure removes the person but keeps every figure; the
+/// retention period erases customers with nothing newer and unties older answers.
+#[tokio::test]
+async fn customers_are_exported_erased_and_forgotten_after_retention() {
+    use axum::http::Method;
+    for t in spawn_apps().await {
+        let survey = t.create_survey(&t.token, nps_survey()).await;
+        let sid = survey["id"].as_str().unwrap();
+        let post =
+            |path: String, body: Value| t.api(Method::POST, Box::leak(path.into_boxed_str()), &t.token, Some(body));
+        post(
+            "/api/v1/customers:batch".into(),
+            json!([{"external_id": "C-1", "name": "Maija Meikäläinen", "email": "maija@example.fi", "phone": "+358401234567",
+                    "attributes": {"segment": "b2c"}},
+                   {"external_id": "C-2", "name": "Sven Svensson"}]),
+        )
+        .await;
+        let now = polku_app::store::now();
+        let at = |days: i64| {
+            (now - time::Duration::days(days)).format(&time::format_description::well_known::Rfc3339).unwrap()
+        };
+        post(
+            "/api/v1/orders:batch".into(),
+            json!([{"external_id": "O-1", "customer": "C-1", "placed_at": at(10), "amount": "100", "currency": "EUR"},
+                   {"external_id": "O-2", "customer": "C-2", "placed_at": at(5), "amount": "50", "currency": "EUR"}]),
+        )
+        .await;
+        post(
+            "/api/v1/reviews:batch".into(),
+            json!([{"external_id": "V-1", "customer": "C-1", "rating": 2, "text": "Maijan sohva on huono", "published_at": at(9)}]),
+        )
+        .await;
+        // Answers under the customer's id and under their e-mail address.
+        for (customer, text) in
+            [("C-1", "Maalari Pekka myöhästyi tunnin"), ("maija@example.fi", "Lasku tuli sähköpostilla")]
+        {
+            let body = json!({"answers": [{"question": "nps", "value": 3}, {"question": "why", "value": text}],
+                              "locale": "fi", "customer": customer, "consent": {"contact": true}});
+            let r = post(format!("/api/v1/surveys/{sid}/responses"), body).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}: {}", t.backend, r.body);
+        }
+        let r = t.api(Method::GET, "/api/v1/customers/C-1/export", &t.token, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}: {}", t.backend, r.body);
+        let e = r.json();
+        assert_eq!(e["customer"]["email"], "maija@example.fi");
+        assert_eq!((e["orders"].as_array().unwrap().len(), e["reviews"].as_array().unwrap().len()), (1, 1));
+        assert_eq!(e["responses"].as_array().unwrap().len(), 2, "{}: by id and by e-mail", t.backend);
+        assert!(e.to_string().contains("myöhästyi") && e.to_string().contains("sähköpostilla"));
+        let (_, analyst) =
+            polku_app::orgs::create_token(&t.app, &polku_app::Actor::System("t"), t.org, "a", Role::Analyst)
+                .await
+                .unwrap();
+        assert_eq!(
+            t.api(Method::GET, "/api/v1/customers/C-1/export", &analyst, None).await.status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(t.api(Method::DELETE, "/api/v1/customers/C-1", &analyst, None).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            t.api(Method::GET, "/api/v1/customers/C-9/export", &t.token, None).await.status,
+            StatusCode::NOT_FOUND
+        );
+
+        let r = t.api(Method::DELETE, "/api/v1/customers/C-1", &t.token, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}: {}", t.backend, r.body);
+        assert_eq!((r.json()["responses"].as_u64(), r.json()["texts"].as_u64()), (Some(2), Some(2)));
+        assert_eq!(
+            t.api(Method::GET, "/api/v1/customers/C-1/export", &t.token, None).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(t.api(Method::DELETE, "/api/v1/customers/C-1", &t.token, None).await.status, StatusCode::NOT_FOUND);
+        // The figures stay: both answers count, the order and review are still there, anonymous.
+        let m = t.api(Method::GET, &format!("/api/v1/surveys/{sid}/metrics"), &t.token, None).await.json();
+        assert_eq!(m["nps"]["n"], 2, "{}: {m}", t.backend);
+        assert_eq!(counts(&t).await, [2, 2, 0, 0, 0, 1, 0], "{}", t.backend);
+        // No text, no search hit, no customer on the comments.
+        let found = t.api(Method::GET, "/api/v1/comments?q=myöhästyi", &t.token, None).await.json();
+        assert_eq!(found["comments"].as_array().unwrap().len(), 0, "{}: {found}", t.backend);
+        let all = t.api(Method::GET, "/api/v1/comments", &t.token, None).await.json();
+        assert!(!all.to_string().contains("maija") && !all.to_string().contains("C-1"), "{}: {all}", t.backend);
+        let audit = t.app.store.audit_log(t.org, 10).await.unwrap();
+        assert!(audit.iter().any(|a| a.action == "customer.erase" && !a.detail.contains("C-1")));
+
+        // Retention: bad values named; then, two years on, C-2 (last order five days ago) is past 12 months.
+        let r = t.api(Method::PUT, "/api/v1/privacy-settings", &t.token, Some(json!({"retention_months": 0}))).await;
+        assert_eq!(r.field_errors(), ["retention_months"], "{}", r.body);
+        let r = t.api(Method::PUT, "/api/v1/privacy-settings", &t.token, Some(json!({"retention_months": 12}))).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+        assert_eq!(t.api(Method::GET, "/api/v1/privacy-settings", &t.token, None).await.json()["retention_months"], 12);
+        let run = polku_app::privacy::apply_retention(&t.app, now + time::Duration::days(30)).await.unwrap();
+        assert_eq!(run.customers_erased, 0, "{}: everyone was active within a year", t.backend);
+        let run = polku_app::privacy::apply_retention(&t.app, now + time::Duration::days(730)).await.unwrap();
+        assert_eq!(run.customers_erased, 1, "{}: C-2; C-1 was erased already", t.backend);
+        assert!(t.app.store.customer_export(t.org, "C-2").await.unwrap().is_none());
+        assert_eq!(counts(&t).await[..2], [2, 2], "{}: the rows stay, anonymous", t.backend);
+    }
+}

@@ -287,7 +287,7 @@ async fn customers_answer_on_the_public_page() {
 
 #[tokio::test]
 async fn public_pages_are_rate_limited() {
-    for t in spawn_apps_with(polku_web::WebConfig { public_rate_per_minute: 3 }).await {
+    for t in spawn_apps_with(polku_web::WebConfig { public_rate_per_minute: 3, ..Default::default() }).await {
         let s = t.create_survey(&t.token, nps_survey()).await;
         let path = format!("/s/{}", s["slug"].as_str().unwrap());
         let statuses: Vec<StatusCode> = {

@@ -19,6 +19,8 @@ pub struct Config {
     pub session_hours: u64,
     /// Requests per minute per client address on public survey pages and the sign-in form.
     pub public_rate_per_minute: u32,
+    /// Webhook deliveries per minute per sender address (`/hooks/…`).
+    pub webhook_rate_per_minute: u32,
     /// Most responses committed in one transaction by the group-commit writer.
     pub max_batch: usize,
     /// The address people reach Polku at, for links in e-mails and webhooks (empty: `http://` + `listen`).
@@ -37,6 +39,7 @@ impl Default for Config {
             secure_cookies: true,
             session_hours: 12,
             public_rate_per_minute: 120,
+            webhook_rate_per_minute: 1200,
             max_batch: 1024,
             public_url: String::new(),
             allow_internal_targets: false,
@@ -54,6 +57,7 @@ impl std::fmt::Debug for Config {
             .field("secure_cookies", &self.secure_cookies)
             .field("session_hours", &self.session_hours)
             .field("public_rate_per_minute", &self.public_rate_per_minute)
+            .field("webhook_rate_per_minute", &self.webhook_rate_per_minute)
             .field("max_batch", &self.max_batch)
             .field("public_url", &self.public_url)
             .field("allow_internal_targets", &self.allow_internal_targets)

@@ -9,6 +9,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod bench;
 mod config;
+mod data_cli;
 mod evaltext;
 mod import;
 
@@ -97,6 +98,16 @@ enum Command {
     /// Import customers, orders or support contacts from a CSV file: checked whole, then written whole in
     /// one transaction.
     Import(import::ImportArgs),
+    /// One customer's data: export it, erase it; how long personal data is kept.
+    Customer {
+        #[command(subcommand)]
+        command: data_cli::CustomerCommand,
+    },
+    /// Connections to shops and helpdesks, whose webhooks bring orders and tickets.
+    Connection {
+        #[command(subcommand)]
+        command: data_cli::ConnectionCommand,
+    },
     /// Benchmarks on a data set made by `bench-data`.
     Bench {
         #[command(subcommand)]
@@ -350,6 +361,8 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Bench { command } => bench::run(&app.store, command).await?,
         Command::Import(args) => import::run(&app, &args).await?,
+        Command::Customer { command } => data_cli::customer(&app, command).await?,
+        Command::Connection { command } => data_cli::connection(&app, command).await?,
         Command::Reanalyse { org } => {
             let orgs: Vec<OrgId> = match org {
                 Some(o) => vec![o.parse().context("--org must be an organisation id")?],
@@ -383,7 +396,10 @@ async fn serve(
     config: &Config,
     started: Instant,
 ) -> anyhow::Result<()> {
-    let web = polku_web::WebConfig { public_rate_per_minute: config.public_rate_per_minute };
+    let web = polku_web::WebConfig {
+        public_rate_per_minute: config.public_rate_per_minute,
+        webhook_rate_per_minute: config.webhook_rate_per_minute,
+    };
     if config.public_url.trim().is_empty()
         && !config.listen.starts_with("127.")
         && !config.listen.starts_with("localhost")
@@ -401,16 +417,29 @@ async fn serve(
         startup_ms = started.elapsed().as_millis() as u64,
         "polku is serving"
     );
-    // Expired sessions are swept hourly; the DELETE is idempotent, so several nodes may all run it.
-    let store = app.store.clone();
+    // Hourly: expired sessions and old webhook receipts are swept, and personal data past an organisation's
+    // retention period erased. Each is idempotent, so several nodes may all run them.
+    let hourly_app = app.clone();
     let sweeper = tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(3600));
         loop {
             every.tick().await;
-            match store.purge_sessions().await {
+            match hourly_app.store.purge_sessions().await {
                 Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "removing expired sessions failed"),
+            }
+            if let Err(e) = polku_app::connections::prune_receipts(&hourly_app).await {
+                tracing::warn!(error = %e, "forgetting old webhook receipts failed");
+            }
+            match polku_app::privacy::apply_retention(&hourly_app, polku_app::store::now()).await {
+                Ok(r) if r.customers_erased > 0 || r.answers_untied > 0 => tracing::info!(
+                    customers_erased = r.customers_erased,
+                    answers_untied = r.answers_untied,
+                    "personal data past its retention period erased"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "applying the retention period failed"),
             }
         }
     });

@@ -8,6 +8,8 @@ CREATE TABLE connections (
     kind TEXT NOT NULL,
     name TEXT NOT NULL,
     secret TEXT NOT NULL,
+    -- Where a sender writes times without an offset (Freshdesk): Europe/Helsinki, Europe/Stockholm or UTC.
+    time_zone TEXT NOT NULL,
     path_token TEXT NOT NULL UNIQUE,
     created_at TEXT NOT NULL,
     received INTEGER NOT NULL DEFAULT 0,

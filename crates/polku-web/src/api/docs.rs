@@ -25,7 +25,9 @@ use utoipa::{OpenApi, ToSchema};
         super::cases::set_touchpoints, super::comments::praise, super::improvements::list, super::improvements::create,
         super::improvements::ship, super::customers::customers, super::customers::orders,
         super::customers::contacts, super::customers::deliveries, super::customers::referrals,
-        super::customers::reviews, super::customers::events, super::customers::event
+        super::customers::reviews, super::customers::events, super::customers::event,
+        super::connections::list, super::connections::create, super::connections::remove, super::connections::hook,
+        super::privacy::export, super::privacy::erase, super::privacy::settings, super::privacy::set_settings
     ),
     components(schemas(
         SurveyInput, QuestionInput, FollowUpInput, BandInput, ResponseInput, AnswerInput, ConsentInput, ErrorBody, ErrorDetail,
@@ -40,7 +42,9 @@ use utoipa::{OpenApi, ToSchema};
         super::cases::TeamInput, super::notifications::SettingsOut, super::notifications::TestInput,
         super::notifications::TestOut, super::notifications::NotificationOut, super::cases::FollowUpOut,
         super::cases::RatesOut, super::cases::FollowUpStatsOut, super::improvements::ImprovementOut,
-        super::improvements::ImprovementCreated, super::improvements::ShippedOut, super::customers::Upserted
+        super::improvements::ImprovementCreated, super::improvements::ShippedOut, super::customers::Upserted,
+        super::connections::ConnectionOut, super::connections::ConnectionIn, super::connections::HookReply,
+        super::privacy::ErasedOut, super::privacy::PrivacySettings
     )),
     modifiers(&Security)
 )]

@@ -3,12 +3,14 @@
 
 mod cases;
 mod comments;
+mod connections;
 mod customers;
 mod docs;
 mod improvements;
 mod insights;
 mod metrics;
 mod notifications;
+mod privacy;
 mod responses;
 mod surveys;
 mod text_models;
@@ -36,6 +38,8 @@ pub fn router() -> Router<Web> {
         .merge(notifications::router())
         .merge(improvements::router())
         .merge(customers::router())
+        .merge(connections::router())
+        .merge(privacy::router())
 }
 
 /// Ids that do not parse cannot exist: answer 404 like any unknown id.

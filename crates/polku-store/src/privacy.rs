@@ -1,0 +1,367 @@
+//! Privacy (GDPR): everything stored about one customer, and erasing it. A customer is found by their
+//! external id; their answers by that id or their e-mail address as `customer_ref`. Erasure keeps the rows
+//! that carry money and counts (orders, contacts, deliveries, answers' scores and the rollups), tied to a
+//! customer row with nothing personal left, so every figure still adds up; see ARCHITECTURE.md "Privacy".
+
+use crate::{Backend, Result, Store, StoreError, audit::Audit, db};
+use polku_domain::OrgId;
+use serde::Serialize;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct ExportCustomer {
+    pub external_id: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub language: Option<String>,
+    pub consent_contact: Option<bool>,
+    pub consent_marketing: Option<bool>,
+    /// JSON text of the free attributes.
+    pub attributes: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct ExportOrder {
+    pub external_id: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub placed_at: OffsetDateTime,
+    pub amount_cents: i64,
+    pub currency: String,
+    pub items: i64,
+    pub status: String,
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct ExportContact {
+    pub external_id: String,
+    pub channel: String,
+    pub reason: Option<String>,
+    pub touchpoint: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub opened_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub closed_at: Option<OffsetDateTime>,
+    pub handling_minutes: Option<i64>,
+    pub cost_cents: Option<i64>,
+    pub currency: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct ExportDelivery {
+    pub external_id: String,
+    pub order_ref: Option<String>,
+    pub status: String,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub shipped_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub promised_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub delivered_at: Option<OffsetDateTime>,
+    pub carrier: Option<String>,
+    pub touchpoint: String,
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct ExportReferral {
+    pub external_id: String,
+    pub code: String,
+    /// `redeemed` (this customer used the code) or `referred` (this customer's code was used).
+    pub role: String,
+    pub order_ref: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub redeemed_at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct ExportReview {
+    pub external_id: String,
+    pub product: Option<String>,
+    pub rating: i64,
+    pub photos: bool,
+    pub text: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub published_at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct ExportEvent {
+    pub external_id: String,
+    pub touchpoint: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub occurred_at: OffsetDateTime,
+    pub outcome: Option<String>,
+    pub polarity: Option<String>,
+    /// JSON text of the attributes.
+    pub attributes: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct ExportAnswer {
+    #[serde(skip)]
+    pub response_id: Uuid,
+    pub question_id: Uuid,
+    pub kind: String,
+    pub score: Option<i64>,
+    /// JSON text of the chosen options.
+    pub choices: Option<String>,
+    pub text: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct ExportResponse {
+    pub id: Uuid,
+    pub survey_id: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    pub submitted_at: OffsetDateTime,
+    pub channel: String,
+    pub touchpoint: String,
+    pub locale: Option<String>,
+    /// What the customer allowed with this answer.
+    pub share_ok: bool,
+    pub contact_ok: bool,
+    #[sqlx(skip)]
+    pub answers: Vec<ExportAnswer>,
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct ExportFollowUp {
+    pub email: Option<String>,
+    pub original_score: Option<i64>,
+    pub score: Option<i64>,
+    pub comment: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub sent_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub answered_at: Option<OffsetDateTime>,
+}
+
+/// Everything stored about one customer.
+#[derive(Clone, Debug, Serialize)]
+pub struct CustomerExport {
+    pub customer: ExportCustomer,
+    pub orders: Vec<ExportOrder>,
+    pub support_contacts: Vec<ExportContact>,
+    pub deliveries: Vec<ExportDelivery>,
+    pub referrals: Vec<ExportReferral>,
+    pub reviews: Vec<ExportReview>,
+    pub events: Vec<ExportEvent>,
+    /// Survey answers given under the customer's id or e-mail address.
+    pub responses: Vec<ExportResponse>,
+    /// Follow-up questions sent after their feedback was handled.
+    pub follow_ups: Vec<ExportFollowUp>,
+}
+
+/// What an erasure removed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Erased {
+    /// Answers no longer tied to the customer (their scores still count).
+    pub responses: u64,
+    /// Open answers whose text was removed.
+    pub texts: u64,
+}
+
+/// The `customer_ref`s a customer's answers may carry: their id, and their e-mail address.
+fn refs(external_id: &str, email: Option<&str>) -> (String, String) {
+    (external_id.to_string(), email.unwrap_or(external_id).to_string())
+}
+
+impl Store {
+    /// Everything stored about the customer with `external_id` in `org`, or `None`.
+    pub async fn customer_export(&self, org: OrgId, external_id: &str) -> Result<Option<CustomerExport>> {
+        db!(self, p => {
+            let mut tx = p.begin().await?;
+            let found: Option<(Uuid,)> = sqlx::query_as(
+                "SELECT id FROM customers WHERE org_id = $1 AND external_id = $2 AND erased_at IS NULL",
+            ).bind(org.0).bind(external_id).fetch_optional(&mut *tx).await?;
+            let Some((id,)) = found else { return Ok(None) };
+            let customer: ExportCustomer = sqlx::query_as(
+                "SELECT external_id, name, email, phone, language, consent_contact, consent_marketing, attributes,
+                   created_at, updated_at FROM customers WHERE id = $1",
+            ).bind(id).fetch_one(&mut *tx).await?;
+            let (r1, r2) = refs(&customer.external_id, customer.email.as_deref());
+            let orders = sqlx::query_as(
+                "SELECT external_id, placed_at, amount_cents, currency, items, status FROM orders
+                 WHERE org_id = $1 AND customer_id = $2 ORDER BY placed_at",
+            ).bind(org.0).bind(id).fetch_all(&mut *tx).await?;
+            let support_contacts = sqlx::query_as(
+                "SELECT external_id, channel, reason, touchpoint, opened_at, closed_at, handling_minutes, cost_cents,
+                   currency FROM support_contacts WHERE org_id = $1 AND customer_id = $2 ORDER BY opened_at",
+            ).bind(org.0).bind(id).fetch_all(&mut *tx).await?;
+            let deliveries = sqlx::query_as(
+                "SELECT external_id, order_ref, status, shipped_at, promised_at, delivered_at, carrier, touchpoint
+                 FROM deliveries WHERE org_id = $1 AND customer_id = $2 ORDER BY day",
+            ).bind(org.0).bind(id).fetch_all(&mut *tx).await?;
+            let referrals = sqlx::query_as(
+                "SELECT external_id, code, CASE WHEN customer_id = $2 THEN 'redeemed' ELSE 'referred' END AS role,
+                   order_ref, redeemed_at FROM referrals
+                 WHERE org_id = $1 AND (customer_id = $2 OR referrer_id = $2) ORDER BY redeemed_at",
+            ).bind(org.0).bind(id).fetch_all(&mut *tx).await?;
+            let reviews = sqlx::query_as(
+                "SELECT external_id, product, rating, photos, text, published_at FROM reviews
+                 WHERE org_id = $1 AND customer_id = $2 ORDER BY published_at",
+            ).bind(org.0).bind(id).fetch_all(&mut *tx).await?;
+            let events = sqlx::query_as(
+                "SELECT external_id, touchpoint, occurred_at, outcome, polarity, attributes FROM touchpoint_events
+                 WHERE org_id = $1 AND customer_id = $2 ORDER BY occurred_at",
+            ).bind(org.0).bind(id).fetch_all(&mut *tx).await?;
+            let mut responses: Vec<ExportResponse> = sqlx::query_as(
+                "SELECT id, survey_id, submitted_at, channel, touchpoint, locale, share_ok, contact_ok FROM responses
+                 WHERE org_id = $1 AND customer_ref IN ($2, $3) ORDER BY submitted_at",
+            ).bind(org.0).bind(&r1).bind(&r2).fetch_all(&mut *tx).await?;
+            let answers: Vec<ExportAnswer> = sqlx::query_as(
+                "SELECT a.response_id, a.question_id, a.kind, a.score, a.choices, a.text FROM answers a
+                 JOIN responses r ON r.id = a.response_id
+                 WHERE r.org_id = $1 AND r.customer_ref IN ($2, $3)",
+            ).bind(org.0).bind(&r1).bind(&r2).fetch_all(&mut *tx).await?;
+            for a in answers {
+                if let Some(r) = responses.iter_mut().find(|r| r.id == a.response_id) {
+                    r.answers.push(a);
+                }
+            }
+            let follow_ups = sqlx::query_as(
+                "SELECT f.email, f.original_score, f.score, f.comment, f.created_at, f.sent_at, f.answered_at
+                 FROM follow_ups f JOIN cases c ON c.id = f.case_id JOIN responses r ON r.id = c.response_id
+                 WHERE f.org_id = $1 AND r.customer_ref IN ($2, $3) ORDER BY f.created_at",
+            ).bind(org.0).bind(&r1).bind(&r2).fetch_all(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(Some(CustomerExport {
+                customer, orders, support_contacts, deliveries, referrals, reviews, events, responses, follow_ups,
+            }))
+        })
+    }
+
+    /// Erases the customer with `external_id` in `org`, in one transaction: their name, contact details,
+    /// consents and attributes, their external id (replaced by a random one), the tie between them and their
+    /// answers (and the texts of those answers, with their search terms), their review texts and event
+    /// attributes, follow-up addresses and answers, and messages to their address. Audited as `audit`.
+    pub async fn erase_customer(&self, org: OrgId, external_id: &str, audit: &Audit<'_>) -> Result<Erased> {
+        let sqlite = self.backend() == Backend::Sqlite;
+        let now = crate::now();
+        db!(self, p => {
+            let mut tx = p.begin().await?;
+            let found: Option<(Uuid, Option<String>)> = sqlx::query_as(
+                "SELECT id, email FROM customers WHERE org_id = $1 AND external_id = $2 AND erased_at IS NULL",
+            ).bind(org.0).bind(external_id).fetch_optional(&mut *tx).await?;
+            let Some((id, email)) = found else { return Err(StoreError::NotFound) };
+            let (r1, r2) = refs(external_id, email.as_deref());
+            let texts = sqlx::query(
+                "UPDATE answers SET text = '' WHERE org_id = $1 AND text IS NOT NULL AND response_id IN
+                   (SELECT id FROM responses WHERE org_id = $1 AND customer_ref IN ($2, $3))",
+            ).bind(org.0).bind(&r1).bind(&r2).execute(&mut *tx).await?.rows_affected();
+            let blank = if sqlite { "" } else { ", search = NULL" };
+            let comments: Vec<(i64,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "UPDATE comments SET customer_ref = NULL, lemmas = ''{blank}
+                 WHERE org_id = $1 AND customer_ref IN ($2, $3) RETURNING id"
+            ))).bind(org.0).bind(&r1).bind(&r2).fetch_all(&mut *tx).await?;
+            if sqlite {
+                for chunk in comments.chunks(500) {
+                    let mut qb = sqlx::QueryBuilder::new("DELETE FROM comment_search WHERE rowid IN (");
+                    let mut list = qb.separated(", ");
+                    for (c,) in chunk {
+                        list.push_bind(*c);
+                    }
+                    qb.push(")");
+                    qb.build().execute(&mut *tx).await?;
+                }
+            }
+            sqlx::query(
+                "UPDATE follow_ups SET email = NULL, comment = NULL WHERE org_id = $1 AND (email = $3 OR case_id IN
+                   (SELECT c.id FROM cases c JOIN responses r ON r.id = c.response_id
+                    WHERE r.org_id = $1 AND r.customer_ref IN ($2, $3)))",
+            ).bind(org.0).bind(&r1).bind(&r2).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM notifications WHERE org_id = $1 AND status = 'pending' AND recipient IN ($2, $3)")
+                .bind(org.0).bind(&r1).bind(&r2).execute(&mut *tx).await?;
+            sqlx::query("UPDATE notifications SET recipient = 'erased' WHERE org_id = $1 AND recipient IN ($2, $3)")
+                .bind(org.0).bind(&r1).bind(&r2).execute(&mut *tx).await?;
+            let responses = sqlx::query(
+                "UPDATE responses SET customer_ref = NULL WHERE org_id = $1 AND customer_ref IN ($2, $3)",
+            ).bind(org.0).bind(&r1).bind(&r2).execute(&mut *tx).await?.rows_affected();
+            sqlx::query("UPDATE reviews SET text = NULL WHERE org_id = $1 AND customer_id = $2")
+                .bind(org.0).bind(id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE touchpoint_events SET attributes = NULL WHERE org_id = $1 AND customer_id = $2")
+                .bind(org.0).bind(id).execute(&mut *tx).await?;
+            sqlx::query(
+                "UPDATE customers SET external_id = $3, name = NULL, email = NULL, phone = NULL, language = NULL,
+                   consent_contact = NULL, consent_marketing = NULL, attributes = NULL, erased_at = $4, updated_at = $4
+                 WHERE org_id = $1 AND id = $2",
+            ).bind(org.0).bind(id).bind(format!("erased-{}", Uuid::now_v7())).bind(now).execute(&mut *tx).await?;
+            crate::audit::audit!(&mut *tx, org.0, audit)?;
+            tx.commit().await?;
+            Ok(Erased { responses, texts })
+        })
+    }
+
+    /// The organisations with a retention period, and the period in months.
+    pub async fn retention_settings(&self) -> Result<Vec<(OrgId, i64)>> {
+        let rows: Vec<(Uuid, i64)> = db!(self, p => sqlx::query_as(
+            "SELECT id, retention_months FROM organisations WHERE retention_months IS NOT NULL",
+        ).fetch_all(p).await)?;
+        Ok(rows.into_iter().map(|(o, m)| (OrgId(o), m)).collect())
+    }
+
+    /// Sets (or with `None` clears) how many months `org` keeps personal data.
+    pub async fn set_retention(&self, org: OrgId, months: Option<i64>, audit: &Audit<'_>) -> Result<()> {
+        db!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("UPDATE organisations SET retention_months = $2 WHERE id = $1")
+                .bind(org.0).bind(months).execute(&mut *tx).await?;
+            crate::audit::audit!(&mut *tx, org.0, audit)?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        })
+    }
+
+    /// `org`'s retention period in months, if set.
+    pub async fn retention(&self, org: OrgId) -> Result<Option<i64>> {
+        let row: Option<(Option<i64>,)> = db!(self, p => sqlx::query_as(
+            "SELECT retention_months FROM organisations WHERE id = $1",
+        ).bind(org.0).fetch_optional(p).await)?;
+        Ok(row.and_then(|r| r.0))
+    }
+
+    /// Up to `limit` customers of `org`, not erased, with nothing newer than `before`: no change to their row,
+    /// no order, support contact or answer since.
+    pub async fn inactive_customers(&self, org: OrgId, before: OffsetDateTime, limit: i64) -> Result<Vec<String>> {
+        let rows: Vec<(String,)> = db!(self, p => sqlx::query_as(
+            "SELECT c.external_id FROM customers c
+             WHERE c.org_id = $1 AND c.erased_at IS NULL AND c.updated_at < $2
+               AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.org_id = $1 AND o.customer_id = c.id AND o.placed_at >= $2)
+               AND NOT EXISTS (SELECT 1 FROM support_contacts s WHERE s.org_id = $1 AND s.customer_id = c.id
+                                 AND s.opened_at >= $2)
+               AND NOT EXISTS (SELECT 1 FROM responses r WHERE r.org_id = $1 AND r.customer_ref IN (c.external_id, c.email)
+                                 AND r.submitted_at >= $2)
+             ORDER BY c.updated_at LIMIT $3",
+        ).bind(org.0).bind(before).bind(limit).fetch_all(p).await)?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
+    /// Unties answers older than `before` from their customers, and forgets follow-up addresses and customer
+    /// message recipients older than that. Returns the answers untied.
+    pub async fn forget_old_links(&self, org: OrgId, before: OffsetDateTime) -> Result<u64> {
+        db!(self, p => {
+            let mut tx = p.begin().await?;
+            let n = sqlx::query(
+                "UPDATE responses SET customer_ref = NULL WHERE org_id = $1 AND customer_ref IS NOT NULL AND submitted_at < $2",
+            ).bind(org.0).bind(before).execute(&mut *tx).await?.rows_affected();
+            sqlx::query(
+                "UPDATE comments SET customer_ref = NULL WHERE org_id = $1 AND customer_ref IS NOT NULL AND submitted_at < $2",
+            ).bind(org.0).bind(before).execute(&mut *tx).await?;
+            sqlx::query("UPDATE follow_ups SET email = NULL WHERE org_id = $1 AND email IS NOT NULL AND created_at < $2")
+                .bind(org.0).bind(before).execute(&mut *tx).await?;
+            sqlx::query(
+                "UPDATE notifications SET recipient = 'erased' WHERE org_id = $1 AND event IN ('follow_up', 'improvement')
+                   AND status <> 'pending' AND recipient <> 'erased' AND created_at < $2",
+            ).bind(org.0).bind(before).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(n)
+        })
+    }
+}

@@ -1,0 +1,81 @@
+//! Privacy (GDPR), for admins: `GET /api/v1/customers/{external_id}/export`, `DELETE
+//! /api/v1/customers/{external_id}` and the retention period at `/api/v1/privacy-settings`.
+
+use crate::Web;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiCaller, JsonBody};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+pub fn router() -> Router<Web> {
+    Router::new()
+        .route("/api/v1/customers/{external_id}/export", get(export))
+        .route("/api/v1/customers/{external_id}", axum::routing::delete(erase))
+        .route("/api/v1/privacy-settings", get(settings).put(set_settings))
+}
+
+/// Everything stored about one customer (admins): the customer, orders, support contacts, deliveries,
+/// referrals, reviews, events, survey answers (under their id or e-mail address) and follow-ups.
+#[utoipa::path(get, path = "/api/v1/customers/{external_id}/export", security(("token" = [])),
+    params(("external_id" = String, Path)),
+    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn export(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    Path(external_id): Path<String>,
+) -> Result<Json<polku_app::store::CustomerExport>, ApiError> {
+    Ok(Json(polku_app::privacy::export(&web.app, &caller, &external_id).await?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErasedOut {
+    /// Answers no longer tied to the customer (their scores still count in the figures).
+    pub responses: u64,
+    /// Open answers whose text was removed.
+    pub texts: u64,
+}
+
+/// Erases one customer (admins): name, contact details, consents, attributes and external id; the tie to
+/// their answers and those answers' texts; review texts, event attributes, follow-up addresses. Orders,
+/// contacts and scores stay, anonymous, so every figure still adds up. Cannot be undone.
+#[utoipa::path(delete, path = "/api/v1/customers/{external_id}", security(("token" = [])),
+    params(("external_id" = String, Path)),
+    responses((status = 200, body = ErasedOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn erase(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    Path(external_id): Path<String>,
+) -> Result<Json<ErasedOut>, ApiError> {
+    let e = polku_app::privacy::erase(&web.app, &caller, &external_id).await?;
+    Ok(Json(ErasedOut { responses: e.responses, texts: e.texts }))
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacySettings {
+    /// Personal data older than this many months (1–240) is erased hourly; null keeps it.
+    pub retention_months: Option<i64>,
+}
+
+/// The retention period (admins).
+#[utoipa::path(get, path = "/api/v1/privacy-settings", security(("token" = [])),
+    responses((status = 200, body = PrivacySettings), (status = 403, body = ErrorBody)))]
+pub async fn settings(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Result<Json<PrivacySettings>, ApiError> {
+    Ok(Json(PrivacySettings { retention_months: polku_app::privacy::retention(&web.app, &caller).await? }))
+}
+
+/// Sets the retention period (admins).
+#[utoipa::path(put, path = "/api/v1/privacy-settings", security(("token" = [])), request_body = PrivacySettings,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_settings(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    JsonBody(input): JsonBody<PrivacySettings>,
+) -> Result<StatusCode, ApiError> {
+    polku_app::privacy::set_retention(&web.app, &caller, input.retention_months).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,174 @@
+//! `polku customer …` (export, erase, retention) and `polku connection …` (shops and helpdesks): the command
+//! line beside the API and the settings pages, acting as the system with an owner's rights.
+
+use anyhow::Context;
+use polku_app::App;
+use polku_app::auth::Caller;
+use polku_domain::OrgId;
+use polku_domain::role::Role;
+use std::process::ExitCode;
+
+#[derive(clap::Subcommand)]
+pub enum CustomerCommand {
+    /// Print everything stored about one customer as JSON (GDPR access request).
+    Export {
+        #[arg(long)]
+        org: String,
+        /// The customer's external id.
+        customer: String,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Erase one customer's personal data; their orders and answers' scores stay in the figures, anonymous.
+    Erase {
+        #[arg(long)]
+        org: String,
+        customer: String,
+        /// Required: erasing cannot be undone.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Set how many months personal data is kept (`off` keeps it); the server erases older data hourly.
+    Retention {
+        #[arg(long)]
+        org: String,
+        /// Months (1–240) or `off`.
+        months: String,
+    },
+}
+
+#[derive(clap::Subcommand)]
+pub enum ConnectionCommand {
+    /// Connect a shop or helpdesk; prints its endpoint URL (and the secret, if Polku made it).
+    Add {
+        #[arg(long)]
+        org: String,
+        /// shopify, woocommerce, zendesk or freshdesk.
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        name: String,
+        /// The sender's signing secret (Shopify, Zendesk), or leave out to have one made.
+        #[arg(long, env = "POLKU_CONNECTION_SECRET", hide_env_values = true)]
+        secret: Option<String>,
+        /// Europe/Helsinki (default), Europe/Stockholm or UTC: where a helpdesk's times without an offset are.
+        #[arg(long)]
+        time_zone: Option<String>,
+    },
+    /// List connections with their endpoint URLs and what they received.
+    List {
+        #[arg(long)]
+        org: String,
+    },
+    /// Remove a connection: its endpoint URL stops working.
+    Remove {
+        #[arg(long)]
+        org: String,
+        id: String,
+    },
+}
+
+async fn caller(app: &App, org: &str) -> anyhow::Result<Caller> {
+    let org: OrgId = org.parse().context("--org must be an organisation id")?;
+    app.store.org(org).await.map_err(|_| anyhow::anyhow!("no organisation {org}"))?;
+    Ok(Caller { org, role: Role::Owner, actor: polku_app::Actor::System("cli") })
+}
+
+fn app_err(e: polku_app::AppError) -> anyhow::Error {
+    let fields = e.field_errors();
+    if fields.is_empty() {
+        anyhow::anyhow!("{e}")
+    } else {
+        anyhow::anyhow!(
+            "{}",
+            fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ")
+        )
+    }
+}
+
+pub async fn customer(app: &App, command: CustomerCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        CustomerCommand::Export { org, customer, out } => {
+            let caller = caller(app, &org).await?;
+            let data = polku_app::privacy::export(app, &caller, &customer).await.map_err(|e| match e {
+                polku_app::AppError::NotFound => anyhow::anyhow!("no customer {customer:?} in this organisation"),
+                other => app_err(other),
+            })?;
+            let json = serde_json::to_string_pretty(&data)?;
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, json + "\n").with_context(|| format!("writing {}", path.display()))?
+                }
+                None => println!("{json}"),
+            }
+        }
+        CustomerCommand::Erase { org, customer, yes } => {
+            let caller = caller(app, &org).await?;
+            if !yes {
+                anyhow::bail!("erasing cannot be undone: add --yes to erase {customer:?}");
+            }
+            let erased = polku_app::privacy::erase_cli(app, caller.org, &customer).await.map_err(|e| match e {
+                polku_app::AppError::NotFound => anyhow::anyhow!("no customer {customer:?} in this organisation"),
+                other => app_err(other),
+            })?;
+            println!(
+                "erased: {} answer(s) no longer tied to them, {} open answer text(s) removed",
+                erased.responses, erased.texts
+            );
+        }
+        CustomerCommand::Retention { org, months } => {
+            let caller = caller(app, &org).await?;
+            let months = match months.trim() {
+                "off" => None,
+                m => Some(m.parse::<i64>().with_context(|| format!("{m:?} is not a number of months or off"))?),
+            };
+            polku_app::privacy::set_retention(app, &caller, months).await.map_err(app_err)?;
+            match months {
+                Some(m) => println!("personal data older than {m} month(s) will be erased hourly by the server"),
+                None => println!("personal data is kept"),
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn connection(app: &App, command: ConnectionCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        ConnectionCommand::Add { org, kind, name, secret, time_zone } => {
+            let caller = caller(app, &org).await?;
+            let draft = polku_app::connections::ConnectionDraft { kind, name, secret, time_zone };
+            let (c, made) = polku_app::connections::create(app, &caller, &draft).await.map_err(app_err)?;
+            println!("{} connection {:?} ({})", c.kind, c.name, c.id);
+            println!("endpoint URL: {}", polku_app::connections::endpoint_url(app, &c));
+            if let Some(secret) = made {
+                println!("secret (shown once): {secret}");
+            }
+        }
+        ConnectionCommand::List { org } => {
+            let caller = caller(app, &org).await?;
+            for c in polku_app::connections::list(app, &caller).await.map_err(app_err)? {
+                println!(
+                    "{}\t{}\t{}\t{}\treceived {}\trefused {}{}",
+                    c.id,
+                    c.kind,
+                    c.name,
+                    polku_app::connections::endpoint_url(app, &c),
+                    c.received,
+                    c.rejected,
+                    c.last_error.map(|e| format!("\tlast refusal: {e}")).unwrap_or_default()
+                );
+            }
+        }
+        ConnectionCommand::Remove { org, id } => {
+            let caller = caller(app, &org).await?;
+            let id: uuid::Uuid = id.parse().context("the id must be a connection id")?;
+            polku_app::connections::delete(app, &caller, id).await.map_err(|e| match e {
+                polku_app::AppError::NotFound => anyhow::anyhow!("no connection {id} in this organisation"),
+                other => app_err(other),
+            })?;
+            println!("connection {id} removed");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
