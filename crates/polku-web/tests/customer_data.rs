@@ -543,3 +543,77 @@ async fn customers_are_exported_erased_and_forgotten_after_retention() {
         assert_eq!(counts(&t).await[..2], [2, 2], "{}: the rows stay, anonymous", t.backend);
     }
 }
+
+/// The settings pages: a connection made through the form shows its URL and the secret once; bad input is
+/// named; it can be removed; the privacy page sets the retention period, exports one customer as a JSON
+/// download and erases them only after the id is typed twice. Every form needs its CSRF token.
+#[tokio::test]
+async fn connections_and_privacy_pages() {
+    for t in spawn_apps().await {
+        let (cookies, csrf) = t.login(&t.email).await;
+        let page = t.get("/settings/connections", &cookies).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", t.backend);
+        assert!(page.body.contains("WooCommerce") && page.body.contains("Europe/Stockholm"));
+        let form = [
+            ("_csrf", csrf.as_str()),
+            ("kind", "woocommerce"),
+            ("name", "Verkkokauppa <Oy>"),
+            ("secret", ""),
+            ("time_zone", "UTC"),
+        ];
+        let r = t.post_form("/settings/connections", &cookies, &form).await;
+        assert_eq!(r.status, StatusCode::OK, "{}: {}", t.backend, r.body);
+        assert!(r.body.contains("/hooks/") && r.body.contains("Verkkokauppa &#60;Oy&#62;"), "escaped: {}", r.body);
+        let secret = r.body.split("<code>").nth(2).unwrap().split("</code>").next().unwrap();
+        assert_eq!(secret.len(), 32, "the made secret is shown once: {}", r.body);
+        let again = t.get("/settings/connections", &cookies).await;
+        assert!(!again.body.contains(secret), "and never again");
+        let bad =
+            [("_csrf", csrf.as_str()), ("kind", "magento"), ("name", ""), ("secret", "lyhyt"), ("time_zone", "UTC")];
+        let r = t.post_form("/settings/connections", &cookies, &bad).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("<code>kind</code>") && r.body.contains("<code>secret</code>"), "{}", r.body);
+        let r = t.post_form("/settings/connections", &cookies, &[("kind", "shopify"), ("name", "X")]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}: no CSRF token", t.backend);
+        let id = t.app.store.connections(t.org).await.unwrap()[0].id;
+        let r = t.post_form(&format!("/settings/connections/{id}/delete"), &cookies, &[("_csrf", &csrf)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert!(t.app.store.connections(t.org).await.unwrap().is_empty());
+
+        let r = t.post_form("/settings/privacy", &cookies, &[("_csrf", &csrf), ("retention_months", "999")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        let r = t.post_form("/settings/privacy", &cookies, &[("_csrf", &csrf), ("retention_months", "36")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert!(t.get("/settings/privacy", &cookies).await.body.contains("value=\"36\""));
+        t.api(
+            axum::http::Method::POST,
+            "/api/v1/customers:batch",
+            &t.token,
+            Some(json!([{"external_id": "C-1", "name": "Maija", "email": "maija@example.fi"}])),
+        )
+        .await;
+        let r = t.post_form("/settings/privacy/export", &cookies, &[("_csrf", &csrf), ("customer", "C-1")]).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(serde_json::from_str::<Value>(&r.body).unwrap()["customer"]["name"], "Maija");
+        let r = t.post_form("/settings/privacy/export", &cookies, &[("_csrf", &csrf), ("customer", "C-404")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let r = t
+            .post_form(
+                "/settings/privacy/erase",
+                &cookies,
+                &[("_csrf", &csrf), ("customer", "C-1"), ("confirm", "C-2")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "the id typed twice must match");
+        assert!(t.app.store.customer_export(t.org, "C-1").await.unwrap().is_some());
+        let r = t
+            .post_form(
+                "/settings/privacy/erase",
+                &cookies,
+                &[("_csrf", &csrf), ("customer", "C-1"), ("confirm", "C-1")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(t.app.store.customer_export(t.org, "C-1").await.unwrap().is_none());
+    }
+}

@@ -186,3 +186,47 @@ fn import_checks_the_whole_file_then_writes_it_whole() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+#[test]
+fn connections_and_one_customers_data_on_the_command_line() {
+    for db in databases() {
+        let org = last_line(&polku(&["org", "create", "--name", "Yksityisyys Oy"], &db));
+        let r = polku(&["connection", "add", "--org", &org, "--kind", "shopify", "--name", "Kauppa"], &db);
+        assert!(r.status.success(), "{db}: {}", String::from_utf8_lossy(&r.stderr));
+        let out = String::from_utf8_lossy(&r.stdout);
+        assert!(out.contains("/hooks/") && out.contains("secret (shown once)"), "{out}");
+        let r = polku(&["connection", "add", "--org", &org, "--kind", "magento", "--name", "Kauppa"], &db);
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(!r.status.success() && err.contains("kind:"), "{err}");
+        let r = polku(&["connection", "add", "--org", &org, "--kind", "zendesk", "--name", "Kauppa"], &db);
+        assert!(String::from_utf8_lossy(&r.stderr).contains("name: another connection"), "names are unique");
+        let list = polku(&["connection", "list", "--org", &org], &db);
+        let line = last_line(&list);
+        assert!(line.contains("shopify\tKauppa") && line.contains("received 0"), "{line}");
+        let id = line.split('\t').next().unwrap();
+        assert!(polku(&["connection", "remove", "--org", &org, id], &db).status.success());
+        assert_eq!(String::from_utf8_lossy(&polku(&["connection", "list", "--org", &org], &db).stdout), "");
+
+        let dir = std::env::temp_dir().join(format!("polku-privacy-{}", uuid_like()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let csv = dir.join("customers.csv");
+        std::fs::write(&csv, "external_id,name,email\nC-1,Maija,maija@example.fi\n").unwrap();
+        assert!(polku(&["import", "customers", csv.to_str().unwrap(), "--org", &org], &db).status.success());
+        let r = polku(&["customer", "export", "--org", &org, "C-1"], &db);
+        assert!(r.status.success(), "{db}: {}", String::from_utf8_lossy(&r.stderr));
+        let json: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+        assert_eq!(json["customer"]["email"], "maija@example.fi");
+        let r = polku(&["customer", "erase", "--org", &org, "C-1"], &db);
+        assert!(!r.status.success() && String::from_utf8_lossy(&r.stderr).contains("--yes"));
+        let r = polku(&["customer", "erase", "--org", &org, "C-1", "--yes"], &db);
+        assert!(r.status.success() && last_line(&r).starts_with("erased"), "{}", String::from_utf8_lossy(&r.stderr));
+        let r = polku(&["customer", "export", "--org", &org, "C-1"], &db);
+        assert!(String::from_utf8_lossy(&r.stderr).contains("no customer \"C-1\""));
+        let r = polku(&["customer", "retention", "--org", &org, "soon"], &db);
+        assert!(String::from_utf8_lossy(&r.stderr).contains("\"soon\""));
+        let r = polku(&["customer", "retention", "--org", &org, "0"], &db);
+        assert!(String::from_utf8_lossy(&r.stderr).contains("retention_months"));
+        assert!(polku(&["customer", "retention", "--org", &org, "24"], &db).status.success());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

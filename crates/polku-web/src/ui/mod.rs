@@ -5,6 +5,7 @@ mod auth;
 mod cases;
 pub mod chart;
 mod dashboard;
+mod data;
 mod improvements;
 mod inbox;
 mod insights;
@@ -38,6 +39,7 @@ pub fn router() -> Router<Web> {
         .merge(admin::router())
         .merge(text_models::router())
         .merge(notifications::router())
+        .merge(data::router())
         .merge(praise::router())
         .merge(improvements::router())
         .merge(public::router())
