@@ -17,6 +17,7 @@ pub mod locale;
 pub mod metrics;
 pub mod notify;
 pub mod response;
+pub mod retention;
 pub mod rng;
 pub mod role;
 pub mod rollup;

@@ -1,0 +1,564 @@
+//! Retention and revenue by experience: the leaky bucket, cohort retention, repeat purchase, time to second
+//! purchase, a customer lifetime value estimate, figures split by NPS group, support efficiency, the few
+//! customers who carry most of the negative load, and the loyal segment. Pure: the store hands over one
+//! [`History`] per customer; every figure here is computed from those, and each is unit-tested on a small
+//! fixture worked out by hand.
+//!
+//! Definitions (also on the pages):
+//! - A customer is **active** in month `m` if they made a purchase (an order that is not refunded or
+//!   cancelled) in the `window` months up to and including `m`: `m - window < p <= m`.
+//! - In month `m`: **gained** made their first purchase; **returning** bought after having been inactive in
+//!   `m - 1`; **lost** were active in `m - 1` and are not in `m`; **retained** = active in `m - 1` and in `m`.
+//!   So active(m) = active(m - 1) - lost + gained + returning.
+//! - **Needed to stand still**: new customers the month needed so that the active count does not fall,
+//!   `max(0, lost - returning)`.
+//! - Revenue: of gained, returning and retained customers, what they bought in `m`; of lost customers, what
+//!   they bought in the `window` months up to their last purchase (what leaves with them).
+
+use crate::calendar;
+use serde::Serialize;
+
+/// One customer's purchases and experience, as the analyses need them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct History {
+    /// Purchases per month (`calendar::month_index`), sorted by month, each with its orders and cents.
+    pub months: Vec<MonthPurchases>,
+    /// Day (`calendar::day_of`) of the first and second counting order.
+    pub first_day: Option<i32>,
+    pub second_day: Option<i32>,
+    /// Counting orders and their revenue in the whole history.
+    pub orders: u32,
+    pub revenue: i64,
+    /// Support contacts and what they cost (cents).
+    pub contacts: u32,
+    pub contact_cost: i64,
+    /// The latest NPS answer, 0–10.
+    pub nps: Option<u8>,
+    /// Complaints: negative answers (NPS 0–6, CSAT 1–2, CES 1–3), negative events and 1–2 star reviews.
+    pub complaints: u32,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MonthPurchases {
+    pub month: i32,
+    pub orders: u32,
+    pub cents: i64,
+}
+
+impl History {
+    /// Whether active in `month` with this window.
+    pub fn active(&self, month: i32, window: i32) -> bool {
+        self.months.iter().any(|p| p.month <= month && p.month > month - window)
+    }
+
+    /// The latest purchase month at or before `month`.
+    fn last_before_or_at(&self, month: i32) -> Option<i32> {
+        self.months.iter().rev().map(|p| p.month).find(|m| *m <= month)
+    }
+
+    fn cents_in(&self, from: i32, to: i32) -> i64 {
+        self.months.iter().filter(|p| p.month >= from && p.month <= to).map(|p| p.cents).sum()
+    }
+
+    /// Negative load: complaints plus support contacts.
+    pub fn load(&self) -> u32 {
+        self.complaints + self.contacts
+    }
+
+    pub fn group(&self) -> NpsGroup {
+        match self.nps {
+            Some(9..=10) => NpsGroup::Promoter,
+            Some(7..=8) => NpsGroup::Passive,
+            Some(_) => NpsGroup::Detractor,
+            None => NpsGroup::Unknown,
+        }
+    }
+}
+
+/// One month of the leaky bucket.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct BucketMonth {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub active_start: u32,
+    pub gained: u32,
+    pub retained: u32,
+    pub returning: u32,
+    pub lost: u32,
+    pub active_end: u32,
+    pub revenue_gained: i64,
+    pub revenue_retained: i64,
+    pub revenue_returning: i64,
+    pub revenue_lost: i64,
+    pub needed_to_stand_still: u32,
+}
+
+pub fn month_label(month: i32) -> String {
+    format!("{:04}-{:02}", month.div_euclid(12), month.rem_euclid(12) + 1)
+}
+
+/// The leaky bucket for months `from..=to`.
+pub fn leaky_bucket(customers: &[History], window: i32, from: i32, to: i32) -> Vec<BucketMonth> {
+    let window = window.max(1);
+    (from..=to)
+        .map(|m| {
+            let mut b = BucketMonth { month: month_label(m), ..Default::default() };
+            for c in customers {
+                let before = c.active(m - 1, window);
+                let now = c.active(m, window);
+                let bought = c.months.iter().find(|p| p.month == m);
+                let first = c.months.first().map(|p| p.month);
+                if before {
+                    b.active_start += 1;
+                    if now {
+                        b.retained += 1;
+                        b.revenue_retained += bought.map_or(0, |p| p.cents);
+                    } else {
+                        b.lost += 1;
+                        let last = c.last_before_or_at(m - 1).unwrap_or(m - 1);
+                        b.revenue_lost += c.cents_in(last - window + 1, last);
+                    }
+                } else if let Some(p) = bought {
+                    if first == Some(m) {
+                        b.gained += 1;
+                        b.revenue_gained += p.cents;
+                    } else {
+                        b.returning += 1;
+                        b.revenue_returning += p.cents;
+                    }
+                }
+            }
+            b.active_end = b.retained + b.gained + b.returning;
+            b.needed_to_stand_still = b.lost.saturating_sub(b.returning);
+            b
+        })
+        .collect()
+}
+
+/// Customers who made their first purchase in one month, and the share of them buying in each later month.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Cohort {
+    pub month: String,
+    pub customers: u32,
+    /// `buying[k]`: how many of them bought in the k-th month after the first (k = 0 is the first month: all).
+    pub buying: Vec<u32>,
+    /// The same as shares of `customers`, 0–1.
+    pub shares: Vec<f64>,
+}
+
+/// The cohort matrix for first-purchase months `from..=to`, each row as far as `to`.
+pub fn cohorts(customers: &[History], from: i32, to: i32) -> Vec<Cohort> {
+    (from..=to)
+        .map(|m| {
+            let members: Vec<&History> =
+                customers.iter().filter(|c| c.months.first().is_some_and(|p| p.month == m)).collect();
+            let buying: Vec<u32> = (0..=(to - m))
+                .map(|k| members.iter().filter(|c| c.months.iter().any(|p| p.month == m + k)).count() as u32)
+                .collect();
+            let n = members.len() as u32;
+            let shares = buying.iter().map(|b| if n == 0 { 0.0 } else { f64::from(*b) / f64::from(n) }).collect();
+            Cohort { month: month_label(m), customers: n, buying, shares }
+        })
+        .collect()
+}
+
+/// Repeat purchase and the time to a second purchase.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Repeat {
+    pub customers: u32,
+    /// Customers with at least two counting orders.
+    pub repeat_customers: u32,
+    pub repeat_rate: f64,
+    /// Days from the first to the second order: median and quartiles (of customers who have a second).
+    pub days_to_second_median: Option<f64>,
+    pub days_to_second_q1: Option<f64>,
+    pub days_to_second_q3: Option<f64>,
+}
+
+fn quantile(sorted: &[i32], q: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    // Linear interpolation between closest ranks (the common "type 7").
+    let pos = q * (sorted.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    Some(f64::from(sorted[lo]) + (f64::from(sorted[hi]) - f64::from(sorted[lo])) * (pos - pos.floor()))
+}
+
+pub fn repeat(customers: &[History]) -> Repeat {
+    let buyers: Vec<&History> = customers.iter().filter(|c| c.orders > 0).collect();
+    let mut gaps: Vec<i32> = buyers.iter().filter_map(|c| Some(c.second_day? - c.first_day?)).collect();
+    gaps.sort_unstable();
+    let repeaters = buyers.iter().filter(|c| c.orders >= 2).count() as u32;
+    Repeat {
+        customers: buyers.len() as u32,
+        repeat_customers: repeaters,
+        repeat_rate: if buyers.is_empty() { 0.0 } else { f64::from(repeaters) / buyers.len() as f64 },
+        days_to_second_median: quantile(&gaps, 0.5),
+        days_to_second_q1: quantile(&gaps, 0.25),
+        days_to_second_q3: quantile(&gaps, 0.75),
+    }
+}
+
+/// A simple customer lifetime value: average order value × orders per active customer a year × expected
+/// lifetime in years, the lifetime being 1 / yearly churn (capped at 10 years). Revenue, not margin.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Clv {
+    /// Over the 12 months up to the month of reckoning.
+    pub average_order_cents: f64,
+    pub orders_per_customer_year: f64,
+    /// Of those active 12 months before, the share no longer active now.
+    pub yearly_churn: f64,
+    pub lifetime_years: f64,
+    pub clv_cents: f64,
+}
+
+pub const MAX_LIFETIME_YEARS: f64 = 10.0;
+
+pub fn clv(customers: &[History], window: i32, month: i32) -> Clv {
+    fn year(c: &History, month: i32) -> impl Iterator<Item = &MonthPurchases> {
+        c.months.iter().filter(move |p| p.month > month - 12 && p.month <= month)
+    }
+    let orders: u32 = customers.iter().flat_map(|c| year(c, month)).map(|p| p.orders).sum();
+    let cents: i64 = customers.iter().flat_map(|c| year(c, month)).map(|p| p.cents).sum();
+    let buyers = customers.iter().filter(|c| year(c, month).next().is_some()).count();
+    let base: Vec<&History> = customers.iter().filter(|c| c.active(month - 12, window)).collect();
+    let churned = base.iter().filter(|c| !c.active(month, window)).count();
+    let yearly_churn = if base.is_empty() { 0.0 } else { churned as f64 / base.len() as f64 };
+    let lifetime_years = if yearly_churn > 0.0 { (1.0 / yearly_churn).min(MAX_LIFETIME_YEARS) } else { MAX_LIFETIME_YEARS };
+    let average_order_cents = if orders == 0 { 0.0 } else { cents as f64 / f64::from(orders) };
+    let orders_per_customer_year = if buyers == 0 { 0.0 } else { f64::from(orders) / buyers as f64 };
+    Clv {
+        average_order_cents,
+        orders_per_customer_year,
+        yearly_churn,
+        lifetime_years,
+        clv_cents: average_order_cents * orders_per_customer_year * lifetime_years,
+    }
+}
+
+/// An NPS group; `Unknown` for customers who never answered the NPS question.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NpsGroup {
+    Promoter,
+    Passive,
+    Detractor,
+    Unknown,
+}
+
+impl NpsGroup {
+    pub const ALL: [NpsGroup; 4] = [NpsGroup::Promoter, NpsGroup::Passive, NpsGroup::Detractor, NpsGroup::Unknown];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NpsGroup::Promoter => "promoter",
+            NpsGroup::Passive => "passive",
+            NpsGroup::Detractor => "detractor",
+            NpsGroup::Unknown => "unknown",
+        }
+    }
+}
+
+/// The money figures of one group of customers.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct GroupFigures {
+    pub group: String,
+    pub customers: u32,
+    /// Share active in the month of reckoning.
+    pub retention: f64,
+    /// Share with two or more orders.
+    pub repeat_rate: f64,
+    /// Revenue in the 12 months up to the month of reckoning, per customer (cents).
+    pub revenue_per_customer: f64,
+    pub orders: u32,
+    pub contacts: u32,
+    pub contacts_per_100_orders: f64,
+    pub support_cost_per_order: f64,
+}
+
+fn figures(group: &str, members: &[&History], window: i32, month: i32) -> GroupFigures {
+    let n = members.len() as u32;
+    let share = |k: usize| if n == 0 { 0.0 } else { k as f64 / f64::from(n) };
+    let orders: u32 = members.iter().map(|c| c.orders).sum();
+    let contacts: u32 = members.iter().map(|c| c.contacts).sum();
+    let cost: i64 = members.iter().map(|c| c.contact_cost).sum();
+    let revenue: i64 = members.iter().map(|c| c.cents_in(month - 11, month)).sum();
+    GroupFigures {
+        group: group.to_string(),
+        customers: n,
+        retention: share(members.iter().filter(|c| c.active(month, window)).count()),
+        repeat_rate: share(members.iter().filter(|c| c.orders >= 2).count()),
+        revenue_per_customer: if n == 0 { 0.0 } else { revenue as f64 / f64::from(n) },
+        orders,
+        contacts,
+        contacts_per_100_orders: if orders == 0 { 0.0 } else { 100.0 * f64::from(contacts) / f64::from(orders) },
+        support_cost_per_order: if orders == 0 { 0.0 } else { cost as f64 / f64::from(orders) },
+    }
+}
+
+/// Figures per NPS group, and the revenue at risk from detractors.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ByExperience {
+    pub groups: Vec<GroupFigures>,
+    /// What active detractors bought in the last 12 months: what leaves if they do.
+    pub revenue_at_risk: i64,
+    /// That, times how much worse detractors are retained than promoters: the expected loss.
+    pub expected_loss: f64,
+}
+
+pub fn by_experience(customers: &[History], window: i32, month: i32) -> ByExperience {
+    let groups: Vec<GroupFigures> = NpsGroup::ALL
+        .iter()
+        .map(|g| {
+            let members: Vec<&History> = customers.iter().filter(|c| c.group() == *g).collect();
+            figures(g.as_str(), &members, window, month)
+        })
+        .collect();
+    let revenue_at_risk: i64 = customers
+        .iter()
+        .filter(|c| c.group() == NpsGroup::Detractor && c.active(month, window))
+        .map(|c| c.cents_in(month - 11, month))
+        .sum();
+    let gap = (groups[0].retention - groups[2].retention).max(0.0);
+    ByExperience { groups, revenue_at_risk, expected_loss: revenue_at_risk as f64 * gap }
+}
+
+/// Figures for customers who had a negative experience at one touchpoint, against everyone else.
+pub fn by_touchpoint(customers: &[(History, bool)], window: i32, month: i32) -> [GroupFigures; 2] {
+    let hit: Vec<&History> = customers.iter().filter(|(_, neg)| *neg).map(|(c, _)| c).collect();
+    let rest: Vec<&History> = customers.iter().filter(|(_, neg)| !*neg).map(|(c, _)| c).collect();
+    [figures("negative_there", &hit, window, month), figures("everyone_else", &rest, window, month)]
+}
+
+/// Support load in one period or at one place.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SupportRow {
+    /// `YYYY-MM`, or a touchpoint or stage.
+    pub key: String,
+    pub orders: u32,
+    pub contacts: u32,
+    pub cost_cents: i64,
+    pub contacts_per_100_orders: f64,
+    pub cost_per_order: f64,
+}
+
+impl SupportRow {
+    pub fn new(key: String, orders: u32, contacts: u32, cost_cents: i64) -> Self {
+        SupportRow {
+            key,
+            orders,
+            contacts,
+            cost_cents,
+            contacts_per_100_orders: if orders == 0 { 0.0 } else { 100.0 * f64::from(contacts) / f64::from(orders) },
+            cost_per_order: if orders == 0 { 0.0 } else { cost_cents as f64 / f64::from(orders) },
+        }
+    }
+}
+
+/// The few customers who carry the most negative load.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct FewLoad {
+    /// The share asked for, 0–1 (default 5 %).
+    pub share: f64,
+    /// Customers with any load, and how many of them are "the few".
+    pub customers_with_load: u32,
+    pub few: u32,
+    pub total_load: u32,
+    pub few_load: u32,
+    /// `few_load / total_load`.
+    pub few_share_of_load: f64,
+}
+
+/// Indexes of the top `share` of customers by load (at least one if anyone has load), ties broken by index;
+/// and the summary.
+pub fn the_few(customers: &[History], share: f64) -> (Vec<usize>, FewLoad) {
+    let share = share.clamp(0.0, 1.0);
+    let mut loaded: Vec<(usize, u32)> =
+        customers.iter().enumerate().map(|(i, c)| (i, c.load())).filter(|(_, l)| *l > 0).collect();
+    loaded.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let n = loaded.len();
+    let few = if n == 0 { 0 } else { ((n as f64 * share).ceil() as usize).clamp(1, n) };
+    let total: u32 = loaded.iter().map(|(_, l)| l).sum();
+    let few_load: u32 = loaded[..few].iter().map(|(_, l)| l).sum();
+    let mut ids: Vec<usize> = loaded[..few].iter().map(|(i, _)| *i).collect();
+    ids.sort_unstable();
+    let summary = FewLoad {
+        share,
+        customers_with_load: n as u32,
+        few: few as u32,
+        total_load: total,
+        few_load,
+        few_share_of_load: if total == 0 { 0.0 } else { f64::from(few_load) / f64::from(total) },
+    };
+    (ids, summary)
+}
+
+/// Loyal: repeat buyers (two or more orders) who are promoters.
+pub fn is_loyal(c: &History) -> bool {
+    c.orders >= 2 && c.group() == NpsGroup::Promoter
+}
+
+/// The month index of a day.
+pub fn month_of_day(day: i32) -> i32 {
+    calendar::month_index(calendar::date_of_day(day))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Months as small integers: 100 = some month, 101 the next …
+    fn h(purchases: &[(i32, i64)], nps: Option<u8>, contacts: u32, cost: i64, complaints: u32) -> History {
+        let mut months: Vec<MonthPurchases> = Vec::new();
+        for (m, c) in purchases {
+            match months.iter_mut().find(|p| p.month == *m) {
+                Some(p) => {
+                    p.orders += 1;
+                    p.cents += c;
+                }
+                None => months.push(MonthPurchases { month: *m, orders: 1, cents: *c }),
+            }
+        }
+        months.sort_by_key(|p| p.month);
+        let orders = purchases.len() as u32;
+        // Days: the 1st of each month as month * 30 (only differences matter).
+        let mut days: Vec<i32> = purchases.iter().map(|(m, _)| m * 30).collect();
+        days.sort_unstable();
+        History {
+            first_day: days.first().copied(),
+            second_day: days.get(1).copied(),
+            orders,
+            revenue: purchases.iter().map(|p| p.1).sum(),
+            months,
+            contacts,
+            contact_cost: cost,
+            nps,
+            complaints,
+        }
+    }
+
+    /// The fixture, with a window of 2 months:
+    /// - A buys in 100, 101, 104 (100 € each): gained 100; retained 101, 102; lost 103 (last 101, 101+2);
+    ///   returning 104; then active 104, 105; lost 106.
+    /// - B buys in 101 (50 €) only: gained 101; retained 102; lost 103.
+    /// - C buys in 102 and 103 (20 €, 30 €): gained 102; retained 103, 104; lost 105.
+    fn fixture() -> Vec<History> {
+        vec![
+            h(&[(100, 10_000), (101, 10_000), (104, 10_000)], Some(10), 0, 0, 0),
+            h(&[(101, 5_000)], Some(3), 2, 1_500, 1),
+            h(&[(102, 2_000), (103, 3_000)], Some(8), 1, 500, 0),
+        ]
+    }
+
+    #[test]
+    fn leaky_bucket_by_hand() {
+        let b = leaky_bucket(&fixture(), 2, 100, 106);
+        let row = |m: usize| {
+            let r = &b[m];
+            (r.active_start, r.gained, r.retained, r.returning, r.lost, r.active_end)
+        };
+        // 100: A new.                      start 0, gained 1, end 1
+        assert_eq!(row(0), (0, 1, 0, 0, 0, 1));
+        // 101: A retained (buys), B new.   start 1, end 2
+        assert_eq!(row(1), (1, 1, 1, 0, 0, 2));
+        // 102: A (last 101) and B still active; C new.
+        assert_eq!(row(2), (2, 1, 2, 0, 0, 3));
+        // 103: A and B lost (last 101, window 2); C retained (buys).
+        assert_eq!(row(3), (3, 0, 1, 0, 2, 1));
+        // 104: A returns; C retained (last 103).
+        assert_eq!(row(4), (1, 0, 1, 1, 0, 2));
+        // 105: C lost (last 103); A retained.
+        assert_eq!(row(5), (2, 0, 1, 0, 1, 1));
+        // 106: A lost.
+        assert_eq!(row(6), (1, 0, 0, 0, 1, 0));
+        // Revenue: 101 — A retained bought 100 €, B gained 50 €.
+        assert_eq!((b[1].revenue_retained, b[1].revenue_gained), (10_000, 5_000));
+        // 103: C retained 30 €; lost A took 100+100 € (101 and 100, its window up to its last purchase), B 50 €.
+        assert_eq!((b[3].revenue_retained, b[3].revenue_lost), (3_000, 25_000));
+        assert_eq!((b[3].needed_to_stand_still, b[4].revenue_returning), (2, 10_000));
+        // 105: C took 20 + 30 €.
+        assert_eq!(b[5].revenue_lost, 5_000);
+        assert_eq!(b[4].needed_to_stand_still, 0, "a returning customer covers the month");
+        assert_eq!(b[0].month, month_label(100));
+        assert_eq!(month_label(2026 * 12 + 10), "2026-11");
+    }
+
+    #[test]
+    fn cohorts_and_repeat_by_hand() {
+        let c = cohorts(&fixture(), 100, 102);
+        // 100: A — buys in 100, 101, (not 102).
+        assert_eq!((c[0].customers, c[0].buying.clone()), (1, vec![1, 1, 0]));
+        // 101: B — 101 only.
+        assert_eq!(c[1].buying, vec![1, 0]);
+        assert_eq!(c[2].buying, vec![1], "C, as far as 102");
+        assert_eq!(c[0].shares, vec![1.0, 1.0, 0.0]);
+        let r = repeat(&fixture());
+        // A and C bought twice or more: 2 of 3. Second purchase after 30 days (A) and 30 days (C).
+        assert_eq!((r.customers, r.repeat_customers), (3, 2));
+        assert!((r.repeat_rate - 2.0 / 3.0).abs() < 1e-12);
+        assert_eq!((r.days_to_second_median, r.days_to_second_q1), (Some(30.0), Some(30.0)));
+        assert_eq!(quantile(&[10, 20, 30, 40], 0.5), Some(25.0));
+        assert_eq!(quantile(&[10, 20, 30, 40], 0.25), Some(17.5));
+    }
+
+    #[test]
+    fn clv_by_hand() {
+        // Month of reckoning 104, window 2. Last 12 months (93..=104): all five orders of 100+100+100+50+20+30
+        // = 400 € in 6 orders from 3 buyers: average order 66.67 €, 2 orders per customer a year.
+        // Active in 92: nobody, so no churn base: lifetime is the cap of 10 years.
+        let v = clv(&fixture(), 2, 104);
+        assert!((v.average_order_cents - 40_000.0 / 6.0).abs() < 1e-9);
+        assert!((v.orders_per_customer_year - 2.0).abs() < 1e-12);
+        assert_eq!((v.yearly_churn, v.lifetime_years), (0.0, 10.0));
+        // Reckoned in 115: base = active in 103 (C, whose last was 103; A and B were lost in 103) = C; C is not
+        // active in 115: churn 1/1, lifetime 1 year. The last 12 months 104..=115 hold A's 104 order alone.
+        let v = clv(&fixture(), 2, 115);
+        assert_eq!((v.yearly_churn, v.lifetime_years), (1.0, 1.0));
+        assert!((v.clv_cents - 10_000.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn by_experience_by_hand() {
+        // In 104 with window 2: A (promoter) active, B (detractor) not, C (passive) active.
+        let e = by_experience(&fixture(), 2, 104);
+        let g = |name: &str| e.groups.iter().find(|x| x.group == name).unwrap().clone();
+        assert_eq!((g("promoter").customers, g("promoter").retention, g("promoter").repeat_rate), (1, 1.0, 1.0));
+        assert_eq!((g("detractor").retention, g("detractor").repeat_rate), (0.0, 0.0));
+        // Revenue per customer in the 12 months to 104: A 300 €, B 50 €, C 50 €.
+        assert_eq!(
+            (g("promoter").revenue_per_customer, g("detractor").revenue_per_customer, g("passive").revenue_per_customer),
+            (30_000.0, 5_000.0, 5_000.0)
+        );
+        // B: 2 contacts on 1 order = 200 per 100 orders; cost 15 € per order.
+        assert_eq!((g("detractor").contacts_per_100_orders, g("detractor").support_cost_per_order), (200.0, 1_500.0));
+        assert_eq!(g("unknown").customers, 0);
+        // The only detractor is inactive in 104: nothing at risk then; in 102 B is active with 50 €, and
+        // promoters are retained 100 %, detractors 100 % (B still active): no gap, no expected loss.
+        assert_eq!(e.revenue_at_risk, 0);
+        let e = by_experience(&fixture(), 2, 102);
+        assert_eq!((e.revenue_at_risk, e.expected_loss), (5_000, 0.0));
+        let [hit, rest] = by_touchpoint(
+            &fixture().into_iter().zip([false, true, false]).collect::<Vec<_>>(),
+            2,
+            104,
+        );
+        assert_eq!((hit.customers, hit.retention, rest.customers, rest.retention), (1, 0.0, 2, 1.0));
+    }
+
+    #[test]
+    fn the_few_and_the_loyal_by_hand() {
+        // Loads: A 0, B 1 + 2 = 3, C 1. With 5 % of the two with load: ceil(0.1) = 1 → B, carrying 3 of 4.
+        let (few, s) = the_few(&fixture(), 0.05);
+        assert_eq!(few, vec![1]);
+        assert_eq!((s.customers_with_load, s.few, s.total_load, s.few_load), (2, 1, 4, 3));
+        assert!((s.few_share_of_load - 0.75).abs() < 1e-12);
+        let (few, s) = the_few(&fixture(), 1.0);
+        assert_eq!((few, s.few_load), (vec![1, 2], 4));
+        assert_eq!(the_few(&[], 0.05).1.few, 0);
+        let loyal: Vec<bool> = fixture().iter().map(is_loyal).collect();
+        assert_eq!(loyal, [true, false, false], "A: three orders and a 10; C bought twice but is passive");
+        let s = SupportRow::new("2026-11".into(), 40, 6, 9_000);
+        assert_eq!((s.contacts_per_100_orders, s.cost_per_order), (15.0, 225.0));
+    }
+}
