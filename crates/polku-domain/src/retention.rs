@@ -225,7 +225,8 @@ pub fn clv(customers: &[History], window: i32, month: i32) -> Clv {
     let base: Vec<&History> = customers.iter().filter(|c| c.active(month - 12, window)).collect();
     let churned = base.iter().filter(|c| !c.active(month, window)).count();
     let yearly_churn = if base.is_empty() { 0.0 } else { churned as f64 / base.len() as f64 };
-    let lifetime_years = if yearly_churn > 0.0 { (1.0 / yearly_churn).min(MAX_LIFETIME_YEARS) } else { MAX_LIFETIME_YEARS };
+    let lifetime_years =
+        if yearly_churn > 0.0 { (1.0 / yearly_churn).min(MAX_LIFETIME_YEARS) } else { MAX_LIFETIME_YEARS };
     let average_order_cents = if orders == 0 { 0.0 } else { cents as f64 / f64::from(orders) };
     let orders_per_customer_year = if buyers == 0 { 0.0 } else { f64::from(orders) / buyers as f64 };
     Clv {
@@ -404,6 +405,102 @@ pub fn month_of_day(day: i32) -> i32 {
     calendar::month_index(calendar::date_of_day(day))
 }
 
+/// The raw facts the store reads, one row each, with customers as indexes into the organisation's list.
+#[derive(Clone, Debug, Default)]
+pub struct Facts {
+    pub customers: usize,
+    /// (customer, day, cents, currency, counts): counts is false for refunded and cancelled orders.
+    pub orders: Vec<(usize, i32, i64, String, bool)>,
+    /// (customer, contacts, cost in cents).
+    pub contacts: Vec<(usize, u32, i64)>,
+    /// (customer, day, kind, score) of scored answers: kind `nps`, `csat` or `ces`.
+    pub answers: Vec<(usize, i32, String, i16)>,
+    /// (customer, negative events and 1–2 star reviews).
+    pub negatives: Vec<(usize, u32)>,
+}
+
+/// What [`build`] left out: orders in other currencies than the organisation's main one.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Built {
+    /// The currency most orders are in; figures are in it.
+    pub currency: String,
+    pub other_currency_orders: u32,
+}
+
+/// Whether a scored answer is a complaint: NPS 0–6, CSAT 1–2, CES 1–3.
+pub fn is_complaint(kind: &str, score: i16) -> bool {
+    match kind {
+        "nps" => score <= 6,
+        "csat" => score <= 2,
+        "ces" => score <= 3,
+        _ => false,
+    }
+}
+
+/// One [`History`] per customer from the raw facts. Orders in currencies other than the most common one are
+/// left out (and counted); an NPS answer is the customer's latest by day (ties: the later row).
+pub fn build(facts: &Facts) -> (Vec<History>, Built) {
+    let mut by_currency: std::collections::BTreeMap<&str, u32> = std::collections::BTreeMap::new();
+    for o in &facts.orders {
+        *by_currency.entry(o.3.as_str()).or_default() += 1;
+    }
+    let currency = by_currency.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(c, _)| c.to_string());
+    let currency = currency.unwrap_or_else(|| "EUR".into());
+    let mut out = vec![History::default(); facts.customers];
+    let mut days: Vec<Vec<i32>> = vec![Vec::new(); facts.customers];
+    let mut other = 0;
+    for (c, day, cents, cur, counts) in &facts.orders {
+        if *cur != currency {
+            other += 1;
+            continue;
+        }
+        if !counts || *c >= out.len() {
+            continue;
+        }
+        let h = &mut out[*c];
+        h.orders += 1;
+        h.revenue += cents;
+        days[*c].push(*day);
+        let m = month_of_day(*day);
+        match h.months.iter_mut().find(|p| p.month == m) {
+            Some(p) => {
+                p.orders += 1;
+                p.cents += cents;
+            }
+            None => h.months.push(MonthPurchases { month: m, orders: 1, cents: *cents }),
+        }
+    }
+    for (h, d) in out.iter_mut().zip(days.iter_mut()) {
+        h.months.sort_by_key(|p| p.month);
+        d.sort_unstable();
+        h.first_day = d.first().copied();
+        h.second_day = d.get(1).copied();
+    }
+    for (c, n, cost) in &facts.contacts {
+        if let Some(h) = out.get_mut(*c) {
+            h.contacts += n;
+            h.contact_cost += cost;
+        }
+    }
+    let mut nps_day: Vec<Option<i32>> = vec![None; facts.customers];
+    for (c, day, kind, score) in &facts.answers {
+        let Some(h) = out.get_mut(*c) else { continue };
+        if is_complaint(kind, *score) {
+            h.complaints += 1;
+        }
+        if kind == "nps" && nps_day[*c].is_none_or(|d| *day >= d) {
+            nps_day[*c] = Some(*day);
+            h.nps = Some((*score).clamp(0, 10) as u8);
+        }
+    }
+    for (c, n) in &facts.negatives {
+        if let Some(h) = out.get_mut(*c) {
+            h.complaints += n;
+        }
+    }
+    (out, Built { currency, other_currency_orders: other })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -527,7 +624,11 @@ mod tests {
         assert_eq!((g("detractor").retention, g("detractor").repeat_rate), (0.0, 0.0));
         // Revenue per customer in the 12 months to 104: A 300 €, B 50 €, C 50 €.
         assert_eq!(
-            (g("promoter").revenue_per_customer, g("detractor").revenue_per_customer, g("passive").revenue_per_customer),
+            (
+                g("promoter").revenue_per_customer,
+                g("detractor").revenue_per_customer,
+                g("passive").revenue_per_customer
+            ),
             (30_000.0, 5_000.0, 5_000.0)
         );
         // B: 2 contacts on 1 order = 200 per 100 orders; cost 15 € per order.
@@ -538,12 +639,44 @@ mod tests {
         assert_eq!(e.revenue_at_risk, 0);
         let e = by_experience(&fixture(), 2, 102);
         assert_eq!((e.revenue_at_risk, e.expected_loss), (5_000, 0.0));
-        let [hit, rest] = by_touchpoint(
-            &fixture().into_iter().zip([false, true, false]).collect::<Vec<_>>(),
-            2,
-            104,
-        );
+        let [hit, rest] = by_touchpoint(&fixture().into_iter().zip([false, true, false]).collect::<Vec<_>>(), 2, 104);
         assert_eq!((hit.customers, hit.retention, rest.customers, rest.retention), (1, 0.0, 2, 1.0));
+    }
+
+    #[test]
+    fn facts_become_histories() {
+        let d = |y: i32, m: u8, day: u8| {
+            calendar::day_of_date(time::Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), day).unwrap())
+        };
+        let facts = Facts {
+            customers: 2,
+            orders: vec![
+                (0, d(2026, 3, 5), 1_000, "EUR".into(), true),
+                (0, d(2026, 3, 20), 2_000, "EUR".into(), true),
+                (0, d(2026, 5, 1), 500, "EUR".into(), false),
+                (0, d(2026, 6, 1), 9_999, "SEK".into(), true),
+                (1, d(2026, 4, 2), 700, "EUR".into(), true),
+            ],
+            contacts: vec![(1, 2, 3_000)],
+            answers: vec![
+                (0, d(2026, 3, 6), "nps".into(), 4),
+                (0, d(2026, 4, 1), "nps".into(), 9),
+                (0, d(2026, 4, 1), "csat".into(), 2),
+                (1, d(2026, 4, 3), "ces".into(), 5),
+            ],
+            negatives: vec![(1, 1)],
+        };
+        let (h, built) = build(&facts);
+        assert_eq!((built.currency.as_str(), built.other_currency_orders), ("EUR", 1));
+        // Two March orders in one month; the refunded May order does not count.
+        assert_eq!(h[0].months, vec![MonthPurchases { month: 2026 * 12 + 2, orders: 2, cents: 3_000 }]);
+        assert_eq!(
+            (h[0].orders, h[0].revenue, h[0].first_day, h[0].second_day),
+            (2, 3_000, Some(d(2026, 3, 5)), Some(d(2026, 3, 20)))
+        );
+        // The latest NPS is the 9 of April; the 4 and the CSAT 2 are complaints.
+        assert_eq!((h[0].nps, h[0].complaints, h[0].group()), (Some(9), 2, NpsGroup::Promoter));
+        assert_eq!((h[1].contacts, h[1].contact_cost, h[1].complaints, h[1].nps), (2, 3_000, 1, None));
     }
 
     #[test]

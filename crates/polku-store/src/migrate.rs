@@ -145,6 +145,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0022_connections.sql"),
         postgres: include_str!("../migrations/postgres/0022_connections.sql"),
     },
+    Migration {
+        version: 23,
+        name: "analysis_settings",
+        sqlite: include_str!("../migrations/sqlite/0023_analysis_settings.sql"),
+        postgres: include_str!("../migrations/postgres/0023_analysis_settings.sql"),
+    },
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.

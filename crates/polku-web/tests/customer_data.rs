@@ -617,3 +617,127 @@ async fn connections_and_privacy_pages() {
         assert!(t.app.store.customer_export(t.org, "C-1").await.unwrap().is_none());
     }
 }
+
+/// The money analyses through the API on the hand-worked fixture of `polku_domain::retention` (A buys in
+/// months 0, 1 and 4; B in 1; C in 2 and 3; lost after 2 months), placed so that month 4 is this month.
+#[tokio::test]
+async fn retention_and_money_through_the_api() {
+    use axum::http::Method;
+    for t in spawn_apps().await {
+        let now = polku_app::store::now();
+        let this = polku_domain::calendar::month_index(now.date());
+        let at = |month: i32| {
+            let d = time::Date::from_calendar_date(
+                month.div_euclid(12),
+                time::Month::try_from((month.rem_euclid(12) + 1) as u8).unwrap(),
+                15,
+            )
+            .unwrap();
+            format!("{d}T12:00:00Z")
+        };
+        let order = |id: &str, c: &str, m: i32, amount: &str| json!({"external_id": id, "customer": c, "placed_at": at(this - 4 + m), "amount": amount, "currency": "EUR"});
+        let orders = json!([
+            order("A1", "A", 0, "100"), order("A2", "A", 1, "100"), order("A3", "A", 4, "100"),
+            order("B1", "B", 1, "50"), order("C1", "C", 2, "20"), order("C2", "C", 3, "30"),
+            {"external_id": "B2", "customer": "B", "placed_at": at(this - 1), "amount": "999", "currency": "EUR", "status": "refunded"}
+        ]);
+        let r = t.api(Method::POST, "/api/v1/orders:batch", &t.token, Some(orders)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}: {}", t.backend, r.body);
+        let contacts = json!([
+            {"external_id": "Z1", "customer": "B", "channel": "phone", "opened_at": at(this - 3), "cost": "7.50", "currency": "EUR", "touchpoint": "invoice"},
+            {"external_id": "Z2", "customer": "B", "channel": "email", "opened_at": at(this - 3), "cost": "7.50", "currency": "EUR", "touchpoint": "invoice"},
+            {"external_id": "Z3", "customer": "C", "channel": "chat", "opened_at": at(this - 2), "cost": "5", "currency": "EUR"}
+        ]);
+        t.api(Method::POST, "/api/v1/contacts:batch", &t.token, Some(contacts)).await;
+        let survey = t.create_survey(&t.token, nps_survey()).await;
+        let sid = survey["id"].as_str().unwrap();
+        for (c, score) in [("A", 10), ("B", 3), ("C", 8)] {
+            let body = json!({"answers": [{"question": "nps", "value": score}], "customer": c});
+            let r = t.api(Method::POST, &format!("/api/v1/surveys/{sid}/responses"), &t.token, Some(body)).await;
+            assert_eq!(r.status, StatusCode::CREATED);
+        }
+        let r = t
+            .api(
+                Method::PUT,
+                "/api/v1/analytics/settings",
+                &t.token,
+                Some(json!({"lost_after_months": 2, "few_percent": 5})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+        let r = t.api(Method::GET, "/api/v1/analytics?months=5&compare=true", &t.token, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}: {}", t.backend, r.body);
+        let m = r.json();
+        let rows: Vec<(u64, u64, u64, u64, u64)> = m["all"]["leaky_bucket"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| {
+                let n = |k: &str| b[k].as_u64().unwrap();
+                (n("gained"), n("retained"), n("returning"), n("lost"), n("active_end"))
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [(1, 0, 0, 0, 1), (1, 1, 0, 0, 2), (1, 2, 0, 0, 3), (0, 1, 0, 2, 1), (0, 1, 1, 0, 2)],
+            "{}",
+            t.backend
+        );
+        assert_eq!(m["all"]["leaky_bucket"][3]["revenue_lost"], 25_000, "{}", t.backend);
+        let groups = &m["all"]["by_experience"]["groups"];
+        assert_eq!(
+            (groups[0]["group"].as_str(), groups[0]["revenue_per_customer"].as_f64()),
+            (Some("promoter"), Some(30_000.0))
+        );
+        assert_eq!(groups[2]["contacts_per_100_orders"], 200.0, "B: two contacts on one counting order");
+        assert_eq!((m["few"]["few"].as_u64(), m["few"]["few_share_of_load"].as_f64()), (Some(1), Some(0.75)));
+        assert_eq!(m["without_few"]["customers"], 2, "{}: B left out", t.backend);
+        assert_eq!(m["all"]["repeat"]["repeat_customers"], 2);
+        let sup = &m["support_by_month"];
+        assert_eq!((sup[1]["contacts"].as_u64(), sup[1]["cost_cents"].as_i64()), (Some(2), Some(1_500)));
+
+        let csv = t.api(Method::GET, "/api/v1/analytics/leaky-bucket.csv?months=5&compare=true", &t.token, None).await;
+        assert_eq!(csv.status, StatusCode::OK);
+        assert!(csv.body.starts_with("figures,month,active_start"), "{}", csv.body);
+        assert_eq!(csv.body.lines().count(), 11, "a header, five months of all and of without_few");
+        assert!(csv.body.contains("all,") && csv.body.contains("without_few,"));
+        for part in ["cohorts", "by-experience", "clv", "support-by-month", "support-by-touchpoint"] {
+            let r = t.api(Method::GET, &format!("/api/v1/analytics/{part}.csv"), &t.token, None).await;
+            assert_eq!(r.status, StatusCode::OK, "{part}");
+        }
+        assert!(
+            t.api(Method::GET, "/api/v1/analytics/support-by-touchpoint.csv", &t.token, None)
+                .await
+                .body
+                .contains("invoice,6,2,1500")
+        );
+        assert_eq!(
+            t.api(Method::GET, "/api/v1/analytics/nonsense.csv", &t.token, None).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let r = t.api(Method::GET, "/api/v1/analytics?months=99", &t.token, None).await;
+        assert_eq!(r.field_errors(), ["months"]);
+        let r = t.api(Method::GET, "/api/v1/analytics?colour=red", &t.token, None).await;
+        assert_eq!(r.field_errors(), ["colour"]);
+        let r = t
+            .api(
+                Method::PUT,
+                "/api/v1/analytics/settings",
+                &t.token,
+                Some(json!({"lost_after_months": 0, "few_percent": 90})),
+            )
+            .await;
+        assert_eq!(r.field_errors(), ["lost_after_months", "few_percent"]);
+
+        let loyal = t.api(Method::GET, "/api/v1/customers/loyal", &t.token, None).await.json();
+        assert_eq!(loyal.as_array().unwrap().len(), 1, "{}: A only", t.backend);
+        assert_eq!((loyal[0]["external_id"].as_str(), loyal[0]["revenue_cents"].as_i64()), (Some("A"), Some(30_000)));
+        let csv = t.api(Method::GET, "/api/v1/customers/loyal.csv", &t.token, None).await;
+        assert_eq!(csv.body.lines().nth(1), Some("A,,,3,30000,10"));
+        let few = t.api(Method::GET, "/api/v1/analytics/few", &t.token, None).await.json();
+        assert_eq!(
+            (few["customers"][0]["external_id"].as_str(), few["customers"][0]["load"].as_u64()),
+            (Some("B"), Some(3))
+        );
+    }
+}

@@ -9,6 +9,7 @@ mod docs;
 mod improvements;
 mod insights;
 mod metrics;
+mod money;
 mod notifications;
 mod privacy;
 mod responses;
@@ -24,6 +25,7 @@ use utoipa::OpenApi;
 
 pub use docs::ApiDoc;
 pub use metrics::parse_query as parse_metrics_query;
+pub use money::{csv_response, query as parse_money_query};
 
 pub fn router() -> Router<Web> {
     Router::new()
@@ -40,6 +42,7 @@ pub fn router() -> Router<Web> {
         .merge(customers::router())
         .merge(connections::router())
         .merge(privacy::router())
+        .merge(money::router())
 }
 
 /// Ids that do not parse cannot exist: answer 404 like any unknown id.

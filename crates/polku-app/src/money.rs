@@ -1,0 +1,214 @@
+//! Retention and revenue by experience for the API, the pages and CSV: reads an organisation's customer facts
+//! once, builds one history per customer (`polku_domain::retention::build`) and computes every figure —
+//! optionally without "the few" customers who carry most of the negative load, so that the two can be shown
+//! side by side.
+
+use crate::auth::Caller;
+use crate::{App, AppError, AppResult};
+use polku_domain::calendar;
+use polku_domain::retention::{self, BucketMonth, ByExperience, Clv, Cohort, FewLoad, History, Repeat, SupportRow};
+use polku_domain::role::Permission;
+use polku_store::{Audit, CustomerRef};
+use serde::Serialize;
+
+/// Most months a leaky bucket or cohort matrix may span.
+pub const MAX_MONTHS: i32 = 60;
+
+/// The organisation's analysis settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Settings {
+    /// Months without a purchase after which a customer counts as lost.
+    pub lost_after_months: i64,
+    /// The top percentage of customers by negative load counted as "the few".
+    pub few_percent: i64,
+}
+
+pub async fn settings(app: &App, caller: &Caller) -> AppResult<Settings> {
+    caller.require(Permission::View)?;
+    let (lost_after_months, few_percent) = app.store.analysis_settings(caller.org).await?;
+    Ok(Settings { lost_after_months, few_percent })
+}
+
+/// Changes the settings (admins).
+pub async fn set_settings(app: &App, caller: &Caller, s: Settings) -> AppResult<()> {
+    caller.require(Permission::Administer)?;
+    let mut errs = Vec::new();
+    if !(1..=36).contains(&s.lost_after_months) {
+        errs.push(("lost_after_months", "must be 1–36 months"));
+    }
+    if !(1..=50).contains(&s.few_percent) {
+        errs.push(("few_percent", "must be 1–50 percent"));
+    }
+    if !errs.is_empty() {
+        return Err(polku_domain::survey::ValidationErrors(
+            errs.into_iter()
+                .map(|(f, m)| polku_domain::survey::FieldError { field: f.into(), message: m.into() })
+                .collect(),
+        )
+        .into());
+    }
+    let audit = Audit {
+        actor: &caller.actor,
+        action: "analysis.settings",
+        target: caller.org.to_string(),
+        detail: serde_json::json!({"lost_after_months": s.lost_after_months, "few_percent": s.few_percent}),
+    };
+    Ok(app.store.set_analysis_settings(caller.org, s.lost_after_months, s.few_percent, &audit).await?)
+}
+
+/// Every figure, for all customers or without the few.
+#[derive(Clone, Debug, Serialize)]
+pub struct Figures {
+    /// Customers counted (all, or all but the few).
+    pub customers: usize,
+    pub leaky_bucket: Vec<BucketMonth>,
+    pub cohorts: Vec<Cohort>,
+    pub repeat: Repeat,
+    pub clv: Clv,
+    pub by_experience: ByExperience,
+}
+
+/// The analyses of one organisation up to one month.
+#[derive(Clone, Debug, Serialize)]
+pub struct Money {
+    /// The month of reckoning, `YYYY-MM` (the current month).
+    pub month: String,
+    pub first_month: String,
+    pub lost_after_months: i64,
+    /// The figures' currency (the most common one), and orders in others left out.
+    pub currency: String,
+    pub other_currency_orders: u32,
+    pub few: FewLoad,
+    pub all: Figures,
+    /// The same without the few (present when asked for).
+    pub without_few: Option<Figures>,
+    pub support_by_month: Vec<SupportRow>,
+    pub support_by_touchpoint: Vec<SupportRow>,
+}
+
+/// Reads and builds every customer's history; returns them with the customers and what was left out.
+pub async fn histories(app: &App, caller: &Caller) -> AppResult<(Vec<CustomerRef>, Vec<History>, retention::Built)> {
+    caller.require(Permission::View)?;
+    let (customers, facts) = app.store.customer_facts(caller.org).await?;
+    let (histories, built) = retention::build(&facts);
+    Ok((customers, histories, built))
+}
+
+fn figures(customers: &[History], window: i32, from: i32, to: i32) -> Figures {
+    Figures {
+        customers: customers.len(),
+        leaky_bucket: retention::leaky_bucket(customers, window, from, to),
+        cohorts: retention::cohorts(customers, from, to),
+        repeat: retention::repeat(customers),
+        clv: retention::clv(customers, window, to),
+        by_experience: retention::by_experience(customers, window, to),
+    }
+}
+
+/// Every analysis over the last `months` months up to `now`'s month; with `compare`, also without the few.
+pub async fn analyse(
+    app: &App,
+    caller: &Caller,
+    months: Option<i32>,
+    compare: bool,
+    now: time::OffsetDateTime,
+) -> AppResult<Money> {
+    let s = settings(app, caller).await?;
+    let months = months.unwrap_or(12);
+    if !(1..=MAX_MONTHS).contains(&months) {
+        return Err(AppError::invalid("months", format!("must be 1–{MAX_MONTHS}")));
+    }
+    let (_, all, built) = histories(app, caller).await?;
+    let to = calendar::month_index(now.date());
+    let from = to - months + 1;
+    let window = s.lost_after_months as i32;
+    let (few_ids, few) = retention::the_few(&all, s.few_percent as f64 / 100.0);
+    let without_few = compare.then(|| {
+        let rest: Vec<History> =
+            all.iter().enumerate().filter(|(i, _)| few_ids.binary_search(i).is_err()).map(|(_, h)| h.clone()).collect();
+        figures(&rest, window, from, to)
+    });
+    let (days, places) = app.store.support_counts(caller.org).await?;
+    let mut by_month: std::collections::BTreeMap<i32, (u32, u32, i64)> = (from..=to).map(|m| (m, (0, 0, 0))).collect();
+    for h in &all {
+        for p in &h.months {
+            if let Some(e) = by_month.get_mut(&p.month) {
+                e.0 += p.orders;
+            }
+        }
+    }
+    for (day, n, cost) in &days {
+        let m = retention::month_of_day(day.parse().unwrap_or(0));
+        if let Some(e) = by_month.get_mut(&m) {
+            e.1 += *n as u32;
+            e.2 += cost;
+        }
+    }
+    let total_orders: u32 = all.iter().map(|h| h.orders).sum();
+    Ok(Money {
+        month: retention::month_label(to),
+        first_month: retention::month_label(from),
+        lost_after_months: s.lost_after_months,
+        currency: built.currency,
+        other_currency_orders: built.other_currency_orders,
+        few,
+        all: figures(&all, window, from, to),
+        without_few,
+        support_by_month: by_month
+            .into_iter()
+            .map(|(m, (o, n, c))| SupportRow::new(retention::month_label(m), o, n, c))
+            .collect(),
+        support_by_touchpoint: places
+            .into_iter()
+            .map(|(t, n, c)| SupportRow::new(if t.is_empty() { "-".into() } else { t }, total_orders, n as u32, c))
+            .collect(),
+    })
+}
+
+/// A loyal customer, for thanking.
+#[derive(Clone, Debug, Serialize)]
+pub struct Loyal {
+    pub external_id: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub orders: u32,
+    /// Revenue over the whole history, in cents of the main currency.
+    pub revenue_cents: i64,
+    pub nps: Option<u8>,
+}
+
+/// Loyal customers: repeat buyers who are promoters, most revenue first.
+pub async fn loyal(app: &App, caller: &Caller) -> AppResult<Vec<Loyal>> {
+    let (customers, histories, _) = histories(app, caller).await?;
+    let mut out: Vec<Loyal> = customers
+        .into_iter()
+        .zip(histories)
+        .filter(|(_, h)| retention::is_loyal(h))
+        .map(|(c, h)| Loyal {
+            external_id: c.external_id,
+            name: c.name,
+            email: c.email,
+            orders: h.orders,
+            revenue_cents: h.revenue,
+            nps: h.nps,
+        })
+        .collect();
+    out.sort_by(|a, b| b.revenue_cents.cmp(&a.revenue_cents).then(a.external_id.cmp(&b.external_id)));
+    Ok(out)
+}
+
+/// The few customers themselves (analysts and up: it names people), most load first.
+pub async fn few_customers(app: &App, caller: &Caller) -> AppResult<(FewLoad, Vec<(String, u32, u32, u32)>)> {
+    caller.require(Permission::ImportCustomerData)?;
+    let s = settings(app, caller).await?;
+    let (customers, histories, _) = histories(app, caller).await?;
+    let (ids, few) = retention::the_few(&histories, s.few_percent as f64 / 100.0);
+    let mut rows: Vec<(String, u32, u32, u32)> = ids
+        .into_iter()
+        .map(|i| {
+            (customers[i].external_id.clone(), histories[i].complaints, histories[i].contacts, histories[i].load())
+        })
+        .collect();
+    rows.sort_by(|a, b| b.3.cmp(&a.3).then(a.0.cmp(&b.0)));
+    Ok((few, rows))
+}

@@ -1,0 +1,181 @@
+//! The retention and money analyses as CSV tables, shared by the API (`/api/v1/analytics/{part}.csv`) and the
+//! pages' download links. Money is in cents of the figures' currency; shares are 0–1. With a comparison, each
+//! row says which figures it belongs to: `all` or `without_few`.
+
+use polku_app::money::{Figures, Loyal, Money};
+
+/// The parts that have a table.
+pub const PARTS: [&str; 6] =
+    ["leaky-bucket", "cohorts", "by-experience", "support-by-month", "support-by-touchpoint", "clv"];
+
+fn sets(m: &Money) -> Vec<(&'static str, &Figures)> {
+    let mut out = vec![("all", &m.all)];
+    if let Some(w) = &m.without_few {
+        out.push(("without_few", w));
+    }
+    out
+}
+
+/// One part as CSV, or `None` for an unknown part.
+pub fn table(m: &Money, part: &str) -> Option<anyhow::Result<Vec<u8>>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let result = (|| -> anyhow::Result<()> {
+        match part {
+            "leaky-bucket" => {
+                w.write_record([
+                    "figures",
+                    "month",
+                    "active_start",
+                    "gained",
+                    "retained",
+                    "returning",
+                    "lost",
+                    "active_end",
+                    "revenue_gained_cents",
+                    "revenue_retained_cents",
+                    "revenue_returning_cents",
+                    "revenue_lost_cents",
+                    "needed_to_stand_still",
+                ])?;
+                for (set, f) in sets(m) {
+                    for b in &f.leaky_bucket {
+                        w.write_record([
+                            set.to_string(),
+                            b.month.clone(),
+                            b.active_start.to_string(),
+                            b.gained.to_string(),
+                            b.retained.to_string(),
+                            b.returning.to_string(),
+                            b.lost.to_string(),
+                            b.active_end.to_string(),
+                            b.revenue_gained.to_string(),
+                            b.revenue_retained.to_string(),
+                            b.revenue_returning.to_string(),
+                            b.revenue_lost.to_string(),
+                            b.needed_to_stand_still.to_string(),
+                        ])?;
+                    }
+                }
+            }
+            "cohorts" => {
+                w.write_record(["figures", "cohort", "customers", "months_after", "buying", "share"])?;
+                for (set, f) in sets(m) {
+                    for c in &f.cohorts {
+                        for (k, (b, s)) in c.buying.iter().zip(&c.shares).enumerate() {
+                            w.write_record([
+                                set.to_string(),
+                                c.month.clone(),
+                                c.customers.to_string(),
+                                k.to_string(),
+                                b.to_string(),
+                                format!("{s:.4}"),
+                            ])?;
+                        }
+                    }
+                }
+            }
+            "by-experience" => {
+                w.write_record([
+                    "figures",
+                    "group",
+                    "customers",
+                    "retention",
+                    "repeat_rate",
+                    "revenue_per_customer_cents",
+                    "orders",
+                    "contacts",
+                    "contacts_per_100_orders",
+                    "support_cost_per_order_cents",
+                ])?;
+                for (set, f) in sets(m) {
+                    for g in &f.by_experience.groups {
+                        w.write_record([
+                            set.to_string(),
+                            g.group.clone(),
+                            g.customers.to_string(),
+                            format!("{:.4}", g.retention),
+                            format!("{:.4}", g.repeat_rate),
+                            format!("{:.0}", g.revenue_per_customer),
+                            g.orders.to_string(),
+                            g.contacts.to_string(),
+                            format!("{:.2}", g.contacts_per_100_orders),
+                            format!("{:.0}", g.support_cost_per_order),
+                        ])?;
+                    }
+                }
+            }
+            "clv" => {
+                w.write_record([
+                    "figures",
+                    "average_order_cents",
+                    "orders_per_customer_year",
+                    "yearly_churn",
+                    "lifetime_years",
+                    "clv_cents",
+                    "repeat_rate",
+                    "days_to_second_median",
+                    "revenue_at_risk_cents",
+                    "expected_loss_cents",
+                ])?;
+                for (set, f) in sets(m) {
+                    w.write_record([
+                        set.to_string(),
+                        format!("{:.0}", f.clv.average_order_cents),
+                        format!("{:.3}", f.clv.orders_per_customer_year),
+                        format!("{:.4}", f.clv.yearly_churn),
+                        format!("{:.2}", f.clv.lifetime_years),
+                        format!("{:.0}", f.clv.clv_cents),
+                        format!("{:.4}", f.repeat.repeat_rate),
+                        f.repeat.days_to_second_median.map(|d| format!("{d:.1}")).unwrap_or_default(),
+                        f.by_experience.revenue_at_risk.to_string(),
+                        format!("{:.0}", f.by_experience.expected_loss),
+                    ])?;
+                }
+            }
+            "support-by-month" | "support-by-touchpoint" => {
+                w.write_record([
+                    "key",
+                    "orders",
+                    "contacts",
+                    "cost_cents",
+                    "contacts_per_100_orders",
+                    "cost_per_order_cents",
+                ])?;
+                let rows = if part == "support-by-month" { &m.support_by_month } else { &m.support_by_touchpoint };
+                for r in rows {
+                    w.write_record([
+                        r.key.clone(),
+                        r.orders.to_string(),
+                        r.contacts.to_string(),
+                        r.cost_cents.to_string(),
+                        format!("{:.2}", r.contacts_per_100_orders),
+                        format!("{:.0}", r.cost_per_order),
+                    ])?;
+                }
+            }
+            _ => anyhow::bail!("unknown part"),
+        }
+        Ok(())
+    })();
+    if !PARTS.contains(&part) {
+        return None;
+    }
+    Some(result.and_then(|()| Ok(w.into_inner()?)))
+}
+
+/// Loyal customers as CSV.
+pub fn loyal(rows: &[Loyal]) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["external_id", "name", "email", "orders", "revenue_cents", "nps"])?;
+    for r in rows {
+        w.write_record([
+            r.external_id.clone(),
+            r.name.clone().unwrap_or_default(),
+            r.email.clone().unwrap_or_default(),
+            r.orders.to_string(),
+            r.revenue_cents.to_string(),
+            r.nps.map(|n| n.to_string()).unwrap_or_default(),
+        ])?;
+    }
+    Ok(w.into_inner()?)
+}
