@@ -741,3 +741,58 @@ async fn retention_and_money_through_the_api() {
         );
     }
 }
+
+/// The money page renders every section, in the member's language, side by side when comparing; its tables
+/// download as CSV; the loyal customers page lists repeat-buying promoters.
+#[tokio::test]
+async fn money_pages() {
+    use axum::http::Method;
+    for t in spawn_apps().await {
+        let now = polku_app::store::now().format(&time::format_description::well_known::Rfc3339).unwrap();
+        let orders = json!([
+            {"external_id": "O1", "customer": "A", "placed_at": now, "amount": "1234.50", "currency": "EUR"},
+            {"external_id": "O2", "customer": "A", "placed_at": now, "amount": "10", "currency": "EUR"},
+            {"external_id": "O3", "customer": "<b>B</b>", "placed_at": now, "amount": "10", "currency": "EUR"}
+        ]);
+        t.api(Method::POST, "/api/v1/orders:batch", &t.token, Some(orders)).await;
+        t.api(
+            Method::POST,
+            "/api/v1/contacts:batch",
+            &t.token,
+            Some(json!([{"external_id": "Z", "customer": "<b>B</b>", "channel": "phone", "opened_at": now}])),
+        )
+        .await;
+        let survey = t.create_survey(&t.token, nps_survey()).await;
+        let path = format!("/api/v1/surveys/{}/responses", survey["id"].as_str().unwrap());
+        t.api(
+            Method::POST,
+            &path,
+            &t.token,
+            Some(json!({"answers": [{"question": "nps", "value": 10}], "customer": "A"})),
+        )
+        .await;
+        let (cookies, _) = t.login(&t.email).await;
+        let page = t.get("/money", &cookies).await;
+        assert_eq!(page.status, StatusCode::OK, "{}: {}", t.backend, page.body);
+        for part in [
+            "Vuotava ämpäri",
+            "Kokemuksen mukaan",
+            "Kohortit",
+            "Asiakaspalvelun tehokkuus",
+            "Suosittelijat (9–10)",
+            "1\u{202f}245 EUR",
+        ] {
+            assert!(page.body.contains(part), "{}: {part} missing", t.backend);
+        }
+        let page = t.get("/money?months=3&compare=true", &cookies).await;
+        assert!(page.body.contains("Ilman harvoja"), "{}", t.backend);
+        let r = t.get("/money?months=abc", &cookies).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let csv = t.get("/money/by-experience.csv?compare=true", &cookies).await;
+        assert!(csv.body.starts_with("figures,group") && csv.body.contains("without_few,promoter"), "{}", csv.body);
+        let loyal = t.get("/money/loyal", &cookies).await;
+        assert!(loyal.body.contains("<td>A</td>") && !loyal.body.contains("<b>B</b>"), "{}", loyal.body);
+        assert!(t.get("/money/loyal.csv", &cookies).await.body.contains("A,,,2,124450,10"));
+        assert_eq!(t.get("/money/nonsense.csv", &cookies).await.status, StatusCode::NOT_FOUND);
+    }
+}

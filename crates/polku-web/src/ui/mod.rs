@@ -9,6 +9,7 @@ mod data;
 mod improvements;
 mod inbox;
 mod insights;
+mod money;
 mod notifications;
 mod praise;
 mod public;
@@ -40,6 +41,7 @@ pub fn router() -> Router<Web> {
         .merge(text_models::router())
         .merge(notifications::router())
         .merge(data::router())
+        .merge(money::router())
         .merge(praise::router())
         .merge(improvements::router())
         .merge(public::router())
