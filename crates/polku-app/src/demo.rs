@@ -131,6 +131,8 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
         }
     }
     app.store.insert_responses(&batch).await?;
+    // Customers, orders, contacts, deliveries, referrals and reviews consistent with the answers.
+    crate::customers::write(app, org, &polku_domain::demo_commerce::commerce(seed, &data, end), |_| {}).await?;
     triage(app, org, end, &member_ids).await?;
     work_cases(app, org, end, &member_ids).await?;
     // The forgotten ones past due are escalated, as the server's job would have done.

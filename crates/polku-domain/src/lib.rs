@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod cases;
 pub mod customers;
 pub mod demo;
+pub mod demo_commerce;
 pub mod followup;
 pub mod ids;
 pub mod inbox;
