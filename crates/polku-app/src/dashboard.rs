@@ -40,7 +40,7 @@ impl Default for KindCounts {
 }
 
 impl KindCounts {
-    fn add(&mut self, kind: &str, score: i64, n: i64) {
+    pub fn add(&mut self, kind: &str, score: i64, n: i64) {
         let target = match kind {
             "nps" => &mut self.nps,
             "csat" => &mut self.csat,

@@ -131,6 +131,31 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
         }
     }
     app.store.insert_responses(&batch).await?;
+    // The journey: the default stages, the company's touchpoints placed on them, named in three languages.
+    let place = |tp: &str, stage: &str, fi: &str, sv: &str, en: &str| polku_domain::journey::Placement {
+        touchpoint: tp.into(),
+        stage: stage.into(),
+        names: [("fi", fi), ("sv", sv), ("en", en)].into_iter().map(|(l, n)| (l.to_string(), n.to_string())).collect(),
+    };
+    let placed = [
+        place("store-visit", "comparison", "Myymäläkäynti", "Butiksbesök", "Store visit"),
+        place("quote", "decision", "Tarjous", "Offert", "Quote"),
+        place("checkout", "purchase", "Verkkokaupan kassa", "Webbutikens kassa", "Web shop checkout"),
+        place("arrival", "delivery", "Saapuminen ajallaan", "Ankomst i tid", "Arrival on time"),
+        place("parcel-delivery", "delivery", "Pakettitoimitus", "Paketleverans", "Parcel delivery"),
+        place("work-quality", "use", "Työn laatu", "Arbetets kvalitet", "Work quality"),
+        place("clean-up", "use", "Siivous", "Städning", "Clean-up"),
+        place("invoice", "use", "Lasku", "Faktura", "Invoice"),
+        place("customer-service", "customer-service", "Asiakaspalvelu", "Kundtjänst", "Customer service"),
+        place("complaint", "customer-service", "Reklamaation käsittely", "Reklamationer", "Complaint handling"),
+    ];
+    let audit = polku_store::Audit {
+        actor: &ACTOR,
+        action: "journey.update",
+        target: org.to_string(),
+        detail: serde_json::Value::Null,
+    };
+    app.store.set_journey(org, &polku_domain::journey::default_stages(), &placed, &audit).await?;
     // Customers, orders, contacts, deliveries, referrals and reviews consistent with the answers.
     crate::customers::write(app, org, &polku_domain::demo_commerce::commerce(seed, &data, end), |_| {}).await?;
     triage(app, org, end, &member_ids).await?;

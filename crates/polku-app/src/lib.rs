@@ -18,6 +18,7 @@ pub mod error;
 pub mod followups;
 pub mod improvements;
 pub mod insights;
+pub mod journey;
 pub mod money;
 pub mod notify;
 pub mod orgs;

@@ -14,6 +14,7 @@ pub mod followup;
 pub mod ids;
 pub mod inbox;
 pub mod insights;
+pub mod journey;
 pub mod locale;
 pub mod metrics;
 pub mod notify;

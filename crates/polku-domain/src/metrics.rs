@@ -55,7 +55,7 @@ impl ScoreCounts {
         self.counts.iter().sum()
     }
 
-    fn count_in(&self, lo: i16, hi: i16) -> u64 {
+    pub fn count_in(&self, lo: i16, hi: i16) -> u64 {
         (lo..=hi).map(|s| self.counts.get((s - self.min) as usize).copied().unwrap_or(0)).sum()
     }
 

@@ -151,6 +151,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0023_analysis_settings.sql"),
         postgres: include_str!("../migrations/postgres/0023_analysis_settings.sql"),
     },
+    Migration {
+        version: 24,
+        name: "journey",
+        sqlite: include_str!("../migrations/sqlite/0024_journey.sql"),
+        postgres: include_str!("../migrations/postgres/0024_journey.sql"),
+    },
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.

@@ -179,3 +179,49 @@ pub fn loyal(rows: &[Loyal]) -> anyhow::Result<Vec<u8>> {
     }
     Ok(w.into_inner()?)
 }
+
+/// The journey map's touchpoints as CSV.
+pub fn journey(m: &polku_app::journey::JourneyMap) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "stage",
+        "touchpoint",
+        "name",
+        "answers",
+        "positive",
+        "neutral",
+        "negative",
+        "negative_share",
+        "nps",
+        "nps_low",
+        "nps_high",
+        "csat",
+        "contacts",
+        "events",
+        "negative_events",
+        "trend",
+    ])?;
+    let rows = m.stages.iter().flat_map(|s| s.touchpoints.iter().map(move |t| (s.key.as_str(), t)));
+    for (stage, t) in rows.chain(m.unplaced.iter().map(|t| ("", t))) {
+        let opt = |v: Option<f64>| v.map(|x| format!("{x:.1}")).unwrap_or_default();
+        w.write_record([
+            stage.to_string(),
+            t.key.clone(),
+            t.name.clone(),
+            t.answers.to_string(),
+            t.feel.positive.to_string(),
+            t.feel.neutral.to_string(),
+            t.feel.negative.to_string(),
+            format!("{:.4}", t.negative_share),
+            opt(t.nps.score),
+            opt(t.nps.ci95.map(|c| c[0])),
+            opt(t.nps.ci95.map(|c| c[1])),
+            opt(t.csat.score),
+            t.contacts.to_string(),
+            t.events.to_string(),
+            t.negative_events.to_string(),
+            serde_json::to_value(t.trend)?.as_str().unwrap_or("").to_string(),
+        ])?;
+    }
+    Ok(w.into_inner()?)
+}

@@ -796,3 +796,89 @@ async fn money_pages() {
         assert_eq!(t.get("/money/nonsense.csv", &cookies).await.status, StatusCode::NOT_FOUND);
     }
 }
+
+/// The journey: default stages until the organisation sets its own; touchpoints placed on stages show their
+/// feel, NPS, contacts and events; pain points rank by NPS gain; bad layouts are named; the page and CSV.
+#[tokio::test]
+async fn journey_map_and_its_layout() {
+    use axum::http::Method;
+    for t in spawn_apps().await {
+        let layout = t.api(Method::GET, "/api/v1/journey/layout", &t.token, None).await.json();
+        assert_eq!(layout["stages"].as_array().unwrap().len(), 8, "{}: the defaults", t.backend);
+        let survey = t.create_survey(&t.token, nps_survey()).await;
+        let path = format!("/api/v1/surveys/{}/responses", survey["id"].as_str().unwrap());
+        // arrival: 12 answers, 6 detractors (50 %); quote 12, 1 detractor; work 12, 2 detractors; invoice 12, 1.
+        for (tp, detractors) in [("arrival", 6), ("quote", 1), ("work-quality", 2), ("invoice", 1)] {
+            for i in 0..12 {
+                let score = if i < detractors { 3 } else { 10 };
+                let body = json!({"answers": [{"question": "nps", "value": score}], "touchpoint": tp, "submitted_at": "2026-10-15T10:00:00Z"});
+                assert_eq!(t.api(Method::POST, &path, &t.token, Some(body)).await.status, StatusCode::CREATED);
+            }
+        }
+        t.api(Method::POST, "/api/v1/events", &t.token,
+            Some(json!({"customer": "C-1", "touchpoint": "arrival", "occurred_at": "2026-10-14T08:00:00Z", "polarity": "negative"}))).await;
+        let bad = json!({"stages": [{"key": "Tarve!"}, {"key": "delivery"}], "touchpoints": [{"touchpoint": "arrival", "stage": "nowhere"}]});
+        let r = t.api(Method::PUT, "/api/v1/journey/layout", &t.token, Some(bad)).await;
+        assert_eq!(r.field_errors(), ["stages[0].key", "touchpoints[0].stage"], "{}", r.body);
+        let good = json!({"stages": [{"key": "decision"}, {"key": "delivery", "names": {"fi": "Työmaa"}}],
+                          "touchpoints": [{"touchpoint": "quote", "stage": "decision"}, {"touchpoint": "arrival", "stage": "delivery"},
+                                          {"touchpoint": "work-quality", "stage": "delivery"}]});
+        assert_eq!(
+            t.api(Method::PUT, "/api/v1/journey/layout", &t.token, Some(good)).await.status,
+            StatusCode::NO_CONTENT
+        );
+        let m = t.api(Method::GET, "/api/v1/journey?from=2026-10-01&to=2026-10-31&lang=fi", &t.token, None).await;
+        assert_eq!(m.status, StatusCode::OK, "{}: {}", t.backend, m.body);
+        let m = m.json();
+        assert_eq!(
+            (m["stages"][1]["name"].as_str(), m["stages"][0]["name"].as_str()),
+            (Some("Työmaa"), Some("Päätös"))
+        );
+        let arrival = &m["stages"][1]["touchpoints"][0];
+        assert_eq!(
+            (arrival["answers"].as_u64(), arrival["feel"]["negative"].as_u64()),
+            (Some(12), Some(6)),
+            "{}",
+            t.backend
+        );
+        assert_eq!((arrival["events"].as_i64(), arrival["negative_events"].as_i64()), (Some(1), Some(1)));
+        assert_eq!(m["unplaced"][0]["key"], "invoice");
+        // Negative shares 50 %, 8.3 %, 16.7 %, 8.3 %: median 12.5 %. Arrival 6 − 1.5 = 4.5 excess detractors of
+        // 48 NPS answers: +9.4 points; work 2 − 1.5 = 0.5: +1.0.
+        let pain = m["pain_points"].as_array().unwrap();
+        assert_eq!(
+            pain.iter().map(|p| p["touchpoint"].as_str().unwrap()).collect::<Vec<_>>(),
+            ["arrival", "work-quality"]
+        );
+        assert!((pain[0]["nps_gain"].as_f64().unwrap() - 9.375).abs() < 1e-9, "{}", pain[0]);
+        let csv = t.api(Method::GET, "/api/v1/journey.csv?from=2026-10-01&to=2026-10-31", &t.token, None).await;
+        assert!(csv.body.lines().any(|l| l.starts_with("delivery,arrival,arrival,12,6,0,6,0.5000")), "{}", csv.body);
+        let r = t.api(Method::GET, "/api/v1/journey?from=2026-10-01", &t.token, None).await;
+        assert_eq!(r.field_errors(), ["to"]);
+        let (cookies, csrf) = t.login(&t.email).await;
+        let page = t.get("/journey?from=2026-10-01&to=2026-10-31", &cookies).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("Työmaa") && page.body.contains("/inbox?touchpoint=arrival"), "{}", t.backend);
+        let edit = t.get("/settings/journey", &cookies).await;
+        assert!(edit.body.contains("name=\"tp_stage_0\""), "{}", edit.body);
+        let form = [
+            ("_csrf", csrf.as_str()),
+            ("stage_key_0", "need"),
+            ("stage_pos_0", "2"),
+            ("stage_key_1", "comparison"),
+            ("stage_pos_1", "1"),
+            ("stage_fi_1", "Vertailu ja tarjous"),
+            ("tp_0", "quote"),
+            ("tp_stage_0", "comparison"),
+        ];
+        let r = t.post_form("/settings/journey", &cookies, &form).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let layout = t.api(Method::GET, "/api/v1/journey/layout", &t.token, None).await.json();
+        assert_eq!(
+            (layout["stages"][0]["key"].as_str(), layout["touchpoints"][0]["stage"].as_str()),
+            (Some("comparison"), Some("comparison"))
+        );
+        let r = t.post_form("/settings/journey", &cookies, &[("_csrf", csrf.as_str()), ("stage_key_0", "x y")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}

@@ -29,7 +29,8 @@ use utoipa::{OpenApi, ToSchema};
         super::connections::list, super::connections::create, super::connections::remove, super::connections::hook,
         super::privacy::export, super::privacy::erase, super::privacy::settings, super::privacy::set_settings,
         super::money::all, super::money::part, super::money::settings, super::money::set_settings, super::money::few,
-        super::money::loyal, super::money::loyal_csv
+        super::money::loyal, super::money::loyal_csv,
+        super::journey::map, super::journey::map_csv, super::journey::layout, super::journey::set_layout
     ),
     components(schemas(
         SurveyInput, QuestionInput, FollowUpInput, BandInput, ResponseInput, AnswerInput, ConsentInput, ErrorBody, ErrorDetail,
@@ -47,7 +48,7 @@ use utoipa::{OpenApi, ToSchema};
         super::improvements::ImprovementCreated, super::improvements::ShippedOut, super::customers::Upserted,
         super::connections::ConnectionOut, super::connections::ConnectionIn, super::connections::HookReply,
         super::privacy::ErasedOut, super::privacy::PrivacySettings,
-        super::money::SettingsBody, super::money::FewOut, super::money::FewCustomer
+        super::money::SettingsBody, super::journey::Layout, super::money::FewOut, super::money::FewCustomer
     )),
     modifiers(&Security)
 )]

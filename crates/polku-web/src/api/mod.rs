@@ -8,6 +8,7 @@ mod customers;
 mod docs;
 mod improvements;
 mod insights;
+mod journey;
 mod metrics;
 mod money;
 mod notifications;
@@ -24,6 +25,7 @@ use axum::routing::get;
 use utoipa::OpenApi;
 
 pub use docs::ApiDoc;
+pub use journey::query as parse_journey_query;
 pub use metrics::parse_query as parse_metrics_query;
 pub use money::{csv_response, query as parse_money_query};
 
@@ -43,6 +45,7 @@ pub fn router() -> Router<Web> {
         .merge(connections::router())
         .merge(privacy::router())
         .merge(money::router())
+        .merge(journey::router())
 }
 
 /// Ids that do not parse cannot exist: answer 404 like any unknown id.

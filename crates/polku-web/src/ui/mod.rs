@@ -9,6 +9,7 @@ mod data;
 mod improvements;
 mod inbox;
 mod insights;
+mod journey;
 mod money;
 mod notifications;
 mod praise;
@@ -42,6 +43,7 @@ pub fn router() -> Router<Web> {
         .merge(notifications::router())
         .merge(data::router())
         .merge(money::router())
+        .merge(journey::router())
         .merge(praise::router())
         .merge(improvements::router())
         .merge(public::router())
