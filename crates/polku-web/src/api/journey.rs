@@ -20,10 +20,11 @@ pub fn router() -> Router<Web> {
         .route("/api/v1/journey/layout", get(layout).put(set_layout))
 }
 
+/// A period (both ends or neither) and the language of names.
+pub type JourneyQuery = (Option<time::Date>, Option<time::Date>, Option<polku_domain::Locale>);
+
 /// `from`, `to` (YYYY-MM-DD, both or neither) and `lang` (fi, sv, en: names of stages).
-pub fn query(
-    raw: Option<&str>,
-) -> Result<(Option<time::Date>, Option<time::Date>, Option<polku_domain::Locale>), polku_app::AppError> {
+pub fn query(raw: Option<&str>) -> Result<JourneyQuery, polku_app::AppError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or(""))
         .map_err(|_| polku_app::AppError::invalid("query", "is not a valid query string"))?;
     let (mut from, mut to, mut lang) = (None, None, None);
