@@ -158,6 +158,7 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
     app.store.set_journey(org, &polku_domain::journey::default_stages(), &placed, &audit).await?;
     // Customers, orders, contacts, deliveries, referrals and reviews consistent with the answers.
     crate::customers::write(app, org, &polku_domain::demo_commerce::commerce(seed, &data, end), |_| {}).await?;
+    classic_story(app, org, &records, &analyzer, end).await?;
     triage(app, org, end, &member_ids).await?;
     work_cases(app, org, end, &member_ids).await?;
     // The forgotten ones past due are escalated, as the server's job would have done.
@@ -172,6 +173,129 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
         created: true,
         responses: data.responses.len(),
     })
+}
+
+/// The customer whose story is the classic one (see the customer page of `SIV-TARINA`): the quote came fast
+/// and clear (+), the painter was an hour late without a word (−), the result was exactly as hoped (+), a mess
+/// was left and an e-mail about it got no answer (−, −), the invoice came by e-mail though paper was asked for
+/// (−), and the contractor called, apologised and gave a discount (+). Overall neutral: "maybe I would
+/// recommend you" — NPS 7.
+async fn classic_story(
+    app: &App,
+    org: OrgId,
+    records: &[SurveyRecord],
+    analyzer: &polku_domain::text::Analyzer,
+    end: OffsetDateTime,
+) -> AppResult<()> {
+    use polku_domain::activity::{CustomerData, Event};
+    use polku_domain::customers::{Contact, Customer, Order, OrderStatus};
+    use polku_domain::text::Polarity;
+    const ID: &str = "SIV-TARINA";
+    let day =
+        |d: i64, h: u8| (end - time::Duration::days(d)).replace_time(time::Time::from_hms(h, 0, 0).expect("valid"));
+    let event = |n: u8, d: i64, h: u8, tp: &str, outcome: &str, p: Polarity, attrs: Option<&str>| Event {
+        external_id: format!("{ID}-E{n}"),
+        customer: ID.into(),
+        touchpoint: tp.into(),
+        occurred_at: day(d, h),
+        outcome: Some(outcome.into()),
+        polarity: Some(p),
+        attributes: attrs.map(str::to_string),
+    };
+    let data = CustomerData {
+        customers: vec![Customer {
+            external_id: ID.into(),
+            name: Some("Anna Korhonen".into()),
+            email: Some("anna.korhonen@example.fi".into()),
+            phone: Some("+358 40 123 4567".into()),
+            language: Some(Locale::Fi),
+            consent_contact: Some(true),
+            consent_marketing: Some(false),
+            attributes: Some([("segment".to_string(), "painting".to_string())].into()),
+        }],
+        orders: vec![Order {
+            external_id: format!("{ID}-J1"),
+            customer: ID.into(),
+            placed_at: day(44, 10),
+            amount_cents: 320_000,
+            currency: "EUR".into(),
+            items: 1,
+            status: OrderStatus::Paid,
+        }],
+        contacts: vec![Contact {
+            external_id: format!("{ID}-T1"),
+            customer: ID.into(),
+            channel: "email".into(),
+            reason: Some("clean-up".into()),
+            touchpoint: Some("clean-up".into()),
+            opened_at: day(27, 11),
+            closed_at: None,
+            handling_minutes: None,
+            cost: None,
+        }],
+        events: vec![
+            event(1, 45, 9, "quote", "sent_same_day", Polarity::Positive, Some(r#"{"hours_to_quote":3}"#)),
+            event(2, 30, 9, "arrival", "late_60_min_no_notice", Polarity::Negative, Some(r#"{"minutes_late":60}"#)),
+            event(3, 27, 10, "clean-up", "mess_left", Polarity::Negative, None),
+            event(4, 20, 10, "invoice", "email_though_paper_asked", Polarity::Negative, Some(r#"{"asked":"paper"}"#)),
+            event(
+                5,
+                16,
+                14,
+                "customer-service",
+                "apology_call_discount",
+                Polarity::Positive,
+                Some(r#"{"discount_eur":150}"#),
+            ),
+        ],
+        ..CustomerData::default()
+    };
+    crate::customers::write(app, org, &data, |_| {}).await?;
+    let answers = [
+        (
+            1,
+            28,
+            "work-quality",
+            vec![
+                ("csat", serde_json::json!(5)),
+                ("comment", serde_json::json!("Lopputulos juuri sellainen kuin toivoin, kaunis jälki.")),
+            ],
+        ),
+        (
+            0,
+            14,
+            "invoice",
+            vec![
+                ("nps", serde_json::json!(7)),
+                (
+                    "why",
+                    serde_json::json!(
+                        "Ehkä suosittelisin. Työ oli hyvää, mutta maalari myöhästyi tunnin ilmoittamatta, sotku jäi siivoamatta eikä sähköpostiini vastattu, ja lasku tuli sähköpostilla vaikka pyysin paperilaskua. Soitto, anteeksipyyntö ja alennus pelastivat paljon."
+                    ),
+                ),
+            ],
+        ),
+    ];
+    let mut batch = Vec::new();
+    for (survey, d, touchpoint, values) in answers {
+        let survey = &records[survey];
+        let at = day(d, 18);
+        let draft = ResponseDraft {
+            answers: values.into_iter().map(|(k, v)| AnswerDraft { question: k.into(), value: v }).collect(),
+            channel: Some("email".into()),
+            touchpoint: Some(touchpoint.into()),
+            submitted_at: Some(
+                at.format(&time::format_description::well_known::Rfc3339).map_err(|e| AppError::Internal(e.into()))?,
+            ),
+            locale: Some("fi".into()),
+            customer: Some(ID.into()),
+            consent: polku_domain::response::Consent { share_internally: true, contact: true },
+        };
+        let body = response::validate(&survey.definition, &draft, "link", end)?;
+        batch.push(crate::responses::prepare(analyzer, &[], at, survey, body, None));
+    }
+    app.store.insert_responses(&batch).await?;
+    Ok(())
 }
 
 /// Notes the demo team wrote on complaints, per language of the comment.

@@ -28,6 +28,7 @@ pub mod responses;
 pub mod surveys;
 pub mod telemetry;
 pub mod text_models;
+pub mod timeline;
 pub mod writer;
 
 pub use error::{AppError, AppResult};

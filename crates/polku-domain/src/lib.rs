@@ -25,6 +25,7 @@ pub mod role;
 pub mod rollup;
 pub mod survey;
 pub mod text;
+pub mod timeline;
 pub mod webhooks;
 
 pub use ids::*;

@@ -22,6 +22,18 @@ pub struct CustomerRef {
 pub type SupportCounts = Vec<(String, i64, i64)>;
 
 impl Store {
+    /// Customers of `org` whose id or e-mail starts with `q`, or whose name contains it (case-insensitive),
+    /// by id; at most `limit`.
+    pub async fn search_customers(&self, org: OrgId, q: &str, limit: i64) -> Result<Vec<CustomerRef>> {
+        let q = q.trim().to_lowercase().replace(['%', '_', '\\'], "");
+        Ok(db!(self, p => sqlx::query_as(
+            "SELECT id, external_id, name, email FROM customers
+             WHERE org_id = $1 AND erased_at IS NULL
+               AND (LOWER(external_id) LIKE $2 || '%' OR LOWER(email) LIKE $2 || '%' OR LOWER(name) LIKE '%' || $2 || '%')
+             ORDER BY external_id LIMIT $3",
+        ).bind(org.0).bind(q).bind(limit).fetch_all(p).await)?)
+    }
+
     /// `org`'s analysis settings: months without a purchase before a customer is lost, and the percentage of
     /// customers with negative load counted as "the few".
     pub async fn analysis_settings(&self, org: OrgId) -> Result<(i64, i64)> {

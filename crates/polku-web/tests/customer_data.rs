@@ -791,7 +791,7 @@ async fn money_pages() {
         let csv = t.get("/money/by-experience.csv?compare=true", &cookies).await;
         assert!(csv.body.starts_with("figures,group") && csv.body.contains("without_few,promoter"), "{}", csv.body);
         let loyal = t.get("/money/loyal", &cookies).await;
-        assert!(loyal.body.contains("<td>A</td>") && !loyal.body.contains("<b>B</b>"), "{}", loyal.body);
+        assert!(loyal.body.contains("/customers/A\">A</a>") && !loyal.body.contains("<b>B</b>"), "{}", loyal.body);
         assert!(t.get("/money/loyal.csv", &cookies).await.body.contains("A,,,2,124450,10"));
         assert_eq!(t.get("/money/nonsense.csv", &cookies).await.status, StatusCode::NOT_FOUND);
     }
@@ -880,5 +880,65 @@ async fn journey_map_and_its_layout() {
         );
         let r = t.post_form("/settings/journey", &cookies, &[("_csrf", csrf.as_str()), ("stage_key_0", "x y")]).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}
+
+/// The demo tells the stories this issue asks for: the classic customer's timeline is neutral overall with
+/// its six moments marked as the story goes, and the money figures show the planted effects.
+#[tokio::test]
+async fn the_demo_tells_its_stories() {
+    use axum::http::Method;
+    for t in spawn_apps().await {
+        let login = polku_app::demo::ensure_demo(&t.app, 7, 600, polku_app::store::now()).await.unwrap();
+        let s = t.api(Method::GET, "/api/v1/customers/SIV-TARINA/timeline", &login.token, None).await;
+        assert_eq!(s.status, StatusCode::OK, "{}: {}", t.backend, s.body);
+        let s = s.json();
+        assert_eq!(
+            (s["verdict"]["polarity"].as_str(), s["verdict"]["nps"].as_i64()),
+            (Some("neutral"), Some(7)),
+            "{}",
+            t.backend
+        );
+        let marks: Vec<(&str, &str)> = s["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["touchpoint"].as_str().unwrap_or("-"), e["polarity"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            marks,
+            [
+                ("quote", "positive"),
+                ("-", "neutral"),
+                ("arrival", "negative"),
+                ("work-quality", "positive"),
+                ("clean-up", "negative"),
+                ("clean-up", "negative"),
+                ("invoice", "negative"),
+                ("customer-service", "positive"),
+                ("invoice", "neutral"),
+            ],
+            "{}",
+            t.backend
+        );
+        let m = t.api(Method::GET, "/api/v1/analytics?months=18", &login.token, None).await.json();
+        let g = &m["all"]["by_experience"]["groups"];
+        let (promoters, detractors) = (&g[0], &g[2]);
+        assert!(
+            detractors["contacts_per_100_orders"].as_f64()
+                > promoters["contacts_per_100_orders"].as_f64().map(|p| p * 3.0)
+        );
+        assert!(promoters["repeat_rate"].as_f64() > detractors["repeat_rate"].as_f64());
+        let j = t.api(Method::GET, "/api/v1/journey?lang=en", &login.token, None).await.json();
+        assert_eq!(j["stages"][4]["touchpoints"][0]["name"], "Arrival on time", "{}", t.backend);
+        let hits = t.api(Method::GET, "/api/v1/customers?q=anna.korhonen", &login.token, None).await.json();
+        assert_eq!(hits[0]["external_id"], "SIV-TARINA");
+        let form = t.get("/login", &[]).await;
+        let csrf = hidden(&form.body, "_csrf");
+        let fields = [("_csrf", csrf.as_str()), ("email", login.email), ("password", login.password), ("next", "/")];
+        let signed = t.post_form("/login", &form.cookies(), &fields).await;
+        let cookies: Vec<String> = signed.cookies().into_iter().filter(|c| c.starts_with("polku_session=")).collect();
+        let page = t.get("/customers/SIV-TARINA", &cookies).await;
+        assert!(page.body.contains("Anna Korhonen") && page.body.contains("Ehkä suosittelisin"), "{}", t.backend);
     }
 }

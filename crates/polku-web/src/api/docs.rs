@@ -27,7 +27,7 @@ use utoipa::{OpenApi, ToSchema};
         super::customers::contacts, super::customers::deliveries, super::customers::referrals,
         super::customers::reviews, super::customers::events, super::customers::event,
         super::connections::list, super::connections::create, super::connections::remove, super::connections::hook,
-        super::privacy::export, super::privacy::erase, super::privacy::settings, super::privacy::set_settings,
+        super::privacy::export, super::privacy::erase, super::privacy::settings, super::privacy::set_settings, super::privacy::timeline, super::privacy::search,
         super::money::all, super::money::part, super::money::settings, super::money::set_settings, super::money::few,
         super::money::loyal, super::money::loyal_csv,
         super::journey::map, super::journey::map_csv, super::journey::layout, super::journey::set_layout
@@ -47,7 +47,7 @@ use utoipa::{OpenApi, ToSchema};
         super::cases::RatesOut, super::cases::FollowUpStatsOut, super::improvements::ImprovementOut,
         super::improvements::ImprovementCreated, super::improvements::ShippedOut, super::customers::Upserted,
         super::connections::ConnectionOut, super::connections::ConnectionIn, super::connections::HookReply,
-        super::privacy::ErasedOut, super::privacy::PrivacySettings,
+        super::privacy::ErasedOut, super::privacy::PrivacySettings, super::privacy::CustomerHit,
         super::money::SettingsBody, super::journey::Layout, super::money::FewOut, super::money::FewCustomer
     )),
     modifiers(&Security)

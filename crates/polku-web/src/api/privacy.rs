@@ -1,4 +1,5 @@
-//! Privacy (GDPR), for admins: `GET /api/v1/customers/{external_id}/export`, `DELETE
+//! One customer: their story (`/timeline`, agents and up), finding them (`GET /api/v1/customers?q=`), and
+//! privacy (GDPR), for admins: `GET /api/v1/customers/{external_id}/export`, `DELETE
 //! /api/v1/customers/{external_id}` and the retention period at `/api/v1/privacy-settings`.
 
 use crate::Web;
@@ -16,6 +17,8 @@ pub fn router() -> Router<Web> {
         .route("/api/v1/customers/{external_id}/export", get(export))
         .route("/api/v1/customers/{external_id}", axum::routing::delete(erase))
         .route("/api/v1/privacy-settings", get(settings).put(set_settings))
+        .route("/api/v1/customers/{external_id}/timeline", get(timeline))
+        .route("/api/v1/customers", get(search))
 }
 
 /// Everything stored about one customer (admins): the customer, orders, support contacts, deliveries,
@@ -78,4 +81,40 @@ pub async fn set_settings(
 ) -> Result<StatusCode, ApiError> {
     polku_app::privacy::set_retention(&web.app, &caller, input.retention_months).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// One customer's story (agents and up): every order, delivery, answer, contact, event, review and referral
+/// in time order, each marked positive, neutral or negative, and the overall verdict with its basis.
+#[utoipa::path(get, path = "/api/v1/customers/{external_id}/timeline", security(("token" = [])),
+    params(("external_id" = String, Path)),
+    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn timeline(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    Path(external_id): Path<String>,
+) -> Result<Json<polku_app::timeline::Story>, ApiError> {
+    Ok(Json(polku_app::timeline::story(&web.app, &caller, &external_id).await?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CustomerHit {
+    pub external_id: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+}
+
+/// Finds customers (agents and up): `?q=` matches the start of the id or e-mail, or part of the name.
+#[utoipa::path(get, path = "/api/v1/customers", security(("token" = [])), params(("q" = String, Query)),
+    responses((status = 200, body = Vec<CustomerHit>), (status = 403, body = ErrorBody)))]
+pub async fn search(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> Result<Json<Vec<CustomerHit>>, ApiError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
+    let q = pairs.into_iter().find(|(k, _)| k == "q").map(|(_, v)| v).unwrap_or_default();
+    let hits = polku_app::timeline::search(&web.app, &caller, &q).await?;
+    Ok(Json(
+        hits.into_iter().map(|c| CustomerHit { external_id: c.external_id, name: c.name, email: c.email }).collect(),
+    ))
 }

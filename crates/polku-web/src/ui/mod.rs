@@ -4,6 +4,7 @@ mod admin;
 mod auth;
 mod cases;
 pub mod chart;
+mod customers;
 mod dashboard;
 mod data;
 mod improvements;
@@ -44,6 +45,7 @@ pub fn router() -> Router<Web> {
         .merge(data::router())
         .merge(money::router())
         .merge(journey::router())
+        .merge(customers::router())
         .merge(praise::router())
         .merge(improvements::router())
         .merge(public::router())
