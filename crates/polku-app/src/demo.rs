@@ -636,3 +636,83 @@ pub async fn bench_data(
     let (_, token) = orgs::create_token(app, &Actor::System("bench"), org, "bench", Role::Agent).await?;
     Ok(BenchData { org, survey, token })
 }
+
+/// Customer data for `polku bench-data --customers N --orders N --contacts N`: customers `c-0`… (the ids the
+/// bench responses use), orders and support contacts over the two years before `end`, some customers buying
+/// far more often than others; written in batches of 50,000 rows.
+pub async fn bench_customer_data(
+    app: &App,
+    org: OrgId,
+    (customers, orders, contacts): (usize, usize, usize),
+    seed: u64,
+    end: OffsetDateTime,
+    progress: &dyn Fn(usize),
+) -> AppResult<()> {
+    use polku_domain::activity::CustomerData;
+    use polku_domain::customers::{Contact, Customer, Order, OrderStatus};
+    if customers == 0 {
+        return Ok(());
+    }
+    let mut rng = SplitMix64::new(seed ^ 0xB0B0);
+    const CHUNK: usize = 50_000;
+    let mut done = 0;
+    for start in (0..customers).step_by(CHUNK) {
+        let rows = (start..(start + CHUNK).min(customers))
+            .map(|i| Customer {
+                external_id: format!("c-{i}"),
+                name: Some(format!("Asiakas {i}")),
+                email: Some(format!("asiakas{i}@example.fi")),
+                phone: None,
+                language: Some(Locale::Fi),
+                consent_contact: Some(i % 3 != 0),
+                consent_marketing: None,
+                attributes: None,
+            })
+            .collect();
+        crate::customers::write(app, org, &CustomerData { customers: rows, ..Default::default() }, |_| {}).await?;
+        done += CHUNK.min(customers - start);
+        progress(done);
+    }
+    let span = 730 * 86_400u64;
+    // Skewed: squaring a uniform draw makes low customer numbers buy more often.
+    let who = |rng: &mut SplitMix64| format!("c-{}", ((rng.next_f64().powi(2)) * customers as f64) as usize);
+    for start in (0..orders).step_by(CHUNK) {
+        let rows = (start..(start + CHUNK).min(orders))
+            .map(|i| Order {
+                external_id: format!("o-{i}"),
+                customer: who(&mut rng),
+                placed_at: end - time::Duration::seconds(rng.below(span) as i64),
+                amount_cents: 1_000 + rng.below(49_000) as i64,
+                currency: "EUR".into(),
+                items: 1 + rng.below(4) as u32,
+                status: if rng.chance(0.04) { OrderStatus::Refunded } else { OrderStatus::Paid },
+            })
+            .collect();
+        crate::customers::write(app, org, &CustomerData { orders: rows, ..Default::default() }, |_| {}).await?;
+        done += CHUNK.min(orders - start);
+        progress(done);
+    }
+    for start in (0..contacts).step_by(CHUNK) {
+        let rows = (start..(start + CHUNK).min(contacts))
+            .map(|i| {
+                let opened = end - time::Duration::seconds(rng.below(span) as i64);
+                let minutes = 4 + rng.below(20) as u32;
+                Contact {
+                    external_id: format!("t-{i}"),
+                    customer: who(&mut rng),
+                    channel: BENCH_CHANNELS[rng.below(3) as usize].into(),
+                    reason: None,
+                    touchpoint: Some(BENCH_TOUCHPOINTS[rng.below(BENCH_TOUCHPOINTS.len() as u64) as usize].into()),
+                    opened_at: opened,
+                    closed_at: Some(opened + time::Duration::minutes(i64::from(minutes))),
+                    handling_minutes: Some(minutes),
+                    cost: Some((i64::from(minutes) * 75, "EUR".into())),
+                }
+            })
+            .collect();
+        crate::customers::write(app, org, &CustomerData { contacts: rows, ..Default::default() }, |_| {}).await?;
+        done += CHUNK.min(contacts - start);
+        progress(done);
+    }
+    Ok(())
+}

@@ -86,12 +86,30 @@ pub struct Money {
     pub support_by_touchpoint: Vec<SupportRow>,
 }
 
-/// Reads and builds every customer's history; returns them with the customers and what was left out.
-pub async fn histories(app: &App, caller: &Caller) -> AppResult<(Vec<CustomerRef>, Vec<History>, retention::Built)> {
+/// Every customer's history (id and history, in the same order) and what was left out. Summaries of
+/// customers changed since the last read are recomputed first, so the figures are current.
+pub async fn histories(app: &App, caller: &Caller) -> AppResult<(Vec<uuid::Uuid>, Vec<History>, retention::Built)> {
     caller.require(Permission::View)?;
-    let (customers, facts) = app.store.customer_facts(caller.org).await?;
-    let (histories, built) = retention::build(&facts);
-    Ok((customers, histories, built))
+    app.store.refresh_summaries(Some(caller.org), usize::MAX).await?;
+    let rows = app.store.summaries(caller.org).await?;
+    let mut ids = Vec::with_capacity(rows.len());
+    let mut summaries = Vec::with_capacity(rows.len());
+    for (id, data) in rows {
+        match retention::Summary::decode(&data) {
+            Some(s) => {
+                ids.push(id);
+                summaries.push(s);
+            }
+            None => return Err(AppError::Internal(anyhow::anyhow!("customer summary {id} does not decode: {data:?}"))),
+        }
+    }
+    let (histories, built) = retention::histories(&summaries);
+    Ok((ids, histories, built))
+}
+
+/// The organisation's customers by id, without the erased ones (for lists that name people).
+async fn named(app: &App, caller: &Caller) -> AppResult<std::collections::HashMap<uuid::Uuid, CustomerRef>> {
+    Ok(app.store.customer_list(caller.org).await?.into_iter().filter(|c| !c.erased).map(|c| (c.id, c)).collect())
 }
 
 fn figures(customers: &[History], window: i32, from: i32, to: i32) -> Figures {
@@ -179,18 +197,22 @@ pub struct Loyal {
 
 /// Loyal customers: repeat buyers who are promoters, most revenue first.
 pub async fn loyal(app: &App, caller: &Caller) -> AppResult<Vec<Loyal>> {
-    let (customers, histories, _) = histories(app, caller).await?;
-    let mut out: Vec<Loyal> = customers
+    let (ids, histories, _) = histories(app, caller).await?;
+    let mut names = named(app, caller).await?;
+    let mut out: Vec<Loyal> = ids
         .into_iter()
         .zip(histories)
         .filter(|(_, h)| retention::is_loyal(h))
-        .map(|(c, h)| Loyal {
-            external_id: c.external_id,
-            name: c.name,
-            email: c.email,
-            orders: h.orders,
-            revenue_cents: h.revenue,
-            nps: h.nps,
+        .filter_map(|(id, h)| {
+            let c = names.remove(&id)?;
+            Some(Loyal {
+                external_id: c.external_id,
+                name: c.name,
+                email: c.email,
+                orders: h.orders,
+                revenue_cents: h.revenue,
+                nps: h.nps,
+            })
         })
         .collect();
     out.sort_by(|a, b| b.revenue_cents.cmp(&a.revenue_cents).then(a.external_id.cmp(&b.external_id)));
@@ -201,12 +223,14 @@ pub async fn loyal(app: &App, caller: &Caller) -> AppResult<Vec<Loyal>> {
 pub async fn few_customers(app: &App, caller: &Caller) -> AppResult<(FewLoad, Vec<(String, u32, u32, u32)>)> {
     caller.require(Permission::ImportCustomerData)?;
     let s = settings(app, caller).await?;
-    let (customers, histories, _) = histories(app, caller).await?;
-    let (ids, few) = retention::the_few(&histories, s.few_percent as f64 / 100.0);
-    let mut rows: Vec<(String, u32, u32, u32)> = ids
+    let (ids, histories, _) = histories(app, caller).await?;
+    let names = named(app, caller).await?;
+    let (few_ids, few) = retention::the_few(&histories, s.few_percent as f64 / 100.0);
+    let mut rows: Vec<(String, u32, u32, u32)> = few_ids
         .into_iter()
-        .map(|i| {
-            (customers[i].external_id.clone(), histories[i].complaints, histories[i].contacts, histories[i].load())
+        .filter_map(|i| {
+            let c = names.get(&ids[i])?;
+            Some((c.external_id.clone(), histories[i].complaints, histories[i].contacts, histories[i].load()))
         })
         .collect();
     rows.sort_by(|a, b| b.3.cmp(&a.3).then(a.0.cmp(&b.0)));

@@ -437,68 +437,195 @@ pub fn is_complaint(kind: &str, score: i16) -> bool {
     }
 }
 
-/// One [`History`] per customer from the raw facts. Orders in currencies other than the most common one are
-/// left out (and counted); an NPS answer is the customer's latest by day (ties: the later row).
-pub fn build(facts: &Facts) -> (Vec<History>, Built) {
-    let mut by_currency: std::collections::BTreeMap<&str, u32> = std::collections::BTreeMap::new();
-    for o in &facts.orders {
-        *by_currency.entry(o.3.as_str()).or_default() += 1;
-    }
-    let currency = by_currency.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(c, _)| c.to_string());
-    let currency = currency.unwrap_or_else(|| "EUR".into());
-    let mut out = vec![History::default(); facts.customers];
-    let mut days: Vec<Vec<i32>> = vec![Vec::new(); facts.customers];
-    let mut other = 0;
-    for (c, day, cents, cur, counts) in &facts.orders {
-        if *cur != currency {
-            other += 1;
-            continue;
+/// One customer's purchases in one currency.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Purchases {
+    pub currency: String,
+    pub months: Vec<MonthPurchases>,
+    pub first_day: Option<i32>,
+    pub second_day: Option<i32>,
+    pub orders: u32,
+    pub revenue: i64,
+}
+
+/// Everything the analyses need of one customer, in every currency they bought in: what the store keeps per
+/// customer (`customer_summaries`, encoded with [`Summary::encode`]) so that an analysis reads one short row
+/// per customer instead of every order and answer.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Summary {
+    pub purchases: Vec<Purchases>,
+    pub contacts: u32,
+    pub contact_cost: i64,
+    pub nps: Option<u8>,
+    pub complaints: u32,
+}
+
+impl Summary {
+    /// `contacts cost nps complaints` then `|currency first second orders revenue month:orders:cents,…` per
+    /// currency; `-` for a missing value. Short, and parsed without allocation per field.
+    pub fn encode(&self) -> String {
+        let opt = |v: Option<i32>| v.map_or("-".to_string(), |d| d.to_string());
+        let mut out = format!(
+            "{} {} {} {}",
+            self.contacts,
+            self.contact_cost,
+            self.nps.map_or("-".to_string(), |n| n.to_string()),
+            self.complaints
+        );
+        for p in &self.purchases {
+            out.push_str(&format!(
+                "|{} {} {} {} {} ",
+                p.currency,
+                opt(p.first_day),
+                opt(p.second_day),
+                p.orders,
+                p.revenue
+            ));
+            let months: Vec<String> =
+                p.months.iter().map(|m| format!("{}:{}:{}", m.month, m.orders, m.cents)).collect();
+            out.push_str(&months.join(","));
         }
+        out
+    }
+
+    /// The inverse of [`Summary::encode`]; `None` for text it did not write.
+    pub fn decode(text: &str) -> Option<Summary> {
+        let mut parts = text.split('|');
+        let mut head = parts.next()?.split(' ');
+        let mut s = Summary {
+            contacts: head.next()?.parse().ok()?,
+            contact_cost: head.next()?.parse().ok()?,
+            nps: match head.next()? {
+                "-" => None,
+                n => Some(n.parse().ok()?),
+            },
+            complaints: head.next()?.parse().ok()?,
+            purchases: Vec::new(),
+        };
+        let day = |v: &str| -> Option<Option<i32>> { if v == "-" { Some(None) } else { v.parse().ok().map(Some) } };
+        for part in parts {
+            let mut f = part.splitn(6, ' ');
+            let mut p = Purchases {
+                currency: f.next()?.to_string(),
+                first_day: day(f.next()?)?,
+                second_day: day(f.next()?)?,
+                orders: f.next()?.parse().ok()?,
+                revenue: f.next()?.parse().ok()?,
+                months: Vec::new(),
+            };
+            for m in f.next().unwrap_or("").split(',').filter(|m| !m.is_empty()) {
+                let mut x = m.split(':');
+                p.months.push(MonthPurchases {
+                    month: x.next()?.parse().ok()?,
+                    orders: x.next()?.parse().ok()?,
+                    cents: x.next()?.parse().ok()?,
+                });
+            }
+            s.purchases.push(p);
+        }
+        Some(s)
+    }
+}
+
+/// One [`Summary`] per customer from the raw facts: counting orders per currency and month, contacts,
+/// complaints, and the latest NPS answer by day (ties: the later row).
+pub fn summarise(facts: &Facts) -> Vec<Summary> {
+    let mut out = vec![Summary::default(); facts.customers];
+    let mut days: Vec<Vec<(String, i32)>> = vec![Vec::new(); facts.customers];
+    for (c, day, cents, cur, counts) in &facts.orders {
         if !counts || *c >= out.len() {
             continue;
         }
-        let h = &mut out[*c];
-        h.orders += 1;
-        h.revenue += cents;
-        days[*c].push(*day);
-        let m = month_of_day(*day);
-        match h.months.iter_mut().find(|p| p.month == m) {
-            Some(p) => {
-                p.orders += 1;
-                p.cents += cents;
+        let s = &mut out[*c];
+        let p = match s.purchases.iter_mut().position(|p| p.currency == *cur) {
+            Some(i) => &mut s.purchases[i],
+            None => {
+                s.purchases.push(Purchases { currency: cur.clone(), ..Default::default() });
+                s.purchases.last_mut().expect("just pushed")
             }
-            None => h.months.push(MonthPurchases { month: m, orders: 1, cents: *cents }),
+        };
+        p.orders += 1;
+        p.revenue += cents;
+        days[*c].push((cur.clone(), *day));
+        let m = month_of_day(*day);
+        match p.months.iter_mut().find(|x| x.month == m) {
+            Some(x) => {
+                x.orders += 1;
+                x.cents += cents;
+            }
+            None => p.months.push(MonthPurchases { month: m, orders: 1, cents: *cents }),
         }
     }
-    for (h, d) in out.iter_mut().zip(days.iter_mut()) {
-        h.months.sort_by_key(|p| p.month);
+    for (s, d) in out.iter_mut().zip(days.iter_mut()) {
         d.sort_unstable();
-        h.first_day = d.first().copied();
-        h.second_day = d.get(1).copied();
+        for p in &mut s.purchases {
+            p.months.sort_by_key(|m| m.month);
+            let mine: Vec<i32> = d.iter().filter(|(c, _)| *c == p.currency).map(|(_, day)| *day).collect();
+            p.first_day = mine.first().copied();
+            p.second_day = mine.get(1).copied();
+        }
+        s.purchases.sort_by(|a, b| a.currency.cmp(&b.currency));
     }
     for (c, n, cost) in &facts.contacts {
-        if let Some(h) = out.get_mut(*c) {
-            h.contacts += n;
-            h.contact_cost += cost;
+        if let Some(s) = out.get_mut(*c) {
+            s.contacts += n;
+            s.contact_cost += cost;
         }
     }
     let mut nps_day: Vec<Option<i32>> = vec![None; facts.customers];
     for (c, day, kind, score) in &facts.answers {
-        let Some(h) = out.get_mut(*c) else { continue };
+        let Some(s) = out.get_mut(*c) else { continue };
         if is_complaint(kind, *score) {
-            h.complaints += 1;
+            s.complaints += 1;
         }
         if kind == "nps" && nps_day[*c].is_none_or(|d| *day >= d) {
             nps_day[*c] = Some(*day);
-            h.nps = Some((*score).clamp(0, 10) as u8);
+            s.nps = Some((*score).clamp(0, 10) as u8);
         }
     }
     for (c, n) in &facts.negatives {
-        if let Some(h) = out.get_mut(*c) {
-            h.complaints += n;
+        if let Some(s) = out.get_mut(*c) {
+            s.complaints += n;
         }
     }
+    out
+}
+
+/// One [`History`] per summary in the currency most orders are in (ties: the first by code); orders in other
+/// currencies are left out and counted.
+pub fn histories(summaries: &[Summary]) -> (Vec<History>, Built) {
+    let mut by_currency: std::collections::BTreeMap<&str, u32> = std::collections::BTreeMap::new();
+    for p in summaries.iter().flat_map(|s| &s.purchases) {
+        *by_currency.entry(p.currency.as_str()).or_default() += p.orders;
+    }
+    let currency = by_currency
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map_or_else(|| "EUR".to_string(), |(c, _)| c.to_string());
+    let other = by_currency.iter().filter(|(c, _)| **c != currency).map(|(_, n)| n).sum();
+    let out = summaries
+        .iter()
+        .map(|s| {
+            let p = s.purchases.iter().find(|p| p.currency == currency);
+            History {
+                months: p.map(|p| p.months.clone()).unwrap_or_default(),
+                first_day: p.and_then(|p| p.first_day),
+                second_day: p.and_then(|p| p.second_day),
+                orders: p.map_or(0, |p| p.orders),
+                revenue: p.map_or(0, |p| p.revenue),
+                contacts: s.contacts,
+                contact_cost: s.contact_cost,
+                nps: s.nps,
+                complaints: s.complaints,
+            }
+        })
+        .collect();
     (out, Built { currency, other_currency_orders: other })
+}
+
+/// One [`History`] per customer from the raw facts ([`summarise`], then [`histories`]).
+pub fn build(facts: &Facts) -> (Vec<History>, Built) {
+    histories(&summarise(facts))
 }
 
 #[cfg(test)]
@@ -641,6 +768,42 @@ mod tests {
         assert_eq!((e.revenue_at_risk, e.expected_loss), (5_000, 0.0));
         let [hit, rest] = by_touchpoint(&fixture().into_iter().zip([false, true, false]).collect::<Vec<_>>(), 2, 104);
         assert_eq!((hit.customers, hit.retention, rest.customers, rest.retention), (1, 0.0, 2, 1.0));
+    }
+
+    #[test]
+    fn summaries_survive_their_encoding() {
+        let s = Summary {
+            purchases: vec![
+                Purchases {
+                    currency: "EUR".into(),
+                    months: vec![
+                        MonthPurchases { month: 24_314, orders: 2, cents: 12_990 },
+                        MonthPurchases { month: 24_316, orders: 1, cents: 5 },
+                    ],
+                    first_day: Some(20_400),
+                    second_day: Some(20_410),
+                    orders: 3,
+                    revenue: 12_995,
+                },
+                Purchases {
+                    currency: "SEK".into(),
+                    months: vec![MonthPurchases { month: 24_300, orders: 1, cents: 100 }],
+                    first_day: Some(1),
+                    second_day: None,
+                    orders: 1,
+                    revenue: 100,
+                },
+            ],
+            contacts: 2,
+            contact_cost: 1_500,
+            nps: Some(0),
+            complaints: 4,
+        };
+        assert_eq!(s.encode(), "2 1500 0 4|EUR 20400 20410 3 12995 24314:2:12990,24316:1:5|SEK 1 - 1 100 24300:1:100");
+        assert_eq!(Summary::decode(&s.encode()), Some(s));
+        let empty = Summary::default();
+        assert_eq!(Summary::decode(&empty.encode()), Some(empty));
+        assert_eq!(Summary::decode("2 x 0 4"), None);
     }
 
     #[test]

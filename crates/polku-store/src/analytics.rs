@@ -3,7 +3,7 @@
 //! address, negative events and reviews — plus support load per day and per touchpoint. SQL only selects
 //! and groups; the figures are computed in Rust.
 
-use crate::{Result, Store, db};
+use crate::{Result, Store, StoreError, db};
 use polku_domain::OrgId;
 use polku_domain::retention::Facts;
 use std::collections::HashMap;
@@ -16,7 +16,12 @@ pub struct CustomerRef {
     pub external_id: String,
     pub name: Option<String>,
     pub email: Option<String>,
+    /// Erased: kept for the figures, never listed.
+    pub erased: bool,
 }
+
+/// Customers whose summaries one transaction recomputes.
+pub const SUMMARY_CHUNK: usize = 500;
 
 /// Support contacts per day or per touchpoint: (key, contacts, cost in cents).
 pub type SupportCounts = Vec<(String, i64, i64)>;
@@ -27,7 +32,7 @@ impl Store {
     pub async fn search_customers(&self, org: OrgId, q: &str, limit: i64) -> Result<Vec<CustomerRef>> {
         let q = q.trim().to_lowercase().replace(['%', '_', '\\'], "");
         Ok(db!(self, p => sqlx::query_as(
-            "SELECT id, external_id, name, email FROM customers
+            "SELECT id, external_id, name, email, erased_at IS NOT NULL AS erased FROM customers
              WHERE org_id = $1 AND erased_at IS NULL
                AND (LOWER(external_id) LIKE $2 || '%' OR LOWER(email) LIKE $2 || '%' OR LOWER(name) LIKE '%' || $2 || '%')
              ORDER BY external_id LIMIT $3",
@@ -59,62 +64,163 @@ impl Store {
         })
     }
 
-    /// The customers of `org` (index = position) and the facts of each.
-    pub async fn customer_facts(&self, org: OrgId) -> Result<(Vec<CustomerRef>, Facts)> {
+    /// The customers of `org`, erased ones too (their orders still count), by external id.
+    pub async fn customer_list(&self, org: OrgId) -> Result<Vec<CustomerRef>> {
+        Ok(db!(self, p => sqlx::query_as(
+            "SELECT id, external_id, name, email, erased_at IS NOT NULL AS erased FROM customers WHERE org_id = $1
+             ORDER BY external_id",
+        ).bind(org.0).fetch_all(p).await)?)
+    }
+
+    /// Every customer summary of `org`: (customer, encoded `retention::Summary`). Run
+    /// [`Store::refresh_summaries`] first for current figures.
+    pub async fn summaries(&self, org: OrgId) -> Result<Vec<(Uuid, String)>> {
+        Ok(db!(self, p => sqlx::query_as("SELECT customer_id, data FROM customer_summaries WHERE org_id = $1")
+            .bind(org.0).fetch_all(p).await)?)
+    }
+
+    /// How many customers wait for their summary to be recomputed (of `org`, or of all).
+    pub async fn dirty_summaries(&self, org: Option<OrgId>) -> Result<i64> {
+        let (n,): (i64,) = db!(self, p => sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM customer_summary_dirty WHERE $1 IS NULL OR org_id = $1)
+                  + (SELECT COUNT(*) FROM customer_ref_dirty WHERE $1 IS NULL OR org_id = $1)",
+        ).bind(org.map(|o| o.0)).fetch_one(p).await)?;
+        Ok(n)
+    }
+
+    /// Recomputes the summaries of dirty customers (of `org`, or of every organisation), at most `limit`,
+    /// in transactions of [`SUMMARY_CHUNK`] customers; returns how many. Answers' references are first
+    /// turned into customers (by external id or e-mail). Each chunk is claimed by deleting its dirty rows in
+    /// its own transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL), so nodes share the work and a crash
+    /// loses nothing.
+    pub async fn refresh_summaries(&self, org: Option<OrgId>, limit: usize) -> Result<usize> {
+        let skip_locked = crate::dialect::skip_locked(self.backend());
+        let org_id = org.map(|o| o.0);
         db!(self, p => {
-            let mut tx = p.begin().await?;
-            let customers: Vec<CustomerRef> = sqlx::query_as(
-                "SELECT id, external_id, name, email FROM customers WHERE org_id = $1 AND erased_at IS NULL
-                 ORDER BY external_id",
-            ).bind(org.0).fetch_all(&mut *tx).await?;
-            let index: HashMap<Uuid, usize> = customers.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
-            let mut refs: HashMap<&str, usize> = HashMap::with_capacity(customers.len() * 2);
-            for (i, c) in customers.iter().enumerate() {
-                if let Some(e) = &c.email {
-                    refs.insert(e.as_str(), i);
+            // References from answers → dirty customers.
+            loop {
+                let mut tx = p.begin().await?;
+                let refs: Vec<(Uuid, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT org_id, customer_ref FROM customer_ref_dirty WHERE $1 IS NULL OR org_id = $1 LIMIT 1000{skip_locked}"
+                ))).bind(org_id).fetch_all(&mut *tx).await?;
+                if refs.is_empty() {
+                    break;
                 }
+                for (o, r) in &refs {
+                    sqlx::query(
+                        "INSERT INTO customer_summary_dirty (org_id, customer_id)
+                         SELECT org_id, id FROM customers WHERE org_id = $1 AND (external_id = $2 OR email = $2)
+                         ON CONFLICT (org_id, customer_id) DO NOTHING",
+                    ).bind(*o).bind(r).execute(&mut *tx).await?;
+                    sqlx::query("DELETE FROM customer_ref_dirty WHERE org_id = $1 AND customer_ref = $2")
+                        .bind(*o).bind(r).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
             }
-            // An external id wins over another customer's e-mail address.
-            for (i, c) in customers.iter().enumerate() {
-                refs.insert(c.external_id.as_str(), i);
+            let mut done = 0;
+            while done < limit {
+                let mut tx = p.begin().await?;
+                let claimed: Vec<(Uuid, Uuid)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "DELETE FROM customer_summary_dirty WHERE (org_id, customer_id) IN
+                       (SELECT org_id, customer_id FROM customer_summary_dirty WHERE $1 IS NULL OR org_id = $1
+                        LIMIT {}{skip_locked})
+                     RETURNING org_id, customer_id",
+                    SUMMARY_CHUNK.min(limit - done)
+                ))).bind(org_id).fetch_all(&mut *tx).await?;
+                if claimed.is_empty() {
+                    break;
+                }
+                let mut by_org: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+                for (o, c) in &claimed {
+                    by_org.entry(*o).or_default().push(*c);
+                }
+                for (o, ids) in by_org {
+                    let mut qb = sqlx::QueryBuilder::new(
+                        "SELECT id, external_id, name, email, erased_at IS NOT NULL AS erased FROM customers WHERE org_id = ",
+                    );
+                    qb.push_bind(o).push(" AND id IN (");
+                    let mut list = qb.separated(", ");
+                    for id in &ids {
+                        list.push_bind(*id);
+                    }
+                    qb.push(")");
+                    let customers: Vec<CustomerRef> = qb.build_query_as().fetch_all(&mut *tx).await?;
+                    let index: HashMap<Uuid, usize> = customers.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+                    let mut refs: HashMap<String, usize> = HashMap::new();
+                    for (i, c) in customers.iter().enumerate() {
+                        if let Some(e) = &c.email {
+                            refs.insert(e.clone(), i);
+                        }
+                    }
+                    for (i, c) in customers.iter().enumerate() {
+                        refs.insert(c.external_id.clone(), i);
+                    }
+                    let mut facts = Facts { customers: customers.len(), ..Facts::default() };
+                    let in_ids = |qb: &mut sqlx::QueryBuilder<_>| {
+                        qb.push(" AND customer_id IN (");
+                        let mut list = qb.separated(", ");
+                        for c in &customers {
+                            list.push_bind(c.id);
+                        }
+                        qb.push(")");
+                    };
+                    let mut qb = sqlx::QueryBuilder::new("SELECT customer_id, day, amount_cents, currency, status FROM orders WHERE org_id = ");
+                    qb.push_bind(o);
+                    in_ids(&mut qb);
+                    let orders: Vec<(Uuid, i64, i64, String, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+                    facts.orders = orders
+                        .into_iter()
+                        .filter_map(|(c, day, cents, cur, status)| {
+                            let counts = polku_domain::customers::OrderStatus::parse(&status).is_some_and(|s| s.counts());
+                            Some((*index.get(&c)?, day as i32, cents, cur, counts))
+                        })
+                        .collect();
+                    let mut qb = sqlx::QueryBuilder::new(
+                        "SELECT customer_id, COUNT(*), CAST(COALESCE(SUM(cost_cents), 0) AS BIGINT) FROM support_contacts WHERE org_id = ",
+                    );
+                    qb.push_bind(o);
+                    in_ids(&mut qb);
+                    qb.push(" GROUP BY customer_id");
+                    let contacts: Vec<(Uuid, i64, i64)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+                    facts.contacts = contacts.into_iter().filter_map(|(c, n, cost)| Some((*index.get(&c)?, n as u32, cost))).collect();
+                    let mut qb = sqlx::QueryBuilder::new(
+                        "SELECT r.customer_ref, r.day, a.kind, a.score FROM responses r JOIN answers a ON a.response_id = r.id
+                         WHERE r.org_id = ",
+                    );
+                    qb.push_bind(o).push(" AND a.score IS NOT NULL AND a.kind IN ('nps', 'csat', 'ces') AND r.customer_ref IN (");
+                    let mut list = qb.separated(", ");
+                    for r in refs.keys() {
+                        list.push_bind(r.clone());
+                    }
+                    qb.push(")");
+                    let answers: Vec<(String, i64, String, i64)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+                    facts.answers = answers
+                        .into_iter()
+                        .filter_map(|(r, day, kind, score)| Some((*refs.get(&r)?, day as i32, kind, score as i16)))
+                        .collect();
+                    let mut qb = sqlx::QueryBuilder::new("SELECT customer_id, COUNT(*) FROM (SELECT customer_id FROM touchpoint_events WHERE polarity = 'negative' AND org_id = ");
+                    qb.push_bind(o);
+                    in_ids(&mut qb);
+                    qb.push(" UNION ALL SELECT customer_id FROM reviews WHERE rating <= 2 AND org_id = ");
+                    qb.push_bind(o);
+                    in_ids(&mut qb);
+                    qb.push(") n GROUP BY customer_id");
+                    let negatives: Vec<(Uuid, i64)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+                    facts.negatives = negatives.into_iter().filter_map(|(c, n)| Some((*index.get(&c)?, n as u32))).collect();
+                    let summaries = polku_domain::retention::summarise(&facts);
+                    let mut qb = sqlx::QueryBuilder::new("INSERT INTO customer_summaries (customer_id, org_id, data) ");
+                    qb.push_values(customers.iter().zip(&summaries), |mut b, (c, s)| {
+                        b.push_bind(c.id).push_bind(o).push_bind(s.encode());
+                    });
+                    qb.push(" ON CONFLICT (customer_id) DO UPDATE SET data = excluded.data");
+                    if !customers.is_empty() {
+                        qb.build().execute(&mut *tx).await?;
+                    }
+                }
+                tx.commit().await?;
+                done += claimed.len();
             }
-            let mut facts = Facts { customers: customers.len(), ..Facts::default() };
-            let orders: Vec<(Uuid, i64, i64, String, String)> = sqlx::query_as(
-                "SELECT customer_id, day, amount_cents, currency, status FROM orders WHERE org_id = $1",
-            ).bind(org.0).fetch_all(&mut *tx).await?;
-            facts.orders = orders
-                .into_iter()
-                .filter_map(|(c, day, cents, cur, status)| {
-                    let counts = polku_domain::customers::OrderStatus::parse(&status).is_some_and(|s| s.counts());
-                    Some((*index.get(&c)?, day as i32, cents, cur, counts))
-                })
-                .collect();
-            let contacts: Vec<(Uuid, i64, i64)> = sqlx::query_as(
-                "SELECT customer_id, COUNT(*), CAST(COALESCE(SUM(cost_cents), 0) AS BIGINT) FROM support_contacts
-                 WHERE org_id = $1 GROUP BY customer_id",
-            ).bind(org.0).fetch_all(&mut *tx).await?;
-            facts.contacts =
-                contacts.into_iter().filter_map(|(c, n, cost)| Some((*index.get(&c)?, n as u32, cost))).collect();
-            let answers: Vec<(String, i64, String, i64)> = sqlx::query_as(
-                "SELECT r.customer_ref, r.day, a.kind, a.score FROM responses r
-                 JOIN answers a ON a.response_id = r.id
-                 WHERE r.org_id = $1 AND r.customer_ref IS NOT NULL AND a.score IS NOT NULL
-                   AND a.kind IN ('nps', 'csat', 'ces')",
-            ).bind(org.0).fetch_all(&mut *tx).await?;
-            facts.answers = answers
-                .into_iter()
-                .filter_map(|(r, day, kind, score)| Some((*refs.get(r.as_str())?, day as i32, kind, score as i16)))
-                .collect();
-            let negatives: Vec<(Uuid, i64)> = sqlx::query_as(
-                "SELECT customer_id, COUNT(*) FROM (
-                   SELECT customer_id FROM touchpoint_events WHERE org_id = $1 AND polarity = 'negative'
-                   UNION ALL
-                   SELECT customer_id FROM reviews WHERE org_id = $1 AND rating <= 2) n
-                 GROUP BY customer_id",
-            ).bind(org.0).fetch_all(&mut *tx).await?;
-            facts.negatives = negatives.into_iter().filter_map(|(c, n)| Some((*index.get(&c)?, n as u32))).collect();
-            tx.commit().await?;
-            Ok((customers, facts))
+            Ok::<_, StoreError>(done)
         })
     }
 

@@ -275,6 +275,28 @@ impl Store {
                 update: "customer_id = excluded.customer_id, touchpoint = excluded.touchpoint,
                    occurred_at = excluded.occurred_at, day = excluded.day, outcome = excluded.outcome,
                    polarity = excluded.polarity, attributes = excluded.attributes");
+            // Their summaries are recomputed before the next analysis (migration 0025).
+            for chunk in data.customers.chunks(CHUNK) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO customer_summary_dirty (org_id, customer_id) SELECT org_id, id FROM customers WHERE org_id = ",
+                );
+                qb.push_bind(org.0).push(" AND external_id IN (");
+                let mut list = qb.separated(", ");
+                for c in chunk {
+                    list.push_bind(c.external_id.clone());
+                }
+                qb.push(") ON CONFLICT (org_id, customer_id) DO NOTHING");
+                qb.build().execute(&mut *tx).await?;
+            }
+            let touched: Vec<Uuid> = ids.values().copied().collect();
+            for chunk in touched.chunks(CHUNK) {
+                let mut qb = sqlx::QueryBuilder::new("INSERT INTO customer_summary_dirty (org_id, customer_id) ");
+                qb.push_values(chunk, |mut b, id| {
+                    b.push_bind(org.0).push_bind(*id);
+                });
+                qb.push(" ON CONFLICT (org_id, customer_id) DO NOTHING");
+                qb.build().execute(&mut *tx).await?;
+            }
             tx.commit().await?;
             Ok::<_, StoreError>(Written::Rows(
                 customers + orders.len() + contacts.len() + deliveries.len() + referrals.len() + reviews.len()

@@ -29,3 +29,12 @@ pub fn instant_around(b: Backend) -> (&'static str, &'static str) {
         Backend::Postgres => ("", ""),
     }
 }
+
+/// Rows a claim must not wait for: `FOR UPDATE SKIP LOCKED` on PostgreSQL, so concurrent nodes take different
+/// rows; nothing on SQLite, whose writing transaction holds the single write lock from its first write.
+pub fn skip_locked(b: Backend) -> &'static str {
+    match b {
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    }
+}

@@ -157,6 +157,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0024_journey.sql"),
         postgres: include_str!("../migrations/postgres/0024_journey.sql"),
     },
+    Migration {
+        version: 25,
+        name: "customer_summaries",
+        sqlite: include_str!("../migrations/sqlite/0025_customer_summaries.sql"),
+        postgres: include_str!("../migrations/postgres/0025_customer_summaries.sql"),
+    },
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.

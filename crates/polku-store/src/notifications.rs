@@ -2,7 +2,7 @@
 //! that the transactions opening or escalating cases write into and the sender job empties.
 
 use crate::audit::{Audit, audit};
-use crate::{Backend, Result, Store, StoreError, db, dialect};
+use crate::{Result, Store, StoreError, db, dialect};
 use polku_domain::notify::{Event, Settings, Smtp, TlsMode, Webhook};
 use polku_domain::{CaseId, Locale, OrgId};
 use time::OffsetDateTime;
@@ -205,11 +205,7 @@ impl Store {
         lease: time::Duration,
         limit: i64,
     ) -> Result<Vec<Outgoing>> {
-        let lock = match self.backend() {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            // SQLite: the UPDATE holds the database's single write lock from its first read.
-            Backend::Sqlite => "",
-        };
+        let lock = dialect::skip_locked(self.backend());
         let b = self.backend();
         let (next, locked, at) =
             (dialect::instant(b, "next_attempt_at"), dialect::instant(b, "locked_until"), dialect::instant(b, "$2"));

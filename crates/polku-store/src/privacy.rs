@@ -293,6 +293,9 @@ impl Store {
                    consent_contact = NULL, consent_marketing = NULL, attributes = NULL, erased_at = $4, updated_at = $4
                  WHERE org_id = $1 AND id = $2",
             ).bind(org.0).bind(id).bind(format!("erased-{}", Uuid::now_v7())).bind(now).execute(&mut *tx).await?;
+            sqlx::query(
+                "INSERT INTO customer_summary_dirty (org_id, customer_id) VALUES ($1, $2) ON CONFLICT (org_id, customer_id) DO NOTHING",
+            ).bind(org.0).bind(id).execute(&mut *tx).await?;
             crate::audit::audit!(&mut *tx, org.0, audit)?;
             tx.commit().await?;
             Ok(Erased { responses, texts })
@@ -348,6 +351,11 @@ impl Store {
     pub async fn forget_old_links(&self, org: OrgId, before: OffsetDateTime) -> Result<u64> {
         db!(self, p => {
             let mut tx = p.begin().await?;
+            sqlx::query(
+                "INSERT INTO customer_ref_dirty (org_id, customer_ref) SELECT DISTINCT org_id, customer_ref FROM responses
+                 WHERE org_id = $1 AND customer_ref IS NOT NULL AND submitted_at < $2
+                 ON CONFLICT (org_id, customer_ref) DO NOTHING",
+            ).bind(org.0).bind(before).execute(&mut *tx).await?;
             let n = sqlx::query(
                 "UPDATE responses SET customer_ref = NULL WHERE org_id = $1 AND customer_ref IS NOT NULL AND submitted_at < $2",
             ).bind(org.0).bind(before).execute(&mut *tx).await?.rows_affected();

@@ -311,6 +311,20 @@ impl Store {
                 qb.build().persistent(cache).execute(&mut *tx).await?;
             }
 
+            // Answers tied to a customer change their summary (migration 0025): remembered by reference.
+            let mut refs: Vec<(Uuid, &str)> =
+                fresh.iter().filter_map(|r| Some((r.org.0, r.body.customer.as_deref()?))).collect();
+            refs.sort_unstable();
+            refs.dedup();
+            for chunk in refs.chunks(CHUNK) {
+                let mut qb = sqlx::QueryBuilder::new("INSERT INTO customer_ref_dirty (org_id, customer_ref) ");
+                qb.push_values(chunk, |mut b, (o, r)| {
+                    b.push_bind(*o).push_bind(r.to_string());
+                });
+                qb.push(" ON CONFLICT (org_id, customer_ref) DO NOTHING");
+                qb.build().persistent(cache).execute(&mut *tx).await?;
+            }
+
             let answers: Vec<_> = fresh.iter().flat_map(|r| r.body.answers.iter().map(move |a| (*r, a))).collect();
             for chunk in answers.chunks(CHUNK) {
                 let mut qb = sqlx::QueryBuilder::new(

@@ -33,6 +33,10 @@ pub enum BenchCommand {
     /// Time the insights (key drivers and emerging topics) for the last 30 and 90 days of the newest
     /// organisation made by `polku bench-data`.
     Insights(InboxArgs),
+    /// Time the pages of customers and money — the journey map, and the money analyses (leaky bucket,
+    /// cohorts, by experience) for 12 and 24 months, alone and compared without the few — on the newest
+    /// organisation made by `polku bench-data` with `--customers`.
+    Money(InboxArgs),
     /// Write a CSV file of `--rows` orders of `--customers` customers over two years (deterministic, for
     /// timing `polku import orders`).
     OrdersCsv(OrdersCsvArgs),
@@ -112,6 +116,7 @@ pub async fn run(store: &Store, command: BenchCommand) -> anyhow::Result<ExitCod
         BenchCommand::Queries(args) => queries(store, args).await,
         BenchCommand::Inbox(args) => inbox(store, args).await,
         BenchCommand::Insights(args) => insights(store, args).await,
+        BenchCommand::Money(args) => money(store, args).await,
         BenchCommand::OrdersCsv(args) => orders_csv(args),
     }
 }
@@ -316,6 +321,61 @@ async fn insights(store: &Store, args: InboxArgs) -> anyhow::Result<ExitCode> {
         .await?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn money(store: &Store, args: InboxArgs) -> anyhow::Result<ExitCode> {
+    if args.iterations == 0 {
+        bail!("--iterations must be at least 1");
+    }
+    let org = bench_org(store).await?;
+    let (app, _writer) = polku_app::App::start(store.clone(), polku_app::AppConfig::default());
+    let caller = polku_app::auth::Caller {
+        org: OrgId(org.id),
+        role: polku_domain::role::Role::Owner,
+        actor: polku_store::Actor::System("bench"),
+    };
+    let counts = store.customer_data_counts(OrgId(org.id)).await?;
+    println!("{} customers, {} orders, {} support contacts", counts[0], counts[1], counts[2]);
+    if counts[0] == 0 {
+        bail!(
+            "the bench organisation has no customers: run `polku bench-data --customers 100000 --orders 1000000 --contacts 200000`"
+        );
+    }
+    let t = Instant::now();
+    let n = store.refresh_summaries(Some(OrgId(org.id)), usize::MAX).await?;
+    println!(
+        "{n} customer summaries recomputed first in {:.1} s (the pages then read one row per customer)",
+        t.elapsed().as_secs_f64()
+    );
+    println!("{:<52} {:>7} {:>10} {:>10} {:>5}", "page", "rows", "median ms", "p95 ms", "runs");
+    let (app, caller) = (&app, &caller);
+    let now = polku_app::store::now();
+    time("journey map (last 90 days, with pain points)", args.warmup, args.iterations, || async move {
+        let m = polku_app::journey::map(app, caller, None, None, polku_domain::Locale::Fi)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(Rows(m.stages.iter().map(|s| s.touchpoints.len()).sum::<usize>() + m.unplaced.len()))
+    })
+    .await?;
+    for (months, compare) in [(12, false), (24, false), (12, true)] {
+        let label = format!("money: {months} months{}", if compare { ", and without the few" } else { "" });
+        time(&label, args.warmup, args.iterations, || async move {
+            let m = polku_app::money::analyse(app, caller, Some(months), compare, now)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(Rows(m.all.leaky_bucket.len() + m.all.cohorts.len() + m.all.by_experience.groups.len()))
+        })
+        .await?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+struct Rows(usize);
+
+impl Groups for Rows {
+    fn groups(&self) -> usize {
+        self.0
+    }
 }
 
 struct InsightsRun(polku_app::insights::Insights);

@@ -296,5 +296,10 @@ pub async fn run(app: &App, args: &ImportArgs) -> anyhow::Result<std::process::E
     let n = polku_app::customers::write(app, org, &data, progress).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     bar.finish_and_clear();
     println!("{rows} row(s) imported: {n} {} written in one transaction", args.kind);
+    // The analyses read one summary per customer: recompute the changed ones now rather than on the first
+    // page view after a large file.
+    let t = std::time::Instant::now();
+    let summaries = app.store.refresh_summaries(Some(org), usize::MAX).await?;
+    eprintln!("{summaries} customer summaries recomputed in {:.1} s", t.elapsed().as_secs_f64());
     Ok(std::process::ExitCode::SUCCESS)
 }

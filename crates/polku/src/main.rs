@@ -86,6 +86,13 @@ enum Command {
         comments: f64,
         #[arg(long, default_value_t = 7)]
         seed: u64,
+        /// Also customers `c-0`… (the ids half the responses carry), with orders and support contacts.
+        #[arg(long, default_value_t = 0)]
+        customers: usize,
+        #[arg(long, default_value_t = 0)]
+        orders: usize,
+        #[arg(long, default_value_t = 0)]
+        contacts: usize,
     },
     /// Analyse every stored open answer again (after the lexicons or taxonomies changed).
     Reanalyse {
@@ -335,7 +342,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             println!("{secret}");
             std::process::ExitCode::SUCCESS
         }
-        Command::BenchData { responses, comments, seed } => {
+        Command::BenchData { responses, comments, seed, customers, orders, contacts } => {
             if !(0.0..=1.0).contains(&comments) {
                 anyhow::bail!("--comments must be between 0 and 1");
             }
@@ -353,6 +360,31 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             bar.finish();
             eprintln!("{responses} responses in {:.1} s", t.elapsed().as_secs_f64());
+            if customers > 0 {
+                let t = Instant::now();
+                let rows = customers + orders + contacts;
+                let bar = indicatif::ProgressBar::new(rows as u64);
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{bar:40} {pos}/{len} customer rows ({per_sec}, eta {eta})",
+                    )
+                    .expect("valid template"),
+                );
+                let now = time::OffsetDateTime::now_utc();
+                polku_app::demo::bench_customer_data(&app, data.org, (customers, orders, contacts), seed, now, &|n| {
+                    bar.set_position(n as u64)
+                })
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                bar.finish();
+                eprintln!(
+                    "{customers} customers, {orders} orders, {contacts} contacts in {:.1} s",
+                    t.elapsed().as_secs_f64()
+                );
+                let t = Instant::now();
+                let n = app.store.refresh_summaries(Some(data.org), usize::MAX).await?;
+                eprintln!("{n} customer summaries in {:.1} s", t.elapsed().as_secs_f64());
+            }
             println!("org {}", data.org);
             println!("survey {}", data.survey.id);
             println!("question {}", data.survey.definition.questions[0].id);
@@ -455,6 +487,12 @@ async fn serve(
             }
             if let Err(e) = polku_app::cases::check_windows(&escalation_app, polku_app::store::now()).await {
                 tracing::warn!(error = %e, "checking windowed alert rules failed");
+            }
+            // Customer summaries changed by imports, webhooks and answers, ahead of the next analysis.
+            match escalation_app.store.refresh_summaries(None, 20_000).await {
+                Ok(n) if n > 0 => tracing::info!(customers = n, "customer summaries recomputed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "recomputing customer summaries failed"),
             }
             // Follow-ups of resolved cases that are due: started once, whichever node gets there first.
             match polku_app::followups::start_due(&escalation_app).await {
