@@ -169,10 +169,10 @@ pub async fn map(
         .collect();
     let total_nps: u64 = now.values().map(|c| c.nps.n()).sum();
     let retention_gap = {
-        let (_, histories, _) = crate::money::histories(app, caller).await?;
+        let h = crate::money::histories(app, caller).await?;
         let s = crate::money::settings(app, caller).await?;
-        let e =
-            polku_domain::retention::by_experience(&histories, s.lost_after_months as i32, calendar::month_index(to));
+        let all: Vec<&polku_domain::retention::History> = h.histories.iter().collect();
+        let e = polku_domain::retention::by_experience(&all, s.lost_after_months as i32, calendar::month_index(to));
         let (passive, detractor) = (&e.groups[1], &e.groups[2]);
         if passive.customers > 0 && detractor.customers > 0 {
             (passive.retention - detractor.retention).max(0.0)

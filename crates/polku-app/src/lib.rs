@@ -16,6 +16,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod error;
 pub mod followups;
+pub mod histories;
 pub mod improvements;
 pub mod insights;
 pub mod journey;
@@ -88,6 +89,8 @@ pub struct App {
     pub org_analyzers: text_models::OrgAnalyzers,
     /// The client for outgoing webhooks.
     pub http: notify::Http,
+    /// Customers' histories per organisation, for the money and journey analyses.
+    pub histories: histories::HistoryCache,
 }
 
 struct Analysis {
@@ -113,6 +116,7 @@ impl App {
             analyzer: std::sync::OnceLock::new(),
             rules: cache::TtlCache::new(cache::RULES_TTL),
             org_analyzers: text_models::OrgAnalyzers::default(),
+            histories: histories::HistoryCache::default(),
             http: notify::Http::default(),
         });
         (app, handle)

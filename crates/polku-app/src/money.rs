@@ -1,5 +1,5 @@
-//! Retention and revenue by experience for the API, the pages and CSV: reads an organisation's customer facts
-//! once, builds one history per customer (`polku_domain::retention::build`) and computes every figure —
+//! Retention and revenue by experience for the API, the pages and CSV: takes every customer's history
+//! (`crate::histories`, kept current from the customer summaries) and computes every figure —
 //! optionally without "the few" customers who carry most of the negative load, so that the two can be shown
 //! side by side.
 
@@ -86,25 +86,10 @@ pub struct Money {
     pub support_by_touchpoint: Vec<SupportRow>,
 }
 
-/// Every customer's history (id and history, in the same order) and what was left out. Summaries of
-/// customers changed since the last read are recomputed first, so the figures are current.
-pub async fn histories(app: &App, caller: &Caller) -> AppResult<(Vec<uuid::Uuid>, Vec<History>, retention::Built)> {
+/// Every customer's history, current (see [`crate::histories`]).
+pub async fn histories(app: &App, caller: &Caller) -> AppResult<std::sync::Arc<crate::histories::Histories>> {
     caller.require(Permission::View)?;
-    app.store.refresh_summaries(Some(caller.org), usize::MAX).await?;
-    let rows = app.store.summaries(caller.org).await?;
-    let mut ids = Vec::with_capacity(rows.len());
-    let mut summaries = Vec::with_capacity(rows.len());
-    for (id, data) in rows {
-        match retention::Summary::decode(&data) {
-            Some(s) => {
-                ids.push(id);
-                summaries.push(s);
-            }
-            None => return Err(AppError::Internal(anyhow::anyhow!("customer summary {id} does not decode: {data:?}"))),
-        }
-    }
-    let (histories, built) = retention::histories(&summaries);
-    Ok((ids, histories, built))
+    crate::histories::current(app, caller.org).await
 }
 
 /// The organisation's customers by id, without the erased ones (for lists that name people).
@@ -112,7 +97,7 @@ async fn named(app: &App, caller: &Caller) -> AppResult<std::collections::HashMa
     Ok(app.store.customer_list(caller.org).await?.into_iter().filter(|c| !c.erased).map(|c| (c.id, c)).collect())
 }
 
-fn figures(customers: &[History], window: i32, from: i32, to: i32) -> Figures {
+fn figures(customers: &[&History], window: i32, from: i32, to: i32) -> Figures {
     Figures {
         customers: customers.len(),
         leaky_bucket: retention::leaky_bucket(customers, window, from, to),
@@ -136,19 +121,20 @@ pub async fn analyse(
     if !(1..=MAX_MONTHS).contains(&months) {
         return Err(AppError::invalid("months", format!("must be 1–{MAX_MONTHS}")));
     }
-    let (_, all, built) = histories(app, caller).await?;
+    let h = histories(app, caller).await?;
+    let (all, built) = (&h.histories, &h.built);
     let to = calendar::month_index(now.date());
     let from = to - months + 1;
     let window = s.lost_after_months as i32;
-    let (few_ids, few) = retention::the_few(&all, s.few_percent as f64 / 100.0);
+    let (few_ids, few) = retention::the_few(all, s.few_percent as f64 / 100.0);
     let without_few = compare.then(|| {
-        let rest: Vec<History> =
-            all.iter().enumerate().filter(|(i, _)| few_ids.binary_search(i).is_err()).map(|(_, h)| h.clone()).collect();
+        let rest: Vec<&History> =
+            all.iter().enumerate().filter(|(i, _)| few_ids.binary_search(i).is_err()).map(|(_, h)| h).collect();
         figures(&rest, window, from, to)
     });
     let (days, places) = app.store.support_counts(caller.org).await?;
     let mut by_month: std::collections::BTreeMap<i32, (u32, u32, i64)> = (from..=to).map(|m| (m, (0, 0, 0))).collect();
-    for h in &all {
+    for h in all {
         for p in &h.months {
             if let Some(e) = by_month.get_mut(&p.month) {
                 e.0 += p.orders;
@@ -167,10 +153,10 @@ pub async fn analyse(
         month: retention::month_label(to),
         first_month: retention::month_label(from),
         lost_after_months: s.lost_after_months,
-        currency: built.currency,
+        currency: built.currency.clone(),
         other_currency_orders: built.other_currency_orders,
         few,
-        all: figures(&all, window, from, to),
+        all: figures(&all.iter().collect::<Vec<_>>(), window, from, to),
         without_few,
         support_by_month: by_month
             .into_iter()
@@ -197,14 +183,15 @@ pub struct Loyal {
 
 /// Loyal customers: repeat buyers who are promoters, most revenue first.
 pub async fn loyal(app: &App, caller: &Caller) -> AppResult<Vec<Loyal>> {
-    let (ids, histories, _) = histories(app, caller).await?;
+    let h = histories(app, caller).await?;
     let mut names = named(app, caller).await?;
-    let mut out: Vec<Loyal> = ids
-        .into_iter()
-        .zip(histories)
+    let mut out: Vec<Loyal> = h
+        .ids
+        .iter()
+        .zip(&h.histories)
         .filter(|(_, h)| retention::is_loyal(h))
         .filter_map(|(id, h)| {
-            let c = names.remove(&id)?;
+            let c = names.remove(id)?;
             Some(Loyal {
                 external_id: c.external_id,
                 name: c.name,
@@ -223,9 +210,10 @@ pub async fn loyal(app: &App, caller: &Caller) -> AppResult<Vec<Loyal>> {
 pub async fn few_customers(app: &App, caller: &Caller) -> AppResult<(FewLoad, Vec<(String, u32, u32, u32)>)> {
     caller.require(Permission::ImportCustomerData)?;
     let s = settings(app, caller).await?;
-    let (ids, histories, _) = histories(app, caller).await?;
+    let h = histories(app, caller).await?;
+    let (ids, histories) = (&h.ids, &h.histories);
     let names = named(app, caller).await?;
-    let (few_ids, few) = retention::the_few(&histories, s.few_percent as f64 / 100.0);
+    let (few_ids, few) = retention::the_few(histories, s.few_percent as f64 / 100.0);
     let mut rows: Vec<(String, u32, u32, u32)> = few_ids
         .into_iter()
         .filter_map(|i| {

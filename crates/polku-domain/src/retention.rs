@@ -48,12 +48,13 @@ pub struct MonthPurchases {
 impl History {
     /// Whether active in `month` with this window.
     pub fn active(&self, month: i32, window: i32) -> bool {
-        self.months.iter().any(|p| p.month <= month && p.month > month - window)
+        self.last_before_or_at(month).is_some_and(|p| p > month - window)
     }
 
-    /// The latest purchase month at or before `month`.
+    /// The latest purchase month at or before `month` (months are sorted).
     fn last_before_or_at(&self, month: i32) -> Option<i32> {
-        self.months.iter().rev().map(|p| p.month).find(|m| *m <= month)
+        let i = self.months.partition_point(|p| p.month <= month);
+        i.checked_sub(1).map(|i| self.months[i].month)
     }
 
     fn cents_in(&self, from: i32, to: i32) -> i64 {
@@ -97,42 +98,54 @@ pub fn month_label(month: i32) -> String {
     format!("{:04}-{:02}", month.div_euclid(12), month.rem_euclid(12) + 1)
 }
 
-/// The leaky bucket for months `from..=to`.
-pub fn leaky_bucket(customers: &[History], window: i32, from: i32, to: i32) -> Vec<BucketMonth> {
+/// The leaky bucket for months `from..=to`. One pass over each customer's purchases: a customer whose
+/// last purchase is too old to make them active in `from - 1` adds nothing and is skipped at once.
+pub fn leaky_bucket(customers: &[&History], window: i32, from: i32, to: i32) -> Vec<BucketMonth> {
     let window = window.max(1);
-    (from..=to)
-        .map(|m| {
-            let mut b = BucketMonth { month: month_label(m), ..Default::default() };
-            for c in customers {
-                let before = c.active(m - 1, window);
-                let now = c.active(m, window);
-                let bought = c.months.iter().find(|p| p.month == m);
-                let first = c.months.first().map(|p| p.month);
-                if before {
-                    b.active_start += 1;
-                    if now {
-                        b.retained += 1;
-                        b.revenue_retained += bought.map_or(0, |p| p.cents);
-                    } else {
-                        b.lost += 1;
-                        let last = c.last_before_or_at(m - 1).unwrap_or(m - 1);
-                        b.revenue_lost += c.cents_in(last - window + 1, last);
-                    }
-                } else if let Some(p) = bought {
-                    if first == Some(m) {
-                        b.gained += 1;
-                        b.revenue_gained += p.cents;
-                    } else {
-                        b.returning += 1;
-                        b.revenue_returning += p.cents;
-                    }
+    let mut out: Vec<BucketMonth> =
+        (from..=to).map(|m| BucketMonth { month: month_label(m), ..Default::default() }).collect();
+    for c in customers {
+        let (Some(first), Some(last)) = (c.months.first(), c.months.last()) else { continue };
+        if last.month <= from - 1 - window || first.month > to {
+            continue;
+        }
+        // Walks the months in order, keeping the latest purchase before `m` and the purchase in `m`.
+        let mut next = c.months.partition_point(|p| p.month < from);
+        let mut prev = next.checked_sub(1).map(|i| c.months[i].month);
+        for (b, m) in out.iter_mut().zip(from..) {
+            let bought = c.months.get(next).filter(|p| p.month == m);
+            let before = prev.is_some_and(|p| p > m - 1 - window);
+            let now = bought.is_some() || prev.is_some_and(|p| p > m - window);
+            if before {
+                b.active_start += 1;
+                if now {
+                    b.retained += 1;
+                    b.revenue_retained += bought.map_or(0, |p| p.cents);
+                } else {
+                    b.lost += 1;
+                    let last = prev.unwrap_or(m - 1);
+                    b.revenue_lost += c.cents_in(last - window + 1, last);
+                }
+            } else if let Some(p) = bought {
+                if first.month == m {
+                    b.gained += 1;
+                    b.revenue_gained += p.cents;
+                } else {
+                    b.returning += 1;
+                    b.revenue_returning += p.cents;
                 }
             }
-            b.active_end = b.retained + b.gained + b.returning;
-            b.needed_to_stand_still = b.lost.saturating_sub(b.returning);
-            b
-        })
-        .collect()
+            if bought.is_some() {
+                prev = Some(m);
+                next += 1;
+            }
+        }
+    }
+    for b in &mut out {
+        b.active_end = b.retained + b.gained + b.returning;
+        b.needed_to_stand_still = b.lost.saturating_sub(b.returning);
+    }
+    out
 }
 
 /// Customers who made their first purchase in one month, and the share of them buying in each later month.
@@ -147,15 +160,23 @@ pub struct Cohort {
 }
 
 /// The cohort matrix for first-purchase months `from..=to`, each row as far as `to`.
-pub fn cohorts(customers: &[History], from: i32, to: i32) -> Vec<Cohort> {
-    (from..=to)
-        .map(|m| {
-            let members: Vec<&History> =
-                customers.iter().filter(|c| c.months.first().is_some_and(|p| p.month == m)).collect();
-            let buying: Vec<u32> = (0..=(to - m))
-                .map(|k| members.iter().filter(|c| c.months.iter().any(|p| p.month == m + k)).count() as u32)
-                .collect();
-            let n = members.len() as u32;
+pub fn cohorts(customers: &[&History], from: i32, to: i32) -> Vec<Cohort> {
+    let mut rows: Vec<(u32, Vec<u32>)> = (from..=to).map(|m| (0, vec![0; (to - m + 1) as usize])).collect();
+    for c in customers {
+        let Some(first) = c.months.first().map(|p| p.month) else { continue };
+        if first < from || first > to {
+            continue;
+        }
+        let row = &mut rows[(first - from) as usize];
+        row.0 += 1;
+        // Months are distinct and sorted: each adds one buyer to its column.
+        for p in c.months.iter().take_while(|p| p.month <= to) {
+            row.1[(p.month - first) as usize] += 1;
+        }
+    }
+    rows.into_iter()
+        .zip(from..)
+        .map(|((n, buying), m)| {
             let shares = buying.iter().map(|b| if n == 0 { 0.0 } else { f64::from(*b) / f64::from(n) }).collect();
             Cohort { month: month_label(m), customers: n, buying, shares }
         })
@@ -185,8 +206,8 @@ fn quantile(sorted: &[i32], q: f64) -> Option<f64> {
     Some(f64::from(sorted[lo]) + (f64::from(sorted[hi]) - f64::from(sorted[lo])) * (pos - pos.floor()))
 }
 
-pub fn repeat(customers: &[History]) -> Repeat {
-    let buyers: Vec<&History> = customers.iter().filter(|c| c.orders > 0).collect();
+pub fn repeat(customers: &[&History]) -> Repeat {
+    let buyers: Vec<&History> = customers.iter().copied().filter(|c| c.orders > 0).collect();
     let mut gaps: Vec<i32> = buyers.iter().filter_map(|c| Some(c.second_day? - c.first_day?)).collect();
     gaps.sort_unstable();
     let repeaters = buyers.iter().filter(|c| c.orders >= 2).count() as u32;
@@ -215,14 +236,14 @@ pub struct Clv {
 
 pub const MAX_LIFETIME_YEARS: f64 = 10.0;
 
-pub fn clv(customers: &[History], window: i32, month: i32) -> Clv {
+pub fn clv(customers: &[&History], window: i32, month: i32) -> Clv {
     fn year(c: &History, month: i32) -> impl Iterator<Item = &MonthPurchases> {
         c.months.iter().filter(move |p| p.month > month - 12 && p.month <= month)
     }
     let orders: u32 = customers.iter().flat_map(|c| year(c, month)).map(|p| p.orders).sum();
     let cents: i64 = customers.iter().flat_map(|c| year(c, month)).map(|p| p.cents).sum();
     let buyers = customers.iter().filter(|c| year(c, month).next().is_some()).count();
-    let base: Vec<&History> = customers.iter().filter(|c| c.active(month - 12, window)).collect();
+    let base: Vec<&History> = customers.iter().copied().filter(|c| c.active(month - 12, window)).collect();
     let churned = base.iter().filter(|c| !c.active(month, window)).count();
     let yearly_churn = if base.is_empty() { 0.0 } else { churned as f64 / base.len() as f64 };
     let lifetime_years =
@@ -308,11 +329,11 @@ pub struct ByExperience {
     pub expected_loss: f64,
 }
 
-pub fn by_experience(customers: &[History], window: i32, month: i32) -> ByExperience {
+pub fn by_experience(customers: &[&History], window: i32, month: i32) -> ByExperience {
     let groups: Vec<GroupFigures> = NpsGroup::ALL
         .iter()
         .map(|g| {
-            let members: Vec<&History> = customers.iter().filter(|c| c.group() == *g).collect();
+            let members: Vec<&History> = customers.iter().copied().filter(|c| c.group() == *g).collect();
             figures(g.as_str(), &members, window, month)
         })
         .collect();
@@ -591,9 +612,9 @@ pub fn summarise(facts: &Facts) -> Vec<Summary> {
     out
 }
 
-/// One [`History`] per summary in the currency most orders are in (ties: the first by code); orders in other
-/// currencies are left out and counted.
-pub fn histories(summaries: &[Summary]) -> (Vec<History>, Built) {
+/// The currency most orders are in (ties: the first by code; `EUR` when nobody bought), and how many orders
+/// are in others.
+pub fn main_currency(summaries: &[Summary]) -> Built {
     let mut by_currency: std::collections::BTreeMap<&str, u32> = std::collections::BTreeMap::new();
     for p in summaries.iter().flat_map(|s| &s.purchases) {
         *by_currency.entry(p.currency.as_str()).or_default() += p.orders;
@@ -602,25 +623,30 @@ pub fn histories(summaries: &[Summary]) -> (Vec<History>, Built) {
         .iter()
         .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
         .map_or_else(|| "EUR".to_string(), |(c, _)| c.to_string());
-    let other = by_currency.iter().filter(|(c, _)| **c != currency).map(|(_, n)| n).sum();
-    let out = summaries
-        .iter()
-        .map(|s| {
-            let p = s.purchases.iter().find(|p| p.currency == currency);
-            History {
-                months: p.map(|p| p.months.clone()).unwrap_or_default(),
-                first_day: p.and_then(|p| p.first_day),
-                second_day: p.and_then(|p| p.second_day),
-                orders: p.map_or(0, |p| p.orders),
-                revenue: p.map_or(0, |p| p.revenue),
-                contacts: s.contacts,
-                contact_cost: s.contact_cost,
-                nps: s.nps,
-                complaints: s.complaints,
-            }
-        })
-        .collect();
-    (out, Built { currency, other_currency_orders: other })
+    let other_currency_orders = by_currency.iter().filter(|(c, _)| **c != currency).map(|(_, n)| n).sum();
+    Built { currency, other_currency_orders }
+}
+
+/// One customer's [`History`] in `currency`; purchases in other currencies are left out.
+pub fn history(s: &Summary, currency: &str) -> History {
+    let p = s.purchases.iter().find(|p| p.currency == currency);
+    History {
+        months: p.map(|p| p.months.clone()).unwrap_or_default(),
+        first_day: p.and_then(|p| p.first_day),
+        second_day: p.and_then(|p| p.second_day),
+        orders: p.map_or(0, |p| p.orders),
+        revenue: p.map_or(0, |p| p.revenue),
+        contacts: s.contacts,
+        contact_cost: s.contact_cost,
+        nps: s.nps,
+        complaints: s.complaints,
+    }
+}
+
+/// One [`History`] per summary in the [`main_currency`]; orders in other currencies are left out and counted.
+pub fn histories(summaries: &[Summary]) -> (Vec<History>, Built) {
+    let built = main_currency(summaries);
+    (summaries.iter().map(|s| history(s, &built.currency)).collect(), built)
 }
 
 /// One [`History`] per customer from the raw facts ([`summarise`], then [`histories`]).
@@ -667,6 +693,10 @@ mod tests {
     ///   returning 104; then active 104, 105; lost 106.
     /// - B buys in 101 (50 €) only: gained 101; retained 102; lost 103.
     /// - C buys in 102 and 103 (20 €, 30 €): gained 102; retained 103, 104; lost 105.
+    fn refs(v: &[History]) -> Vec<&History> {
+        v.iter().collect()
+    }
+
     fn fixture() -> Vec<History> {
         vec![
             h(&[(100, 10_000), (101, 10_000), (104, 10_000)], Some(10), 0, 0, 0),
@@ -677,7 +707,7 @@ mod tests {
 
     #[test]
     fn leaky_bucket_by_hand() {
-        let b = leaky_bucket(&fixture(), 2, 100, 106);
+        let b = leaky_bucket(&refs(&fixture()), 2, 100, 106);
         let row = |m: usize| {
             let r = &b[m];
             (r.active_start, r.gained, r.retained, r.returning, r.lost, r.active_end)
@@ -710,14 +740,14 @@ mod tests {
 
     #[test]
     fn cohorts_and_repeat_by_hand() {
-        let c = cohorts(&fixture(), 100, 102);
+        let c = cohorts(&refs(&fixture()), 100, 102);
         // 100: A — buys in 100, 101, (not 102).
         assert_eq!((c[0].customers, c[0].buying.clone()), (1, vec![1, 1, 0]));
         // 101: B — 101 only.
         assert_eq!(c[1].buying, vec![1, 0]);
         assert_eq!(c[2].buying, vec![1], "C, as far as 102");
         assert_eq!(c[0].shares, vec![1.0, 1.0, 0.0]);
-        let r = repeat(&fixture());
+        let r = repeat(&refs(&fixture()));
         // A and C bought twice or more: 2 of 3. Second purchase after 30 days (A) and 30 days (C).
         assert_eq!((r.customers, r.repeat_customers), (3, 2));
         assert!((r.repeat_rate - 2.0 / 3.0).abs() < 1e-12);
@@ -731,13 +761,13 @@ mod tests {
         // Month of reckoning 104, window 2. Last 12 months (93..=104): all five orders of 100+100+100+50+20+30
         // = 400 € in 6 orders from 3 buyers: average order 66.67 €, 2 orders per customer a year.
         // Active in 92: nobody, so no churn base: lifetime is the cap of 10 years.
-        let v = clv(&fixture(), 2, 104);
+        let v = clv(&refs(&fixture()), 2, 104);
         assert!((v.average_order_cents - 40_000.0 / 6.0).abs() < 1e-9);
         assert!((v.orders_per_customer_year - 2.0).abs() < 1e-12);
         assert_eq!((v.yearly_churn, v.lifetime_years), (0.0, 10.0));
         // Reckoned in 115: base = active in 103 (C, whose last was 103; A and B were lost in 103) = C; C is not
         // active in 115: churn 1/1, lifetime 1 year. The last 12 months 104..=115 hold A's 104 order alone.
-        let v = clv(&fixture(), 2, 115);
+        let v = clv(&refs(&fixture()), 2, 115);
         assert_eq!((v.yearly_churn, v.lifetime_years), (1.0, 1.0));
         assert!((v.clv_cents - 10_000.0).abs() < 1e-9);
     }
@@ -745,7 +775,7 @@ mod tests {
     #[test]
     fn by_experience_by_hand() {
         // In 104 with window 2: A (promoter) active, B (detractor) not, C (passive) active.
-        let e = by_experience(&fixture(), 2, 104);
+        let e = by_experience(&refs(&fixture()), 2, 104);
         let g = |name: &str| e.groups.iter().find(|x| x.group == name).unwrap().clone();
         assert_eq!((g("promoter").customers, g("promoter").retention, g("promoter").repeat_rate), (1, 1.0, 1.0));
         assert_eq!((g("detractor").retention, g("detractor").repeat_rate), (0.0, 0.0));
@@ -764,7 +794,7 @@ mod tests {
         // The only detractor is inactive in 104: nothing at risk then; in 102 B is active with 50 €, and
         // promoters are retained 100 %, detractors 100 % (B still active): no gap, no expected loss.
         assert_eq!(e.revenue_at_risk, 0);
-        let e = by_experience(&fixture(), 2, 102);
+        let e = by_experience(&refs(&fixture()), 2, 102);
         assert_eq!((e.revenue_at_risk, e.expected_loss), (5_000, 0.0));
         let [hit, rest] = by_touchpoint(&fixture().into_iter().zip([false, true, false]).collect::<Vec<_>>(), 2, 104);
         assert_eq!((hit.customers, hit.retention, rest.customers, rest.retention), (1, 0.0, 2, 1.0));
@@ -856,5 +886,72 @@ mod tests {
         assert_eq!(loyal, [true, false, false], "A: three orders and a 10; C bought twice but is passive");
         let s = SupportRow::new("2026-11".into(), 40, 6, 9_000);
         assert_eq!((s.contacts_per_100_orders, s.cost_per_order), (15.0, 225.0));
+    }
+
+    /// The definitions, month by month and customer by customer, as plainly as they read in the module
+    /// comment: the fast versions must agree with them.
+    fn plain_bucket(customers: &[History], window: i32, from: i32, to: i32) -> Vec<BucketMonth> {
+        (from..=to)
+            .map(|m| {
+                let mut b = BucketMonth { month: month_label(m), ..Default::default() };
+                for c in customers {
+                    let active = |m: i32| c.months.iter().any(|p| p.month <= m && p.month > m - window);
+                    let bought = c.months.iter().find(|p| p.month == m);
+                    if active(m - 1) {
+                        b.active_start += 1;
+                        if active(m) {
+                            b.retained += 1;
+                            b.revenue_retained += bought.map_or(0, |p| p.cents);
+                        } else {
+                            b.lost += 1;
+                            let last = c.months.iter().rev().map(|p| p.month).find(|x| *x < m).unwrap();
+                            b.revenue_lost += c.cents_in(last - window + 1, last);
+                        }
+                    } else if let Some(p) = bought {
+                        if c.months[0].month == m {
+                            b.gained += 1;
+                            b.revenue_gained += p.cents;
+                        } else {
+                            b.returning += 1;
+                            b.revenue_returning += p.cents;
+                        }
+                    }
+                }
+                b.active_end = b.retained + b.gained + b.returning;
+                b.needed_to_stand_still = b.lost.saturating_sub(b.returning);
+                b
+            })
+            .collect()
+    }
+
+    fn plain_cohorts(customers: &[History], from: i32, to: i32) -> Vec<(u32, Vec<u32>)> {
+        (from..=to)
+            .map(|m| {
+                let members: Vec<&History> =
+                    customers.iter().filter(|c| c.months.first().is_some_and(|p| p.month == m)).collect();
+                let buying = (0..=(to - m))
+                    .map(|k| members.iter().filter(|c| c.months.iter().any(|p| p.month == m + k)).count() as u32)
+                    .collect();
+                (members.len() as u32, buying)
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_figures_agree_with_the_definitions(
+            purchases in proptest::collection::vec(proptest::collection::btree_map(90..120i32, 1..5_000i64, 0..8), 0..30),
+            window in 1..6i32,
+            from in 85..115i32,
+            len in 1..12i32,
+        ) {
+            let customers: Vec<History> =
+                purchases.iter().map(|p| h(&p.iter().map(|(m, c)| (*m, *c)).collect::<Vec<_>>(), None, 0, 0, 0)).collect();
+            let to = from + len - 1;
+            proptest::prop_assert_eq!(leaky_bucket(&refs(&customers), window, from, to), plain_bucket(&customers, window, from, to));
+            let fast: Vec<(u32, Vec<u32>)> =
+                cohorts(&refs(&customers), from, to).into_iter().map(|c| (c.customers, c.buying)).collect();
+            proptest::prop_assert_eq!(fast, plain_cohorts(&customers, from, to));
+        }
     }
 }

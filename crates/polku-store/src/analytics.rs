@@ -72,11 +72,12 @@ impl Store {
         ).bind(org.0).fetch_all(p).await)?)
     }
 
-    /// Every customer summary of `org`: (customer, encoded `retention::Summary`). Run
-    /// [`Store::refresh_summaries`] first for current figures.
-    pub async fn summaries(&self, org: OrgId) -> Result<Vec<(Uuid, String)>> {
-        Ok(db!(self, p => sqlx::query_as("SELECT customer_id, data FROM customer_summaries WHERE org_id = $1")
-            .bind(org.0).fetch_all(p).await)?)
+    /// The customer summaries of `org` written after change number `seq` (0: all): (customer, encoded
+    /// `retention::Summary`, its change number). Run [`Store::refresh_summaries`] first for current figures.
+    pub async fn summaries_since(&self, org: OrgId, seq: i64) -> Result<Vec<(Uuid, String, i64)>> {
+        Ok(db!(self, p => sqlx::query_as(
+            "SELECT customer_id, data, seq FROM customer_summaries WHERE org_id = $1 AND seq > $2",
+        ).bind(org.0).bind(seq).fetch_all(p).await)?)
     }
 
     /// How many customers wait for their summary to be recomputed (of `org`, or of all).
@@ -130,10 +131,12 @@ impl Store {
                 if claimed.is_empty() {
                     break;
                 }
-                let mut by_org: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+                // Sorted: organisations' rows are locked in one order, so two nodes cannot deadlock.
+                let mut by_org: std::collections::BTreeMap<Uuid, Vec<Uuid>> = std::collections::BTreeMap::new();
                 for (o, c) in &claimed {
                     by_org.entry(*o).or_default().push(*c);
                 }
+                let mut written: Vec<(Uuid, Vec<(Uuid, String)>)> = Vec::new();
                 for (o, ids) in by_org {
                     let mut qb = sqlx::QueryBuilder::new(
                         "SELECT id, external_id, name, email, erased_at IS NOT NULL AS erased FROM customers WHERE org_id = ",
@@ -207,15 +210,23 @@ impl Store {
                     qb.push(") n GROUP BY customer_id");
                     let negatives: Vec<(Uuid, i64)> = qb.build_query_as().fetch_all(&mut *tx).await?;
                     facts.negatives = negatives.into_iter().filter_map(|(c, n)| Some((*index.get(&c)?, n as u32))).collect();
-                    let summaries = polku_domain::retention::summarise(&facts);
-                    let mut qb = sqlx::QueryBuilder::new("INSERT INTO customer_summaries (customer_id, org_id, data) ");
-                    qb.push_values(customers.iter().zip(&summaries), |mut b, (c, s)| {
-                        b.push_bind(c.id).push_bind(o).push_bind(s.encode());
-                    });
-                    qb.push(" ON CONFLICT (customer_id) DO UPDATE SET data = excluded.data");
-                    if !customers.is_empty() {
-                        qb.build().execute(&mut *tx).await?;
+                    if customers.is_empty() {
+                        continue;
                     }
+                    let summaries = polku_domain::retention::summarise(&facts);
+                    written.push((o, customers.iter().zip(&summaries).map(|(c, s)| (c.id, s.encode())).collect()));
+                }
+                // Change numbers are taken last, so organisations' rows stay locked only until the commit.
+                for (o, rows) in written {
+                    let (seq,): (i64,) = sqlx::query_as(
+                        "UPDATE organisations SET summary_seq = summary_seq + 1 WHERE id = $1 RETURNING summary_seq",
+                    ).bind(o).fetch_one(&mut *tx).await?;
+                    let mut qb = sqlx::QueryBuilder::new("INSERT INTO customer_summaries (customer_id, org_id, data, seq) ");
+                    qb.push_values(rows, |mut b, (c, data)| {
+                        b.push_bind(c).push_bind(o).push_bind(data).push_bind(seq);
+                    });
+                    qb.push(" ON CONFLICT (customer_id) DO UPDATE SET data = excluded.data, seq = excluded.seq");
+                    qb.build().execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
                 done += claimed.len();

@@ -494,6 +494,7 @@ async fn serve(
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "recomputing customer summaries failed"),
             }
+            escalation_app.histories.trim(polku_app::histories::IDLE);
             // Follow-ups of resolved cases that are due: started once, whichever node gets there first.
             match polku_app::followups::start_due(&escalation_app).await {
                 Ok(n) if n > 0 => tracing::info!(started = n, "follow-ups started"),
