@@ -23,7 +23,7 @@ pub async fn layout(app: &App, caller: &Caller) -> AppResult<(Vec<Stage>, Vec<Pl
     let f = RollupFilter { org: caller.org, survey: None, from_day: -100_000, to_day: 1_000_000 };
     let mut known: std::collections::BTreeSet<String> =
         app.store.rollup(f, GroupBy::Touchpoint).await?.into_iter().map(|r| r.group).collect();
-    known.extend(app.store.touchpoint_activity(caller.org, -100_000, 1_000_000).await?.into_keys());
+    known.extend(app.store.known_touchpoints(caller.org).await?);
     known.extend(placed.iter().map(|p| p.touchpoint.clone()));
     Ok((stages.unwrap_or_else(journey::default_stages), placed, known.into_iter().filter(|t| !t.is_empty()).collect()))
 }

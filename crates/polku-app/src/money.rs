@@ -66,6 +66,8 @@ pub struct Figures {
     pub repeat: Repeat,
     pub clv: Clv,
     pub by_experience: ByExperience,
+    /// Per touchpoint where someone had a negative answer or event: those customers against everyone else.
+    pub by_touchpoint: Vec<retention::TouchpointExperience>,
 }
 
 /// The analyses of one organisation up to one month.
@@ -84,6 +86,8 @@ pub struct Money {
     pub without_few: Option<Figures>,
     pub support_by_month: Vec<SupportRow>,
     pub support_by_touchpoint: Vec<SupportRow>,
+    /// The same per journey stage (the touchpoints placed under each), in the journey's order.
+    pub support_by_stage: Vec<polku_domain::journey::StageSupport>,
 }
 
 /// Every customer's history, current (see [`crate::histories`]).
@@ -105,6 +109,7 @@ fn figures(customers: &[&History], window: i32, from: i32, to: i32) -> Figures {
         repeat: retention::repeat(customers),
         clv: retention::clv(customers, window, to),
         by_experience: retention::by_experience(customers, window, to),
+        by_touchpoint: retention::by_touchpoint(customers, window, to),
     }
 }
 
@@ -149,6 +154,8 @@ pub async fn analyse(
         }
     }
     let total_orders: u32 = all.iter().map(|h| h.orders).sum();
+    let (stages, placed) = app.store.journey(caller.org).await?;
+    let stages = stages.unwrap_or_else(polku_domain::journey::default_stages);
     Ok(Money {
         month: retention::month_label(to),
         first_month: retention::month_label(from),
@@ -162,6 +169,7 @@ pub async fn analyse(
             .into_iter()
             .map(|(m, (o, n, c))| SupportRow::new(retention::month_label(m), o, n, c))
             .collect(),
+        support_by_stage: polku_domain::journey::support_by_stage(&stages, &placed, &places, total_orders),
         support_by_touchpoint: places
             .into_iter()
             .map(|(t, n, c)| SupportRow::new(if t.is_empty() { "-".into() } else { t }, total_orders, n as u32, c))

@@ -257,6 +257,55 @@ pub fn pain_points(touchpoints: &[TouchpointInput], total_nps: u64, retention_ga
     out
 }
 
+/// The support load of one stage: the contacts started at the touchpoints placed under it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StageSupport {
+    /// The stage's key, or `-` for contacts at no placed touchpoint.
+    pub stage: String,
+    /// Its name in `fi`, `sv` and `en` (empty for `-`).
+    pub names: std::collections::BTreeMap<String, String>,
+    /// Contacts and cost against all `orders` (support started anywhere is paid for by every order).
+    pub support: crate::retention::SupportRow,
+}
+
+/// Support contacts and cost per stage, in the journey's order, from (touchpoint, contacts, cost) rows;
+/// contacts at touchpoints not placed (or with none) go to a last row `-`, present only when there are any.
+pub fn support_by_stage(
+    stages: &[Stage],
+    placed: &[Placement],
+    by_touchpoint: &[(String, i64, i64)],
+    orders: u32,
+) -> Vec<StageSupport> {
+    let mut sums = vec![(0u32, 0i64); stages.len() + 1];
+    for (t, n, cost) in by_touchpoint {
+        let i = placed
+            .iter()
+            .find(|p| &p.touchpoint == t)
+            .and_then(|p| stages.iter().position(|s| s.key == p.stage))
+            .unwrap_or(stages.len());
+        sums[i].0 += u32::try_from(*n).unwrap_or(u32::MAX);
+        sums[i].1 += cost;
+    }
+    let row = |key: &str, (n, cost): (u32, i64)| crate::retention::SupportRow::new(key.to_string(), orders, n, cost);
+    let mut out: Vec<StageSupport> = stages
+        .iter()
+        .zip(&sums)
+        .map(|(s, sum)| StageSupport {
+            stage: s.key.clone(),
+            names: [Locale::Fi, Locale::Sv, Locale::En]
+                .into_iter()
+                .map(|l| (l.as_str().to_string(), name(&s.key, &s.names, l)))
+                .collect(),
+            support: row(&s.key, *sum),
+        })
+        .collect();
+    let unplaced = sums[stages.len()];
+    if unplaced.0 > 0 {
+        out.push(StageSupport { stage: "-".into(), names: Default::default(), support: row("-", unplaced) });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,6 +340,36 @@ mod tests {
         // 20 % → 15 %: z = −0.05 / √(0.175·0.825·0.02) = −0.93: steady.
         assert_eq!(trend(f(20, 100), f(15, 100)), Trend::Steady);
         assert_eq!(trend(f(1, 9), f(5, 100)), Trend::Unknown);
+    }
+
+    #[test]
+    fn support_by_stage_by_hand() {
+        let stages = default_stages();
+        let place = |t: &str, s: &str| Placement { touchpoint: t.into(), stage: s.into(), names: Default::default() };
+        let placed = [place("arrival", "delivery"), place("parcel", "delivery"), place("invoice", "purchase")];
+        // 200 orders. Delivery: 10 + 6 contacts costing 50 € + 30 €; purchase: 4 for 20 €; "" and an unplaced
+        // "chat": 5 + 5 for 10 € + 15 €.
+        let rows = [
+            ("".to_string(), 5, 1_000),
+            ("arrival".to_string(), 10, 5_000),
+            ("chat".to_string(), 5, 1_500),
+            ("invoice".to_string(), 4, 2_000),
+            ("parcel".to_string(), 6, 3_000),
+        ];
+        let s = support_by_stage(&stages, &placed, &rows, 200);
+        assert_eq!(s.len(), 9, "eight stages, all shown, and the unplaced");
+        let get = |k: &str| &s.iter().find(|x| x.stage == k).unwrap().support;
+        // Delivery: 16 contacts per 200 orders = 8 per 100; 8,000 cents / 200 = 40 cents per order.
+        assert_eq!(
+            (get("delivery").contacts, get("delivery").contacts_per_100_orders, get("delivery").cost_per_order),
+            (16, 8.0, 40.0)
+        );
+        assert_eq!((get("purchase").contacts, get("purchase").cost_cents), (4, 2_000));
+        assert_eq!((get("need").contacts, get("need").cost_per_order), (0, 0.0));
+        assert_eq!((s[8].stage.as_str(), s[8].support.contacts, s[8].support.cost_cents), ("-", 10, 2_500));
+        assert_eq!(s[4].names["sv"], "Leverans");
+        // Everything placed: no "-" row.
+        assert_eq!(support_by_stage(&stages, &placed, &rows[1..2], 200).len(), 8);
     }
 
     #[test]

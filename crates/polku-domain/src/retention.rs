@@ -36,6 +36,8 @@ pub struct History {
     pub nps: Option<u8>,
     /// Complaints: negative answers (NPS 0–6, CSAT 1–2, CES 1–3), negative events and 1–2 star reviews.
     pub complaints: u32,
+    /// The touchpoints where this customer had a negative answer or event, sorted, each once.
+    pub negative_at: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -346,11 +348,36 @@ pub fn by_experience(customers: &[&History], window: i32, month: i32) -> ByExper
     ByExperience { groups, revenue_at_risk, expected_loss: revenue_at_risk as f64 * gap }
 }
 
-/// Figures for customers who had a negative experience at one touchpoint, against everyone else.
-pub fn by_touchpoint(customers: &[(History, bool)], window: i32, month: i32) -> [GroupFigures; 2] {
-    let hit: Vec<&History> = customers.iter().filter(|(_, neg)| *neg).map(|(c, _)| c).collect();
-    let rest: Vec<&History> = customers.iter().filter(|(_, neg)| !*neg).map(|(c, _)| c).collect();
-    [figures("negative_there", &hit, window, month), figures("everyone_else", &rest, window, month)]
+/// The customers who had a negative experience at one touchpoint, against everyone else.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct TouchpointExperience {
+    pub touchpoint: String,
+    /// Group `negative_there`.
+    pub negative: GroupFigures,
+    /// Group `everyone_else`.
+    pub rest: GroupFigures,
+}
+
+/// Figures for every touchpoint where someone had a negative experience, most affected customers first
+/// (ties by key): those customers against everyone else.
+pub fn by_touchpoint(customers: &[&History], window: i32, month: i32) -> Vec<TouchpointExperience> {
+    let mut keys: Vec<&str> = customers.iter().flat_map(|c| c.negative_at.iter().map(String::as_str)).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut out: Vec<TouchpointExperience> = keys
+        .into_iter()
+        .map(|t| {
+            let (hit, rest): (Vec<&History>, Vec<&History>) =
+                customers.iter().partition(|c| c.negative_at.binary_search_by(|k| k.as_str().cmp(t)).is_ok());
+            TouchpointExperience {
+                touchpoint: t.to_string(),
+                negative: figures("negative_there", &hit, window, month),
+                rest: figures("everyone_else", &rest, window, month),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.negative.customers.cmp(&a.negative.customers).then(a.touchpoint.cmp(&b.touchpoint)));
+    out
 }
 
 /// Support load in one period or at one place.
@@ -434,10 +461,11 @@ pub struct Facts {
     pub orders: Vec<(usize, i32, i64, String, bool)>,
     /// (customer, contacts, cost in cents).
     pub contacts: Vec<(usize, u32, i64)>,
-    /// (customer, day, kind, score) of scored answers: kind `nps`, `csat` or `ces`.
-    pub answers: Vec<(usize, i32, String, i16)>,
-    /// (customer, negative events and 1–2 star reviews).
-    pub negatives: Vec<(usize, u32)>,
+    /// (customer, day, kind, score, touchpoint) of scored answers: kind `nps`, `csat` or `ces`; touchpoint
+    /// `""` when the answer had none.
+    pub answers: Vec<(usize, i32, String, i16, String)>,
+    /// One per negative event (with its touchpoint) and 1–2 star review (`None`).
+    pub negatives: Vec<(usize, Option<String>)>,
 }
 
 /// What [`build`] left out: orders in other currencies than the organisation's main one.
@@ -479,19 +507,61 @@ pub struct Summary {
     pub contact_cost: i64,
     pub nps: Option<u8>,
     pub complaints: u32,
+    /// As [`History::negative_at`].
+    pub negative_at: Vec<String>,
+}
+
+/// Touchpoint keys are free text: the characters the encoding uses as separators are percent-escaped.
+fn escape_key(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    for ch in key.chars() {
+        match ch {
+            '%' => out.push_str("%25"),
+            ' ' => out.push_str("%20"),
+            ',' => out.push_str("%2C"),
+            '|' => out.push_str("%7C"),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+fn unescape_key(key: &str) -> Option<String> {
+    if !key.contains('%') {
+        return Some(key.to_string());
+    }
+    let mut out = String::with_capacity(key.len());
+    let mut rest = key;
+    while let Some(i) = rest.find('%') {
+        out.push_str(&rest[..i]);
+        let code = rest.get(i + 1..i + 3)?;
+        out.push(match code {
+            "25" => '%',
+            "20" => ' ',
+            "2C" => ',',
+            "7C" => '|',
+            _ => return None,
+        });
+        rest = &rest[i + 3..];
+    }
+    out.push_str(rest);
+    Some(out)
 }
 
 impl Summary {
-    /// `contacts cost nps complaints` then `|currency first second orders revenue month:orders:cents,…` per
-    /// currency; `-` for a missing value. Short, and parsed without allocation per field.
+    /// `contacts cost nps complaints negative_at` then `|currency first second orders revenue
+    /// month:orders:cents,…` per currency; `-` for a missing value, negative touchpoints comma-separated and
+    /// escaped. Short, and parsed without allocation per field. Summaries written before the touchpoints were
+    /// kept (four head fields) still decode, with none.
     pub fn encode(&self) -> String {
         let opt = |v: Option<i32>| v.map_or("-".to_string(), |d| d.to_string());
         let mut out = format!(
-            "{} {} {} {}",
+            "{} {} {} {} {}",
             self.contacts,
             self.contact_cost,
             self.nps.map_or("-".to_string(), |n| n.to_string()),
-            self.complaints
+            self.complaints,
+            self.negative_at.iter().map(|k| escape_key(k)).collect::<Vec<_>>().join(",")
         );
         for p in &self.purchases {
             out.push_str(&format!(
@@ -521,8 +591,15 @@ impl Summary {
                 n => Some(n.parse().ok()?),
             },
             complaints: head.next()?.parse().ok()?,
+            negative_at: match head.next() {
+                None => Vec::new(),
+                Some(list) => list.split(',').filter(|k| !k.is_empty()).map(unescape_key).collect::<Option<_>>()?,
+            },
             purchases: Vec::new(),
         };
+        if head.next().is_some() {
+            return None;
+        }
         let day = |v: &str| -> Option<Option<i32>> { if v == "-" { Some(None) } else { v.parse().ok().map(Some) } };
         for part in parts {
             let mut f = part.splitn(6, ' ');
@@ -594,20 +671,30 @@ pub fn summarise(facts: &Facts) -> Vec<Summary> {
         }
     }
     let mut nps_day: Vec<Option<i32>> = vec![None; facts.customers];
-    for (c, day, kind, score) in &facts.answers {
+    for (c, day, kind, score, touchpoint) in &facts.answers {
         let Some(s) = out.get_mut(*c) else { continue };
         if is_complaint(kind, *score) {
             s.complaints += 1;
+            if !touchpoint.is_empty() {
+                s.negative_at.push(touchpoint.clone());
+            }
         }
         if kind == "nps" && nps_day[*c].is_none_or(|d| *day >= d) {
             nps_day[*c] = Some(*day);
             s.nps = Some((*score).clamp(0, 10) as u8);
         }
     }
-    for (c, n) in &facts.negatives {
+    for (c, touchpoint) in &facts.negatives {
         if let Some(s) = out.get_mut(*c) {
-            s.complaints += n;
+            s.complaints += 1;
+            if let Some(t) = touchpoint.as_ref().filter(|t| !t.is_empty()) {
+                s.negative_at.push(t.clone());
+            }
         }
+    }
+    for s in &mut out {
+        s.negative_at.sort_unstable();
+        s.negative_at.dedup();
     }
     out
 }
@@ -640,6 +727,7 @@ pub fn history(s: &Summary, currency: &str) -> History {
         contact_cost: s.contact_cost,
         nps: s.nps,
         complaints: s.complaints,
+        negative_at: s.negative_at.clone(),
     }
 }
 
@@ -685,6 +773,7 @@ mod tests {
             contact_cost: cost,
             nps,
             complaints,
+            negative_at: Vec::new(),
         }
     }
 
@@ -796,8 +885,26 @@ mod tests {
         assert_eq!(e.revenue_at_risk, 0);
         let e = by_experience(&refs(&fixture()), 2, 102);
         assert_eq!((e.revenue_at_risk, e.expected_loss), (5_000, 0.0));
-        let [hit, rest] = by_touchpoint(&fixture().into_iter().zip([false, true, false]).collect::<Vec<_>>(), 2, 104);
-        assert_eq!((hit.customers, hit.retention, rest.customers, rest.retention), (1, 0.0, 2, 1.0));
+        // B was let down at the arrival, C at the arrival and by the invoice. In 104 (window 2) B is gone,
+        // C (last bought 103) and A are active.
+        let mut v = fixture();
+        v[1].negative_at = vec!["arrival".into()];
+        v[2].negative_at = vec!["arrival".into(), "invoice".into()];
+        let t = by_touchpoint(&refs(&v), 2, 104);
+        let row = |i: usize| {
+            (
+                t[i].touchpoint.as_str(),
+                t[i].negative.customers,
+                t[i].negative.retention,
+                t[i].rest.customers,
+                t[i].rest.retention,
+            )
+        };
+        assert_eq!(row(0), ("arrival", 2, 0.5, 1, 1.0));
+        assert_eq!(row(1), ("invoice", 1, 1.0, 2, 0.5));
+        // Revenue per customer in the 12 months up to 104: arrival's B 50 € and C 50 € → 50 €; A 300 €.
+        assert_eq!((t[0].negative.revenue_per_customer, t[0].rest.revenue_per_customer), (5_000.0, 30_000.0));
+        assert_eq!(t.len(), 2);
     }
 
     #[test]
@@ -828,12 +935,22 @@ mod tests {
             contact_cost: 1_500,
             nps: Some(0),
             complaints: 4,
+            negative_at: vec!["a b,c|d%e".into(), "arrival".into()],
         };
-        assert_eq!(s.encode(), "2 1500 0 4|EUR 20400 20410 3 12995 24314:2:12990,24316:1:5|SEK 1 - 1 100 24300:1:100");
-        assert_eq!(Summary::decode(&s.encode()), Some(s));
+        assert_eq!(
+            s.encode(),
+            "2 1500 0 4 a%20b%2Cc%7Cd%25e,arrival|EUR 20400 20410 3 12995 24314:2:12990,24316:1:5|SEK 1 - 1 100 24300:1:100"
+        );
+        assert_eq!(Summary::decode(&s.encode()), Some(s.clone()));
         let empty = Summary::default();
         assert_eq!(Summary::decode(&empty.encode()), Some(empty));
+        // Written before negative touchpoints were kept: decodes with none.
+        let old =
+            Summary::decode("2 1500 0 4|EUR 20400 20410 3 12995 24314:2:12990,24316:1:5|SEK 1 - 1 100 24300:1:100");
+        assert_eq!(old, Some(Summary { negative_at: vec![], ..s }));
         assert_eq!(Summary::decode("2 x 0 4"), None);
+        assert_eq!(Summary::decode("2 1 0 4 bad%ZZ"), None);
+        assert_eq!(Summary::decode("2 1 0 4 a extra"), None);
     }
 
     #[test]
@@ -852,12 +969,12 @@ mod tests {
             ],
             contacts: vec![(1, 2, 3_000)],
             answers: vec![
-                (0, d(2026, 3, 6), "nps".into(), 4),
-                (0, d(2026, 4, 1), "nps".into(), 9),
-                (0, d(2026, 4, 1), "csat".into(), 2),
-                (1, d(2026, 4, 3), "ces".into(), 5),
+                (0, d(2026, 3, 6), "nps".into(), 4, "quote".into()),
+                (0, d(2026, 4, 1), "nps".into(), 9, "work".into()),
+                (0, d(2026, 4, 1), "csat".into(), 2, "quote".into()),
+                (1, d(2026, 4, 3), "ces".into(), 5, "".into()),
             ],
-            negatives: vec![(1, 1)],
+            negatives: vec![(1, Some("delivery".into())), (1, None)],
         };
         let (h, built) = build(&facts);
         assert_eq!((built.currency.as_str(), built.other_currency_orders), ("EUR", 1));
@@ -869,7 +986,11 @@ mod tests {
         );
         // The latest NPS is the 9 of April; the 4 and the CSAT 2 are complaints.
         assert_eq!((h[0].nps, h[0].complaints, h[0].group()), (Some(9), 2, NpsGroup::Promoter));
-        assert_eq!((h[1].contacts, h[1].contact_cost, h[1].complaints, h[1].nps), (2, 3_000, 1, None));
+        // Both complaints were at the quote; the 9 at the work is not negative.
+        assert_eq!(h[0].negative_at, ["quote"]);
+        // A negative delivery event and a 1–2 star review (no touchpoint).
+        assert_eq!((h[1].contacts, h[1].contact_cost, h[1].complaints, h[1].nps), (2, 3_000, 2, None));
+        assert_eq!(h[1].negative_at, ["delivery"]);
     }
 
     #[test]

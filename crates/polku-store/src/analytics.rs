@@ -22,6 +22,8 @@ pub struct CustomerRef {
 
 /// Customers whose summaries one transaction recomputes.
 pub const SUMMARY_CHUNK: usize = 500;
+/// Answers' customer references claimed per transaction (each is bound twice: by id and by e-mail).
+const REF_CHUNK: usize = 2_000;
 
 /// Support contacts per day or per touchpoint: (key, contacts, cost in cents).
 pub type SupportCounts = Vec<(String, i64, i64)>;
@@ -98,23 +100,36 @@ impl Store {
         let skip_locked = crate::dialect::skip_locked(self.backend());
         let org_id = org.map(|o| o.0);
         db!(self, p => {
-            // References from answers → dirty customers.
+            // References from answers → dirty customers, a few thousand at a time: claimed, then matched to
+            // customers by external id and by e-mail in two statements per organisation.
             loop {
                 let mut tx = p.begin().await?;
                 let refs: Vec<(Uuid, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT org_id, customer_ref FROM customer_ref_dirty WHERE $1 IS NULL OR org_id = $1 LIMIT 1000{skip_locked}"
+                    "DELETE FROM customer_ref_dirty WHERE (org_id, customer_ref) IN
+                       (SELECT org_id, customer_ref FROM customer_ref_dirty WHERE $1 IS NULL OR org_id = $1
+                        LIMIT {REF_CHUNK}{skip_locked})
+                     RETURNING org_id, customer_ref"
                 ))).bind(org_id).fetch_all(&mut *tx).await?;
                 if refs.is_empty() {
                     break;
                 }
-                for (o, r) in &refs {
-                    sqlx::query(
-                        "INSERT INTO customer_summary_dirty (org_id, customer_id)
-                         SELECT org_id, id FROM customers WHERE org_id = $1 AND (external_id = $2 OR email = $2)
-                         ON CONFLICT (org_id, customer_id) DO NOTHING",
-                    ).bind(*o).bind(r).execute(&mut *tx).await?;
-                    sqlx::query("DELETE FROM customer_ref_dirty WHERE org_id = $1 AND customer_ref = $2")
-                        .bind(*o).bind(r).execute(&mut *tx).await?;
+                let mut by_org: std::collections::BTreeMap<Uuid, Vec<String>> = std::collections::BTreeMap::new();
+                for (o, r) in refs {
+                    by_org.entry(o).or_default().push(r);
+                }
+                for (o, list) in &by_org {
+                    for column in ["external_id", "email"] {
+                        let mut qb = sqlx::QueryBuilder::new(
+                            "INSERT INTO customer_summary_dirty (org_id, customer_id) SELECT org_id, id FROM customers WHERE org_id = ",
+                        );
+                        qb.push_bind(*o).push(format!(" AND {column} IN ("));
+                        let mut sep = qb.separated(", ");
+                        for r in list {
+                            sep.push_bind(r.clone());
+                        }
+                        qb.push(") ON CONFLICT (org_id, customer_id) DO NOTHING");
+                        qb.build().execute(&mut *tx).await?;
+                    }
                 }
                 tx.commit().await?;
             }
@@ -187,7 +202,7 @@ impl Store {
                     let contacts: Vec<(Uuid, i64, i64)> = qb.build_query_as().fetch_all(&mut *tx).await?;
                     facts.contacts = contacts.into_iter().filter_map(|(c, n, cost)| Some((*index.get(&c)?, n as u32, cost))).collect();
                     let mut qb = sqlx::QueryBuilder::new(
-                        "SELECT r.customer_ref, r.day, a.kind, a.score FROM responses r JOIN answers a ON a.response_id = r.id
+                        "SELECT r.customer_ref, r.day, a.kind, a.score, r.touchpoint FROM responses r JOIN answers a ON a.response_id = r.id
                          WHERE r.org_id = ",
                     );
                     qb.push_bind(o).push(" AND a.score IS NOT NULL AND a.kind IN ('nps', 'csat', 'ces') AND r.customer_ref IN (");
@@ -196,20 +211,19 @@ impl Store {
                         list.push_bind(r.clone());
                     }
                     qb.push(")");
-                    let answers: Vec<(String, i64, String, i64)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+                    let answers: Vec<(String, i64, String, i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
                     facts.answers = answers
                         .into_iter()
-                        .filter_map(|(r, day, kind, score)| Some((*refs.get(&r)?, day as i32, kind, score as i16)))
+                        .filter_map(|(r, day, kind, score, t)| Some((*refs.get(&r)?, day as i32, kind, score as i16, t)))
                         .collect();
-                    let mut qb = sqlx::QueryBuilder::new("SELECT customer_id, COUNT(*) FROM (SELECT customer_id FROM touchpoint_events WHERE polarity = 'negative' AND org_id = ");
+                    let mut qb = sqlx::QueryBuilder::new("SELECT customer_id, touchpoint FROM touchpoint_events WHERE polarity = 'negative' AND org_id = ");
                     qb.push_bind(o);
                     in_ids(&mut qb);
-                    qb.push(" UNION ALL SELECT customer_id FROM reviews WHERE rating <= 2 AND org_id = ");
+                    qb.push(" UNION ALL SELECT customer_id, CAST(NULL AS TEXT) FROM reviews WHERE rating <= 2 AND org_id = ");
                     qb.push_bind(o);
                     in_ids(&mut qb);
-                    qb.push(") n GROUP BY customer_id");
-                    let negatives: Vec<(Uuid, i64)> = qb.build_query_as().fetch_all(&mut *tx).await?;
-                    facts.negatives = negatives.into_iter().filter_map(|(c, n)| Some((*index.get(&c)?, n as u32))).collect();
+                    let negatives: Vec<(Uuid, Option<String>)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+                    facts.negatives = negatives.into_iter().filter_map(|(c, t)| Some((*index.get(&c)?, t))).collect();
                     if customers.is_empty() {
                         continue;
                     }

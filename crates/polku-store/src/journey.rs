@@ -67,6 +67,27 @@ impl Store {
         })
     }
 
+    /// Every touchpoint support contacts or events name, ever: distinct values read by walking the
+    /// touchpoint indexes (one probe per value, not one row per contact).
+    pub async fn known_touchpoints(&self, org: OrgId) -> Result<std::collections::BTreeSet<String>> {
+        let mut out = std::collections::BTreeSet::new();
+        for table in ["support_contacts", "touchpoint_events"] {
+            // The table names are fixed here; the organisation is bound.
+            let sql = format!(
+                "WITH RECURSIVE t(tp) AS (
+                   SELECT MIN(touchpoint) FROM {table} WHERE org_id = $1
+                   UNION ALL
+                   SELECT (SELECT MIN(touchpoint) FROM {table} WHERE org_id = $1 AND touchpoint > t.tp) FROM t
+                   WHERE t.tp IS NOT NULL)
+                 SELECT tp FROM t WHERE tp IS NOT NULL"
+            );
+            let rows: Vec<(String,)> =
+                db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(org.0).fetch_all(p).await)?;
+            out.extend(rows.into_iter().map(|(t,)| t).filter(|t| !t.is_empty()));
+        }
+        Ok(out)
+    }
+
     /// Support contacts and touchpoint events per touchpoint on days `from..=to`.
     pub async fn touchpoint_activity(
         &self,

@@ -163,6 +163,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0025_customer_summaries.sql"),
         postgres: include_str!("../migrations/postgres/0025_customer_summaries.sql"),
     },
+    Migration {
+        version: 26,
+        name: "touchpoint_experience",
+        sqlite: include_str!("../migrations/sqlite/0026_touchpoint_experience.sql"),
+        postgres: include_str!("../migrations/postgres/0026_touchpoint_experience.sql"),
+    },
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.

@@ -9,7 +9,7 @@ pub mod api;
 mod error;
 mod extract;
 pub mod i18n;
-mod money_csv;
+pub mod money_csv;
 mod ops;
 mod ratelimit;
 pub mod ui;

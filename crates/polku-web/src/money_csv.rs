@@ -5,8 +5,42 @@
 use polku_app::money::{Figures, Loyal, Money};
 
 /// The parts that have a table.
-pub const PARTS: [&str; 6] =
-    ["leaky-bucket", "cohorts", "by-experience", "support-by-month", "support-by-touchpoint", "clv"];
+pub const PARTS: [&str; 8] = [
+    "leaky-bucket",
+    "cohorts",
+    "by-experience",
+    "by-touchpoint",
+    "support-by-month",
+    "support-by-stage",
+    "support-by-touchpoint",
+    "clv",
+];
+
+const GROUP_COLUMNS: [&str; 9] = [
+    "group",
+    "customers",
+    "retention",
+    "repeat_rate",
+    "revenue_per_customer_cents",
+    "orders",
+    "contacts",
+    "contacts_per_100_orders",
+    "support_cost_per_order_cents",
+];
+
+fn group_fields(g: &polku_domain::retention::GroupFigures) -> [String; 9] {
+    [
+        g.group.clone(),
+        g.customers.to_string(),
+        format!("{:.4}", g.retention),
+        format!("{:.4}", g.repeat_rate),
+        format!("{:.0}", g.revenue_per_customer),
+        g.orders.to_string(),
+        g.contacts.to_string(),
+        format!("{:.2}", g.contacts_per_100_orders),
+        format!("{:.0}", g.support_cost_per_order),
+    ]
+}
 
 fn sets(m: &Money) -> Vec<(&'static str, &Figures)> {
     let mut out = vec![("all", &m.all)];
@@ -75,32 +109,21 @@ pub fn table(m: &Money, part: &str) -> Option<anyhow::Result<Vec<u8>>> {
                 }
             }
             "by-experience" => {
-                w.write_record([
-                    "figures",
-                    "group",
-                    "customers",
-                    "retention",
-                    "repeat_rate",
-                    "revenue_per_customer_cents",
-                    "orders",
-                    "contacts",
-                    "contacts_per_100_orders",
-                    "support_cost_per_order_cents",
-                ])?;
+                w.write_record(["figures"].iter().chain(&GROUP_COLUMNS))?;
                 for (set, f) in sets(m) {
                     for g in &f.by_experience.groups {
-                        w.write_record([
-                            set.to_string(),
-                            g.group.clone(),
-                            g.customers.to_string(),
-                            format!("{:.4}", g.retention),
-                            format!("{:.4}", g.repeat_rate),
-                            format!("{:.0}", g.revenue_per_customer),
-                            g.orders.to_string(),
-                            g.contacts.to_string(),
-                            format!("{:.2}", g.contacts_per_100_orders),
-                            format!("{:.0}", g.support_cost_per_order),
-                        ])?;
+                        w.write_record([set.to_string()].into_iter().chain(group_fields(g)))?;
+                    }
+                }
+            }
+            "by-touchpoint" => {
+                // Two rows per touchpoint: its let-down customers (`negative_there`) and `everyone_else`.
+                w.write_record(["figures", "touchpoint"].iter().chain(&GROUP_COLUMNS))?;
+                for (set, f) in sets(m) {
+                    for x in &f.by_touchpoint {
+                        for g in [&x.negative, &x.rest] {
+                            w.write_record([set.to_string(), x.touchpoint.clone()].into_iter().chain(group_fields(g)))?;
+                        }
                     }
                 }
             }
@@ -132,7 +155,7 @@ pub fn table(m: &Money, part: &str) -> Option<anyhow::Result<Vec<u8>>> {
                     ])?;
                 }
             }
-            "support-by-month" | "support-by-touchpoint" => {
+            "support-by-month" | "support-by-stage" | "support-by-touchpoint" => {
                 w.write_record([
                     "key",
                     "orders",
@@ -141,7 +164,13 @@ pub fn table(m: &Money, part: &str) -> Option<anyhow::Result<Vec<u8>>> {
                     "contacts_per_100_orders",
                     "cost_per_order_cents",
                 ])?;
-                let rows = if part == "support-by-month" { &m.support_by_month } else { &m.support_by_touchpoint };
+                let stages: Vec<&polku_domain::retention::SupportRow> =
+                    m.support_by_stage.iter().map(|s| &s.support).collect();
+                let rows: Vec<&polku_domain::retention::SupportRow> = match part {
+                    "support-by-month" => m.support_by_month.iter().collect(),
+                    "support-by-stage" => stages,
+                    _ => m.support_by_touchpoint.iter().collect(),
+                };
                 for r in rows {
                     w.write_record([
                         r.key.clone(),

@@ -651,11 +651,20 @@ async fn retention_and_money_through_the_api() {
         t.api(Method::POST, "/api/v1/contacts:batch", &t.token, Some(contacts)).await;
         let survey = t.create_survey(&t.token, nps_survey()).await;
         let sid = survey["id"].as_str().unwrap();
-        for (c, score) in [("A", 10), ("B", 3), ("C", 8)] {
-            let body = json!({"answers": [{"question": "nps", "value": score}], "customer": c});
+        // B's 3 was about the invoice; C had a negative arrival (a complaint, and a let-down there).
+        for (c, score, tp) in [("A", 10, ""), ("B", 3, "invoice"), ("C", 8, "")] {
+            let body = json!({"answers": [{"question": "nps", "value": score}], "customer": c, "touchpoint": tp});
             let r = t.api(Method::POST, &format!("/api/v1/surveys/{sid}/responses"), &t.token, Some(body)).await;
-            assert_eq!(r.status, StatusCode::CREATED);
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         }
+        let ev = json!({"customer": "C", "touchpoint": "arrival", "occurred_at": at(this - 2), "polarity": "negative"});
+        assert_eq!(t.api(Method::POST, "/api/v1/events", &t.token, Some(ev)).await.status, StatusCode::CREATED);
+        let layout = json!({"stages": [{"key": "purchase"}, {"key": "delivery"}],
+                            "touchpoints": [{"touchpoint": "invoice", "stage": "purchase"}]});
+        assert_eq!(
+            t.api(Method::PUT, "/api/v1/journey/layout", &t.token, Some(layout)).await.status,
+            StatusCode::NO_CONTENT
+        );
         let r = t
             .api(
                 Method::PUT,
@@ -690,21 +699,56 @@ async fn retention_and_money_through_the_api() {
             (Some("promoter"), Some(30_000.0))
         );
         assert_eq!(groups[2]["contacts_per_100_orders"], 200.0, "B: two contacts on one counting order");
-        assert_eq!((m["few"]["few"].as_u64(), m["few"]["few_share_of_load"].as_f64()), (Some(1), Some(0.75)));
+        // Loads: B 1 complaint + 2 contacts, C 1 contact + 1 negative event: B carries 3 of 5.
+        assert_eq!((m["few"]["few"].as_u64(), m["few"]["few_share_of_load"].as_f64()), (Some(1), Some(0.6)));
         assert_eq!(m["without_few"]["customers"], 2, "{}: B left out", t.backend);
         assert_eq!(m["all"]["repeat"]["repeat_customers"], 2);
         let sup = &m["support_by_month"];
         assert_eq!((sup[1]["contacts"].as_u64(), sup[1]["cost_cents"].as_i64()), (Some(2), Some(1_500)));
+        // Per stage, over the 6 counting orders: the invoice's 2 contacts (15 €) are the purchase's, nothing
+        // started at the delivery, C's chat named no touchpoint.
+        let stage = |i: usize| {
+            let s = &m["support_by_stage"][i];
+            (
+                s["stage"].as_str().unwrap().to_string(),
+                s["support"]["contacts"].as_u64(),
+                s["support"]["cost_per_order"].as_f64(),
+            )
+        };
+        assert_eq!(stage(0), ("purchase".into(), Some(2), Some(250.0)), "{}", t.backend);
+        assert_eq!(stage(1), ("delivery".into(), Some(0), Some(0.0)));
+        assert_eq!(stage(2), ("-".into(), Some(1), Some(500.0 / 6.0)));
+        assert_eq!(m["support_by_stage"][0]["names"]["fi"], "Osto");
+        // By touchpoint experience, this month with a window of 2: C (let down at the arrival) is still active,
+        // of A and B only A; B (let down by the invoice) is gone, A and C stay.
+        let tp = |i: usize| {
+            let x = &m["all"]["by_touchpoint"][i];
+            (
+                x["touchpoint"].as_str().unwrap().to_string(),
+                x["negative"]["customers"].as_u64(),
+                x["negative"]["retention"].as_f64(),
+                x["rest"]["retention"].as_f64(),
+                x["rest"]["revenue_per_customer"].as_f64(),
+            )
+        };
+        assert_eq!(tp(0), ("arrival".into(), Some(1), Some(1.0), Some(0.5), Some(17_500.0)), "{}", t.backend);
+        assert_eq!(tp(1), ("invoice".into(), Some(1), Some(0.0), Some(1.0), Some(17_500.0)), "{}", t.backend);
+        assert_eq!(m["without_few"]["by_touchpoint"].as_array().unwrap().len(), 1, "B left out: only the arrival");
 
         let csv = t.api(Method::GET, "/api/v1/analytics/leaky-bucket.csv?months=5&compare=true", &t.token, None).await;
         assert_eq!(csv.status, StatusCode::OK);
         assert!(csv.body.starts_with("figures,month,active_start"), "{}", csv.body);
         assert_eq!(csv.body.lines().count(), 11, "a header, five months of all and of without_few");
         assert!(csv.body.contains("all,") && csv.body.contains("without_few,"));
-        for part in ["cohorts", "by-experience", "clv", "support-by-month", "support-by-touchpoint"] {
+        for part in polku_web::money_csv::PARTS {
             let r = t.api(Method::GET, &format!("/api/v1/analytics/{part}.csv"), &t.token, None).await;
             assert_eq!(r.status, StatusCode::OK, "{part}");
         }
+        let csv = t.api(Method::GET, "/api/v1/analytics/by-touchpoint.csv", &t.token, None).await.body;
+        assert!(csv.contains("all,invoice,negative_there,1,0.0000,0.0000,5000,1,2,200.00,1500"), "{csv}");
+        assert!(csv.contains("all,invoice,everyone_else,2,1.0000,1.0000,17500,5,1,20.00,100"), "{csv}");
+        let csv = t.api(Method::GET, "/api/v1/analytics/support-by-stage.csv", &t.token, None).await.body;
+        assert_eq!(csv.lines().nth(1), Some("purchase,6,2,1500,33.33,250"), "{csv}");
         assert!(
             t.api(Method::GET, "/api/v1/analytics/support-by-touchpoint.csv", &t.token, None)
                 .await
@@ -779,6 +823,8 @@ async fn money_pages() {
             "Kokemuksen mukaan",
             "Kohortit",
             "Asiakaspalvelun tehokkuus",
+            "Polun vaihe",
+            "Kosketuspisteen kokemuksen mukaan",
             "Suosittelijat (9–10)",
             "1\u{202f}245 EUR",
         ] {

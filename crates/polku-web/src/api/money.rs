@@ -42,7 +42,8 @@ pub fn query(raw: Option<&str>) -> Result<(Option<i32>, bool), polku_app::AppErr
     Ok((months, compare))
 }
 
-/// Every figure: leaky bucket, cohorts, repeat purchase, CLV, by NPS group, support efficiency, the few.
+/// Every figure: leaky bucket, cohorts, repeat purchase, CLV, by NPS group and by touchpoint experience,
+/// support efficiency by month, journey stage and touchpoint, the few.
 /// `?months=24&compare=true` adds the same figures without the few customers who carry most negative load.
 #[utoipa::path(get, path = "/api/v1/analytics", security(("token" = [])),
     params(("months" = Option<i32>, Query), ("compare" = Option<bool>, Query)),
@@ -57,8 +58,8 @@ pub async fn all(
     Ok(Json(m).into_response())
 }
 
-/// One table as CSV: `leaky-bucket.csv`, `cohorts.csv`, `by-experience.csv`, `clv.csv`, `support-by-month.csv`,
-/// `support-by-touchpoint.csv`; the same query parameters.
+/// One table as CSV: `leaky-bucket.csv`, `cohorts.csv`, `by-experience.csv`, `by-touchpoint.csv`, `clv.csv`,
+/// `support-by-month.csv`, `support-by-stage.csv`, `support-by-touchpoint.csv`; the same query parameters.
 #[utoipa::path(get, path = "/api/v1/analytics/{part}", security(("token" = [])),
     params(("part" = String, Path), ("months" = Option<i32>, Query), ("compare" = Option<bool>, Query)),
     responses((status = 200, content_type = "text/csv"), (status = 404, body = ErrorBody)))]

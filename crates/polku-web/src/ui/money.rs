@@ -15,9 +15,15 @@ use axum::response::Response;
 use axum::routing::get;
 use polku_app::AppError;
 use polku_app::money::{self, Figures, Loyal, Money};
+use polku_domain::retention::SupportRow;
 
 pub fn router() -> Router<Web> {
     Router::new().route("/money", get(show)).route("/money/loyal", get(loyal)).route("/money/{part}", get(download))
+}
+
+/// Rows labelled by their own key.
+fn keyed(rows: &[SupportRow]) -> Vec<(String, &SupportRow)> {
+    rows.iter().map(|r| (r.key.clone(), r)).collect()
 }
 
 #[derive(Template)]
@@ -42,10 +48,21 @@ impl MoneyPage {
     fn money(&self, cents: &i64) -> String {
         eur(*cents as f64, &self.m.currency)
     }
-    fn support_tables(&self) -> Vec<(String, &Vec<polku_domain::retention::SupportRow>)> {
+    /// Support load by month, by journey stage and by touchpoint: (column title, rows with their labels).
+    fn support_tables(&self) -> Vec<(String, Vec<(String, &SupportRow)>)> {
+        let stages = self
+            .m
+            .support_by_stage
+            .iter()
+            .map(|s| {
+                let name = s.names.get(self.t.locale.as_str()).cloned().unwrap_or_else(|| self.t.get("money-no-stage"));
+                (name, &s.support)
+            })
+            .collect();
         vec![
-            (self.t.get("money-month"), &self.m.support_by_month),
-            (self.t.get("money-touchpoint"), &self.m.support_by_touchpoint),
+            (self.t.get("money-month"), keyed(&self.m.support_by_month)),
+            (self.t.get("money-stage"), stages),
+            (self.t.get("money-touchpoint"), keyed(&self.m.support_by_touchpoint)),
         ]
     }
     fn moneyf(&self, cents: &f64) -> String {
