@@ -14,7 +14,9 @@
 #   BENCH_SQLITE_DB   reuse this SQLite file as the query data set if it exists (skips generating it)
 #   BENCH_SKIP_PG=1   SQLite only
 #   BENCH_KEEP=1      keep the temporary directory (databases, logs, raw results)
-#   BENCH_PARTS       which parts to run (default "queries startup ingest"; "ingest" alone needs no big data set)
+#   BENCH_PARTS       which parts to run (default "queries startup ingest money"; "ingest" alone needs no big
+#                     data set; "money" makes its own: 100,000 customers, 1M orders, 1M responses, 200,000
+#                     support contacts, and times the journey map and the money pages)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -24,7 +26,7 @@ iterations=${BENCH_ITERATIONS:-20}
 raw_iterations=${BENCH_RAW_ITERATIONS:-3}
 wrk_args=${BENCH_WRK:-"-t2 -d20s"}
 connections=${BENCH_CONNECTIONS:-"64 256 512"}
-parts=${BENCH_PARTS:-"queries startup ingest"}
+parts=${BENCH_PARTS:-"queries startup ingest money"}
 part() { [[ " $parts " == *" $1 "* ]]; }
 
 step() { printf '\n==> %s\n' "$*" >&2; }
@@ -261,6 +263,20 @@ bench_data() {
   note "$2 bench-data --responses $responses: $((t1 - t0)) s"
 }
 
+money_args=(--responses 1000000 --customers 100000 --orders 1000000 --contacts 200000)
+# money_data URL LABEL: the customers-and-money data set; money_pages URL LABEL: `polku bench money` on it.
+money_data() {
+  local t0 t1
+  t0=$(date +%s)
+  "$polku" --database-url "$1" bench-data "${money_args[@]}" 2>"$work/money-data.log" >"$work/money-data.out"
+  t1=$(date +%s)
+  note "$2 bench-data ${money_args[*]}: $((t1 - t0)) s"
+}
+money_pages() {
+  note "$2, retention, money and the journey map:"
+  "$polku" --database-url "$1" bench money 2>>"$work/money-pages.log" | tee -a "$summary"
+}
+
 note "Polku benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- crates || echo ' (with uncommitted changes)')"
 note "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') GiB RAM; $(uname -sr)"
 
@@ -348,6 +364,12 @@ step "SQLite: ingestion"
 ingest "sqlite://$work/ingest.db" SQLite
 fi
 
+if part money; then
+step "SQLite: retention, money and the journey map"
+money_data "sqlite://$work/money.db" SQLite
+money_pages "sqlite://$work/money.db" SQLite
+fi
+
 # ---- PostgreSQL -------------------------------------------------------------------------------------------
 if [ "${BENCH_SKIP_PG:-0}" != 1 ]; then
   pg_dir=$(mktemp -d /tmp/polku-bench-pg.XXXXXX)
@@ -363,9 +385,11 @@ if [ "${BENCH_SKIP_PG:-0}" != 1 ]; then
   step "PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}'): generating $responses responses (fsync off while loading)"
   as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
     -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off" start >/dev/null
-  as_pg psql -q "$pg_url/postgres" -c 'CREATE DATABASE big' -c 'CREATE DATABASE ingest'
+  as_pg psql -q "$pg_url/postgres" -c 'CREATE DATABASE big' -c 'CREATE DATABASE ingest' -c 'CREATE DATABASE money'
   if part queries || part startup; then bench_data "$pg_url/big" PostgreSQL; fi
+  if part money; then money_data "$pg_url/money" PostgreSQL; fi
   as_pg psql -q "$pg_url/big" -c 'VACUUM ANALYZE'
+  as_pg psql -q "$pg_url/money" -c 'VACUUM ANALYZE'
   as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -w -m fast stop >/dev/null
   as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
     -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c shared_buffers=1GB" start >/dev/null
@@ -388,6 +412,10 @@ if [ "${BENCH_SKIP_PG:-0}" != 1 ]; then
   if part ingest; then
     step "PostgreSQL: ingestion"
     ingest "$pg_url/ingest" PostgreSQL
+  fi
+  if part money; then
+    step "PostgreSQL: retention, money and the journey map"
+    money_pages "$pg_url/money" PostgreSQL
   fi
 fi
 

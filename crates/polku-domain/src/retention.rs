@@ -301,24 +301,76 @@ pub struct GroupFigures {
     pub support_cost_per_order: f64,
 }
 
-fn figures(group: &str, members: &[&History], window: i32, month: i32) -> GroupFigures {
-    let n = members.len() as u32;
-    let share = |k: usize| if n == 0 { 0.0 } else { k as f64 / f64::from(n) };
-    let orders: u32 = members.iter().map(|c| c.orders).sum();
-    let contacts: u32 = members.iter().map(|c| c.contacts).sum();
-    let cost: i64 = members.iter().map(|c| c.contact_cost).sum();
-    let revenue: i64 = members.iter().map(|c| c.cents_in(month - 11, month)).sum();
-    GroupFigures {
-        group: group.to_string(),
-        customers: n,
-        retention: share(members.iter().filter(|c| c.active(month, window)).count()),
-        repeat_rate: share(members.iter().filter(|c| c.orders >= 2).count()),
-        revenue_per_customer: if n == 0 { 0.0 } else { revenue as f64 / f64::from(n) },
-        orders,
-        contacts,
-        contacts_per_100_orders: if orders == 0 { 0.0 } else { 100.0 * f64::from(contacts) / f64::from(orders) },
-        support_cost_per_order: if orders == 0 { 0.0 } else { cost as f64 / f64::from(orders) },
+/// The sums behind [`GroupFigures`], so that groups can be added up customer by customer.
+#[derive(Clone, Copy, Debug, Default)]
+struct Tally {
+    customers: u32,
+    active: u32,
+    repeat: u32,
+    revenue: i64,
+    orders: u32,
+    contacts: u32,
+    cost: i64,
+}
+
+impl Tally {
+    fn of(c: &History, window: i32, month: i32) -> Tally {
+        Tally {
+            customers: 1,
+            active: u32::from(c.active(month, window)),
+            repeat: u32::from(c.orders >= 2),
+            revenue: c.cents_in(month - 11, month),
+            orders: c.orders,
+            contacts: c.contacts,
+            cost: c.contact_cost,
+        }
     }
+
+    fn add(&mut self, o: &Tally) {
+        self.customers += o.customers;
+        self.active += o.active;
+        self.repeat += o.repeat;
+        self.revenue += o.revenue;
+        self.orders += o.orders;
+        self.contacts += o.contacts;
+        self.cost += o.cost;
+    }
+
+    fn minus(mut self, o: &Tally) -> Tally {
+        self.customers -= o.customers;
+        self.active -= o.active;
+        self.repeat -= o.repeat;
+        self.revenue -= o.revenue;
+        self.orders -= o.orders;
+        self.contacts -= o.contacts;
+        self.cost -= o.cost;
+        self
+    }
+
+    fn figures(&self, group: &str) -> GroupFigures {
+        let n = self.customers;
+        let share = |k: u32| if n == 0 { 0.0 } else { f64::from(k) / f64::from(n) };
+        let per_order = |v: f64| if self.orders == 0 { 0.0 } else { v / f64::from(self.orders) };
+        GroupFigures {
+            group: group.to_string(),
+            customers: n,
+            retention: share(self.active),
+            repeat_rate: share(self.repeat),
+            revenue_per_customer: if n == 0 { 0.0 } else { self.revenue as f64 / f64::from(n) },
+            orders: self.orders,
+            contacts: self.contacts,
+            contacts_per_100_orders: per_order(100.0 * f64::from(self.contacts)),
+            support_cost_per_order: per_order(self.cost as f64),
+        }
+    }
+}
+
+fn figures(group: &str, members: &[&History], window: i32, month: i32) -> GroupFigures {
+    let mut t = Tally::default();
+    for c in members {
+        t.add(&Tally::of(c, window, month));
+    }
+    t.figures(group)
 }
 
 /// Figures per NPS group, and the revenue at risk from detractors.
@@ -359,21 +411,24 @@ pub struct TouchpointExperience {
 }
 
 /// Figures for every touchpoint where someone had a negative experience, most affected customers first
-/// (ties by key): those customers against everyone else.
+/// (ties by key): those customers against everyone else. One pass: each customer's sums are added to the
+/// total and to the touchpoints they were let down at; everyone else is the total minus those.
 pub fn by_touchpoint(customers: &[&History], window: i32, month: i32) -> Vec<TouchpointExperience> {
-    let mut keys: Vec<&str> = customers.iter().flat_map(|c| c.negative_at.iter().map(String::as_str)).collect();
-    keys.sort_unstable();
-    keys.dedup();
-    let mut out: Vec<TouchpointExperience> = keys
+    let mut total = Tally::default();
+    let mut hit: std::collections::HashMap<&str, Tally> = std::collections::HashMap::new();
+    for c in customers {
+        let t = Tally::of(c, window, month);
+        total.add(&t);
+        for k in &c.negative_at {
+            hit.entry(k.as_str()).or_default().add(&t);
+        }
+    }
+    let mut out: Vec<TouchpointExperience> = hit
         .into_iter()
-        .map(|t| {
-            let (hit, rest): (Vec<&History>, Vec<&History>) =
-                customers.iter().partition(|c| c.negative_at.binary_search_by(|k| k.as_str().cmp(t)).is_ok());
-            TouchpointExperience {
-                touchpoint: t.to_string(),
-                negative: figures("negative_there", &hit, window, month),
-                rest: figures("everyone_else", &rest, window, month),
-            }
+        .map(|(k, t)| TouchpointExperience {
+            touchpoint: k.to_string(),
+            negative: t.figures("negative_there"),
+            rest: total.minus(&t).figures("everyone_else"),
         })
         .collect();
     out.sort_by(|a, b| b.negative.customers.cmp(&a.negative.customers).then(a.touchpoint.cmp(&b.touchpoint)));

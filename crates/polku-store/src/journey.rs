@@ -10,6 +10,21 @@ fn names(json: &str) -> BTreeMap<String, String> {
     serde_json::from_str(json).unwrap_or_default()
 }
 
+/// What some customers did at each touchpoint in a period, so that they can be taken out of the journey
+/// map (whose counts come from rollups that do not know customers).
+#[derive(Clone, Debug, Default)]
+pub struct CustomersAtTouchpoints {
+    /// Scored answers in the period and in the period of the same length before it (for the trend).
+    pub answers: Vec<crate::RollupRow>,
+    pub answers_before: Vec<crate::RollupRow>,
+    pub activity: BTreeMap<String, TouchpointActivity>,
+    /// Analysed open answers by tone: (positive, neutral, negative).
+    pub tones: BTreeMap<String, [u64; 3]>,
+}
+
+/// Values bound per statement when a list of customers is spelled out (well under both backends' limits).
+const LIST_CHUNK: usize = 5_000;
+
 /// Contacts, events and negative events at one touchpoint in a period.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TouchpointActivity {
@@ -84,6 +99,129 @@ impl Store {
             let rows: Vec<(String,)> =
                 db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(org.0).fetch_all(p).await)?;
             out.extend(rows.into_iter().map(|(t,)| t).filter(|t| !t.is_empty()));
+        }
+        Ok(out)
+    }
+
+    /// Analysed open answers per touchpoint submitted in `from..to`, by the text's own tone:
+    /// (positive, neutral, negative). Read from the inbox index alone.
+    pub async fn text_tone_by_touchpoint(
+        &self,
+        org: OrgId,
+        from: time::OffsetDateTime,
+        to: time::OffsetDateTime,
+    ) -> Result<BTreeMap<String, [u64; 3]>> {
+        let rows: Vec<(String, String, i64)> = db!(self, p => sqlx::query_as(
+            "SELECT touchpoint, polarity, COUNT(*) FROM comments
+             WHERE org_id = $1 AND submitted_at >= $2 AND submitted_at < $3 AND polarity IS NOT NULL
+             GROUP BY touchpoint, polarity",
+        ).bind(org.0).bind(from).bind(to).fetch_all(p).await)?;
+        let mut out: BTreeMap<String, [u64; 3]> = BTreeMap::new();
+        for (t, polarity, n) in rows {
+            let i = match polarity.as_str() {
+                "positive" => 0,
+                "neutral" => 1,
+                "negative" => 2,
+                _ => continue,
+            };
+            out.entry(t).or_default()[i] += n as u64;
+        }
+        Ok(out)
+    }
+
+    /// What the customers `ids` did per touchpoint on days `from..=to` (answers also in the `to - from + 1` days
+    /// before), their open answers by tone submitted in `[from_at, to_at)`. Answers are theirs by external
+    /// id or e-mail, as everywhere.
+    pub async fn customers_at_touchpoints(
+        &self,
+        org: OrgId,
+        ids: &[uuid::Uuid],
+        (from, to): (i32, i32),
+        (from_at, to_at): (time::OffsetDateTime, time::OffsetDateTime),
+    ) -> Result<CustomersAtTouchpoints> {
+        let mut out = CustomersAtTouchpoints::default();
+        let before_from = from - (to - from + 1);
+        let mut answers: BTreeMap<(bool, String, String, i64), i64> = BTreeMap::new();
+        for chunk in ids.chunks(LIST_CHUNK) {
+            let refs: Vec<(String, Option<String>)> = db!(self, p => {
+                let mut qb = sqlx::QueryBuilder::new("SELECT external_id, email FROM customers WHERE org_id = ");
+                qb.push_bind(org.0).push(" AND id IN (");
+                let mut sep = qb.separated(", ");
+                for id in chunk {
+                    sep.push_bind(*id);
+                }
+                qb.push(")");
+                qb.build_query_as().fetch_all(p).await
+            })?;
+            let refs: Vec<String> = refs.into_iter().flat_map(|(e, m)| std::iter::once(e).chain(m)).collect();
+            for refs in refs.chunks(LIST_CHUNK) {
+                let rows: Vec<(bool, String, String, i64, i64)> = db!(self, p => {
+                    let mut qb = sqlx::QueryBuilder::new("SELECT r.day >= ");
+                    qb.push_bind(i64::from(from)).push(
+                        ", r.touchpoint, a.kind, a.score, COUNT(*) FROM responses r JOIN answers a ON a.response_id = r.id
+                         WHERE a.score IS NOT NULL AND a.kind IN ('nps', 'csat', 'ces') AND r.org_id = ",
+                    );
+                    qb.push_bind(org.0).push(" AND r.day >= ").push_bind(i64::from(before_from));
+                    qb.push(" AND r.day <= ").push_bind(i64::from(to)).push(" AND r.customer_ref IN (");
+                    let mut sep = qb.separated(", ");
+                    for r in refs {
+                        sep.push_bind(r.clone());
+                    }
+                    qb.push(") GROUP BY 1, 2, 3, 4");
+                    qb.build_query_as().fetch_all(p).await
+                })?;
+                for (now, t, kind, score, n) in rows {
+                    *answers.entry((now, t, kind, score)).or_default() += n;
+                }
+                let tones: Vec<(String, String, i64)> = db!(self, p => {
+                    let mut qb = sqlx::QueryBuilder::new("SELECT touchpoint, polarity, COUNT(*) FROM comments WHERE org_id = ");
+                    qb.push_bind(org.0).push(" AND submitted_at >= ").push_bind(from_at);
+                    qb.push(" AND submitted_at < ").push_bind(to_at).push(" AND polarity IS NOT NULL AND customer_ref IN (");
+                    let mut sep = qb.separated(", ");
+                    for r in refs {
+                        sep.push_bind(r.clone());
+                    }
+                    qb.push(") GROUP BY touchpoint, polarity");
+                    qb.build_query_as().fetch_all(p).await
+                })?;
+                for (t, polarity, n) in tones {
+                    if let Some(i) = ["positive", "neutral", "negative"].iter().position(|p| *p == polarity) {
+                        out.tones.entry(t).or_default()[i] += n as u64;
+                    }
+                }
+            }
+            for (table, negative) in
+                [("support_contacts", "0"), ("touchpoint_events", "CASE WHEN polarity = 'negative' THEN 1 ELSE 0 END")]
+            {
+                // Table and expression are fixed here; values are bound.
+                let rows: Vec<(Option<String>, i64, i64)> = db!(self, p => {
+                    let mut qb = sqlx::QueryBuilder::new(format!(
+                        "SELECT touchpoint, COUNT(*), CAST(SUM({negative}) AS BIGINT) FROM {table} WHERE org_id = "
+                    ));
+                    qb.push_bind(org.0).push(" AND day >= ").push_bind(i64::from(from));
+                    qb.push(" AND day <= ").push_bind(i64::from(to)).push(" AND customer_id IN (");
+                    let mut sep = qb.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(*id);
+                    }
+                    qb.push(") GROUP BY touchpoint");
+                    qb.build_query_as().fetch_all(p).await
+                })?;
+                for (t, n, neg) in rows {
+                    let Some(t) = t else { continue };
+                    let e = out.activity.entry(t).or_default();
+                    if table == "support_contacts" {
+                        e.contacts += n;
+                    } else {
+                        e.events += n;
+                        e.negative_events += neg;
+                    }
+                }
+            }
+        }
+        for ((now, group, kind, score), n) in answers {
+            let row = crate::RollupRow { kind, group, score, n };
+            if now { out.answers.push(row) } else { out.answers_before.push(row) }
         }
         Ok(out)
     }

@@ -43,7 +43,7 @@ pub use customers::{Receipt, Written};
 pub use followups::{FollowUpRecord, FollowUpStat, NewFollowUp};
 pub use improvements::{Audience, FED_BY_DAYS, ImprovementRecord, Shipping};
 pub use insights::{InsightScope, ThemeNpsRow};
-pub use journey::TouchpointActivity;
+pub use journey::{CustomersAtTouchpoints, TouchpointActivity};
 pub use notifications::{CaseFacts, NotificationRecord, Outgoing};
 pub use orgs::Organisation;
 pub use privacy::{CustomerExport, Erased};

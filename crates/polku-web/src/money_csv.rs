@@ -209,10 +209,11 @@ pub fn loyal(rows: &[Loyal]) -> anyhow::Result<Vec<u8>> {
     Ok(w.into_inner()?)
 }
 
-/// The journey map's touchpoints as CSV.
+/// The journey map's touchpoints as CSV; with a comparison, each row says which figures it belongs to.
 pub fn journey(m: &polku_app::journey::JourneyMap) -> anyhow::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
+        "figures",
         "stage",
         "touchpoint",
         "name",
@@ -229,11 +230,19 @@ pub fn journey(m: &polku_app::journey::JourneyMap) -> anyhow::Result<Vec<u8>> {
         "events",
         "negative_events",
         "trend",
+        "text_positive",
+        "text_neutral",
+        "text_negative",
     ])?;
-    let rows = m.stages.iter().flat_map(|s| s.touchpoints.iter().map(move |t| (s.key.as_str(), t)));
-    for (stage, t) in rows.chain(m.unplaced.iter().map(|t| ("", t))) {
+    let sets = std::iter::once(("all", &m.all)).chain(m.without_few.iter().map(|f| ("without_few", f)));
+    let rows = sets.flat_map(|(set, f)| {
+        let placed = f.stages.iter().flat_map(move |s| s.touchpoints.iter().map(move |t| (set, s.key.as_str(), t)));
+        placed.chain(f.unplaced.iter().map(move |t| (set, "", t)))
+    });
+    for (set, stage, t) in rows {
         let opt = |v: Option<f64>| v.map(|x| format!("{x:.1}")).unwrap_or_default();
         w.write_record([
+            set.to_string(),
             stage.to_string(),
             t.key.clone(),
             t.name.clone(),
@@ -250,6 +259,9 @@ pub fn journey(m: &polku_app::journey::JourneyMap) -> anyhow::Result<Vec<u8>> {
             t.events.to_string(),
             t.negative_events.to_string(),
             serde_json::to_value(t.trend)?.as_str().unwrap_or("").to_string(),
+            t.text.positive.to_string(),
+            t.text.neutral.to_string(),
+            t.text.negative.to_string(),
         ])?;
     }
     Ok(w.into_inner()?)

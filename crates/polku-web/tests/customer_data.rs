@@ -854,11 +854,25 @@ async fn journey_map_and_its_layout() {
         let survey = t.create_survey(&t.token, nps_survey()).await;
         let path = format!("/api/v1/surveys/{}/responses", survey["id"].as_str().unwrap());
         // arrival: 12 answers, 6 detractors (50 %); quote 12, 1 detractor; work 12, 2 detractors; invoice 12, 1.
+        // Two of the arrival's detractors are C-1's; two arrival answers say why (one negative, one positive).
         for (tp, detractors) in [("arrival", 6), ("quote", 1), ("work-quality", 2), ("invoice", 1)] {
             for i in 0..12 {
                 let score = if i < detractors { 3 } else { 10 };
-                let body = json!({"answers": [{"question": "nps", "value": score}], "touchpoint": tp, "submitted_at": "2026-10-15T10:00:00Z"});
-                assert_eq!(t.api(Method::POST, &path, &t.token, Some(body)).await.status, StatusCode::CREATED);
+                let mut body = json!({"answers": [{"question": "nps", "value": score}], "touchpoint": tp, "submitted_at": "2026-10-15T10:00:00Z"});
+                if tp == "arrival" && (i == 1 || i == 2) {
+                    body["customer"] = json!("C-1");
+                }
+                let why = match (tp, i) {
+                    ("arrival", 0) => Some(("sv", "Målaren kom två timmar för sent och ingen ringde.")),
+                    ("arrival", 11) => Some(("en", "Great result and a very tidy crew, thank you!")),
+                    _ => None,
+                };
+                if let Some((locale, text)) = why {
+                    body["answers"].as_array_mut().unwrap().push(json!({"question": "why", "value": text}));
+                    body["locale"] = json!(locale);
+                }
+                let r = t.api(Method::POST, &path, &t.token, Some(body)).await;
+                assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
             }
         }
         t.api(Method::POST, "/api/v1/events", &t.token,
@@ -888,6 +902,18 @@ async fn journey_map_and_its_layout() {
             t.backend
         );
         assert_eq!((arrival["events"].as_i64(), arrival["negative_events"].as_i64()), (Some(1), Some(1)));
+        // The open answers by their own tone.
+        assert_eq!(
+            (
+                arrival["text"]["positive"].as_u64(),
+                arrival["text"]["negative"].as_u64(),
+                arrival["text_negative_share"].as_f64()
+            ),
+            (Some(1), Some(1), Some(0.5)),
+            "{}",
+            t.backend
+        );
+        assert!(m["without_few"].is_null(), "only when asked for");
         assert_eq!(m["unplaced"][0]["key"], "invoice");
         // Negative shares 50 %, 8.3 %, 16.7 %, 8.3 %: median 12.5 %. Arrival 6 − 1.5 = 4.5 excess detractors of
         // 48 NPS answers: +9.4 points; work 2 − 1.5 = 0.5: +1.0.
@@ -897,14 +923,46 @@ async fn journey_map_and_its_layout() {
             ["arrival", "work-quality"]
         );
         assert!((pain[0]["nps_gain"].as_f64().unwrap() - 9.375).abs() < 1e-9, "{}", pain[0]);
-        let csv = t.api(Method::GET, "/api/v1/journey.csv?from=2026-10-01&to=2026-10-31", &t.token, None).await;
-        assert!(csv.body.lines().any(|l| l.starts_with("delivery,arrival,arrival,12,6,0,6,0.5000")), "{}", csv.body);
+        // The few: C-1 alone carries load (two detractor answers and a negative event). Without them the
+        // arrival has 10 answers, 4 negative, and no events; the other touchpoints are untouched.
+        let c = t.api(Method::GET, "/api/v1/journey?from=2026-10-01&to=2026-10-31&compare=true", &t.token, None).await;
+        assert_eq!(c.status, StatusCode::OK, "{}: {}", t.backend, c.body);
+        let c = c.json();
+        assert_eq!((c["few"]["few"].as_u64(), c["few"]["few_load"].as_u64()), (Some(1), Some(3)), "{}", t.backend);
+        let w = &c["without_few"]["stages"][1]["touchpoints"][0];
+        assert_eq!(
+            (w["key"].as_str(), w["answers"].as_u64(), w["feel"]["negative"].as_u64(), w["events"].as_i64()),
+            (Some("arrival"), Some(10), Some(4), Some(0)),
+            "{}",
+            t.backend
+        );
+        assert_eq!(c["without_few"]["stages"][0]["touchpoints"][0]["answers"], 12, "the quote is untouched");
+        assert_eq!(c["stages"][1]["touchpoints"][0]["answers"], 12, "everyone's figures stay beside them");
+        assert_eq!(c["without_few"]["pain_points"][0]["touchpoint"], "arrival");
+        let r = t.api(Method::GET, "/api/v1/journey?compare=maybe", &t.token, None).await;
+        assert_eq!(r.field_errors(), ["compare"]);
+        let csv =
+            t.api(Method::GET, "/api/v1/journey.csv?from=2026-10-01&to=2026-10-31&compare=true", &t.token, None).await;
+        assert!(
+            csv.body.lines().any(|l| l.starts_with("all,delivery,arrival,arrival,12,6,0,6,0.5000")),
+            "{}",
+            csv.body
+        );
+        assert!(
+            csv.body.lines().any(|l| l.starts_with("without_few,delivery,arrival,arrival,10,6,0,4,0.4000")),
+            "{}",
+            csv.body
+        );
         let r = t.api(Method::GET, "/api/v1/journey?from=2026-10-01", &t.token, None).await;
         assert_eq!(r.field_errors(), ["to"]);
         let (cookies, csrf) = t.login(&t.email).await;
         let page = t.get("/journey?from=2026-10-01&to=2026-10-31", &cookies).await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.body.contains("Työmaa") && page.body.contains("/inbox?touchpoint=arrival"), "{}", t.backend);
+        assert!(page.body.contains("Avoimet vastaukset sävyn mukaan"), "{}: the text's tone", t.backend);
+        assert!(!page.body.contains("Ilman harvoja"));
+        let page = t.get("/journey?from=2026-10-01&to=2026-10-31&compare=true", &cookies).await;
+        assert!(page.body.contains("Ilman harvoja") && page.body.contains("Kaikki asiakkaat"), "{}", t.backend);
         let edit = t.get("/settings/journey", &cookies).await;
         assert!(edit.body.contains("name=\"tp_stage_0\""), "{}", edit.body);
         let form = [

@@ -357,13 +357,19 @@ async fn money(store: &Store, args: InboxArgs) -> anyhow::Result<ExitCode> {
     println!("{:<52} {:>7} {:>10} {:>10} {:>5}", "page", "rows", "median ms", "p95 ms", "runs");
     let (app, caller) = (&app, &caller);
     let now = polku_app::store::now();
-    time("journey map (last 90 days, with pain points)", args.warmup, args.iterations, || async move {
-        let m = polku_app::journey::map(app, caller, None, None, polku_domain::Locale::Fi)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        Ok(Rows(m.stages.iter().map(|s| s.touchpoints.len()).sum::<usize>() + m.unplaced.len()))
-    })
-    .await?;
+    for compare in [false, true] {
+        let label = format!(
+            "journey map (last 90 days, with pain points){}",
+            if compare { ", and without the few" } else { "" }
+        );
+        time(&label, args.warmup, args.iterations, || async move {
+            let m = polku_app::journey::map(app, caller, None, None, polku_domain::Locale::Fi, compare)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(Rows(m.all.stages.iter().map(|s| s.touchpoints.len()).sum::<usize>() + m.all.unplaced.len()))
+        })
+        .await?;
+    }
     for (months, compare) in [(12, false), (24, false), (12, true)] {
         let label = format!("money: {months} months{}", if compare { ", and without the few" } else { "" });
         time(&label, args.warmup, args.iterations, || async move {

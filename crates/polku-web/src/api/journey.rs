@@ -20,14 +20,21 @@ pub fn router() -> Router<Web> {
         .route("/api/v1/journey/layout", get(layout).put(set_layout))
 }
 
-/// A period (both ends or neither) and the language of names.
-pub type JourneyQuery = (Option<time::Date>, Option<time::Date>, Option<polku_domain::Locale>);
+/// A period (both ends or neither), the language of names, and whether to compare without the few.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct JourneyQuery {
+    pub from: Option<time::Date>,
+    pub to: Option<time::Date>,
+    pub lang: Option<polku_domain::Locale>,
+    pub compare: bool,
+}
 
-/// `from`, `to` (YYYY-MM-DD, both or neither) and `lang` (fi, sv, en: names of stages).
+/// `from`, `to` (YYYY-MM-DD, both or neither), `lang` (fi, sv, en: names of stages) and `compare` (true:
+/// also the figures without the few customers who carry the most negative load).
 pub fn query(raw: Option<&str>) -> Result<JourneyQuery, polku_app::AppError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or(""))
         .map_err(|_| polku_app::AppError::invalid("query", "is not a valid query string"))?;
-    let (mut from, mut to, mut lang) = (None, None, None);
+    let (mut from, mut to, mut lang, mut compare) = (None, None, None, false);
     let date = |k: &str, v: &str| {
         time::Date::parse(v, time::macros::format_description!("[year]-[month]-[day]"))
             .map_err(|_| polku_app::AppError::invalid(k, "must be a date such as 2026-11-23"))
@@ -43,42 +50,57 @@ pub fn query(raw: Option<&str>) -> Result<JourneyQuery, polku_app::AppError> {
                         .ok_or_else(|| polku_app::AppError::invalid("lang", "must be fi, sv or en"))?,
                 )
             }
+            "compare" => {
+                compare = match v.as_str() {
+                    "true" | "1" | "yes" | "on" => true,
+                    "false" | "0" | "no" | "" => false,
+                    _ => return Err(polku_app::AppError::invalid("compare", "must be true or false")),
+                }
+            }
             other => return Err(polku_app::AppError::invalid(other, "is not a parameter of this endpoint")),
         }
     }
     if from.is_some() != to.is_some() {
         return Err(polku_app::AppError::invalid(if from.is_some() { "to" } else { "from" }, "give both from and to"));
     }
-    Ok((from, to, lang))
+    Ok(JourneyQuery { from, to, lang, compare })
 }
 
 /// The journey map for a period (default: the last 90 days with answers): every stage with its touchpoints'
 /// answers, positive / neutral / negative shares, NPS and CSAT with intervals, support contacts, events and
-/// trend; touchpoints not placed yet; pain points with the numbers behind their rank.
+/// trend, open answers by tone; touchpoints not placed yet; pain points with the numbers behind their rank.
+/// `compare=true` adds `few` and `without_few`: the same figures without the few customers' answers,
+/// contacts, events and open answers.
 #[utoipa::path(get, path = "/api/v1/journey", security(("token" = [])),
-    params(("from" = Option<String>, Query), ("to" = Option<String>, Query), ("lang" = Option<String>, Query)),
+    params(("from" = Option<String>, Query), ("to" = Option<String>, Query), ("lang" = Option<String>, Query),
+        ("compare" = Option<bool>, Query)),
     responses((status = 200, body = Object), (status = 422, body = ErrorBody)))]
 pub async fn map(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let (from, to, lang) = query(raw.as_deref())?;
-    let m = polku_app::journey::map(&web.app, &caller, from, to, lang.unwrap_or(polku_domain::Locale::En)).await?;
+    let q = query(raw.as_deref())?;
+    let m =
+        polku_app::journey::map(&web.app, &caller, q.from, q.to, q.lang.unwrap_or(polku_domain::Locale::En), q.compare)
+            .await?;
     Ok(Json(m).into_response())
 }
 
 /// The journey map's touchpoints as CSV, one row each (stage, touchpoint, figures).
 #[utoipa::path(get, path = "/api/v1/journey.csv", security(("token" = [])),
-    params(("from" = Option<String>, Query), ("to" = Option<String>, Query), ("lang" = Option<String>, Query)),
+    params(("from" = Option<String>, Query), ("to" = Option<String>, Query), ("lang" = Option<String>, Query),
+        ("compare" = Option<bool>, Query)),
     responses((status = 200, content_type = "text/csv")))]
 pub async fn map_csv(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let (from, to, lang) = query(raw.as_deref())?;
-    let m = polku_app::journey::map(&web.app, &caller, from, to, lang.unwrap_or(polku_domain::Locale::En)).await?;
+    let q = query(raw.as_deref())?;
+    let m =
+        polku_app::journey::map(&web.app, &caller, q.from, q.to, q.lang.unwrap_or(polku_domain::Locale::En), q.compare)
+            .await?;
     let body = crate::money_csv::journey(&m).map_err(|e| ApiError::from(polku_app::AppError::Internal(e)))?;
     Ok(super::csv_response(body, "polku-journey.csv"))
 }

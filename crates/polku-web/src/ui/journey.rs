@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use polku_app::AppError;
-use polku_app::journey::{JourneyMap, TouchpointView};
+use polku_app::journey::{JourneyFigures, JourneyMap, TouchpointView};
 use polku_domain::journey::{Placement, Stage, Trend};
 use std::collections::BTreeMap;
 
@@ -66,17 +66,27 @@ impl JourneyPage {
     fn range(&self) -> String {
         format!("from={}&to={}", self.m.from, self.m.to)
     }
+    /// The figure sets shown: everyone, and without the few when comparing.
+    fn sets(&self) -> Vec<(String, &JourneyFigures)> {
+        let mut out = vec![(self.t.get("money-all"), &self.m.all)];
+        if let Some(w) = &self.m.without_few {
+            out.push((self.t.get("money-without-few"), w));
+        }
+        out
+    }
 }
 
 async fn show(State(web): State<Web>, s: UiSession, RawQuery(raw): RawQuery) -> Result<Response, PageError> {
-    let (from, to, _) = crate::api::parse_journey_query(raw.as_deref()).map_err(fail(&s))?;
-    let m = polku_app::journey::map(&web.app, &s.caller, from, to, s.t.locale).await.map_err(fail(&s))?;
+    let q = crate::api::parse_journey_query(raw.as_deref()).map_err(fail(&s))?;
+    let m =
+        polku_app::journey::map(&web.app, &s.caller, q.from, q.to, s.t.locale, q.compare).await.map_err(fail(&s))?;
     Ok(page(&JourneyPage { c: Chrome::new(&s, "journey"), t: s.t, m }))
 }
 
 async fn csv(State(web): State<Web>, s: UiSession, RawQuery(raw): RawQuery) -> Result<Response, PageError> {
-    let (from, to, _) = crate::api::parse_journey_query(raw.as_deref()).map_err(fail(&s))?;
-    let m = polku_app::journey::map(&web.app, &s.caller, from, to, s.t.locale).await.map_err(fail(&s))?;
+    let q = crate::api::parse_journey_query(raw.as_deref()).map_err(fail(&s))?;
+    let m =
+        polku_app::journey::map(&web.app, &s.caller, q.from, q.to, s.t.locale, q.compare).await.map_err(fail(&s))?;
     let body = crate::money_csv::journey(&m).map_err(|e| fail(&s)(AppError::Internal(e)))?;
     Ok(crate::api::csv_response(body, "polku-journey.csv"))
 }
