@@ -140,7 +140,7 @@ impl Store {
         (from_at, to_at): (time::OffsetDateTime, time::OffsetDateTime),
     ) -> Result<CustomersAtTouchpoints> {
         let mut out = CustomersAtTouchpoints::default();
-        let before_from = from - (to - from + 1);
+        let before_at = from_at - time::Duration::days(i64::from(to - from + 1));
         let mut answers: BTreeMap<(bool, String, String, i64), i64> = BTreeMap::new();
         for chunk in ids.chunks(LIST_CHUNK) {
             let refs: Vec<(String, Option<String>)> = db!(self, p => {
@@ -151,71 +151,34 @@ impl Store {
                     sep.push_bind(*id);
                 }
                 qb.push(")");
-                qb.build_query_as().fetch_all(p).await
+                qb.build_query_as().persistent(false).fetch_all(p).await
             })?;
             let refs: Vec<String> = refs.into_iter().flat_map(|(e, m)| std::iter::once(e).chain(m)).collect();
-            for refs in refs.chunks(LIST_CHUNK) {
-                let rows: Vec<(bool, String, String, i64, i64)> = db!(self, p => {
-                    let mut qb = sqlx::QueryBuilder::new("SELECT r.day >= ");
-                    qb.push_bind(i64::from(from)).push(
-                        ", r.touchpoint, a.kind, a.score, COUNT(*) FROM responses r JOIN answers a ON a.response_id = r.id
-                         WHERE a.score IS NOT NULL AND a.kind IN ('nps', 'csat', 'ces') AND r.org_id = ",
-                    );
-                    qb.push_bind(org.0).push(" AND r.day >= ").push_bind(i64::from(before_from));
-                    qb.push(" AND r.day <= ").push_bind(i64::from(to)).push(" AND r.customer_ref IN (");
-                    let mut sep = qb.separated(", ");
-                    for r in refs {
-                        sep.push_bind(r.clone());
-                    }
-                    qb.push(") GROUP BY 1, 2, 3, 4");
-                    qb.build_query_as().fetch_all(p).await
-                })?;
-                for (now, t, kind, score, n) in rows {
-                    *answers.entry((now, t, kind, score)).or_default() += n;
-                }
-                let tones: Vec<(String, String, i64)> = db!(self, p => {
-                    let mut qb = sqlx::QueryBuilder::new("SELECT touchpoint, polarity, COUNT(*) FROM comments WHERE org_id = ");
-                    qb.push_bind(org.0).push(" AND submitted_at >= ").push_bind(from_at);
-                    qb.push(" AND submitted_at < ").push_bind(to_at).push(" AND polarity IS NOT NULL AND customer_ref IN (");
-                    let mut sep = qb.separated(", ");
-                    for r in refs {
-                        sep.push_bind(r.clone());
-                    }
-                    qb.push(") GROUP BY touchpoint, polarity");
-                    qb.build_query_as().fetch_all(p).await
-                })?;
-                for (t, polarity, n) in tones {
-                    if let Some(i) = ["positive", "neutral", "negative"].iter().position(|p| *p == polarity) {
-                        out.tones.entry(t).or_default()[i] += n as u64;
-                    }
+            // Four independent reads: run side by side (separate pooled connections on both backends).
+            let (rows, tones, contacts, events) = tokio::try_join!(
+                self.answers_of_refs(org, &refs, from, (before_at, to_at)),
+                self.tones_of_refs(org, &refs, (from_at, to_at)),
+                self.activity_of_customers(org, chunk, "support_contacts", (from, to), (from_at, to_at)),
+                self.activity_of_customers(org, chunk, "touchpoint_events", (from, to), (from_at, to_at)),
+            )?;
+            for (now, t, kind, score, n) in rows {
+                *answers.entry((now, t, kind, score)).or_default() += n;
+            }
+            for (t, polarity, n) in tones {
+                if let Some(i) = ["positive", "neutral", "negative"].iter().position(|p| *p == polarity) {
+                    out.tones.entry(t).or_default()[i] += n as u64;
                 }
             }
-            for (table, negative) in
-                [("support_contacts", "0"), ("touchpoint_events", "CASE WHEN polarity = 'negative' THEN 1 ELSE 0 END")]
-            {
-                // Table and expression are fixed here; values are bound.
-                let rows: Vec<(Option<String>, i64, i64)> = db!(self, p => {
-                    let mut qb = sqlx::QueryBuilder::new(format!(
-                        "SELECT touchpoint, COUNT(*), CAST(SUM({negative}) AS BIGINT) FROM {table} WHERE org_id = "
-                    ));
-                    qb.push_bind(org.0).push(" AND day >= ").push_bind(i64::from(from));
-                    qb.push(" AND day <= ").push_bind(i64::from(to)).push(" AND customer_id IN (");
-                    let mut sep = qb.separated(", ");
-                    for id in chunk {
-                        sep.push_bind(*id);
-                    }
-                    qb.push(") GROUP BY touchpoint");
-                    qb.build_query_as().fetch_all(p).await
-                })?;
-                for (t, n, neg) in rows {
-                    let Some(t) = t else { continue };
+            for (t, n, _) in contacts {
+                if let Some(t) = t {
+                    out.activity.entry(t).or_default().contacts += n;
+                }
+            }
+            for (t, n, neg) in events {
+                if let Some(t) = t {
                     let e = out.activity.entry(t).or_default();
-                    if table == "support_contacts" {
-                        e.contacts += n;
-                    } else {
-                        e.events += n;
-                        e.negative_events += neg;
-                    }
+                    e.events += n;
+                    e.negative_events += neg;
                 }
             }
         }
@@ -224,6 +187,96 @@ impl Store {
             if now { out.answers.push(row) } else { out.answers_before.push(row) }
         }
         Ok(out)
+    }
+
+    /// Scored answers of `refs` per (in the period from day `from`, touchpoint, kind, score) submitted in
+    /// `[at.0, at.1)`. By time rather than day (the same UTC days), so that the customer index narrows to the
+    /// period instead of reading every answer the customers ever gave.
+    async fn answers_of_refs(
+        &self,
+        org: OrgId,
+        refs: &[String],
+        from: i32,
+        at: (time::OffsetDateTime, time::OffsetDateTime),
+    ) -> Result<Vec<(bool, String, String, i64, i64)>> {
+        let mut out = Vec::new();
+        for refs in refs.chunks(LIST_CHUNK) {
+            let rows: Vec<(bool, String, String, i64, i64)> = db!(self, p => {
+                let mut qb = sqlx::QueryBuilder::new("SELECT r.day >= ");
+                qb.push_bind(i64::from(from)).push(
+                    ", r.touchpoint, a.kind, a.score, COUNT(*) FROM responses r JOIN answers a ON a.response_id = r.id
+                     WHERE a.score IS NOT NULL AND a.kind IN ('nps', 'csat', 'ces') AND r.org_id = ",
+                );
+                qb.push_bind(org.0).push(" AND r.submitted_at >= ").push_bind(at.0);
+                qb.push(" AND r.submitted_at < ").push_bind(at.1).push(" AND r.customer_ref IN (");
+                let mut sep = qb.separated(", ");
+                for r in refs {
+                    sep.push_bind(r.clone());
+                }
+                qb.push(") GROUP BY 1, 2, 3, 4");
+                qb.build_query_as().persistent(false).fetch_all(p).await
+            })?;
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
+    /// Analysed open answers of `refs` per (touchpoint, polarity) submitted in `[at.0, at.1)`.
+    async fn tones_of_refs(
+        &self,
+        org: OrgId,
+        refs: &[String],
+        at: (time::OffsetDateTime, time::OffsetDateTime),
+    ) -> Result<Vec<(String, String, i64)>> {
+        let mut out = Vec::new();
+        for refs in refs.chunks(LIST_CHUNK) {
+            let rows: Vec<(String, String, i64)> = db!(self, p => {
+                let mut qb = sqlx::QueryBuilder::new("SELECT touchpoint, polarity, COUNT(*) FROM comments WHERE org_id = ");
+                qb.push_bind(org.0).push(" AND submitted_at >= ").push_bind(at.0);
+                qb.push(" AND submitted_at < ").push_bind(at.1).push(" AND polarity IS NOT NULL AND customer_ref IN (");
+                let mut sep = qb.separated(", ");
+                for r in refs {
+                    sep.push_bind(r.clone());
+                }
+                qb.push(") GROUP BY touchpoint, polarity");
+                qb.build_query_as().persistent(false).fetch_all(p).await
+            })?;
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
+    /// Support contacts or events of `ids` per touchpoint: (touchpoint, count, negative ones). Contacts by
+    /// their opening time (the order of their customer index; the same UTC days), events by day (theirs).
+    async fn activity_of_customers(
+        &self,
+        org: OrgId,
+        ids: &[uuid::Uuid],
+        table: &'static str,
+        (from, to): (i32, i32),
+        (from_at, to_at): (time::OffsetDateTime, time::OffsetDateTime),
+    ) -> Result<Vec<(Option<String>, i64, i64)>> {
+        let contacts = table == "support_contacts";
+        let negative = if contacts { "0" } else { "CASE WHEN polarity = 'negative' THEN 1 ELSE 0 END" };
+        Ok(db!(self, p => {
+            // Table and expression are fixed here; values are bound.
+            let mut qb = sqlx::QueryBuilder::new(format!(
+                "SELECT touchpoint, COUNT(*), CAST(SUM({negative}) AS BIGINT) FROM {table} WHERE org_id = "
+            ));
+            qb.push_bind(org.0);
+            if contacts {
+                qb.push(" AND opened_at >= ").push_bind(from_at).push(" AND opened_at < ").push_bind(to_at);
+            } else {
+                qb.push(" AND day >= ").push_bind(i64::from(from)).push(" AND day <= ").push_bind(i64::from(to));
+            }
+            qb.push(" AND customer_id IN (");
+            let mut sep = qb.separated(", ");
+            for id in ids {
+                sep.push_bind(*id);
+            }
+            qb.push(") GROUP BY touchpoint");
+            qb.build_query_as().persistent(false).fetch_all(p).await
+        })?)
     }
 
     /// Support contacts and touchpoint events per touchpoint on days `from..=to`.

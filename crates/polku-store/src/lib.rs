@@ -152,6 +152,7 @@ impl Store {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("cache_size", "-65536")
+                .pragma("mmap_size", "1073741824")
                 .pragma("temp_store", "memory");
             let read = SqlitePoolOptions::new()
                 .max_connections(8)
