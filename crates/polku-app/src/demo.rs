@@ -221,6 +221,7 @@ async fn classic_story(
             currency: "EUR".into(),
             items: 1,
             status: OrderStatus::Paid,
+            version: None,
         }],
         contacts: vec![Contact {
             external_id: format!("{ID}-T1"),
@@ -686,6 +687,7 @@ pub async fn bench_customer_data(
                 currency: "EUR".into(),
                 items: 1 + rng.below(4) as u32,
                 status: if rng.chance(0.04) { OrderStatus::Refunded } else { OrderStatus::Paid },
+                version: None,
             })
             .collect();
         crate::customers::write(app, org, &CustomerData { orders: rows, ..Default::default() }, |_| {}).await?;

@@ -136,6 +136,10 @@ pub struct Order {
     pub currency: String,
     pub items: u32,
     pub status: OrderStatus,
+    /// The sender's last change to the order, when it says (webhooks): a delivery older than the one stored
+    /// does not overwrite it (senders retry, so `orders/paid` may arrive before `orders/create`). `None`
+    /// (batches, files) always replaces.
+    pub version: Option<OffsetDateTime>,
 }
 
 /// A support contact (ticket, call, chat) as a helpdesk or file sends it.
@@ -401,6 +405,7 @@ pub fn validate_order(errs: &mut Vec<FieldError>, prefix: &str, r: &OrderDraft) 
         currency,
         items: r.items.unwrap_or(1),
         status,
+        version: None,
     }
 }
 

@@ -133,6 +133,7 @@ pub fn commerce(seed: u64, data: &DemoData, end: OffsetDateTime) -> CustomerData
                 currency: "EUR".into(),
                 items: if is_shop { 1 + rng.below(4) as u32 } else { 1 },
                 status,
+                version: None,
             });
             if is_shop {
                 let promised = (t + Duration::days(3)).replace_time(time::Time::from_hms(16, 0, 0).expect("valid"));

@@ -198,6 +198,7 @@ pub fn shopify(topic: &str, body: &Value) -> Result<Parsed, Refused> {
         "placed"
     };
     let mut errs = Vec::new();
+    let version = str_of(body, "updated_at").and_then(|t| parse_time(t, None));
     let placed_at = str_of(body, "processed_at").or_else(|| str_of(body, "created_at")).unwrap_or("");
     if placed_at.is_empty() {
         errs.push(FieldError { field: "created_at".into(), message: "is required".into() });
@@ -207,7 +208,7 @@ pub fn shopify(topic: &str, body: &Value) -> Result<Parsed, Refused> {
         errs.push(FieldError { field: "total_price".into(), message: "is required".into() });
         return Err(Refused(errs));
     };
-    let order = checked(
+    let mut order = checked(
         &mut errs,
         &OrderDraft {
             external_id: id,
@@ -221,6 +222,7 @@ pub fn shopify(topic: &str, body: &Value) -> Result<Parsed, Refused> {
         customers::validate_order,
         &[("placed_at", "created_at"), ("amount", "total_price"), ("customer", "customer.id")],
     );
+    order.version = version;
     let c = customer_obj.unwrap_or(&Value::Null);
     let marketing = body
         .get("buyer_accepts_marketing")
@@ -247,6 +249,11 @@ pub fn shopify(topic: &str, body: &Value) -> Result<Parsed, Refused> {
 }
 
 /// A WooCommerce order (`order.created`, `order.updated`; other topics are ignored).
+/// WooCommerce's `…_gmt` times are UTC without an offset ("2017-03-22T19:28:02").
+fn utc(t: &str) -> String {
+    if !t.ends_with('Z') && !t.contains('+') { format!("{t}Z") } else { t.to_string() }
+}
+
 pub fn woocommerce(topic: &str, body: &Value) -> Result<Parsed, Refused> {
     if !matches!(topic, "order.created" | "order.updated") {
         return Ok(Parsed::Ignored(format!("topic {topic:?} is not one Polku reads")));
@@ -265,17 +272,17 @@ pub fn woocommerce(topic: &str, body: &Value) -> Result<Parsed, Refused> {
         "cancelled" | "failed" | "trash" => "cancelled",
         _ => "placed",
     };
-    // `date_created_gmt` is UTC without an offset ("2017-03-22T19:28:02").
     let placed_at = match str_of(body, "date_created_gmt") {
-        Some(t) if !t.ends_with('Z') && !t.contains('+') => format!("{t}Z"),
-        Some(t) => t.to_string(),
+        Some(t) => utc(t),
         None => return Err(refuse("date_created_gmt", "is required")),
     };
     let Some(amount) = body.get("total").cloned() else {
         return Err(refuse("total", "is required"));
     };
+    // Also UTC without an offset.
+    let version = str_of(body, "date_modified_gmt").and_then(|t| parse_time(&utc(t), None));
     let mut errs = Vec::new();
-    let order = checked(
+    let mut order = checked(
         &mut errs,
         &OrderDraft {
             external_id: id,
@@ -289,6 +296,7 @@ pub fn woocommerce(topic: &str, body: &Value) -> Result<Parsed, Refused> {
         customers::validate_order,
         &[("placed_at", "date_created_gmt"), ("amount", "total"), ("customer", "customer_id")],
     );
+    order.version = version;
     let customer = checked(
         &mut errs,
         &CustomerDraft {
@@ -544,6 +552,7 @@ mod tests {
         assert_eq!((o.amount_cents, o.currency.as_str(), o.items), (17_820, "USD", 3));
         assert_eq!(o.status, crate::customers::OrderStatus::Paid);
         assert_eq!(o.placed_at, datetime!(2025-01-24 04:10:14 UTC));
+        assert_eq!(o.version, None, "no updated_at: every delivery replaces");
         let c = &d.customers[0];
         assert_eq!((c.name.as_deref(), c.language), (Some("Jane Doe"), Some(crate::Locale::En)));
         assert_eq!(c.consent_marketing, Some(false));
@@ -581,7 +590,7 @@ mod tests {
         let body = json!({
             "id": 727, "number": "727", "status": "processing", "currency": "EUR",
             "date_created": "2026-03-22T16:28:02", "date_created_gmt": "2026-03-22T14:28:02",
-            "total": "29.35", "customer_id": 0,
+            "date_modified_gmt": "2026-03-22T14:30:00", "total": "29.35", "customer_id": 0,
             "billing": {"first_name": "Matti", "last_name": "Virtanen", "email": "matti@example.fi", "phone": "040 123 4567"},
             "line_items": [{"quantity": 2, "price": 3}, {"quantity": 1, "price": 20}],
             "coupon_lines": [{"code": "summer10"}]
@@ -594,6 +603,7 @@ mod tests {
             "a guest is their e-mail"
         );
         assert_eq!((o.amount_cents, o.items, o.placed_at), (2935, 3, datetime!(2026-03-22 14:28:02 UTC)));
+        assert_eq!(o.version, Some(datetime!(2026-03-22 14:30:00 UTC)), "the last change orders deliveries");
         assert_eq!(o.status, crate::customers::OrderStatus::Paid);
         assert_eq!(d.customers[0].name.as_deref(), Some("Matti Virtanen"));
         let mut member = body.clone();

@@ -110,10 +110,12 @@ macro_rules! resolve_customers {
 /// Upserts linked rows (`$rows`: one per external id, sorted) in the open transaction `$tx`, chunk by chunk:
 /// first the customers each row names (`$names`, stubs for new ones, into `$ids`), then one multi-row
 /// `$insert` (its columns ending in `created_at, updated_at`, which the macro binds) `ON CONFLICT (org_id,
-/// external_id) DO UPDATE SET $update`. `$progress` gets the rows written so far.
+/// external_id) DO UPDATE SET $update`, only where `$guard` holds when one is given. `$progress` gets the
+/// rows written so far.
 macro_rules! upsert_linked {
     ($tx:ident, $org:expr, $rows:expr, $ids:ident, $now:expr, $progress:expr,
-     names: |$nr:ident| $names:expr, insert: $insert:expr, bind: |$b:ident, $r:ident| $bind:expr, update: $update:expr) => {{
+     names: |$nr:ident| $names:expr, insert: $insert:expr, bind: |$b:ident, $r:ident| $bind:expr, update: $update:expr
+     $(, guard: $guard:expr)?) => {{
         for chunk in $rows.chunks(CHUNK) {
             resolve_customers!($tx, $org, chunk.iter().flat_map(|$nr| $names), $ids, $now);
             if let Some(m) = chunk.iter().flat_map(|$nr| $names).find(|n| !$ids.contains_key(*n)) {
@@ -127,6 +129,7 @@ macro_rules! upsert_linked {
             qb.push(" ON CONFLICT (org_id, external_id) DO UPDATE SET ");
             qb.push($update);
             qb.push(", updated_at = excluded.updated_at");
+            $(qb.push(" WHERE ").push($guard);)?
             qb.build().execute(&mut *$tx).await?;
             $progress(chunk.len());
         }
@@ -209,14 +212,17 @@ impl Store {
             upsert_linked!(tx, org, orders, ids, now, step,
                 names: |o| [o.customer.as_str()],
                 insert: "INSERT INTO orders (id, org_id, external_id, customer_id, placed_at, day, amount_cents, currency,
-                   items, status, created_at, updated_at) ",
+                   items, status, source_version, created_at, updated_at) ",
                 bind: |b, o| b.push_bind(Uuid::now_v7()).push_bind(org.0).push_bind(o.external_id.clone())
                     .push_bind(cid(&ids, &o.customer)).push_bind(o.placed_at).push_bind(day(o.placed_at))
                     .push_bind(o.amount_cents).push_bind(o.currency.clone()).push_bind(i64::from(o.items))
-                    .push_bind(o.status.as_str()),
+                    .push_bind(o.status.as_str()).push_bind(o.version.map(|v| v.unix_timestamp())),
                 update: "customer_id = excluded.customer_id, placed_at = excluded.placed_at, day = excluded.day,
                    amount_cents = excluded.amount_cents, currency = excluded.currency, items = excluded.items,
-                   status = excluded.status");
+                   status = excluded.status, source_version = COALESCE(excluded.source_version, orders.source_version)",
+                // A webhook older than what is stored (a retry overtaken by a later change) is left out.
+                guard: "excluded.source_version IS NULL OR orders.source_version IS NULL
+                   OR excluded.source_version >= orders.source_version");
             upsert_linked!(tx, org, contacts, ids, now, step,
                 names: |c| [c.customer.as_str()],
                 insert: "INSERT INTO support_contacts (id, org_id, external_id, customer_id, channel, reason, touchpoint,

@@ -169,6 +169,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0026_touchpoint_experience.sql"),
         postgres: include_str!("../migrations/postgres/0026_touchpoint_experience.sql"),
     },
+    Migration {
+        version: 27,
+        name: "order_versions",
+        sqlite: include_str!("../migrations/sqlite/0027_order_versions.sql"),
+        postgres: include_str!("../migrations/postgres/0027_order_versions.sql"),
+    },
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.

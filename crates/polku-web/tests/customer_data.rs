@@ -275,6 +275,25 @@ async fn shopify_and_woocommerce_orders_arrive_signed_once() {
         assert_eq!(orders.orders[0].external_id, "820982911946154508", "{}: not rounded through f64", t.backend);
         assert_eq!((orders.orders[0].amount_cents, orders.orders[0].items), (17_820, 2));
         assert_eq!(orders.customer.email.as_deref(), Some("jane@example.com"));
+        // Shopify retries: `orders/create` (still pending, changed a second earlier) arriving after
+        // `orders/paid` is stored but does not overwrite the newer state; a later refund does.
+        let older = order
+            .replace("\"financial_status\":\"paid\"", "\"financial_status\":\"pending\"")
+            .replace("\"updated_at\":\"2026-11-20T10:15:01+02:00\"", "\"updated_at\":\"2026-11-20T10:15:00+02:00\"");
+        assert!(older.contains("pending") && older.contains("\"updated_at\":\"2026-11-20T10:15:00"), "{older}");
+        let r = deliver(&t, &shop, &headers(sign(secret, &[older.as_bytes()]), "w-old", "orders/create"), &older).await;
+        assert_eq!(r.json()["status"], "stored", "{}", r.body);
+        let export = t.app.store.customer_export(t.org, "7351848452396").await.unwrap().unwrap();
+        assert_eq!(export.orders[0].status, "paid", "{}: an older delivery does not overwrite a newer one", t.backend);
+        let refunded = order
+            .replace("\"financial_status\":\"paid\"", "\"financial_status\":\"refunded\"")
+            .replace("\"updated_at\":\"2026-11-20T10:15:01+02:00\"", "\"updated_at\":\"2026-11-22T09:00:00+02:00\"");
+        let r =
+            deliver(&t, &shop, &headers(sign(secret, &[refunded.as_bytes()]), "w-new", "orders/updated"), &refunded)
+                .await;
+        assert_eq!(r.json()["status"], "stored", "{}", r.body);
+        let export = t.app.store.customer_export(t.org, "7351848452396").await.unwrap().unwrap();
+        assert_eq!(export.orders[0].status, "refunded", "{}", t.backend);
 
         let forged = headers(sign("another-secret-entirely", &[order.as_bytes()]), "x-1", "orders/paid");
         assert_eq!(deliver(&t, &shop, &forged, &order).await.status, StatusCode::UNAUTHORIZED);
@@ -294,7 +313,7 @@ async fn shopify_and_woocommerce_orders_arrive_signed_once() {
             deliver(&t, &shop, &headers(sign(secret, &[product.as_bytes()]), "x-3", "products/update"), &product).await;
         assert_eq!(r.json()["status"], "ignored", "{}", r.body);
         let list = t.api(axum::http::Method::GET, "/api/v1/connections", &t.token, None).await.json();
-        assert_eq!((list[0]["received"].as_i64(), list[0]["rejected"].as_i64()), (Some(2), Some(3)), "{}", t.backend);
+        assert_eq!((list[0]["received"].as_i64(), list[0]["rejected"].as_i64()), (Some(4), Some(3)), "{}", t.backend);
         assert!(list[0]["last_error"].as_str().unwrap().contains("total_price"), "{list}");
         assert!(list[0].get("secret").is_none(), "secrets are never listed");
 

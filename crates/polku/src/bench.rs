@@ -397,6 +397,7 @@ async fn money(store: &Store, args: InboxArgs) -> anyhow::Result<ExitCode> {
                     currency: "EUR".into(),
                     items: 1,
                     status: polku_domain::customers::OrderStatus::Paid,
+                    version: None,
                 }
             })
             .collect();
