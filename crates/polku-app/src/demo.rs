@@ -233,6 +233,7 @@ async fn classic_story(
             closed_at: None,
             handling_minutes: None,
             cost: None,
+            version: None,
         }],
         events: vec![
             event(1, 45, 9, "quote", "sent_same_day", Polarity::Positive, Some(r#"{"hours_to_quote":3}"#)),
@@ -709,6 +710,7 @@ pub async fn bench_customer_data(
                     closed_at: Some(opened + time::Duration::minutes(i64::from(minutes))),
                     handling_minutes: Some(minutes),
                     cost: Some((i64::from(minutes) * 75, "EUR".into())),
+                    version: None,
                 }
             })
             .collect();

@@ -184,6 +184,8 @@ pub struct Contact {
     pub handling_minutes: Option<u32>,
     /// Cents and currency.
     pub cost: Option<(i64, String)>,
+    /// The sender's last change to the ticket, as [`Order::version`].
+    pub version: Option<OffsetDateTime>,
 }
 
 pub(crate) fn time_field(errs: &mut Vec<FieldError>, field: String, v: &str) -> Option<OffsetDateTime> {
@@ -258,6 +260,7 @@ pub fn validate_contact(errs: &mut Vec<FieldError>, prefix: &str, r: &ContactDra
         closed_at,
         handling_minutes: r.handling_minutes,
         cost,
+        version: None,
     }
 }
 

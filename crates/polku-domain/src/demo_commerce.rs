@@ -213,6 +213,7 @@ pub fn commerce(seed: u64, data: &DemoData, end: OffsetDateTime) -> CustomerData
                         closed_at: Some(opened + Duration::minutes(i64::from(minutes) + rng.below(2 * 24 * 60) as i64)),
                         handling_minutes: Some(minutes),
                         cost: Some((i64::from(minutes) * CENTS_PER_MINUTE, "EUR".into())),
+                        version: None,
                     });
                 }
             }

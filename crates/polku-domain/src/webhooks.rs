@@ -381,8 +381,16 @@ pub fn zendesk(body: &Value, now: OffsetDateTime) -> Result<Parsed, Refused> {
         })
     };
     let opened_at = time(&mut errs, "created_at", opened).unwrap_or(now);
+    let version = updated.as_deref().and_then(|u| parse_time(u, None));
     let closed_at = if is_done(&status) { Some(time(&mut errs, "updated_at", updated).unwrap_or(now)) } else { None };
-    contact(errs, "zendesk", ticket, customer, via, tags.first().cloned(), opened_at, closed_at)
+    let parsed = contact(errs, "zendesk", ticket, customer, via, tags.first().cloned(), opened_at, closed_at)?;
+    Ok(match parsed {
+        Parsed::Data(mut d) => {
+            d.contacts.iter_mut().for_each(|c| c.version = version);
+            Parsed::Data(d)
+        }
+        other => other,
+    })
 }
 
 /// A Freshdesk ticket from a "Trigger webhook" action, with or without the `freshdesk_webhook` wrapper:
@@ -647,6 +655,7 @@ mod tests {
             (c.opened_at, c.closed_at),
             (datetime!(2025-01-08 10:12:07 UTC), Some(datetime!(2025-01-09 08:00 UTC)))
         );
+        assert_eq!(c.version, Some(datetime!(2025-01-09 08:00 UTC)), "the ticket's last change orders deliveries");
         assert!(matches!(zendesk(&json!({"type": "zen:event-type:user.created"}), now), Ok(Parsed::Ignored(_))));
 
         // A trigger with Polku's template: strings everywhere, display-name status, minutes only.

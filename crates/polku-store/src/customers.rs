@@ -226,17 +226,22 @@ impl Store {
             upsert_linked!(tx, org, contacts, ids, now, step,
                 names: |c| [c.customer.as_str()],
                 insert: "INSERT INTO support_contacts (id, org_id, external_id, customer_id, channel, reason, touchpoint,
-                   opened_at, day, closed_at, handling_minutes, cost_cents, currency, created_at, updated_at) ",
+                   opened_at, day, closed_at, handling_minutes, cost_cents, currency, source_version, created_at, updated_at) ",
                 bind: |b, c| b.push_bind(Uuid::now_v7()).push_bind(org.0).push_bind(c.external_id.clone())
                     .push_bind(cid(&ids, &c.customer)).push_bind(c.channel.clone()).push_bind(c.reason.clone())
                     .push_bind(c.touchpoint.clone()).push_bind(c.opened_at).push_bind(day(c.opened_at))
                     .push_bind(c.closed_at).push_bind(c.handling_minutes.map(i64::from))
                     .push_bind(c.cost.as_ref().map(|(cents, _)| *cents))
-                    .push_bind(c.cost.as_ref().map(|(_, cur)| cur.clone())),
+                    .push_bind(c.cost.as_ref().map(|(_, cur)| cur.clone()))
+                    .push_bind(c.version.map(|v| v.unix_timestamp())),
                 update: "customer_id = excluded.customer_id, channel = excluded.channel, reason = excluded.reason,
                    touchpoint = excluded.touchpoint, opened_at = excluded.opened_at, day = excluded.day,
                    closed_at = excluded.closed_at, handling_minutes = excluded.handling_minutes,
-                   cost_cents = excluded.cost_cents, currency = excluded.currency");
+                   cost_cents = excluded.cost_cents, currency = excluded.currency,
+                   source_version = COALESCE(excluded.source_version, support_contacts.source_version)",
+                // As for orders: an older ticket delivery does not reopen a solved one.
+                guard: "excluded.source_version IS NULL OR support_contacts.source_version IS NULL
+                   OR excluded.source_version >= support_contacts.source_version");
             upsert_linked!(tx, org, deliveries, ids, now, step,
                 names: |d| [d.customer.as_str()],
                 insert: "INSERT INTO deliveries (id, org_id, external_id, customer_id, order_ref, status, shipped_at,

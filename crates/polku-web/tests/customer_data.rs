@@ -363,14 +363,14 @@ async fn helpdesk_tickets_become_support_contacts() {
     for t in spawn_apps().await {
         let secret = "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==";
         let (desk, _) = connect(&t, json!({"kind": "zendesk", "name": "Asiakaspalvelu", "secret": secret})).await;
-        let ticket = |kind: &str, status: &str| {
+        let ticket = |kind: &str, status: &str, updated: &str| {
             json!({
                 "account_id": 22129848, "type": kind, "zendesk_event_version": "2022-11-06",
                 "id": format!("cbe4028c-7239-495d-b020-{status}"), "time": "2026-11-21T10:12:07.672717030Z",
                 "subject": "zen:ticket:5158", "event": {},
                 "detail": {"id": "5158", "status": status, "priority": "HIGH", "type": "PROBLEM",
                            "subject": "Lasku väärin", "requester_id": "8447388090494", "tags": ["invoice"],
-                           "created_at": "2026-11-21T10:12:07Z", "updated_at": "2026-11-22T08:00:00Z",
+                           "created_at": "2026-11-21T10:12:07Z", "updated_at": updated,
                            "via": {"channel": "email"}}
             })
             .to_string()
@@ -385,16 +385,20 @@ async fn helpdesk_tickets_become_support_contacts() {
                 ("x-zendesk-webhook-signature-timestamp", ts),
             ]
         };
-        let created = ticket("zen:event-type:ticket.created", "OPEN");
+        let created = ticket("zen:event-type:ticket.created", "OPEN", "2026-11-21T10:12:07Z");
         assert_eq!(deliver(&t, &desk, &zd(&created, "8350205582"), &created).await.json()["status"], "stored");
         assert_eq!(deliver(&t, &desk, &zd(&created, "8350205582"), &created).await.json()["status"], "duplicate");
-        let solved = ticket("zen:event-type:ticket.status_changed", "SOLVED");
+        let solved = ticket("zen:event-type:ticket.status_changed", "SOLVED", "2026-11-22T08:00:00Z");
         let r = deliver(&t, &desk, &zd(&solved, "8350205583"), &solved).await;
         assert_eq!(r.json()["status"], "stored", "{}: {}", t.backend, r.body);
         let person = t.app.store.customer_export(t.org, "zendesk-user-8447388090494").await.unwrap().unwrap();
         let contact = &person.support_contacts[0];
         assert_eq!((person.support_contacts.len(), contact.channel.as_str()), (1, "email"));
         assert!(contact.closed_at.is_some(), "{}: solved closes it", t.backend);
+        // The creation retried after the solve (a new invocation): older, so the ticket stays solved.
+        assert_eq!(deliver(&t, &desk, &zd(&created, "8350205590"), &created).await.json()["status"], "stored");
+        let person = t.app.store.customer_export(t.org, "zendesk-user-8447388090494").await.unwrap().unwrap();
+        assert!(person.support_contacts[0].closed_at.is_some(), "{}: an older delivery does not reopen it", t.backend);
         let mut forged = zd(&created, "8350205584");
         forged[4].1 = "2026-11-21T10:12:09Z".into();
         assert_eq!(deliver(&t, &desk, &forged, &created).await.status, StatusCode::UNAUTHORIZED, "timestamp is signed");
