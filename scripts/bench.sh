@@ -382,7 +382,7 @@ if [ "${BENCH_SKIP_PG:-0}" != 1 ]; then
   as_pg "$pg_bin/initdb" -D "$pg_dir/data" -A trust -U polku -E UTF8 >/dev/null
   # Loading the query data set is not what is measured, so it may skip fsync; the cluster is restarted with
   # PostgreSQL's normal durability (fsync and synchronous_commit on) before anything is timed.
-  step "PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}'): generating $responses responses (fsync off while loading)"
+  step "PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}'): loading the data sets (fsync off while loading)"
   as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
     -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off" start >/dev/null
   as_pg psql -q "$pg_url/postgres" -c 'CREATE DATABASE big' -c 'CREATE DATABASE ingest' -c 'CREATE DATABASE money'
@@ -393,7 +393,7 @@ if [ "${BENCH_SKIP_PG:-0}" != 1 ]; then
   as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -w -m fast stop >/dev/null
   as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
     -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c shared_buffers=1GB" start >/dev/null
-  note "PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}'), fsync=$(as_pg psql -qtA "$pg_url/big" -c 'SHOW fsync'), synchronous_commit=$(as_pg psql -qtA "$pg_url/big" -c 'SHOW synchronous_commit'), shared_buffers=$(as_pg psql -qtA "$pg_url/big" -c 'SHOW shared_buffers'); database size $(as_pg psql -qtA "$pg_url/big" -c "SELECT pg_size_pretty(pg_database_size('big'))")"
+  note "PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}'), fsync=$(as_pg psql -qtA "$pg_url/big" -c 'SHOW fsync'), synchronous_commit=$(as_pg psql -qtA "$pg_url/big" -c 'SHOW synchronous_commit'), shared_buffers=$(as_pg psql -qtA "$pg_url/big" -c 'SHOW shared_buffers'); database sizes: big $(as_pg psql -qtA "$pg_url/big" -c "SELECT pg_size_pretty(pg_database_size('big'))"), money $(as_pg psql -qtA "$pg_url/big" -c "SELECT pg_size_pretty(pg_database_size('money'))")"
   if part queries || part startup; then
     pg_org=$(as_pg psql -qtA "$pg_url/big" -c "SELECT id FROM organisations WHERE name LIKE 'Bench Oy%' ORDER BY created_at DESC LIMIT 1")
     pg_survey=$(as_pg psql -qtA "$pg_url/big" -c "SELECT id FROM surveys WHERE org_id = '$pg_org' LIMIT 1")

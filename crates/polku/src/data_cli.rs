@@ -1,5 +1,6 @@
-//! `polku customer …` (export, erase, retention) and `polku connection …` (shops and helpdesks): the command
-//! line beside the API and the settings pages, acting as the system with an owner's rights.
+//! `polku customer …` (export, erase, retention), `polku connection …` (shops and helpdesks) and `polku report
+//! …` (the money figures, the journey map, the loyal customers): the command line beside the API and the
+//! pages, acting as the system with an owner's rights.
 
 use anyhow::Context;
 use polku_app::App;
@@ -66,6 +67,59 @@ pub enum ConnectionCommand {
         #[arg(long)]
         org: String,
         id: String,
+    },
+}
+
+#[derive(clap::Subcommand)]
+pub enum ReportCommand {
+    /// Retention and money: one table as CSV, or every figure as JSON with --json.
+    Money {
+        #[arg(long)]
+        org: String,
+        /// leaky-bucket, cohorts, by-experience, by-touchpoint, clv, support-by-month, support-by-stage or
+        /// support-by-touchpoint.
+        #[arg(long, default_value = "leaky-bucket")]
+        table: String,
+        /// Months up to this one (1–60, default 12).
+        #[arg(long)]
+        months: Option<i32>,
+        /// Also the figures without the few customers who carry the most negative load.
+        #[arg(long)]
+        compare: bool,
+        #[arg(long)]
+        json: bool,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// The journey map's touchpoints as CSV (JSON with --json); the last 90 days with answers by default.
+    Journey {
+        #[arg(long)]
+        org: String,
+        /// First day, YYYY-MM-DD (with --to).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day, YYYY-MM-DD (with --from).
+        #[arg(long)]
+        to: Option<String>,
+        /// Names of stages and touchpoints in fi, sv or en.
+        #[arg(long, default_value = "en")]
+        lang: String,
+        #[arg(long)]
+        compare: bool,
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// The loyal customers (repeat buyers who are promoters) as CSV (JSON with --json), to thank them.
+    Loyal {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
     },
 }
 
@@ -168,6 +222,64 @@ pub async fn connection(app: &App, command: ConnectionCommand) -> anyhow::Result
                 other => app_err(other),
             })?;
             println!("connection {id} removed");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes a report to `out` or standard output.
+fn emit(out: Option<std::path::PathBuf>, body: Vec<u8>) -> anyhow::Result<()> {
+    use std::io::Write;
+    match out {
+        Some(path) => std::fs::write(&path, body).with_context(|| format!("writing {}", path.display())),
+        None => Ok(std::io::stdout().write_all(&body)?),
+    }
+}
+
+fn json(v: &impl serde::Serialize) -> anyhow::Result<Vec<u8>> {
+    let mut body = serde_json::to_vec_pretty(v)?;
+    body.push(b'\n');
+    Ok(body)
+}
+
+pub async fn report(app: &App, command: ReportCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        ReportCommand::Money { org, table, months, compare, json: as_json, out } => {
+            let caller = caller(app, &org).await?;
+            if !as_json && !polku_web::money_csv::PARTS.contains(&table.as_str()) {
+                anyhow::bail!("--table: must be one of {}", polku_web::money_csv::PARTS.join(", "));
+            }
+            let m = polku_app::money::analyse(app, &caller, months, compare, polku_app::store::now())
+                .await
+                .map_err(app_err)?;
+            let body = if as_json {
+                json(&m)?
+            } else {
+                polku_web::money_csv::table(&m, &table).context("unknown table")??
+            };
+            emit(out, body)?;
+        }
+        ReportCommand::Journey { org, from, to, lang, compare, json: as_json, out } => {
+            let caller = caller(app, &org).await?;
+            let day = |flag: &str, v: Option<String>| -> anyhow::Result<Option<time::Date>> {
+                v.map(|v| {
+                    time::Date::parse(&v, time::macros::format_description!("[year]-[month]-[day]"))
+                        .map_err(|_| anyhow::anyhow!("{flag}: must be a date such as 2026-11-23, not {v:?}"))
+                })
+                .transpose()
+            };
+            let (from, to) = (day("--from", from)?, day("--to", to)?);
+            if from.is_some() != to.is_some() {
+                anyhow::bail!("give both --from and --to, or neither");
+            }
+            let locale = polku_domain::Locale::parse(&lang).context("--lang: must be fi, sv or en")?;
+            let m = polku_app::journey::map(app, &caller, from, to, locale, compare).await.map_err(app_err)?;
+            emit(out, if as_json { json(&m)? } else { polku_web::money_csv::journey(&m)? })?;
+        }
+        ReportCommand::Loyal { org, json: as_json, out } => {
+            let caller = caller(app, &org).await?;
+            let rows = polku_app::money::loyal(app, &caller).await.map_err(app_err)?;
+            emit(out, if as_json { json(&rows)? } else { polku_web::money_csv::loyal(&rows)? })?;
         }
     }
     Ok(ExitCode::SUCCESS)

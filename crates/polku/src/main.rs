@@ -115,6 +115,11 @@ enum Command {
         #[command(subcommand)]
         command: data_cli::ConnectionCommand,
     },
+    /// Reports: the money figures, the journey map and the loyal customers, as CSV or JSON.
+    Report {
+        #[command(subcommand)]
+        command: data_cli::ReportCommand,
+    },
     /// Benchmarks on a data set made by `bench-data`.
     Bench {
         #[command(subcommand)]
@@ -395,6 +400,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Import(args) => import::run(&app, &args).await?,
         Command::Customer { command } => data_cli::customer(&app, command).await?,
         Command::Connection { command } => data_cli::connection(&app, command).await?,
+        Command::Report { command } => data_cli::report(&app, command).await?,
         Command::Reanalyse { org } => {
             let orgs: Vec<OrgId> = match org {
                 Some(o) => vec![o.parse().context("--org must be an organisation id")?],

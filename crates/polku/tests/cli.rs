@@ -230,3 +230,44 @@ fn connections_and_one_customers_data_on_the_command_line() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+#[test]
+fn reports_on_the_command_line() {
+    for db in databases() {
+        let org = last_line(&polku(&["org", "create", "--name", "Raportti Oy"], &db));
+        let dir = std::env::temp_dir().join(format!("polku-report-{}", uuid_like()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let csv = dir.join("orders.csv");
+        let now = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap();
+        std::fs::write(
+            &csv,
+            format!(
+                "external_id,customer,placed_at,amount,currency\nO-1,C-1,{now},12.50,EUR\nO-2,C-1,{now},7.50,EUR\n"
+            ),
+        )
+        .unwrap();
+        assert!(polku(&["import", "orders", csv.to_str().unwrap(), "--org", &org], &db).status.success());
+        let r = polku(&["report", "money", "--org", &org, "--table", "leaky-bucket", "--months", "1"], &db);
+        assert!(r.status.success(), "{db}: {}", String::from_utf8_lossy(&r.stderr));
+        let out = String::from_utf8_lossy(&r.stdout);
+        // One month: C-1 gained with both orders, 20 €.
+        assert!(out.starts_with("figures,month,active_start,gained"), "{out}");
+        assert!(out.lines().nth(1).unwrap().starts_with(&format!("all,{},0,1,0,0,0,1,2000,", &now[..7])), "{out}");
+        let r = polku(&["report", "money", "--org", &org, "--table", "nonsense"], &db);
+        assert!(!r.status.success() && String::from_utf8_lossy(&r.stderr).contains("--table"));
+        let r = polku(&["report", "money", "--org", &org, "--json", "--months", "99"], &db);
+        assert!(String::from_utf8_lossy(&r.stderr).contains("months"), "{}", String::from_utf8_lossy(&r.stderr));
+        let r = polku(&["report", "money", "--org", &org, "--json", "--compare"], &db);
+        let json: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+        assert_eq!(json["all"]["customers"], 1, "{db}");
+        let r = polku(&["report", "journey", "--org", &org, "--from", "2026-10-01"], &db);
+        assert!(String::from_utf8_lossy(&r.stderr).contains("--to"));
+        let r = polku(&["report", "journey", "--org", &org, "--lang", "fi", "--compare"], &db);
+        assert!(String::from_utf8_lossy(&r.stdout).starts_with("figures,stage,touchpoint"), "{db}");
+        let file = dir.join("loyal.json");
+        let r = polku(&["report", "loyal", "--org", &org, "--json", "--out", file.to_str().unwrap()], &db);
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        assert_eq!(std::fs::read_to_string(&file).unwrap().trim(), "[]", "C-1 bought twice but never said a 9 or 10");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
