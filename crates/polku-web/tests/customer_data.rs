@@ -1056,6 +1056,25 @@ async fn the_demo_tells_its_stories() {
                 > promoters["contacts_per_100_orders"].as_f64().map(|p| p * 3.0)
         );
         assert!(promoters["repeat_rate"].as_f64() > detractors["repeat_rate"].as_f64());
+        assert!(!m["all"]["by_touchpoint"].as_array().unwrap().is_empty(), "{}: let-downs at touchpoints", t.backend);
+        // Every contact lands on one stage (or "-"): the stages add up to the touchpoints, and the demo's
+        // placed touchpoints carry some of them.
+        let contacts = |k: &str, at: &[&str]| -> u64 {
+            m[k].as_array().unwrap().iter().map(|r| at.iter().fold(r, |v, k| &v[*k]).as_u64().unwrap()).sum()
+        };
+        assert_eq!(
+            contacts("support_by_stage", &["support", "contacts"]),
+            contacts("support_by_touchpoint", &["contacts"])
+        );
+        assert!(
+            m["support_by_stage"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["stage"] != "-" && r["support"]["contacts"] != 0),
+            "{}",
+            t.backend
+        );
         let j = t.api(Method::GET, "/api/v1/journey?lang=en", &login.token, None).await.json();
         assert_eq!(j["stages"][4]["touchpoints"][0]["name"], "Arrival on time", "{}", t.backend);
         let hits = t.api(Method::GET, "/api/v1/customers?q=anna.korhonen", &login.token, None).await.json();
