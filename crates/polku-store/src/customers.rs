@@ -239,9 +239,12 @@ impl Store {
                    closed_at = excluded.closed_at, handling_minutes = excluded.handling_minutes,
                    cost_cents = excluded.cost_cents, currency = excluded.currency,
                    source_version = COALESCE(excluded.source_version, support_contacts.source_version)",
-                // As for orders: an older ticket delivery does not reopen a solved one.
+                // As for orders: an older ticket delivery does not reopen a solved one; nor does one from the
+                // same second (Zendesk's trigger times stop at the minute): on a tie, closed wins.
                 guard: "excluded.source_version IS NULL OR support_contacts.source_version IS NULL
-                   OR excluded.source_version >= support_contacts.source_version");
+                   OR excluded.source_version > support_contacts.source_version
+                   OR (excluded.source_version = support_contacts.source_version
+                       AND (excluded.closed_at IS NOT NULL OR support_contacts.closed_at IS NULL))");
             upsert_linked!(tx, org, deliveries, ids, now, step,
                 names: |d| [d.customer.as_str()],
                 insert: "INSERT INTO deliveries (id, org_id, external_id, customer_id, order_ref, status, shipped_at,

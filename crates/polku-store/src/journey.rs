@@ -140,10 +140,14 @@ impl Store {
         (from_at, to_at): (time::OffsetDateTime, time::OffsetDateTime),
     ) -> Result<CustomersAtTouchpoints> {
         let mut out = CustomersAtTouchpoints::default();
-        let before_at = from_at - time::Duration::days(i64::from(to - from + 1));
-        let mut answers: BTreeMap<(bool, String, String, i64), i64> = BTreeMap::new();
+        let before = from - (to - from + 1);
+        // Times only narrow the customer indexes (a day wider on each side: stored times with fractions sort
+        // differently as text); the `day` columns decide, as they do for the rollups.
+        let wide = (from_at - time::Duration::days(i64::from(to - from + 2)), to_at + time::Duration::days(1));
+        // Each reference once: an external id may equal another customer's e-mail (guests).
+        let mut refs: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
         for chunk in ids.chunks(LIST_CHUNK) {
-            let refs: Vec<(String, Option<String>)> = db!(self, p => {
+            let rows: Vec<(String, Option<String>)> = db!(self, p => {
                 let mut qb = sqlx::QueryBuilder::new("SELECT external_id, email FROM customers WHERE org_id = ");
                 qb.push_bind(org.0).push(" AND id IN (");
                 let mut sep = qb.separated(", ");
@@ -153,33 +157,35 @@ impl Store {
                 qb.push(")");
                 qb.build_query_as().persistent(false).fetch_all(p).await
             })?;
-            let refs: Vec<String> = refs.into_iter().flat_map(|(e, m)| std::iter::once(e).chain(m)).collect();
-            // Four independent reads: run side by side (separate pooled connections on both backends).
-            let (rows, tones, contacts, events) = tokio::try_join!(
-                self.answers_of_refs(org, &refs, from, (before_at, to_at)),
-                self.tones_of_refs(org, &refs, (from_at, to_at)),
-                self.activity_of_customers(org, chunk, "support_contacts", (from, to), (from_at, to_at)),
-                self.activity_of_customers(org, chunk, "touchpoint_events", (from, to), (from_at, to_at)),
-            )?;
-            for (now, t, kind, score, n) in rows {
-                *answers.entry((now, t, kind, score)).or_default() += n;
+            refs.extend(rows.into_iter().flat_map(|(e, m)| std::iter::once(e).chain(m)));
+        }
+        let refs: Vec<String> = refs.into_iter().collect();
+        // Four independent reads: run side by side (separate pooled connections on both backends).
+        let (rows, tones, contacts, events) = tokio::try_join!(
+            self.answers_of_refs(org, &refs, (before, from, to), wide),
+            self.tones_of_refs(org, &refs, (from_at, to_at)),
+            self.activity_of_customers(org, ids, "support_contacts", (from, to), wide),
+            self.activity_of_customers(org, ids, "touchpoint_events", (from, to), wide),
+        )?;
+        let mut answers: BTreeMap<(bool, String, String, i64), i64> = BTreeMap::new();
+        for (now, t, kind, score, n) in rows {
+            *answers.entry((now, t, kind, score)).or_default() += n;
+        }
+        for (t, polarity, n) in tones {
+            if let Some(i) = ["positive", "neutral", "negative"].iter().position(|p| *p == polarity) {
+                out.tones.entry(t).or_default()[i] += n as u64;
             }
-            for (t, polarity, n) in tones {
-                if let Some(i) = ["positive", "neutral", "negative"].iter().position(|p| *p == polarity) {
-                    out.tones.entry(t).or_default()[i] += n as u64;
-                }
+        }
+        for (t, n, _) in contacts {
+            if let Some(t) = t {
+                out.activity.entry(t).or_default().contacts += n;
             }
-            for (t, n, _) in contacts {
-                if let Some(t) = t {
-                    out.activity.entry(t).or_default().contacts += n;
-                }
-            }
-            for (t, n, neg) in events {
-                if let Some(t) = t {
-                    let e = out.activity.entry(t).or_default();
-                    e.events += n;
-                    e.negative_events += neg;
-                }
+        }
+        for (t, n, neg) in events {
+            if let Some(t) = t {
+                let e = out.activity.entry(t).or_default();
+                e.events += n;
+                e.negative_events += neg;
             }
         }
         for ((now, group, kind, score), n) in answers {
@@ -189,14 +195,14 @@ impl Store {
         Ok(out)
     }
 
-    /// Scored answers of `refs` per (in the period from day `from`, touchpoint, kind, score) submitted in
-    /// `[at.0, at.1)`. By time rather than day (the same UTC days), so that the customer index narrows to the
-    /// period instead of reading every answer the customers ever gave.
+    /// Scored answers of `refs` on days `before..=to` per (on or after day `from`, touchpoint, kind, score).
+    /// `at` (a wider time range) lets the customer index narrow to the period instead of reading every
+    /// answer the customers ever gave.
     async fn answers_of_refs(
         &self,
         org: OrgId,
         refs: &[String],
-        from: i32,
+        (before, from, to): (i32, i32, i32),
         at: (time::OffsetDateTime, time::OffsetDateTime),
     ) -> Result<Vec<(bool, String, String, i64, i64)>> {
         let mut out = Vec::new();
@@ -208,7 +214,9 @@ impl Store {
                      WHERE a.score IS NOT NULL AND a.kind IN ('nps', 'csat', 'ces') AND r.org_id = ",
                 );
                 qb.push_bind(org.0).push(" AND r.submitted_at >= ").push_bind(at.0);
-                qb.push(" AND r.submitted_at < ").push_bind(at.1).push(" AND r.customer_ref IN (");
+                qb.push(" AND r.submitted_at < ").push_bind(at.1);
+                qb.push(" AND r.day >= ").push_bind(i64::from(before)).push(" AND r.day <= ").push_bind(i64::from(to));
+                qb.push(" AND r.customer_ref IN (");
                 let mut sep = qb.separated(", ");
                 for r in refs {
                     sep.push_bind(r.clone());
@@ -246,37 +254,41 @@ impl Store {
         Ok(out)
     }
 
-    /// Support contacts or events of `ids` per touchpoint: (touchpoint, count, negative ones). Contacts by
-    /// their opening time (the order of their customer index; the same UTC days), events by day (theirs).
+    /// Support contacts or events of `ids` per touchpoint on days `from..=to`: (touchpoint, count, negative
+    /// ones). Contacts are also bounded by the (wider) opening time `at`, the order of their customer index.
     async fn activity_of_customers(
         &self,
         org: OrgId,
         ids: &[uuid::Uuid],
         table: &'static str,
         (from, to): (i32, i32),
-        (from_at, to_at): (time::OffsetDateTime, time::OffsetDateTime),
+        at: (time::OffsetDateTime, time::OffsetDateTime),
     ) -> Result<Vec<(Option<String>, i64, i64)>> {
         let contacts = table == "support_contacts";
         let negative = if contacts { "0" } else { "CASE WHEN polarity = 'negative' THEN 1 ELSE 0 END" };
-        Ok(db!(self, p => {
-            // Table and expression are fixed here; values are bound.
-            let mut qb = sqlx::QueryBuilder::new(format!(
-                "SELECT touchpoint, COUNT(*), CAST(SUM({negative}) AS BIGINT) FROM {table} WHERE org_id = "
-            ));
-            qb.push_bind(org.0);
-            if contacts {
-                qb.push(" AND opened_at >= ").push_bind(from_at).push(" AND opened_at < ").push_bind(to_at);
-            } else {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(LIST_CHUNK) {
+            let rows: Vec<(Option<String>, i64, i64)> = db!(self, p => {
+                // Table and expression are fixed here; values are bound.
+                let mut qb = sqlx::QueryBuilder::new(format!(
+                    "SELECT touchpoint, COUNT(*), CAST(SUM({negative}) AS BIGINT) FROM {table} WHERE org_id = "
+                ));
+                qb.push_bind(org.0);
+                if contacts {
+                    qb.push(" AND opened_at >= ").push_bind(at.0).push(" AND opened_at < ").push_bind(at.1);
+                }
                 qb.push(" AND day >= ").push_bind(i64::from(from)).push(" AND day <= ").push_bind(i64::from(to));
-            }
-            qb.push(" AND customer_id IN (");
-            let mut sep = qb.separated(", ");
-            for id in ids {
-                sep.push_bind(*id);
-            }
-            qb.push(") GROUP BY touchpoint");
-            qb.build_query_as().persistent(false).fetch_all(p).await
-        })?)
+                qb.push(" AND customer_id IN (");
+                let mut sep = qb.separated(", ");
+                for id in chunk {
+                    sep.push_bind(*id);
+                }
+                qb.push(") GROUP BY touchpoint");
+                qb.build_query_as().persistent(false).fetch_all(p).await
+            })?;
+            out.extend(rows);
+        }
+        Ok(out)
     }
 
     /// Support contacts and touchpoint events per touchpoint on days `from..=to`.

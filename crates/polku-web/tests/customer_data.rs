@@ -399,6 +399,12 @@ async fn helpdesk_tickets_become_support_contacts() {
         assert_eq!(deliver(&t, &desk, &zd(&created, "8350205590"), &created).await.json()["status"], "stored");
         let person = t.app.store.customer_export(t.org, "zendesk-user-8447388090494").await.unwrap().unwrap();
         assert!(person.support_contacts[0].closed_at.is_some(), "{}: an older delivery does not reopen it", t.backend);
+        // An "open" delivery stamped with the same time as the solve (Zendesk's trigger times stop at the
+        // minute): closed wins the tie.
+        let same = ticket("zen:event-type:ticket.updated", "OPEN", "2026-11-22T08:00:00Z");
+        assert_eq!(deliver(&t, &desk, &zd(&same, "8350205591"), &same).await.json()["status"], "stored");
+        let person = t.app.store.customer_export(t.org, "zendesk-user-8447388090494").await.unwrap().unwrap();
+        assert!(person.support_contacts[0].closed_at.is_some(), "{}: a tie does not reopen it", t.backend);
         let mut forged = zd(&created, "8350205584");
         forged[4].1 = "2026-11-21T10:12:09Z".into();
         assert_eq!(deliver(&t, &desk, &forged, &created).await.status, StatusCode::UNAUTHORIZED, "timestamp is signed");

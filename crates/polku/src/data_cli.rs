@@ -141,6 +141,15 @@ fn app_err(e: polku_app::AppError) -> anyhow::Error {
     }
 }
 
+/// As [`app_err`], for fields that are this command's flags: named as the flags (`--months`).
+fn flag_err(e: polku_app::AppError) -> anyhow::Error {
+    let fields = e.field_errors();
+    if fields.is_empty() {
+        return app_err(e);
+    }
+    anyhow::anyhow!("{}", fields.iter().map(|f| format!("--{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "))
+}
+
 pub async fn customer(app: &App, command: CustomerCommand) -> anyhow::Result<ExitCode> {
     match command {
         CustomerCommand::Export { org, customer, out } => {
@@ -246,12 +255,12 @@ pub async fn report(app: &App, command: ReportCommand) -> anyhow::Result<ExitCod
     match command {
         ReportCommand::Money { org, table, months, compare, json: as_json, out } => {
             let caller = caller(app, &org).await?;
-            if !as_json && !polku_web::money_csv::PARTS.contains(&table.as_str()) {
+            if !polku_web::money_csv::PARTS.contains(&table.as_str()) {
                 anyhow::bail!("--table: must be one of {}", polku_web::money_csv::PARTS.join(", "));
             }
             let m = polku_app::money::analyse(app, &caller, months, compare, polku_app::store::now())
                 .await
-                .map_err(app_err)?;
+                .map_err(flag_err)?;
             let body = if as_json {
                 json(&m)?
             } else {
@@ -273,7 +282,7 @@ pub async fn report(app: &App, command: ReportCommand) -> anyhow::Result<ExitCod
                 anyhow::bail!("give both --from and --to, or neither");
             }
             let locale = polku_domain::Locale::parse(&lang).context("--lang: must be fi, sv or en")?;
-            let m = polku_app::journey::map(app, &caller, from, to, locale, compare).await.map_err(app_err)?;
+            let m = polku_app::journey::map(app, &caller, from, to, locale, compare).await.map_err(flag_err)?;
             emit(out, if as_json { json(&m)? } else { polku_web::money_csv::journey(&m)? })?;
         }
         ReportCommand::Loyal { org, json: as_json, out } => {

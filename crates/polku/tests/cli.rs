@@ -256,7 +256,13 @@ fn reports_on_the_command_line() {
         let r = polku(&["report", "money", "--org", &org, "--table", "nonsense"], &db);
         assert!(!r.status.success() && String::from_utf8_lossy(&r.stderr).contains("--table"));
         let r = polku(&["report", "money", "--org", &org, "--json", "--months", "99"], &db);
-        assert!(String::from_utf8_lossy(&r.stderr).contains("months"), "{}", String::from_utf8_lossy(&r.stderr));
+        assert!(
+            String::from_utf8_lossy(&r.stderr).contains("--months: must be 1–60"),
+            "{}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+        let r = polku(&["report", "journey", "--org", &org, "--from", "2026-10-02", "--to", "2026-10-01"], &db);
+        assert!(String::from_utf8_lossy(&r.stderr).contains("--from:"), "{}", String::from_utf8_lossy(&r.stderr));
         let r = polku(&["report", "money", "--org", &org, "--json", "--compare"], &db);
         let json: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
         assert_eq!(json["all"]["customers"], 1, "{db}");
