@@ -220,9 +220,14 @@ impl Store {
                 update: "customer_id = excluded.customer_id, placed_at = excluded.placed_at, day = excluded.day,
                    amount_cents = excluded.amount_cents, currency = excluded.currency, items = excluded.items,
                    status = excluded.status, source_version = COALESCE(excluded.source_version, orders.source_version)",
-                // A webhook older than what is stored (a retry overtaken by a later change) is left out.
+                // A webhook older than what is stored (a retry overtaken by a later change) is left out; on a
+                // tie (Shopify's times are whole seconds: creation and payment often share one) the status
+                // further along wins.
                 guard: "excluded.source_version IS NULL OR orders.source_version IS NULL
-                   OR excluded.source_version >= orders.source_version");
+                   OR excluded.source_version > orders.source_version
+                   OR (excluded.source_version = orders.source_version
+                       AND CASE excluded.status WHEN 'placed' THEN 0 WHEN 'paid' THEN 1 WHEN 'fulfilled' THEN 2 ELSE 3 END
+                        >= CASE orders.status WHEN 'placed' THEN 0 WHEN 'paid' THEN 1 WHEN 'fulfilled' THEN 2 ELSE 3 END)");
             upsert_linked!(tx, org, contacts, ids, now, step,
                 names: |c| [c.customer.as_str()],
                 insert: "INSERT INTO support_contacts (id, org_id, external_id, customer_id, channel, reason, touchpoint,

@@ -285,6 +285,14 @@ async fn shopify_and_woocommerce_orders_arrive_signed_once() {
         assert_eq!(r.json()["status"], "stored", "{}", r.body);
         let export = t.app.store.customer_export(t.org, "7351848452396").await.unwrap().unwrap();
         assert_eq!(export.orders[0].status, "paid", "{}: an older delivery does not overwrite a newer one", t.backend);
+        // The creation sent in the same second as the payment (Shopify's times are whole seconds): the status
+        // further along wins the tie.
+        let same = order.replace("\"financial_status\":\"paid\"", "\"financial_status\":\"pending\"");
+        assert!(same.contains("pending"));
+        let r = deliver(&t, &shop, &headers(sign(secret, &[same.as_bytes()]), "w-same", "orders/create"), &same).await;
+        assert_eq!(r.json()["status"], "stored", "{}", r.body);
+        let export = t.app.store.customer_export(t.org, "7351848452396").await.unwrap().unwrap();
+        assert_eq!(export.orders[0].status, "paid", "{}: a tie does not step back", t.backend);
         let refunded = order
             .replace("\"financial_status\":\"paid\"", "\"financial_status\":\"refunded\"")
             .replace("\"updated_at\":\"2026-11-20T10:15:01+02:00\"", "\"updated_at\":\"2026-11-22T09:00:00+02:00\"");
@@ -313,7 +321,7 @@ async fn shopify_and_woocommerce_orders_arrive_signed_once() {
             deliver(&t, &shop, &headers(sign(secret, &[product.as_bytes()]), "x-3", "products/update"), &product).await;
         assert_eq!(r.json()["status"], "ignored", "{}", r.body);
         let list = t.api(axum::http::Method::GET, "/api/v1/connections", &t.token, None).await.json();
-        assert_eq!((list[0]["received"].as_i64(), list[0]["rejected"].as_i64()), (Some(4), Some(3)), "{}", t.backend);
+        assert_eq!((list[0]["received"].as_i64(), list[0]["rejected"].as_i64()), (Some(5), Some(3)), "{}", t.backend);
         assert!(list[0]["last_error"].as_str().unwrap().contains("total_price"), "{list}");
         assert!(list[0].get("secret").is_none(), "secrets are never listed");
 
