@@ -22,6 +22,15 @@ pub struct CustomersAtTouchpoints {
     pub tones: BTreeMap<String, [u64; 3]>,
 }
 
+/// Adds (touchpoint, polarity, count) rows to (positive, neutral, negative) counts per touchpoint.
+fn add_tones(out: &mut BTreeMap<String, [u64; 3]>, rows: Vec<(String, String, i64)>) {
+    for (t, polarity, n) in rows {
+        if let Some(i) = ["positive", "neutral", "negative"].iter().position(|p| *p == polarity) {
+            out.entry(t).or_default()[i] += n as u64;
+        }
+    }
+}
+
 /// Values bound per statement when a list of customers is spelled out (well under both backends' limits).
 const LIST_CHUNK: usize = 5_000;
 
@@ -117,15 +126,7 @@ impl Store {
              GROUP BY touchpoint, polarity",
         ).bind(org.0).bind(from).bind(to).fetch_all(p).await)?;
         let mut out: BTreeMap<String, [u64; 3]> = BTreeMap::new();
-        for (t, polarity, n) in rows {
-            let i = match polarity.as_str() {
-                "positive" => 0,
-                "neutral" => 1,
-                "negative" => 2,
-                _ => continue,
-            };
-            out.entry(t).or_default()[i] += n as u64;
-        }
+        add_tones(&mut out, rows);
         Ok(out)
     }
 
@@ -171,11 +172,7 @@ impl Store {
         for (now, t, kind, score, n) in rows {
             *answers.entry((now, t, kind, score)).or_default() += n;
         }
-        for (t, polarity, n) in tones {
-            if let Some(i) = ["positive", "neutral", "negative"].iter().position(|p| *p == polarity) {
-                out.tones.entry(t).or_default()[i] += n as u64;
-            }
-        }
+        add_tones(&mut out.tones, tones);
         for (t, n, _) in contacts {
             if let Some(t) = t {
                 out.activity.entry(t).or_default().contacts += n;
