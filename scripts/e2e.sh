@@ -25,7 +25,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-(cd "$work" && npm install --no-save --no-package-lock --silent playwright-core@1 >/dev/null)
+# Exact versions, so that a new release cannot change what the tests see.
+(cd "$work" && npm install --no-save --no-package-lock --silent playwright-core@1.65.2 axe-core@4.14.1 >/dev/null)
 cp e2e/*.mjs "$work/"
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -41,6 +41,12 @@ cargo fmt --all -- --check
 step "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings
 
+step "cargo doc (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+
+step "licences of the dependency tree"
+scripts/licences.py
+
 # ---- a throw-away PostgreSQL -----------------------------------------------------------------------------
 pg_bin=""
 for d in $(dirname "$(command -v pg_ctl 2>/dev/null || echo /nonexistent)") /usr/lib/postgresql/*/bin; do

@@ -92,7 +92,7 @@ impl Store {
     }
 
     /// Recomputes the summaries of dirty customers (of `org`, or of every organisation), at most `limit`,
-    /// in transactions of [`SUMMARY_CHUNK`] customers; returns how many. Answers' references are first
+    /// in transactions of `SUMMARY_CHUNK` customers; returns how many. Answers' references are first
     /// turned into customers (by external id or e-mail). Each chunk is claimed by deleting its dirty rows in
     /// its own transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL), so nodes share the work and a crash
     /// loses nothing.

@@ -1,8 +1,9 @@
 //! Open answers and their stored text analysis: the feedback inbox (filtered, newest first, a page at a
 //! time), reading responses back for `polku reanalyse` and replacing what was stored about them.
 
+use crate::dialect::{self, SearchTerms};
 use crate::responses::{CHUNK, CommentCell, CommentRow, add_comment_cells, comment_cells, insert_comment_extras};
-use crate::{Backend, Result, Store, StoreError, db, db_ingest};
+use crate::{Result, Store, StoreError, db, db_ingest};
 use polku_domain::response::{Answer, AnswerValue};
 use polku_domain::survey::QuestionType;
 use polku_domain::text::{CommentAnalysis, SearchQuery};
@@ -138,34 +139,6 @@ pub struct CommentNote {
     pub created_at: OffsetDateTime,
 }
 
-/// A search as FTS5's query language: each word a quoted term (a prefix with `*`), alternatives in
-/// parentheses. Terms are runs of letters and digits (see polku-domain::text::search), so quoting is safe.
-fn fts5_query(q: &SearchQuery) -> String {
-    let words: Vec<String> = q
-        .words
-        .iter()
-        .map(|w| {
-            if w.prefix {
-                format!("\"{}\"*", w.forms[0])
-            } else {
-                let alts: Vec<String> = w.forms.iter().map(|f| format!("\"{f}\"")).collect();
-                format!("({})", alts.join(" OR "))
-            }
-        })
-        .collect();
-    words.join(" AND ")
-}
-
-/// A search as PostgreSQL's `to_tsquery` syntax, for the same terms.
-fn tsquery(q: &SearchQuery) -> String {
-    let words: Vec<String> = q
-        .words
-        .iter()
-        .map(|w| if w.prefix { format!("{}:*", w.forms[0]) } else { format!("({})", w.forms.join(" | ")) })
-        .collect();
-    words.join(" & ")
-}
-
 /// Full-text matches SQLite reads by id and sorts rather than testing them along the inbox index.
 const FEW_MATCHES: usize = 2000;
 
@@ -182,7 +155,7 @@ impl Store {
     /// a tag, a theme, else the inbox index holding every single-valued filter); then the page's rows by
     /// primary key. Two steps, so that no planner joins four tables for comments it then throws away.
     pub async fn comments(&self, f: &CommentFilter, limit: i64) -> Result<Vec<Comment>> {
-        let sqlite = self.backend() == Backend::Sqlite;
+        let backend = self.backend();
         // Neither planner knows how many comments a search matches (PostgreSQL assumes 1 %, whatever the
         // word), so the matches are counted first, up to a bound: a rare word's few matches are read by id
         // and sorted; a common word's are only tested while the inbox index is read newest first, which
@@ -192,21 +165,13 @@ impl Store {
         let few: Option<Vec<i64>> = match &f.search {
             Some(q) => {
                 let rows: Vec<(i64,)> = db!(self, p => {
-                    let sql = if sqlite {
-                        format!(
-                            "SELECT s.rowid FROM comment_search s CROSS JOIN comments c
-                             WHERE comment_search MATCH $1 AND c.id = s.rowid AND c.org_id = $2 LIMIT {}",
-                            FEW_MATCHES + 1
-                        )
-                    } else {
-                        format!(
-                            "SELECT id FROM comments WHERE search @@ to_tsquery('simple', $1) AND org_id = $2 LIMIT {}",
-                            FEW_MATCHES + 1
-                        )
-                    };
-                    let text = if sqlite { fts5_query(q) } else { tsquery(q) };
-                    // Unnamed on PostgreSQL: planned with the word itself (an index for a rare one).
-                    sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(text).bind(f.org.0).persistent(sqlite).fetch_all(p).await
+                    let sql = dialect::search_ids(backend, FEW_MATCHES + 1);
+                    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .bind(dialect::search_query(backend, q))
+                        .bind(f.org.0)
+                        .persistent(dialect::cache_search_statements(backend))
+                        .fetch_all(p)
+                        .await
                 })?;
                 (rows.len() <= FEW_MATCHES).then(|| rows.into_iter().map(|(id,)| id).collect())
             }
@@ -227,12 +192,9 @@ impl Store {
                         list.push("(").push_bind_unseparated(*m).push_unseparated(")");
                     }
                     qb.push(") AS m CROSS JOIN comments c WHERE c.id = m.column1");
-                } else if sqlite {
-                    qb.push("comments c WHERE +c.id IN (SELECT rowid FROM comment_search WHERE comment_search MATCH ")
-                        .push_bind(fts5_query(q))
-                        .push(")");
                 } else {
-                    qb.push("comments c WHERE c.search @@ to_tsquery('simple', ").push_bind(tsquery(q)).push(")");
+                    let (open, close) = dialect::search_filter_around(backend);
+                    qb.push("comments c WHERE ").push(open).push_bind(dialect::search_query(backend, q)).push(close);
                 }
                 ("c.submitted_at", "c.id")
             } else if let Some(tag) = f.tag.as_deref() {
@@ -308,11 +270,10 @@ impl Store {
                 qb.push(" AND ").push(id).push(" < ").push_bind(c.id).push("))");
             }
             qb.push(" ORDER BY ").push(at).push(" DESC, ").push(id).push(" DESC LIMIT ").push_bind(limit);
-            // PostgreSQL plans an unnamed statement with its parameters' values, so a rare word or channel
-            // is read through its own index; a cached generic plan walked the inbox index testing every
-            // comment (3 s for a word that no comment has, at a million). SQLite's planner ignores values.
-            // A list of matches makes a statement of its own length, not worth keeping prepared.
-            qb.build_query_as().persistent(sqlite && few.is_none()).fetch_all(p).await
+            // Kept prepared where values do not change the plan (a rare channel is read through its own
+            // index only when PostgreSQL plans with the value). A list of matches makes a statement of its
+            // own length, not worth keeping prepared.
+            qb.build_query_as().persistent(dialect::cache_search_statements(backend) && few.is_none()).fetch_all(p).await
         })?;
         let ids: Vec<i64> = ids.into_iter().map(|(id,)| id).collect();
         let mut comments = self.comments_by_id(&ids).await?;
@@ -622,16 +583,14 @@ impl Store {
                 })
             })
             .collect();
-        let cache = crate::responses::cache_batch_statements(self);
-        let sqlite = self.backend() == Backend::Sqlite;
+        let backend = self.backend();
+        let cache = dialect::cache_batch_statements(backend);
         let response_ids: Vec<Uuid> = batch.iter().map(|b| b.response.id.0).collect();
         let new_by_key: HashMap<(Uuid, Uuid), &CommentRow> =
             rows.iter().map(|r| ((r.response.0, r.question.0), r)).collect();
         db_ingest!(self, p => {
-            // The old state is read and then rewritten in one transaction, so nothing may commit in between:
-            // SQLite takes its write lock up front (a deferred transaction that read first could not upgrade
-            // once another connection had written), PostgreSQL locks the rows read.
-            let mut tx = if sqlite { p.begin_with("BEGIN IMMEDIATE").await? } else { p.begin().await? };
+            // The old state is read and then rewritten in one transaction, so nothing may commit in between.
+            let mut tx = p.begin_with(dialect::begin_write(backend)).await?;
             // What the comments counted in `comment_rollups` before: taken out, the new analysis put in.
             let mut old: Vec<OldComment> = Vec::new();
             for chunk in response_ids.chunks(CHUNK) {
@@ -643,10 +602,7 @@ impl Store {
                 for id in chunk {
                     list.push_bind(*id);
                 }
-                qb.push(")");
-                if !sqlite {
-                    qb.push(" FOR UPDATE OF c");
-                }
+                qb.push(")").push(dialect::row_lock(backend, "c"));
                 old.extend(qb.build_query_as::<OldComment>().fetch_all(&mut *tx).await?);
             }
             // Checked here rather than in the query: an organisation beside the id list makes SQLite read
@@ -705,8 +661,9 @@ impl Store {
                     .push_bind(a.skipped.map(crate::responses::skip_reason))
                     .push(", lemmas = ")
                     .push_bind(a.lemmas.as_str());
-                if !sqlite {
-                    qb.push(", search = to_tsvector('simple', ").push_bind(r.terms()).push(")");
+                if dialect::search_terms(backend) == SearchTerms::Column {
+                    let (open, close) = dialect::SEARCH_VALUE;
+                    qb.push(", ").push(dialect::SEARCH_COLUMN).push(" = ").push(open).push_bind(r.terms()).push(close);
                 }
                 qb.push(" WHERE response_id = ")
                     .push_bind(r.response.0)
@@ -721,10 +678,12 @@ impl Store {
                 }
             }
             for chunk in with_ids.chunks(CHUNK) {
-                let tables: &[&str] = if sqlite { &["comment_themes", "comment_search"] } else { &["comment_themes"] };
-                for table in tables {
+                let mut tables = vec![("comment_themes", "comment_id")];
+                if dialect::search_terms(backend) == SearchTerms::Table {
+                    tables.push((dialect::SEARCH_TABLE, "rowid"));
+                }
+                for (table, key) in tables {
                     let mut qb = sqlx::QueryBuilder::new("DELETE FROM ");
-                    let key = if *table == "comment_search" { "rowid" } else { "comment_id" };
                     qb.push(table).push(" WHERE ").push(key).push(" IN (");
                     let mut list = qb.separated(", ");
                     for (id, _) in chunk {
@@ -733,7 +692,7 @@ impl Store {
                     qb.push(")");
                     qb.build().persistent(cache).execute(&mut *tx).await?;
                 }
-                insert_comment_extras!(tx, chunk, cache, sqlite);
+                insert_comment_extras!(tx, chunk, cache, backend);
             }
             tx.commit().await?;
         });

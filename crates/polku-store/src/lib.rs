@@ -1,9 +1,9 @@
 //! Polku's storage: the only crate that speaks SQL.
 //!
 //! One concrete [`Store`] serves both backends. The backend is picked once, from the database URL, and held
-//! as [`Pool`]; the private `db!` macro runs one query body against whichever pool is active, so nearly all
+//! as `Pool`; the private `db!` macro runs one query body against whichever pool is active, so nearly all
 //! SQL is written once in the dialect both SQLite and PostgreSQL accept (`$1` placeholders, `RETURNING`,
-//! `ON CONFLICT … DO UPDATE`). The few places where SQL text must differ live in [`dialect`].
+//! `ON CONFLICT … DO UPDATE`). The few places where SQL text must differ live in `dialect`.
 //!
 //! Every query on customer data filters by organisation id: callers cannot ask for a row without one.
 
@@ -26,6 +26,8 @@ mod praise;
 mod privacy;
 mod responses;
 mod rollups;
+#[cfg(test)]
+mod schema_parity;
 mod surveys;
 mod text_models;
 mod tokens;
@@ -187,6 +189,24 @@ impl Store {
         match self.pool {
             Pool::Sqlite { .. } => Backend::Sqlite,
             Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// The SQLite pool, for tests that read the backend's own catalogue.
+    #[cfg(test)]
+    pub(crate) fn sqlite_pool(&self) -> &SqlitePool {
+        match &self.pool {
+            Pool::Sqlite { read, .. } => read,
+            Pool::Postgres(_) => panic!("not a SQLite store"),
+        }
+    }
+
+    /// The PostgreSQL pool, for tests that read the backend's own catalogue.
+    #[cfg(test)]
+    pub(crate) fn postgres_pool(&self) -> &PgPool {
+        match &self.pool {
+            Pool::Postgres(p) => p,
+            Pool::Sqlite { .. } => panic!("not a PostgreSQL store"),
         }
     }
 

@@ -3,7 +3,7 @@
 //! sqlx's own migrator needs its macros crate (or files at run time); this is forty lines, keeps the
 //! binary self-contained, and records a checksum so that an edited, already applied migration fails loudly.
 
-use crate::{Backend, Pool, Result, Store, StoreError, db, dialect};
+use crate::{Result, Store, StoreError, db, dialect};
 
 struct Migration {
     version: i64,
@@ -12,169 +12,61 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "foundation",
-        sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
-        postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "rollup_grains",
-        sqlite: include_str!("../migrations/sqlite/0002_rollup_grains.sql"),
-        postgres: include_str!("../migrations/postgres/0002_rollup_grains.sql"),
-    },
-    Migration {
-        version: 3,
-        name: "comment_analysis",
-        sqlite: include_str!("../migrations/sqlite/0003_comment_analysis.sql"),
-        postgres: include_str!("../migrations/postgres/0003_comment_analysis.sql"),
-    },
-    Migration {
-        version: 4,
-        name: "comment_pages",
-        sqlite: include_str!("../migrations/sqlite/0004_comment_pages.sql"),
-        postgres: include_str!("../migrations/postgres/0004_comment_pages.sql"),
-    },
-    Migration {
-        version: 5,
-        name: "inbox",
-        sqlite: include_str!("../migrations/sqlite/0005_inbox.sql"),
-        postgres: include_str!("../migrations/postgres/0005_inbox.sql"),
-    },
-    Migration {
-        version: 6,
-        name: "comment_lemmas",
-        sqlite: include_str!("../migrations/sqlite/0006_comment_lemmas.sql"),
-        postgres: include_str!("../migrations/postgres/0006_comment_lemmas.sql"),
-    },
-    Migration {
-        version: 7,
-        name: "comment_rollups",
-        sqlite: include_str!("../migrations/sqlite/0007_comment_rollups.sql"),
-        postgres: include_str!("../migrations/postgres/0007_comment_rollups.sql"),
-    },
-    Migration {
-        version: 8,
-        name: "text_models",
-        sqlite: include_str!("../migrations/sqlite/0008_text_models.sql"),
-        postgres: include_str!("../migrations/postgres/0008_text_models.sql"),
-    },
-    Migration {
-        version: 9,
-        name: "cases",
-        sqlite: include_str!("../migrations/sqlite/0009_cases.sql"),
-        postgres: include_str!("../migrations/postgres/0009_cases.sql"),
-    },
-    Migration {
-        version: 10,
-        name: "case_escalation",
-        sqlite: include_str!("../migrations/sqlite/0010_case_escalation.sql"),
-        postgres: include_str!("../migrations/postgres/0010_case_escalation.sql"),
-    },
-    Migration {
-        version: 11,
-        name: "case_actions",
-        sqlite: include_str!("../migrations/sqlite/0011_case_actions.sql"),
-        postgres: include_str!("../migrations/postgres/0011_case_actions.sql"),
-    },
-    Migration {
-        version: 12,
-        name: "teams",
-        sqlite: include_str!("../migrations/sqlite/0012_teams.sql"),
-        postgres: include_str!("../migrations/postgres/0012_teams.sql"),
-    },
-    Migration {
-        version: 13,
-        name: "escalation_index",
-        sqlite: include_str!("../migrations/sqlite/0013_escalation_index.sql"),
-        postgres: include_str!("../migrations/postgres/0013_escalation_index.sql"),
-    },
-    Migration {
-        version: 14,
-        name: "notifications",
-        sqlite: include_str!("../migrations/sqlite/0014_notifications.sql"),
-        postgres: include_str!("../migrations/postgres/0014_notifications.sql"),
-    },
-    Migration {
-        version: 15,
-        name: "follow_ups",
-        sqlite: include_str!("../migrations/sqlite/0015_follow_ups.sql"),
-        postgres: include_str!("../migrations/postgres/0015_follow_ups.sql"),
-    },
-    Migration {
-        version: 16,
-        name: "consent_praise",
-        sqlite: include_str!("../migrations/sqlite/0016_consent_praise.sql"),
-        postgres: include_str!("../migrations/postgres/0016_consent_praise.sql"),
-    },
-    Migration {
-        version: 17,
-        name: "improvements",
-        sqlite: include_str!("../migrations/sqlite/0017_improvements.sql"),
-        postgres: include_str!("../migrations/postgres/0017_improvements.sql"),
-    },
-    Migration {
-        version: 18,
-        name: "window_rules",
-        sqlite: include_str!("../migrations/sqlite/0018_window_rules.sql"),
-        postgres: include_str!("../migrations/postgres/0018_window_rules.sql"),
-    },
-    Migration {
-        version: 19,
-        name: "customers_orders",
-        sqlite: include_str!("../migrations/sqlite/0019_customers_orders.sql"),
-        postgres: include_str!("../migrations/postgres/0019_customers_orders.sql"),
-    },
-    Migration {
-        version: 20,
-        name: "support_contacts",
-        sqlite: include_str!("../migrations/sqlite/0020_support_contacts.sql"),
-        postgres: include_str!("../migrations/postgres/0020_support_contacts.sql"),
-    },
-    Migration {
-        version: 21,
-        name: "journey_activity",
-        sqlite: include_str!("../migrations/sqlite/0021_journey_activity.sql"),
-        postgres: include_str!("../migrations/postgres/0021_journey_activity.sql"),
-    },
-    Migration {
-        version: 22,
-        name: "connections",
-        sqlite: include_str!("../migrations/sqlite/0022_connections.sql"),
-        postgres: include_str!("../migrations/postgres/0022_connections.sql"),
-    },
-    Migration {
-        version: 23,
-        name: "analysis_settings",
-        sqlite: include_str!("../migrations/sqlite/0023_analysis_settings.sql"),
-        postgres: include_str!("../migrations/postgres/0023_analysis_settings.sql"),
-    },
-    Migration {
-        version: 24,
-        name: "journey",
-        sqlite: include_str!("../migrations/sqlite/0024_journey.sql"),
-        postgres: include_str!("../migrations/postgres/0024_journey.sql"),
-    },
-    Migration {
-        version: 25,
-        name: "customer_summaries",
-        sqlite: include_str!("../migrations/sqlite/0025_customer_summaries.sql"),
-        postgres: include_str!("../migrations/postgres/0025_customer_summaries.sql"),
-    },
-    Migration {
-        version: 26,
-        name: "touchpoint_experience",
-        sqlite: include_str!("../migrations/sqlite/0026_touchpoint_experience.sql"),
-        postgres: include_str!("../migrations/postgres/0026_touchpoint_experience.sql"),
-    },
-    Migration {
-        version: 27,
-        name: "order_versions",
-        sqlite: include_str!("../migrations/sqlite/0027_order_versions.sql"),
-        postgres: include_str!("../migrations/postgres/0027_order_versions.sql"),
-    },
+/// Declares each migration once, by version and name; the SQL comes from `migrations/sqlite/` and
+/// `migrations/postgres/` under the same file name, so no version can exist for one backend only (a missing
+/// file fails the build; a file nobody declared fails `declared_migrations_are_the_files`).
+macro_rules! migrations {
+    ($($version:literal $name:ident,)*) => {
+        &[$(Migration {
+            version: version_of($version),
+            name: stringify!($name),
+            sqlite: include_str!(concat!("../migrations/sqlite/", $version, "_", stringify!($name), ".sql")),
+            postgres: include_str!(concat!("../migrations/postgres/", $version, "_", stringify!($name), ".sql")),
+        }),*]
+    };
+}
+
+/// `"0012"` → 12, at compile time.
+const fn version_of(digits: &str) -> i64 {
+    let bytes = digits.as_bytes();
+    let mut i = 0;
+    let mut v = 0;
+    while i < bytes.len() {
+        assert!(bytes[i].is_ascii_digit(), "a migration version is digits");
+        v = v * 10 + (bytes[i] - b'0') as i64;
+        i += 1;
+    }
+    v
+}
+
+const MIGRATIONS: &[Migration] = migrations![
+    "0001" foundation,
+    "0002" rollup_grains,
+    "0003" comment_analysis,
+    "0004" comment_pages,
+    "0005" inbox,
+    "0006" comment_lemmas,
+    "0007" comment_rollups,
+    "0008" text_models,
+    "0009" cases,
+    "0010" case_escalation,
+    "0011" case_actions,
+    "0012" teams,
+    "0013" escalation_index,
+    "0014" notifications,
+    "0015" follow_ups,
+    "0016" consent_praise,
+    "0017" improvements,
+    "0018" window_rules,
+    "0019" customers_orders,
+    "0020" support_contacts,
+    "0021" journey_activity,
+    "0022" connections,
+    "0023" analysis_settings,
+    "0024" journey,
+    "0025" customer_summaries,
+    "0026" touchpoint_experience,
+    "0027" order_versions,
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.
@@ -188,7 +80,11 @@ fn checksum(sql: &str) -> String {
 }
 
 pub(crate) async fn run(store: &Store) -> Result<usize> {
-    run_to(store, i64::MAX).await
+    let applied = run_to(store, i64::MAX).await?;
+    // One line at start-up, whatever was applied; each migration is logged at debug level.
+    let version = MIGRATIONS.last().map_or(0, |m| m.version);
+    tracing::info!(applied, version, "database schema is current");
+    Ok(applied)
 }
 
 /// Applies pending migrations up to and including `last` (tests start from an older schema this way).
@@ -198,16 +94,10 @@ pub(crate) async fn run_to(store: &Store, last: i64) -> Result<usize> {
     ).execute(p).await.map(|_| ()))?;
     let mut applied = 0;
     for m in MIGRATIONS.iter().filter(|m| m.version <= last) {
-        let sql = match store.backend() {
-            Backend::Sqlite => m.sqlite,
-            Backend::Postgres => m.postgres,
-        };
+        let sql = dialect::migration_text(store.backend(), m.sqlite, m.postgres);
         let sum = checksum(sql);
         let done = db!(store, p => {
-            let mut tx = match &store.pool {
-                Pool::Sqlite { .. } => p.begin_with("BEGIN IMMEDIATE").await?,
-                Pool::Postgres(_) => p.begin().await?,
-            };
+            let mut tx = p.begin_with(dialect::begin_write(store.backend())).await?;
             if let Some(lock) = dialect::migration_lock(store.backend()) {
                 sqlx::query(lock).execute(&mut *tx).await?;
             }
@@ -233,7 +123,7 @@ pub(crate) async fn run_to(store: &Store, last: i64) -> Result<usize> {
             }
         });
         if done {
-            tracing::info!(version = m.version, name = m.name, "applied migration");
+            tracing::debug!(version = m.version, name = m.name, "applied migration");
             applied += 1;
         }
     }
@@ -242,6 +132,25 @@ pub(crate) async fn run_to(store: &Store, last: i64) -> Result<usize> {
 
 #[cfg(test)]
 mod tests {
+    /// Every file in either migration directory is declared, and versions run 1, 2, 3 … without a gap.
+    #[test]
+    fn declared_migrations_are_the_files() {
+        let declared: Vec<String> =
+            super::MIGRATIONS.iter().map(|m| format!("{:04}_{}.sql", m.version, m.name)).collect();
+        for dir in ["sqlite", "postgres"] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(dir);
+            let mut files: Vec<String> = std::fs::read_dir(path)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            files.sort();
+            assert_eq!(files, declared, "migrations/{dir}");
+        }
+        for (i, m) in super::MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version, i as i64 + 1, "{}", m.name);
+        }
+    }
+
     use super::{run, run_to};
     use crate::{CommentFilter, db};
     use uuid::Uuid;

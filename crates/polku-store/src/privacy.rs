@@ -3,7 +3,8 @@
 //! that carry money and counts (orders, contacts, deliveries, answers' scores and the rollups), tied to a
 //! customer row with nothing personal left, so every figure still adds up; see ARCHITECTURE.md "Privacy".
 
-use crate::{Backend, Result, Store, StoreError, audit::Audit, db};
+use crate::dialect::{self, SearchTerms};
+use crate::{Result, Store, StoreError, audit::Audit, db};
 use polku_domain::OrgId;
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -243,7 +244,7 @@ impl Store {
     /// answers (and the texts of those answers, with their search terms), their review texts and event
     /// attributes, follow-up addresses and answers, and messages to their address. Audited as `audit`.
     pub async fn erase_customer(&self, org: OrgId, external_id: &str, audit: &Audit<'_>) -> Result<Erased> {
-        let sqlite = self.backend() == Backend::Sqlite;
+        let terms = dialect::search_terms(self.backend());
         let now = crate::now();
         db!(self, p => {
             let mut tx = p.begin().await?;
@@ -256,14 +257,18 @@ impl Store {
                 "UPDATE answers SET text = '' WHERE org_id = $1 AND text IS NOT NULL AND response_id IN
                    (SELECT id FROM responses WHERE org_id = $1 AND customer_ref IN ($2, $3))",
             ).bind(org.0).bind(&r1).bind(&r2).execute(&mut *tx).await?.rows_affected();
-            let blank = if sqlite { "" } else { ", search = NULL" };
+            let blank = match terms {
+                SearchTerms::Column => format!(", {} = NULL", dialect::SEARCH_COLUMN),
+                SearchTerms::Table => String::new(),
+            };
             let comments: Vec<(i64,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "UPDATE comments SET customer_ref = NULL, lemmas = ''{blank}
                  WHERE org_id = $1 AND customer_ref IN ($2, $3) RETURNING id"
             ))).bind(org.0).bind(&r1).bind(&r2).fetch_all(&mut *tx).await?;
-            if sqlite {
+            if terms == SearchTerms::Table {
                 for chunk in comments.chunks(500) {
-                    let mut qb = sqlx::QueryBuilder::new("DELETE FROM comment_search WHERE rowid IN (");
+                    let mut qb = sqlx::QueryBuilder::new("DELETE FROM ");
+                    qb.push(dialect::SEARCH_TABLE).push(" WHERE rowid IN (");
                     let mut list = qb.separated(", ");
                     for (c,) in chunk {
                         list.push_bind(*c);

@@ -108,17 +108,21 @@ pub(crate) use add_comment_cells;
 /// Inserts [`CommentRow`]s in the open transaction `$tx`, with their themes and (SQLite) full-text rows.
 /// A macro because the transaction's type differs per backend; it expands inside `db!`.
 macro_rules! insert_comments {
-    ($tx:ident, $rows:expr, $cache:expr, $sqlite:expr) => {{
+    ($tx:ident, $rows:expr, $cache:expr, $backend:expr) => {{
         let rows: &[CommentRow] = $rows;
         let cache: bool = $cache;
-        let sqlite: bool = $sqlite;
+        let backend: crate::Backend = $backend;
+        let in_row = crate::dialect::search_terms(backend) == crate::dialect::SearchTerms::Column;
         for chunk in rows.chunks(CHUNK) {
             let mut qb = sqlx::QueryBuilder::new(
                 "INSERT INTO comments (response_id, question_id, org_id, survey_id, submitted_at, channel, touchpoint, \
                  customer_ref, score, score_kind, language, polarity, sentiment, combined_polarity, combined_score, skipped, \
                  lemmas, share_ok, contact_ok",
             );
-            qb.push(if sqlite { ") " } else { ", search) " });
+            if in_row {
+                qb.push(", ").push(crate::dialect::SEARCH_COLUMN);
+            }
+            qb.push(") ");
             qb.push_values(chunk, |mut b, r| {
                 let a = r.analysis;
                 b.push_bind(r.response.0)
@@ -140,8 +144,9 @@ macro_rules! insert_comments {
                     .push_bind(a.map(|a| a.lemmas.as_str()))
                     .push_bind(r.consent.share_internally)
                     .push_bind(r.consent.contact);
-                if !sqlite {
-                    b.push("to_tsvector('simple', ").push_bind_unseparated(r.terms()).push_unseparated(")");
+                if in_row {
+                    let (open, close) = crate::dialect::SEARCH_VALUE;
+                    b.push(open).push_bind_unseparated(r.terms()).push_unseparated(close);
                 }
             });
             qb.push(" RETURNING id, response_id, question_id");
@@ -157,7 +162,7 @@ macro_rules! insert_comments {
                         .ok_or_else(|| crate::StoreError::Corrupt("an inserted comment came back without its id".into()))
                 })
                 .collect::<crate::Result<_>>()?;
-            crate::responses::insert_comment_extras!($tx, &with_ids, cache, sqlite);
+            crate::responses::insert_comment_extras!($tx, &with_ids, cache, backend);
         }
         let mut deltas: HashMap<CommentCell, i64> = HashMap::new();
         for r in rows {
@@ -172,7 +177,7 @@ macro_rules! insert_comments {
 /// Inserts the themes and (SQLite) full-text rows of comments whose ids are known: `$rows` is a slice of
 /// `(comment id, &CommentRow)`.
 macro_rules! insert_comment_extras {
-    ($tx:ident, $rows:expr, $cache:expr, $sqlite:expr) => {{
+    ($tx:ident, $rows:expr, $cache:expr, $backend:expr) => {{
         let rows: &[(i64, &CommentRow)] = $rows;
         let themes: Vec<_> = rows
             .iter()
@@ -192,8 +197,9 @@ macro_rules! insert_comment_extras {
             });
             qb.build().persistent($cache).execute(&mut *$tx).await?;
         }
-        if $sqlite && !rows.is_empty() {
-            let mut qb = sqlx::QueryBuilder::new("INSERT INTO comment_search (rowid, terms) ");
+        if crate::dialect::search_terms($backend) == crate::dialect::SearchTerms::Table && !rows.is_empty() {
+            let mut qb = sqlx::QueryBuilder::new("INSERT INTO ");
+            qb.push(crate::dialect::SEARCH_TABLE).push(" (rowid, terms) ");
             qb.push_values(rows, |mut b, (id, r)| {
                 b.push_bind(*id).push_bind(r.terms());
             });
@@ -208,14 +214,6 @@ pub(crate) fn skip_reason(s: SkipReason) -> &'static str {
         SkipReason::Empty => "empty",
         SkipReason::UnsupportedLanguage => "unsupported_language",
     }
-}
-
-/// Whether multi-row statements, whose text differs with every batch size, are kept prepared. On SQLite
-/// the one ingest connection reuses them often enough to save parsing. On PostgreSQL each of the pool's
-/// connections would cache its own (client and server side, thousands of parameters each): a 500-connection
-/// ingestion run grew the process by 200 MB that way, for statements rarely reused.
-pub(crate) fn cache_batch_statements(store: &Store) -> bool {
-    store.backend() == crate::Backend::Sqlite
 }
 
 /// Rows per multi-row INSERT: at 20 values a row, well inside SQLite's 32,766 and PostgreSQL's 65,535
@@ -248,8 +246,8 @@ impl Store {
     /// Stores a batch atomically: all of it or none of it. Outcomes are in the batch's order.
     pub async fn insert_responses(&self, batch: &[NewResponse]) -> Result<Vec<InsertOutcome>> {
         let created = now();
-        let cache = cache_batch_statements(self);
-        let sqlite = self.backend() == crate::Backend::Sqlite;
+        let backend = self.backend();
+        let cache = crate::dialect::cache_batch_statements(backend);
         let outcomes = db_ingest!(self, p => {
             let mut tx = p.begin().await?;
             let mut outcomes = Vec::with_capacity(batch.len());
@@ -370,7 +368,7 @@ impl Store {
                     })
                 })
                 .collect();
-            insert_comments!(tx, &comments, cache, sqlite);
+            insert_comments!(tx, &comments, cache, backend);
 
             let cases: Vec<_> = fresh.iter().flat_map(|r| r.cases.iter().map(move |c| (*r, c))).collect();
             for chunk in cases.chunks(CHUNK) {

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::time::Instant;
 
-/// Organisations made by `polku bench-data` are named "Bench Oy <unix time>".
+/// Organisations made by `polku bench-data` are named `"Bench Oy <unix time>"`.
 const BENCH_ORG_PREFIX: &str = "Bench Oy";
 
 #[derive(Subcommand)]

@@ -259,6 +259,10 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let login = polku_app::demo::ensure_demo(&app, seed, responses, time::OffsetDateTime::now_utc())
                 .await
                 .map_err(|e| anyhow::anyhow!("creating the demo data: {e}"))?;
+            // What a newcomer needs comes first; how the data came about after it.
+            println!("Polku demo: http://{}/", config.listen);
+            println!("Sign in as {} with password {}", login.email, login.password);
+            println!("API token (admin): {}", login.token);
             if login.created {
                 eprintln!(
                     "Created the demo organisation with {} responses in {:.1} s.",
@@ -268,9 +272,6 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             } else {
                 eprintln!("Reusing the existing demo database ({} responses).", login.responses);
             }
-            println!("Polku demo: http://{}/", config.listen);
-            println!("Sign in as {} with password {}", login.email, login.password);
-            println!("API token (admin): {}", login.token);
             if !no_serve {
                 serve(app, writer, &config, started).await?;
             }
