@@ -1,6 +1,14 @@
 # Polku UI texts: English. Keep the keys in step with fi.ftl and sv.ftl (a test checks).
 skip-to-content = Skip to content
 nav-label = Main
+nav-listen = Listen
+nav-understand = Understand
+nav-act = Act
+nav-lead = Lead
+nav-settings = Settings
+nav-menu = Menu
+nav-account = Your account
+nav-follow-ups = Follow-ups
 nav-dashboard = Overview
 nav-inbox = Inbox
 nav-surveys = Surveys

@@ -1,6 +1,14 @@
 # Polun käyttöliittymätekstit: suomi. Avaimet samat kuin en.ftl:ssä (testi tarkistaa).
 skip-to-content = Siirry sisältöön
 nav-label = Päävalikko
+nav-listen = Kuuntele
+nav-understand = Ymmärrä
+nav-act = Toimi
+nav-lead = Johda
+nav-settings = Asetukset
+nav-menu = Valikko
+nav-account = Oma tili
+nav-follow-ups = Uusintakyselyt
 nav-dashboard = Yleiskuva
 nav-inbox = Palaute
 nav-surveys = Kyselyt

@@ -1,6 +1,14 @@
 # Polkus gränssnittstexter: svenska. Samma nycklar som i en.ftl (ett test kontrollerar).
 skip-to-content = Hoppa till innehållet
 nav-label = Huvudmeny
+nav-listen = Lyssna
+nav-understand = Förstå
+nav-act = Agera
+nav-lead = Led
+nav-settings = Inställningar
+nav-menu = Meny
+nav-account = Mitt konto
+nav-follow-ups = Uppföljningar
 nav-dashboard = Översikt
 nav-inbox = Inkorg
 nav-surveys = Enkäter

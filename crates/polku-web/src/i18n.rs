@@ -50,19 +50,32 @@ impl T {
         Self { locale }
     }
 
-    fn format(&self, key: &str, args: Option<&FluentArgs>) -> String {
+    fn lookup(&self, key: &str, args: Option<&FluentArgs>) -> Option<String> {
         for l in [self.locale, Locale::En] {
             let b = &bundles().0[index(l)];
             if let Some(pattern) = b.get_message(key).and_then(|m| m.value()) {
                 let mut errs = Vec::new();
-                return b.format_pattern(pattern, args, &mut errs).into_owned();
+                return Some(b.format_pattern(pattern, args, &mut errs).into_owned());
             }
         }
-        key.to_string()
+        None
+    }
+
+    /// A missing key shows as the key itself; debug builds (tests, the browser tests) mark it `⟦key⟧`, so that
+    /// the layout test finds every text a page asks for and no language has.
+    fn format(&self, key: &str, args: Option<&FluentArgs>) -> String {
+        self.lookup(key, args)
+            .unwrap_or_else(|| if cfg!(debug_assertions) { format!("⟦{key}⟧") } else { key.to_string() })
     }
 
     pub fn get(&self, key: &str) -> String {
         self.format(key, None)
+    }
+
+    /// The text for `key` when there is one: for names made from data (an outcome code), whose caller has a
+    /// readable fallback of its own.
+    pub fn try_get(&self, key: &str) -> Option<String> {
+        self.lookup(key, None)
     }
 
     /// A text with one variable, e.g. `t.arg("survey-versions", "n", 3)`.
@@ -144,6 +157,8 @@ mod tests {
     #[test]
     fn translates_and_falls_back() {
         assert_eq!(T::new(Locale::Fi).get("nav-dashboard"), "Yleiskuva");
-        assert_eq!(T::new(Locale::Sv).get("no-such-key"), "no-such-key");
+        let missing = if cfg!(debug_assertions) { "⟦no-such-key⟧" } else { "no-such-key" };
+        assert_eq!(T::new(Locale::Sv).get("no-such-key"), missing);
+        assert_eq!(T::new(Locale::Sv).try_get("no-such-key"), None);
     }
 }

@@ -481,5 +481,5 @@ async fn follow_ups(State(web): State<Web>, s: UiSession, RawQuery(q): RawQuery)
         polku_domain::followup::Group::Rule => "rule",
         polku_domain::followup::Group::Month => "month",
     };
-    Ok(page(&FollowUpsPage { c: Chrome::new(&s, "cases"), t: s.t, s: stats, group }))
+    Ok(page(&FollowUpsPage { c: Chrome::new(&s, "follow-ups"), t: s.t, s: stats, group }))
 }

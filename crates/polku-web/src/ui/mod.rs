@@ -95,21 +95,111 @@ pub struct Chrome {
     /// May work feedback and cases (agents and above).
     pub triage: bool,
     pub path: String,
+    /// The navigation this member sees, in their language.
+    pub nav: Vec<NavGroup>,
 }
 
 impl Chrome {
     pub fn new(s: &UiSession, active: &'static str) -> Self {
+        let admin = s.caller.role.allows(Permission::Administer);
+        let triage = s.caller.role.allows(Permission::Triage);
         Chrome {
             t: s.t,
             user: s.info.name.clone(),
             org: s.info.org_name.clone(),
             csrf: s.info.csrf_token.clone(),
             active,
-            admin: s.caller.role.allows(Permission::Administer),
-            triage: s.caller.role.allows(Permission::Triage),
+            admin,
+            triage,
             path: s.path.clone(),
+            nav: navigation(&s.t, active, |need| match need {
+                Need::Member => true,
+                Need::Triage => triage,
+                Need::Admin => admin,
+            }),
         }
     }
+}
+
+/// Who sees a navigation link (the page itself checks permissions again).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Need {
+    Member,
+    Triage,
+    Admin,
+}
+
+/// The navigation, grouped by what people do: listen, understand, act, lead (the strategy and OKR pages,
+/// when they exist) and settings. The one place a new page registers its link: the group's Fluent key, then
+/// each link's address, Fluent key, the `active` name its page passes to [`Chrome::new`], and who sees it.
+pub const NAVIGATION: &[(&str, &[(&str, &str, &str, Need)])] = &[
+    ("nav-listen", &[("/surveys", "nav-surveys", "surveys", Need::Member)]),
+    (
+        "nav-understand",
+        &[
+            ("/", "nav-dashboard", "dashboard", Need::Member),
+            ("/inbox", "nav-inbox", "inbox", Need::Member),
+            ("/insights", "nav-insights", "insights", Need::Member),
+            ("/journey", "nav-journey", "journey", Need::Member),
+            ("/customers", "nav-customers", "customers", Need::Triage),
+            ("/money", "nav-money", "money", Need::Member),
+        ],
+    ),
+    (
+        "nav-act",
+        &[
+            ("/cases", "nav-cases", "cases", Need::Triage),
+            ("/cases/follow-ups", "nav-follow-ups", "follow-ups", Need::Triage),
+            ("/improvements", "nav-improvements", "improvements", Need::Member),
+            ("/praise", "nav-praise", "praise", Need::Member),
+        ],
+    ),
+    (
+        "nav-settings",
+        &[
+            ("/settings/members", "nav-members", "members", Need::Admin),
+            ("/settings/tokens", "nav-tokens", "tokens", Need::Admin),
+            ("/settings/rules", "nav-rules", "rules", Need::Admin),
+            ("/settings/text", "nav-text", "text", Need::Admin),
+            ("/settings/notifications", "nav-notifications", "notifications", Need::Admin),
+            ("/settings/connections", "nav-connections", "connections", Need::Admin),
+            ("/settings/privacy", "nav-privacy", "privacy", Need::Admin),
+            ("/settings/audit", "nav-audit", "audit", Need::Admin),
+        ],
+    ),
+];
+
+/// A group of the navigation as the layout shows it: a menu, or a plain link when it has only one.
+#[derive(Clone, Debug)]
+pub struct NavGroup {
+    pub label: String,
+    pub links: Vec<NavLink>,
+    /// Holds the page being shown.
+    pub current: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: String,
+    pub current: bool,
+}
+
+/// The groups and links of [`NAVIGATION`] that `sees` allows, labelled in `t`'s language; empty groups are
+/// left out.
+pub fn navigation(t: &T, active: &str, sees: impl Fn(Need) -> bool) -> Vec<NavGroup> {
+    NAVIGATION
+        .iter()
+        .filter_map(|(group, links)| {
+            let links: Vec<NavLink> = links
+                .iter()
+                .filter(|(.., need)| sees(*need))
+                .map(|(href, key, name, _)| NavLink { href, label: t.get(key), current: *name == active })
+                .collect();
+            let current = links.iter().any(|l| l.current);
+            (!links.is_empty()).then(|| NavGroup { label: t.get(group), links, current })
+        })
+        .collect()
 }
 
 /// The object a form posts to, once the form's CSRF token is checked; an id that does not parse is a 404.
@@ -170,4 +260,28 @@ pub fn fmt1(v: &Option<f64>) -> String {
 /// Formats a confidence interval, or nothing.
 pub fn fmt_ci(ci: &Option<[f64; 2]>) -> String {
     ci.map(|[a, b]| format!("{:.1} – {:.1}", a, b)).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{NAVIGATION, Need, navigation};
+    use crate::i18n::T;
+    use polku_domain::Locale;
+
+    /// Each role sees the groups it may use; the page shown is marked in its group; no group is empty.
+    #[test]
+    fn navigation_follows_the_role_and_marks_the_page() {
+        let t = T::new(Locale::Fi);
+        let viewer = navigation(&t, "follow-ups", |n| n == Need::Member);
+        assert_eq!(viewer.len(), 3, "listen, understand, act; settings are for admins");
+        assert!(viewer.iter().all(|g| !g.current), "a viewer does not see follow-ups");
+        let admin = navigation(&t, "follow-ups", |_| true);
+        assert_eq!(admin.len(), NAVIGATION.len());
+        let act = admin.iter().find(|g| g.current).expect("a current group");
+        assert_eq!(act.label, "Toimi");
+        assert_eq!(act.links.iter().filter(|l| l.current).map(|l| l.href).collect::<Vec<_>>(), ["/cases/follow-ups"]);
+        let names: Vec<&str> = NAVIGATION.iter().flat_map(|(_, l)| l.iter().map(|(_, _, n, _)| *n)).collect();
+        let unique: std::collections::HashSet<&&str> = names.iter().collect();
+        assert_eq!(unique.len(), names.len(), "each page's name once");
+    }
 }
