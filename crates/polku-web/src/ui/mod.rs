@@ -129,10 +129,13 @@ pub enum Need {
     Admin,
 }
 
+/// A link of [`NAVIGATION`]: address, Fluent key, the page's `active` name, who sees it.
+pub type NavEntry = (&'static str, &'static str, &'static str, Need);
+
 /// The navigation, grouped by what people do: listen, understand, act, lead (the strategy and OKR pages,
 /// when they exist) and settings. The one place a new page registers its link: the group's Fluent key, then
 /// each link's address, Fluent key, the `active` name its page passes to [`Chrome::new`], and who sees it.
-pub const NAVIGATION: &[(&str, &[(&str, &str, &str, Need)])] = &[
+pub const NAVIGATION: &[(&str, &[NavEntry])] = &[
     ("nav-listen", &[("/surveys", "nav-surveys", "surveys", Need::Member)]),
     (
         "nav-understand",
