@@ -8,8 +8,8 @@
 //! case that does not exist. Only admins change rules, teams and compensation limits. Active rules are
 //! cached per node for `cache::RULES_TTL` and dropped here when a rule changes.
 //!
-//! Background work, run each minute by every node's `serve`: [`escalate`] marks open cases past due (each
-//! once, whichever node gets there first: the state is the row) and [`check_windows`] evaluates the
+//! Background work, run each minute by every node's `serve`: `escalate` marks open cases past due (each
+//! once, whichever node gets there first: the state is the row) and `check_windows` evaluates the
 //! windowed rules. A compensation that needs approval waits as `pending` until an admin other than its
 //! author approves or rejects it; a token has no person, so it cannot decide; decisions are audited.
 

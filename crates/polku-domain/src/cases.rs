@@ -8,7 +8,7 @@
 //! windowed "negative share of a channel at one touchpoint above X % in the last N minutes" (checked by the
 //! minute job, not per answer); each with an SLA in hours and maybe an owner, a lead, a team and follow-up
 //! days. The life cycle: new → in progress ⇄ waiting for customer → resolved → closed; a resolved case may
-//! reopen, a closed one is final, nothing returns to new ([`CaseStatus::can_move_to`]). Frontline actions
+//! reopen, a closed one is final, nothing returns to new (`CaseStatus::can_move_to`). Frontline actions
 //! (called, e-mailed, apologised, compensated in cents and a currency, with a reason): a compensation above
 //! the member's own limit, in another currency or with no limit set needs an approval.
 
