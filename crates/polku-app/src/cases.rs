@@ -1,6 +1,17 @@
 //! Alert rules and cases: admins set the rules; every response is checked against them as it is stored
 //! (`responses::prepare`), and a match becomes a case with an owner and a due time. Agents work their own
 //! cases and the ones nobody has taken; analysts and admins see and work all of them; viewers none.
+//!
+//! Who sees what: agents see and work their own cases, their teams' cases (a rule may give its cases to a
+//! team) and unowned cases of no team, and moving an unowned case takes it; an agent's reads and writes
+//! carry that scope down to one SQL predicate in the store, so a case an agent may not see is, to them, a
+//! case that does not exist. Only admins change rules, teams and compensation limits. Active rules are
+//! cached per node for `cache::RULES_TTL` and dropped here when a rule changes.
+//!
+//! Background work, run each minute by every node's `serve`: `escalate` marks open cases past due (each
+//! once, whichever node gets there first: the state is the row) and `check_windows` evaluates the
+//! windowed rules. A compensation that needs approval waits as `pending` until an admin other than its
+//! author approves or rejects it; a token has no person, so it cannot decide; decisions are audited.
 
 use crate::auth::Caller;
 use crate::comments::author;

@@ -4,6 +4,16 @@
 //! secret header; Freshdesk: a shared secret header or Basic auth password), read by
 //! `polku_domain::webhooks`, and written with a receipt in one transaction, so the same delivery sent twice
 //! is stored once.
+//!
+//! The endpoint `POST /hooks/{path_token}` is public (a random 40-character token per connection; a
+//! per-address token bucket, `webhook_rate_per_minute`; 2 MiB bodies). `receive` authenticates first,
+//! over the raw body, every comparison in constant time; WooCommerce's unsigned ping (`webhook_id=N`) is
+//! answered 200 and stores nothing. The secret is stored as given, because Polku must compute the same
+//! HMAC. The delivery id that makes a repeat a duplicate is `X-Shopify-Webhook-Id` (else the event id),
+//! Zendesk's invocation id (else the payload id), and for WooCommerce (whose delivery id repeats within a
+//! second) and Freshdesk (none) the SHA-256 of the body. Receipts older than 30 days are pruned hourly
+//! (`prune_receipts`). Refusals are counted on the connection with their reason, shown on Settings →
+//! Connections.
 
 use crate::auth::Caller;
 use crate::{Actor, App, AppError, AppResult};

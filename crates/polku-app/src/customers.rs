@@ -1,6 +1,10 @@
 //! Customer data in: customers, orders, support contacts, deliveries, referrals, reviews and touchpoint events
 //! from integrations (the batch API, single events, webhooks) and files (`polku import`), checked whole before
 //! anything is written, and written whole in one transaction.
+//!
+//! Writing needs `Permission::ImportCustomerData` (analysts and up). A response's `customer_ref` is a
+//! customer's `external_id` or their e-mail address; export, erasure, the timeline and the analyses look
+//! under both.
 
 use crate::auth::Caller;
 use crate::{App, AppError, AppResult};

@@ -2,6 +2,16 @@
 //! — by e-mail when an address is known (the customer reference when it is one, or one the worker gives
 //! when resolving), else through a link the worker hands over — and the answers give the recovery and
 //! detractor-conversion rates per team, rule and month.
+//!
+//! Resolving a case whose rule names a number of days makes, in the resolving transaction, one follow-up
+//! (`prepare`): the question to ask again (`polku_domain::followup::question`), the first score, the
+//! answer's language, an address (given when resolving, else the customer reference when it is an address
+//! and the answer allowed contact) and a random token. The minute job (`start_due`) sends due ones through
+//! the outbox; the rest wait, and the case page shows the link (`/f/{token}`) to hand over. A question that
+//! a later survey version dropped makes the page a 404. The customer's page is rate-limited and
+//! CSRF-checked like `/s/`; the answer is stored once, with a `follow_up` event in the case history, and
+//! never counts in the survey's NPS. The rates (`GET /api/v1/follow-ups/stats`, `/cases/follow-ups`) are
+//! computed in Rust from the follow-up rows.
 
 use crate::auth::Caller;
 use crate::{App, AppError, AppResult};

@@ -7,6 +7,9 @@
 //! that has read up to N reads only `seq > N` — nothing at all when nothing changed — and several nodes stay
 //! correct without telling each other anything. The price is memory: roughly 300 bytes a customer, for the
 //! organisations analysed in the last [`IDLE`].
+//!
+//! Only the changed customers' histories are rebuilt, all of them when the main currency flips; one reader
+//! per organisation catches up while the others wait for it; the minute job drops idle organisations.
 
 use crate::{App, AppError, AppResult};
 use polku_domain::OrgId;

@@ -1,5 +1,11 @@
 //! The insights page: what drives detractors (themes and touchpoints) and what is new (emerging themes and
 //! words), for a period. The counts come from the store; the maths is `polku_domain::insights`.
+//!
+//! The unit of a theme driver is a comment whose response has an NPS answer (from `comment_rollups`); the
+//! unit of a touchpoint driver is an NPS answer (from the score rollups). Emerging topics compare the period
+//! with the `BASELINE_PERIODS` periods before it. Emerging words are counted from the stored base forms
+//! (`comments.lemmas`, migration 0006) of the newest `WORD_SAMPLE` comments of each window, never by
+//! analysing text at page view.
 
 use crate::auth::Caller;
 use crate::{App, AppError, AppResult};

@@ -2,6 +2,15 @@
 //! (positive / neutral / negative from scores), NPS and CSAT with intervals, support contacts and events
 //! started there, and a trend against the period before; and the pain points. Reads the rollups (answers),
 //! support contacts and events of one period; the journey's layout is the organisation's own.
+//!
+//! `map` reads the rollups by touchpoint for the period and the one before (no raw answers), support
+//! contacts and events per touchpoint (`touchpoint_activity`, on the day indexes of migration 0026), open
+//! answers by their text's tone (`text_tone_by_touchpoint`) and the retention gap from the customers'
+//! histories (`crate::money`); the touchpoints ever named by contacts and events come from
+//! `known_touchpoints`, which walks their indexes one probe per value. Rollups do not know customers, so
+//! "without the few" (`compare`) subtracts what the few did in the period (`customers_at_touchpoints`: their
+//! answers, open answers, contacts and events; each customer reference once; the `day` columns decide, as
+//! for the rollups) from the counts before the same figures are computed again.
 
 use crate::auth::Caller;
 use crate::dashboard::KindCounts;

@@ -2,7 +2,8 @@
 //!
 //! Each use case is a function taking `&App` and already-authenticated context; the web and CLI layers only
 //! translate their input into these calls and the results back. `App` is built once at start-up from an
-//! explicit [`AppConfig`]; nothing here reads the environment.
+//! explicit [`AppConfig`]; nothing here reads the environment (polku-voikko, which builds the lemmatizer on
+//! first use, reads `POLKU_VOIKKO` and `POLKU_VOIKKO_LIBRARY` itself).
 
 pub use polku_voikko::LemmatizerInfo;
 

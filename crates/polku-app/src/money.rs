@@ -2,6 +2,12 @@
 //! (`crate::histories`, kept current from the customer summaries) and computes every figure —
 //! optionally without "the few" customers who carry most of the negative load, so that the two can be shown
 //! side by side.
+//!
+//! `analyse` computes every figure for the last N months, and with `compare` again without the few (the top
+//! `few_percent` of customers by load, complaints plus contacts): figures by touchpoint experience
+//! (`retention::by_touchpoint`) and support per journey stage (`journey::support_by_stage`: contacts go to
+//! the stage their touchpoint is placed on, the rest to `-`). "Active" uses the organisation's
+//! `lost_after_months` (migration 0023); both settings are audited when changed.
 
 use crate::auth::Caller;
 use crate::{App, AppError, AppResult};

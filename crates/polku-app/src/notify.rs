@@ -2,6 +2,18 @@
 //! job that delivers what the outbox holds (`polku_store::notifications`): e-mail with lettre, webhooks as
 //! signed JSON POSTs. Delivery is at least once; every node runs the job, and a notification is claimed by
 //! one sender at a time.
+//!
+//! The sender (`run`, a task in every `serve`) claims up to `BATCH` due rows for a 5-minute `LEASE`,
+//! renders each message from the case as it is now (`polku_domain::notify::Notice`: the e-mail in the
+//! recipient's language, the webhook in the organisation's), sends them concurrently (lettre over rustls;
+//! reqwest without redirects; `TIMEOUT` each), then marks each sent, pending again at
+//! `polku_domain::notify::retry_delay` (30 s doubling to 1 h), or failed after `MAX_ATTEMPTS` until an admin
+//! retries it. A node that dies after sending and before marking leaves only a lease to expire; the message
+//! id (`X-Polku-Delivery`, the e-mail's `Message-ID` built from the case or improvement, event and row)
+//! stays the same on a repeat. Webhook calls carry `x-polku-signature`, an HMAC-SHA256 over
+//! `"{timestamp}.{body}"` (`signature`), and always use the current address and secret. Targets on this
+//! machine or private addresses are refused unless `allow_internal_targets` (`reachable`), judged from the
+//! host name as written.
 
 use crate::auth::Caller;
 use crate::{App, AppError, AppResult};

@@ -1,6 +1,13 @@
 //! Privacy (GDPR) for admins: export everything about one customer, erase one customer, and a retention
 //! period after which personal data is erased by the hourly job (`apply_retention`, every node; each
 //! erasure is idempotent).
+//!
+//! Export, erasure and the retention period are for admins (`Permission::Administer`). The retention period
+//! is `organisations.retention_months`; each hourly run erases up to `ERASE_PER_RUN` inactive customers per
+//! organisation (a customer erased meanwhile by another node is skipped) and unties older answers from
+//! people (the cut-off is `polku_domain::calendar::months_before`). Open-answer texts not tied to an erased
+//! customer are kept (they feed the text analytics); a text that names someone stays until that customer
+//! is erased.
 
 use crate::auth::Caller;
 use crate::{Actor, App, AppError, AppResult};

@@ -1,4 +1,14 @@
 //! Submitting responses: the single validated write path for the API and the public survey page.
+//!
+//! The flow of one answer: the web layer parses `POST /api/v1/surveys/{id}/responses` or the form at
+//! `/s/{slug}` into a `ResponseDraft` (JSON errors name the field path, e.g. `answers[0].value`). `submit`
+//! replays a known `Idempotency-Key`, refuses a closed survey and calls `polku_domain::response::validate`,
+//! the same function for page and API. `prepare` then, on the request's own task, analyses every open
+//! answer (the survey's language as hint, the headline score as rating) and checks the organisation's
+//! active alert rules (`cases::rules_for`), so the response reaches the group-commit writer (`crate::writer`)
+//! with its analysis and the cases it opens. The writer stores all of it in one transaction
+//! (`Store::insert_responses`) and answers only after the commit. Pages that highlight theme and search
+//! words re-run the analysis on the shown text, so offsets always match it.
 
 use crate::auth::Caller;
 use crate::{App, AppError, AppResult};

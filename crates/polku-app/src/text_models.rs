@@ -4,6 +4,13 @@
 //!
 //! Analyzers are built per organisation on first use (about 15 ms) and kept; a node notices another node's
 //! change within [`cache::TEXT_MODEL_TTL`], by comparing the stored models' last change, which is cheap.
+//!
+//! A file is checked whole by the domain parser before it is stored (`text_models`, migration 0008).
+//! `analyzer_for(app, org)` is the analyzer for an organisation's comments everywhere (ingestion,
+//! re-analysis, inbox filters and highlighting, insights): the shipped one when the organisation has no
+//! models, else one built from them on a blocking thread. All analyzers share one lemmatizer (libvoikko's
+//! handles and cache). A re-analysis started from the UI or the API runs as a task on the node that received
+//! it, one per organisation at a time, and is audited.
 
 use crate::auth::Caller;
 use crate::{App, AppError, AppResult, cache};

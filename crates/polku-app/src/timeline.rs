@@ -1,5 +1,9 @@
 //! One customer's story (`polku_domain::timeline`): everything stored about them, in time order, each
 //! moment marked, with the verdict; and finding a customer. Agents and up: it shows a person's details.
+//!
+//! The story is built from `Store::customer_export`, the same read as the GDPR export, so the two cannot
+//! disagree about what is stored. The demo's `SIV-TARINA` is the classic story, and `tests/customer_data.rs`
+//! checks its marks.
 
 use crate::auth::Caller;
 use crate::{App, AppError, AppResult};

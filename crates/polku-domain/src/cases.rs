@@ -3,6 +3,14 @@
 //! A rule is checked against every response as it is stored (its scores and the analysis of its open
 //! answers), so a case is created in the response's own transaction: exactly once, never for an answer that
 //! was not stored. Pure: no I/O.
+//!
+//! Rules: a score at most N on NPS / CSAT / CES, negative text about a theme, any negative text, and the
+//! windowed "negative share of a channel at one touchpoint above X % in the last N minutes" (checked by the
+//! minute job, not per answer); each with an SLA in hours and maybe an owner, a lead, a team and follow-up
+//! days. The life cycle: new → in progress ⇄ waiting for customer → resolved → closed; a resolved case may
+//! reopen, a closed one is final, nothing returns to new (`CaseStatus::can_move_to`). Frontline actions
+//! (called, e-mailed, apologised, compensated in cents and a currency, with a reason): a compensation above
+//! the member's own limit, in another currency or with no limit set needs an approval.
 
 use crate::response::{Answer, AnswerValue};
 use crate::survey::QuestionType;

@@ -3,6 +3,11 @@
 //! negative from scores: NPS 9–10 / 7–8 / 0–6, CSAT 4–5 / 3 / 1–2, CES 5–7 / 4 / 1–3), its trend, and the
 //! pain points: touchpoints ranked by how much the overall NPS and retention would gain if their negative
 //! share fell to the organisation's median. Pure.
+//!
+//! The trend is a two-proportion z-test of negative shares at 95 %. Pain points take the median negative
+//! share of touchpoints with at least `MIN_ANSWERS` answers; a touchpoint's detractors above that share, had
+//! they been passives, give the NPS points the whole organisation would gain, and its negatives above it ×
+//! (passives' − detractors' retention) the customers it would keep.
 
 use crate::Locale;
 use crate::metrics::ScoreCounts;

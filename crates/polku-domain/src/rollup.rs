@@ -8,6 +8,12 @@
 //! then reads whole months, whole weeks in the ragged ends, and single days only at the very edges
 //! ([`cover`]): a few hundred rows whatever the period. Each row holds the counts per score value (a
 //! histogram), so the statistics computed from them are exact; no grain is an approximation of another.
+//!
+//! Each scored answer is counted in ten cells ([`cells`]). A row is keyed `(org, grain, dims, bucket, survey,
+//! question, channel, touchpoint)`; the dimension a cell does not split by is `''`, which no valid name can
+//! be; the row holds `s0 … s10`, the answers with each score (every scale fits). For a series
+//! ([`cover_series`]) no cell may straddle two points, so a month series never uses a week that crosses a
+//! month boundary. Property tests check that a plan covers every day exactly once.
 
 use crate::calendar::{self, Granularity};
 

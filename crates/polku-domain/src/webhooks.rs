@@ -1,5 +1,5 @@
 //! Shop and helpdesk webhooks, read as their senders send them (facts from the senders' published formats and
-//! code; see ARCHITECTURE.md "Connections"): Shopify `orders/create` and `orders/paid`, WooCommerce
+//! code, listed below): Shopify `orders/create` and `orders/paid`, WooCommerce
 //! `order.created` / `order.updated`, Zendesk ticket events (event subscriptions, or a trigger with Polku's
 //! template), and Freshdesk "Trigger webhook" automations. Pure: a payload becomes checked [`CustomerData`]
 //! or a clear reason; signatures are checked by the app layer before a payload gets here.
@@ -8,6 +8,16 @@
 //! strings; WooCommerce money is strings and its `date_created_gmt` has no offset; Zendesk ids are strings
 //! and its statuses upper-case in event payloads (display names in triggers); Freshdesk values are mostly
 //! strings, ids sometimes numbers, and its times have no offset (read in the connection's time zone).
+//!
+//! More of them: a Shopify guest order has no customer (it is filed under its e-mail address);
+//! WooCommerce's `customer_id` 0 is a guest; Zendesk has no "solved" event (a `status_changed` to SOLVED)
+//! and its trigger placeholders are strings to the minute; Freshdesk's trigger payload has no change time.
+//! Local times are read with `LocalZone`, which computes EU summer time without a time zone database.
+//! Unknown fields are ignored, another topic or event type is `Parsed::Ignored`, and a missing or malformed
+//! required field is an error naming the sender's field. Sources: shopify.dev "verify deliveries" and its
+//! webhook headers; WooCommerce's `includes/class-wc-webhook.php` and REST order schema;
+//! developer.zendesk.com "verifying" and ticket event types; Freshdesk's "using webhooks in automation
+//! rules". The tests use payloads in each sender's published format.
 
 use crate::activity::CustomerData;
 use crate::customers::{self, ContactDraft, CustomerDraft, OrderDraft};

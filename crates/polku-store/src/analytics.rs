@@ -2,6 +2,21 @@
 //! and the facts tied to them — counting orders, support contacts, scored answers under their id or e-mail
 //! address, negative events and reviews — plus support load per day and per touchpoint. SQL only selects
 //! and groups; the figures are computed in Rust.
+//!
+//! Histories are not read from the raw facts per page view. `customer_summaries` (migration 0025) keeps one
+//! short row per customer: a `retention::Summary` per currency, encoded as text (touchpoint keys are free
+//! text, so the separators are percent-escaped; summaries without the negative touchpoints still decode).
+//! Writes that touch a customer (data batches, webhooks, imports, erasure, retention) mark it in
+//! `customer_summary_dirty`; answers mark their customer reference in `customer_ref_dirty`, matched to
+//! customers a few thousand at a time by external id and by e-mail. `refresh_summaries` claims dirty rows
+//! by deleting them, `SUMMARY_CHUNK` customers a transaction (`dialect::skip_locked`: nodes share the work,
+//! and a crash loses nothing), recomputes them from orders, contacts, scored answers, negative events and
+//! 1–2 star reviews (`retention::summarise`) and writes them under the organisation's next `summary_seq`,
+//! taken just before the commit; the row lock orders concurrent refreshes, and organisations are locked in
+//! sorted order. It runs before every analysis and each minute on every node.
+//!
+//! Invariant: a summary is a pure function of its customer's facts, so a lost cache or a re-marked customer
+//! only costs time.
 
 use crate::{Result, Store, StoreError, db};
 use polku_domain::OrgId;

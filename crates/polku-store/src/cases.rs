@@ -1,5 +1,17 @@
 //! Alert rules, and the cases they made: listing, reading, moving a case along, notes and owners. Cases are
 //! created by `insert_responses`, in the response's transaction.
+//!
+//! Status moves are compare-and-set (`WHERE status = from`), so of two people moving one case only one
+//! wins; every move, note, owner change and action is a `case_events` row in the same transaction. An
+//! agent's scope is one predicate (`push_agent_scope`) used by lists and by agents' writes alike.
+//! `escalate_overdue` marks open cases past due with one `UPDATE … WHERE escalated_at IS NULL … RETURNING`,
+//! writes an `escalated` event naming the rule's lead and queues the notifications, in one transaction: each
+//! case is escalated exactly once whichever node runs it, and nothing is lost across restarts.
+//! Windowed rules: `window_counts` counts per touchpoint a channel's scored responses in the window and the
+//! negative ones (index `responses_channel_time`, migration 0018); `open_window_case` opens one case on the
+//! newest negative answer, with its notifications, in one statement that declines when the rule made a
+//! case at that touchpoint within the window; the unique `(response_id, rule_id)` index keeps two nodes
+//! from opening two. Compensation decisions are compare-and-set on `status = 'pending'`.
 
 use crate::audit::{Audit, audit};
 use crate::{Result, Store, StoreError, db};

@@ -1,5 +1,26 @@
 //! Open answers and their stored text analysis: the feedback inbox (filtered, newest first, a page at a
 //! time), reading responses back for `polku reanalyse` and replacing what was stored about them.
+//!
+//! Every open answer has one row in `comments` (migration 0005), written in its response's transaction
+//! (`insert_responses`): the response's context (survey, time, channel, touchpoint, customer), the headline
+//! score (NPS, else CSAT, else CES: `polku_domain::response::headline_score`), the customer's consent, the
+//! analysis' verdict and base forms (`lemmas`, NULL until analysed) and the team's read mark. Its integer
+//! `id` is the inbox's key: the API, cursors (`seconds.nanos.id`, made in `polku_app::comments`), tags and notes
+//! use it. Beside it: `comment_themes` (one row per theme, with its own tone), `comment_tags`,
+//! `comment_notes`, and the full-text terms (where they live per backend is `dialect::SearchTerms`).
+//!
+//! `Store::comments` reads a page in two steps. First the page's ids, from the index that fits the most
+//! selective filter: a full-text match, a tag (`comment_tags_inbox`), a theme (`comment_themes_inbox`), else
+//! `comments_inbox` = `(org, submitted_at, id, polarity, language, channel, touchpoint, score, read_at)`,
+//! where every single-valued filter is tested on index entries alone, newest first, until a page is found.
+//! A search first counts its matches up to `FEW_MATCHES`: fewer are read by id and sorted, more are only
+//! tested along the inbox index. Then the page's rows by primary key, with text, themes, tags and note
+//! counts. A re-analysis (`replace_analyses`) updates the analysis columns in place, replaces themes and
+//! search terms and moves the `comment_rollups` counts from the old analysis to the new in the same
+//! transaction, so tags, notes and read marks survive it.
+//!
+//! Invariant: every mutation names the organisation, and reads by id take only ids that an
+//! organisation-checked query returned.
 
 use crate::dialect::{self, SearchTerms};
 use crate::responses::{CHUNK, CommentCell, CommentRow, add_comment_cells, comment_cells, insert_comment_extras};

@@ -1,6 +1,20 @@
 //! Customer data (migrations 0019–0021): customers, orders, support contacts, deliveries, referrals, reviews and
 //! touchpoint events, upserted by the organisation's external ids. A whole batch (an API request, a webhook,
 //! a whole CSV file) is written in one transaction, so it lands whole or not at all.
+//!
+//! `Store::write_customer_data` is the one write path (the batch API, `POST /api/v1/events`, `polku import`
+//! and the webhooks share it): customers first, then each kind through `upsert_linked!` in chunks of `CHUNK`
+//! rows. The rows' customers are resolved first (`resolve_customers!`: ids met earlier in the batch are
+//! remembered, new ones inserted as stubs `RETURNING` their ids, only those that existed before looked up);
+//! a batch naming an id twice keeps the last; rows are sorted by id, so concurrent batches lock in one
+//! order. Touched customers are marked in `customer_summary_dirty` in the same transaction.
+//!
+//! Webhook deliveries: a `webhook_receipts` row (connection, delivery id) is inserted first with
+//! `ON CONFLICT DO NOTHING`, so a known delivery writes nothing and answers "duplicate". Senders do not order
+//! their deliveries, so orders and support contacts keep the sender's last-change time (`source_version`,
+//! migration 0027) and the upsert leaves a row alone when a delivery is older (`ON CONFLICT … DO UPDATE …
+//! WHERE`); on a tie (times in whole seconds or minutes) the status further along wins: paid over placed,
+//! closed over open. Rows without a version (batches, files, Freshdesk) always replace.
 
 use crate::{Result, Store, StoreError, db};
 use polku_domain::OrgId;

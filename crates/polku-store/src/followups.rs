@@ -1,5 +1,12 @@
 //! Follow-ups of resolved cases (migration 0015): made in the resolving transaction (`move_case`), sent
 //! when due (the invitation goes through the notifications outbox), answered once through their link.
+//!
+//! One follow-up per case (`ON CONFLICT (case_id) DO NOTHING`), so reopening and resolving again keeps the
+//! first. `start_due_follow_ups` marks due ones sent with one `UPDATE … WHERE sent_at IS NULL AND
+//! answered_at IS NULL AND email IS NOT NULL … RETURNING` (only while the case is resolved or closed and
+//! the organisation has an SMTP server) and queues their invitations (event `follow_up`) in the same
+//! transaction, so each is sent once whichever node runs it. An answer is stored once
+//! (`WHERE answered_at IS NULL`).
 
 use crate::{Result, Store, StoreError, db};
 use polku_domain::{CaseId, OrgId, QuestionId, SurveyId, UserId};

@@ -1,5 +1,16 @@
 //! "You said, we did" (migration 0017): improvements linked to themes and touchpoints, and the customers
 //! told when one ships.
+//!
+//! An improvement is a text per language and JSON lists of theme keys and touchpoints. Its **audience** is
+//! computed, never stored: the negative comments (the combined verdict, else the text's) in the
+//! `FED_BY_DAYS` up to its shipping (or up to now) at one of its touchpoints or negative about one of its
+//! themes, and of their customers those whose customer reference is an e-mail address and whose newest
+//! such answer allowed contact (a later refusal withdraws an earlier yes), each once, in that answer's
+//! language. Until customer records carry addresses for this, the address is the customer reference itself.
+//! Shipping is a compare-and-set on `status = 'planned'` that, in the same transaction, queues one outbox
+//! row per customer (event `improvement`, `improvement_id` instead of `case_id`), records how many were
+//! told and writes the audit row; with customers to tell and no SMTP server it changes nothing and says so
+//! (the app answers 422 on field `smtp`). The audience is counted per page view, one query per improvement.
 
 use crate::audit::{Audit, audit};
 use crate::{Result, Store, StoreError, db, dialect};

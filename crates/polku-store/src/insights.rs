@@ -1,5 +1,11 @@
 //! Counts behind the insights page (key drivers, emerging topics), from `comment_rollups` (one row per day,
 //! survey, theme, tone and score), interpreted by `polku_domain::insights`.
+//!
+//! `comment_rollups` (migration 0007) holds, per (org, day, survey, theme, tone, score kind, score), one cell
+//! for each comment (theme `''`, its own tone) and one per theme it mentions (the tone about that theme).
+//! They are written in the comments' transaction (summed per batch in memory), moved from the old analysis
+//! to the new by a re-analysis in its page's transaction, and recounted from the comments by
+//! `verify_comment_rollups` (`polku verify`).
 
 use crate::responses::{CommentCell, comment_cells};
 use crate::{Result, Store, db};

@@ -1,5 +1,8 @@
 //! An organisation's journey (migration 0024): stages in order and touchpoint placements, replaced whole;
 //! and what happened at each touchpoint besides answers (support contacts started there, events).
+//!
+//! The layout (`journey_stages`, `journey_touchpoints`) is replaced whole by `set_journey`; without one the
+//! organisation sees the default stages of `polku_domain::journey`.
 
 use crate::{Result, Store, StoreError, audit::Audit, db};
 use polku_domain::OrgId;

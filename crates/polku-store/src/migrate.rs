@@ -1,7 +1,11 @@
 //! A small migration runner over SQL files embedded in the binary.
 //!
-//! sqlx's own migrator needs its macros crate (or files at run time); this is forty lines, keeps the
+//! sqlx's own migrator needs its macros crate (or files at run time); this runner is small, keeps the
 //! binary self-contained, and records a checksum so that an edited, already applied migration fails loudly.
+//! Each migration is declared once, by version and name, in `MIGRATIONS`; the macro includes the file of
+//! that name from both `migrations/sqlite/` and `migrations/postgres/`, so no version exists for one backend
+//! only. Every migration runs in its own transaction under the backend's migration lock
+//! (`dialect::migration_lock`), so several nodes may start at once; a run logs one summary line.
 
 use crate::{Result, Store, StoreError, db, dialect};
 

@@ -1,5 +1,16 @@
 //! Notifications about cases: an organisation's SMTP and webhook settings, and the outbox (migration 0014)
 //! that the transactions opening or escalating cases write into and the sender job empties.
+//!
+//! The SMTP password and the webhook secret are stored as given (Polku must present them) and never
+//! returned by the UI or the API. Rows about cases are queued by `queue_notifications!` in the transaction
+//! that opens (`insert_responses`, `open_window_case`) or escalates (`escalate_overdue`) them, so they exist
+//! exactly when their case or escalation does; customers' messages come from `start_due_follow_ups` and
+//! `ship_improvement`, in their own transactions. The sender claims due rows with one `UPDATE … RETURNING`
+//! that sets a lease (`locked_until`) and counts the attempt; on PostgreSQL its sub-select skips rows another
+//! node is claiming (`dialect::skip_locked`), so nodes take disjoint rows without waiting. It then records
+//! sent, pending again, or failed only while its claim still holds the row (`locked_until` = the claim's
+//! lease), so a sender whose lease ran out cannot overwrite what the next one recorded. Timestamps are
+//! compared through `dialect::instant`.
 
 use crate::audit::{Audit, audit};
 use crate::{Result, Store, StoreError, db, dialect};

@@ -1,5 +1,13 @@
 //! The praise wall (migration 0016): positive comments whose customers let them be shared with the staff,
 //! newest first, for a touchpoint or for the touchpoints a team serves.
+//!
+//! What a customer allowed (`polku_domain::response::Consent`: `share_internally`, `contact`; both off
+//! unless given) is stored on `responses` and on each of its `comments` (`share_ok`, `contact_ok`), written
+//! in the same insert. The wall reads the ids of shareable positive comments (the combined verdict, else the
+//! text's) newest first along the partial index `comments_praise (org_id, submitted_at) WHERE share_ok =
+//! TRUE`, for a touchpoint or the touchpoints a team serves (`team_touchpoints`), then the rows by id as the
+//! inbox does. The public survey page asks only for `share_internally`: an anonymous page has no way to
+//! reach the customer.
 
 use crate::{Comment, Result, Store, StoreError, db};
 use polku_domain::{OrgId, TeamId};

@@ -1,7 +1,20 @@
 //! Privacy (GDPR): everything stored about one customer, and erasing it. A customer is found by their
 //! external id; their answers by that id or their e-mail address as `customer_ref`. Erasure keeps the rows
 //! that carry money and counts (orders, contacts, deliveries, answers' scores and the rollups), tied to a
-//! customer row with nothing personal left, so every figure still adds up; see ARCHITECTURE.md "Privacy".
+//! customer row with nothing personal left, so every figure still adds up.
+//!
+//! **Export** reads, in one transaction, the customer and every row tied to them: orders, support contacts,
+//! deliveries, referrals as redeemer or referrer, reviews, events, responses with their answers under their
+//! id or e-mail address, and follow-ups of cases on those responses. **Erasure** is one transaction:
+//! answers' texts become empty and their comments lose the customer, their lemmas and their search terms
+//! (`dialect::SearchTerms`); follow-ups lose address and comment; pending messages to the address are
+//! deleted and sent ones' recipients replaced; responses lose `customer_ref`; review texts and event
+//! attributes go; the customer row keeps its id (so orders and contacts still count) with every personal
+//! column NULL, `external_id` replaced by `erased-{uuid}` and `erased_at` set; the customer is marked for a
+//! summary refresh; the audit row names no one. Rollups, comment polarity and themes stay, so aggregates
+//! are unchanged. **Retention** reads: `inactive_customers` (no change, order, support contact or answer
+//! since the cut-off) and `forget_old_links` (older answers and comments untied from customers, older
+//! follow-up addresses and customer-message recipients forgotten).
 
 use crate::dialect::{self, SearchTerms};
 use crate::{Result, Store, StoreError, audit::Audit, db};

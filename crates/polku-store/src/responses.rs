@@ -3,6 +3,13 @@
 //! The group-commit writer in the app crate hands over everything that arrived while the previous batch
 //! was committing; this module turns it into a few multi-row statements. Rollup deltas are summed per cell
 //! first, so each cell is upserted once per batch (PostgreSQL refuses to touch a row twice in one upsert).
+//!
+//! One batch's transaction writes, for each response not already stored under its idempotency key: the
+//! response and its answers (multi-row inserts), a `comments` row per open answer with its themes and
+//! full-text terms, its counts in `comment_rollups`, a `customer_ref_dirty` mark for its customer reference,
+//! the cases its alert rules opened with their notifications (`queue_notifications!`), and its rollup
+//! cells. So rollups, comments and cases exist exactly when their answer does. It runs on `db_ingest!`: on
+//! SQLite a connection of its own (see `Pool`).
 
 use crate::{Result, Store, db, db_ingest, now};
 use polku_domain::response::{AnswerValue, NewResponse, headline_score};

@@ -2,6 +2,11 @@
 //!
 //! SQL only filters and sums counts per score value here; the statistics are computed by
 //! `polku_domain::metrics` from those counts.
+//!
+//! The layout and the query plan are `polku_domain::rollup`'s. SQL selects rows by primary-key range and
+//! Rust adds the histograms. Rollups change only in the transaction that inserts the answers they count
+//! (`insert_responses`); `verify_rollups` (`polku verify`) recounts every cell of every grain from the raw
+//! answers.
 
 use crate::{Result, Store, db};
 use polku_domain::calendar::Granularity;

@@ -1,5 +1,6 @@
-//! Schema-only mirrors of the domain's input types, so the OpenAPI document can describe them without
-//! the domain crate depending on utoipa.
+//! The OpenAPI document (`ApiDoc`): the list of every documented handler (`paths`) and schema
+//! (`components`), to which a new endpoint adds itself; and schema-only mirrors of the domain's input
+//! types, so the document can describe them without the domain crate depending on utoipa.
 
 #![allow(dead_code)]
 
