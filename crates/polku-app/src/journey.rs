@@ -37,6 +37,17 @@ pub async fn layout(app: &App, caller: &Caller) -> AppResult<(Vec<Stage>, Vec<Pl
     Ok((stages.unwrap_or_else(journey::default_stages), placed, known.into_iter().filter(|t| !t.is_empty()).collect()))
 }
 
+/// Each placed touchpoint's names by language, for pages that show touchpoints by name
+/// (`polku_domain::journey::label`).
+pub async fn touchpoint_names(app: &App, caller: &Caller) -> AppResult<TouchpointNames> {
+    caller.require(Permission::View)?;
+    let (_, placed) = app.store.journey(caller.org).await?;
+    Ok(placed.into_iter().map(|p| (p.touchpoint, p.names)).collect())
+}
+
+/// Touchpoint key → language → name.
+pub type TouchpointNames = std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>;
+
 /// Replaces the journey's stages and placements (admins).
 pub async fn set_layout(app: &App, caller: &Caller, stages: &[Stage], placed: &[Placement]) -> AppResult<()> {
     caller.require(Permission::Administer)?;

@@ -62,6 +62,24 @@ pub fn default_stages() -> Vec<Stage> {
         .collect()
 }
 
+/// A key as a person would write it, for a touchpoint or outcome nobody named: `clean-up` → "Clean up",
+/// `late_60_min_no_notice` → "Late 60 min no notice".
+pub fn humanise(key: &str) -> String {
+    let spaced: String = key.chars().map(|c| if c == '-' || c == '_' { ' ' } else { c }).collect();
+    let spaced = spaced.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// What a page shows for a stage or touchpoint: [`name`], or the key made readable when nothing names it.
+pub fn label(key: &str, names: &std::collections::BTreeMap<String, String>, locale: Locale) -> String {
+    let n = name(key, names, locale);
+    if n == key { humanise(key) } else { n }
+}
+
 /// The name of a stage or touchpoint in `locale`: its own, else a default stage's, else its key.
 pub fn name(key: &str, names: &std::collections::BTreeMap<String, String>, locale: Locale) -> String {
     if let Some(n) = names.get(locale.as_str()).filter(|n| !n.trim().is_empty()) {
@@ -313,6 +331,19 @@ pub fn support_by_stage(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn keys_read_as_words_when_nobody_named_them() {
+        use super::{humanise, label};
+        assert_eq!(humanise("clean-up"), "Clean up");
+        assert_eq!(humanise("late_60_min_no_notice"), "Late 60 min no notice");
+        assert_eq!(humanise("äänestys"), "Äänestys");
+        assert_eq!(humanise("-"), "");
+        let names = [("fi".to_string(), "Siivous".to_string())].into();
+        assert_eq!(label("clean-up", &names, crate::Locale::Fi), "Siivous");
+        assert_eq!(label("clean-up", &names, crate::Locale::Sv), "Clean up");
+        assert_eq!(label("delivery", &Default::default(), crate::Locale::Fi), "Toimitus", "a default stage's name");
+    }
+
     use super::*;
 
     fn counts(min: i16, max: i16, pairs: &[(i16, u64)]) -> ScoreCounts {

@@ -77,6 +77,9 @@ pub struct Entry {
     pub summary: String,
     /// The customer's own words, if any.
     pub text: Option<String>,
+    /// The facts themselves, for a page that words them in its reader's language.
+    #[serde(skip)]
+    pub fact: Fact,
 }
 
 /// The overall verdict.
@@ -114,6 +117,7 @@ pub fn entries(facts: Vec<(OffsetDateTime, Fact)>) -> Vec<Entry> {
     let mut out: Vec<Entry> = facts
         .into_iter()
         .map(|(at, f)| {
+            let fact = f.clone();
             let (kind, polarity, touchpoint, summary, text) = match f {
                 Fact::Order { id, cents, currency, status } => {
                     let p = if matches!(status.as_str(), "refunded" | "cancelled") {
@@ -173,7 +177,7 @@ pub fn entries(facts: Vec<(OffsetDateTime, Fact)>) -> Vec<Entry> {
                     ("referral", p, None, format!("{code}{}", if referred { " → friend" } else { "" }), None)
                 }
             };
-            Entry { at, kind, polarity, touchpoint, summary, text }
+            Entry { at, kind, polarity, touchpoint, summary, text, fact }
         })
         .collect();
     out.sort_by_key(|e| e.at);

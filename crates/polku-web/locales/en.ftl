@@ -490,8 +490,6 @@ journey-better = better than before
 journey-worse = worse than before
 journey-steady = no clear change
 journey-unknown = too few answers to compare
-journey-contacts = support contacts
-journey-events = events
 journey-stages = Stages
 journey-position = Position
 journey-key = Key
@@ -513,3 +511,53 @@ customer-kind-contact = Support contact
 customer-kind-event = Event
 customer-kind-review = Review
 customer-kind-referral = Referral
+
+# A customer's story: facts in words.
+customer-orders = { $count ->
+    [one] { $count } order
+   *[other] { $count } orders
+}
+order-status-placed = placed
+order-status-paid = paid
+order-status-fulfilled = fulfilled
+order-status-refunded = refunded
+order-status-cancelled = cancelled
+delivery-status-shipped = shipped
+delivery-status-delivered = delivered
+delivery-status-failed = failed
+delivery-status-returned = returned
+story-late = late
+story-on-time = on time
+story-contact-open = open, unanswered
+story-contact-closed = { $count ->
+    [one] closed after { $count } hour
+   *[other] closed after { $count } hours
+}
+story-referral-brought = brought a friend
+story-referral-came = came through a referral
+channel-email = e-mail
+channel-sms = text message
+channel-phone = phone
+channel-chat = chat
+channel-link = link
+channel-qr = QR code
+channel-widget = website feedback button
+channel-kiosk = feedback terminal
+channel-api = API
+outcome-sent_same_day = quote sent the same day
+outcome-late_60_min_no_notice = an hour late without notice
+outcome-mess_left = mess left behind
+outcome-email_though_paper_asked = invoice by e-mail though paper was asked for
+outcome-apology_call_discount = apology call and a discount
+journey-answers-count = { $count ->
+    [one] { $count } answer
+   *[other] { $count } answers
+}
+journey-contacts-count = { $count ->
+    [one] { $count } support contact
+   *[other] { $count } support contacts
+}
+journey-events-count = { $count ->
+    [one] { $count } event
+   *[other] { $count } events
+}

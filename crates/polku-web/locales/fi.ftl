@@ -490,8 +490,6 @@ journey-better = parempi kuin ennen
 journey-worse = huonompi kuin ennen
 journey-steady = ei selvää muutosta
 journey-unknown = liian vähän vastauksia vertailuun
-journey-contacts = yhteydenottoa
-journey-events = tapahtumaa
 journey-stages = Vaiheet
 journey-position = Sijainti
 journey-key = Tunniste
@@ -513,3 +511,53 @@ customer-kind-contact = Yhteydenotto
 customer-kind-event = Tapahtuma
 customer-kind-review = Arvostelu
 customer-kind-referral = Suositus
+
+# A customer's story: facts in words.
+customer-orders = { $count ->
+    [one] { $count } tilaus
+   *[other] { $count } tilausta
+}
+order-status-placed = tehty
+order-status-paid = maksettu
+order-status-fulfilled = toimitettu
+order-status-refunded = hyvitetty
+order-status-cancelled = peruttu
+delivery-status-shipped = lähetetty
+delivery-status-delivered = perillä
+delivery-status-failed = epäonnistui
+delivery-status-returned = palautettu
+story-late = myöhässä
+story-on-time = ajallaan
+story-contact-open = avoinna, ei vastausta
+story-contact-closed = { $count ->
+    [one] suljettu { $count } tunnin jälkeen
+   *[other] suljettu { $count } tunnin jälkeen
+}
+story-referral-brought = toi ystävän
+story-referral-came = tuli suosituksesta
+channel-email = sähköposti
+channel-sms = tekstiviesti
+channel-phone = puhelin
+channel-chat = chat
+channel-link = linkki
+channel-qr = QR-koodi
+channel-widget = verkkosivun palautenappi
+channel-kiosk = palautepääte
+channel-api = rajapinta
+outcome-sent_same_day = tarjous samana päivänä
+outcome-late_60_min_no_notice = tunnin myöhässä ilmoittamatta
+outcome-mess_left = sotkua jäi
+outcome-email_though_paper_asked = lasku sähköpostilla, vaikka pyydettiin paperilla
+outcome-apology_call_discount = anteeksipyyntö puhelimitse ja alennus
+journey-answers-count = { $count ->
+    [one] { $count } vastaus
+   *[other] { $count } vastausta
+}
+journey-contacts-count = { $count ->
+    [one] { $count } yhteydenotto
+   *[other] { $count } yhteydenottoa
+}
+journey-events-count = { $count ->
+    [one] { $count } tapahtuma
+   *[other] { $count } tapahtumaa
+}

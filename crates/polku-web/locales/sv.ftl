@@ -490,8 +490,6 @@ journey-better = bättre än förut
 journey-worse = sämre än förut
 journey-steady = ingen tydlig förändring
 journey-unknown = för få svar att jämföra
-journey-contacts = kontakter
-journey-events = händelser
 journey-stages = Steg
 journey-position = Position
 journey-key = Nyckel
@@ -513,3 +511,53 @@ customer-kind-contact = Kontakt
 customer-kind-event = Händelse
 customer-kind-review = Recension
 customer-kind-referral = Rekommendation
+
+# A customer's story: facts in words.
+customer-orders = { $count ->
+    [one] { $count } beställning
+   *[other] { $count } beställningar
+}
+order-status-placed = lagd
+order-status-paid = betald
+order-status-fulfilled = levererad
+order-status-refunded = återbetald
+order-status-cancelled = avbruten
+delivery-status-shipped = skickad
+delivery-status-delivered = framme
+delivery-status-failed = misslyckades
+delivery-status-returned = returnerad
+story-late = försenad
+story-on-time = i tid
+story-contact-open = öppen, obesvarad
+story-contact-closed = { $count ->
+    [one] stängd efter { $count } timme
+   *[other] stängd efter { $count } timmar
+}
+story-referral-brought = tog med en vän
+story-referral-came = kom via en rekommendation
+channel-email = e-post
+channel-sms = sms
+channel-phone = telefon
+channel-chat = chatt
+channel-link = länk
+channel-qr = QR-kod
+channel-widget = webbplatsens feedbackknapp
+channel-kiosk = feedbackterminal
+channel-api = API
+outcome-sent_same_day = offert samma dag
+outcome-late_60_min_no_notice = en timme sen utan förvarning
+outcome-mess_left = stökigt efteråt
+outcome-email_though_paper_asked = faktura per e-post fast papper önskades
+outcome-apology_call_discount = ursäkt per telefon och rabatt
+journey-answers-count = { $count ->
+    [one] { $count } svar
+   *[other] { $count } svar
+}
+journey-contacts-count = { $count ->
+    [one] { $count } kontakt
+   *[other] { $count } kontakter
+}
+journey-events-count = { $count ->
+    [one] { $count } händelse
+   *[other] { $count } händelser
+}

@@ -86,14 +86,78 @@ impl T {
     }
 
     /// A text chosen by a count (Fluent plural rules), e.g. `t.count("inbox-notes-count", 3)`.
-    pub fn count(&self, key: &str, n: i64) -> String {
+    pub fn count(&self, key: &str, n: impl Count) -> String {
         let mut args = FluentArgs::new();
-        args.set("count", FluentValue::from(n));
+        args.set("count", FluentValue::from(n.count()));
         self.format(key, Some(&args))
     }
 
     pub fn lang(&self) -> &'static str {
         self.locale.as_str()
+    }
+
+    /// A number with `places` decimals as the language writes it: a decimal comma and a true minus sign
+    /// (U+2212) in Finnish and Swedish, a point and a hyphen-minus in English. `-0.0` shows as `0`.
+    pub fn num(&self, v: f64, places: usize) -> String {
+        let text = format!("{:.*}", places, v);
+        // A value that rounds to zero has no sign.
+        let text = if text.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
+            text.trim_start_matches('-').to_string()
+        } else {
+            text
+        };
+        match self.locale {
+            Locale::En => text,
+            Locale::Fi | Locale::Sv => text.replace('.', ",").replace('-', "\u{2212}"),
+        }
+    }
+
+    /// An amount of money in cents with its currency code, e.g. `3200,00 EUR`.
+    pub fn money(&self, cents: i64, currency: &str) -> String {
+        format!("{} {currency}", self.num(cents as f64 / 100.0, 2)).trim_end().to_string()
+    }
+
+    /// A date as the language writes it: `4.12.2026`, `2026-12-04`, `4 Dec 2026`.
+    pub fn date(&self, t: &time::OffsetDateTime) -> String {
+        let (d, m, y) = (t.day(), u8::from(t.month()), t.year());
+        match self.locale {
+            Locale::Fi => format!("{d}.{m}.{y}"),
+            Locale::Sv => format!("{y}-{m:02}-{d:02}"),
+            Locale::En => format!("{d} {} {y}", &t.month().to_string()[..3]),
+        }
+    }
+
+    /// A date and time of day (UTC, as stored), e.g. `4.12.2026 klo 14.05`, `2026-12-04 14:05`,
+    /// `4 Dec 2026, 14:05`.
+    pub fn date_time(&self, t: &time::OffsetDateTime) -> String {
+        let (h, min) = (t.hour(), t.minute());
+        match self.locale {
+            Locale::Fi => format!("{} klo {h}.{min:02}", self.date(t)),
+            Locale::Sv => format!("{} {h:02}:{min:02}", self.date(t)),
+            Locale::En => format!("{}, {h:02}:{min:02}", self.date(t)),
+        }
+    }
+}
+
+/// A count for [`T::count`], whatever integer type (or reference to one) a template holds.
+pub trait Count {
+    fn count(&self) -> i64;
+}
+
+macro_rules! count_for {
+    ($($t:ty),*) => {$(
+        impl Count for $t {
+            fn count(&self) -> i64 {
+                i64::try_from(*self).unwrap_or(i64::MAX)
+            }
+        }
+    )*};
+}
+count_for!(i64, u64, usize, i32, u32);
+
+impl<C: Count> Count for &C {
+    fn count(&self) -> i64 {
+        (**self).count()
     }
 }
 
@@ -134,7 +198,7 @@ mod tests {
             for entry in std::fs::read_dir(dir).expect("the directory") {
                 let path = entry.expect("an entry").path();
                 let text = std::fs::read_to_string(&path).expect("a text file");
-                for marker in ["t.get(\"", "t.arg(\""] {
+                for marker in ["t.get(\"", "t.arg(\"", "t.count(\""] {
                     for (at, _) in text.match_indices(marker) {
                         // `t.get`, not `sent.get`.
                         if text[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_') {
@@ -152,6 +216,25 @@ mod tests {
             }
         }
         assert!(missing.is_empty(), "keys not in en.ftl: {missing:?}");
+    }
+
+    #[test]
+    fn numbers_and_dates_follow_the_language() {
+        let (fi, sv, en) = (T::new(Locale::Fi), T::new(Locale::Sv), T::new(Locale::En));
+        assert_eq!(fi.num(-12.345, 1), "\u{2212}12,3");
+        assert_eq!(sv.num(0.5, 2), "0,50");
+        assert_eq!(en.num(-12.345, 1), "-12.3");
+        assert_eq!(fi.num(-0.04, 1), "0,0", "no sign on a rounded zero");
+        assert_eq!(fi.num(3.0, 0), "3");
+        assert_eq!(fi.money(320_005, "EUR"), "3200,05 EUR");
+        assert_eq!(en.money(-5, "EUR"), "-0.05 EUR");
+        let at = time::macros::datetime!(2026-12-04 09:05 UTC);
+        assert_eq!(fi.date(&at), "4.12.2026");
+        assert_eq!(sv.date(&at), "2026-12-04");
+        assert_eq!(en.date(&at), "4 Dec 2026");
+        assert_eq!(fi.date_time(&at), "4.12.2026 klo 9.05");
+        assert_eq!(sv.date_time(&at), "2026-12-04 09:05");
+        assert_eq!(en.date_time(&at), "4 Dec 2026, 09:05");
     }
 
     #[test]

@@ -55,8 +55,7 @@ struct AuditPage {
 
 impl AuditPage {
     fn when(&self, e: &AuditEntry) -> String {
-        let f = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
-        e.at.format(f).unwrap_or_default()
+        format!("{}:{:02} UTC", self.t.date_time(&e.at), e.at.second())
     }
 }
 

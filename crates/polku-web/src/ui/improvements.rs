@@ -40,7 +40,7 @@ impl ImprovementsPage {
         self.themes.iter().find(|(key, _)| key == k).map_or_else(|| k.to_string(), |(_, l)| l.clone())
     }
     fn when(&self, t: &time::OffsetDateTime) -> String {
-        t.format(time::macros::format_description!("[day].[month].[year]")).unwrap_or_default()
+        self.t.date(t)
     }
 }
 

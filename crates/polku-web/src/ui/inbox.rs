@@ -270,7 +270,7 @@ struct DetailPage {
 
 impl DetailPage {
     fn when(&self, t: &time::OffsetDateTime) -> String {
-        t.format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC")).unwrap_or_default()
+        format!("{} UTC", self.t.date_time(t))
     }
     fn customer_href(&self, who: &str) -> String {
         format!("/inbox?customer={}", crate::extract::urlencode(who))

@@ -44,13 +44,13 @@ impl InsightsPage {
         self.themes.iter().find(|(k, _)| k == key).map_or(key, |(_, l)| l.as_str())
     }
     fn pct(&self, v: &f64) -> String {
-        format!("{:.1} %", v * 100.0)
+        format!("{} %", self.t.num(v * 100.0, 1))
     }
     fn nps(&self, v: &Option<f64>) -> String {
-        v.map_or_else(|| "–".to_string(), |x| format!("{x:.0}"))
+        v.map_or_else(|| "–".to_string(), |x| self.t.num(x, 0))
     }
     fn gain(&self, v: &f64) -> String {
-        format!("{v:+.1}")
+        if *v > 0.0 { format!("+{}", self.t.num(*v, 1)) } else { self.t.num(*v, 1) }
     }
     /// A bar's width in percent of the largest gain in `list`.
     fn bar(&self, d: &Driver, list: &[Driver]) -> String {
@@ -62,10 +62,10 @@ impl InsightsPage {
         self.t.arg("insights-baseline", "range", format!("{} – {}", self.i.baseline_from, self.i.baseline_to))
     }
     fn z(&self, v: &f64) -> String {
-        format!("{v:.2}")
+        self.t.num(*v, 2)
     }
     fn p(&self, v: &f64) -> String {
-        if *v < 0.0001 { "< 0.0001".to_string() } else { format!("{v:.4}") }
+        if *v < 0.0001 { format!("< {}", self.t.num(0.0001, 4)) } else { self.t.num(*v, 4) }
     }
     fn theme_href(&self, key: &str) -> String {
         format!("/inbox?theme={}&from={}&to={}", crate::extract::urlencode(key), self.i.from, self.i.to)

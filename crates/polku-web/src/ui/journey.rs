@@ -3,7 +3,7 @@
 //! points with the numbers behind their rank. `/settings/journey` (admins): rename, reorder and add stages,
 //! and place touchpoints on them.
 
-use super::{Chrome, fail, page};
+use super::{Chrome, TouchpointLabels, fail, page};
 use crate::Web;
 use crate::error::PageError;
 use crate::extract::{FormPairs, UiSession};
@@ -32,16 +32,17 @@ struct JourneyPage {
     c: Chrome,
     t: T,
     m: JourneyMap,
+    tp: TouchpointLabels,
 }
 
 impl JourneyPage {
     fn pct(&self, v: &f64) -> String {
-        format!("{:.0}", v * 100.0)
+        self.t.num(v * 100.0, 0)
     }
     fn nps(&self, tp: &TouchpointView) -> String {
         match (tp.nps.score, tp.nps.ci95) {
-            (Some(s), Some([lo, hi])) => format!("{s:.0} ({lo:.0}…{hi:.0})"),
-            (Some(s), None) => format!("{s:.0}"),
+            (Some(s), Some([lo, hi])) => format!("{} ({}…{})", self.t.num(s, 0), self.t.num(lo, 0), self.t.num(hi, 0)),
+            (Some(s), None) => self.t.num(s, 0),
             _ => "–".into(),
         }
     }
@@ -61,7 +62,7 @@ impl JourneyPage {
         }
     }
     fn num(&self, v: &f64) -> String {
-        format!("{v:.1}")
+        self.t.num(*v, 1)
     }
     fn range(&self) -> String {
         format!("from={}&to={}", self.m.from, self.m.to)
@@ -80,7 +81,8 @@ async fn show(State(web): State<Web>, s: UiSession, RawQuery(raw): RawQuery) -> 
     let q = crate::api::parse_journey_query(raw.as_deref()).map_err(fail(&s))?;
     let m =
         polku_app::journey::map(&web.app, &s.caller, q.from, q.to, s.t.locale, q.compare).await.map_err(fail(&s))?;
-    Ok(page(&JourneyPage { c: Chrome::new(&s, "journey"), t: s.t, m }))
+    let tp = TouchpointLabels::load(&web, &s).await?;
+    Ok(page(&JourneyPage { c: Chrome::new(&s, "journey"), t: s.t, m, tp }))
 }
 
 async fn csv(State(web): State<Web>, s: UiSession, RawQuery(raw): RawQuery) -> Result<Response, PageError> {

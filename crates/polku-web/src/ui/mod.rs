@@ -255,6 +255,24 @@ pub trait CommentTags {
     }
 }
 
+/// Touchpoints by their names in the reader's language: the journey layout's, else the key made readable.
+pub struct TouchpointLabels {
+    names: polku_app::journey::TouchpointNames,
+    locale: polku_domain::Locale,
+}
+
+impl TouchpointLabels {
+    pub async fn load(web: &Web, s: &UiSession) -> Result<Self, PageError> {
+        let names = polku_app::journey::touchpoint_names(&web.app, &s.caller).await.map_err(fail(s))?;
+        Ok(TouchpointLabels { names, locale: s.t.locale })
+    }
+
+    pub fn label(&self, key: &str) -> String {
+        static NONE: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+        polku_domain::journey::label(key, self.names.get(key).unwrap_or(&NONE), self.locale)
+    }
+}
+
 /// Formats an optional score with one decimal, or a dash.
 pub fn fmt1(v: &Option<f64>) -> String {
     v.map(|x| format!("{:.1}", if x.abs() < 0.05 { 0.0 } else { x })).unwrap_or_else(|| "–".into())

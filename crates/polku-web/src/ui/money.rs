@@ -3,7 +3,7 @@
 //! and without the few customers who carry most of the negative load, side by side; the loyal customers;
 //! each table downloadable as CSV (`/money/{part}.csv`, `/money/loyal.csv`).
 
-use super::{Chrome, fail, page};
+use super::{Chrome, TouchpointLabels, fail, page};
 use crate::Web;
 use crate::error::PageError;
 use crate::extract::UiSession;
@@ -32,6 +32,7 @@ struct MoneyPage {
     c: Chrome,
     t: T,
     m: Money,
+    tp: TouchpointLabels,
     months: i32,
     compare: bool,
 }
@@ -62,20 +63,23 @@ impl MoneyPage {
         vec![
             (self.t.get("money-month"), keyed(&self.m.support_by_month)),
             (self.t.get("money-stage"), stages),
-            (self.t.get("money-touchpoint"), keyed(&self.m.support_by_touchpoint)),
+            (
+                self.t.get("money-touchpoint"),
+                self.m.support_by_touchpoint.iter().map(|r| (self.tp.label(&r.key), r)).collect(),
+            ),
         ]
     }
     fn moneyf(&self, cents: &f64) -> String {
         eur(*cents, &self.m.currency)
     }
     fn pct(&self, share: &f64) -> String {
-        format!("{:.0} %", share * 100.0)
+        format!("{} %", self.t.num(share * 100.0, 0))
     }
     fn num(&self, v: &f64) -> String {
-        format!("{v:.1}")
+        self.t.num(*v, 1)
     }
     fn days(&self, v: &Option<f64>) -> String {
-        v.map(|d| format!("{d:.0}")).unwrap_or_else(|| "–".into())
+        v.map(|d| self.t.num(d, 0)).unwrap_or_else(|| "–".into())
     }
     /// A cohort cell's background: deeper for a larger share.
     fn shade(&self, share: &f64) -> String {
@@ -111,7 +115,8 @@ fn params(s: &UiSession, raw: Option<&str>) -> Result<(Option<i32>, bool), PageE
 async fn show(State(web): State<Web>, s: UiSession, RawQuery(raw): RawQuery) -> Result<Response, PageError> {
     let (months, compare) = params(&s, raw.as_deref())?;
     let m = money::analyse(&web.app, &s.caller, months, compare, polku_app::store::now()).await.map_err(fail(&s))?;
-    Ok(page(&MoneyPage { c: Chrome::new(&s, "money"), t: s.t, m, months: months.unwrap_or(12), compare }))
+    let tp = TouchpointLabels::load(&web, &s).await?;
+    Ok(page(&MoneyPage { c: Chrome::new(&s, "money"), t: s.t, m, tp, months: months.unwrap_or(12), compare }))
 }
 
 async fn download(

@@ -74,7 +74,7 @@ struct NotificationsPage {
 
 impl NotificationsPage {
     fn when(&self, t: &time::OffsetDateTime) -> String {
-        t.format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC")).unwrap_or_default()
+        format!("{} UTC", self.t.date_time(t))
     }
     fn status(&self, s: &str) -> String {
         self.t.get(&format!("notify-status-{s}"))

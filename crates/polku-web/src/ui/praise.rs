@@ -31,7 +31,7 @@ struct PraisePage {
 
 impl PraisePage {
     fn when(&self, t: &time::OffsetDateTime) -> String {
-        t.format(time::macros::format_description!("[day].[month].[year]")).unwrap_or_default()
+        self.t.date(t)
     }
 }
 

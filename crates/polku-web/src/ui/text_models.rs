@@ -45,7 +45,7 @@ impl TextModelsPage {
         format!("{kind} · {}", m.lang.as_str())
     }
     fn when(&self, t: &time::OffsetDateTime) -> String {
-        t.format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC")).unwrap_or_default()
+        format!("{} UTC", self.t.date_time(t))
     }
 }
 
