@@ -208,8 +208,9 @@ impl UiSession {
 /// A form posted by a signed-in member: the session, then the form's CSRF token checked against it (a 403
 /// page when it does not match), then the fields deserialised into `F` (a 422 page naming the field when
 /// one does not fit; see [`form`] for how fields map onto types). Handlers take
-/// `CsrfForm(s, form): CsrfForm<SomeForm>`, so no form can be read before its token is checked.
-pub struct CsrfForm<F>(pub UiSession, pub F);
+/// `CsrfForm(s, form): CsrfForm<SomeForm>`, so no form can be read before its token is checked; a form
+/// that is only a button is `CsrfForm(s, ()): CsrfForm`.
+pub struct CsrfForm<F = ()>(pub UiSession, pub F);
 
 impl<F: DeserializeOwned> FromRequest<Web> for CsrfForm<F> {
     type Rejection = Response;

@@ -9,7 +9,7 @@
 //!   box as `name=`, which means "not given", not "an empty id" or "a number that does not parse".
 //! - Numbers are parsed from the text (surrounding spaces ignored); a `bool` is a checkbox: `on`, `true` or
 //!   `1` are true, `off`, `false`, `0` or empty are false (a missing checkbox needs `#[serde(default)]`).
-//! - Unknown names, such as `_csrf`, are ignored.
+//! - Unknown names, such as `_csrf`, are ignored; `()` reads nothing (a form that is only a button).
 
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
@@ -78,8 +78,13 @@ impl<'de> de::Deserializer<'de> for Fields {
         visitor.visit_map(FieldsAccess { fields: self.0.into_iter(), value: None })
     }
 
+    /// `()` is the form of a button: nothing is read but the CSRF token, which was checked before.
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_unit()
+    }
+
     serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option
         unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier ignored_any
     }
 }
