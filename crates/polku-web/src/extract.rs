@@ -280,7 +280,8 @@ impl<S: Send + Sync> FromRequest<S> for FormPairs {
 }
 
 /// Pairs as a form type of their own, for forms whose field names are made up as they go (the survey
-/// editor's numbered question rows): `CsrfForm<FormPairs>` checks the token and keeps every pair.
+/// editor's numbered question rows): `CsrfForm<FormPairs>` checks the token and keeps every pair. Pairs come
+/// back grouped by name (in the order each name was first sent), which keeps what `get` and `all` answer.
 impl<'de> serde::Deserialize<'de> for FormPairs {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct Pairs;
@@ -314,6 +315,15 @@ impl FormPairs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pairs_are_a_form_of_their_own() {
+        let sent = [("_csrf", "pc_x"), ("q0_key", "nps"), ("locale", "fi"), ("q1_key", ""), ("locale", "sv")];
+        let pairs = sent.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let form: FormPairs = form::from_pairs(pairs).unwrap();
+        assert_eq!((form.get("q0_key"), form.get("q1_key"), form.get("q2_key")), (Some("nps"), Some(""), None));
+        assert_eq!(form.all("locale"), ["fi", "sv"]);
+    }
 
     #[test]
     fn secrets_compare_exactly() {
