@@ -1,14 +1,20 @@
 //! Request extractors: JSON bodies with field-naming errors, API callers, UI sessions, cookies, the
-//! client address, and the CSRF check.
+//! client address, and for the UI typed forms behind the CSRF check ([`CsrfForm`]) and typed ids in paths
+//! ([`IdPath`]), both answering with an error page in the member's language.
+
+mod form;
 
 use crate::Web;
 use crate::error::ApiError;
 use crate::i18n::T;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::path::ErrorKind;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use polku_app::AppError;
 use polku_app::auth::{self, Caller};
 use polku_app::store::SessionInfo;
 use polku_domain::Locale;
@@ -186,11 +192,65 @@ impl FromRequestParts<Web> for UiSession {
 
 impl UiSession {
     /// Checks the form's CSRF token against the session's.
-    pub fn check_csrf(&self, submitted: Option<&str>) -> Result<(), polku_app::AppError> {
+    pub fn check_csrf(&self, submitted: Option<&str>) -> Result<(), AppError> {
         match submitted {
             Some(s) if same_secret(s, &self.info.csrf_token) => Ok(()),
-            _ => Err(polku_app::AppError::Forbidden),
+            _ => Err(AppError::Forbidden),
         }
+    }
+
+    /// The error page for `error`, in the member's language.
+    pub fn fail(&self, error: AppError) -> Response {
+        crate::error::PageError { error, t: self.t }.into_response()
+    }
+}
+
+/// A form posted by a signed-in member: the session, then the form's CSRF token checked against it (a 403
+/// page when it does not match), then the fields deserialised into `F` (a 422 page naming the field when
+/// one does not fit; see [`form`] for how fields map onto types). Handlers take
+/// `CsrfForm(s, form): CsrfForm<SomeForm>`, so no form can be read before its token is checked; a form
+/// that is only a button is `CsrfForm(s, ()): CsrfForm`.
+pub struct CsrfForm<F = ()>(pub UiSession, pub F);
+
+impl<F: DeserializeOwned> FromRequest<Web> for CsrfForm<F> {
+    type Rejection = Response;
+    async fn from_request(req: Request, web: &Web) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let s = UiSession::from_request_parts(&mut parts, web).await?;
+        let FormPairs(pairs) = FormPairs::from_request(Request::from_parts(parts, body), web).await?;
+        let token = pairs.iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v.as_str());
+        if let Err(e) = s.check_csrf(token) {
+            return Err(s.fail(e));
+        }
+        match form::from_pairs(pairs) {
+            Ok(f) => Ok(CsrfForm(s, f)),
+            Err(e) => Err(s.fail(AppError::invalid(e.field, e.message))),
+        }
+    }
+}
+
+/// Typed ids from the path (`IdPath(id): IdPath<CaseId>` for `/cases/{id}`, a tuple for several): an id
+/// that does not parse is the 404 page in the member's language, as an unknown one is. Without a session
+/// the sign-in redirect comes first, as it would for any id.
+pub struct IdPath<I>(pub I);
+
+impl<I: DeserializeOwned + Send> FromRequestParts<Web> for IdPath<I> {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, web: &Web) -> Result<Self, Self::Rejection> {
+        let rejection = match Path::<I>::from_request_parts(parts, web).await {
+            Ok(Path(ids)) => return Ok(IdPath(ids)),
+            Err(r) => r,
+        };
+        let s = UiSession::from_request_parts(parts, web).await?;
+        // A route whose pattern does not fit the type is a bug, not a bad address.
+        let bug = match &rejection {
+            PathRejection::FailedToDeserializePathParams(e) => {
+                matches!(e.kind(), ErrorKind::WrongNumberOfParameters { .. } | ErrorKind::UnsupportedType { .. })
+            }
+            _ => true,
+        };
+        let error = if bug { AppError::Internal(anyhow::anyhow!("path ids: {rejection}")) } else { AppError::NotFound };
+        Err(s.fail(error))
     }
 }
 
@@ -219,6 +279,29 @@ impl<S: Send + Sync> FromRequest<S> for FormPairs {
     }
 }
 
+/// Pairs as a form type of their own, for forms whose field names are made up as they go (the survey
+/// editor's numbered question rows): `CsrfForm<FormPairs>` checks the token and keeps every pair. Pairs come
+/// back grouped by name (in the order each name was first sent), which keeps what `get` and `all` answer.
+impl<'de> serde::Deserialize<'de> for FormPairs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Pairs;
+        impl<'de> serde::de::Visitor<'de> for Pairs {
+            type Value = FormPairs;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("form fields")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<FormPairs, A::Error> {
+                let mut pairs = Vec::new();
+                while let Some((name, values)) = map.next_entry::<String, Vec<String>>()? {
+                    pairs.extend(values.into_iter().map(|v| (name.clone(), v)));
+                }
+                Ok(FormPairs(pairs))
+            }
+        }
+        d.deserialize_map(Pairs)
+    }
+}
+
 impl FormPairs {
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
@@ -232,6 +315,15 @@ impl FormPairs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pairs_are_a_form_of_their_own() {
+        let sent = [("_csrf", "pc_x"), ("q0_key", "nps"), ("locale", "fi"), ("q1_key", ""), ("locale", "sv")];
+        let pairs = sent.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let form: FormPairs = form::from_pairs(pairs).unwrap();
+        assert_eq!((form.get("q0_key"), form.get("q1_key"), form.get("q2_key")), (Some("nps"), Some(""), None));
+        assert_eq!(form.all("locale"), ["fi", "sv"]);
+    }
 
     #[test]
     fn secrets_compare_exactly() {

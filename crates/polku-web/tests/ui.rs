@@ -86,6 +86,38 @@ async fn repeated_failed_sign_ins_are_slowed() {
     }
 }
 
+/// Forms are typed at the edge: the CSRF token is checked before anything is read (403), a field that does
+/// not fit its type is a 422 page naming it, and an id in the path that does not parse is the 404 page in
+/// the member's language (after the sign-in redirect, for a visitor without a session).
+#[tokio::test]
+async fn typed_forms_refuse_forged_tokens_malformed_fields_and_bad_ids() {
+    for t in spawn_apps().await {
+        let (cookies, csrf) = t.login(&t.email).await;
+        let r = t.post_form("/settings/teams", &cookies, &[("_csrf", "pc_forged"), ("name", "Väärennetty")]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", t.backend);
+        assert!(!t.get("/settings/members", &cookies).await.body.contains("Väärennetty"), "nothing was made");
+        let r = t.post_form("/settings/teams", &cookies, &[("_csrf", &csrf)]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("name: is required"), "a missing field is named: {}", r.body);
+        let r = t.post_form("/inbox/read", &cookies, &[("_csrf", &csrf), ("id", "7"), ("id", "seitsemän")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", t.backend);
+        assert!(r.body.contains("id[1]: must be a whole number"), "{}", r.body);
+        let r = t.post_form("/language", &cookies, &[("_csrf", &csrf), ("lang", "de")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("lang: "), "{}", r.body);
+        // A bad id is a 404, in the member's language even when the page asks for another.
+        let r = t.get("/surveys/not-an-id?lang=en", &cookies).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert!(r.body.contains("Ei löytynyt"), "{}", r.body);
+        let r = t.post_form("/cases/not-an-id/notes", &cookies, &[("_csrf", &csrf), ("body", "Soitin.")]).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        let path = format!("/settings/teams/{}/members/not-a-member/remove", polku_domain::TeamId::new());
+        assert_eq!(t.post_form(&path, &cookies, &[("_csrf", &csrf)]).await.status, StatusCode::NOT_FOUND);
+        let r = t.post_form("/cases/not-an-id/notes", &[], &[("body", "Soitin.")]).await;
+        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/login"), "a session first");
+    }
+}
+
 #[tokio::test]
 async fn survey_form_creates_validates_and_versions() {
     for t in spawn_apps().await {

@@ -3,17 +3,18 @@
 use super::{Chrome, fail, page};
 use crate::Web;
 use crate::error::PageError;
-use crate::extract::{FormPairs, UiSession};
+use crate::extract::{CsrfForm, IdPath, UiSession};
 use crate::i18n::T;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use polku_app::store::{AuditEntry, Member, TokenRecord};
 use polku_app::{AppError, orgs};
-use polku_domain::Locale;
 use polku_domain::role::Role;
+use polku_domain::{Locale, TeamId, UserId};
+use serde::Deserialize;
 
 pub fn router() -> Router<Web> {
     Router::new()
@@ -77,11 +78,15 @@ async fn tokens(State(web): State<Web>, s: UiSession) -> Result<Response, PageEr
     tokens_page(&web, &s, String::new(), String::new()).await
 }
 
-async fn create_token(State(web): State<Web>, s: UiSession, form: FormPairs) -> Result<Response, PageError> {
-    s.check_csrf(form.get("_csrf")).map_err(fail(&s))?;
-    let role = form.get("role").and_then(Role::parse);
-    let result = match role {
-        Some(role) => orgs::create_token_as(&web.app, &s.caller, form.get("name").unwrap_or(""), role).await,
+#[derive(Deserialize)]
+struct TokenForm {
+    name: String,
+    role: Option<Role>,
+}
+
+async fn create_token(State(web): State<Web>, CsrfForm(s, form): CsrfForm<TokenForm>) -> Result<Response, PageError> {
+    let result = match form.role {
+        Some(role) => orgs::create_token_as(&web.app, &s.caller, &form.name, role).await,
         None => Err(AppError::invalid("role", "choose a role")),
     };
     match result {
@@ -94,12 +99,9 @@ async fn create_token(State(web): State<Web>, s: UiSession, form: FormPairs) -> 
 
 async fn revoke(
     State(web): State<Web>,
-    s: UiSession,
-    Path(id): Path<String>,
-    form: FormPairs,
+    IdPath(id): IdPath<polku_domain::TokenId>,
+    CsrfForm(s, ()): CsrfForm,
 ) -> Result<Response, PageError> {
-    s.check_csrf(form.get("_csrf")).map_err(fail(&s))?;
-    let id = id.parse().map_err(|_| fail(&s)(AppError::NotFound))?;
     orgs::revoke_token(&web.app, &s.caller, id).await.map_err(fail(&s))?;
     Ok(Redirect::to("/settings/tokens").into_response())
 }
@@ -163,11 +165,18 @@ async fn members(State(web): State<Web>, s: UiSession) -> Result<Response, PageE
     members_page(&web, &s, String::new(), String::new()).await
 }
 
-async fn add_member(State(web): State<Web>, s: UiSession, form: FormPairs) -> Result<Response, PageError> {
-    s.check_csrf(form.get("_csrf")).map_err(fail(&s))?;
-    let (Some(role), Some(locale)) =
-        (form.get("role").and_then(Role::parse), form.get("locale").and_then(Locale::parse))
-    else {
+#[derive(Deserialize)]
+struct MemberForm {
+    email: String,
+    name: String,
+    #[serde(default)]
+    password: String,
+    role: Option<Role>,
+    locale: Option<Locale>,
+}
+
+async fn add_member(State(web): State<Web>, CsrfForm(s, form): CsrfForm<MemberForm>) -> Result<Response, PageError> {
+    let (Some(role), Some(locale)) = (form.role, form.locale) else {
         return members_page(
             &web,
             &s,
@@ -176,16 +185,9 @@ async fn add_member(State(web): State<Web>, s: UiSession, form: FormPairs) -> Re
         )
         .await;
     };
-    let email = form.get("email").unwrap_or("");
-    let m = orgs::NewMember {
-        email,
-        name: form.get("name").unwrap_or(""),
-        password: form.get("password").unwrap_or(""),
-        role,
-        locale,
-    };
+    let m = orgs::NewMember { email: &form.email, name: &form.name, password: &form.password, role, locale };
     match orgs::add_member_as(&web.app, &s.caller, m).await {
-        Ok(_) => members_page(&web, &s, String::new(), email.to_string()).await,
+        Ok(_) => members_page(&web, &s, String::new(), form.email.clone()).await,
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             members_page(&web, &s, e.to_string(), String::new()).await
         }
@@ -193,16 +195,21 @@ async fn add_member(State(web): State<Web>, s: UiSession, form: FormPairs) -> Re
     }
 }
 
+/// A compensation limit; the amount is text so that "49,90" and "49.90" are both read as meant.
+#[derive(Deserialize)]
+struct LimitForm {
+    amount: String,
+    currency: Option<String>,
+}
+
 async fn set_limit(
     State(web): State<Web>,
-    s: UiSession,
-    Path(id): Path<String>,
-    form: FormPairs,
+    IdPath(user): IdPath<UserId>,
+    CsrfForm(s, form): CsrfForm<LimitForm>,
 ) -> Result<Response, PageError> {
-    let user: polku_domain::UserId = super::posted(&s, &form, &id)?;
-    let result = match polku_domain::cases::parse_amount(form.get("amount").unwrap_or("")) {
+    let result = match polku_domain::cases::parse_amount(&form.amount) {
         Some(cents) => {
-            let currency = form.get("currency").unwrap_or("EUR").trim().to_uppercase();
+            let currency = form.currency.as_deref().unwrap_or("EUR").trim().to_uppercase();
             polku_app::cases::set_limit(&web.app, &s.caller, user, cents, &currency).await
         }
         None => Err(AppError::invalid("amount", "must be an amount such as 50 or 49.90")),
@@ -222,46 +229,54 @@ async fn members_result(web: &Web, s: &UiSession, result: Result<(), AppError>) 
     }
 }
 
-async fn create_team(State(web): State<Web>, s: UiSession, form: FormPairs) -> Result<Response, PageError> {
-    s.check_csrf(form.get("_csrf")).map_err(fail(&s))?;
-    let result = polku_app::cases::create_team(&web.app, &s.caller, form.get("name").unwrap_or("")).await.map(|_| ());
+#[derive(Deserialize)]
+struct TeamForm {
+    name: String,
+}
+
+async fn create_team(State(web): State<Web>, CsrfForm(s, form): CsrfForm<TeamForm>) -> Result<Response, PageError> {
+    let result = polku_app::cases::create_team(&web.app, &s.caller, &form.name).await.map(|_| ());
     members_result(&web, &s, result).await
+}
+
+#[derive(Deserialize)]
+struct TeamMemberForm {
+    user: Option<UserId>,
 }
 
 async fn add_to_team(
     State(web): State<Web>,
-    s: UiSession,
-    Path(id): Path<String>,
-    form: FormPairs,
+    IdPath(team): IdPath<TeamId>,
+    CsrfForm(s, form): CsrfForm<TeamMemberForm>,
 ) -> Result<Response, PageError> {
-    let team: polku_domain::TeamId = super::posted(&s, &form, &id)?;
-    let result = match form.get("user").unwrap_or("").parse::<polku_domain::UserId>() {
-        Ok(user) => polku_app::cases::set_team_member(&web.app, &s.caller, team, user, true).await,
-        Err(_) => Err(AppError::invalid("user", "choose a member")),
+    let result = match form.user {
+        Some(user) => polku_app::cases::set_team_member(&web.app, &s.caller, team, user, true).await,
+        None => Err(AppError::invalid("user", "choose a member")),
     };
     members_result(&web, &s, result).await
 }
 
 async fn remove_from_team(
     State(web): State<Web>,
-    s: UiSession,
-    Path((id, user)): Path<(String, String)>,
-    form: FormPairs,
+    IdPath((team, user)): IdPath<(TeamId, UserId)>,
+    CsrfForm(s, ()): CsrfForm,
 ) -> Result<Response, PageError> {
-    let team: polku_domain::TeamId = super::posted(&s, &form, &id)?;
-    let user: polku_domain::UserId = user.parse().map_err(|_| fail(&s)(AppError::NotFound))?;
     let result = polku_app::cases::set_team_member(&web.app, &s.caller, team, user, false).await;
     members_result(&web, &s, result).await
 }
 
+/// The touchpoints a team serves, comma-separated.
+#[derive(Deserialize)]
+struct TouchpointsForm {
+    touchpoints: String,
+}
+
 async fn team_touchpoints(
     State(web): State<Web>,
-    s: UiSession,
-    Path(id): Path<String>,
-    form: FormPairs,
+    IdPath(team): IdPath<TeamId>,
+    CsrfForm(s, form): CsrfForm<TouchpointsForm>,
 ) -> Result<Response, PageError> {
-    let team: polku_domain::TeamId = super::posted(&s, &form, &id)?;
-    let list: Vec<String> = form.get("touchpoints").unwrap_or("").split(',').map(str::to_string).collect();
+    let list: Vec<String> = form.touchpoints.split(',').map(str::to_string).collect();
     let result = polku_app::praise::set_team_touchpoints(&web.app, &s.caller, team, &list).await;
     members_result(&web, &s, result).await
 }

@@ -3,7 +3,7 @@
 use super::page;
 use crate::Web;
 use crate::error::PageError;
-use crate::extract::{self, ClientIp, FormPairs, Lang, UiSession, cookie, same_secret, set_cookie};
+use crate::extract::{self, ClientIp, CsrfForm, FormPairs, Lang, cookie, same_secret, set_cookie};
 use crate::i18n::T;
 use askama::Template;
 use axum::Router;
@@ -14,6 +14,7 @@ use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use polku_app::AppError;
 use polku_domain::Locale;
+use serde::Deserialize;
 
 pub fn router() -> Router<Web> {
     Router::new()
@@ -98,8 +99,7 @@ async fn submit(
     }
 }
 
-async fn logout(State(web): State<Web>, s: UiSession, parts: Parts, form: FormPairs) -> Result<Response, PageError> {
-    s.check_csrf(form.get("_csrf")).map_err(super::fail(&s))?;
+async fn logout(State(web): State<Web>, parts: Parts, CsrfForm(s, ()): CsrfForm) -> Result<Response, PageError> {
     if let Some(c) = cookie(&parts, extract::SESSION_COOKIE) {
         polku_app::auth::logout(&web.app, c).await.map_err(super::fail(&s))?;
     }
@@ -108,16 +108,18 @@ async fn logout(State(web): State<Web>, s: UiSession, parts: Parts, form: FormPa
         .into_response())
 }
 
+/// The language switch in the page header; `back` is the page it was on.
+#[derive(Deserialize)]
+struct LanguageForm {
+    lang: Locale,
+    back: Option<String>,
+}
+
 /// Remembers the chosen language on the member and in a cookie.
-async fn language(State(web): State<Web>, s: UiSession, form: FormPairs) -> Result<Response, PageError> {
-    s.check_csrf(form.get("_csrf")).map_err(super::fail(&s))?;
-    let locale = form
-        .get("lang")
-        .and_then(Locale::parse)
-        .ok_or_else(|| AppError::invalid("lang", "must be fi, sv or en"))
-        .map_err(super::fail(&s))?;
+async fn language(State(web): State<Web>, CsrfForm(s, form): CsrfForm<LanguageForm>) -> Result<Response, PageError> {
+    let locale = form.lang;
     web.app.store.set_user_locale(s.info.user, locale).await.map_err(|e| super::fail(&s)(e.into()))?;
-    let back = safe_next(form.get("back").map(str::to_string));
+    let back = safe_next(form.back);
     let cookie = set_cookie(extract::LANG_COOKIE, locale.as_str(), 365 * 86400, web.app.config.secure_cookies);
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&back)).into_response())
 }

@@ -1,14 +1,14 @@
 //! Cases (the bad experiences someone owns until they are handled) and, for admins, the alert rules that
 //! make them.
 
-use super::{Chrome, fail, page, posted};
+use super::{Chrome, fail, page};
 use crate::Web;
 use crate::error::PageError;
-use crate::extract::{FormPairs, UiSession};
+use crate::extract::{CsrfForm, IdPath, UiSession};
 use crate::i18n::T;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -18,7 +18,8 @@ use polku_app::store::{CaseFilter, CaseRecord, Member, RuleRecord};
 use polku_domain::cases::{CaseStatus, RuleCondition};
 use polku_domain::role::Permission;
 use polku_domain::survey::QuestionType;
-use polku_domain::{CaseId, UserId};
+use polku_domain::{CaseId, RuleId, TeamId, UserId};
+use serde::Deserialize;
 
 pub fn router() -> Router<Web> {
     Router::new()
@@ -145,10 +146,6 @@ impl CasePage {
     }
 }
 
-fn case_id(raw: &str) -> Result<CaseId, AppError> {
-    raw.parse().map_err(|_| AppError::NotFound)
-}
-
 async fn case_page(web: &Web, s: &UiSession, id: CaseId, error: Option<AppError>) -> Result<Response, PageError> {
     let d = cases::case(&web.app, &s.caller, id).await.map_err(fail(s))?;
     let follow_up_rule = web
@@ -183,8 +180,7 @@ async fn case_page(web: &Web, s: &UiSession, id: CaseId, error: Option<AppError>
     Ok((status, body).into_response())
 }
 
-async fn detail(State(web): State<Web>, s: UiSession, Path(id): Path<String>) -> Result<Response, PageError> {
-    let id = case_id(&id).map_err(fail(&s))?;
+async fn detail(State(web): State<Web>, s: UiSession, IdPath(id): IdPath<CaseId>) -> Result<Response, PageError> {
     case_page(&web, &s, id, None).await
 }
 
@@ -196,48 +192,50 @@ async fn after(web: &Web, s: &UiSession, id: CaseId, result: Result<(), AppError
     }
 }
 
+/// A move to another status; the address is only asked for when resolving makes a follow-up.
+#[derive(Deserialize)]
+struct MoveForm {
+    status: String,
+    note: Option<String>,
+    follow_up_email: Option<String>,
+}
+
 async fn move_case(
     State(web): State<Web>,
-    s: UiSession,
-    Path(id): Path<String>,
-    form: FormPairs,
+    IdPath(id): IdPath<CaseId>,
+    CsrfForm(s, form): CsrfForm<MoveForm>,
 ) -> Result<Response, PageError> {
-    let id: CaseId = posted(&s, &form, &id)?;
-    let result = cases::move_case(
-        &web.app,
-        &s.caller,
-        id,
-        form.get("status").unwrap_or(""),
-        form.get("note"),
-        form.get("follow_up_email"),
-    )
-    .await;
+    let (note, email) = (form.note.as_deref(), form.follow_up_email.as_deref());
+    let result = cases::move_case(&web.app, &s.caller, id, &form.status, note, email).await;
     after(&web, &s, id, result).await
+}
+
+#[derive(Deserialize)]
+struct NoteForm {
+    body: String,
 }
 
 async fn note(
     State(web): State<Web>,
-    s: UiSession,
-    Path(id): Path<String>,
-    form: FormPairs,
+    IdPath(id): IdPath<CaseId>,
+    CsrfForm(s, form): CsrfForm<NoteForm>,
 ) -> Result<Response, PageError> {
-    let id: CaseId = posted(&s, &form, &id)?;
-    let result = cases::note(&web.app, &s.caller, id, form.get("body").unwrap_or("")).await;
+    let result = cases::note(&web.app, &s.caller, id, &form.body).await;
     after(&web, &s, id, result).await
+}
+
+/// Take a case (the member's own id) or release it (empty).
+#[derive(Deserialize)]
+struct OwnerForm {
+    owner: Option<UserId>,
 }
 
 async fn assign(
     State(web): State<Web>,
-    s: UiSession,
-    Path(id): Path<String>,
-    form: FormPairs,
+    IdPath(id): IdPath<CaseId>,
+    CsrfForm(s, form): CsrfForm<OwnerForm>,
 ) -> Result<Response, PageError> {
-    let id: CaseId = posted(&s, &form, &id)?;
-    let owner = match form.get("owner").unwrap_or("") {
-        "" => None,
-        o => Some(o.parse::<UserId>().map_err(|_| AppError::invalid("owner", "is not a member")).map_err(fail(&s))?),
-    };
-    let result = cases::assign(&web.app, &s.caller, id, owner).await;
+    let result = cases::assign(&web.app, &s.caller, id, form.owner).await;
     after(&web, &s, id, result).await
 }
 
@@ -306,62 +304,66 @@ async fn rules(State(web): State<Web>, s: UiSession) -> Result<Response, PageErr
     rules_page(&web, &s, None).await
 }
 
-async fn create_rule(State(web): State<Web>, s: UiSession, form: FormPairs) -> Result<Response, PageError> {
-    s.check_csrf(form.get("_csrf")).map_err(fail(&s))?;
-    let input = (|| -> Result<RuleInput, AppError> {
-        let number = |field: &str| -> Result<i64, AppError> {
-            form.get(field).unwrap_or("").trim().parse().map_err(|_| AppError::invalid(field, "must be a whole number"))
-        };
-        let condition = match form.get("condition").unwrap_or("") {
+/// A new alert rule. Only the fields of the chosen condition are read; the numbers are optional here so
+/// that an empty one is named by the rule's own message.
+#[derive(Deserialize)]
+struct RuleForm {
+    name: String,
+    condition: Option<String>,
+    kind: Option<String>,
+    max: Option<i64>,
+    theme: Option<String>,
+    channel: Option<String>,
+    percent: Option<i64>,
+    window_minutes: Option<i64>,
+    min_answers: Option<i64>,
+    sla_hours: Option<i64>,
+    owner: Option<UserId>,
+    lead: Option<UserId>,
+    team: Option<TeamId>,
+    follow_up_days: Option<u32>,
+}
+
+impl RuleForm {
+    fn input(self) -> Result<RuleInput, AppError> {
+        let number = |field: &str, v: Option<i64>| v.ok_or_else(|| AppError::invalid(field, "must be a whole number"));
+        let condition = match self.condition.as_deref().unwrap_or("") {
             "score" => {
-                let kind = QuestionType::parse(form.get("kind").unwrap_or(""))
+                let kind = QuestionType::parse(self.kind.as_deref().unwrap_or(""))
                     .ok_or_else(|| AppError::invalid("condition.kind", "must be nps, csat or ces"))?;
-                let max =
-                    i16::try_from(number("max")?).map_err(|_| AppError::invalid("condition.max", "is out of range"))?;
+                let max = i16::try_from(number("max", self.max)?)
+                    .map_err(|_| AppError::invalid("condition.max", "is out of range"))?;
                 RuleCondition::ScoreAtMost { kind, max }
             }
-            "theme" => RuleCondition::NegativeTheme { theme: form.get("theme").unwrap_or("").to_string() },
+            "theme" => RuleCondition::NegativeTheme { theme: self.theme.unwrap_or_default() },
             "text" => RuleCondition::NegativeText,
             "share" => RuleCondition::NegativeShare {
-                channel: form.get("channel").unwrap_or("").trim().to_string(),
-                percent: u8::try_from(number("percent")?)
+                channel: self.channel.unwrap_or_default().trim().to_string(),
+                percent: u8::try_from(number("percent", self.percent)?)
                     .map_err(|_| AppError::invalid("condition.percent", "must be 1–100"))?,
-                window_minutes: u32::try_from(number("window_minutes")?)
+                window_minutes: u32::try_from(number("window_minutes", self.window_minutes)?)
                     .map_err(|_| AppError::invalid("condition.window_minutes", "is out of range"))?,
-                min_answers: u32::try_from(number("min_answers")?)
+                min_answers: u32::try_from(number("min_answers", self.min_answers)?)
                     .map_err(|_| AppError::invalid("condition.min_answers", "is out of range"))?,
             },
             _ => return Err(AppError::invalid("condition", "choose a condition")),
         };
-        let sla_hours =
-            u32::try_from(number("sla_hours")?).map_err(|_| AppError::invalid("sla_hours", "is out of range"))?;
-        let owner = match form.get("owner").unwrap_or("") {
-            "" => None,
-            o => Some(o.parse().map_err(|_| AppError::invalid("owner", "is not a member"))?),
-        };
-        let lead = match form.get("lead").unwrap_or("") {
-            "" => None,
-            o => Some(o.parse().map_err(|_| AppError::invalid("lead", "is not a member"))?),
-        };
-        let team = match form.get("team").unwrap_or("") {
-            "" => None,
-            t => Some(t.parse().map_err(|_| AppError::invalid("team", "is not a team"))?),
-        };
-        let follow_up_days = match form.get("follow_up_days").unwrap_or("").trim() {
-            "" => None,
-            d => Some(d.parse().map_err(|_| AppError::invalid("follow_up_days", "must be a number of days"))?),
-        };
+        let sla_hours = u32::try_from(number("sla_hours", self.sla_hours)?)
+            .map_err(|_| AppError::invalid("sla_hours", "is out of range"))?;
         Ok(RuleInput {
-            name: form.get("name").unwrap_or("").to_string(),
+            name: self.name,
             condition,
             sla_hours,
-            owner,
-            lead,
-            team,
-            follow_up_days,
+            owner: self.owner,
+            lead: self.lead,
+            team: self.team,
+            follow_up_days: self.follow_up_days,
         })
-    })();
-    let result = match input {
+    }
+}
+
+async fn create_rule(State(web): State<Web>, CsrfForm(s, form): CsrfForm<RuleForm>) -> Result<Response, PageError> {
+    let result = match form.input() {
         Ok(input) => cases::create_rule(&web.app, &s.caller, input).await.map(|_| ()),
         Err(e) => Err(e),
     };
@@ -374,39 +376,44 @@ async fn create_rule(State(web): State<Web>, s: UiSession, form: FormPairs) -> R
 
 async fn rule_off(
     State(web): State<Web>,
-    s: UiSession,
-    Path(id): Path<String>,
-    form: FormPairs,
+    IdPath(id): IdPath<RuleId>,
+    CsrfForm(s, ()): CsrfForm,
 ) -> Result<Response, PageError> {
-    s.check_csrf(form.get("_csrf")).map_err(fail(&s))?;
-    let id = id.parse().map_err(|_| fail(&s)(AppError::NotFound))?;
     cases::deactivate_rule(&web.app, &s.caller, id).await.map_err(fail(&s))?;
     Ok(Redirect::to("/settings/rules").into_response())
 }
 
+/// What was done for the customer; the amount is text so that "19,90" and "19.90" are both read as meant.
+#[derive(Deserialize)]
+struct ActionForm {
+    kind: Option<String>,
+    amount: Option<String>,
+    currency: Option<String>,
+    reason: Option<String>,
+}
+
 async fn act(
     State(web): State<Web>,
-    s: UiSession,
-    Path(id): Path<String>,
-    form: FormPairs,
+    IdPath(id): IdPath<CaseId>,
+    CsrfForm(s, form): CsrfForm<ActionForm>,
 ) -> Result<Response, PageError> {
     use polku_domain::cases::Action;
-    let id: CaseId = posted(&s, &form, &id)?;
-    let action = match form.get("kind").unwrap_or("") {
+    let action = match form.kind.as_deref().unwrap_or("") {
         "called" => Ok(Action::Called),
         "emailed" => Ok(Action::Emailed),
         "apologised" => Ok(Action::Apologised),
-        "compensated" => match polku_domain::cases::parse_amount(form.get("amount").unwrap_or("")) {
+        "compensated" => match polku_domain::cases::parse_amount(form.amount.as_deref().unwrap_or("")) {
             Some(amount_cents) => Ok(Action::Compensated {
                 amount_cents,
-                currency: form.get("currency").unwrap_or("").trim().to_uppercase(),
+                currency: form.currency.as_deref().unwrap_or("").trim().to_uppercase(),
             }),
             None => Err(AppError::invalid("amount", "must be an amount such as 20 or 19.90")),
         },
         _ => Err(AppError::invalid("kind", "choose what was done")),
     };
+    let reason = form.reason.as_deref().unwrap_or("");
     let result = match action {
-        Ok(a) => polku_app::cases::act(&web.app, &s.caller, id, a, form.get("reason").unwrap_or("")).await.map(|_| ()),
+        Ok(a) => polku_app::cases::act(&web.app, &s.caller, id, a, reason).await.map(|_| ()),
         Err(e) => Err(e),
     };
     after(&web, &s, id, result).await
@@ -415,33 +422,28 @@ async fn act(
 async fn decide(
     web: &Web,
     s: &UiSession,
-    case: &str,
-    action: &str,
-    form: &FormPairs,
+    id: CaseId,
+    action: uuid::Uuid,
     approve: bool,
 ) -> Result<Response, PageError> {
-    let id: CaseId = posted(s, form, case)?;
-    let action: uuid::Uuid = action.parse().map_err(|_| fail(s)(AppError::NotFound))?;
     let result = polku_app::cases::decide(&web.app, &s.caller, action, approve).await;
     after(web, s, id, result).await
 }
 
 async fn approve(
     State(web): State<Web>,
-    s: UiSession,
-    Path((case, action)): Path<(String, String)>,
-    form: FormPairs,
+    IdPath((id, action)): IdPath<(CaseId, uuid::Uuid)>,
+    CsrfForm(s, ()): CsrfForm,
 ) -> Result<Response, PageError> {
-    decide(&web, &s, &case, &action, &form, true).await
+    decide(&web, &s, id, action, true).await
 }
 
 async fn reject(
     State(web): State<Web>,
-    s: UiSession,
-    Path((case, action)): Path<(String, String)>,
-    form: FormPairs,
+    IdPath((id, action)): IdPath<(CaseId, uuid::Uuid)>,
+    CsrfForm(s, ()): CsrfForm,
 ) -> Result<Response, PageError> {
-    decide(&web, &s, &case, &action, &form, false).await
+    decide(&web, &s, id, action, false).await
 }
 
 #[derive(Template)]

@@ -1,20 +1,21 @@
 //! Settings → connections (shops and helpdesks: endpoint URLs, secrets shown once, what arrived and what was
 //! refused) and Settings → privacy (one customer's export and erasure, the retention period). Admins only.
 
-use super::{Chrome, fail, page, posted};
+use super::{Chrome, fail, page};
 use crate::Web;
 use crate::error::PageError;
-use crate::extract::{FormPairs, UiSession};
+use crate::extract::{CsrfForm, IdPath, UiSession};
 use crate::i18n::T;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use polku_app::AppError;
 use polku_app::connections::{self, ConnectionDraft};
 use polku_domain::webhooks::{ConnectionKind, LocalZone};
+use serde::Deserialize;
 
 pub fn router() -> Router<Web> {
     Router::new()
@@ -107,14 +108,23 @@ async fn show(State(web): State<Web>, s: UiSession) -> Result<Response, PageErro
     render(&web, &s, None, vec![], ("shopify".into(), String::new(), LocalZone::Helsinki.as_str().into())).await
 }
 
-async fn create(State(web): State<Web>, s: UiSession, form: FormPairs) -> Result<Response, PageError> {
-    s.check_csrf(form.get("_csrf")).map_err(fail(&s))?;
-    let get = |n: &str| form.get(n).unwrap_or("").trim().to_string();
+/// A new connection; an empty secret means "make one".
+#[derive(Deserialize)]
+struct ConnectionForm {
+    kind: String,
+    name: String,
+    secret: Option<String>,
+    #[serde(default)]
+    time_zone: String,
+}
+
+async fn create(State(web): State<Web>, CsrfForm(s, form): CsrfForm<ConnectionForm>) -> Result<Response, PageError> {
+    let time_zone = form.time_zone.trim().to_string();
     let draft = ConnectionDraft {
-        kind: get("kind"),
-        name: get("name"),
-        secret: Some(get("secret")).filter(|s| !s.is_empty()),
-        time_zone: Some(get("time_zone")),
+        kind: form.kind.trim().to_string(),
+        name: form.name.trim().to_string(),
+        secret: form.secret.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        time_zone: Some(time_zone.clone()),
     };
     match connections::create(&web.app, &s.caller, &draft).await {
         Ok((c, secret)) => {
@@ -128,7 +138,7 @@ async fn create(State(web): State<Web>, s: UiSession, form: FormPairs) -> Result
         }
         Err(AppError::Invalid(v)) => {
             let errors = v.0.into_iter().map(|e| (e.field, e.message)).collect();
-            render(&web, &s, None, errors, (draft.kind, draft.name, get("time_zone"))).await
+            render(&web, &s, None, errors, (draft.kind, draft.name, time_zone)).await
         }
         Err(e) => Err(fail(&s)(e)),
     }
@@ -136,11 +146,9 @@ async fn create(State(web): State<Web>, s: UiSession, form: FormPairs) -> Result
 
 async fn remove(
     State(web): State<Web>,
-    s: UiSession,
-    Path(id): Path<String>,
-    form: FormPairs,
+    IdPath(id): IdPath<uuid::Uuid>,
+    CsrfForm(s, ()): CsrfForm,
 ) -> Result<Response, PageError> {
-    let id: uuid::Uuid = posted(&s, &form, &id)?;
     connections::delete(&web.app, &s.caller, id).await.map_err(fail(&s))?;
     Ok(Redirect::to("/settings/connections").into_response())
 }
@@ -191,9 +199,19 @@ fn invalid(e: AppError) -> Result<Vec<(String, String)>, AppError> {
     }
 }
 
-async fn save_retention(State(web): State<Web>, s: UiSession, form: FormPairs) -> Result<Response, PageError> {
-    s.check_csrf(form.get("_csrf")).map_err(fail(&s))?;
-    let raw = form.get("retention_months").unwrap_or("").trim().to_string();
+/// The retention period in months (empty: kept until erased). Text, so that what was typed can be shown
+/// again with the error.
+#[derive(Deserialize)]
+struct RetentionForm {
+    #[serde(default)]
+    retention_months: String,
+}
+
+async fn save_retention(
+    State(web): State<Web>,
+    CsrfForm(s, form): CsrfForm<RetentionForm>,
+) -> Result<Response, PageError> {
+    let raw = form.retention_months.trim().to_string();
     let months = match raw.as_str() {
         "" => Ok(None),
         m => m
@@ -213,13 +231,15 @@ async fn save_retention(State(web): State<Web>, s: UiSession, form: FormPairs) -
     }
 }
 
-fn customer_field(form: &FormPairs) -> String {
-    form.get("customer").unwrap_or("").trim().to_string()
+/// One customer's export or erasure; erasing asks for the id twice (`confirm`).
+#[derive(Deserialize)]
+struct CustomerForm {
+    customer: String,
+    confirm: Option<String>,
 }
 
-async fn export(State(web): State<Web>, s: UiSession, form: FormPairs) -> Result<Response, PageError> {
-    s.check_csrf(form.get("_csrf")).map_err(fail(&s))?;
-    let customer = customer_field(&form);
+async fn export(State(web): State<Web>, CsrfForm(s, form): CsrfForm<CustomerForm>) -> Result<Response, PageError> {
+    let customer = form.customer.trim().to_string();
     match polku_app::privacy::export(&web.app, &s.caller, &customer).await {
         Ok(data) => {
             let json = serde_json::to_string_pretty(&data).unwrap_or_default();
@@ -241,10 +261,9 @@ async fn export(State(web): State<Web>, s: UiSession, form: FormPairs) -> Result
     }
 }
 
-async fn erase(State(web): State<Web>, s: UiSession, form: FormPairs) -> Result<Response, PageError> {
-    s.check_csrf(form.get("_csrf")).map_err(fail(&s))?;
-    let customer = customer_field(&form);
-    if form.get("confirm") != Some(customer.as_str()) || customer.is_empty() {
+async fn erase(State(web): State<Web>, CsrfForm(s, form): CsrfForm<CustomerForm>) -> Result<Response, PageError> {
+    let customer = form.customer.trim().to_string();
+    if form.confirm.as_deref() != Some(customer.as_str()) || customer.is_empty() {
         let errors = vec![("confirm".to_string(), s.t.get("privacy-confirm-mismatch"))];
         return privacy_page(&web, &s, errors, None, customer, None).await;
     }

@@ -4,17 +4,18 @@
 use super::{Chrome, fail, page};
 use crate::Web;
 use crate::error::PageError;
-use crate::extract::{FormPairs, UiSession};
+use crate::extract::{CsrfForm, IdPath, UiSession};
 use crate::i18n::T;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use polku_app::AppError;
 use polku_app::improvements::{self, Improvement, ImprovementInput};
 use polku_domain::Locale;
+use serde::Deserialize;
 
 pub fn router() -> Router<Web> {
     Router::new().route("/improvements", get(show).post(create)).route("/improvements/{id}/ship", post(ship))
@@ -65,16 +66,28 @@ async fn show(State(web): State<Web>, s: UiSession, RawQuery(q): RawQuery) -> Re
     render(&web, &s, None, told).await
 }
 
-async fn create(State(web): State<Web>, s: UiSession, form: FormPairs) -> Result<Response, PageError> {
-    s.check_csrf(form.get("_csrf")).map_err(fail(&s))?;
-    let texts = Locale::ALL
+/// A new improvement: its text in any of the languages, the themes ticked and the touchpoints typed
+/// (comma-separated).
+#[derive(Deserialize)]
+struct ImprovementForm {
+    text_fi: Option<String>,
+    text_sv: Option<String>,
+    text_en: Option<String>,
+    #[serde(default)]
+    theme: Vec<String>,
+    #[serde(default)]
+    touchpoints: String,
+}
+
+async fn create(State(web): State<Web>, CsrfForm(s, form): CsrfForm<ImprovementForm>) -> Result<Response, PageError> {
+    let texts = [(Locale::Fi, form.text_fi), (Locale::Sv, form.text_sv), (Locale::En, form.text_en)]
         .into_iter()
-        .filter_map(|l| form.get(&format!("text_{}", l.as_str())).map(|t| (l, t.to_string())))
+        .filter_map(|(l, t)| t.map(|t| (l, t)))
         .collect();
     let input = ImprovementInput {
         texts,
-        themes: form.all("theme").into_iter().map(str::to_string).collect(),
-        touchpoints: form.get("touchpoints").unwrap_or("").split(',').map(str::to_string).collect(),
+        themes: form.theme,
+        touchpoints: form.touchpoints.split(',').map(str::to_string).collect(),
     };
     match improvements::create(&web.app, &s.caller, input).await {
         Ok(_) => Ok(Redirect::to("/improvements").into_response()),
@@ -85,12 +98,9 @@ async fn create(State(web): State<Web>, s: UiSession, form: FormPairs) -> Result
 
 async fn ship(
     State(web): State<Web>,
-    s: UiSession,
-    Path(id): Path<String>,
-    form: FormPairs,
+    IdPath(id): IdPath<uuid::Uuid>,
+    CsrfForm(s, ()): CsrfForm,
 ) -> Result<Response, PageError> {
-    s.check_csrf(form.get("_csrf")).map_err(fail(&s))?;
-    let id: uuid::Uuid = id.parse().map_err(|_| fail(&s)(AppError::NotFound))?;
     match improvements::ship(&web.app, &s.caller, id).await {
         // Redirected, so that reloading the page does not ship it again.
         Ok(told) => Ok(Redirect::to(&format!("/improvements?told={told}")).into_response()),

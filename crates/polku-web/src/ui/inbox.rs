@@ -2,14 +2,14 @@
 //! and search words highlighted), filters for all of them and full-text search, pages, a CSV export, and
 //! the team's triage: read marks, tags and notes.
 
-use super::{Chrome, CommentTags, fail, page, posted};
+use super::{Chrome, CommentTags, fail, page};
 use crate::Web;
 use crate::error::PageError;
-use crate::extract::{FormPairs, UiSession};
+use crate::extract::{CsrfForm, IdPath, UiSession};
 use crate::i18n::T;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -19,6 +19,7 @@ use polku_app::store::{Comment, CommentNote, SurveySummary};
 use polku_domain::Locale;
 use polku_domain::role::Permission;
 use polku_domain::text::{Analysis, Analyzer, SearchQuery};
+use serde::Deserialize;
 
 /// Most rows one CSV export holds.
 const EXPORT_MAX: usize = 100_000;
@@ -295,10 +296,6 @@ impl super::CommentTags for DetailPage {
     }
 }
 
-fn comment_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse().map_err(|_| AppError::NotFound)
-}
-
 async fn detail_page(
     web: &Web,
     s: &UiSession,
@@ -328,34 +325,41 @@ async fn detail_page(
     Ok((status, body).into_response())
 }
 
-async fn detail(State(web): State<Web>, s: UiSession, Path(id): Path<String>) -> Result<Response, PageError> {
-    let id = comment_id(&id).map_err(fail(&s))?;
+async fn detail(State(web): State<Web>, s: UiSession, IdPath(id): IdPath<i64>) -> Result<Response, PageError> {
     detail_page(&web, &s, id, None, String::new(), String::new()).await
+}
+
+/// Read (the default) or unread again (`read=0`), then back to the page it was on.
+#[derive(Deserialize)]
+struct ReadForm {
+    read: Option<bool>,
+    back: Option<String>,
 }
 
 async fn mark_read(
     State(web): State<Web>,
-    s: UiSession,
-    Path(id): Path<String>,
-    form: FormPairs,
+    IdPath(id): IdPath<i64>,
+    CsrfForm(s, form): CsrfForm<ReadForm>,
 ) -> Result<Response, PageError> {
-    let id: i64 = posted(&s, &form, &id)?;
-    let read = form.get("read") != Some("0");
-    comments::mark_read(&web.app, &s.caller, &[id], read).await.map_err(fail(&s))?;
-    Ok(Redirect::to(&safe_back(form.get("back").unwrap_or(&format!("/inbox/{id}")))).into_response())
+    comments::mark_read(&web.app, &s.caller, &[id], form.read.unwrap_or(true)).await.map_err(fail(&s))?;
+    let back = form.back.unwrap_or_else(|| format!("/inbox/{id}"));
+    Ok(Redirect::to(&safe_back(&back)).into_response())
 }
 
-async fn mark_page_read(State(web): State<Web>, s: UiSession, form: FormPairs) -> Result<Response, PageError> {
-    s.check_csrf(form.get("_csrf")).map_err(fail(&s))?;
-    let ids = form
-        .all("id")
-        .into_iter()
-        .map(comment_id)
-        .collect::<Result<Vec<i64>, _>>()
-        .map_err(|_| AppError::invalid("id", "is not a comment id"))
-        .map_err(fail(&s))?;
-    comments::mark_read(&web.app, &s.caller, &ids, true).await.map_err(fail(&s))?;
-    Ok(Redirect::to(&safe_back(form.get("back").unwrap_or("/inbox"))).into_response())
+/// Every unread comment on the page, by id.
+#[derive(Deserialize)]
+struct PageReadForm {
+    #[serde(default)]
+    id: Vec<i64>,
+    back: Option<String>,
+}
+
+async fn mark_page_read(
+    State(web): State<Web>,
+    CsrfForm(s, form): CsrfForm<PageReadForm>,
+) -> Result<Response, PageError> {
+    comments::mark_read(&web.app, &s.caller, &form.id, true).await.map_err(fail(&s))?;
+    Ok(Redirect::to(&safe_back(form.back.as_deref().unwrap_or("/inbox"))).into_response())
 }
 
 /// What a tag or note form did: back to the comment, or the comment again with the error and what was typed.
@@ -374,39 +378,41 @@ async fn edited(
     }
 }
 
+#[derive(Deserialize)]
+struct TagForm {
+    tag: String,
+}
+
 async fn add_tag(
     State(web): State<Web>,
-    s: UiSession,
-    Path(id): Path<String>,
-    form: FormPairs,
+    IdPath(id): IdPath<i64>,
+    CsrfForm(s, form): CsrfForm<TagForm>,
 ) -> Result<Response, PageError> {
-    let id: i64 = posted(&s, &form, &id)?;
-    let tag = form.get("tag").unwrap_or("");
-    let result = comments::add_tag(&web.app, &s.caller, id, tag).await.map(|_| ());
-    edited(&web, &s, id, result, (tag, ""), "").await
+    let result = comments::add_tag(&web.app, &s.caller, id, &form.tag).await.map(|_| ());
+    edited(&web, &s, id, result, (&form.tag, ""), "").await
 }
 
 async fn remove_tag(
     State(web): State<Web>,
-    s: UiSession,
-    Path(id): Path<String>,
-    form: FormPairs,
+    IdPath(id): IdPath<i64>,
+    CsrfForm(s, form): CsrfForm<TagForm>,
 ) -> Result<Response, PageError> {
-    let id: i64 = posted(&s, &form, &id)?;
-    let result = comments::remove_tag(&web.app, &s.caller, id, form.get("tag").unwrap_or("")).await;
+    let result = comments::remove_tag(&web.app, &s.caller, id, &form.tag).await;
     edited(&web, &s, id, result, ("", ""), "").await
+}
+
+#[derive(Deserialize)]
+struct NoteForm {
+    body: String,
 }
 
 async fn add_note(
     State(web): State<Web>,
-    s: UiSession,
-    Path(id): Path<String>,
-    form: FormPairs,
+    IdPath(id): IdPath<i64>,
+    CsrfForm(s, form): CsrfForm<NoteForm>,
 ) -> Result<Response, PageError> {
-    let id: i64 = posted(&s, &form, &id)?;
-    let body = form.get("body").unwrap_or("");
-    let result = comments::add_note(&web.app, &s.caller, id, body).await.map(|_| ());
-    edited(&web, &s, id, result, ("", body), "#notes").await
+    let result = comments::add_note(&web.app, &s.caller, id, &form.body).await.map(|_| ());
+    edited(&web, &s, id, result, ("", &form.body), "#notes").await
 }
 
 /// A cell as written by a customer, made safe to open in a spreadsheet: one starting with `=`, `+`, `-`,

@@ -6,7 +6,7 @@
 use super::{Chrome, TouchpointLabels, fail, page};
 use crate::Web;
 use crate::error::PageError;
-use crate::extract::{FormPairs, UiSession};
+use crate::extract::{CsrfForm, FormPairs, UiSession};
 use crate::i18n::T;
 use askama::Template;
 use axum::Router;
@@ -182,8 +182,9 @@ fn names(form: &FormPairs, prefix: &str, i: usize) -> BTreeMap<String, String> {
         .collect()
 }
 
-async fn save(State(web): State<Web>, s: UiSession, form: FormPairs) -> Result<Response, PageError> {
-    s.check_csrf(form.get("_csrf")).map_err(fail(&s))?;
+/// The editor's rows are numbered fields (`stage_key_0`, `tp_stage_3` …), as many as there are stages and
+/// touchpoints, so the form is read as pairs row by row.
+async fn save(State(web): State<Web>, CsrfForm(s, form): CsrfForm<FormPairs>) -> Result<Response, PageError> {
     let mut stages: Vec<(f64, usize, Stage)> = Vec::new();
     let mut i = 0;
     while let Some(key) = form.get(&format!("stage_key_{i}")) {

@@ -205,16 +205,6 @@ pub fn navigation(t: &T, active: &str, sees: impl Fn(Need) -> bool) -> Vec<NavGr
         .collect()
 }
 
-/// The object a form posts to, once the form's CSRF token is checked; an id that does not parse is a 404.
-pub fn posted<I: std::str::FromStr>(
-    s: &UiSession,
-    form: &crate::extract::FormPairs,
-    raw: &str,
-) -> Result<I, PageError> {
-    s.check_csrf(form.get("_csrf")).map_err(fail(s))?;
-    raw.parse().map_err(|_| fail(s)(AppError::NotFound))
-}
-
 /// Converts a use-case error into an error page in the member's language.
 pub fn fail(s: &UiSession) -> impl FnOnce(AppError) -> PageError + '_ {
     move |error| PageError { error, t: s.t }

@@ -4,11 +4,11 @@
 use super::{Chrome, fail, page};
 use crate::Web;
 use crate::error::PageError;
-use crate::extract::{FormPairs, UiSession};
+use crate::extract::{CsrfForm, IdPath, UiSession};
 use crate::i18n::T;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -17,6 +17,7 @@ use polku_app::notify::{self, SettingsInput, SettingsView, SmtpInput, WebhookInp
 use polku_app::store::NotificationRecord;
 use polku_domain::Locale;
 use polku_domain::notify::TlsMode;
+use serde::Deserialize;
 
 pub fn router() -> Router<Web> {
     Router::new()
@@ -114,22 +115,34 @@ async fn show(State(web): State<Web>, s: UiSession, RawQuery(q): RawQuery) -> Re
     render(&web, &s, Extra { errors: vec![], tested: vec![], form: None, saved }).await
 }
 
-fn field(form: &FormPairs, name: &str) -> String {
-    form.get(name).unwrap_or("").trim().to_string()
+/// The settings as posted. Every field is text, trimmed, so that what was typed can be shown again with
+/// its error (the port too); empty secrets keep the stored ones.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct SettingsForm {
+    host: String,
+    port: String,
+    tls: String,
+    username: String,
+    password: String,
+    from: String,
+    url: String,
+    secret: String,
+    locale: String,
 }
 
-async fn save(State(web): State<Web>, s: UiSession, form: FormPairs) -> Result<Response, PageError> {
-    s.check_csrf(form.get("_csrf")).map_err(fail(&s))?;
+async fn save(State(web): State<Web>, CsrfForm(s, form): CsrfForm<SettingsForm>) -> Result<Response, PageError> {
+    let field = |v: &str| v.trim().to_string();
     let sent = Form {
-        host: field(&form, "host"),
-        port: field(&form, "port"),
-        tls: field(&form, "tls"),
-        username: field(&form, "username"),
+        host: field(&form.host),
+        port: field(&form.port),
+        tls: field(&form.tls),
+        username: field(&form.username),
         password_set: false,
-        from: field(&form, "from"),
-        url: field(&form, "url"),
+        from: field(&form.from),
+        url: field(&form.url),
         secret_set: false,
-        locale: field(&form, "locale"),
+        locale: field(&form.locale),
     };
     let invalid = |f: &str, m: &str| vec![(f.to_string(), m.to_string())];
     let input = (|| {
@@ -141,7 +154,7 @@ async fn save(State(web): State<Web>, s: UiSession, form: FormPairs) -> Result<R
                 p => Some(p.parse::<u16>().map_err(|_| invalid("smtp.port", "must be 1–65535"))?),
             };
             let tls = TlsMode::parse(&sent.tls).ok_or_else(|| invalid("smtp.tls", "must be none, starttls or tls"))?;
-            let password = field(&form, "password");
+            let password = field(&form.password);
             Some(SmtpInput {
                 host: sent.host.clone(),
                 port,
@@ -153,7 +166,7 @@ async fn save(State(web): State<Web>, s: UiSession, form: FormPairs) -> Result<R
         };
         let webhook = (!sent.url.is_empty()).then(|| WebhookInput {
             url: sent.url.clone(),
-            secret: Some(field(&form, "secret")).filter(|s| !s.is_empty()),
+            secret: Some(field(&form.secret)).filter(|s| !s.is_empty()),
         });
         Ok::<_, Vec<(String, String)>>(SettingsInput { smtp, webhook, locale: Locale::parse(&sent.locale) })
     })();
@@ -171,10 +184,15 @@ async fn save(State(web): State<Web>, s: UiSession, form: FormPairs) -> Result<R
     }
 }
 
-async fn test(State(web): State<Web>, s: UiSession, form: FormPairs) -> Result<Response, PageError> {
-    s.check_csrf(form.get("_csrf")).map_err(fail(&s))?;
-    let to = field(&form, "to");
-    let (tested, errors) = match notify::send_test(&web.app, &s.caller, (!to.is_empty()).then_some(to.as_str())).await {
+/// A test delivery, by e-mail to `to` (empty: to the member).
+#[derive(Deserialize)]
+struct TestForm {
+    to: Option<String>,
+}
+
+async fn test(State(web): State<Web>, CsrfForm(s, form): CsrfForm<TestForm>) -> Result<Response, PageError> {
+    let to = form.to.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    let (tested, errors) = match notify::send_test(&web.app, &s.caller, to).await {
         Ok(r) => {
             let mut out = Vec::new();
             for (channel, outcome) in [("email", r.email), ("webhook", r.webhook)] {
@@ -194,12 +212,9 @@ async fn test(State(web): State<Web>, s: UiSession, form: FormPairs) -> Result<R
 
 async fn retry(
     State(web): State<Web>,
-    s: UiSession,
-    Path(id): Path<String>,
-    form: FormPairs,
+    IdPath(id): IdPath<i64>,
+    CsrfForm(s, ()): CsrfForm,
 ) -> Result<Response, PageError> {
-    s.check_csrf(form.get("_csrf")).map_err(fail(&s))?;
-    let id: i64 = id.parse().map_err(|_| fail(&s)(AppError::NotFound))?;
     notify::retry(&web.app, &s.caller, id).await.map_err(fail(&s))?;
     Ok(Redirect::to("/settings/notifications#outbox").into_response())
 }

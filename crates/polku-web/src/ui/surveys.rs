@@ -3,11 +3,11 @@
 use super::{Chrome, fail, page};
 use crate::Web;
 use crate::error::PageError;
-use crate::extract::{FormPairs, UiSession};
+use crate::extract::{CsrfForm, FormPairs, IdPath, UiSession};
 use crate::i18n::T;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -18,6 +18,7 @@ use polku_domain::survey::{
     BandDraft, FieldError, FollowUpDraft, OptionDraft, QuestionDraft, SurveyDefinition, SurveyDraft,
 };
 use polku_domain::{Locale, SurveyId};
+use serde::Deserialize;
 use std::collections::BTreeMap;
 
 /// Empty question rows offered below the filled ones (no JavaScript to add rows).
@@ -140,7 +141,8 @@ fn with_spares(mut rows: Vec<Row>) -> Vec<Row> {
     rows
 }
 
-/// Reads the form into rows (to show again on error) and a draft (to validate).
+/// Reads the form into rows (to show again on error) and a draft (to validate). The question rows are
+/// numbered fields (`q0_key`, `q1_key` …), as many as were filled, so the form is read as pairs.
 fn parse_form(form: &FormPairs) -> (String, Vec<&'static str>, Vec<Row>, SurveyDraft, Vec<FieldError>) {
     let name = form.get("name").unwrap_or("").to_string();
     let locales: Vec<&'static str> =
@@ -249,7 +251,6 @@ async fn new_form(s: UiSession) -> Result<Response, PageError> {
 }
 
 async fn save(web: &Web, s: &UiSession, id: Option<SurveyId>, form: FormPairs) -> Result<Response, PageError> {
-    s.check_csrf(form.get("_csrf")).map_err(fail(s))?;
     let (name, locales, rows, draft, mut errors) = parse_form(&form);
     let result = if errors.is_empty() {
         match id {
@@ -279,23 +280,19 @@ async fn save(web: &Web, s: &UiSession, id: Option<SurveyId>, form: FormPairs) -
     }
 }
 
-async fn create(State(web): State<Web>, s: UiSession, form: FormPairs) -> Result<Response, PageError> {
+async fn create(State(web): State<Web>, CsrfForm(s, form): CsrfForm<FormPairs>) -> Result<Response, PageError> {
     save(&web, &s, None, form).await
 }
 
-fn survey_id(s: &UiSession, raw: &str) -> Result<SurveyId, PageError> {
-    raw.parse().map_err(|_| fail(s)(AppError::NotFound))
-}
-
-async fn detail(State(web): State<Web>, s: UiSession, Path(id): Path<String>) -> Result<Response, PageError> {
-    let r = surveys::get(&web.app, &s.caller, survey_id(&s, &id)?).await.map_err(fail(&s))?;
+async fn detail(State(web): State<Web>, s: UiSession, IdPath(id): IdPath<SurveyId>) -> Result<Response, PageError> {
+    let r = surveys::get(&web.app, &s.caller, id).await.map_err(fail(&s))?;
     let can_edit = s.caller.role.allows(polku_domain::role::Permission::ManageSurveys);
     Ok(page(&DetailPage { c: Chrome::new(&s, "surveys"), t: s.t, link: format!("/s/{}", r.slug), s: r, can_edit }))
 }
 
-async fn edit_form(State(web): State<Web>, s: UiSession, Path(id): Path<String>) -> Result<Response, PageError> {
+async fn edit_form(State(web): State<Web>, s: UiSession, IdPath(id): IdPath<SurveyId>) -> Result<Response, PageError> {
     s.caller.require(polku_domain::role::Permission::ManageSurveys).map_err(fail(&s))?;
-    let r = surveys::get(&web.app, &s.caller, survey_id(&s, &id)?).await.map_err(fail(&s))?;
+    let r = surveys::get(&web.app, &s.caller, id).await.map_err(fail(&s))?;
     Ok(page(&FormPage {
         c: Chrome::new(&s, "surveys"),
         t: s.t,
@@ -310,26 +307,33 @@ async fn edit_form(State(web): State<Web>, s: UiSession, Path(id): Path<String>)
 
 async fn update(
     State(web): State<Web>,
-    s: UiSession,
-    Path(id): Path<String>,
-    form: FormPairs,
+    IdPath(id): IdPath<SurveyId>,
+    CsrfForm(s, form): CsrfForm<FormPairs>,
 ) -> Result<Response, PageError> {
-    let id = survey_id(&s, &id)?;
     save(&web, &s, Some(id), form).await
+}
+
+/// Opening or closing a survey (a draft is never gone back to).
+#[derive(Deserialize)]
+struct StatusForm {
+    status: Move,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Move {
+    Open,
+    Closed,
 }
 
 async fn set_status(
     State(web): State<Web>,
-    s: UiSession,
-    Path(id): Path<String>,
-    form: FormPairs,
+    IdPath(id): IdPath<SurveyId>,
+    CsrfForm(s, form): CsrfForm<StatusForm>,
 ) -> Result<Response, PageError> {
-    s.check_csrf(form.get("_csrf")).map_err(fail(&s))?;
-    let id = survey_id(&s, &id)?;
-    let status = match form.get("status") {
-        Some("open") => SurveyStatus::Open,
-        Some("closed") => SurveyStatus::Closed,
-        _ => return Err(fail(&s)(AppError::invalid("status", "must be open or closed"))),
+    let status = match form.status {
+        Move::Open => SurveyStatus::Open,
+        Move::Closed => SurveyStatus::Closed,
     };
     surveys::set_status(&web.app, &s.caller, id, status).await.map_err(fail(&s))?;
     Ok(Redirect::to(&format!("/surveys/{id}")).into_response())

@@ -5,7 +5,7 @@
 use super::{Chrome, fail, page};
 use crate::Web;
 use crate::error::PageError;
-use crate::extract::{FormPairs, UiSession};
+use crate::extract::{CsrfForm, UiSession};
 use crate::i18n::T;
 use askama::Template;
 use axum::Router;
@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use polku_app::AppError;
 use polku_app::text_models::{self, ModelText, Reanalysis};
+use serde::Deserialize;
 
 pub fn router() -> Router<Web> {
     Router::new()
@@ -76,14 +77,18 @@ async fn show(State(web): State<Web>, s: UiSession) -> Result<Response, PageErro
     render(&web, &s, None).await
 }
 
+/// A whole taxonomy or lexicon, as text.
+#[derive(Deserialize)]
+struct ModelForm {
+    text: String,
+}
+
 async fn save(
     State(web): State<Web>,
-    s: UiSession,
     Path((kind, lang)): Path<(String, String)>,
-    form: FormPairs,
+    CsrfForm(s, form): CsrfForm<ModelForm>,
 ) -> Result<Response, PageError> {
-    s.check_csrf(form.get("_csrf")).map_err(fail(&s))?;
-    let text = form.get("text").unwrap_or("").replace("\r\n", "\n");
+    let text = form.text.replace("\r\n", "\n");
     match text_models::save(&web.app, &s.caller, &kind, &lang, &text).await {
         Ok(()) => Ok(Redirect::to(&format!("/settings/text#{kind}-{lang}")).into_response()),
         Err(AppError::Invalid(v)) if v.0.iter().all(|e| e.field == "text") => {
@@ -96,17 +101,14 @@ async fn save(
 
 async fn reset(
     State(web): State<Web>,
-    s: UiSession,
     Path((kind, lang)): Path<(String, String)>,
-    form: FormPairs,
+    CsrfForm(s, ()): CsrfForm,
 ) -> Result<Response, PageError> {
-    s.check_csrf(form.get("_csrf")).map_err(fail(&s))?;
     text_models::reset(&web.app, &s.caller, &kind, &lang).await.map_err(fail(&s))?;
     Ok(Redirect::to(&format!("/settings/text#{kind}-{lang}")).into_response())
 }
 
-async fn reanalyse(State(web): State<Web>, s: UiSession, form: FormPairs) -> Result<Response, PageError> {
-    s.check_csrf(form.get("_csrf")).map_err(fail(&s))?;
+async fn reanalyse(State(web): State<Web>, CsrfForm(s, ()): CsrfForm) -> Result<Response, PageError> {
     text_models::start_reanalysis(&web.app, &s.caller).await.map_err(fail(&s))?;
     Ok(Redirect::to("/settings/text").into_response())
 }
