@@ -36,8 +36,8 @@ pub fn router() -> Router<Web> {
         .route("/settings/rules/{id}/off", post(rule_off))
 }
 
-fn when(t: &time::OffsetDateTime) -> String {
-    t.format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC")).unwrap_or_default()
+fn when(tr: &T, at: &time::OffsetDateTime) -> String {
+    format!("{} UTC", tr.date_time(at))
 }
 
 fn status_label(t: &T, s: &str) -> String {
@@ -59,7 +59,7 @@ struct CasesPage {
 
 impl CasesPage {
     fn when(&self, t: &time::OffsetDateTime) -> String {
-        when(t)
+        when(&self.t, t)
     }
     fn status(&self, s: &str) -> String {
         status_label(&self.t, s)
@@ -92,7 +92,7 @@ struct CasePage {
 
 impl CasePage {
     fn when(&self, t: &time::OffsetDateTime) -> String {
-        when(t)
+        when(&self.t, t)
     }
     fn status(&self, s: &str) -> String {
         status_label(&self.t, s)
@@ -457,13 +457,13 @@ struct FollowUpsPage {
 
 impl FollowUpsPage {
     fn pct(&self, v: Option<f64>) -> String {
-        v.map(|v| format!("{v:.0} %")).unwrap_or_else(|| "–".into())
+        v.map(|v| format!("{} %", self.t.num(v, 0))).unwrap_or_else(|| "–".into())
     }
     fn rate(&self, v: Option<(f64, (f64, f64))>) -> String {
         self.pct(v.map(|(r, _)| r))
     }
     fn ci(&self, v: Option<(f64, (f64, f64))>) -> String {
-        v.map(|(_, (lo, hi))| format!("{lo:.0}–{hi:.0} %")).unwrap_or_default()
+        v.map(|(_, (lo, hi))| format!("{}–{} %", self.t.num(lo, 0), self.t.num(hi, 0))).unwrap_or_default()
     }
     fn key(&self, k: &str) -> String {
         if k.is_empty() && self.group == "team" { self.t.get("follow-up-no-team") } else { k.to_string() }

@@ -62,9 +62,6 @@ struct ConnectionsPage {
     zone: String,
 }
 
-fn when(t: time::OffsetDateTime) -> String {
-    t.format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC")).unwrap_or_default()
-}
 
 async fn render(
     web: &Web,
@@ -73,6 +70,7 @@ async fn render(
     errors: Vec<(String, String)>,
     sent: (String, String, String),
 ) -> Result<Response, PageError> {
+    let when = |at: time::OffsetDateTime| format!("{} UTC", s.t.date_time(&at));
     let rows = connections::list(&web.app, &s.caller)
         .await
         .map_err(fail(s))?
