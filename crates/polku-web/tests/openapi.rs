@@ -23,19 +23,17 @@ fn openapi_document_matches_the_snapshot() {
     }
     let saved = std::fs::read_to_string(&file).unwrap_or_default();
     if saved != now {
-        let line = saved
-            .lines()
-            .zip(now.lines())
-            .position(|(a, b)| a != b)
-            .unwrap_or(saved.lines().count().min(now.lines().count()));
+        let new = Path::new(env!("CARGO_TARGET_TMPDIR")).join("openapi.json");
+        std::fs::write(&new, &now).unwrap_or_else(|e| panic!("cannot write {}: {e}", new.display()));
+        let line = saved.lines().zip(now.lines()).position(|(a, b)| a != b).unwrap_or(saved.lines().count());
         panic!(
-            "the OpenAPI document differs from {} (first at line {}):\n  saved: {}\n  now:   {}\n\
+            "the OpenAPI document differs from {saved_at} from line {n} on; see the whole change with\n  \
+             diff -u {saved_at} {new_at}\n\
              If the API change is intended, update the snapshot with\n  \
              UPDATE_SNAPSHOTS=1 cargo test -p polku-web --test openapi\nand commit the diff.",
-            file.display(),
-            line + 1,
-            saved.lines().nth(line).unwrap_or("<end of file>"),
-            now.lines().nth(line).unwrap_or("<end of file>"),
+            saved_at = file.display(),
+            n = line + 1,
+            new_at = new.display(),
         );
     }
 }
