@@ -1,13 +1,13 @@
 //! `/api/v1/alert-rules` and `/api/v1/cases`: the rules that turn bad answers into cases, and the cases.
 
 use super::parse_id;
+use super::routes::ApiRoutes;
 use crate::Web;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiCaller, JsonBody};
+use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use polku_app::AppError;
 use polku_app::cases::{self, RuleInput};
 use polku_app::store::{CaseFilter, CaseRecord};
@@ -15,25 +15,26 @@ use polku_domain::UserId;
 use polku_domain::cases::CaseStatus;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<Web> {
-    Router::new()
-        .route("/api/v1/alert-rules", get(list_rules).post(create_rule))
-        .route("/api/v1/alert-rules/{id}", axum::routing::delete(deactivate_rule))
-        .route("/api/v1/cases", get(list_cases))
-        .route("/api/v1/cases/{id}", get(get_case))
-        .route("/api/v1/follow-ups/stats", get(follow_up_stats))
-        .route("/api/v1/cases/{id}/status", post(move_case))
-        .route("/api/v1/cases/{id}/notes", post(note))
-        .route("/api/v1/cases/{id}/owner", put(assign))
-        .route("/api/v1/cases/{id}/actions", post(act))
-        .route("/api/v1/case-actions/pending", get(pending))
-        .route("/api/v1/case-actions/{id}/approve", post(approve))
-        .route("/api/v1/case-actions/{id}/reject", post(reject))
-        .route("/api/v1/members/{id}/compensation-limit", put(set_limit))
-        .route("/api/v1/teams", get(list_teams).post(create_team))
-        .route("/api/v1/teams/{id}/members/{user}", put(add_to_team).delete(remove_from_team))
-        .route("/api/v1/teams/{id}/touchpoints", put(set_touchpoints))
+pub fn router() -> ApiRoutes {
+    ApiRoutes::new("cases")
+        .routes(routes!(list_rules, create_rule))
+        .routes(routes!(deactivate_rule))
+        .routes(routes!(list_cases))
+        .routes(routes!(get_case))
+        .routes(routes!(follow_up_stats))
+        .routes(routes!(move_case))
+        .routes(routes!(note))
+        .routes(routes!(assign))
+        .routes(routes!(act))
+        .routes(routes!(pending))
+        .routes(routes!(approve))
+        .routes(routes!(reject))
+        .routes(routes!(set_limit))
+        .routes(routes!(list_teams, create_team))
+        .routes(routes!(add_to_team, remove_from_team))
+        .routes(routes!(set_touchpoints))
 }
 
 const RFC3339: &time::format_description::well_known::Rfc3339 = &time::format_description::well_known::Rfc3339;

@@ -2,28 +2,29 @@
 //! team's triage: read marks, tags and notes.
 
 use super::parse_id;
+use super::routes::ApiRoutes;
 use crate::Web;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiCaller, JsonBody};
+use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use polku_app::AppError;
 use polku_app::comments::{self, InboxParams};
 use polku_app::store::{Comment, CommentNote};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<Web> {
-    Router::new()
-        .route("/api/v1/comments", get(list))
-        .route("/api/v1/comments/read", post(read))
-        .route("/api/v1/comments/{id}", get(get_one))
-        .route("/api/v1/comments/{id}/tags/{tag}", put(tag).delete(untag))
-        .route("/api/v1/comments/{id}/notes", post(note))
-        .route("/api/v1/comment-tags", get(tags))
-        .route("/api/v1/praise", get(praise))
+pub fn router() -> ApiRoutes {
+    ApiRoutes::new("comments")
+        .routes(routes!(list))
+        .routes(routes!(read))
+        .routes(routes!(get_one))
+        .routes(routes!(tag, untag))
+        .routes(routes!(note))
+        .routes(routes!(tags))
+        .routes(routes!(praise))
 }
 
 #[derive(Default, Deserialize)]

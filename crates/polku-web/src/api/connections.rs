@@ -2,26 +2,26 @@
 //! arrive: public, rate-limited per sender address, at most 2 MiB, authenticated by each sender's signature.
 
 use super::parse_id;
+use super::routes::ApiRoutes;
 use crate::Web;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiCaller, ClientIp, JsonBody};
+use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
 use polku_app::connections::{self, ConnectionDraft, Received};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 
 /// Shopify orders with many lines stay well below this.
 const MAX_HOOK_BODY: usize = 2 * 1024 * 1024;
 
-pub fn router() -> Router<Web> {
-    Router::new()
-        .route("/api/v1/connections", get(list).post(create))
-        .route("/api/v1/connections/{id}", delete(remove))
-        .route("/hooks/{token}", post(hook).layer(DefaultBodyLimit::max(MAX_HOOK_BODY)))
+pub fn router() -> ApiRoutes {
+    // Shops may send larger bodies than the API's default limit allows.
+    let hooks = ApiRoutes::new("connections").routes(routes!(hook)).body_limit(MAX_HOOK_BODY);
+    ApiRoutes::new("connections").routes(routes!(list, create)).routes(routes!(remove)).merge(hooks)
 }
 
 const RFC3339: &time::format_description::well_known::Rfc3339 = &time::format_description::well_known::Rfc3339;

@@ -3,34 +3,35 @@
 //! request, upserted by external id; a request with any bad row stores nothing and names every bad row and
 //! field.
 
+use super::routes::ApiRoutes;
 use crate::Web;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiCaller, JsonBody};
+use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::routing::post;
-use axum::{Json, Router};
 use polku_app::customers::Batch;
 use polku_domain::customers::MAX_BATCH;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 
 /// 10,000 rows of a few hundred bytes each.
 const MAX_BATCH_BODY: usize = 16 * 1024 * 1024;
 
-pub fn router() -> Router<Web> {
-    Router::new()
-        .route("/api/v1/customers:batch", post(customers))
-        .route("/api/v1/orders:batch", post(orders))
-        .route("/api/v1/contacts:batch", post(contacts))
-        .route("/api/v1/deliveries:batch", post(deliveries))
-        .route("/api/v1/referrals:batch", post(referrals))
-        .route("/api/v1/reviews:batch", post(reviews))
-        .route("/api/v1/events:batch", post(events))
-        .route("/api/v1/events", post(event))
-        .layer(DefaultBodyLimit::max(MAX_BATCH_BODY))
+pub fn router() -> ApiRoutes {
+    ApiRoutes::new("customers")
+        .routes(routes!(customers))
+        .routes(routes!(orders))
+        .routes(routes!(contacts))
+        .routes(routes!(deliveries))
+        .routes(routes!(referrals))
+        .routes(routes!(reviews))
+        .routes(routes!(events))
+        .routes(routes!(event))
+        .body_limit(MAX_BATCH_BODY)
 }
 
 #[derive(Serialize, ToSchema)]

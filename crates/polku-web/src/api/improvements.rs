@@ -2,22 +2,21 @@
 //! one, which tells the customers whose feedback fed it.
 
 use super::parse_id;
+use super::routes::ApiRoutes;
 use crate::Web;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiCaller, JsonBody};
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use polku_app::improvements::{self, Improvement, ImprovementInput};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<Web> {
-    Router::new()
-        .route("/api/v1/improvements", get(list).post(create))
-        .route("/api/v1/improvements/{id}/ship", post(ship))
+pub fn router() -> ApiRoutes {
+    ApiRoutes::new("improvements").routes(routes!(list, create)).routes(routes!(ship))
 }
 
 const RFC3339: &time::format_description::well_known::Rfc3339 = &time::format_description::well_known::Rfc3339;

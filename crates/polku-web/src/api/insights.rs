@@ -1,19 +1,20 @@
 //! `GET /api/v1/insights`: key drivers and emerging topics as JSON, the same figures as the insights page.
 
+use super::routes::ApiRoutes;
 use crate::Web;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiCaller;
+use axum::Json;
 use axum::extract::{RawQuery, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use polku_app::AppError;
 use polku_app::insights;
 use polku_domain::insights::{Driver, Emerging};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<Web> {
-    Router::new().route("/api/v1/insights", get(get_insights))
+pub fn router() -> ApiRoutes {
+    ApiRoutes::new("insights").routes(routes!(get_insights))
 }
 
 #[derive(Default, Deserialize)]

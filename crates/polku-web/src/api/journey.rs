@@ -1,23 +1,21 @@
 //! `/api/v1/journey`: the journey map (stages, touchpoints with their figures, pain points) as JSON or CSV
 //! (`/api/v1/journey.csv`), and its layout (`/api/v1/journey/layout`: stages and touchpoint placements).
 
+use super::routes::ApiRoutes;
 use crate::Web;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiCaller, JsonBody};
+use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use polku_domain::journey::{Placement, Stage};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<Web> {
-    Router::new()
-        .route("/api/v1/journey", get(map))
-        .route("/api/v1/journey.csv", get(map_csv))
-        .route("/api/v1/journey/layout", get(layout).put(set_layout))
+pub fn router() -> ApiRoutes {
+    ApiRoutes::new("journey").routes(routes!(map)).routes(routes!(map_csv)).routes(routes!(layout, set_layout))
 }
 
 /// A period (both ends or neither), the language of names, and whether to compare without the few.

@@ -1,20 +1,22 @@
 //! `GET /api/v1/surveys/{id}/metrics`: NPS, CSAT, CES with intervals and a series.
 
 use super::parse_id;
+use super::routes::ApiRoutes;
 use crate::Web;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiCaller;
+use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
 use polku_app::dashboard::{self, Metrics, MetricsQuery};
 use polku_domain::calendar::Granularity;
 use serde::Deserialize;
 use time::Date;
+use utoipa::ToSchema;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<Web> {
-    Router::new().route("/api/v1/surveys/{id}/metrics", get(metrics))
+pub fn router() -> ApiRoutes {
+    ApiRoutes::new("metrics").routes(routes!(metrics))
 }
 
 #[derive(Deserialize, Default)]
@@ -56,7 +58,7 @@ pub fn parse_query(raw: Option<&str>) -> Result<MetricsQuery, ApiError> {
 #[utoipa::path(get, path = "/api/v1/surveys/{id}/metrics", security(("token" = [])),
     params(("from" = Option<String>, Query, description = "first day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "last day, YYYY-MM-DD"),
         ("granularity" = Option<String>, Query, description = "day, week or month")),
-    responses((status = 200, body = super::docs::MetricsOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = MetricsOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn metrics(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
@@ -66,4 +68,60 @@ pub async fn metrics(
     let mut q = parse_query(raw.as_deref())?;
     q.survey = Some(parse_id(&id)?);
     Ok(Json(dashboard::metrics(&web.app, &caller, &q).await?))
+}
+
+// Schema-only mirrors of the app's metrics (`polku_app::dashboard::Metrics`), so that the OpenAPI document can
+// describe it without the domain and app crates depending on utoipa. They are never built.
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct MetricsOut {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub granularity: String,
+    pub nps: NpsOut,
+    pub csat: CsatOut,
+    pub ces: CesOut,
+    pub series: Vec<SeriesPointOut>,
+}
+
+/// NPS on −100…100 with the normal-approximation 95 % interval; `score` and `ci95` are null when n = 0.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct NpsOut {
+    pub score: Option<f64>,
+    pub n: u64,
+    pub promoters: u64,
+    pub passives: u64,
+    pub detractors: u64,
+    pub ci95: Option<[f64; 2]>,
+}
+
+/// Share of 4–5 answers in percent with the Wilson 95 % interval.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CsatOut {
+    pub score: Option<f64>,
+    pub n: u64,
+    pub satisfied: u64,
+    pub ci95: Option<[f64; 2]>,
+}
+
+/// Mean effort on 1–7 with a normal 95 % interval (null below n = 2).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CesOut {
+    pub score: Option<f64>,
+    pub n: u64,
+    pub ci95: Option<[f64; 2]>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SeriesPointOut {
+    /// First day of the bucket.
+    pub start: String,
+    pub nps: NpsOut,
+    pub csat: CsatOut,
+    pub ces: CesOut,
 }

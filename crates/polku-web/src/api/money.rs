@@ -2,26 +2,27 @@
 //! (`/api/v1/analytics/{part}.csv`), the analysis settings, the few customers with most negative load, and
 //! the loyal customers (`/api/v1/customers/loyal`, `.csv`).
 
+use super::routes::ApiRoutes;
 use crate::Web;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiCaller, JsonBody};
+use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use polku_app::money::{self, Settings};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<Web> {
-    Router::new()
-        .route("/api/v1/analytics", get(all))
-        .route("/api/v1/analytics/settings", get(settings).put(set_settings))
-        .route("/api/v1/analytics/few", get(few))
-        .route("/api/v1/analytics/{part}", get(part))
-        .route("/api/v1/customers/loyal", get(loyal))
-        .route("/api/v1/customers/loyal.csv", get(loyal_csv))
+pub fn router() -> ApiRoutes {
+    ApiRoutes::new("money")
+        .routes(routes!(all))
+        .routes(routes!(settings, set_settings))
+        .routes(routes!(few))
+        .routes(routes!(part))
+        .routes(routes!(loyal))
+        .routes(routes!(loyal_csv))
 }
 
 /// `months` (1–60, default 12) and `compare` (also without the few).

@@ -1,24 +1,25 @@
 //! `/api/v1/notification-settings` and `/api/v1/notifications`: where news of cases goes (an SMTP server, a
 //! webhook), a test delivery, and the outbox with its failures. Admins only.
 
+use super::routes::ApiRoutes;
 use crate::Web;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiCaller, JsonBody};
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use polku_app::notify::{self, SettingsInput, SettingsView};
 use polku_app::store::NotificationRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<Web> {
-    Router::new()
-        .route("/api/v1/notification-settings", get(get_settings).put(put_settings))
-        .route("/api/v1/notification-settings/test", post(test))
-        .route("/api/v1/notifications", get(list))
-        .route("/api/v1/notifications/{id}/retry", post(retry))
+pub fn router() -> ApiRoutes {
+    ApiRoutes::new("notifications")
+        .routes(routes!(get_settings, put_settings))
+        .routes(routes!(test))
+        .routes(routes!(list))
+        .routes(routes!(retry))
 }
 
 const RFC3339: &time::format_description::well_known::Rfc3339 = &time::format_description::well_known::Rfc3339;

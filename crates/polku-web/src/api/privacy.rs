@@ -2,23 +2,24 @@
 //! privacy (GDPR), for admins: `GET /api/v1/customers/{external_id}/export`, `DELETE
 //! /api/v1/customers/{external_id}` and the retention period at `/api/v1/privacy-settings`.
 
+use super::routes::ApiRoutes;
 use crate::Web;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiCaller, JsonBody};
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<Web> {
-    Router::new()
-        .route("/api/v1/customers/{external_id}/export", get(export))
-        .route("/api/v1/customers/{external_id}", axum::routing::delete(erase))
-        .route("/api/v1/privacy-settings", get(settings).put(set_settings))
-        .route("/api/v1/customers/{external_id}/timeline", get(timeline))
-        .route("/api/v1/customers", get(search))
+pub fn router() -> ApiRoutes {
+    ApiRoutes::new("privacy")
+        .routes(routes!(export))
+        .routes(routes!(erase))
+        .routes(routes!(settings, set_settings))
+        .routes(routes!(timeline))
+        .routes(routes!(search))
 }
 
 /// Everything stored about one customer (admins): the customer, orders, support contacts, deliveries,

@@ -1,21 +1,22 @@
 //! `POST /api/v1/surveys/{id}/responses`: the API side of the one validated write path.
 
 use super::parse_id;
+use super::routes::ApiRoutes;
 use crate::Web;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiCaller, JsonBody};
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Json, Router};
 use polku_app::store::InsertOutcome;
 use polku_domain::response::ResponseDraft;
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<Web> {
-    Router::new().route("/api/v1/surveys/{id}/responses", post(submit))
+pub fn router() -> ApiRoutes {
+    ApiRoutes::new("responses").routes(routes!(submit))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -25,7 +26,7 @@ pub struct ResponseCreated {
 
 /// Stores one response. With an `Idempotency-Key` header a retry returns the first result (same status
 /// and id, plus `Idempotency-Replayed: true`) and stores nothing twice. 201 means committed to disk.
-#[utoipa::path(post, path = "/api/v1/surveys/{id}/responses", request_body = super::docs::ResponseInput, security(("token" = [])),
+#[utoipa::path(post, path = "/api/v1/surveys/{id}/responses", request_body = ResponseInput, security(("token" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
     responses((status = 201, body = ResponseCreated), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "survey closed"),
         (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -48,4 +49,43 @@ pub async fn submit(
         res.headers_mut().insert("idempotency-replayed", HeaderValue::from_static("true"));
     }
     Ok(res)
+}
+
+// Schema-only mirrors of the domain's response input (`ResponseDraft`), so that the OpenAPI document can
+// describe it without the domain and app crates depending on utoipa. They are never built.
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ResponseInput {
+    pub answers: Vec<AnswerInput>,
+    /// e.g. `email`, `sms`, `kiosk`; default `api`.
+    pub channel: Option<String>,
+    /// The journey touchpoint, e.g. `delivery`.
+    pub touchpoint: Option<String>,
+    /// RFC 3339; default: time of receipt.
+    pub submitted_at: Option<String>,
+    /// `fi`, `sv` or `en`.
+    pub locale: Option<String>,
+    /// Your own id of the customer who answered.
+    pub customer: Option<String>,
+    /// What the customer allowed; both false unless given.
+    pub consent: Option<ConsentInput>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ConsentInput {
+    /// The comment may be shown to the staff (the praise wall).
+    pub share_internally: Option<bool>,
+    /// The customer may be contacted about their feedback ("you said, we did").
+    pub contact: Option<bool>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct AnswerInput {
+    /// Question id (or key).
+    pub question: String,
+    /// A whole number for scores, an option key or a list of them for choices, a string for text.
+    pub value: serde_json::Value,
 }

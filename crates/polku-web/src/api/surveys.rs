@@ -1,25 +1,27 @@
 //! `/api/v1/surveys`: create, list, read, change (versioned), open and close.
 
 use super::parse_id;
+use super::routes::ApiRoutes;
 use crate::Web;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiCaller, JsonBody};
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use polku_app::store::{SurveyRecord, SurveyStatus};
 use polku_app::surveys;
 use polku_domain::survey::{Question, SurveyDraft};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<Web> {
-    Router::new()
-        .route("/api/v1/surveys", post(create).get(list))
-        .route("/api/v1/surveys/{id}", get(get_one).put(update))
-        .route("/api/v1/surveys/{id}/close", post(close))
-        .route("/api/v1/surveys/{id}/open", post(open))
+pub fn router() -> ApiRoutes {
+    ApiRoutes::new("surveys")
+        .routes(routes!(create, list))
+        .routes(routes!(get_one, update))
+        .routes(routes!(close))
+        .routes(routes!(open))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -79,7 +81,7 @@ fn created(r: &SurveyRecord, new_version: bool) -> SurveyCreated {
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/surveys", request_body = super::docs::SurveyInput, security(("token" = [])),
+#[utoipa::path(post, path = "/api/v1/surveys", request_body = SurveyInput, security(("token" = [])),
     responses((status = 201, body = SurveyCreated), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn create(
     State(web): State<Web>,
@@ -126,7 +128,7 @@ pub async fn get_one(
     }))
 }
 
-#[utoipa::path(put, path = "/api/v1/surveys/{id}", request_body = super::docs::SurveyInput, security(("token" = [])),
+#[utoipa::path(put, path = "/api/v1/surveys/{id}", request_body = SurveyInput, security(("token" = [])),
     responses((status = 200, body = SurveyCreated), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(web): State<Web>,
@@ -156,4 +158,48 @@ pub async fn open(
 ) -> Result<StatusCode, ApiError> {
     surveys::set_status(&web.app, &caller, parse_id(&id)?, SurveyStatus::Open).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+// Schema-only mirrors of the domain's survey definition (`SurveyDraft`), so that the OpenAPI document can
+// describe it without the domain and app crates depending on utoipa. They are never built.
+
+/// A survey definition. Texts are maps from locale (`fi`, `sv`, `en`) to text; every listed locale needs one.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SurveyInput {
+    pub name: String,
+    /// Languages of the survey, e.g. `["fi", "sv", "en"]`.
+    pub locales: Vec<String>,
+    pub questions: Vec<QuestionInput>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct QuestionInput {
+    /// Stable short name: a–z, 0–9, `_`, `-`.
+    pub key: String,
+    /// One of `nps` (0–10), `csat` (1–5), `ces` (1–7), `single`, `multi`, `text`.
+    #[schema(rename = "type")]
+    pub kind: String,
+    pub required: Option<bool>,
+    pub text: BTreeMap<String, String>,
+    /// For `single` / `multi`: strings, or `{"key", "text": {locale: text}}` objects.
+    pub options: Option<Vec<serde_json::Value>>,
+    pub follow_up: Option<FollowUpInput>,
+}
+
+/// Makes a `text` question a "why?" follow-up of an earlier scored question, worded by score band.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct FollowUpInput {
+    pub after: String,
+    pub bands: Vec<BandInput>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct BandInput {
+    pub min: i16,
+    pub max: i16,
+    pub text: BTreeMap<String, String>,
 }

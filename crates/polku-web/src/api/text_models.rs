@@ -1,22 +1,20 @@
 //! `/api/v1/text-models`: an organisation's own theme taxonomies and sentiment lexicons (plain text in the
 //! format of polku-domain::text), and a re-analysis of the stored comments with them.
 
+use super::routes::ApiRoutes;
 use crate::Web;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiCaller;
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use polku_app::text_models;
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<Web> {
-    Router::new()
-        .route("/api/v1/text-models", get(list))
-        .route("/api/v1/text-models/reanalyse", post(reanalyse))
-        .route("/api/v1/text-models/{kind}/{lang}", put(save).delete(reset))
+pub fn router() -> ApiRoutes {
+    ApiRoutes::new("text_models").routes(routes!(list)).routes(routes!(reanalyse)).routes(routes!(save, reset))
 }
 
 #[derive(Serialize, ToSchema)]
