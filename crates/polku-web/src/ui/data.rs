@@ -62,7 +62,6 @@ struct ConnectionsPage {
     zone: String,
 }
 
-
 async fn render(
     web: &Web,
     s: &UiSession,
