@@ -488,8 +488,9 @@ async fn the_insights_page_shows_drivers_with_their_numbers() {
         let (cookies, _) = t.login(&t.email).await;
         let page = t.get("/insights?from=2026-05-01&to=2026-05-31", &cookies).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-        // Invoicing: 2 of 3 negative detractors; gain = 2/6 × (100 − (−100)) = +66.7, linked to its comments.
-        assert!(page.body.contains("+66.7"), "{}: {}", t.backend, page.body);
+        // Invoicing: 2 of 3 negative detractors; gain = 2/6 × (100 − (−100)) = +66.7 (a decimal comma in
+        // Finnish), linked to its comments.
+        assert!(page.body.contains("+66,7"), "{}: {}", t.backend, page.body);
         assert!(page.body.contains("/inbox?theme=invoicing&#38;from=2026-05-01&#38;to=2026-05-31"), "{}", page.body);
         assert!(page.body.contains("aria-current=\"page\">Oivallukset"), "{}", t.backend);
         let bad = t.get("/insights?from=2026-06-01&to=2026-05-01", &cookies).await;
