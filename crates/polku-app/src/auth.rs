@@ -20,7 +20,7 @@ pub fn hash_password(password: &str) -> AppResult<String> {
     Argon2::default()
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("hashing a password: {e}")))
+        .map_err(|e| AppError::Internal(anyhow::anyhow!(e).context("hashing a password")))
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {

@@ -356,7 +356,7 @@ pub async fn create_team(app: &App, caller: &Caller, name: &str) -> AppResult<po
         return Err(AppError::invalid("name", "must be 1–100 characters"));
     }
     match app.store.create_team(caller.org, name).await {
-        Err(polku_store::StoreError::Conflict(_)) => Err(AppError::invalid("name", "is taken by another team")),
+        Err(polku_store::StoreError::Duplicate { .. }) => Err(AppError::invalid("name", "is taken by another team")),
         other => Ok(other?),
     }
 }

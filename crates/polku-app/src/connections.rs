@@ -93,7 +93,7 @@ pub async fn create(
         path_token: crate::auth::random_secret("")[..40].to_string(),
     };
     let record = app.store.create_connection(caller.org, &new).await.map_err(|e| match e {
-        polku_store::StoreError::Conflict(_) => AppError::invalid("name", "another connection has this name"),
+        polku_store::StoreError::Duplicate { .. } => AppError::invalid("name", "another connection has this name"),
         other => other.into(),
     })?;
     let audit = Audit {

@@ -47,7 +47,8 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound,
-            StoreError::Conflict(what) => AppError::Conflict(format!("already exists ({what})")),
+            StoreError::Duplicate { field } => AppError::Conflict(format!("{field}: already exists")),
+            StoreError::Conflict(what) => AppError::Conflict(what),
             other => AppError::Internal(anyhow::Error::new(other).context("storage")),
         }
     }

@@ -49,7 +49,7 @@ impl Http {
         let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
         let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
             .with_safe_default_protocol_versions()
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("TLS set-up: {e}")))?
+            .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("setting up TLS for webhooks")))?
             .with_root_certificates(roots)
             .with_no_client_auth();
         let client = reqwest::Client::builder()
@@ -58,7 +58,7 @@ impl Http {
             .timeout(TIMEOUT)
             .user_agent(concat!("Polku/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("HTTP client: {e}")))?;
+            .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("building the webhook HTTP client")))?;
         Ok(self.0.get_or_init(|| client))
     }
 }

@@ -126,6 +126,27 @@ pub(crate) fn search_terms(b: Backend) -> SearchTerms {
     }
 }
 
+/// The column a unique violation is about: the last key column other than `org_id` (every unique key of
+/// customer data starts with the organisation). PostgreSQL names the key in its detail (`Key (org_id,
+/// email)=(…) already exists.`), SQLite in its message (`UNIQUE constraint failed: users.org_id,
+/// users.email`); the constraint's own name is never shown.
+pub(crate) fn duplicate_field(db: &dyn sqlx::error::DatabaseError) -> String {
+    let columns = match db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        Some(pg) => pg
+            .detail()
+            .and_then(|d| d.strip_prefix("Key ("))
+            .and_then(|d| d.split_once(")="))
+            .map(|(cols, _)| cols.split(',').map(|c| c.trim().to_string()).collect::<Vec<_>>())
+            .unwrap_or_default(),
+        None => db
+            .message()
+            .strip_prefix("UNIQUE constraint failed: ")
+            .map(|cols| cols.split(',').map(|c| c.trim().rsplit('.').next().unwrap_or("").to_string()).collect())
+            .unwrap_or_default(),
+    };
+    columns.into_iter().rfind(|c| c != "org_id" && !c.is_empty()).unwrap_or_else(|| "id".to_string())
+}
+
 /// A search in the backend's query language, for the terms `polku_domain::text::search` indexed.
 pub(crate) fn search_query(b: Backend, q: &SearchQuery) -> String {
     match b {
@@ -236,6 +257,21 @@ mod tests {
             }
         }
         assert!(found.is_empty(), "backend checks outside dialect.rs:\n{}", found.join("\n"));
+    }
+
+    /// A unique violation names its column on both backends, never the constraint.
+    #[tokio::test]
+    async fn a_duplicate_names_its_column() {
+        for (backend, store) in crate::testing::fresh_stores().await {
+            let st = crate::testing::story(&store, serde_json::json!([{"key": "nps", "type": "nps"}])).await;
+            store.create_team(st.org, "Huolto").await.unwrap();
+            let again = store.create_team(st.org, "Huolto").await;
+            assert!(
+                matches!(&again, Err(crate::StoreError::Duplicate { field }) if field == "name"),
+                "{backend}: {again:?}"
+            );
+            assert_eq!(again.unwrap_err().to_string(), "name: already exists", "{backend}");
+        }
     }
 
     #[test]

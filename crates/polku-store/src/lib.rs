@@ -67,7 +67,12 @@ use std::time::Duration;
 pub enum StoreError {
     #[error("not found")]
     NotFound,
-    #[error("conflict with existing data ({0})")]
+    /// A unique key already holds the value: `field` names the column it is about (never a constraint's
+    /// name, which means nothing to a caller).
+    #[error("{field}: already exists")]
+    Duplicate { field: String },
+    /// The row changed meanwhile, so the operation no longer applies (the message says how).
+    #[error("{0}")]
     Conflict(String),
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://USER@HOST/DB")]
     UnsupportedUrl(String),
@@ -75,18 +80,22 @@ pub enum StoreError {
     MigrationChanged { version: i64 },
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
-    #[error(transparent)]
-    Sql(sqlx::Error),
+    /// A database failure, with the place in the store where the statement failed (the `?` that returned
+    /// it), so that a logged error names its operation.
+    #[error("database error in {at}: {source}")]
+    Sql { source: sqlx::Error, at: &'static std::panic::Location<'static> },
 }
 
 impl From<sqlx::Error> for StoreError {
+    /// `#[track_caller]`: the `?` in the store method is the location recorded.
+    #[track_caller]
     fn from(e: sqlx::Error) -> Self {
         match &e {
             sqlx::Error::RowNotFound => StoreError::NotFound,
             sqlx::Error::Database(db) if db.is_unique_violation() => {
-                StoreError::Conflict(db.constraint().unwrap_or("unique").to_string())
+                StoreError::Duplicate { field: dialect::duplicate_field(db.as_ref()) }
             }
-            _ => StoreError::Sql(e),
+            _ => StoreError::Sql { source: e, at: std::panic::Location::caller() },
         }
     }
 }

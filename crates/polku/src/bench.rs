@@ -316,7 +316,7 @@ async fn insights(store: &Store, args: InboxArgs) -> anyhow::Result<ExitCode> {
         let (app, caller) = (&app, &caller);
         let label = format!("last {days} days (baseline: the {} before)", days * 3);
         time(&label, args.warmup, args.iterations, || async move {
-            Ok(InsightsRun(polku_app::insights::insights(app, caller, &q).await.map_err(|e| anyhow::anyhow!("{e}"))?))
+            Ok(InsightsRun(polku_app::insights::insights(app, caller, &q).await.context("computing the insights")?))
         })
         .await?;
     }
@@ -348,7 +348,7 @@ async fn money(store: &Store, args: InboxArgs) -> anyhow::Result<ExitCode> {
         t.elapsed().as_secs_f64()
     );
     let t = Instant::now();
-    let h = polku_app::histories::current(&app, OrgId(org.id)).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let h = polku_app::histories::current(&app, OrgId(org.id)).await.context("reading the histories")?;
     println!(
         "{} customers' histories read into this node in {:.0} ms (once; later reads take only what changed)",
         h.ids.len(),
@@ -365,7 +365,7 @@ async fn money(store: &Store, args: InboxArgs) -> anyhow::Result<ExitCode> {
         time(&label, args.warmup, args.iterations, || async move {
             let m = polku_app::journey::map(app, caller, None, None, polku_domain::Locale::Fi, compare)
                 .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                .context("writing benchmark orders")?;
             Ok(Rows(m.all.stages.iter().map(|s| s.touchpoints.len()).sum::<usize>() + m.all.unplaced.len()))
         })
         .await?;
@@ -375,7 +375,7 @@ async fn money(store: &Store, args: InboxArgs) -> anyhow::Result<ExitCode> {
         time(&label, args.warmup, args.iterations, || async move {
             let m = polku_app::money::analyse(app, caller, Some(months), compare, now)
                 .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                .context("reading the money figures")?;
             Ok(Rows(m.all.leaky_bucket.len() + m.all.cohorts.len() + m.all.by_experience.groups.len()))
         })
         .await?;
@@ -402,9 +402,9 @@ async fn money(store: &Store, args: InboxArgs) -> anyhow::Result<ExitCode> {
             })
             .collect();
         let data = polku_domain::activity::CustomerData { orders, ..Default::default() };
-        polku_app::customers::write(app, OrgId(org.id), &data, |_| {}).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        polku_app::customers::write(app, OrgId(org.id), &data, |_| {}).await.context("writing benchmark customer data")?;
         let t = Instant::now();
-        polku_app::money::analyse(app, caller, Some(12), false, now).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        polku_app::money::analyse(app, caller, Some(12), false, now).await.context("reading the money figures")?;
         if i >= args.warmup {
             ms.push(t.elapsed().as_secs_f64() * 1e3);
         }

@@ -293,7 +293,7 @@ pub async fn run(app: &App, args: &ImportArgs) -> anyhow::Result<std::process::E
         contacts: contacts_ok,
         ..Default::default()
     };
-    let n = polku_app::customers::write(app, org, &data, progress).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let n = polku_app::customers::write(app, org, &data, progress).await.context("writing the imported rows")?;
     bar.finish_and_clear();
     println!("{rows} row(s) imported: {n} {} written in one transaction", args.kind);
     // The analyses read one summary per customer: recompute the changed ones now rather than on the first

@@ -258,7 +258,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let t = Instant::now();
             let login = polku_app::demo::ensure_demo(&app, seed, responses, time::OffsetDateTime::now_utc())
                 .await
-                .map_err(|e| anyhow::anyhow!("creating the demo data: {e}"))?;
+                .context("creating the demo data")?;
             // What a newcomer needs comes first; how the data came about after it.
             println!("Polku demo: http://{}/", config.listen);
             println!("Sign in as {} with password {}", login.email, login.password);
@@ -317,7 +317,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             }
         }
         Command::Org { command: OrgCommand::Create { name } } => {
-            let id = polku_app::orgs::create_org(&app, &system, &name).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let id = polku_app::orgs::create_org(&app, &system, &name).await.context("creating the organisation")?;
             println!("{id}");
             std::process::ExitCode::SUCCESS
         }
@@ -334,7 +334,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 polku_app::orgs::NewMember { email: &email, name: &name, password: &password, role, locale },
             )
             .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            .context("adding the member")?;
             println!("{id}");
             std::process::ExitCode::SUCCESS
         }
@@ -344,7 +344,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             app.store.org(org).await.map_err(|_| anyhow::anyhow!("no organisation {org}"))?;
             let (_, secret) = polku_app::orgs::create_token(&app, &system, org, &name, role)
                 .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                .context("creating the API token")?;
             println!("{secret}");
             std::process::ExitCode::SUCCESS
         }
@@ -363,7 +363,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     bar.set_position(n as u64)
                 })
                 .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                .context("generating benchmark responses")?;
             bar.finish();
             eprintln!("{responses} responses in {:.1} s", t.elapsed().as_secs_f64());
             if customers > 0 {
@@ -381,7 +381,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     bar.set_position(n as u64)
                 })
                 .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                .context("generating benchmark customer data")?;
                 bar.finish();
                 eprintln!(
                     "{customers} customers, {orders} orders, {contacts} contacts in {:.1} s",
@@ -417,7 +417,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 let offset = total;
                 total += polku_app::comments::reanalyse(&app, org, &|n| bar.set_position(offset + n))
                     .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    .context("re-analysing the comments")?;
             }
             bar.finish_and_clear();
             println!("{total} responses with open answers analysed");
