@@ -52,7 +52,7 @@ impl Writer {
         self.tx.send((response, reply)).await.map_err(|_| anyhow::anyhow!("the response writer has stopped"))?;
         wait.await
             .map_err(|_| anyhow::anyhow!("the response writer stopped before committing"))?
-            .map_err(|e| anyhow::Error::new(e).context("storing the response"))
+            .map_err(|e| anyhow::anyhow!(e).context("storing the response"))
     }
 }
 
