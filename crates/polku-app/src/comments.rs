@@ -22,7 +22,7 @@ pub async fn reanalyse(app: &App, org: OrgId, progress: &(dyn Fn(u64) + Sync)) -
         let page = app.store.responses_with_text(org, after, PAGE).await?;
         let Some(last) = page.last() else { break };
         after = Some(last.id);
-        let batch: Vec<Reanalysed> = page
+        let batch: Vec<Reanalysed<'_>> = page
             .iter()
             .map(|r| Reanalysed {
                 response: r,
@@ -161,7 +161,7 @@ pub fn inbox_filter(analyzer: &Analyzer, org: OrgId, p: &InboxParams) -> AppResu
         org,
         survey,
         from: from.map(|d| d.midnight().assume_utc()),
-        to: to.and_then(|d| d.next_day()).map(|d| d.midnight().assume_utc()),
+        to: to.and_then(time::Date::next_day).map(|d| d.midnight().assume_utc()),
         polarity,
         theme,
         channel: name("channel", &p.channel, polku_domain::response::MAX_CHANNEL)?,
@@ -190,7 +190,7 @@ pub async fn inbox(app: &App, caller: &Caller, p: &InboxParams) -> AppResult<Inb
 }
 
 /// Every comment matching the filters, for the CSV export, up to `max` (newest first).
-pub async fn export(app: &App, caller: &Caller, p: &InboxParams, max: usize) -> AppResult<Vec<polku_store::Comment>> {
+pub async fn export(app: &App, caller: &Caller, p: &InboxParams, max: usize) -> AppResult<Vec<Comment>> {
     caller.require(Permission::View)?;
     let analyzer = crate::text_models::analyzer_for(app, caller.org).await?;
     let mut filter = inbox_filter(&analyzer, caller.org, p)?;
@@ -204,7 +204,7 @@ pub async fn export(app: &App, caller: &Caller, p: &InboxParams, max: usize) -> 
     Ok(out)
 }
 
-fn page(mut comments: Vec<polku_store::Comment>, size: usize) -> AppResult<InboxPage> {
+fn page(mut comments: Vec<Comment>, size: usize) -> AppResult<InboxPage> {
     let next = (comments.len() > size).then(|| {
         comments.truncate(size);
         comments.last().map(|c| cursor_text(&c.cursor()))

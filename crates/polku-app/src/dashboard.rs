@@ -180,7 +180,7 @@ pub async fn overview(app: &App, caller: &Caller, q: &MetricsQuery) -> AppResult
     let by_touchpoint = breakdown(app, f, GroupBy::Touchpoint).await?;
     let from = q.from.map(|d| d.midnight().assume_utc()).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     let to =
-        q.to.and_then(|d| d.next_day())
+        q.to.and_then(Date::next_day)
             .map(|d| d.midnight().assume_utc())
             .unwrap_or_else(|| polku_store::now() + time::Duration::days(1));
     let filter = CommentFilter { survey: q.survey, from: Some(from), to: Some(to), ..CommentFilter::new(caller.org) };

@@ -66,7 +66,7 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
     }
     // The praise wall per team: the service team hears what customers said of invoices and service, the
     // painters of arrival, the work and the clean-up.
-    let served = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let served = |list: &[&str]| list.iter().map(ToString::to_string).collect::<Vec<_>>();
     app.store.set_team_touchpoints(org, service_team, &served(&["customer-service", "invoice", "complaint"])).await?;
     let painters = app.store.create_team(org, "Maalarit").await?;
     app.store.set_team_touchpoints(org, painters, &served(&["arrival", "work-quality", "clean-up"])).await?;
@@ -291,7 +291,7 @@ async fn classic_story(
             ),
             locale: Some("fi".into()),
             customer: Some(ID.into()),
-            consent: polku_domain::response::Consent { share_internally: true, contact: true },
+            consent: response::Consent { share_internally: true, contact: true },
         };
         let body = response::validate(&survey.definition, &draft, "link", end)?;
         batch.push(crate::responses::prepare(analyzer, &[], at, survey, body, None));
@@ -469,10 +469,10 @@ async fn improvements(app: &App, org: OrgId, by: Option<polku_domain::UserId>) -
         ),
     ];
     for (texts, themes, touchpoints, shipped) in plans {
-        let texts: std::collections::BTreeMap<polku_domain::Locale, &str> =
-            texts.iter().filter_map(|(l, t)| Some((polku_domain::Locale::parse(l)?, *t))).collect();
+        let texts: std::collections::BTreeMap<Locale, &str> =
+            texts.iter().filter_map(|(l, t)| Some((Locale::parse(l)?, *t))).collect();
         let json = serde_json::to_string(&texts).map_err(|e| AppError::Internal(e.into()))?;
-        let list = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let list = |l: &[&str]| l.iter().map(ToString::to_string).collect::<Vec<_>>();
         let audit = polku_store::Audit {
             actor: &ACTOR,
             action: "improvement.create",
@@ -626,7 +626,7 @@ pub async fn bench_data(
             locale: Some(locale),
             customer,
             // Every fourth shares, so the praise wall has a realistic share of the comments to page through.
-            consent: polku_domain::response::Consent { share_internally: i % 4 == 0, contact: i % 3 == 0 },
+            consent: response::Consent { share_internally: i % 4 == 0, contact: i % 3 == 0 },
         };
         batch.push(crate::responses::prepare(&analyzer, &[], end, &survey, body, None));
         if batch.len() == 10_000 || i + 1 == n {

@@ -94,7 +94,9 @@ pub async fn create(app: &App, caller: &Caller, input: ImprovementInput) -> AppR
 }
 
 fn parse(record: ImprovementRecord, audience: Audience) -> AppResult<Improvement> {
-    let bad = |e: serde_json::Error| AppError::Internal(anyhow::Error::new(e).context(format!("reading improvement {}", record.id)));
+    let bad = |e: serde_json::Error| {
+        AppError::Internal(anyhow::Error::new(e).context(format!("reading improvement {}", record.id)))
+    };
     Ok(Improvement {
         texts: serde_json::from_str(&record.texts).map_err(bad)?,
         themes: serde_json::from_str(&record.themes).map_err(bad)?,
@@ -146,9 +148,8 @@ pub(crate) async fn message(
     locale: Locale,
 ) -> AppResult<polku_domain::notify::Shipped> {
     let r = app.store.improvement(org, id).await?;
-    let texts: BTreeMap<Locale, String> =
-        serde_json::from_str(&r.texts)
-            .map_err(|e| AppError::Internal(anyhow::Error::new(e).context(format!("reading improvement {id}"))))?;
+    let texts: BTreeMap<Locale, String> = serde_json::from_str(&r.texts)
+        .map_err(|e| AppError::Internal(anyhow::Error::new(e).context(format!("reading improvement {id}"))))?;
     let text = texts
         .get(&locale)
         .or_else(|| texts.get(&Locale::default()))

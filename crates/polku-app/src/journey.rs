@@ -46,7 +46,7 @@ pub async fn touchpoint_names(app: &App, caller: &Caller) -> AppResult<Touchpoin
 }
 
 /// Touchpoint key → language → name.
-pub type TouchpointNames = std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>;
+pub type TouchpointNames = BTreeMap<String, BTreeMap<String, String>>;
 
 /// Replaces the journey's stages and placements (admins).
 pub async fn set_layout(app: &App, caller: &Caller, stages: &[Stage], placed: &[Placement]) -> AppResult<()> {
@@ -169,7 +169,7 @@ struct Layout<'a> {
     locale: Locale,
 }
 
-fn figures(l: &Layout, inputs: &Inputs, retention_gap: f64) -> JourneyFigures {
+fn figures(l: &Layout<'_>, inputs: &Inputs, retention_gap: f64) -> JourneyFigures {
     let (now, before) = (counts(&inputs.now), counts(&inputs.before));
     let empty = KindCounts::default();
     let view = |key: &str, names: &BTreeMap<String, String>| {

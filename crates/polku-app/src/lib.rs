@@ -79,8 +79,7 @@ pub struct App {
     /// Live API tokens by SHA-256 of the secret.
     pub tokens: cache::TtlCache<Vec<u8>, polku_store::TokenInfo>,
     /// Current survey definitions by (organisation, survey).
-    pub surveys:
-        cache::TtlCache<(polku_domain::OrgId, polku_domain::SurveyId), std::sync::Arc<polku_store::SurveyRecord>>,
+    pub surveys: cache::TtlCache<(polku_domain::OrgId, polku_domain::SurveyId), Arc<polku_store::SurveyRecord>>,
     /// The default text analyzer and the lemmatizer every analyzer shares, built on first use (compiling the
     /// lexicons takes tens of milliseconds, which start-up should not wait for).
     analyzer: std::sync::OnceLock<Analysis>,
@@ -96,7 +95,7 @@ pub struct App {
 
 struct Analysis {
     analyzer: Arc<polku_domain::text::Analyzer>,
-    info: polku_voikko::LemmatizerInfo,
+    info: LemmatizerInfo,
     lemmatizer: Arc<dyn polku_domain::text::Lemmatizer>,
 }
 
@@ -134,7 +133,7 @@ impl App {
     }
 
     /// Which lemmatizer the analyzer uses for Finnish (libvoikko, or Snowball and why).
-    pub fn lemmatizer_info(&self) -> &polku_voikko::LemmatizerInfo {
+    pub fn lemmatizer_info(&self) -> &LemmatizerInfo {
         &self.analysis().info
     }
 

@@ -37,7 +37,7 @@ pub async fn submit(
     source: Source,
 ) -> AppResult<InsertOutcome> {
     if let Some(key) = idempotency_key
-        && (key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY || key.chars().any(|c| c.is_control()))
+        && (key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY || key.chars().any(char::is_control))
     {
         return Err(AppError::invalid(
             "Idempotency-Key",

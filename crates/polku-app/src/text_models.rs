@@ -143,13 +143,13 @@ pub async fn analyzer_for(app: &App, org: OrgId) -> AppResult<Arc<Analyzer>> {
                         ModelKind::Lexicon => match Lexicon::parse(&m.body) {
                             Ok(l) => b = b.lexicon(lang, l),
                             Err(e) => {
-                                tracing::error!(%org, lang = m.lang, error = %e, "stored lexicon no longer parses")
+                                tracing::error!(%org, lang = m.lang, error = %e, "stored lexicon no longer parses");
                             }
                         },
                         ModelKind::Taxonomy => match Taxonomy::parse(&m.body) {
                             Ok(t) => b = b.taxonomy(lang, t),
                             Err(e) => {
-                                tracing::error!(%org, lang = m.lang, error = %e, "stored taxonomy no longer parses")
+                                tracing::error!(%org, lang = m.lang, error = %e, "stored taxonomy no longer parses");
                             }
                         },
                     }

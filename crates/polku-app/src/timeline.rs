@@ -35,7 +35,9 @@ pub async fn story(app: &App, caller: &Caller, external_id: &str) -> AppResult<S
     let mut facts: Vec<(time::OffsetDateTime, Fact)> = Vec::new();
     let mut revenue: std::collections::BTreeMap<String, i64> = Default::default();
     for o in &e.orders {
-        if polku_domain::customers::OrderStatus::parse(&o.status).is_some_and(|s| s.counts()) {
+        if polku_domain::customers::OrderStatus::parse(&o.status)
+            .is_some_and(polku_domain::customers::OrderStatus::counts)
+        {
             *revenue.entry(o.currency.clone()).or_default() += o.amount_cents;
         }
         let f = Fact::Order {

@@ -17,7 +17,7 @@ fn bench(c: &mut Criterion) {
             for &(text, hint, rating) in MIX {
                 black_box(analyzer.analyze(black_box(text), hint, rating));
             }
-        })
+        });
     });
     group.finish();
     c.bench_function("analyzer_build", |b| b.iter(|| black_box(Analyzer::new())));

@@ -674,11 +674,11 @@ enum Mood {
 /// Negative up to `neg_max`, mixed up to `mix_max`, positive above.
 fn tone(score: i16, neg_max: i16, mix_max: i16) -> Mood {
     if score <= neg_max {
-        Mood::Neg
+        Neg
     } else if score <= mix_max {
-        Mood::Mix
+        Mix
     } else {
-        Mood::Pos
+        Pos
     }
 }
 
@@ -772,9 +772,9 @@ impl Gen {
         };
         let mut answers = vec![(score_key.to_string(), Value::from(score))];
         let base_rate = match bucket {
-            Mood::Neg => 0.68,
-            Mood::Mix => 0.42,
-            Mood::Pos => 0.32,
+            Neg => 0.68,
+            Mix => 0.42,
+            Pos => 0.32,
         };
         let comment_key = if survey == NPS_SURVEY { "why" } else { "comment" };
         let comment =
@@ -896,13 +896,13 @@ impl Gen {
         let r = self.rng.next_f64();
         // The score sets the tone, but a passive may still write praise and a promoter a "but".
         let mood = match bucket {
-            Mood::Neg if r < 0.85 => Mood::Neg,
-            Mood::Neg => Mood::Mix,
-            Mood::Mix if r < 0.65 => Mood::Mix,
-            Mood::Mix if r < 0.85 => Mood::Pos,
-            Mood::Mix => Mood::Neg,
-            Mood::Pos if r < 0.93 => Mood::Pos,
-            Mood::Pos => Mood::Mix,
+            Neg if r < 0.85 => Neg,
+            Neg => Mix,
+            Mix if r < 0.65 => Mix,
+            Mix if r < 0.85 => Pos,
+            Mix => Neg,
+            Pos if r < 0.93 => Pos,
+            Pos => Mix,
         };
         let boost = match tp {
             ARRIVAL if day.fix > 0.5 => Some("arrival-fixed"),

@@ -339,9 +339,9 @@ mod tests {
         assert_eq!(humanise("äänestys"), "Äänestys");
         assert_eq!(humanise("-"), "");
         let names = [("fi".to_string(), "Siivous".to_string())].into();
-        assert_eq!(label("clean-up", &names, crate::Locale::Fi), "Siivous");
-        assert_eq!(label("clean-up", &names, crate::Locale::Sv), "Clean up");
-        assert_eq!(label("delivery", &Default::default(), crate::Locale::Fi), "Toimitus", "a default stage's name");
+        assert_eq!(label("clean-up", &names, Locale::Fi), "Siivous");
+        assert_eq!(label("clean-up", &names, Locale::Sv), "Clean up");
+        assert_eq!(label("delivery", &Default::default(), Locale::Fi), "Toimitus", "a default stage's name");
     }
 
     use super::*;

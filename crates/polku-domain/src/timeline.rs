@@ -219,8 +219,8 @@ mod tests {
             polarity: Some(p),
         };
         let facts = vec![
-            (datetime!(2026-05-04 09:00 UTC), ev("quote", "sent_same_day", Polarity::Positive)),
-            (datetime!(2026-05-20 08:00 UTC), ev("arrival", "late_60_min_no_notice", Polarity::Negative)),
+            (datetime!(2026-05-04 09:00 UTC), ev("quote", "sent_same_day", Positive)),
+            (datetime!(2026-05-20 08:00 UTC), ev("arrival", "late_60_min_no_notice", Negative)),
             (
                 datetime!(2026-05-22 16:00 UTC),
                 Fact::Answer {
@@ -230,7 +230,7 @@ mod tests {
                     text: Some("Lopputulos juuri sellainen kuin toivoin.".into()),
                 },
             ),
-            (datetime!(2026-05-23 10:00 UTC), ev("clean-up", "mess_left", Polarity::Negative)),
+            (datetime!(2026-05-23 10:00 UTC), ev("clean-up", "mess_left", Negative)),
             (
                 datetime!(2026-05-23 11:00 UTC),
                 Fact::Contact {
@@ -241,8 +241,8 @@ mod tests {
                     hours_open: None,
                 },
             ),
-            (datetime!(2026-05-30 10:00 UTC), ev("invoice", "email_though_paper_asked", Polarity::Negative)),
-            (datetime!(2026-06-02 14:00 UTC), ev("customer-service", "apology_call_discount", Polarity::Positive)),
+            (datetime!(2026-05-30 10:00 UTC), ev("invoice", "email_though_paper_asked", Negative)),
+            (datetime!(2026-06-02 14:00 UTC), ev("customer-service", "apology_call_discount", Positive)),
             (
                 datetime!(2026-06-05 18:00 UTC),
                 Fact::Answer {

@@ -568,7 +568,7 @@ mod tests {
         let o = &d.orders[0];
         assert_eq!((o.external_id.as_str(), o.customer.as_str()), ("820982911946154508", "7351848452396"));
         assert_eq!((o.amount_cents, o.currency.as_str(), o.items), (17_820, "USD", 3));
-        assert_eq!(o.status, crate::customers::OrderStatus::Paid);
+        assert_eq!(o.status, customers::OrderStatus::Paid);
         assert_eq!(o.placed_at, datetime!(2025-01-24 04:10:14 UTC));
         assert_eq!(o.version, None, "no updated_at: every delivery replaces");
         let c = &d.customers[0];
@@ -579,13 +579,10 @@ mod tests {
         let guest = json!({"id": 5, "created_at": "2026-11-01T10:00:00+02:00", "currency": "EUR", "total_price": "10.00",
                            "financial_status": "refunded", "customer": null, "email": ""});
         assert_eq!(data(shopify("orders/create", &guest)).orders[0].customer, "shopify-guest-5");
-        assert_eq!(data(shopify("orders/create", &guest)).orders[0].status, crate::customers::OrderStatus::Refunded);
+        assert_eq!(data(shopify("orders/create", &guest)).orders[0].status, customers::OrderStatus::Refunded);
         let mut cancelled = guest.clone();
         cancelled["cancelled_at"] = json!("2026-11-02T10:00:00+02:00");
-        assert_eq!(
-            data(shopify("orders/create", &cancelled)).orders[0].status,
-            crate::customers::OrderStatus::Cancelled
-        );
+        assert_eq!(data(shopify("orders/create", &cancelled)).orders[0].status, customers::OrderStatus::Cancelled);
         assert_eq!(
             shopify("products/update", &guest),
             Ok(Parsed::Ignored("topic \"products/update\" is not one Polku reads".into()))
@@ -622,16 +619,13 @@ mod tests {
         );
         assert_eq!((o.amount_cents, o.items, o.placed_at), (2935, 3, datetime!(2026-03-22 14:28:02 UTC)));
         assert_eq!(o.version, Some(datetime!(2026-03-22 14:30:00 UTC)), "the last change orders deliveries");
-        assert_eq!(o.status, crate::customers::OrderStatus::Paid);
+        assert_eq!(o.status, customers::OrderStatus::Paid);
         assert_eq!(d.customers[0].name.as_deref(), Some("Matti Virtanen"));
         let mut member = body.clone();
         member["customer_id"] = json!(42);
         member["status"] = json!("completed");
         let d = data(woocommerce("order.updated", &member));
-        assert_eq!(
-            (d.orders[0].customer.as_str(), d.orders[0].status),
-            ("42", crate::customers::OrderStatus::Fulfilled)
-        );
+        assert_eq!((d.orders[0].customer.as_str(), d.orders[0].status), ("42", customers::OrderStatus::Fulfilled));
         assert!(matches!(woocommerce("order.deleted", &body), Ok(Parsed::Ignored(_))));
         let mut bad = body.clone();
         bad["total"] = json!("29.355");

@@ -36,7 +36,7 @@ pub struct CustomerRef {
 }
 
 /// Customers whose summaries one transaction recomputes.
-pub const SUMMARY_CHUNK: usize = 500;
+pub(crate) const SUMMARY_CHUNK: usize = 500;
 /// Answers' customer references claimed per transaction (each is bound twice: by id and by e-mail).
 const REF_CHUNK: usize = 2_000;
 
@@ -77,7 +77,7 @@ impl Store {
                 .bind(org.0).bind(lost_after_months).bind(few_percent).execute(&mut *tx).await?;
             crate::audit::audit!(&mut *tx, org.0, audit)?;
             tx.commit().await?;
-            Ok::<_, crate::StoreError>(())
+            Ok::<_, StoreError>(())
         })
     }
 
@@ -204,7 +204,7 @@ impl Store {
                     facts.orders = orders
                         .into_iter()
                         .filter_map(|(c, day, cents, cur, status)| {
-                            let counts = polku_domain::customers::OrderStatus::parse(&status).is_some_and(|s| s.counts());
+                            let counts = polku_domain::customers::OrderStatus::parse(&status).is_some_and(polku_domain::customers::OrderStatus::counts);
                             Some((*index.get(&c)?, day as i32, cents, cur, counts))
                         })
                         .collect();

@@ -50,7 +50,7 @@ pub struct AuditEntry {
 /// Inserts the audit row for `$audit` about organisation `$org` using executor `$tx`.
 macro_rules! audit {
     ($tx:expr, $org:expr, $audit:expr) => {{
-        let a: &$crate::audit::Audit = $audit;
+        let a: &$crate::audit::Audit<'_> = $audit;
         sqlx::query(
             "INSERT INTO audit_log (id, org_id, actor, action, target, detail, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )

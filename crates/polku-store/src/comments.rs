@@ -298,7 +298,7 @@ impl Store {
         })?;
         let ids: Vec<i64> = ids.into_iter().map(|(id,)| id).collect();
         let mut comments = self.comments_by_id(&ids).await?;
-        let position: std::collections::HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        let position: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
         comments.sort_by_key(|c| position.get(&c.id).copied());
         Ok(comments)
     }
@@ -577,7 +577,7 @@ impl Store {
         if batch.iter().any(|b| b.response.org != org) {
             return Err(StoreError::Corrupt("a re-analysis batch spans organisations".into()));
         }
-        let rows: Vec<CommentRow> = batch
+        let rows: Vec<CommentRow<'_>> = batch
             .iter()
             .flat_map(|b| {
                 b.analyses.iter().filter_map(move |(question, analysis)| {
@@ -607,7 +607,7 @@ impl Store {
         let backend = self.backend();
         let cache = dialect::cache_batch_statements(backend);
         let response_ids: Vec<Uuid> = batch.iter().map(|b| b.response.id.0).collect();
-        let new_by_key: HashMap<(Uuid, Uuid), &CommentRow> =
+        let new_by_key: HashMap<(Uuid, Uuid), &CommentRow<'_>> =
             rows.iter().map(|r| ((r.response.0, r.question.0), r)).collect();
         db_ingest!(self, p => {
             // The old state is read and then rewritten in one transaction, so nothing may commit in between.
@@ -665,11 +665,11 @@ impl Store {
             }
             add_comment_cells!(tx, deltas, cache);
 
-            let mut with_ids: Vec<(i64, &CommentRow)> = Vec::with_capacity(rows.len());
+            let mut with_ids: Vec<(i64, &CommentRow<'_>)> = Vec::with_capacity(rows.len());
             for r in &rows {
                 let a = r.analysis.expect("set above");
                 let mut qb = sqlx::QueryBuilder::new("UPDATE comments SET language = ");
-                qb.push_bind(a.language.map(|l| l.as_str()))
+                qb.push_bind(a.language.map(Locale::as_str))
                     .push(", polarity = ")
                     .push_bind(a.sentiment.polarity.as_str())
                     .push(", sentiment = ")
@@ -798,7 +798,7 @@ mod tests {
             assert_eq!(store.comments(&search("myöhässä"), 10).await.unwrap().len(), 1, "{backend}");
 
             let all: Vec<_> = first.iter().chain(&rest).collect();
-            let batch: Vec<Reanalysed> = all
+            let batch: Vec<Reanalysed<'_>> = all
                 .iter()
                 .map(|r| Reanalysed { response: r, analyses: analyse_answers(&analyzer, &r.answers, r.locale) })
                 .collect();

@@ -230,7 +230,7 @@ impl Store {
                 bind: |b, o| b.push_bind(Uuid::now_v7()).push_bind(org.0).push_bind(o.external_id.clone())
                     .push_bind(cid(&ids, &o.customer)).push_bind(o.placed_at).push_bind(day(o.placed_at))
                     .push_bind(o.amount_cents).push_bind(o.currency.clone()).push_bind(i64::from(o.items))
-                    .push_bind(o.status.as_str()).push_bind(o.version.map(|v| v.unix_timestamp())),
+                    .push_bind(o.status.as_str()).push_bind(o.version.map(time::OffsetDateTime::unix_timestamp)),
                 update: "customer_id = excluded.customer_id, placed_at = excluded.placed_at, day = excluded.day,
                    amount_cents = excluded.amount_cents, currency = excluded.currency, items = excluded.items,
                    status = excluded.status, source_version = COALESCE(excluded.source_version, orders.source_version)",
@@ -252,7 +252,7 @@ impl Store {
                     .push_bind(c.closed_at).push_bind(c.handling_minutes.map(i64::from))
                     .push_bind(c.cost.as_ref().map(|(cents, _)| *cents))
                     .push_bind(c.cost.as_ref().map(|(_, cur)| cur.clone()))
-                    .push_bind(c.version.map(|v| v.unix_timestamp())),
+                    .push_bind(c.version.map(time::OffsetDateTime::unix_timestamp)),
                 update: "customer_id = excluded.customer_id, channel = excluded.channel, reason = excluded.reason,
                    touchpoint = excluded.touchpoint, opened_at = excluded.opened_at, day = excluded.day,
                    closed_at = excluded.closed_at, handling_minutes = excluded.handling_minutes,
@@ -304,7 +304,7 @@ impl Store {
                 bind: |b, e| b.push_bind(Uuid::now_v7()).push_bind(org.0).push_bind(e.external_id.clone())
                     .push_bind(cid(&ids, &e.customer)).push_bind(e.touchpoint.clone()).push_bind(e.occurred_at)
                     .push_bind(day(e.occurred_at)).push_bind(e.outcome.clone())
-                    .push_bind(e.polarity.map(|p| p.as_str())).push_bind(e.attributes.clone()),
+                    .push_bind(e.polarity.map(polku_domain::text::Polarity::as_str)).push_bind(e.attributes.clone()),
                 update: "customer_id = excluded.customer_id, touchpoint = excluded.touchpoint,
                    occurred_at = excluded.occurred_at, day = excluded.day, outcome = excluded.outcome,
                    polarity = excluded.polarity, attributes = excluded.attributes");

@@ -278,7 +278,8 @@ mod tests {
     fn both_query_languages_say_the_same() {
         use super::{fts5_query, tsquery};
         use polku_domain::text::{SearchQuery, SearchWord};
-        let word = |forms: &[&str], prefix| SearchWord { forms: forms.iter().map(|f| f.to_string()).collect(), prefix };
+        let word =
+            |forms: &[&str], prefix| SearchWord { forms: forms.iter().map(ToString::to_string).collect(), prefix };
         let q = SearchQuery { words: vec![word(&["toimitus", "toimittaa"], false), word(&["lasku"], true)] };
         let (fts, ts) = (fts5_query(&q), tsquery(&q));
         assert_eq!(fts, r#"("toimitus" OR "toimittaa") AND "lasku"*"#);

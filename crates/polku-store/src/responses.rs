@@ -60,7 +60,7 @@ pub(crate) fn comment_cells<'a>(
 impl CommentRow<'_> {
     /// What full-text search indexes: the analysis' terms, or the words of the text before there is one
     /// (normalised the same way, so both backends tokenise them alike).
-    pub fn terms(&self) -> std::borrow::Cow<'_, str> {
+    pub(crate) fn terms(&self) -> std::borrow::Cow<'_, str> {
         match self.analysis {
             Some(a) => std::borrow::Cow::Borrowed(a.terms.as_str()),
             None => std::borrow::Cow::Owned(polku_domain::text::text_terms(self.text)),
@@ -116,7 +116,7 @@ pub(crate) use add_comment_cells;
 /// A macro because the transaction's type differs per backend; it expands inside `db!`.
 macro_rules! insert_comments {
     ($tx:ident, $rows:expr, $cache:expr, $backend:expr) => {{
-        let rows: &[CommentRow] = $rows;
+        let rows: &[CommentRow<'_>] = $rows;
         let cache: bool = $cache;
         let backend: crate::Backend = $backend;
         let in_row = crate::dialect::search_terms(backend) == crate::dialect::SearchTerms::Column;
@@ -161,7 +161,7 @@ macro_rules! insert_comments {
                 qb.build_query_as().persistent(cache).fetch_all(&mut *$tx).await?;
             let ids: std::collections::HashMap<(uuid::Uuid, uuid::Uuid), i64> =
                 ids.into_iter().map(|(id, r, q)| ((r, q), id)).collect();
-            let with_ids: Vec<(i64, &CommentRow)> = chunk
+            let with_ids: Vec<(i64, &CommentRow<'_>)> = chunk
                 .iter()
                 .map(|r| {
                     ids.get(&(r.response.0, r.question.0))
@@ -185,7 +185,7 @@ macro_rules! insert_comments {
 /// `(comment id, &CommentRow)`.
 macro_rules! insert_comment_extras {
     ($tx:ident, $rows:expr, $cache:expr, $backend:expr) => {{
-        let rows: &[(i64, &CommentRow)] = $rows;
+        let rows: &[(i64, &CommentRow<'_>)] = $rows;
         let themes: Vec<_> = rows
             .iter()
             .flat_map(|(id, r)| r.analysis.into_iter().flat_map(move |a| a.themes.iter().map(move |t| (*id, *r, t))))
@@ -307,7 +307,7 @@ impl Store {
                         .push_bind(i64::from(polku_domain::calendar::day_of(r.body.submitted_at)))
                         .push_bind(r.body.channel.clone())
                         .push_bind(r.body.touchpoint.clone())
-                        .push_bind(r.body.locale.map(|l| l.as_str()))
+                        .push_bind(r.body.locale.map(polku_domain::Locale::as_str))
                         .push_bind(r.body.customer.clone())
                         .push_bind(created)
                         .push_bind(r.body.consent.share_internally)
@@ -352,7 +352,7 @@ impl Store {
                 qb.build().persistent(cache).execute(&mut *tx).await?;
             }
 
-            let comments: Vec<CommentRow> = fresh
+            let comments: Vec<CommentRow<'_>> = fresh
                 .iter()
                 .flat_map(|r| {
                     let score = headline_score(&r.body.answers);
@@ -403,7 +403,7 @@ impl Store {
 
             // Counts are summed per cell in memory first: a batch of answers from the same day shares most of
             // its week, month and total cells, so each becomes one upsert.
-            let mut cells: HashMap<(OrgId, SurveyId, polku_domain::response::RollupCell), [i64; SCORE_VALUES]> =
+            let mut cells: HashMap<(OrgId, SurveyId, polku_domain::response::RollupCell<'_>), [i64; SCORE_VALUES]> =
                 HashMap::new();
             for r in &fresh {
                 for (cell, score) in r.rollup_cells() {

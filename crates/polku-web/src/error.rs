@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse, Response};
 use polku_app::AppError;
 use serde::Serialize;
 
-pub fn status_of(e: &AppError) -> StatusCode {
+pub(crate) fn status_of(e: &AppError) -> StatusCode {
     match e {
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::Unauthorized => StatusCode::UNAUTHORIZED,
@@ -35,19 +35,19 @@ pub struct ApiError {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct ErrorBody {
+pub(crate) struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct ErrorDetail {
+pub(crate) struct ErrorDetail {
     pub status: u16,
     pub message: String,
     pub fields: Vec<FieldErrorDto>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct FieldErrorDto {
+pub(crate) struct FieldErrorDto {
     pub field: String,
     pub message: String,
 }

@@ -21,12 +21,12 @@ use polku_domain::Locale;
 use serde::de::DeserializeOwned;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-pub const SESSION_COOKIE: &str = "polku_session";
-pub const LANG_COOKIE: &str = "polku_lang";
-pub const FORM_CSRF_COOKIE: &str = "polku_form";
+pub(crate) const SESSION_COOKIE: &str = "polku_session";
+pub(crate) const LANG_COOKIE: &str = "polku_lang";
+pub(crate) const FORM_CSRF_COOKIE: &str = "polku_form";
 
 /// Reads one cookie from the request.
-pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+pub(crate) fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
     parts
         .headers
         .get_all(header::COOKIE)
@@ -39,17 +39,17 @@ pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
 }
 
 /// A `Set-Cookie` value. `max_age` of 0 deletes the cookie.
-pub fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String {
+pub(crate) fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String {
     format!("{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{}", if secure { "; Secure" } else { "" })
 }
 
 /// Constant-time comparison for secrets.
-pub fn same_secret(a: &str, b: &str) -> bool {
+pub(crate) fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// The client's address as the listener saw it (`0.0.0.0` when unknown, e.g. in tests).
-pub struct ClientIp(pub IpAddr);
+pub(crate) struct ClientIp(pub IpAddr);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;
@@ -65,7 +65,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 }
 
 /// A JSON body parsed with errors that name the offending field (`answers[0].value: invalid type …`).
-pub struct JsonBody<T>(pub T);
+pub(crate) struct JsonBody<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
@@ -103,7 +103,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
 }
 
 /// An API caller authenticated by `Authorization: Bearer <token>`.
-pub struct ApiCaller(pub Caller);
+pub(crate) struct ApiCaller(pub Caller);
 
 impl FromRequestParts<Web> for ApiCaller {
     type Rejection = ApiError;
@@ -122,7 +122,7 @@ impl FromRequestParts<Web> for ApiCaller {
 }
 
 /// The language for a page: `?lang=`, else the language cookie, else `Accept-Language`.
-pub fn page_locale(parts: &Parts, available: &[Locale]) -> Locale {
+pub(crate) fn page_locale(parts: &Parts, available: &[Locale]) -> Locale {
     let from_query =
         parts.uri.query().and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("lang="))).and_then(Locale::parse);
     let from_cookie = cookie(parts, LANG_COOKIE).and_then(Locale::parse);
@@ -137,7 +137,7 @@ pub fn page_locale(parts: &Parts, available: &[Locale]) -> Locale {
 }
 
 /// The translator for pages without a session.
-pub struct Lang(pub T);
+pub(crate) struct Lang(pub T);
 
 impl<S: Send + Sync> FromRequestParts<S> for Lang {
     type Rejection = std::convert::Infallible;
@@ -154,7 +154,7 @@ pub struct UiSession {
     pub path: String,
 }
 
-pub struct ToLogin(String);
+pub(crate) struct ToLogin(String);
 
 impl IntoResponse for ToLogin {
     fn into_response(self) -> Response {
@@ -167,7 +167,10 @@ impl FromRequestParts<Web> for UiSession {
     async fn from_request_parts(parts: &mut Parts, web: &Web) -> Result<Self, Self::Rejection> {
         let path = parts.uri.path().to_string();
         let next = if parts.method == axum::http::Method::GET {
-            format!("?next={}", urlencode(parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/")))
+            format!(
+                "?next={}",
+                urlencode(parts.uri.path_and_query().map(axum::http::uri::PathAndQuery::as_str).unwrap_or("/"))
+            )
         } else {
             String::new()
         };
@@ -210,7 +213,7 @@ impl UiSession {
 /// one does not fit; see [`form`] for how fields map onto types). Handlers take
 /// `CsrfForm(s, form): CsrfForm<SomeForm>`, so no form can be read before its token is checked; a form
 /// that is only a button is `CsrfForm(s, ()): CsrfForm`.
-pub struct CsrfForm<F = ()>(pub UiSession, pub F);
+pub(crate) struct CsrfForm<F = ()>(pub UiSession, pub F);
 
 impl<F: DeserializeOwned> FromRequest<Web> for CsrfForm<F> {
     type Rejection = Response;
@@ -232,7 +235,7 @@ impl<F: DeserializeOwned> FromRequest<Web> for CsrfForm<F> {
 /// Typed ids from the path (`IdPath(id): IdPath<CaseId>` for `/cases/{id}`, a tuple for several): an id
 /// that does not parse is the 404 page in the member's language, as an unknown one is. Without a session
 /// the sign-in redirect comes first, as it would for any id.
-pub struct IdPath<I>(pub I);
+pub(crate) struct IdPath<I>(pub I);
 
 impl<I: DeserializeOwned + Send> FromRequestParts<Web> for IdPath<I> {
     type Rejection = Response;
@@ -254,7 +257,7 @@ impl<I: DeserializeOwned + Send> FromRequestParts<Web> for IdPath<I> {
     }
 }
 
-pub fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
@@ -267,7 +270,7 @@ pub fn urlencode(s: &str) -> String {
 }
 
 /// Form fields as ordered pairs, so repeated names (checkboxes) keep every value.
-pub struct FormPairs(pub Vec<(String, String)>);
+pub(crate) struct FormPairs(pub Vec<(String, String)>);
 
 impl<S: Send + Sync> FromRequest<S> for FormPairs {
     type Rejection = Response;
@@ -287,7 +290,7 @@ impl<'de> serde::Deserialize<'de> for FormPairs {
         struct Pairs;
         impl<'de> serde::de::Visitor<'de> for Pairs {
             type Value = FormPairs;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("form fields")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<FormPairs, A::Error> {
@@ -303,11 +306,11 @@ impl<'de> serde::Deserialize<'de> for FormPairs {
 }
 
 impl FormPairs {
-    pub fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
-    pub fn all(&self, name: &str) -> Vec<&str> {
+    pub(crate) fn all(&self, name: &str) -> Vec<&str> {
         self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
     }
 }

@@ -50,7 +50,7 @@ impl T {
         Self { locale }
     }
 
-    fn lookup(&self, key: &str, args: Option<&FluentArgs>) -> Option<String> {
+    fn lookup(&self, key: &str, args: Option<&FluentArgs<'_>>) -> Option<String> {
         for l in [self.locale, Locale::En] {
             let b = &bundles().0[index(l)];
             if let Some(pattern) = b.get_message(key).and_then(|m| m.value()) {
@@ -63,7 +63,7 @@ impl T {
 
     /// A missing key shows as the key itself; debug builds (tests, the browser tests) mark it `⟦key⟧`, so that
     /// the layout test finds every text a page asks for and no language has.
-    fn format(&self, key: &str, args: Option<&FluentArgs>) -> String {
+    fn format(&self, key: &str, args: Option<&FluentArgs<'_>>) -> String {
         self.lookup(key, args)
             .unwrap_or_else(|| if cfg!(debug_assertions) { format!("⟦{key}⟧") } else { key.to_string() })
     }
@@ -99,7 +99,7 @@ impl T {
     /// A number with `places` decimals as the language writes it: a decimal comma and a true minus sign
     /// (U+2212) in Finnish and Swedish, a point and a hyphen-minus in English. `-0.0` shows as `0`.
     pub fn num(&self, v: f64, places: usize) -> String {
-        let text = format!("{:.*}", places, v);
+        let text = format!("{v:.places$}");
         // A value that rounds to zero has no sign.
         let text = if text.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
             text.trim_start_matches('-').to_string()

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::Instant;
 
-pub struct RateLimiter {
+pub(crate) struct RateLimiter {
     capacity: f64,
     per_second: f64,
     buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
@@ -13,11 +13,11 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     /// Allows `n` requests a minute on average, with bursts of up to `n`.
-    pub fn per_minute(n: u32) -> Self {
+    pub(crate) fn per_minute(n: u32) -> Self {
         Self { capacity: f64::from(n.max(1)), per_second: f64::from(n.max(1)) / 60.0, buckets: Mutex::default() }
     }
 
-    pub fn allow(&self, ip: IpAddr) -> bool {
+    pub(crate) fn allow(&self, ip: IpAddr) -> bool {
         let now = Instant::now();
         let mut map = self.buckets.lock().expect("lock");
         if map.len() > 50_000 {

@@ -48,7 +48,7 @@ async fn customers_and_orders_are_upserted_in_batches_whole_or_not_at_all() {
             json!({"external_id": "W-17", "customer": "C-3", "placed_at": "2026-11-03T10:00:00Z", "amount": 49.9,
                    "currency": "eur"}),
         ];
-        let ndjson = orders.iter().map(|o| o.to_string()).collect::<Vec<_>>().join("\n");
+        let ndjson = orders.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
         let r = send("/api/v1/orders:batch", "application/x-ndjson", ndjson).await;
         assert_eq!(r.json()["upserted"], 2, "{}: {}", t.backend, r.body);
         assert_eq!(counts(&t).await[..2], [3, 2], "{}: C-3 made for its order", t.backend);

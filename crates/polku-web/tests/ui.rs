@@ -305,7 +305,7 @@ async fn customers_answer_on_the_public_page() {
         assert!(csv.body.contains("<script>alert(1)</script> maalari myöhässä"), "{}", csv.body);
         assert!(csv.body.contains(",negative,"), "{}", csv.body);
         // Another organisation's member sees none of it.
-        let (_, other_email, _) = support::new_org(&t.app, "Toinen Oy").await;
+        let (_, other_email, _) = new_org(&t.app, "Toinen Oy").await;
         let (other, _) = t.login(&other_email).await;
         let theirs = t.get("/inbox", &other).await;
         assert_eq!(theirs.status, StatusCode::OK);
@@ -459,7 +459,7 @@ async fn the_inbox_is_searched_tagged_annotated_and_marked_read_in_the_ui() {
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 
         // Another organisation's member gets 404 for the comment and its forms.
-        let (_, other_email, _) = support::new_org(&t.app, "Toinen Oy").await;
+        let (_, other_email, _) = new_org(&t.app, "Toinen Oy").await;
         let (other, other_csrf) = t.login(&other_email).await;
         assert_eq!(t.get(&detail_path, &other).await.status, StatusCode::NOT_FOUND);
         let r = t.post_form(&format!("{detail_path}/notes"), &other, &[("_csrf", &other_csrf), ("body", "x")]).await;
@@ -650,7 +650,7 @@ async fn a_rule_made_in_the_ui_turns_a_detractor_into_a_case_that_is_worked_ther
         let r = t.post_form(&format!("{path}/actions"), &cookies, &act("x")).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         // Another organisation's member cannot open it.
-        let (_, other_email, _) = support::new_org(&t.app, "Toinen Oy").await;
+        let (_, other_email, _) = new_org(&t.app, "Toinen Oy").await;
         let (other, _) = t.login(&other_email).await;
         assert_eq!(t.get(&path, &other).await.status, StatusCode::NOT_FOUND);
     }

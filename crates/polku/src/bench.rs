@@ -22,7 +22,7 @@ use std::time::Instant;
 const BENCH_ORG_PREFIX: &str = "Bench Oy";
 
 #[derive(Subcommand)]
-pub enum BenchCommand {
+pub(crate) enum BenchCommand {
     /// Time "NPS per week × touchpoint for one year" and "NPS per channel for 90 days", from the rollups
     /// and from the raw answers, on the newest organisation made by `polku bench-data`.
     Queries(QueriesArgs),
@@ -43,7 +43,7 @@ pub enum BenchCommand {
 }
 
 #[derive(clap::Args)]
-pub struct OrdersCsvArgs {
+pub(crate) struct OrdersCsvArgs {
     #[arg(long, default_value_t = 1_000_000)]
     rows: usize,
     #[arg(long, default_value_t = 100_000)]
@@ -80,7 +80,7 @@ fn orders_csv(args: OrdersCsvArgs) -> anyhow::Result<ExitCode> {
 }
 
 #[derive(clap::Args)]
-pub struct InboxArgs {
+pub(crate) struct InboxArgs {
     /// Timed runs of each page.
     #[arg(long, default_value_t = 20)]
     iterations: usize,
@@ -90,7 +90,7 @@ pub struct InboxArgs {
 }
 
 #[derive(clap::Args)]
-pub struct QueriesArgs {
+pub(crate) struct QueriesArgs {
     /// Timed runs of each rollup query.
     #[arg(long, default_value_t = 20)]
     iterations: usize,
@@ -111,7 +111,7 @@ pub struct QueriesArgs {
 /// One NPS per group, keyed so that rollup and raw results can be compared.
 type NpsTable<K> = BTreeMap<K, Nps>;
 
-pub async fn run(store: &Store, command: BenchCommand) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(store: &Store, command: BenchCommand) -> anyhow::Result<ExitCode> {
     match command {
         BenchCommand::Queries(args) => queries(store, args).await,
         BenchCommand::Inbox(args) => inbox(store, args).await,
@@ -402,7 +402,9 @@ async fn money(store: &Store, args: InboxArgs) -> anyhow::Result<ExitCode> {
             })
             .collect();
         let data = polku_domain::activity::CustomerData { orders, ..Default::default() };
-        polku_app::customers::write(app, OrgId(org.id), &data, |_| {}).await.context("writing benchmark customer data")?;
+        polku_app::customers::write(app, OrgId(org.id), &data, |_| {})
+            .await
+            .context("writing benchmark customer data")?;
         let t = Instant::now();
         polku_app::money::analyse(app, caller, Some(12), false, now).await.context("reading the money figures")?;
         if i >= args.warmup {

@@ -6,7 +6,7 @@ use std::path::Path;
 
 #[derive(Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct Config {
+pub(crate) struct Config {
     /// Address to listen on.
     pub listen: String,
     /// `sqlite://PATH` (created if missing) or `postgres://USER:PASSWORD@HOST/DB`.
@@ -66,7 +66,7 @@ impl std::fmt::Debug for Config {
 }
 
 /// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
-pub fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
             let creds = &url[s + 3..at];
@@ -81,7 +81,7 @@ pub fn redact(url: &str) -> String {
 
 impl Config {
     /// `public_url` without its trailing slash, or `http://` + `listen` when unset.
-    pub fn public_url(&self) -> String {
+    pub(crate) fn public_url(&self) -> String {
         match self.public_url.trim().trim_end_matches('/') {
             "" => format!("http://{}", self.listen),
             url => url.to_string(),
@@ -89,7 +89,7 @@ impl Config {
     }
 
     /// Defaults overlaid with the TOML file, if one is given.
-    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+    pub(crate) fn load(file: Option<&Path>) -> anyhow::Result<Config> {
         match file {
             None => Ok(Config::default()),
             Some(path) => {

@@ -10,7 +10,7 @@ use polku_domain::role::Role;
 use std::process::ExitCode;
 
 #[derive(clap::Subcommand)]
-pub enum CustomerCommand {
+pub(crate) enum CustomerCommand {
     /// Print everything stored about one customer as JSON (GDPR access request).
     Export {
         #[arg(long)]
@@ -40,7 +40,7 @@ pub enum CustomerCommand {
 }
 
 #[derive(clap::Subcommand)]
-pub enum ConnectionCommand {
+pub(crate) enum ConnectionCommand {
     /// Connect a shop or helpdesk; prints its endpoint URL (and the secret, if Polku made it).
     Add {
         #[arg(long)]
@@ -71,7 +71,7 @@ pub enum ConnectionCommand {
 }
 
 #[derive(clap::Subcommand)]
-pub enum ReportCommand {
+pub(crate) enum ReportCommand {
     /// Retention and money: one table as CSV, or every figure as JSON with --json.
     Money {
         #[arg(long)]
@@ -150,7 +150,7 @@ fn flag_err(e: polku_app::AppError) -> anyhow::Error {
     anyhow::anyhow!("{}", fields.iter().map(|f| format!("--{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "))
 }
 
-pub async fn customer(app: &App, command: CustomerCommand) -> anyhow::Result<ExitCode> {
+pub(crate) async fn customer(app: &App, command: CustomerCommand) -> anyhow::Result<ExitCode> {
     match command {
         CustomerCommand::Export { org, customer, out } => {
             let caller = caller(app, &org).await?;
@@ -161,7 +161,7 @@ pub async fn customer(app: &App, command: CustomerCommand) -> anyhow::Result<Exi
             let json = serde_json::to_string_pretty(&data)?;
             match out {
                 Some(path) => {
-                    std::fs::write(&path, json + "\n").with_context(|| format!("writing {}", path.display()))?
+                    std::fs::write(&path, json + "\n").with_context(|| format!("writing {}", path.display()))?;
                 }
                 None => println!("{json}"),
             }
@@ -196,7 +196,7 @@ pub async fn customer(app: &App, command: CustomerCommand) -> anyhow::Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn connection(app: &App, command: ConnectionCommand) -> anyhow::Result<ExitCode> {
+pub(crate) async fn connection(app: &App, command: ConnectionCommand) -> anyhow::Result<ExitCode> {
     match command {
         ConnectionCommand::Add { org, kind, name, secret, time_zone } => {
             let caller = caller(app, &org).await?;
@@ -251,7 +251,7 @@ fn json(v: &impl serde::Serialize) -> anyhow::Result<Vec<u8>> {
     Ok(body)
 }
 
-pub async fn report(app: &App, command: ReportCommand) -> anyhow::Result<ExitCode> {
+pub(crate) async fn report(app: &App, command: ReportCommand) -> anyhow::Result<ExitCode> {
     match command {
         ReportCommand::Money { org, table, months, compare, json: as_json, out } => {
             let caller = caller(app, &org).await?;

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
-pub struct EvalTextArgs {
+pub(crate) struct EvalTextArgs {
     /// CSV file with columns text, language, label and optionally themes and rating.
     file: PathBuf,
     /// Print one JSON object instead of tables.
@@ -60,7 +60,7 @@ struct ThemeReport {
     found: u32,
 }
 
-pub fn run(args: &EvalTextArgs) -> anyhow::Result<std::process::ExitCode> {
+pub(crate) fn run(args: &EvalTextArgs) -> anyhow::Result<std::process::ExitCode> {
     let rows = read(&args.file)?;
     if rows.is_empty() {
         bail!("{}: no rows to score", args.file.display());
@@ -186,7 +186,7 @@ fn read(path: &std::path::Path) -> anyhow::Result<Vec<Row>> {
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.with_context(|| format!("{}", path.display()))?;
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, csv::Position::line);
         let field = |i: usize| record.get(i).unwrap_or("").trim();
         let fail = |col: &str, why: String| anyhow::anyhow!("{}: line {line}: column {col}: {why}", path.display());
         let lang = Locale::parse(field(language))

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 const SHOWN_ERRORS: usize = 20;
 
 #[derive(clap::Args)]
-pub struct ImportArgs {
+pub(crate) struct ImportArgs {
     /// `customers`, `orders` or `contacts` (support contacts).
     #[arg(value_parser = ["customers", "orders", "contacts"])]
     kind: String,
@@ -144,7 +144,7 @@ fn line_error(line: u64, cols: &Columns, e: &FieldError) -> String {
     format!("line {line}: column {}: {}", cols.name(field), e.message)
 }
 
-pub async fn run(app: &App, args: &ImportArgs) -> anyhow::Result<std::process::ExitCode> {
+pub(crate) async fn run(app: &App, args: &ImportArgs) -> anyhow::Result<std::process::ExitCode> {
     let org: OrgId = args.org.parse().context("--org must be an organisation id")?;
     app.store.org(org).await.map_err(|_| anyhow::anyhow!("no organisation {org}"))?;
     let bytes = std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;

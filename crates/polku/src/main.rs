@@ -360,7 +360,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let t = Instant::now();
             let data =
                 polku_app::demo::bench_data(&app, responses, comments, seed, time::OffsetDateTime::now_utc(), &|n| {
-                    bar.set_position(n as u64)
+                    bar.set_position(n as u64);
                 })
                 .await
                 .context("generating benchmark responses")?;
@@ -378,7 +378,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 );
                 let now = time::OffsetDateTime::now_utc();
                 polku_app::demo::bench_customer_data(&app, data.org, (customers, orders, contacts), seed, now, &|n| {
-                    bar.set_position(n as u64)
+                    bar.set_position(n as u64);
                 })
                 .await
                 .context("generating benchmark customer data")?;

@@ -30,7 +30,7 @@ pub(crate) struct Entry {
 
 impl Entry {
     /// Whether the entry means something on its own; words known only as parts of phrases do not.
-    pub fn is_content(&self) -> bool {
+    pub(super) fn is_content(&self) -> bool {
         self.weight.is_some_and(|w| w != 0.0) || self.negated.is_some() || !self.themes.is_empty()
     }
 }

@@ -44,7 +44,7 @@ impl Polarity {
 
 /// Scores closer to zero than this are neutral. On the normalised scale it equals a raw sum of about 0.8:
 /// one mild word ("ok", weight 0.5) stays neutral, one clear word ("good", 2) does not.
-pub const NEUTRAL_BAND: f32 = 0.2;
+pub(super) const NEUTRAL_BAND: f32 = 0.2;
 
 /// How fast raw sums approach ±1 (VADER's normalisation constant): a raw 2 gives 0.46, 4 gives 0.72.
 const ALPHA: f64 = 15.0;

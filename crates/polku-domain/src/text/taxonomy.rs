@@ -35,8 +35,8 @@ pub const DEFAULT_THEME_KEYS: [&str; 10] = [
 ];
 
 /// Most themes and terms accepted, to keep one taxonomy's lookup tables small.
-pub const MAX_THEMES: usize = 100;
-pub const MAX_TERMS_PER_THEME: usize = 500;
+pub(super) const MAX_THEMES: usize = 100;
+pub(super) const MAX_TERMS_PER_THEME: usize = 500;
 
 /// One theme: its key, its label and the terms that signal it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -186,7 +186,7 @@ proptest! {
             "todella", "a", "bit", "kind", "of", "toimitusaika", "jättebra", "never", "arrived", ".", "\n", "-", "'"]),
         0..40)) {
         let text = words.join(" ");
-        let a = ANALYZER.analyze(&text, Some(Locale::En), Some(Rating::Csat(3)));
+        let a = ANALYZER.analyze(&text, Some(En), Some(Rating::Csat(3)));
         prop_assert!(a.sentiment.score.is_finite());
     }
 }
@@ -291,9 +291,9 @@ fn text_eval() {
         let item = (row.lang, row.label, a.sentiment.polarity);
         all.push(item);
         if held_out {
-            held.push(item)
+            held.push(item);
         } else {
-            tune.push(item)
+            tune.push(item);
         };
         for t in &a.themes {
             if row.themes.contains(&t.key) { theme_tp += 1 } else { theme_fp += 1 }

@@ -203,7 +203,7 @@ mod tests {
     use super::*;
 
     fn kinds(text: &str) -> Vec<(&str, RawKind)> {
-        let emoticons: Vec<String> = [":-)", ":)", ":(", ":D", "<3", "xD"].iter().map(|s| s.to_string()).collect();
+        let emoticons: Vec<String> = [":-)", ":)", ":(", ":D", "<3", "xD"].iter().map(ToString::to_string).collect();
         let mut out = Vec::new();
         tokenize(text, &emoticons, &mut out);
         out.iter().map(|t| (&text[t.start..t.end], t.kind)).collect()

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::routes;
 
-pub fn router() -> ApiRoutes {
+pub(super) fn router() -> ApiRoutes {
     ApiRoutes::new("cases")
         .routes(routes!(list_rules, create_rule))
         .routes(routes!(deactivate_rule))
@@ -40,7 +40,7 @@ pub fn router() -> ApiRoutes {
 const RFC3339: &time::format_description::well_known::Rfc3339 = &time::format_description::well_known::Rfc3339;
 
 #[derive(Serialize, ToSchema)]
-pub struct RuleOut {
+pub(super) struct RuleOut {
     pub id: String,
     pub name: String,
     /// `{"type": "score_at_most", "kind": "nps", "max": 6}`, `{"type": "negative_theme", "theme": "delivery"}`
@@ -60,7 +60,10 @@ pub struct RuleOut {
 
 /// The organisation's alert rules, switched-off ones included.
 #[utoipa::path(get, path = "/api/v1/alert-rules", security(("token" = [])), responses((status = 200, body = Vec<RuleOut>)))]
-pub async fn list_rules(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Result<Json<Vec<RuleOut>>, ApiError> {
+pub(super) async fn list_rules(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+) -> Result<Json<Vec<RuleOut>>, ApiError> {
     let rules = cases::rules(&web.app, &caller).await?;
     Ok(Json(
         rules
@@ -81,7 +84,7 @@ pub async fn list_rules(State(web): State<Web>, ApiCaller(caller): ApiCaller) ->
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct Created {
+pub(super) struct Created {
     pub id: String,
 }
 
@@ -89,7 +92,7 @@ pub struct Created {
 /// matches it becomes a case, due `sla_hours` later.
 #[utoipa::path(post, path = "/api/v1/alert-rules", security(("token" = [])), request_body = Object,
     responses((status = 201, body = Created), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create_rule(
+pub(super) async fn create_rule(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     JsonBody(input): JsonBody<RuleInput>,
@@ -101,7 +104,7 @@ pub async fn create_rule(
 /// Switches a rule off (admins); its cases stay.
 #[utoipa::path(delete, path = "/api/v1/alert-rules/{id}", security(("token" = [])), params(("id" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn deactivate_rule(
+pub(super) async fn deactivate_rule(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
@@ -111,7 +114,7 @@ pub async fn deactivate_rule(
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct CaseOut {
+pub(super) struct CaseOut {
     pub id: String,
     pub rule_id: String,
     pub rule: String,
@@ -165,7 +168,7 @@ struct CaseParams {
 #[utoipa::path(get, path = "/api/v1/cases", security(("token" = [])),
     params(("status" = Option<String>, Query), ("open" = Option<bool>, Query)),
     responses((status = 200, body = Vec<CaseOut>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn list_cases(
+pub(super) async fn list_cases(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     RawQuery(raw): RawQuery,
@@ -187,7 +190,7 @@ pub async fn list_cases(
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct CaseEventOut {
+pub(super) struct CaseEventOut {
     pub kind: String,
     pub body: String,
     pub author: Option<String>,
@@ -195,7 +198,7 @@ pub struct CaseEventOut {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct CaseDetailOut {
+pub(super) struct CaseDetailOut {
     pub case: CaseOut,
     pub events: Vec<CaseEventOut>,
     /// The response's open answers.
@@ -210,7 +213,7 @@ pub struct CaseDetailOut {
 
 /// A resolved case's follow-up: the customer is asked the same question again after the rule's days.
 #[derive(Serialize, ToSchema)]
-pub struct FollowUpOut {
+pub(super) struct FollowUpOut {
     /// `scheduled` (before its day), `due` (its day has come and it was not e-mailed — no address, no SMTP
     /// server yet, or the case was reopened: hand the link over), `sent` (e-mailed) or `answered`.
     pub status: String,
@@ -227,7 +230,7 @@ pub struct FollowUpOut {
     pub answered_at: Option<String>,
 }
 
-pub fn follow_up_out(app: &polku_app::App, f: polku_app::store::FollowUpRecord) -> FollowUpOut {
+pub(super) fn follow_up_out(app: &polku_app::App, f: polku_app::store::FollowUpRecord) -> FollowUpOut {
     let status = match (f.answered_at, f.sent_at) {
         (Some(_), _) => "answered",
         (None, Some(_)) => "sent",
@@ -248,7 +251,7 @@ pub fn follow_up_out(app: &polku_app::App, f: polku_app::store::FollowUpRecord) 
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct ActionOut {
+pub(super) struct ActionOut {
     pub id: String,
     pub case_id: String,
     /// called, emailed, apologised or compensated.
@@ -283,7 +286,7 @@ impl From<polku_app::store::CaseAction> for ActionOut {
 /// One case with its history and the answers behind it.
 #[utoipa::path(get, path = "/api/v1/cases/{id}", security(("token" = [])), params(("id" = String, Path)),
     responses((status = 200, body = CaseDetailOut), (status = 404, body = ErrorBody)))]
-pub async fn get_case(
+pub(super) async fn get_case(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
@@ -310,7 +313,7 @@ pub async fn get_case(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct MoveInput {
+pub(super) struct MoveInput {
     pub status: String,
     #[serde(default)]
     pub note: Option<String>,
@@ -323,7 +326,7 @@ pub struct MoveInput {
 /// Moves a case on; 422 for a move its status does not allow, 409 if it changed meanwhile.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/status", security(("token" = [])), params(("id" = String, Path)), request_body = MoveInput,
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn move_case(
+pub(super) async fn move_case(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
@@ -344,7 +347,7 @@ pub async fn move_case(
 /// Writes a note on a case.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/notes", security(("token" = [])), params(("id" = String, Path)), request_body = super::comments::NoteInput,
     responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn note(
+pub(super) async fn note(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
@@ -356,7 +359,7 @@ pub async fn note(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct OwnerInput {
+pub(super) struct OwnerInput {
     /// A member's user id, or null for nobody.
     #[schema(value_type = Option<String>)]
     pub owner: Option<UserId>,
@@ -365,7 +368,7 @@ pub struct OwnerInput {
 /// Gives a case to a member (or to nobody).
 #[utoipa::path(put, path = "/api/v1/cases/{id}/owner", security(("token" = [])), params(("id" = String, Path)), request_body = Object,
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn assign(
+pub(super) async fn assign(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
@@ -377,7 +380,7 @@ pub async fn assign(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ActionInput {
+pub(super) struct ActionInput {
     pub kind: String,
     #[serde(default)]
     pub amount_cents: Option<i64>,
@@ -409,7 +412,7 @@ impl ActionInput {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct ActedOut {
+pub(super) struct ActedOut {
     pub id: String,
     /// True when the compensation is above the member's limit and waits for an admin's approval.
     pub pending: bool,
@@ -420,7 +423,7 @@ pub struct ActedOut {
 /// compensation limit it just happens; above it, it waits for one approval.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/actions", security(("token" = [])), params(("id" = String, Path)), request_body = Object,
     responses((status = 201, body = ActedOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn act(
+pub(super) async fn act(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
@@ -433,14 +436,17 @@ pub async fn act(
 /// Compensations waiting for an approval (admins).
 #[utoipa::path(get, path = "/api/v1/case-actions/pending", security(("token" = [])),
     responses((status = 200, body = Vec<ActionOut>), (status = 403, body = ErrorBody)))]
-pub async fn pending(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Result<Json<Vec<ActionOut>>, ApiError> {
+pub(super) async fn pending(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+) -> Result<Json<Vec<ActionOut>>, ApiError> {
     Ok(Json(cases::pending(&web.app, &caller).await?.into_iter().map(Into::into).collect()))
 }
 
 /// Approves a pending compensation (admins, not their own).
 #[utoipa::path(post, path = "/api/v1/case-actions/{id}/approve", security(("token" = [])), params(("id" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn approve(
+pub(super) async fn approve(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
@@ -452,7 +458,7 @@ pub async fn approve(
 /// Rejects a pending compensation (admins, not their own).
 #[utoipa::path(post, path = "/api/v1/case-actions/{id}/reject", security(("token" = [])), params(("id" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn reject(
+pub(super) async fn reject(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
@@ -463,7 +469,7 @@ pub async fn reject(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct LimitInput {
+pub(super) struct LimitInput {
     pub amount_cents: i64,
     pub currency: String,
 }
@@ -471,7 +477,7 @@ pub struct LimitInput {
 /// Sets how much a member may compensate without asking (admins).
 #[utoipa::path(put, path = "/api/v1/members/{id}/compensation-limit", security(("token" = [])), params(("id" = String, Path, description = "user id")),
     request_body = LimitInput, responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn set_limit(
+pub(super) async fn set_limit(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
@@ -482,7 +488,7 @@ pub async fn set_limit(
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct TeamOut {
+pub(super) struct TeamOut {
     pub id: String,
     pub name: String,
     /// User ids of its members.
@@ -493,7 +499,10 @@ pub struct TeamOut {
 
 /// The organisation's teams with their members.
 #[utoipa::path(get, path = "/api/v1/teams", security(("token" = [])), responses((status = 200, body = Vec<TeamOut>)))]
-pub async fn list_teams(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Result<Json<Vec<TeamOut>>, ApiError> {
+pub(super) async fn list_teams(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+) -> Result<Json<Vec<TeamOut>>, ApiError> {
     let teams = cases::teams(&web.app, &caller).await?;
     let touchpoints = polku_app::praise::team_touchpoints(&web.app, &caller).await?;
     Ok(Json(
@@ -513,7 +522,7 @@ pub async fn list_teams(State(web): State<Web>, ApiCaller(caller): ApiCaller) ->
 #[utoipa::path(put, path = "/api/v1/teams/{id}/touchpoints", security(("token" = [])), params(("id" = String, Path)),
     request_body = Vec<String>,
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn set_touchpoints(
+pub(super) async fn set_touchpoints(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
@@ -525,14 +534,14 @@ pub async fn set_touchpoints(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct TeamInput {
+pub(super) struct TeamInput {
     pub name: String,
 }
 
 /// Creates a team (admins).
 #[utoipa::path(post, path = "/api/v1/teams", security(("token" = [])), request_body = TeamInput,
     responses((status = 201, body = Created), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create_team(
+pub(super) async fn create_team(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     JsonBody(input): JsonBody<TeamInput>,
@@ -544,7 +553,7 @@ pub async fn create_team(
 /// Puts a member who works cases in a team (admins).
 #[utoipa::path(put, path = "/api/v1/teams/{id}/members/{user}", security(("token" = [])), params(("id" = String, Path), ("user" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn add_to_team(
+pub(super) async fn add_to_team(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Path((id, user)): Path<(String, String)>,
@@ -556,7 +565,7 @@ pub async fn add_to_team(
 /// Takes a member out of a team (admins).
 #[utoipa::path(delete, path = "/api/v1/teams/{id}/members/{user}", security(("token" = [])), params(("id" = String, Path), ("user" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn remove_from_team(
+pub(super) async fn remove_from_team(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Path((id, user)): Path<(String, String)>,
@@ -575,7 +584,7 @@ struct FollowUpQuery {
 
 /// Follow-ups of one group and how they turned out.
 #[derive(Serialize, ToSchema)]
-pub struct RatesOut {
+pub(super) struct RatesOut {
     /// Team name (`""`: no team), rule name or month `YYYY-MM`; `null` for the total.
     pub key: Option<String>,
     pub follow_ups: u64,
@@ -610,7 +619,7 @@ fn rates_out(key: Option<String>, r: &polku_domain::followup::Rates) -> RatesOut
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct FollowUpStatsOut {
+pub(super) struct FollowUpStatsOut {
     /// Inclusive days the follow-ups were made (cases resolved).
     pub from: String,
     pub to: String,
@@ -624,7 +633,7 @@ pub struct FollowUpStatsOut {
     params(("group" = Option<String>, Query, description = "team (default), rule or month"),
         ("from" = Option<String>, Query, description = "first day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "last day, YYYY-MM-DD")),
     responses((status = 200, body = FollowUpStatsOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn follow_up_stats(
+pub(super) async fn follow_up_stats(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     RawQuery(raw): RawQuery,

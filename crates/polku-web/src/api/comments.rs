@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::routes;
 
-pub fn router() -> ApiRoutes {
+pub(super) fn router() -> ApiRoutes {
     ApiRoutes::new("comments")
         .routes(routes!(list))
         .routes(routes!(read))
@@ -39,7 +39,7 @@ struct PraiseQuery {
 #[utoipa::path(get, path = "/api/v1/praise", security(("token" = [])),
     params(("team" = Option<String>, Query, description = "team id"), ("touchpoint" = Option<String>, Query)),
     responses((status = 200, body = Vec<CommentOut>), (status = 422, body = ErrorBody)))]
-pub async fn praise(
+pub(super) async fn praise(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     RawQuery(raw): RawQuery,
@@ -58,7 +58,7 @@ const RFC3339: &time::format_description::well_known::Rfc3339 = &time::format_de
 
 /// One open answer with its context, text analysis and the team's marks.
 #[derive(Serialize, ToSchema)]
-pub struct CommentOut {
+pub(super) struct CommentOut {
     /// The inbox's id for this answer.
     pub id: i64,
     pub response_id: String,
@@ -117,13 +117,13 @@ impl From<Comment> for CommentOut {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct ThemeOut {
+pub(super) struct ThemeOut {
     pub key: String,
     pub tone: String,
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct CommentsOut {
+pub(super) struct CommentsOut {
     pub comments: Vec<CommentOut>,
     /// Pass as `after` for the next page; null on the last page.
     pub next: Option<String>,
@@ -143,7 +143,7 @@ pub struct CommentsOut {
         ("q" = Option<String>, Query, description = "full-text search, at most 200 characters"),
         ("after" = Option<String>, Query, description = "`next` of the previous page")),
     responses((status = 200, body = CommentsOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn list(
+pub(super) async fn list(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     RawQuery(raw): RawQuery,
@@ -155,7 +155,7 @@ pub async fn list(
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct NoteOut {
+pub(super) struct NoteOut {
     pub id: String,
     /// The author's name; null for an API token or a removed member.
     pub author: Option<String>,
@@ -176,7 +176,7 @@ impl From<CommentNote> for NoteOut {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct CommentDetailOut {
+pub(super) struct CommentDetailOut {
     pub comment: CommentOut,
     /// Oldest first.
     pub notes: Vec<NoteOut>,
@@ -185,7 +185,7 @@ pub struct CommentDetailOut {
 /// One comment with the team's notes on it.
 #[utoipa::path(get, path = "/api/v1/comments/{id}", security(("token" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = CommentDetailOut), (status = 404, body = ErrorBody)))]
-pub async fn get_one(
+pub(super) async fn get_one(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
@@ -196,7 +196,7 @@ pub async fn get_one(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ReadInput {
+pub(super) struct ReadInput {
     /// Comment ids, at most 500.
     pub ids: Vec<i64>,
     /// `false` marks them unread again.
@@ -209,7 +209,7 @@ fn yes() -> bool {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct ReadOut {
+pub(super) struct ReadOut {
     /// How many comments changed (ids of other organisations and comments already so are not counted).
     pub changed: u64,
 }
@@ -217,7 +217,7 @@ pub struct ReadOut {
 /// Marks comments read (or unread) for the whole team.
 #[utoipa::path(post, path = "/api/v1/comments/read", security(("token" = [])), request_body = ReadInput,
     responses((status = 200, body = ReadOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn read(
+pub(super) async fn read(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     JsonBody(input): JsonBody<ReadInput>,
@@ -229,7 +229,7 @@ pub async fn read(
 /// Tags a comment (letters, digits, spaces, `-`, `_`; stored lower-case). Tagging twice is one tag.
 #[utoipa::path(put, path = "/api/v1/comments/{id}/tags/{tag}", security(("token" = [])), params(("id" = i64, Path), ("tag" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn tag(
+pub(super) async fn tag(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Path((id, tag)): Path<(String, String)>,
@@ -241,7 +241,7 @@ pub async fn tag(
 /// Removes a tag from a comment.
 #[utoipa::path(delete, path = "/api/v1/comments/{id}/tags/{tag}", security(("token" = [])), params(("id" = i64, Path), ("tag" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn untag(
+pub(super) async fn untag(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Path((id, tag)): Path<(String, String)>,
@@ -252,20 +252,20 @@ pub async fn untag(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NoteInput {
+pub(super) struct NoteInput {
     /// At most 4,000 characters.
     pub body: String,
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct NoteCreated {
+pub(super) struct NoteCreated {
     pub id: String,
 }
 
 /// Writes a note on a comment, for the team.
 #[utoipa::path(post, path = "/api/v1/comments/{id}/notes", security(("token" = [])), params(("id" = i64, Path)), request_body = NoteInput,
     responses((status = 201, body = NoteCreated), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn note(
+pub(super) async fn note(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
@@ -276,14 +276,17 @@ pub async fn note(
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct TagCount {
+pub(super) struct TagCount {
     pub tag: String,
     pub comments: i64,
 }
 
 /// The organisation's tags with how many comments carry each.
 #[utoipa::path(get, path = "/api/v1/comment-tags", security(("token" = [])), responses((status = 200, body = Vec<TagCount>)))]
-pub async fn tags(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Result<Json<Vec<TagCount>>, ApiError> {
+pub(super) async fn tags(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+) -> Result<Json<Vec<TagCount>>, ApiError> {
     let tags = comments::tags(&web.app, &caller).await?;
     Ok(Json(tags.into_iter().map(|(tag, comments)| TagCount { tag, comments }).collect()))
 }

@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 /// Shopify orders with many lines stay well below this.
 const MAX_HOOK_BODY: usize = 2 * 1024 * 1024;
 
-pub fn router() -> ApiRoutes {
+pub(super) fn router() -> ApiRoutes {
     // Shops may send larger bodies than the API's default limit allows.
     let hooks = ApiRoutes::new("connections").routes(routes!(hook)).body_limit(MAX_HOOK_BODY);
     ApiRoutes::new("connections").routes(routes!(list, create)).routes(routes!(remove)).merge(hooks)
@@ -27,7 +27,7 @@ pub fn router() -> ApiRoutes {
 const RFC3339: &time::format_description::well_known::Rfc3339 = &time::format_description::well_known::Rfc3339;
 
 #[derive(Serialize, ToSchema)]
-pub struct ConnectionOut {
+pub(super) struct ConnectionOut {
     pub id: String,
     /// shopify, woocommerce, zendesk or freshdesk.
     pub kind: String,
@@ -70,14 +70,17 @@ fn out(web: &Web, c: polku_app::store::ConnectionRecord, secret: Option<String>)
 /// The organisation's connections (admins). Secrets are never returned.
 #[utoipa::path(get, path = "/api/v1/connections", security(("token" = [])),
     responses((status = 200, body = Vec<ConnectionOut>), (status = 403, body = ErrorBody)))]
-pub async fn list(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Result<Json<Vec<ConnectionOut>>, ApiError> {
+pub(super) async fn list(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+) -> Result<Json<Vec<ConnectionOut>>, ApiError> {
     let all = connections::list(&web.app, &caller).await?;
     Ok(Json(all.into_iter().map(|c| out(&web, c, None)).collect()))
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ConnectionIn {
+pub(super) struct ConnectionIn {
     /// shopify, woocommerce, zendesk or freshdesk.
     pub kind: String,
     pub name: String,
@@ -93,7 +96,7 @@ pub struct ConnectionIn {
 /// Creates a connection (admins) and returns its endpoint URL.
 #[utoipa::path(post, path = "/api/v1/connections", security(("token" = [])), request_body = ConnectionIn,
     responses((status = 201, body = ConnectionOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create(
+pub(super) async fn create(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     JsonBody(input): JsonBody<ConnectionIn>,
@@ -107,7 +110,7 @@ pub async fn create(
 /// Deletes a connection (admins): its endpoint URL stops working at once.
 #[utoipa::path(delete, path = "/api/v1/connections/{id}", security(("token" = [])), params(("id" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn remove(
+pub(super) async fn remove(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
@@ -117,7 +120,7 @@ pub async fn remove(
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct HookReply {
+pub(super) struct HookReply {
     /// stored, duplicate, ignored or pong.
     pub status: &'static str,
     /// Rows written (stored).
@@ -134,7 +137,7 @@ pub struct HookReply {
 #[utoipa::path(post, path = "/hooks/{token}", params(("token" = String, Path)), request_body = Object,
     responses((status = 200, body = HookReply), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn hook(
+pub(super) async fn hook(
     State(web): State<Web>,
     ClientIp(ip): ClientIp,
     Path(token): Path<String>,

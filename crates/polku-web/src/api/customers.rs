@@ -21,7 +21,7 @@ use utoipa_axum::routes;
 /// 10,000 rows of a few hundred bytes each.
 const MAX_BATCH_BODY: usize = 16 * 1024 * 1024;
 
-pub fn router() -> ApiRoutes {
+pub(super) fn router() -> ApiRoutes {
     ApiRoutes::new("customers")
         .routes(routes!(customers))
         .routes(routes!(orders))
@@ -35,7 +35,7 @@ pub fn router() -> ApiRoutes {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct Upserted {
+pub(super) struct Upserted {
     /// Distinct rows written (a row naming an external id again replaces the earlier one).
     pub upserted: usize,
 }
@@ -104,7 +104,7 @@ macro_rules! batch_endpoint {
         #[utoipa::path(post, path = $path, security(("token" = [])),
             request_body(content = Vec<Object>, content_type = "application/json", description = $doc),
             responses((status = 200, body = Upserted), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
-        pub async fn $name(
+        pub(super) async fn $name(
             State(web): State<Web>,
             ApiCaller(caller): ApiCaller,
             headers: HeaderMap,
@@ -162,7 +162,7 @@ batch_endpoint!(
 /// "polarity"?, "attributes"?}` — the row of `/api/v1/events:batch`, alone.
 #[utoipa::path(post, path = "/api/v1/events", security(("token" = [])), request_body(content = Object, content_type = "application/json"),
     responses((status = 201, body = Upserted), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn event(
+pub(super) async fn event(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     JsonBody(draft): JsonBody<polku_domain::activity::EventDraft>,

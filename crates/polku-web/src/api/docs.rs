@@ -9,7 +9,7 @@ use utoipa::OpenApi;
     info(title = "Polku API", description = "Surveys in, customer-experience metrics out. Authenticate with `Authorization: Bearer <token>`; tokens are created in the web UI or with `polku token create`."),
     modifiers(&Security)
 )]
-pub struct ApiDoc;
+pub(super) struct ApiDoc;
 
 struct Security;
 

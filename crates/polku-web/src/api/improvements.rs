@@ -15,14 +15,14 @@ use std::collections::BTreeMap;
 use utoipa::ToSchema;
 use utoipa_axum::routes;
 
-pub fn router() -> ApiRoutes {
+pub(super) fn router() -> ApiRoutes {
     ApiRoutes::new("improvements").routes(routes!(list, create)).routes(routes!(ship))
 }
 
 const RFC3339: &time::format_description::well_known::Rfc3339 = &time::format_description::well_known::Rfc3339;
 
 #[derive(Serialize, ToSchema)]
-pub struct ImprovementOut {
+pub(super) struct ImprovementOut {
     pub id: String,
     /// What was done, per language.
     pub texts: BTreeMap<String, String>,
@@ -59,12 +59,15 @@ impl From<Improvement> for ImprovementOut {
 
 /// The organisation's improvements, newest first.
 #[utoipa::path(get, path = "/api/v1/improvements", security(("token" = [])), responses((status = 200, body = Vec<ImprovementOut>)))]
-pub async fn list(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Result<Json<Vec<ImprovementOut>>, ApiError> {
+pub(super) async fn list(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+) -> Result<Json<Vec<ImprovementOut>>, ApiError> {
     Ok(Json(improvements::list(&web.app, &caller).await?.into_iter().map(Into::into).collect()))
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct ImprovementCreated {
+pub(super) struct ImprovementCreated {
     pub id: String,
 }
 
@@ -72,7 +75,7 @@ pub struct ImprovementCreated {
 /// ["invoice"]}` — at least one text and one theme or touchpoint.
 #[utoipa::path(post, path = "/api/v1/improvements", security(("token" = [])), request_body = Object,
     responses((status = 201, body = ImprovementCreated), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create(
+pub(super) async fn create(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     JsonBody(input): JsonBody<ImprovementInput>,
@@ -82,7 +85,7 @@ pub async fn create(
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct ShippedOut {
+pub(super) struct ShippedOut {
     /// Customers told (their messages are queued in the outbox; none without an SMTP server).
     pub told: usize,
 }
@@ -92,7 +95,7 @@ pub struct ShippedOut {
 /// already.
 #[utoipa::path(post, path = "/api/v1/improvements/{id}/ship", security(("token" = [])), params(("id" = String, Path)),
     responses((status = 200, body = ShippedOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn ship(
+pub(super) async fn ship(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::routes;
 
-pub fn router() -> ApiRoutes {
+pub(super) fn router() -> ApiRoutes {
     ApiRoutes::new("insights").routes(routes!(get_insights))
 }
 
@@ -26,7 +26,7 @@ struct Params {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct InsightsOut {
+pub(super) struct InsightsOut {
     /// The period, inclusive days (YYYY-MM-DD).
     pub from: String,
     pub to: String,
@@ -62,7 +62,7 @@ pub struct InsightsOut {
     params(("survey" = Option<String>, Query, description = "survey id"), ("from" = Option<String>, Query, description = "first day, YYYY-MM-DD"),
         ("to" = Option<String>, Query, description = "last day, YYYY-MM-DD")),
     responses((status = 200, body = InsightsOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn get_insights(
+pub(super) async fn get_insights(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     RawQuery(raw): RawQuery,

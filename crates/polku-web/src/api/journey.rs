@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::routes;
 
-pub fn router() -> ApiRoutes {
+pub(super) fn router() -> ApiRoutes {
     ApiRoutes::new("journey").routes(routes!(map)).routes(routes!(map_csv)).routes(routes!(layout, set_layout))
 }
 
@@ -46,7 +46,7 @@ pub fn query(raw: Option<&str>) -> Result<JourneyQuery, polku_app::AppError> {
                 lang = Some(
                     polku_domain::Locale::parse(&v)
                         .ok_or_else(|| polku_app::AppError::invalid("lang", "must be fi, sv or en"))?,
-                )
+                );
             }
             "compare" => {
                 compare = match v.as_str() {
@@ -73,7 +73,7 @@ pub fn query(raw: Option<&str>) -> Result<JourneyQuery, polku_app::AppError> {
     params(("from" = Option<String>, Query), ("to" = Option<String>, Query), ("lang" = Option<String>, Query),
         ("compare" = Option<bool>, Query)),
     responses((status = 200, body = Object), (status = 422, body = ErrorBody)))]
-pub async fn map(
+pub(super) async fn map(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     RawQuery(raw): RawQuery,
@@ -90,7 +90,7 @@ pub async fn map(
     params(("from" = Option<String>, Query), ("to" = Option<String>, Query), ("lang" = Option<String>, Query),
         ("compare" = Option<bool>, Query)),
     responses((status = 200, content_type = "text/csv")))]
-pub async fn map_csv(
+pub(super) async fn map_csv(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     RawQuery(raw): RawQuery,
@@ -105,7 +105,7 @@ pub async fn map_csv(
 
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Layout {
+pub(super) struct Layout {
     /// In order: `[{"key": "need", "names": {"fi": "…", "sv": "…", "en": "…"}}]`.
     #[schema(value_type = Vec<Object>)]
     pub stages: Vec<Stage>,
@@ -119,7 +119,7 @@ pub struct Layout {
 
 /// The journey's stages and where the touchpoints sit.
 #[utoipa::path(get, path = "/api/v1/journey/layout", security(("token" = [])), responses((status = 200, body = Layout)))]
-pub async fn layout(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Result<Json<Layout>, ApiError> {
+pub(super) async fn layout(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Result<Json<Layout>, ApiError> {
     let (stages, touchpoints, known) = polku_app::journey::layout(&web.app, &caller).await?;
     Ok(Json(Layout { stages, touchpoints, known }))
 }
@@ -127,7 +127,7 @@ pub async fn layout(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Res
 /// Replaces the journey's stages and placements (admins): rename, reorder, add stages; place touchpoints.
 #[utoipa::path(put, path = "/api/v1/journey/layout", security(("token" = [])), request_body = Layout,
     responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn set_layout(
+pub(super) async fn set_layout(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     JsonBody(l): JsonBody<Layout>,

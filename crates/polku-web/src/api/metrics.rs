@@ -15,7 +15,7 @@ use time::Date;
 use utoipa::ToSchema;
 use utoipa_axum::routes;
 
-pub fn router() -> ApiRoutes {
+pub(super) fn router() -> ApiRoutes {
     ApiRoutes::new("metrics").routes(routes!(metrics))
 }
 
@@ -59,7 +59,7 @@ pub fn parse_query(raw: Option<&str>) -> Result<MetricsQuery, ApiError> {
     params(("from" = Option<String>, Query, description = "first day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "last day, YYYY-MM-DD"),
         ("granularity" = Option<String>, Query, description = "day, week or month")),
     responses((status = 200, body = MetricsOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn metrics(
+pub(super) async fn metrics(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
@@ -75,7 +75,7 @@ pub async fn metrics(
 
 #[derive(ToSchema)]
 #[allow(dead_code)]
-pub struct MetricsOut {
+pub(super) struct MetricsOut {
     pub from: Option<String>,
     pub to: Option<String>,
     pub granularity: String,
@@ -88,7 +88,7 @@ pub struct MetricsOut {
 /// NPS on −100…100 with the normal-approximation 95 % interval; `score` and `ci95` are null when n = 0.
 #[derive(ToSchema)]
 #[allow(dead_code)]
-pub struct NpsOut {
+pub(super) struct NpsOut {
     pub score: Option<f64>,
     pub n: u64,
     pub promoters: u64,
@@ -100,7 +100,7 @@ pub struct NpsOut {
 /// Share of 4–5 answers in percent with the Wilson 95 % interval.
 #[derive(ToSchema)]
 #[allow(dead_code)]
-pub struct CsatOut {
+pub(super) struct CsatOut {
     pub score: Option<f64>,
     pub n: u64,
     pub satisfied: u64,
@@ -110,7 +110,7 @@ pub struct CsatOut {
 /// Mean effort on 1–7 with a normal 95 % interval (null below n = 2).
 #[derive(ToSchema)]
 #[allow(dead_code)]
-pub struct CesOut {
+pub(super) struct CesOut {
     pub score: Option<f64>,
     pub n: u64,
     pub ci95: Option<[f64; 2]>,
@@ -118,7 +118,7 @@ pub struct CesOut {
 
 #[derive(ToSchema)]
 #[allow(dead_code)]
-pub struct SeriesPointOut {
+pub(super) struct SeriesPointOut {
     /// First day of the bucket.
     pub start: String,
     pub nps: NpsOut,

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::routes;
 
-pub fn router() -> ApiRoutes {
+pub(super) fn router() -> ApiRoutes {
     ApiRoutes::new("money")
         .routes(routes!(all))
         .routes(routes!(settings, set_settings))
@@ -34,7 +34,7 @@ pub fn query(raw: Option<&str>) -> Result<(Option<i32>, bool), polku_app::AppErr
     {
         match k.as_str() {
             "months" => {
-                months = Some(v.parse().map_err(|_| polku_app::AppError::invalid("months", "must be a whole number"))?)
+                months = Some(v.parse().map_err(|_| polku_app::AppError::invalid("months", "must be a whole number"))?);
             }
             "compare" => compare = matches!(v.as_str(), "true" | "1" | "yes"),
             other => return Err(polku_app::AppError::invalid(other, "is not a parameter of this endpoint")),
@@ -49,7 +49,7 @@ pub fn query(raw: Option<&str>) -> Result<(Option<i32>, bool), polku_app::AppErr
 #[utoipa::path(get, path = "/api/v1/analytics", security(("token" = [])),
     params(("months" = Option<i32>, Query), ("compare" = Option<bool>, Query)),
     responses((status = 200, body = Object), (status = 422, body = ErrorBody)))]
-pub async fn all(
+pub(super) async fn all(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     RawQuery(raw): RawQuery,
@@ -64,7 +64,7 @@ pub async fn all(
 #[utoipa::path(get, path = "/api/v1/analytics/{part}", security(("token" = [])),
     params(("part" = String, Path), ("months" = Option<i32>, Query), ("compare" = Option<bool>, Query)),
     responses((status = 200, content_type = "text/csv"), (status = 404, body = ErrorBody)))]
-pub async fn part(
+pub(super) async fn part(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Path(part): Path<String>,
@@ -95,7 +95,7 @@ pub fn csv_response(body: Vec<u8>, file: &str) -> Response {
 
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SettingsBody {
+pub(super) struct SettingsBody {
     /// Months without a purchase after which a customer counts as lost (1–36, default 12).
     pub lost_after_months: i64,
     /// The top percentage of customers by negative load counted as "the few" (1–50, default 5).
@@ -104,7 +104,10 @@ pub struct SettingsBody {
 
 /// The analysis settings.
 #[utoipa::path(get, path = "/api/v1/analytics/settings", security(("token" = [])), responses((status = 200, body = SettingsBody)))]
-pub async fn settings(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Result<Json<SettingsBody>, ApiError> {
+pub(super) async fn settings(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+) -> Result<Json<SettingsBody>, ApiError> {
     let s = money::settings(&web.app, &caller).await?;
     Ok(Json(SettingsBody { lost_after_months: s.lost_after_months, few_percent: s.few_percent }))
 }
@@ -112,7 +115,7 @@ pub async fn settings(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> R
 /// Changes the analysis settings (admins).
 #[utoipa::path(put, path = "/api/v1/analytics/settings", security(("token" = [])), request_body = SettingsBody,
     responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn set_settings(
+pub(super) async fn set_settings(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     JsonBody(b): JsonBody<SettingsBody>,
@@ -127,7 +130,7 @@ pub async fn set_settings(
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct FewCustomer {
+pub(super) struct FewCustomer {
     pub external_id: String,
     pub complaints: u32,
     pub contacts: u32,
@@ -135,7 +138,7 @@ pub struct FewCustomer {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct FewOut {
+pub(super) struct FewOut {
     #[schema(value_type = Object)]
     pub summary: polku_domain::retention::FewLoad,
     pub customers: Vec<FewCustomer>,
@@ -145,7 +148,7 @@ pub struct FewOut {
 /// (analysts and up: it names customers).
 #[utoipa::path(get, path = "/api/v1/analytics/few", security(("token" = [])),
     responses((status = 200, body = FewOut), (status = 403, body = ErrorBody)))]
-pub async fn few(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Result<Json<FewOut>, ApiError> {
+pub(super) async fn few(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Result<Json<FewOut>, ApiError> {
     let (summary, rows) = money::few_customers(&web.app, &caller).await?;
     let customers = rows
         .into_iter()
@@ -156,13 +159,13 @@ pub async fn few(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Result
 
 /// Loyal customers (repeat buyers who are promoters), most revenue first.
 #[utoipa::path(get, path = "/api/v1/customers/loyal", security(("token" = [])), responses((status = 200, body = Object)))]
-pub async fn loyal(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Result<Response, ApiError> {
+pub(super) async fn loyal(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Result<Response, ApiError> {
     Ok(Json(money::loyal(&web.app, &caller).await?).into_response())
 }
 
 /// Loyal customers as CSV, for a thank-you campaign.
 #[utoipa::path(get, path = "/api/v1/customers/loyal.csv", security(("token" = [])), responses((status = 200, content_type = "text/csv")))]
-pub async fn loyal_csv(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Result<Response, ApiError> {
+pub(super) async fn loyal_csv(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Result<Response, ApiError> {
     let rows = money::loyal(&web.app, &caller).await?;
     let body = crate::money_csv::loyal(&rows).map_err(|e| ApiError::from(polku_app::AppError::Internal(e)))?;
     Ok(csv_response(body, "polku-loyal-customers.csv"))

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::routes;
 
-pub fn router() -> ApiRoutes {
+pub(super) fn router() -> ApiRoutes {
     ApiRoutes::new("notifications")
         .routes(routes!(get_settings, put_settings))
         .routes(routes!(test))
@@ -27,7 +27,7 @@ const RFC3339: &time::format_description::well_known::Rfc3339 = &time::format_de
 /// The settings without secrets: `{"smtp": {"host", "port", "tls", "username", "password_set", "from"} | null,
 /// "webhook": {"url", "secret_set"} | null, "locale"}`.
 #[derive(Serialize, ToSchema)]
-pub struct SettingsOut {
+pub(super) struct SettingsOut {
     #[schema(value_type = Object)]
     pub smtp: Option<serde_json::Value>,
     #[schema(value_type = Object)]
@@ -49,7 +49,10 @@ impl From<SettingsView> for SettingsOut {
 /// The organisation's notification settings; the SMTP password and the webhook secret are never returned.
 #[utoipa::path(get, path = "/api/v1/notification-settings", security(("token" = [])),
     responses((status = 200, body = SettingsOut), (status = 403, body = ErrorBody)))]
-pub async fn get_settings(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Result<Json<SettingsOut>, ApiError> {
+pub(super) async fn get_settings(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+) -> Result<Json<SettingsOut>, ApiError> {
     Ok(Json(notify::settings(&web.app, &caller).await?.into()))
 }
 
@@ -59,7 +62,7 @@ pub async fn get_settings(State(web): State<Web>, ApiCaller(caller): ApiCaller) 
 /// by TLS mode. Webhook calls are signed: `X-Polku-Signature: v1=<hex HMAC-SHA256 of "{X-Polku-Timestamp}.{body}">`.
 #[utoipa::path(put, path = "/api/v1/notification-settings", security(("token" = [])), request_body = Object,
     responses((status = 200, body = SettingsOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn put_settings(
+pub(super) async fn put_settings(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     JsonBody(input): JsonBody<SettingsInput>,
@@ -69,14 +72,14 @@ pub async fn put_settings(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct TestInput {
+pub(super) struct TestInput {
     /// Where the test e-mail goes.
     pub to: Option<String>,
 }
 
 /// What a test did per channel: null when the channel is not set up, else `{"ok": bool, "detail": text}`.
 #[derive(Serialize, ToSchema)]
-pub struct TestOut {
+pub(super) struct TestOut {
     #[schema(value_type = Object)]
     pub email: Option<serde_json::Value>,
     #[schema(value_type = Object)]
@@ -93,7 +96,7 @@ fn outcome(r: Option<Result<String, String>>) -> Option<serde_json::Value> {
 /// Sends a test e-mail to `to` and a test webhook call now, and says how each went.
 #[utoipa::path(post, path = "/api/v1/notification-settings/test", security(("token" = [])), request_body = TestInput,
     responses((status = 200, body = TestOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn test(
+pub(super) async fn test(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     JsonBody(input): JsonBody<TestInput>,
@@ -103,7 +106,7 @@ pub async fn test(
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct NotificationOut {
+pub(super) struct NotificationOut {
     pub id: i64,
     /// The case it is about (null for `improvement`).
     pub case_id: Option<String>,
@@ -143,7 +146,7 @@ impl From<NotificationRecord> for NotificationOut {
 }
 
 #[derive(Deserialize)]
-pub struct ListQuery {
+pub(super) struct ListQuery {
     status: Option<String>,
 }
 
@@ -151,7 +154,7 @@ pub struct ListQuery {
 #[utoipa::path(get, path = "/api/v1/notifications", security(("token" = [])),
     params(("status" = Option<String>, Query, description = "pending, sent or failed")),
     responses((status = 200, body = Vec<NotificationOut>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn list(
+pub(super) async fn list(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Query(q): Query<ListQuery>,
@@ -163,7 +166,7 @@ pub async fn list(
 /// Queues a failed notification again, due now.
 #[utoipa::path(post, path = "/api/v1/notifications/{id}/retry", security(("token" = [])), params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn retry(
+pub(super) async fn retry(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,

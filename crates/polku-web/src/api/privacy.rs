@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::routes;
 
-pub fn router() -> ApiRoutes {
+pub(super) fn router() -> ApiRoutes {
     ApiRoutes::new("privacy")
         .routes(routes!(export))
         .routes(routes!(erase))
@@ -27,7 +27,7 @@ pub fn router() -> ApiRoutes {
 #[utoipa::path(get, path = "/api/v1/customers/{external_id}/export", security(("token" = [])),
     params(("external_id" = String, Path)),
     responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn export(
+pub(super) async fn export(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Path(external_id): Path<String>,
@@ -36,7 +36,7 @@ pub async fn export(
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct ErasedOut {
+pub(super) struct ErasedOut {
     /// Answers no longer tied to the customer (their scores still count in the figures).
     pub responses: u64,
     /// Open answers whose text was removed.
@@ -49,7 +49,7 @@ pub struct ErasedOut {
 #[utoipa::path(delete, path = "/api/v1/customers/{external_id}", security(("token" = [])),
     params(("external_id" = String, Path)),
     responses((status = 200, body = ErasedOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn erase(
+pub(super) async fn erase(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Path(external_id): Path<String>,
@@ -60,7 +60,7 @@ pub async fn erase(
 
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PrivacySettings {
+pub(super) struct PrivacySettings {
     /// Personal data older than this many months (1–240) is erased hourly; null keeps it.
     pub retention_months: Option<i64>,
 }
@@ -68,14 +68,17 @@ pub struct PrivacySettings {
 /// The retention period (admins).
 #[utoipa::path(get, path = "/api/v1/privacy-settings", security(("token" = [])),
     responses((status = 200, body = PrivacySettings), (status = 403, body = ErrorBody)))]
-pub async fn settings(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Result<Json<PrivacySettings>, ApiError> {
+pub(super) async fn settings(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+) -> Result<Json<PrivacySettings>, ApiError> {
     Ok(Json(PrivacySettings { retention_months: polku_app::privacy::retention(&web.app, &caller).await? }))
 }
 
 /// Sets the retention period (admins).
 #[utoipa::path(put, path = "/api/v1/privacy-settings", security(("token" = [])), request_body = PrivacySettings,
     responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn set_settings(
+pub(super) async fn set_settings(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     JsonBody(input): JsonBody<PrivacySettings>,
@@ -89,7 +92,7 @@ pub async fn set_settings(
 #[utoipa::path(get, path = "/api/v1/customers/{external_id}/timeline", security(("token" = [])),
     params(("external_id" = String, Path)),
     responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn timeline(
+pub(super) async fn timeline(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Path(external_id): Path<String>,
@@ -98,7 +101,7 @@ pub async fn timeline(
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct CustomerHit {
+pub(super) struct CustomerHit {
     pub external_id: String,
     pub name: Option<String>,
     pub email: Option<String>,
@@ -107,7 +110,7 @@ pub struct CustomerHit {
 /// Finds customers (agents and up): `?q=` matches the start of the id or e-mail, or part of the name.
 #[utoipa::path(get, path = "/api/v1/customers", security(("token" = [])), params(("q" = String, Query)),
     responses((status = 200, body = Vec<CustomerHit>), (status = 403, body = ErrorBody)))]
-pub async fn search(
+pub(super) async fn search(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     axum::extract::RawQuery(raw): axum::extract::RawQuery,

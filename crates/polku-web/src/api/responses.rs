@@ -15,12 +15,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::routes;
 
-pub fn router() -> ApiRoutes {
+pub(super) fn router() -> ApiRoutes {
     ApiRoutes::new("responses").routes(routes!(submit))
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct ResponseCreated {
+pub(super) struct ResponseCreated {
     pub id: String,
 }
 
@@ -30,7 +30,7 @@ pub struct ResponseCreated {
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
     responses((status = 201, body = ResponseCreated), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "survey closed"),
         (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn submit(
+pub(super) async fn submit(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
@@ -56,7 +56,7 @@ pub async fn submit(
 
 #[derive(ToSchema)]
 #[allow(dead_code)]
-pub struct ResponseInput {
+pub(super) struct ResponseInput {
     pub answers: Vec<AnswerInput>,
     /// e.g. `email`, `sms`, `kiosk`; default `api`.
     pub channel: Option<String>,
@@ -74,7 +74,7 @@ pub struct ResponseInput {
 
 #[derive(ToSchema)]
 #[allow(dead_code)]
-pub struct ConsentInput {
+pub(super) struct ConsentInput {
     /// The comment may be shown to the staff (the praise wall).
     pub share_internally: Option<bool>,
     /// The customer may be contacted about their feedback ("you said, we did").
@@ -83,7 +83,7 @@ pub struct ConsentInput {
 
 #[derive(ToSchema)]
 #[allow(dead_code)]
-pub struct AnswerInput {
+pub(super) struct AnswerInput {
     /// Question id (or key).
     pub question: String,
     /// A whole number for scores, an option key or a list of them for choices, a string for text.

@@ -16,14 +16,14 @@ use utoipa::openapi::{OpenApi, RefOr};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 
 /// Documented routes of one or more API modules; [`super::router`] merges them and splits the result once.
-pub struct ApiRoutes {
+pub(super) struct ApiRoutes {
     tag: &'static str,
     inner: OpenApiRouter<Web>,
 }
 
 impl ApiRoutes {
     /// Routes whose operations are grouped in the document under `tag`, the name of the API module.
-    pub fn new(tag: &'static str) -> Self {
+    pub(super) fn new(tag: &'static str) -> Self {
         // `default()`, not `new()`: `new()` would fill the info with utoipa-axum's own package name.
         Self { tag, inner: OpenApiRouter::default() }
     }
@@ -35,7 +35,7 @@ impl ApiRoutes {
     /// When the handlers name different paths: utoipa-axum would then serve every one of them on every
     /// path, while the document lists each handler on its own path only. Also when a schema differs from
     /// another of the same name (see [`check_schemas`]).
-    pub fn routes(self, mut routes: UtoipaMethodRouter<Web>) -> Self {
+    pub(super) fn routes(self, mut routes: UtoipaMethodRouter<Web>) -> Self {
         let paths: Vec<&String> = routes.1.paths.keys().collect();
         assert!(paths.len() == 1, "one routes!(…) per path, not {paths:?}");
         for item in routes.1.paths.values_mut() {
@@ -48,7 +48,7 @@ impl ApiRoutes {
         Self { tag: self.tag, inner: self.inner.routes(routes) }
     }
 
-    pub fn merge(self, other: ApiRoutes) -> Self {
+    pub(super) fn merge(self, other: ApiRoutes) -> Self {
         check_schemas(
             self.inner.get_openapi(),
             other.inner.get_openapi().components.iter().flat_map(|c| c.schemas.iter()),
@@ -57,12 +57,12 @@ impl ApiRoutes {
     }
 
     /// Raises (or lowers) the request body limit of every route added so far.
-    pub fn body_limit(self, bytes: usize) -> Self {
+    pub(super) fn body_limit(self, bytes: usize) -> Self {
         Self { tag: self.tag, inner: self.inner.layer(DefaultBodyLimit::max(bytes)) }
     }
 
     /// The axum router and the OpenAPI paths and schemas of every route added.
-    pub fn split(self) -> (Router<Web>, OpenApi) {
+    pub(super) fn split(self) -> (Router<Web>, OpenApi) {
         self.inner.split_for_parts()
     }
 }
@@ -88,22 +88,22 @@ mod tests {
 
     mod one {
         #[derive(serde::Serialize, utoipa::ToSchema)]
-        pub struct Thing {
+        pub(super) struct Thing {
             pub a: i64,
         }
         #[utoipa::path(get, path = "/one", responses((status = 200, body = Thing)))]
-        pub async fn get() -> axum::Json<Thing> {
+        pub(super) async fn get() -> axum::Json<Thing> {
             axum::Json(Thing { a: 1 })
         }
     }
 
     mod two {
         #[derive(serde::Serialize, utoipa::ToSchema)]
-        pub struct Thing {
+        pub(super) struct Thing {
             pub b: String,
         }
         #[utoipa::path(post, path = "/two", responses((status = 200, body = Thing)))]
-        pub async fn post() -> axum::Json<Thing> {
+        pub(super) async fn post() -> axum::Json<Thing> {
             axum::Json(Thing { b: "b".into() })
         }
     }

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use utoipa::ToSchema;
 use utoipa_axum::routes;
 
-pub fn router() -> ApiRoutes {
+pub(super) fn router() -> ApiRoutes {
     ApiRoutes::new("surveys")
         .routes(routes!(create, list))
         .routes(routes!(get_one, update))
@@ -25,7 +25,7 @@ pub fn router() -> ApiRoutes {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct QuestionRef {
+pub(super) struct QuestionRef {
     pub id: String,
     pub key: String,
     #[serde(rename = "type")]
@@ -34,7 +34,7 @@ pub struct QuestionRef {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct SurveyCreated {
+pub(super) struct SurveyCreated {
     pub id: String,
     pub slug: String,
     pub version: i64,
@@ -44,7 +44,7 @@ pub struct SurveyCreated {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct SurveyOut {
+pub(super) struct SurveyOut {
     pub id: String,
     pub slug: String,
     pub name: String,
@@ -58,7 +58,7 @@ pub struct SurveyOut {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct SurveyListItem {
+pub(super) struct SurveyListItem {
     pub id: String,
     pub slug: String,
     pub name: String,
@@ -83,7 +83,7 @@ fn created(r: &SurveyRecord, new_version: bool) -> SurveyCreated {
 
 #[utoipa::path(post, path = "/api/v1/surveys", request_body = SurveyInput, security(("token" = [])),
     responses((status = 201, body = SurveyCreated), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn create(
+pub(super) async fn create(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     JsonBody(draft): JsonBody<SurveyDraft>,
@@ -93,7 +93,10 @@ pub async fn create(
 }
 
 #[utoipa::path(get, path = "/api/v1/surveys", security(("token" = [])), responses((status = 200, body = Vec<SurveyListItem>)))]
-pub async fn list(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Result<Json<Vec<SurveyListItem>>, ApiError> {
+pub(super) async fn list(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+) -> Result<Json<Vec<SurveyListItem>>, ApiError> {
     let list = surveys::list(&web.app, &caller).await?;
     Ok(Json(
         list.into_iter()
@@ -110,7 +113,7 @@ pub async fn list(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Resul
 
 #[utoipa::path(get, path = "/api/v1/surveys/{id}", security(("token" = [])),
     responses((status = 200, body = SurveyOut), (status = 404, body = ErrorBody)))]
-pub async fn get_one(
+pub(super) async fn get_one(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
@@ -130,7 +133,7 @@ pub async fn get_one(
 
 #[utoipa::path(put, path = "/api/v1/surveys/{id}", request_body = SurveyInput, security(("token" = [])),
     responses((status = 200, body = SurveyCreated), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn update(
+pub(super) async fn update(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
@@ -141,7 +144,7 @@ pub async fn update(
 }
 
 #[utoipa::path(post, path = "/api/v1/surveys/{id}/close", security(("token" = [])), responses((status = 204), (status = 404, body = ErrorBody)))]
-pub async fn close(
+pub(super) async fn close(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
@@ -151,7 +154,7 @@ pub async fn close(
 }
 
 #[utoipa::path(post, path = "/api/v1/surveys/{id}/open", security(("token" = [])), responses((status = 204), (status = 404, body = ErrorBody)))]
-pub async fn open(
+pub(super) async fn open(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
@@ -166,7 +169,7 @@ pub async fn open(
 /// A survey definition. Texts are maps from locale (`fi`, `sv`, `en`) to text; every listed locale needs one.
 #[derive(ToSchema)]
 #[allow(dead_code)]
-pub struct SurveyInput {
+pub(super) struct SurveyInput {
     pub name: String,
     /// Languages of the survey, e.g. `["fi", "sv", "en"]`.
     pub locales: Vec<String>,
@@ -175,7 +178,7 @@ pub struct SurveyInput {
 
 #[derive(ToSchema)]
 #[allow(dead_code)]
-pub struct QuestionInput {
+pub(super) struct QuestionInput {
     /// Stable short name: a–z, 0–9, `_`, `-`.
     pub key: String,
     /// One of `nps` (0–10), `csat` (1–5), `ces` (1–7), `single`, `multi`, `text`.
@@ -191,14 +194,14 @@ pub struct QuestionInput {
 /// Makes a `text` question a "why?" follow-up of an earlier scored question, worded by score band.
 #[derive(ToSchema)]
 #[allow(dead_code)]
-pub struct FollowUpInput {
+pub(super) struct FollowUpInput {
     pub after: String,
     pub bands: Vec<BandInput>,
 }
 
 #[derive(ToSchema)]
 #[allow(dead_code)]
-pub struct BandInput {
+pub(super) struct BandInput {
     pub min: i16,
     pub max: i16,
     pub text: BTreeMap<String, String>,

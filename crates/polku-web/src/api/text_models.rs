@@ -13,12 +13,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::routes;
 
-pub fn router() -> ApiRoutes {
+pub(super) fn router() -> ApiRoutes {
     ApiRoutes::new("text_models").routes(routes!(list)).routes(routes!(reanalyse)).routes(routes!(save, reset))
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct TextModelOut {
+pub(super) struct TextModelOut {
     /// `taxonomy` or `lexicon`.
     pub kind: String,
     /// `fi`, `sv` or `en`.
@@ -30,7 +30,10 @@ pub struct TextModelOut {
 
 /// Every taxonomy and lexicon the organisation's analysis uses: its own where it has one.
 #[utoipa::path(get, path = "/api/v1/text-models", security(("token" = [])), responses((status = 200, body = Vec<TextModelOut>)))]
-pub async fn list(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Result<Json<Vec<TextModelOut>>, ApiError> {
+pub(super) async fn list(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+) -> Result<Json<Vec<TextModelOut>>, ApiError> {
     let models = text_models::models(&web.app, &caller).await?;
     Ok(Json(
         models
@@ -51,7 +54,7 @@ pub async fn list(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Resul
     params(("kind" = String, Path, description = "taxonomy or lexicon"), ("lang" = String, Path, description = "fi, sv or en")),
     request_body(content = String, content_type = "text/plain"),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn save(
+pub(super) async fn save(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Path((kind, lang)): Path<(String, String)>,
@@ -65,7 +68,7 @@ pub async fn save(
 #[utoipa::path(delete, path = "/api/v1/text-models/{kind}/{lang}", security(("token" = [])),
     params(("kind" = String, Path), ("lang" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn reset(
+pub(super) async fn reset(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Path((kind, lang)): Path<(String, String)>,
@@ -78,7 +81,7 @@ pub async fn reset(
 /// 409 while one runs. Admins only.
 #[utoipa::path(post, path = "/api/v1/text-models/reanalyse", security(("token" = [])),
     responses((status = 202), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn reanalyse(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Result<StatusCode, ApiError> {
+pub(super) async fn reanalyse(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Result<StatusCode, ApiError> {
     text_models::start_reanalysis(&web.app, &caller).await?;
     Ok(StatusCode::ACCEPTED)
 }

@@ -16,13 +16,13 @@ use std::fmt;
 
 /// Why a form did not deserialise: the field (its path, e.g. `amount`) and what is wrong with it.
 #[derive(Debug, PartialEq, Eq)]
-pub struct FieldError {
+pub(super) struct FieldError {
     pub field: String,
     pub message: String,
 }
 
 /// Deserialises form fields, given as the (name, value) pairs that were sent, into `T`.
-pub fn from_pairs<T: DeserializeOwned>(pairs: Vec<(String, String)>) -> Result<T, FieldError> {
+pub(super) fn from_pairs<T: DeserializeOwned>(pairs: Vec<(String, String)>) -> Result<T, FieldError> {
     let mut fields: Vec<(String, Vec<String>)> = Vec::new();
     for (name, value) in pairs {
         match fields.iter_mut().find(|(n, _)| *n == name) {
@@ -45,7 +45,7 @@ pub fn from_pairs<T: DeserializeOwned>(pairs: Vec<(String, String)>) -> Result<T
 
 /// The error of this deserialiser; `missing` names a required field that was not sent.
 #[derive(Debug)]
-pub struct Error {
+pub(super) struct Error {
     message: String,
     missing: Option<&'static str>,
 }

@@ -16,7 +16,7 @@ use polku_domain::role::Role;
 use polku_domain::{Locale, TeamId, UserId};
 use serde::Deserialize;
 
-pub fn router() -> Router<Web> {
+pub(super) fn router() -> Router<Web> {
     Router::new()
         .route("/settings/tokens", get(tokens).post(create_token))
         .route("/settings/tokens/{id}/revoke", post(revoke))
@@ -128,7 +128,7 @@ struct MembersPage {
 }
 
 impl MembersPage {
-    fn touchpoints_of(&self, team: &polku_domain::TeamId) -> String {
+    fn touchpoints_of(&self, team: &TeamId) -> String {
         self.touchpoints.iter().filter(|(t, _)| *t == team.0).map(|(_, tp)| tp.as_str()).collect::<Vec<_>>().join(", ")
     }
     fn limit(&self, m: &Member) -> String {

@@ -16,7 +16,7 @@ use polku_app::AppError;
 use polku_domain::Locale;
 use serde::Deserialize;
 
-pub fn router() -> Router<Web> {
+pub(super) fn router() -> Router<Web> {
     Router::new()
         .route("/login", get(form).post(submit))
         .route("/logout", post(logout))

@@ -21,7 +21,7 @@ use polku_domain::survey::QuestionType;
 use polku_domain::{CaseId, RuleId, TeamId, UserId};
 use serde::Deserialize;
 
-pub fn router() -> Router<Web> {
+pub(super) fn router() -> Router<Web> {
     Router::new()
         .route("/cases", get(list))
         .route("/cases/follow-ups", get(follow_ups))
@@ -266,7 +266,7 @@ impl RulesPage {
             ),
         }
     }
-    fn team(&self, t: &Option<polku_domain::TeamId>) -> String {
+    fn team(&self, t: &Option<TeamId>) -> String {
         t.and_then(|t| self.teams.iter().find(|(id, _, _)| *id == t)).map_or_else(|| "–".into(), |(_, n, _)| n.clone())
     }
     fn owner(&self, o: &Option<UserId>) -> String {
@@ -413,7 +413,7 @@ async fn act(
     };
     let reason = form.reason.as_deref().unwrap_or("");
     let result = match action {
-        Ok(a) => polku_app::cases::act(&web.app, &s.caller, id, a, reason).await.map(|_| ()),
+        Ok(a) => cases::act(&web.app, &s.caller, id, a, reason).await.map(|_| ()),
         Err(e) => Err(e),
     };
     after(&web, &s, id, result).await
@@ -426,7 +426,7 @@ async fn decide(
     action: uuid::Uuid,
     approve: bool,
 ) -> Result<Response, PageError> {
-    let result = polku_app::cases::decide(&web.app, &s.caller, action, approve).await;
+    let result = cases::decide(&web.app, &s.caller, action, approve).await;
     after(web, s, id, result).await
 }
 

@@ -17,7 +17,7 @@ use polku_domain::journey::humanise;
 use polku_domain::text::Polarity;
 use polku_domain::timeline::{Entry, Fact};
 
-pub fn router() -> Router<Web> {
+pub(super) fn router() -> Router<Web> {
     Router::new().route("/customers", get(search)).route("/customers/{id}", get(show))
 }
 

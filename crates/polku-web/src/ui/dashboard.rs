@@ -16,7 +16,7 @@ use polku_app::dashboard::{self, Breakdown, Summary};
 use polku_app::store::{Comment, SurveySummary};
 use polku_domain::metrics::ScoreCounts;
 
-pub fn router() -> Router<Web> {
+pub(super) fn router() -> Router<Web> {
     Router::new().route("/", get(overview))
 }
 
@@ -66,7 +66,7 @@ impl DashboardPage {
     }
 }
 
-impl super::CommentTags for DashboardPage {
+impl CommentTags for DashboardPage {
     fn tr(&self) -> &T {
         &self.t
     }

@@ -17,7 +17,7 @@ use polku_app::connections::{self, ConnectionDraft};
 use polku_domain::webhooks::{ConnectionKind, LocalZone};
 use serde::Deserialize;
 
-pub fn router() -> Router<Web> {
+pub(super) fn router() -> Router<Web> {
     Router::new()
         .route("/settings/connections", get(show).post(create))
         .route("/settings/connections/{id}/delete", post(remove))

@@ -17,7 +17,7 @@ use polku_app::improvements::{self, Improvement, ImprovementInput};
 use polku_domain::Locale;
 use serde::Deserialize;
 
-pub fn router() -> Router<Web> {
+pub(super) fn router() -> Router<Web> {
     Router::new().route("/improvements", get(show).post(create)).route("/improvements/{id}/ship", post(ship))
 }
 

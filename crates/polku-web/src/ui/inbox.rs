@@ -24,7 +24,7 @@ use serde::Deserialize;
 /// Most rows one CSV export holds.
 const EXPORT_MAX: usize = 100_000;
 
-pub fn router() -> Router<Web> {
+pub(super) fn router() -> Router<Web> {
     Router::new()
         .route("/inbox", get(inbox))
         .route("/inbox.csv", get(export))
@@ -83,7 +83,7 @@ impl InboxPage {
     }
 }
 
-impl super::CommentTags for InboxPage {
+impl CommentTags for InboxPage {
     fn tr(&self) -> &T {
         &self.t
     }
@@ -287,7 +287,7 @@ impl DetailPage {
     }
 }
 
-impl super::CommentTags for DetailPage {
+impl CommentTags for DetailPage {
     fn tr(&self) -> &T {
         &self.t
     }

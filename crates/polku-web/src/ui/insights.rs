@@ -16,7 +16,7 @@ use polku_app::insights::{self, Insights};
 use polku_app::store::SurveySummary;
 use polku_domain::insights::Driver;
 
-pub fn router() -> Router<Web> {
+pub(super) fn router() -> Router<Web> {
     Router::new().route("/insights", get(show))
 }
 

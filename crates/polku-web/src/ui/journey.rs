@@ -19,7 +19,7 @@ use polku_app::journey::{JourneyFigures, JourneyMap, TouchpointView};
 use polku_domain::journey::{Placement, Stage, Trend};
 use std::collections::BTreeMap;
 
-pub fn router() -> Router<Web> {
+pub(super) fn router() -> Router<Web> {
     Router::new()
         .route("/journey", get(show))
         .route("/journey.csv", get(csv))

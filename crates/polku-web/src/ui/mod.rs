@@ -270,7 +270,7 @@ pub fn fmt1(v: &Option<f64>) -> String {
 
 /// Formats a confidence interval, or nothing.
 pub fn fmt_ci(ci: &Option<[f64; 2]>) -> String {
-    ci.map(|[a, b]| format!("{:.1} – {:.1}", a, b)).unwrap_or_default()
+    ci.map(|[a, b]| format!("{a:.1} – {b:.1}")).unwrap_or_default()
 }
 
 #[cfg(test)]

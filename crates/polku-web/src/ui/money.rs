@@ -17,7 +17,7 @@ use polku_app::AppError;
 use polku_app::money::{self, Figures, Loyal, Money};
 use polku_domain::retention::SupportRow;
 
-pub fn router() -> Router<Web> {
+pub(super) fn router() -> Router<Web> {
     Router::new().route("/money", get(show)).route("/money/loyal", get(loyal)).route("/money/{part}", get(download))
 }
 

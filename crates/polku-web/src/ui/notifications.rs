@@ -19,7 +19,7 @@ use polku_domain::Locale;
 use polku_domain::notify::TlsMode;
 use serde::Deserialize;
 
-pub fn router() -> Router<Web> {
+pub(super) fn router() -> Router<Web> {
     Router::new()
         .route("/settings/notifications", get(show).post(save))
         .route("/settings/notifications/test", post(test))

@@ -14,7 +14,7 @@ use axum::routing::get;
 use polku_app::AppError;
 use polku_app::store::Comment;
 
-pub fn router() -> Router<Web> {
+pub(super) fn router() -> Router<Web> {
     Router::new().route("/praise", get(show))
 }
 

@@ -22,7 +22,7 @@ use polku_domain::locale::text_in;
 use polku_domain::response::{self, AnswerDraft, ResponseDraft};
 use polku_domain::survey::{Question, QuestionType};
 
-pub fn router() -> Router<Web> {
+pub(super) fn router() -> Router<Web> {
     Router::new()
         .route("/s/{slug}", get(show).post(answer))
         .route("/s/{slug}/thanks", get(thanks))
@@ -263,10 +263,7 @@ async fn answer(
         locale: Some(locale.as_str().to_string()),
         customer: None,
         // An anonymous page has no way to reach the customer, so it only asks about sharing.
-        consent: polku_domain::response::Consent {
-            share_internally: form.get("consent_share") == Some("1"),
-            contact: false,
-        },
+        consent: response::Consent { share_internally: form.get("consent_share") == Some("1"), contact: false },
     };
     match responses::submit(&web.app, &s, &draft, None, Source::Page).await {
         Ok(_) => Ok(Redirect::to(&format!("/s/{}/thanks?lang={}", s.slug, locale.as_str())).into_response()),

@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 /// Empty question rows offered below the filled ones (no JavaScript to add rows).
 const SPARE_ROWS: usize = 3;
 
-pub fn router() -> Router<Web> {
+pub(super) fn router() -> Router<Web> {
     Router::new()
         .route("/surveys", get(list).post(create))
         .route("/surveys/new", get(new_form))
@@ -227,7 +227,8 @@ fn parse_form(form: &FormPairs) -> (String, Vec<&'static str>, Vec<Row>, SurveyD
         });
         rows.push(Row { i: rows.len(), ..row });
     }
-    let draft = SurveyDraft { name: name.clone(), locales: locales.iter().map(|l| l.to_string()).collect(), questions };
+    let draft =
+        SurveyDraft { name: name.clone(), locales: locales.iter().map(ToString::to_string).collect(), questions };
     (name, locales, rows, draft, errors)
 }
 

@@ -17,7 +17,7 @@ use polku_app::AppError;
 use polku_app::text_models::{self, ModelText, Reanalysis};
 use serde::Deserialize;
 
-pub fn router() -> Router<Web> {
+pub(super) fn router() -> Router<Web> {
     Router::new()
         .route("/settings/text", get(show))
         .route("/settings/text/reanalyse", post(reanalyse))

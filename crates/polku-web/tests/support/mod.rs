@@ -15,9 +15,9 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use tower::ServiceExt;
 
-pub const PASSWORD: &str = "correct horse battery";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 
-pub struct TestApp {
+pub(crate) struct TestApp {
     pub backend: &'static str,
     pub app: Arc<App>,
     pub router: Router,
@@ -26,28 +26,28 @@ pub struct TestApp {
     pub email: String,
 }
 
-pub struct Reply {
+pub(crate) struct Reply {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
     pub body: String,
 }
 
 impl Reply {
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
     /// The `name=value` of every Set-Cookie, for sending back.
-    pub fn cookies(&self) -> Vec<String> {
+    pub(crate) fn cookies(&self) -> Vec<String> {
         self.headers
             .get_all(header::SET_COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_string))
             .collect()
     }
-    pub fn location(&self) -> &str {
+    pub(crate) fn location(&self) -> &str {
         self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
     }
-    pub fn field_errors(&self) -> Vec<String> {
+    pub(crate) fn field_errors(&self) -> Vec<String> {
         self.json()["error"]["fields"]
             .as_array()
             .map(|a| a.iter().map(|f| f["field"].as_str().unwrap_or("").to_string()).collect())
@@ -56,11 +56,11 @@ impl Reply {
 }
 
 /// One `TestApp` per backend under test.
-pub async fn spawn_apps() -> Vec<TestApp> {
+pub(crate) async fn spawn_apps() -> Vec<TestApp> {
     spawn_apps_with(polku_web::WebConfig { public_rate_per_minute: 100_000, webhook_rate_per_minute: 100_000 }).await
 }
 
-pub async fn spawn_apps_with(web: polku_web::WebConfig) -> Vec<TestApp> {
+pub(crate) async fn spawn_apps_with(web: polku_web::WebConfig) -> Vec<TestApp> {
     let mut out = Vec::new();
     for (backend, store) in fresh_stores().await {
         let (app, _writer) = App::start(
@@ -75,7 +75,7 @@ pub async fn spawn_apps_with(web: polku_web::WebConfig) -> Vec<TestApp> {
 }
 
 /// An organisation with an owner (password [`PASSWORD`]) and an admin API token.
-pub async fn new_org(app: &App, name: &str) -> (OrgId, String, String) {
+pub(crate) async fn new_org(app: &App, name: &str) -> (OrgId, String, String) {
     let actor = Actor::System("test");
     let org = polku_app::orgs::create_org(app, &actor, name).await.unwrap();
     let email = format!("owner-{}@example.com", org.0.simple());
@@ -98,7 +98,7 @@ pub async fn new_org(app: &App, name: &str) -> (OrgId, String, String) {
 }
 
 impl TestApp {
-    pub async fn send(&self, req: Request<Body>) -> Reply {
+    pub(crate) async fn send(&self, req: Request<Body>) -> Reply {
         let res = self.router.clone().oneshot(req).await.unwrap();
         let status = res.status();
         let headers = res.headers().clone();
@@ -106,7 +106,7 @@ impl TestApp {
         Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
     }
 
-    pub async fn api(&self, method: Method, path: &str, token: &str, body: Option<Value>) -> Reply {
+    pub(crate) async fn api(&self, method: Method, path: &str, token: &str, body: Option<Value>) -> Reply {
         let mut b =
             Request::builder().method(method).uri(path).header(header::AUTHORIZATION, format!("Bearer {token}"));
         let body = match body {
@@ -119,12 +119,12 @@ impl TestApp {
         self.send(b.body(body).unwrap()).await
     }
 
-    pub async fn get(&self, path: &str, cookies: &[String]) -> Reply {
+    pub(crate) async fn get(&self, path: &str, cookies: &[String]) -> Reply {
         let req = Request::get(path).header(header::COOKIE, cookies.join("; ")).body(Body::empty()).unwrap();
         self.send(req).await
     }
 
-    pub async fn post_form(&self, path: &str, cookies: &[String], form: &[(&str, &str)]) -> Reply {
+    pub(crate) async fn post_form(&self, path: &str, cookies: &[String], form: &[(&str, &str)]) -> Reply {
         let body = serde_urlencoded::to_string(form).unwrap();
         let req = Request::post(path)
             .header(header::COOKIE, cookies.join("; "))
@@ -135,7 +135,7 @@ impl TestApp {
     }
 
     /// Signs in through the real form and returns the session cookies and the page's CSRF token.
-    pub async fn login(&self, email: &str) -> (Vec<String>, String) {
+    pub(crate) async fn login(&self, email: &str) -> (Vec<String>, String) {
         let page = self.get("/login", &[]).await;
         let form_cookies = page.cookies();
         let csrf = hidden(&page.body, "_csrf");
@@ -153,7 +153,7 @@ impl TestApp {
         (cookies, hidden(&dash.body, "_csrf"))
     }
 
-    pub async fn create_survey(&self, token: &str, body: Value) -> Value {
+    pub(crate) async fn create_survey(&self, token: &str, body: Value) -> Value {
         let r = self.api(Method::POST, "/api/v1/surveys", token, Some(body)).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}: {}", self.backend, r.body);
         r.json()
@@ -161,13 +161,13 @@ impl TestApp {
 }
 
 /// The value of the first hidden input with this name.
-pub fn hidden(html: &str, name: &str) -> String {
+pub(crate) fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html.find(&marker).unwrap_or_else(|| panic!("no hidden {name} in page")) + marker.len();
     html[start..].split('"').next().unwrap().to_string()
 }
 
-pub fn nps_survey() -> Value {
+pub(crate) fn nps_survey() -> Value {
     json!({
         "name": "Asiakaskysely",
         "locales": ["fi", "sv", "en"],
