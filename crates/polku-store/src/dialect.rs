@@ -263,7 +263,8 @@ mod tests {
     #[tokio::test]
     async fn a_duplicate_names_its_column() {
         for (backend, store) in crate::testing::fresh_stores().await {
-            let st = crate::testing::story(&store, serde_json::json!([{"key": "nps", "type": "nps"}])).await;
+            let questions = serde_json::json!([{"key": "nps", "type": "nps", "text": {"fi": "Suosittelisitko?"}}]);
+            let st = crate::testing::story(&store, questions).await;
             store.create_team(st.org, "Huolto").await.unwrap();
             let again = store.create_team(st.org, "Huolto").await;
             assert!(
