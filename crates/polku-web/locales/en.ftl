@@ -544,7 +544,7 @@ channel-qr = QR code
 channel-widget = website feedback button
 channel-kiosk = feedback terminal
 channel-api = API
-outcome-sent_same_day = quote sent the same day
+outcome-sent_same_day = sent the same day
 outcome-late_60_min_no_notice = an hour late without notice
 outcome-mess_left = mess left behind
 outcome-email_though_paper_asked = invoice by e-mail though paper was asked for
@@ -561,3 +561,7 @@ journey-events-count = { $count ->
     [one] { $count } event
    *[other] { $count } events
 }
+customer-moments = { $positive } positive, { $neutral } neutral and { $negative ->
+    [one] 1 negative moment
+   *[other] { $negative } negative moments
+}.

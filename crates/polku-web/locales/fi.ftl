@@ -544,7 +544,7 @@ channel-qr = QR-koodi
 channel-widget = verkkosivun palautenappi
 channel-kiosk = palautepääte
 channel-api = rajapinta
-outcome-sent_same_day = tarjous samana päivänä
+outcome-sent_same_day = lähetetty samana päivänä
 outcome-late_60_min_no_notice = tunnin myöhässä ilmoittamatta
 outcome-mess_left = sotkua jäi
 outcome-email_though_paper_asked = lasku sähköpostilla, vaikka pyydettiin paperilla
@@ -561,3 +561,13 @@ journey-events-count = { $count ->
     [one] { $count } tapahtuma
    *[other] { $count } tapahtumaa
 }
+customer-moments = { $positive ->
+    [one] 1 myönteinen
+   *[other] { $positive } myönteistä
+}, { $neutral ->
+    [one] 1 neutraali
+   *[other] { $neutral } neutraalia
+} ja { $negative ->
+    [one] 1 kielteinen hetki
+   *[other] { $negative } kielteistä hetkeä
+}.

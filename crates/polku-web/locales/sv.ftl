@@ -544,7 +544,7 @@ channel-qr = QR-kod
 channel-widget = webbplatsens feedbackknapp
 channel-kiosk = feedbackterminal
 channel-api = API
-outcome-sent_same_day = offert samma dag
+outcome-sent_same_day = skickad samma dag
 outcome-late_60_min_no_notice = en timme sen utan förvarning
 outcome-mess_left = stökigt efteråt
 outcome-email_though_paper_asked = faktura per e-post fast papper önskades
@@ -561,3 +561,13 @@ journey-events-count = { $count ->
     [one] { $count } händelse
    *[other] { $count } händelser
 }
+customer-moments = { $positive ->
+    [one] 1 positivt
+   *[other] { $positive } positiva
+}, { $neutral ->
+    [one] 1 neutralt
+   *[other] { $neutral } neutrala
+} och { $negative ->
+    [one] 1 negativt ögonblick
+   *[other] { $negative } negativa ögonblick
+}.

@@ -92,6 +92,15 @@ impl T {
         self.format(key, Some(&args))
     }
 
+    /// A text with several counts, each chosen by its own plural rule.
+    pub fn counts(&self, key: &str, counts: &[(&str, usize)]) -> String {
+        let mut args = FluentArgs::new();
+        for (name, n) in counts {
+            args.set(name.to_string(), FluentValue::from(n.count()));
+        }
+        self.format(key, Some(&args))
+    }
+
     pub fn lang(&self) -> &'static str {
         self.locale.as_str()
     }
@@ -198,7 +207,7 @@ mod tests {
             for entry in std::fs::read_dir(dir).expect("the directory") {
                 let path = entry.expect("an entry").path();
                 let text = std::fs::read_to_string(&path).expect("a text file");
-                for marker in ["t.get(\"", "t.arg(\"", "t.count(\""] {
+                for marker in ["t.get(\"", "t.arg(\"", "t.count(\"", "t.counts(\""] {
                     for (at, _) in text.match_indices(marker) {
                         // `t.get`, not `sent.get`.
                         if text[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_') {

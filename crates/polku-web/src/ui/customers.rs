@@ -77,8 +77,13 @@ impl StoryPage {
                 let score = score.as_ref().map(|(k, s)| format!("{} {s} · ", k.to_uppercase())).unwrap_or_default();
                 format!("{score}{}", self.channel(channel))
             }
-            Fact::Contact { id, channel, reason, hours_open, .. } => {
-                let reason = reason.as_deref().map(|r| format!(" · {}", self.tp.label(r))).unwrap_or_default();
+            Fact::Contact { id, channel, reason, hours_open, touchpoint } => {
+                // A reason that only repeats the touchpoint shown before the summary is left out.
+                let reason = reason
+                    .as_deref()
+                    .filter(|r| Some(*r) != touchpoint.as_deref())
+                    .map(|r| format!(" · {}", self.tp.label(r)))
+                    .unwrap_or_default();
                 let state = match hours_open {
                     None => t.get("story-contact-open"),
                     Some(h) => t.count("story-contact-closed", *h),
@@ -103,6 +108,10 @@ impl StoryPage {
     }
     fn kind(&self, k: &str) -> String {
         self.t.get(&format!("customer-kind-{k}"))
+    }
+    fn moments(&self) -> String {
+        let v = &self.s.verdict;
+        self.t.counts("customer-moments", &[("positive", v.positive), ("neutral", v.neutral), ("negative", v.negative)])
     }
     fn orders(&self) -> String {
         self.t.count("customer-orders", self.s.orders)

@@ -69,6 +69,22 @@ impl MoneyPage {
             ),
         ]
     }
+    /// Column headings from Fluent keys; a key may start with `+ ` or `− `, shown before its text.
+    fn cols<const N: usize>(&self, keys: &[&str; N]) -> Vec<String> {
+        keys.iter()
+            .map(|k| match k.split_once(' ') {
+                Some((sign, key)) => format!("{sign} {}", self.t.get(key)),
+                None => self.t.get(k),
+            })
+            .collect()
+    }
+    /// [`Self::cols`] after a first heading given as text.
+    fn cols_after<const N: usize>(&self, first: &str, keys: &[&str; N]) -> Vec<String> {
+        std::iter::once(first.to_string()).chain(self.cols(keys)).collect()
+    }
+    fn caption(&self, label: &str, customers: &usize) -> String {
+        format!("{label} ({customers})")
+    }
     fn moneyf(&self, cents: &f64) -> String {
         eur(*cents, &self.m.currency)
     }
