@@ -275,13 +275,16 @@ async fn customers_answer_on_the_public_page() {
         assert!(!dash.body.contains("<script>alert(1)"));
         // The comment was analysed when it was stored: "painter late" is negative.
         assert!(dash.body.contains("class=\"tag tone-negative\""), "{}", t.backend);
-        // One promoter, one detractor: NPS 0.0 with n = 2; channels "qr" (from the page's link) and "email" (API).
-        assert!(dash.body.contains("class=\"value\">0.0</p>"), "{}", t.backend);
+        // One promoter, one detractor: NPS 0,0 (Finnish) with n = 2; channels "link" (the page) and "email" (API),
+        // shown by their Finnish names, and the touchpoint nobody named made readable.
+        assert!(dash.body.contains("class=\"value\">0,0</p>"), "{}", t.backend);
         assert!(dash.body.contains("n = 2 "));
         assert!(
-            dash.body.contains("<td>link</td>")
-                && dash.body.contains("<td>email</td>")
-                && dash.body.contains("<td>arrival</td>")
+            dash.body.contains("<td>linkki</td>")
+                && dash.body.contains("<td>sähköposti</td>")
+                && dash.body.contains("<td>Arrival</td>"),
+            "{}",
+            dash.body
         );
         assert!(t.app.store.verify_rollups(t.org).await.unwrap().is_empty());
 

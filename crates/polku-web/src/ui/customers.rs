@@ -104,7 +104,7 @@ impl StoryPage {
         }
     }
     fn channel(&self, c: &str) -> String {
-        self.t.try_get(&format!("channel-{c}")).unwrap_or_else(|| humanise(c))
+        super::channel_label(&self.t, c)
     }
     fn kind(&self, k: &str) -> String {
         self.t.get(&format!("customer-kind-{k}"))

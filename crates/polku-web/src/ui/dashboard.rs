@@ -1,7 +1,7 @@
 //! The overview dashboard: NPS, CSAT and CES with intervals, trends, distribution, breakdowns, comments.
 
 use super::chart::{self, Bar, TrendPoint};
-use super::{Chrome, CommentTags, fail, fmt_ci, fmt1, page};
+use super::{Chrome, CommentTags, TouchpointLabels, fail, fmt_ci, fmt1, page};
 use crate::Web;
 use crate::error::PageError;
 use crate::extract::UiSession;
@@ -40,15 +40,16 @@ struct DashboardPage {
     comments: Vec<Comment>,
     /// Theme key → label in the page's language.
     theme_labels: Vec<(String, String)>,
+    tp: TouchpointLabels,
     empty: bool,
 }
 
 impl DashboardPage {
     fn f1(&self, v: &Option<f64>) -> String {
-        fmt1(v)
+        fmt1(&self.t, v)
     }
     fn ci(&self, v: &Option<[f64; 2]>) -> String {
-        fmt_ci(v)
+        fmt_ci(&self.t, v)
     }
     fn score_class(&self, score: &Option<i64>) -> &'static str {
         match score {
@@ -59,7 +60,7 @@ impl DashboardPage {
         }
     }
     fn when(&self, c: &Comment) -> String {
-        c.submitted_at.date().to_string()
+        self.t.date(&c.submitted_at)
     }
     fn score_text(&self, score: &Option<i64>) -> String {
         score.map(|s| s.to_string()).unwrap_or_default()
@@ -72,6 +73,9 @@ impl CommentTags for DashboardPage {
     }
     fn theme_labels(&self) -> &[(String, String)] {
         &self.theme_labels
+    }
+    fn touchpoints(&self) -> &TouchpointLabels {
+        &self.tp
     }
 }
 
@@ -151,6 +155,7 @@ async fn overview(State(web): State<Web>, s: UiSession, RawQuery(q): RawQuery) -
         by_touchpoint: o.by_touchpoint,
         comments: o.comments,
         theme_labels: analyzer.themes(t.locale).map(|(k, l)| (k.to_string(), l.to_string())).collect(),
+        tp: TouchpointLabels::load(&web, &s).await?,
         empty,
     }))
 }

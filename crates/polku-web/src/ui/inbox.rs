@@ -2,7 +2,7 @@
 //! and search words highlighted), filters for all of them and full-text search, pages, a CSV export, and
 //! the team's triage: read marks, tags and notes.
 
-use super::{Chrome, CommentTags, fail, page};
+use super::{Chrome, CommentTags, TouchpointLabels, fail, page};
 use crate::Web;
 use crate::error::PageError;
 use crate::extract::{CsrfForm, IdPath, UiSession};
@@ -60,6 +60,7 @@ struct InboxPage {
     can_triage: bool,
     /// Which lemmatizer made the Finnish base forms (libvoikko, or the Snowball fallback).
     lemmatizer: String,
+    tp: TouchpointLabels,
 }
 
 impl InboxPage {
@@ -67,7 +68,7 @@ impl InboxPage {
         v.as_deref().unwrap_or("")
     }
     fn when(&self, c: &Comment) -> String {
-        c.submitted_at.date().to_string()
+        self.t.date(&c.submitted_at)
     }
     fn score_text(&self, score: &Option<i64>) -> String {
         score.map(|s| s.to_string()).unwrap_or_default()
@@ -84,6 +85,9 @@ impl InboxPage {
 }
 
 impl CommentTags for InboxPage {
+    fn touchpoints(&self) -> &TouchpointLabels {
+        &self.tp
+    }
     fn tr(&self) -> &T {
         &self.t
     }
@@ -131,6 +135,7 @@ async fn inbox(State(web): State<Web>, s: UiSession, RawQuery(raw): RawQuery) ->
             polku_app::LemmatizerInfo::Voikko { version } => s.t.arg("inbox-lemmatizer-voikko", "version", version),
             polku_app::LemmatizerInfo::Snowball { .. } => s.t.get("inbox-lemmatizer-snowball"),
         },
+        tp: TouchpointLabels::load(&web, &s).await?,
     }))
 }
 
@@ -267,6 +272,7 @@ struct DetailPage {
     /// What was typed into the form that failed, to show again.
     tag_input: String,
     note_input: String,
+    tp: TouchpointLabels,
 }
 
 impl DetailPage {
@@ -288,6 +294,9 @@ impl DetailPage {
 }
 
 impl CommentTags for DetailPage {
+    fn touchpoints(&self) -> &TouchpointLabels {
+        &self.tp
+    }
     fn tr(&self) -> &T {
         &self.t
     }
@@ -321,6 +330,7 @@ async fn detail_page(
         error: error.map(|e| e.to_string()).unwrap_or_default(),
         tag_input,
         note_input,
+        tp: TouchpointLabels::load(web, s).await?,
     });
     Ok((status, body).into_response())
 }

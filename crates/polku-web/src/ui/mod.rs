@@ -219,11 +219,20 @@ pub struct ErrorPage {
     pub status: u16,
 }
 
-/// The tone and theme tags of a comment (`comment_tags.html`), shared by the dashboard and the inbox.
+/// The tone and theme tags of a comment (`comment_tags.html`) and its context by name, shared by the
+/// dashboard and the inbox.
 pub trait CommentTags {
     fn tr(&self) -> &T;
     /// Theme key → label, in the page's language.
     fn theme_labels(&self) -> &[(String, String)];
+    fn touchpoints(&self) -> &TouchpointLabels;
+
+    fn touchpoint_label(&self, key: &str) -> String {
+        self.touchpoints().label(key)
+    }
+    fn channel_label(&self, key: &str) -> String {
+        channel_label(self.tr(), key)
+    }
 
     /// "positive" / "neutral" / "negative" in the page's language; anything else is shown as stored.
     fn tone(&self, polarity: &str) -> String {
@@ -263,14 +272,19 @@ impl TouchpointLabels {
     }
 }
 
+/// A channel by its name in the reader's language: a Fluent `channel-…` name, else the key made readable.
+pub fn channel_label(t: &T, key: &str) -> String {
+    t.try_get(&format!("channel-{key}")).unwrap_or_else(|| polku_domain::journey::humanise(key))
+}
+
 /// Formats an optional score with one decimal, or a dash.
-pub fn fmt1(v: &Option<f64>) -> String {
-    v.map(|x| format!("{:.1}", if x.abs() < 0.05 { 0.0 } else { x })).unwrap_or_else(|| "–".into())
+pub fn fmt1(t: &T, v: &Option<f64>) -> String {
+    v.map(|x| t.num(x, 1)).unwrap_or_else(|| "–".into())
 }
 
 /// Formats a confidence interval, or nothing.
-pub fn fmt_ci(ci: &Option<[f64; 2]>) -> String {
-    ci.map(|[a, b]| format!("{a:.1} – {b:.1}")).unwrap_or_default()
+pub fn fmt_ci(t: &T, ci: &Option<[f64; 2]>) -> String {
+    ci.map(|[a, b]| format!("{} – {}", t.num(a, 1), t.num(b, 1))).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! `/praise`: the praise wall — positive comments whose customers let them be shown to the staff, newest
 //! first, for the company, a team (the touchpoints it serves) or a touchpoint.
 
-use super::{Chrome, fail, page};
+use super::{Chrome, TouchpointLabels, fail, page};
 use crate::Web;
 use crate::error::PageError;
 use crate::extract::UiSession;
@@ -27,6 +27,7 @@ struct PraisePage {
     teams: Vec<(String, String)>,
     team: String,
     touchpoint: String,
+    tp: TouchpointLabels,
 }
 
 impl PraisePage {
@@ -55,5 +56,6 @@ async fn show(State(web): State<Web>, s: UiSession, RawQuery(q): RawQuery) -> Re
         .into_iter()
         .map(|(id, name, _)| (id.to_string(), name))
         .collect();
-    Ok(page(&PraisePage { c: Chrome::new(&s, "praise"), t: s.t, comments, teams, team, touchpoint }))
+    let tp = TouchpointLabels::load(&web, &s).await?;
+    Ok(page(&PraisePage { c: Chrome::new(&s, "praise"), t: s.t, comments, teams, team, touchpoint, tp }))
 }
