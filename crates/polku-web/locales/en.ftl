@@ -565,3 +565,6 @@ customer-moments = { $positive } positive, { $neutral } neutral and { $negative 
     [one] 1 negative moment
    *[other] { $negative } negative moments
 }.
+chart-no-data = No data
+chart-no-value = no data
+chart-ci = 95 % CI

@@ -571,3 +571,6 @@ customer-moments = { $positive ->
     [one] 1 kielteinen hetki
    *[other] { $negative } kielteistä hetkeä
 }.
+chart-no-data = Ei tietoja
+chart-no-value = ei tietoja
+chart-ci = 95 %:n luottamusväli

@@ -571,3 +571,6 @@ customer-moments = { $positive ->
     [one] 1 negativt ögonblick
    *[other] { $negative } negativa ögonblick
 }.
+chart-no-data = Inga uppgifter
+chart-no-value = inga uppgifter
+chart-ci = 95 % konfidensintervall

@@ -136,6 +136,15 @@ impl T {
         }
     }
 
+    /// A day written `YYYY-MM-DD` (as buckets are named) as the language writes dates; anything else as it is.
+    pub fn day(&self, iso: &str) -> String {
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        match time::Date::parse(iso, format) {
+            Ok(d) => self.date(&d.midnight().assume_utc()),
+            Err(_) => iso.to_string(),
+        }
+    }
+
     /// A date and time of day (UTC, as stored), e.g. `4.12.2026 klo 14.05`, `2026-12-04 14:05`,
     /// `4 Dec 2026, 14:05`.
     pub fn date_time(&self, t: &time::OffsetDateTime) -> String {
@@ -244,6 +253,8 @@ mod tests {
         assert_eq!(fi.date_time(&at), "4.12.2026 klo 9.05");
         assert_eq!(sv.date_time(&at), "2026-12-04 09:05");
         assert_eq!(en.date_time(&at), "4 Dec 2026, 09:05");
+        assert_eq!(fi.day("2026-11-23"), "23.11.2026");
+        assert_eq!(fi.day("2026-W48"), "2026-W48", "not a day: as it is");
     }
 
     #[test]

@@ -15,6 +15,7 @@
 //! plus `gap` when it has no value), `point`, `hit` (invisible hover area),
 //! `bar` plus the bar's own class, `bar-value` and `no-data`.
 
+use crate::i18n::T;
 use std::fmt::{self, Display, Write};
 
 /// One time bucket of a metric.
@@ -61,8 +62,6 @@ const DIST_BOTTOM: f64 = 28.0;
 /// Share of each slot a bar fills; the rest is the gap between bars.
 const BAR_FILL: f64 = 0.7;
 
-const NO_DATA: &str = "No data";
-
 /// Line chart of a metric over time with its 95 % interval as a shaded band.
 ///
 /// The y axis is fixed to `y_min..y_max` (e.g. -100..100 for NPS, 0..100 for
@@ -70,26 +69,26 @@ const NO_DATA: &str = "No data";
 /// outside it are drawn clamped to the edge but shown unclamped in tooltips.
 /// Points with value `None` are gaps. At most eight x labels are
 /// shown, always including the latest bucket.
-pub fn trend_svg(title: &str, points: &[TrendPoint], y_min: f64, y_max: f64) -> String {
+pub fn trend_svg(t: &T, title: &str, points: &[TrendPoint], y_min: f64, y_max: f64) -> String {
     let mut out = String::with_capacity(2048 + points.len() * 320);
     // Writing into a String cannot fail, so the Result carries no information.
-    let _ = write_trend(&mut out, title, points, y_min, y_max);
+    let _ = write_trend(&mut out, t, title, points, y_min, y_max);
     out
 }
 
 /// Vertical bar chart of a score distribution (e.g. 0..10) with the count
 /// above each bar and a "label: count (share %)" tooltip per bar.
-pub fn distribution_svg(title: &str, bars: &[Bar]) -> String {
+pub fn distribution_svg(t: &T, title: &str, bars: &[Bar]) -> String {
     let mut out = String::with_capacity(1024 + bars.len() * 400);
     // Writing into a String cannot fail, so the Result carries no information.
-    let _ = write_distribution(&mut out, title, bars);
+    let _ = write_distribution(&mut out, t, title, bars);
     out
 }
 
-fn write_trend(out: &mut String, title: &str, points: &[TrendPoint], y_min: f64, y_max: f64) -> fmt::Result {
+fn write_trend(out: &mut String, t: &T, title: &str, points: &[TrendPoint], y_min: f64, y_max: f64) -> fmt::Result {
     open_svg(out, "chart chart-trend", TREND_W, TREND_H, title)?;
     if !points.iter().any(|p| finite(p.value).is_some()) {
-        no_data(out, TREND_W, TREND_H)?;
+        no_data(out, t, TREND_W, TREND_H)?;
         return out.write_str("</svg>");
     }
 
@@ -109,8 +108,8 @@ fn write_trend(out: &mut String, title: &str, points: &[TrendPoint], y_min: f64,
     // Gridlines and their labels.
     let ticks = ticks(lo, hi);
     out.write_str(r#"<g class="grid" stroke="currentColor" stroke-opacity="0.15">"#)?;
-    for &t in &ticks {
-        let ty = C(y(t));
+    for &tick in &ticks {
+        let ty = C(y(tick));
         write!(out, r#"<line x1="{}" y1="{ty}" x2="{}" y2="{ty}"/>"#, C(left), C(right))?;
     }
     out.write_str("</g>")?;
@@ -124,8 +123,8 @@ fn write_trend(out: &mut String, title: &str, points: &[TrendPoint], y_min: f64,
         )?;
     }
     out.write_str(r#"<g class="axis-label y" text-anchor="end">"#)?;
-    for &t in &ticks {
-        write!(out, r#"<text x="{}" y="{}" dy="0.32em">{}</text>"#, C(left - 8.0), C(y(t)), tick_label(t))?;
+    for &tick in &ticks {
+        write!(out, r#"<text x="{}" y="{}" dy="0.32em">{}</text>"#, C(left - 8.0), C(y(tick)), tick_label(t, tick))?;
     }
     out.write_str("</g>")?;
 
@@ -178,7 +177,7 @@ fn write_trend(out: &mut String, title: &str, points: &[TrendPoint], y_min: f64,
         write!(
             out,
             r#"<g class="{class}"><title>{}</title><rect class="hit" x="{}" y="{}" width="{}" height="{}" fill="none" pointer-events="all"/>"#,
-            Esc(&trend_tooltip(p)),
+            Esc(&trend_tooltip(t, p)),
             C(x(i) - step / 2.0),
             C(top),
             C(step),
@@ -204,10 +203,10 @@ fn write_trend(out: &mut String, title: &str, points: &[TrendPoint], y_min: f64,
     out.write_str("</g></svg>")
 }
 
-fn write_distribution(out: &mut String, title: &str, bars: &[Bar]) -> fmt::Result {
+fn write_distribution(out: &mut String, t: &T, title: &str, bars: &[Bar]) -> fmt::Result {
     open_svg(out, "chart chart-dist", DIST_W, DIST_H, title)?;
     if bars.is_empty() {
-        no_data(out, DIST_W, DIST_H)?;
+        no_data(out, t, DIST_W, DIST_H)?;
         return out.write_str("</svg>");
     }
 
@@ -229,7 +228,7 @@ fn write_distribution(out: &mut String, title: &str, bars: &[Bar]) -> fmt::Resul
         let cx = DIST_SIDE + slot * (i as f64 + 0.5);
         let h = if max == 0 { 0.0 } else { bar.count as f64 / max as f64 * (bottom - top) };
         let share = if total == 0 { 0.0 } else { bar.count as f64 * 100.0 / total as f64 };
-        let tip = format!("{}: {} ({} %)", bar.label, bar.count, fmt1(share));
+        let tip = format!("{}: {} ({} %)", bar.label, bar.count, fmt1(t, share));
         write!(
             out,
             r#"<g class="pt"><title>{}</title><rect class="hit" x="{}" y="{}" width="{}" height="{}" fill="none" pointer-events="all"/>"#,
@@ -277,20 +276,23 @@ fn open_svg(out: &mut String, class: &str, w: f64, h: f64, title: &str) -> fmt::
     )
 }
 
-fn no_data(out: &mut String, w: f64, h: f64) -> fmt::Result {
+fn no_data(out: &mut String, t: &T, w: f64, h: f64) -> fmt::Result {
     write!(
         out,
-        r#"<text class="no-data" x="{}" y="{}" dy="0.32em" text-anchor="middle">{NO_DATA}</text>"#,
+        r#"<text class="no-data" x="{}" y="{}" dy="0.32em" text-anchor="middle">{}</text>"#,
         C(w / 2.0),
-        C(h / 2.0)
+        C(h / 2.0),
+        Esc(&t.get("chart-no-data"))
     )
 }
 
 /// "label: value (95 % CI lo–hi, n = N)", leaving out what is missing.
-fn trend_tooltip(p: &TrendPoint) -> String {
-    let value = finite(p.value).map_or_else(|| "no data".to_owned(), fmt1);
+fn trend_tooltip(t: &T, p: &TrendPoint) -> String {
+    let value = finite(p.value).map_or_else(|| t.get("chart-no-value"), |v| fmt1(t, v));
     match valid_ci(p.ci) {
-        Some([lo, hi]) => format!("{}: {value} (95 % CI {}–{}, n = {})", p.label, fmt1(lo), fmt1(hi), p.n),
+        Some([lo, hi]) => {
+            format!("{}: {value} ({} {}–{}, n = {})", p.label, t.get("chart-ci"), fmt1(t, lo), fmt1(t, hi), p.n)
+        }
         None => format!("{}: {value} (n = {})", p.label, p.n),
     }
 }
@@ -336,13 +338,9 @@ fn is_round(step: f64) -> bool {
     [1.0, 2.0, 2.5, 5.0, 10.0].iter().any(|m| (mantissa - m).abs() < 1e-9)
 }
 
-fn tick_label(t: f64) -> String {
-    if t.fract().abs() < 1e-9 {
-        // `+ 0.0` turns -0.0 into 0.0 so the axis never reads "-0".
-        format!("{:.0}", t.round() + 0.0)
-    } else {
-        fmt1(t)
-    }
+fn tick_label(t: &T, v: f64) -> String {
+    // `T::num` never writes a minus on a rounded zero, so the axis never reads "-0".
+    if v.fract().abs() < 1e-9 { t.num(v.round(), 0) } else { fmt1(t, v) }
 }
 
 /// Index ranges of maximal runs where `keep` holds.
@@ -362,10 +360,9 @@ fn runs(n: usize, keep: impl Fn(usize) -> bool) -> Vec<std::ops::Range<usize>> {
     out
 }
 
-/// One decimal, as everywhere in the UI; never "-0.0".
-fn fmt1(v: f64) -> String {
-    let s = format!("{v:.1}");
-    if s == "-0.0" { "0.0".to_owned() } else { s }
+/// One decimal in the reader's notation, as everywhere in the UI; never "-0.0".
+fn fmt1(t: &T, v: f64) -> String {
+    t.num(v, 1)
 }
 
 /// A coordinate; one decimal is far below a pixel and keeps the markup small.
@@ -402,6 +399,10 @@ impl Display for Esc<'_> {
 
 #[cfg(test)]
 mod tests {
+    /// The charts' words in English, as the assertions below read them.
+    fn en() -> T {
+        T::new(polku_domain::Locale::En)
+    }
     use super::*;
 
     fn pt(label: &str, value: Option<f64>, ci: Option<[f64; 2]>, n: u64) -> TrendPoint {
@@ -514,17 +515,20 @@ mod tests {
 
     #[test]
     fn empty_trend_is_valid_svg_saying_no_data() {
-        for svg in [trend_svg("NPS", &[], -100.0, 100.0), trend_svg("NPS", &series(&[None, None]), -100.0, 100.0)] {
+        for svg in [
+            trend_svg(&en(), "NPS", &[], -100.0, 100.0),
+            trend_svg(&en(), "NPS", &series(&[None, None]), -100.0, 100.0),
+        ] {
             assert_well_formed(&svg);
             assert!(svg.starts_with("<svg "));
-            assert_eq!(texts(&svg, "no-data"), [NO_DATA]);
+            assert_eq!(texts(&svg, "no-data"), ["No data"]);
             assert!(!svg.contains("class=\"line\""));
         }
     }
 
     #[test]
     fn root_is_accessible_and_responsive() {
-        let svg = trend_svg("NPS trend", &series(&[Some(10.0)]), -100.0, 100.0);
+        let svg = trend_svg(&en(), "NPS trend", &series(&[Some(10.0)]), -100.0, 100.0);
         let root = tags(&svg, "<svg")[0];
         assert_eq!(attr(root, "role"), "img");
         assert_eq!(attr(root, "aria-label"), "NPS trend");
@@ -537,7 +541,7 @@ mod tests {
 
     #[test]
     fn gap_breaks_the_line() {
-        let svg = trend_svg("t", &series(&[Some(1.0), Some(2.0), None, Some(3.0), Some(4.0)]), -100.0, 100.0);
+        let svg = trend_svg(&en(), "t", &series(&[Some(1.0), Some(2.0), None, Some(3.0), Some(4.0)]), -100.0, 100.0);
         assert_well_formed(&svg);
         let d = attr(tags(&svg, "<path class=\"line\"")[0], "d");
         assert_eq!(d.matches('M').count(), 2, "{d}");
@@ -550,7 +554,8 @@ mod tests {
 
     #[test]
     fn non_finite_values_are_gaps() {
-        let svg = trend_svg("t", &series(&[Some(1.0), Some(f64::NAN), Some(f64::INFINITY), Some(2.0)]), 0.0, 100.0);
+        let svg =
+            trend_svg(&en(), "t", &series(&[Some(1.0), Some(f64::NAN), Some(f64::INFINITY), Some(2.0)]), 0.0, 100.0);
         assert_well_formed(&svg);
         assert!(!svg.contains("NaN") && !svg.contains("inf"));
         let d = attr(tags(&svg, "<path class=\"line\"")[0], "d");
@@ -559,7 +564,7 @@ mod tests {
 
     #[test]
     fn band_only_where_ci_exists() {
-        let none = trend_svg("t", &[pt("a", Some(1.0), None, 3), pt("b", Some(2.0), None, 3)], 0.0, 10.0);
+        let none = trend_svg(&en(), "t", &[pt("a", Some(1.0), None, 3), pt("b", Some(2.0), None, 3)], 0.0, 10.0);
         assert!(!none.contains("class=\"band\""));
 
         // Interval on points 0, 2 and 3: a lone box plus one polygon over
@@ -570,7 +575,7 @@ mod tests {
             pt("c", Some(5.0), Some([4.0, 6.0]), 3),
             pt("d", Some(5.0), Some([4.0, 6.0]), 3),
         ];
-        let svg = trend_svg("t", &points, 0.0, 10.0);
+        let svg = trend_svg(&en(), "t", &points, 0.0, 10.0);
         assert_well_formed(&svg);
         let d = attr(tags(&svg, "<path class=\"band\"")[0], "d");
         assert_eq!(d.matches('M').count(), 2, "{d}");
@@ -590,7 +595,7 @@ mod tests {
     fn values_are_clamped_into_range_but_tooltips_are_not() {
         let points =
             [pt("hi", Some(150.0), Some([-300.0, 300.0]), 5), pt("lo", Some(-150.0), Some([-200.0, -120.0]), 5)];
-        let svg = trend_svg("t", &points, -100.0, 100.0);
+        let svg = trend_svg(&en(), "t", &points, -100.0, 100.0);
         assert_well_formed(&svg);
         let (top, bottom) = (TREND_TOP, TREND_H - TREND_BOTTOM);
         let ys: Vec<f64> = tags(&svg, "<circle").iter().map(|t| attr(t, "cy").parse().unwrap()).collect();
@@ -606,6 +611,7 @@ mod tests {
     #[test]
     fn tooltip_format() {
         let svg = trend_svg(
+            &en(),
             "t",
             &[
                 pt("2026-11-23", Some(42.0), Some([35.14, 48.86]), 120),
@@ -624,8 +630,8 @@ mod tests {
     fn text_is_escaped() {
         let nasty = "<b>\"Tom & Jerry's\"</b>\u{1}";
         let escaped = "&lt;b&gt;&quot;Tom &amp; Jerry&apos;s&quot;&lt;/b&gt;";
-        let trend = trend_svg(nasty, &[pt(nasty, Some(1.0), None, 1)], 0.0, 10.0);
-        let dist = distribution_svg(nasty, &[Bar { label: nasty.to_owned(), count: 1, class: "x\"y" }]);
+        let trend = trend_svg(&en(), nasty, &[pt(nasty, Some(1.0), None, 1)], 0.0, 10.0);
+        let dist = distribution_svg(&en(), nasty, &[Bar { label: nasty.to_owned(), count: 1, class: "x\"y" }]);
         for svg in [&trend, &dist] {
             assert_well_formed(svg);
             assert!(!svg.contains("<b>") && !svg.contains('\u{1}'));
@@ -641,7 +647,7 @@ mod tests {
     #[test]
     fn gridlines_and_zero_line() {
         let y_labels = |lo, hi| {
-            let svg = trend_svg("t", &series(&[Some(1.0), Some(2.0)]), lo, hi);
+            let svg = trend_svg(&en(), "t", &series(&[Some(1.0), Some(2.0)]), lo, hi);
             assert_well_formed(&svg);
             let start = svg.find("axis-label y").unwrap();
             let group = &svg[start..start + svg[start..].find("</g>").unwrap()];
@@ -661,7 +667,7 @@ mod tests {
     #[test]
     fn odd_ranges_do_not_panic() {
         for (lo, hi) in [(100.0, -100.0), (5.0, 5.0), (f64::NAN, 1.0), (0.0, 0.3)] {
-            let svg = trend_svg("t", &series(&[Some(1.0), Some(2.0)]), lo, hi);
+            let svg = trend_svg(&en(), "t", &series(&[Some(1.0), Some(2.0)]), lo, hi);
             assert_well_formed(&svg);
             assert!(!svg.contains("NaN"));
         }
@@ -673,7 +679,7 @@ mod tests {
             let values: Vec<Option<f64>> = (0..n).map(|i| Some(i as f64 % 50.0)).collect();
             let points: Vec<TrendPoint> =
                 values.iter().enumerate().map(|(i, &v)| pt(&format!("L{i}"), v, None, 1)).collect();
-            let svg = trend_svg("t", &points, 0.0, 100.0);
+            let svg = trend_svg(&en(), "t", &points, 0.0, 100.0);
             assert_well_formed(&svg);
             let start = svg.find("axis-label x").unwrap();
             let group = &svg[start..];
@@ -688,7 +694,7 @@ mod tests {
 
     #[test]
     fn single_point_is_centred() {
-        let svg = trend_svg("t", &series(&[Some(50.0)]), 0.0, 100.0);
+        let svg = trend_svg(&en(), "t", &series(&[Some(50.0)]), 0.0, 100.0);
         assert_well_formed(&svg);
         let c = tags(&svg, "<circle")[0];
         let centre = (TREND_LEFT + TREND_W - TREND_RIGHT) / 2.0;
@@ -714,7 +720,7 @@ mod tests {
 
     #[test]
     fn distribution_bars_counts_and_tooltips() {
-        let svg = distribution_svg("Scores", &nps_bars([1, 0, 0, 0, 0, 0, 1, 2, 4, 8, 4]));
+        let svg = distribution_svg(&en(), "Scores", &nps_bars([1, 0, 0, 0, 0, 0, 1, 2, 4, 8, 4]));
         assert_well_formed(&svg);
         assert!(svg.contains("class=\"chart chart-dist\""));
         assert_eq!(tags(&svg, "<rect class=\"bar ").len(), 11);
@@ -730,11 +736,11 @@ mod tests {
 
     #[test]
     fn distribution_edge_cases() {
-        let empty = distribution_svg("Scores", &[]);
+        let empty = distribution_svg(&en(), "Scores", &[]);
         assert_well_formed(&empty);
-        assert_eq!(texts(&empty, "no-data"), [NO_DATA]);
+        assert_eq!(texts(&empty, "no-data"), ["No data"]);
 
-        let zeros = distribution_svg("Scores", &nps_bars([0; 11]));
+        let zeros = distribution_svg(&en(), "Scores", &nps_bars([0; 11]));
         assert_well_formed(&zeros);
         assert!(!zeros.contains("NaN"));
         assert!(zeros.contains("<title>10: 0 (0.0 %)</title>"));

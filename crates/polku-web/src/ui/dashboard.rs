@@ -95,7 +95,7 @@ fn distribution(t: &T, counts: &ScoreCounts) -> String {
             },
         })
         .collect();
-    chart::distribution_svg(&t.get("dash-distribution"), &bars)
+    chart::distribution_svg(t, &t.get("dash-distribution"), &bars)
 }
 
 async fn overview(State(web): State<Web>, s: UiSession, RawQuery(q): RawQuery) -> Result<Response, PageError> {
@@ -127,15 +127,16 @@ async fn overview(State(web): State<Web>, s: UiSession, RawQuery(q): RawQuery) -
             .iter()
             .map(|p| {
                 let (value, ci, n) = pick(&p.summary);
-                TrendPoint { label: p.start.clone(), value, ci, n }
+                TrendPoint { label: t.day(&p.start), value, ci, n }
             })
             .collect()
     };
     let nps_chart =
-        chart::trend_svg(&t.get("metric-nps"), &trend(&|s| (s.nps.score, s.nps.ci95, s.nps.n)), -100.0, 100.0);
+        chart::trend_svg(&t, &t.get("metric-nps"), &trend(&|s| (s.nps.score, s.nps.ci95, s.nps.n)), -100.0, 100.0);
     let csat_chart =
-        chart::trend_svg(&t.get("metric-csat"), &trend(&|s| (s.csat.score, s.csat.ci95, s.csat.n)), 0.0, 100.0);
-    let ces_chart = chart::trend_svg(&t.get("metric-ces"), &trend(&|s| (s.ces.score, s.ces.ci95, s.ces.n)), 1.0, 7.0);
+        chart::trend_svg(&t, &t.get("metric-csat"), &trend(&|s| (s.csat.score, s.csat.ci95, s.csat.n)), 0.0, 100.0);
+    let ces_chart =
+        chart::trend_svg(&t, &t.get("metric-ces"), &trend(&|s| (s.ces.score, s.ces.ci95, s.ces.n)), 1.0, 7.0);
     let total = o.metrics.total.clone();
     let empty = total.nps.n + total.csat.n + total.ces.n == 0;
     Ok(page(&DashboardPage {
