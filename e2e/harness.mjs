@@ -1,5 +1,6 @@
-// What every browser test shares: a headless Chromium without JavaScript (the UI has none), a named check
-// that records its outcome, and a summary that sets the exit code.
+// What every browser test shares: a headless Chromium (each test opens its pages without JavaScript, as the UI
+// has none; layout.mjs turns it on only to run axe), a named check that records its outcome, and a summary
+// that sets the exit code.
 import { chromium } from 'playwright-core';
 
 let passed = 0;

@@ -20,10 +20,11 @@ if ! command -v chromium >/dev/null; then
   fi
 fi
 work=$(mktemp -d /tmp/polku-e2e.XXXXXX)
+# A process that has already exited makes `kill` fail: that must not fail the run or skip the clean-up.
 cleanup() {
-  [ -n "${server:-}" ] && kill "$server" 2>/dev/null
-  [ -n "${smtp:-}" ] && kill "$smtp" 2>/dev/null
-  [ -n "${demo:-}" ] && kill "$demo" 2>/dev/null
+  for pid in "${server:-}" "${smtp:-}" "${demo:-}"; do
+    [ -z "$pid" ] || kill "$pid" 2>/dev/null || true
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -80,10 +81,12 @@ demo_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0
 POLKU_DATABASE_URL="sqlite://$work/demo.db" "$polku" demo --responses 3000 --listen "127.0.0.1:$demo_port" >"$work/demo.out" &
 demo=$!
 for _ in $(seq 600); do curl -sf "http://127.0.0.1:$demo_port/readyz" >/dev/null && break; sleep 0.2; done
-login=$(grep '^Sign in as' "$work/demo.out")
+# `polku demo` prints "Sign in as EMAIL with password PASSWORD" (README's contract for newcomers).
+login=$(grep '^Sign in as ' "$work/demo.out" || true)
+[ -n "$login" ] || { echo "polku demo did not print its sign-in line:" >&2; cat "$work/demo.out" >&2; exit 1; }
 demo_email=$(printf '%s' "$login" | awk '{print $4}')
 demo_password=$(printf '%s' "$login" | awk '{print $7}')
 rm -rf target/e2e-layout
 (cd "$work" && node layout.mjs "http://127.0.0.1:$demo_port" "$demo_email" "$demo_password" "$root/target/e2e-layout" \
   "$work/node_modules/axe-core/axe.min.js")
-kill "$demo" 2>/dev/null
+kill "$demo" 2>/dev/null || true

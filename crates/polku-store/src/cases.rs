@@ -206,7 +206,7 @@ impl Store {
                 return Err(StoreError::NotFound);
             }
             audit!(&mut *tx, org.0, audit)?;
-            tx.commit().await.map_err(StoreError::from)
+            Ok::<_, StoreError>(tx.commit().await?)
         })?;
         Ok(())
     }
@@ -298,7 +298,7 @@ impl Store {
             if let Some(f) = follow_up {
                 crate::followups::insert_follow_up!(tx, org, id.0, f, now);
             }
-            tx.commit().await.map_err(StoreError::from)
+            Ok::<_, StoreError>(tx.commit().await?)
         })?;
         Ok(())
     }
@@ -359,7 +359,7 @@ impl Store {
                 });
             }
             case_history!(tx, org, id.0, kind, body, by, now);
-            tx.commit().await.map_err(StoreError::from)
+            Ok::<_, StoreError>(tx.commit().await?)
         })?;
         Ok(())
     }
@@ -480,7 +480,7 @@ impl Store {
                 None => kind.to_string(),
             };
             case_history!(tx, org, case.0, "action", &what, by, now);
-            tx.commit().await.map_err(StoreError::from)
+            Ok::<_, StoreError>(tx.commit().await?)
         })?;
         Ok(id)
     }
@@ -598,7 +598,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             audit!(&mut *tx, org.0, audit)?;
-            tx.commit().await.map_err(StoreError::from)
+            Ok::<_, StoreError>(tx.commit().await?)
         })?;
         Ok(())
     }

@@ -131,7 +131,7 @@ impl Store {
             crate::dialect::instant(self.backend(), "due_at"),
             crate::dialect::instant(self.backend(), "$1")
         );
-        db!(self, p => {
+        let sent = db!(self, p => {
             let mut tx = p.begin().await?;
             let rows: Vec<(Uuid,)> = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
             .bind(now)
@@ -155,8 +155,8 @@ impl Store {
             }
             tx.commit().await?;
             Ok::<_, sqlx::Error>(rows.len())
-        })
-        .map_err(StoreError::from)
+        })?;
+        Ok(sent)
     }
 
     /// Records the customer's answer to a follow-up, once, with an event in the case's history.
@@ -184,7 +184,7 @@ impl Store {
                 return Err(StoreError::Conflict("this follow-up was answered already".into()));
             };
             crate::cases::case_history!(tx, OrgId(org), case, "follow_up", &score.to_string(), None::<UserId>, now);
-            tx.commit().await.map_err(StoreError::from)
+            Ok::<_, StoreError>(tx.commit().await?)
         })?;
         Ok(())
     }

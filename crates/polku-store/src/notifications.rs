@@ -311,7 +311,7 @@ impl Store {
                 return Err(StoreError::NotFound);
             }
             audit!(&mut *tx, org.0, audit)?;
-            tx.commit().await.map_err(StoreError::from)
+            Ok::<_, StoreError>(tx.commit().await?)
         })?;
         Ok(())
     }

@@ -568,3 +568,4 @@ customer-moments = { $positive } positive, { $neutral } neutral and { $negative 
 chart-no-data = No data
 chart-no-value = no data
 chart-ci = 95 % CI
+channel-webhook = webhook

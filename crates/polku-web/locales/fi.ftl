@@ -574,3 +574,4 @@ customer-moments = { $positive ->
 chart-no-data = Ei tietoja
 chart-no-value = ei tietoja
 chart-ci = 95 %:n luottamusväli
+channel-webhook = webhook-kutsu

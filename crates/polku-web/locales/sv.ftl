@@ -574,3 +574,4 @@ customer-moments = { $positive ->
 chart-no-data = Inga uppgifter
 chart-no-value = inga uppgifter
 chart-ci = 95 % konfidensintervall
+channel-webhook = webhook-anrop

@@ -215,6 +215,11 @@ impl UiSession {
 /// that is only a button is `CsrfForm(s, ()): CsrfForm`.
 pub(crate) struct CsrfForm<F = ()>(pub UiSession, pub F);
 
+/// Form fields into a typed struct by [`form`]'s rules, for forms checked some other way (sign-in).
+pub(crate) fn from_pairs<T: DeserializeOwned>(pairs: Vec<(String, String)>) -> Result<T, form::FieldError> {
+    form::from_pairs(pairs)
+}
+
 impl<F: DeserializeOwned> FromRequest<Web> for CsrfForm<F> {
     type Rejection = Response;
     async fn from_request(req: Request, web: &Web) -> Result<Self, Self::Rejection> {

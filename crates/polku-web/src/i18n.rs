@@ -145,7 +145,13 @@ impl T {
         }
     }
 
-    /// A date and time of day (UTC, as stored), e.g. `4.12.2026 klo 14.05`, `2026-12-04 14:05`,
+    /// [`Self::date_time`] with seconds, for logs: `4.12.2026 klo 9.05.07`, `2026-12-04 09:05:07`.
+    pub fn date_time_seconds(&self, t: &time::OffsetDateTime) -> String {
+        let sep = if self.locale == Locale::Fi { '.' } else { ':' };
+        format!("{}{sep}{:02}", self.date_time(t), t.second())
+    }
+
+    /// A date and time of day (in UTC, as times are kept; pages that say so add "UTC"), e.g. `4.12.2026 klo 14.05`, `2026-12-04 14:05`,
     /// `4 Dec 2026, 14:05`.
     pub fn date_time(&self, t: &time::OffsetDateTime) -> String {
         let (h, min) = (t.hour(), t.minute());
@@ -253,6 +259,7 @@ mod tests {
         assert_eq!(fi.date_time(&at), "4.12.2026 klo 9.05");
         assert_eq!(sv.date_time(&at), "2026-12-04 09:05");
         assert_eq!(en.date_time(&at), "4 Dec 2026, 09:05");
+        assert_eq!(fi.date_time_seconds(&at), "4.12.2026 klo 9.05.00");
         assert_eq!(fi.day("2026-11-23"), "23.11.2026");
         assert_eq!(fi.day("2026-W48"), "2026-W48", "not a day: as it is");
     }

@@ -6,6 +6,7 @@
 //! cross-cutting layers (body size limit, request metrics, security headers).
 
 pub mod api;
+pub mod csv_out;
 mod error;
 mod extract;
 pub mod i18n;

@@ -52,11 +52,11 @@ fn sets(m: &Money) -> Vec<(&'static str, &Figures)> {
 
 /// One part as CSV, or `None` for an unknown part.
 pub fn table(m: &Money, part: &str) -> Option<anyhow::Result<Vec<u8>>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = crate::csv_out::CsvOut::default();
     let result = (|| -> anyhow::Result<()> {
         match part {
             "leaky-bucket" => {
-                w.write_record([
+                w.record([
                     "figures",
                     "month",
                     "active_start",
@@ -73,7 +73,7 @@ pub fn table(m: &Money, part: &str) -> Option<anyhow::Result<Vec<u8>>> {
                 ])?;
                 for (set, f) in sets(m) {
                     for b in &f.leaky_bucket {
-                        w.write_record([
+                        w.record([
                             set.to_string(),
                             b.month.clone(),
                             b.active_start.to_string(),
@@ -92,11 +92,11 @@ pub fn table(m: &Money, part: &str) -> Option<anyhow::Result<Vec<u8>>> {
                 }
             }
             "cohorts" => {
-                w.write_record(["figures", "cohort", "customers", "months_after", "buying", "share"])?;
+                w.record(["figures", "cohort", "customers", "months_after", "buying", "share"])?;
                 for (set, f) in sets(m) {
                     for c in &f.cohorts {
                         for (k, (b, s)) in c.buying.iter().zip(&c.shares).enumerate() {
-                            w.write_record([
+                            w.record([
                                 set.to_string(),
                                 c.month.clone(),
                                 c.customers.to_string(),
@@ -109,26 +109,26 @@ pub fn table(m: &Money, part: &str) -> Option<anyhow::Result<Vec<u8>>> {
                 }
             }
             "by-experience" => {
-                w.write_record(["figures"].iter().chain(&GROUP_COLUMNS))?;
+                w.record(["figures"].iter().chain(&GROUP_COLUMNS))?;
                 for (set, f) in sets(m) {
                     for g in &f.by_experience.groups {
-                        w.write_record([set.to_string()].into_iter().chain(group_fields(g)))?;
+                        w.record([set.to_string()].into_iter().chain(group_fields(g)))?;
                     }
                 }
             }
             "by-touchpoint" => {
                 // Two rows per touchpoint: its let-down customers (`negative_there`) and `everyone_else`.
-                w.write_record(["figures", "touchpoint"].iter().chain(&GROUP_COLUMNS))?;
+                w.record(["figures", "touchpoint"].iter().chain(&GROUP_COLUMNS))?;
                 for (set, f) in sets(m) {
                     for x in &f.by_touchpoint {
                         for g in [&x.negative, &x.rest] {
-                            w.write_record([set.to_string(), x.touchpoint.clone()].into_iter().chain(group_fields(g)))?;
+                            w.record([set.to_string(), x.touchpoint.clone()].into_iter().chain(group_fields(g)))?;
                         }
                     }
                 }
             }
             "clv" => {
-                w.write_record([
+                w.record([
                     "figures",
                     "average_order_cents",
                     "orders_per_customer_year",
@@ -141,7 +141,7 @@ pub fn table(m: &Money, part: &str) -> Option<anyhow::Result<Vec<u8>>> {
                     "expected_loss_cents",
                 ])?;
                 for (set, f) in sets(m) {
-                    w.write_record([
+                    w.record([
                         set.to_string(),
                         format!("{:.0}", f.clv.average_order_cents),
                         format!("{:.3}", f.clv.orders_per_customer_year),
@@ -156,7 +156,7 @@ pub fn table(m: &Money, part: &str) -> Option<anyhow::Result<Vec<u8>>> {
                 }
             }
             "support-by-month" | "support-by-stage" | "support-by-touchpoint" => {
-                w.write_record([
+                w.record([
                     "key",
                     "orders",
                     "contacts",
@@ -172,7 +172,7 @@ pub fn table(m: &Money, part: &str) -> Option<anyhow::Result<Vec<u8>>> {
                     _ => m.support_by_touchpoint.iter().collect(),
                 };
                 for r in rows {
-                    w.write_record([
+                    w.record([
                         r.key.clone(),
                         r.orders.to_string(),
                         r.contacts.to_string(),
@@ -189,15 +189,15 @@ pub fn table(m: &Money, part: &str) -> Option<anyhow::Result<Vec<u8>>> {
     if !PARTS.contains(&part) {
         return None;
     }
-    Some(result.and_then(|()| Ok(w.into_inner()?)))
+    Some(result.and_then(|()| w.finish()))
 }
 
 /// Loyal customers as CSV.
 pub fn loyal(rows: &[Loyal]) -> anyhow::Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["external_id", "name", "email", "orders", "revenue_cents", "nps"])?;
+    let mut w = crate::csv_out::CsvOut::default();
+    w.record(["external_id", "name", "email", "orders", "revenue_cents", "nps"])?;
     for r in rows {
-        w.write_record([
+        w.record([
             r.external_id.clone(),
             r.name.clone().unwrap_or_default(),
             r.email.clone().unwrap_or_default(),
@@ -206,13 +206,13 @@ pub fn loyal(rows: &[Loyal]) -> anyhow::Result<Vec<u8>> {
             r.nps.map(|n| n.to_string()).unwrap_or_default(),
         ])?;
     }
-    Ok(w.into_inner()?)
+    w.finish()
 }
 
 /// The journey map's touchpoints as CSV; with a comparison, each row says which figures it belongs to.
 pub fn journey(m: &polku_app::journey::JourneyMap) -> anyhow::Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
+    let mut w = crate::csv_out::CsvOut::default();
+    w.record([
         "figures",
         "stage",
         "touchpoint",
@@ -241,7 +241,7 @@ pub fn journey(m: &polku_app::journey::JourneyMap) -> anyhow::Result<Vec<u8>> {
     });
     for (set, stage, t) in rows {
         let opt = |v: Option<f64>| v.map(|x| format!("{x:.1}")).unwrap_or_default();
-        w.write_record([
+        w.record([
             set.to_string(),
             stage.to_string(),
             t.key.clone(),
@@ -264,5 +264,5 @@ pub fn journey(m: &polku_app::journey::JourneyMap) -> anyhow::Result<Vec<u8>> {
             t.text.negative.to_string(),
         ])?;
     }
-    Ok(w.into_inner()?)
+    w.finish()
 }

@@ -16,7 +16,7 @@ use std::fmt;
 
 /// Why a form did not deserialise: the field (its path, e.g. `amount`) and what is wrong with it.
 #[derive(Debug, PartialEq, Eq)]
-pub(super) struct FieldError {
+pub(crate) struct FieldError {
     pub field: String,
     pub message: String,
 }

@@ -56,7 +56,7 @@ struct AuditPage {
 
 impl AuditPage {
     fn when(&self, e: &AuditEntry) -> String {
-        format!("{}:{:02} UTC", self.t.date_time(&e.at), e.at.second())
+        format!("{} UTC", self.t.date_time_seconds(&e.at))
     }
 }
 

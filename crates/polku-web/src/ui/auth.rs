@@ -58,6 +58,17 @@ async fn form(State(web): State<Web>, Lang(t): Lang, RawQuery(q): RawQuery) -> R
     login_page(&web, t, safe_next(query_param(q.as_deref(), "next")), String::new(), message, StatusCode::OK)
 }
 
+/// The sign-in form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct SignIn {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
 async fn submit(
     State(web): State<Web>,
     ClientIp(ip): ClientIp,
@@ -65,17 +76,20 @@ async fn submit(
     parts: Parts,
     FormPairs(f): FormPairs,
 ) -> Response {
-    let form = FormPairs(f);
-    let next = safe_next(form.get("next").map(str::to_string));
-    let email = form.get("email").unwrap_or("").to_string();
+    // Every field is text with a default, so any body reads; the CSRF check below is against the cookie,
+    // as the sign-in form has no session yet.
+    let form: SignIn = extract::from_pairs(f).unwrap_or_default();
+    let next = safe_next(form.next);
+    let email = form.email;
     if !web.limiter.allow(ip) {
         return login_page(&web, t, next, email, t.get("error-too-many"), StatusCode::TOO_MANY_REQUESTS);
     }
-    let csrf_ok = matches!((form.get("_csrf"), cookie(&parts, extract::FORM_CSRF_COOKIE)), (Some(a), Some(b)) if same_secret(a, b));
+    let csrf_ok = !form.csrf.is_empty()
+        && matches!(cookie(&parts, extract::FORM_CSRF_COOKIE), Some(c) if same_secret(&form.csrf, c));
     if !csrf_ok {
         return login_page(&web, t, next, email, t.get("error-csrf"), StatusCode::FORBIDDEN);
     }
-    match polku_app::auth::login(&web.app, &email, form.get("password").unwrap_or(""), &ip.to_string()).await {
+    match polku_app::auth::login(&web.app, &email, &form.password, &ip.to_string()).await {
         Ok(s) => {
             let secure = web.app.config.secure_cookies;
             let ttl = web.app.config.session_ttl.as_secs() as i64;

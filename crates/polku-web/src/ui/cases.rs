@@ -1,7 +1,7 @@
 //! Cases (the bad experiences someone owns until they are handled) and, for admins, the alert rules that
 //! make them.
 
-use super::{Chrome, fail, page};
+use super::{Chrome, TouchpointLabels, fail, page};
 use crate::Web;
 use crate::error::PageError;
 use crate::extract::{CsrfForm, IdPath, UiSession};
@@ -88,6 +88,7 @@ struct CasePage {
     app: std::sync::Arc<polku_app::App>,
     /// The case's rule asks for a follow-up when it is resolved.
     follow_up_rule: bool,
+    tp: TouchpointLabels,
 }
 
 impl CasePage {
@@ -176,6 +177,7 @@ async fn case_page(web: &Web, s: &UiSession, id: CaseId, error: Option<AppError>
         error: error.map(|e| e.to_string()).unwrap_or_default(),
         app: web.app.clone(),
         follow_up_rule,
+        tp: TouchpointLabels::load(web, s).await?,
     });
     Ok((status, body).into_response())
 }

@@ -209,8 +209,8 @@ async fn export(State(web): State<Web>, s: UiSession, RawQuery(raw): RawQuery) -
 }
 
 fn to_csv(rows: &[Comment]) -> anyhow::Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
+    let mut w = crate::csv_out::CsvOut::default();
+    w.record([
         "id",
         "submitted_at",
         "survey_id",
@@ -233,14 +233,14 @@ fn to_csv(rows: &[Comment]) -> anyhow::Result<Vec<u8>> {
     for c in rows {
         let themes: Vec<String> = c.themes.iter().map(|(k, p)| format!("{k}:{p}")).collect();
         let rfc3339 = &time::format_description::well_known::Rfc3339;
-        w.write_record([
+        w.record([
             c.id.to_string(),
             c.submitted_at.format(rfc3339)?,
             c.survey_id.to_string(),
             c.response_id.to_string(),
-            cell(&c.channel),
-            cell(&c.touchpoint),
-            cell(c.customer_ref.as_deref().unwrap_or("")),
+            c.channel.clone(),
+            c.touchpoint.clone(),
+            c.customer_ref.clone().unwrap_or_default(),
             c.locale.clone().unwrap_or_default(),
             c.language.clone().unwrap_or_default(),
             c.score.map(|s| s.to_string()).unwrap_or_default(),
@@ -248,13 +248,13 @@ fn to_csv(rows: &[Comment]) -> anyhow::Result<Vec<u8>> {
             c.polarity.clone().unwrap_or_default(),
             c.sentiment.map(|s| format!("{s:.3}")).unwrap_or_default(),
             themes.join(";"),
-            cell(&c.tags.join(";")),
+            c.tags.join(";"),
             c.read_at.map(|t| t.format(rfc3339)).transpose()?.unwrap_or_default(),
             c.notes.to_string(),
-            cell(&c.text),
+            c.text.clone(),
         ])?;
     }
-    Ok(w.into_inner()?)
+    w.finish()
 }
 
 #[derive(Template)]
@@ -425,16 +425,6 @@ async fn add_note(
     edited(&web, &s, id, result, ("", &form.body), "#notes").await
 }
 
-/// A cell as written by a customer, made safe to open in a spreadsheet: one starting with `=`, `+`, `-`,
-/// `@` or a control character would be read as a formula, so it gets a leading apostrophe (OWASP's advice
-/// on CSV injection).
-fn cell(v: &str) -> String {
-    match v.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{v}"),
-        _ => v.to_string(),
-    }
-}
-
 /// The text as HTML with `<mark>` around each marked byte range (titled with its label); everything else
 /// escaped. Overlapping or out-of-range marks are skipped rather than trusted.
 fn highlight(text: &str, marks: &[(usize, usize, &str)]) -> String {
@@ -492,12 +482,5 @@ mod tests {
         // Overlaps are dropped, not nested; a range inside a multi-byte character is refused.
         let o = "ääkkönen";
         assert_eq!(highlight(o, &[(0, 4, "a"), (2, 6, "b"), (1, 3, "c")]), "<mark title=\"a\">ää</mark>kkönen");
-    }
-
-    #[test]
-    fn spreadsheet_formulas_are_defused() {
-        assert_eq!(cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(cell("-1"), "'-1");
-        assert_eq!(cell("Hyvä"), "Hyvä");
     }
 }

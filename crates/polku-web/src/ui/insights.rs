@@ -50,7 +50,9 @@ impl InsightsPage {
         v.map_or_else(|| "–".to_string(), |x| self.t.num(x, 0))
     }
     fn gain(&self, v: &f64) -> String {
-        if *v > 0.0 { format!("+{}", self.t.num(*v, 1)) } else { self.t.num(*v, 1) }
+        // The sign of what is shown: a gain that rounds to zero has none.
+        let text = self.t.num(*v, 1);
+        if *v > 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') { format!("+{text}") } else { text }
     }
     /// A bar's width in percent of the largest gain in `list`.
     fn bar(&self, d: &Driver, list: &[Driver]) -> String {

@@ -77,6 +77,9 @@ impl NotificationsPage {
     fn when(&self, t: &time::OffsetDateTime) -> String {
         format!("{} UTC", self.t.date_time(t))
     }
+    fn channel(&self, c: &str) -> String {
+        super::channel_label(&self.t, c)
+    }
     fn status(&self, s: &str) -> String {
         self.t.get(&format!("notify-status-{s}"))
     }
