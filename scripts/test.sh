@@ -44,8 +44,14 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 
-step "licences of the dependency tree"
-scripts/licences.py
+# cargo-deny checks every dependency's licence against deny.toml (built from crates.io once, ~2 minutes).
+deny_version=0.20.2
+if [ "$(cargo deny --version 2>/dev/null)" != "cargo-deny $deny_version" ]; then
+  step "installing cargo-deny $deny_version"
+  cargo install cargo-deny --version "$deny_version" --locked --no-default-features --quiet
+fi
+step "cargo deny check licenses"
+cargo deny check licenses
 
 # ---- a throw-away PostgreSQL -----------------------------------------------------------------------------
 pg_bin=""
