@@ -450,7 +450,8 @@ impl Store {
         let id = Uuid::now_v7();
         let now = crate::now();
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            // Reads, then writes what it read decided: the write lock up front on SQLite (see `dialect`).
+            let mut tx = p.begin_with(crate::dialect::begin_write(self.backend())).await?;
             let owned: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM cases WHERE id = $1 AND org_id = $2")
                 .bind(case.0)
                 .bind(org.0)

@@ -67,7 +67,8 @@ impl Store {
     /// Deletes a connection of `org` and its receipts.
     pub async fn delete_connection(&self, org: OrgId, id: Uuid) -> Result<()> {
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            // Reads, then writes what it read decided: the write lock up front on SQLite (see `dialect`).
+            let mut tx = p.begin_with(crate::dialect::begin_write(self.backend())).await?;
             let found = sqlx::query("SELECT 1 FROM connections WHERE id = $1 AND org_id = $2")
                 .bind(id).bind(org.0).fetch_optional(&mut *tx).await?;
             if found.is_none() {

@@ -260,7 +260,8 @@ impl Store {
         let terms = dialect::search_terms(self.backend());
         let now = crate::now();
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            // Reads, then writes what it read decided: the write lock up front on SQLite (see `dialect`).
+            let mut tx = p.begin_with(dialect::begin_write(self.backend())).await?;
             let found: Option<(Uuid, Option<String>)> = sqlx::query_as(
                 "SELECT id, email FROM customers WHERE org_id = $1 AND external_id = $2 AND erased_at IS NULL",
             ).bind(org.0).bind(external_id).fetch_optional(&mut *tx).await?;

@@ -142,7 +142,8 @@ impl Store {
     ) -> Result<(VersionId, bool)> {
         let at = now();
         let out = db!(self, p => {
-            let mut tx = p.begin().await?;
+            // Reads, then writes what it read decided: the write lock up front on SQLite (see `dialect`).
+            let mut tx = p.begin_with(crate::dialect::begin_write(self.backend())).await?;
             let cur: Option<(Uuid, i64)> = sqlx::query_as(
                 "SELECT s.current_version, v.number FROM surveys s JOIN survey_versions v ON v.id = s.current_version
                  WHERE s.id = $1 AND s.org_id = $2",
