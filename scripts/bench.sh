@@ -14,6 +14,7 @@
 #   BENCH_SQLITE_DB   reuse this SQLite file as the query data set if it exists (skips generating it)
 #   BENCH_SKIP_PG=1   SQLite only
 #   BENCH_KEEP=1      keep the temporary directory (databases, logs, raw results)
+#   BENCH_POLKU       measure this polku binary instead of building one (e.g. two commits' builds, turn about)
 #   BENCH_PARTS       which parts to run (default "queries startup ingest money"; "ingest" alone needs no big
 #                     data set; "money" makes its own: 100,000 customers, 1M orders, 1M responses, 200,000
 #                     support contacts, and times the journey map and the money pages)
@@ -58,9 +59,13 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 python3 -c 'import duckdb' 2>/dev/null || { step "installing duckdb (pip)"; python3 -m pip install -q duckdb; }
 
-step "cargo build --release -p polku"
-cargo build --release -p polku
-polku=$root/target/release/polku
+if [ -n "${BENCH_POLKU:-}" ]; then
+  polku=$BENCH_POLKU
+else
+  step "cargo build --release -p polku"
+  cargo build --release -p polku
+  polku=$root/target/release/polku
+fi
 
 # ---- processes this script starts, always stopped at exit -------------------------------------------------
 server_pid=""
