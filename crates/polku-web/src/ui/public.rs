@@ -222,6 +222,19 @@ async fn show(
     Ok(render_survey(&web, &s, locale, Some(&prefill), &[], String::new(), StatusCode::OK))
 }
 
+/// The public survey form's fixed fields; the answers, one field per question, are read from the pairs.
+#[derive(Default, serde::Deserialize)]
+#[serde(default)]
+struct PageFields {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    /// The honeypot: people never see it, bots fill it.
+    website: String,
+    channel: Option<String>,
+    touchpoint: Option<String>,
+    consent_share: bool,
+}
+
 async fn answer(
     State(web): State<Web>,
     ClientIp(ip): ClientIp,
@@ -231,12 +244,15 @@ async fn answer(
 ) -> Result<Response, PageError> {
     let (s, locale) = public_survey(&web, ip, &parts, &slug).await?;
     let t = T::new(locale);
-    let csrf_ok = matches!((form.get("_csrf"), cookie(&parts, extract::FORM_CSRF_COOKIE)), (Some(a), Some(b)) if same_secret(a, b));
+    // Every fixed field has a default, so any body reads; the answers are read from the pairs below.
+    let fields: PageFields = extract::from_pairs(form.0.clone()).unwrap_or_default();
+    let csrf_ok = !fields.csrf.is_empty()
+        && matches!(cookie(&parts, extract::FORM_CSRF_COOKIE), Some(c) if same_secret(&fields.csrf, c));
     if !csrf_ok {
         return Ok(render_survey(&web, &s, locale, Some(&form), &[], t.get("error-csrf"), StatusCode::FORBIDDEN));
     }
     // Bots fill every field; people never see this one. Pretend success so the bot learns nothing.
-    if form.get("website").is_some_and(|v| !v.is_empty()) {
+    if !fields.website.is_empty() {
         tracing::info!(%ip, "honeypot filled; response dropped");
         return Ok(Redirect::to(&format!("/s/{}/thanks?lang={}", s.slug, locale.as_str())).into_response());
     }
@@ -257,13 +273,13 @@ async fn answer(
         .collect();
     let draft = ResponseDraft {
         answers,
-        channel: form.get("channel").map(str::to_string),
-        touchpoint: form.get("touchpoint").map(str::to_string),
+        channel: fields.channel,
+        touchpoint: fields.touchpoint,
         submitted_at: None,
         locale: Some(locale.as_str().to_string()),
         customer: None,
         // An anonymous page has no way to reach the customer, so it only asks about sharing.
-        consent: response::Consent { share_internally: form.get("consent_share") == Some("1"), contact: false },
+        consent: response::Consent { share_internally: fields.consent_share, contact: false },
     };
     match responses::submit(&web.app, &s, &draft, None, Source::Page).await {
         Ok(_) => Ok(Redirect::to(&format!("/s/{}/thanks?lang={}", s.slug, locale.as_str())).into_response()),
