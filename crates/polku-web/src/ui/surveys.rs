@@ -141,12 +141,22 @@ fn with_spares(mut rows: Vec<Row>) -> Vec<Row> {
     rows
 }
 
+/// The survey form's fixed fields; the question rows are read from the pairs.
+#[derive(Default, serde::Deserialize)]
+#[serde(default)]
+struct SurveyHead {
+    name: String,
+    /// The checked languages.
+    locale: Vec<String>,
+}
+
 /// Reads the form into rows (to show again on error) and a draft (to validate). The question rows are
-/// numbered fields (`q0_key`, `q1_key` …), as many as were filled, so the form is read as pairs.
+/// numbered fields (`q0_key`, `q1_key` …), as many as were filled, so they are read as pairs.
 fn parse_form(form: &FormPairs) -> (String, Vec<&'static str>, Vec<Row>, SurveyDraft, Vec<FieldError>) {
-    let name = form.get("name").unwrap_or("").to_string();
+    // Every field is text with a default, so any body reads.
+    let SurveyHead { name, locale } = crate::extract::from_pairs(form.0.clone()).unwrap_or_default();
     let locales: Vec<&'static str> =
-        LOCALES.iter().map(|l| l.as_str()).filter(|l| form.all("locale").contains(l)).collect();
+        LOCALES.iter().map(|l| l.as_str()).filter(|l| locale.iter().any(|c| c == l)).collect();
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     let mut questions = Vec::new();
