@@ -12,6 +12,7 @@ mod extract;
 pub mod i18n;
 pub mod money_csv;
 mod ops;
+pub mod proxy;
 mod ratelimit;
 pub mod ui;
 
@@ -34,6 +35,8 @@ pub struct Web {
     limiter: Arc<ratelimit::RateLimiter>,
     /// For webhooks: shops send in bursts from few addresses.
     hook_limiter: Arc<ratelimit::RateLimiter>,
+    /// Whose forwarding headers name the client (`proxy`).
+    proxies: Arc<proxy::TrustedProxies>,
 }
 
 /// Settings of the HTTP layer.
@@ -43,11 +46,13 @@ pub struct WebConfig {
     pub public_rate_per_minute: u32,
     /// Webhook deliveries per minute one sender address may make (`/hooks/…`).
     pub webhook_rate_per_minute: u32,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` headers name the client.
+    pub trusted_proxies: proxy::TrustedProxies,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        Self { public_rate_per_minute: 120, webhook_rate_per_minute: 1200 }
+        Self { public_rate_per_minute: 120, webhook_rate_per_minute: 1200, trusted_proxies: Default::default() }
     }
 }
 
@@ -56,6 +61,7 @@ pub fn router(app: Arc<App>, config: WebConfig) -> Router {
         app,
         limiter: Arc::new(ratelimit::RateLimiter::per_minute(config.public_rate_per_minute)),
         hook_limiter: Arc::new(ratelimit::RateLimiter::per_minute(config.webhook_rate_per_minute)),
+        proxies: Arc::new(config.trusted_proxies),
     };
     Router::new()
         .merge(api::router())

@@ -337,6 +337,35 @@ async fn public_pages_are_rate_limited() {
     }
 }
 
+/// Behind a trusted proxy each customer has a bucket of their own; a client's own forwarding header is not
+/// believed. (The test router has no connecting address: the proxy is `0.0.0.0`.)
+#[tokio::test]
+async fn rate_limits_key_on_the_client_a_trusted_proxy_names() {
+    let from = |path: &str, client: &str| {
+        Request::get(path).header("x-forwarded-for", format!("198.51.100.1, {client}")).body(Body::empty()).unwrap()
+    };
+    let proxies = polku_web::proxy::TrustedProxies::parse(&["0.0.0.0/32"]).unwrap();
+    let config = polku_web::WebConfig { public_rate_per_minute: 2, trusted_proxies: proxies, ..Default::default() };
+    for t in spawn_apps_with(config).await {
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        let path = format!("/s/{}", s["slug"].as_str().unwrap());
+        let mut a = Vec::new();
+        for _ in 0..3 {
+            a.push(t.send(from(&path, "203.0.113.1")).await.status);
+        }
+        assert_eq!(a, [StatusCode::OK, StatusCode::OK, StatusCode::TOO_MANY_REQUESTS], "{}", t.backend);
+        assert_eq!(t.send(from(&path, "203.0.113.2")).await.status, StatusCode::OK, "{}: another customer", t.backend);
+    }
+    // Without trusted proxies the header changes nothing: both "customers" share the connecting address.
+    for t in spawn_apps_with(polku_web::WebConfig { public_rate_per_minute: 2, ..Default::default() }).await {
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        let path = format!("/s/{}", s["slug"].as_str().unwrap());
+        assert_eq!(t.send(from(&path, "203.0.113.1")).await.status, StatusCode::OK);
+        assert_eq!(t.send(from(&path, "203.0.113.2")).await.status, StatusCode::OK);
+        assert_eq!(t.send(from(&path, "203.0.113.3")).await.status, StatusCode::TOO_MANY_REQUESTS, "{}", t.backend);
+    }
+}
+
 #[tokio::test]
 async fn language_roles_tokens_and_audit_in_the_ui() {
     for t in spawn_apps().await {

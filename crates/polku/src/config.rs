@@ -28,6 +28,9 @@ pub(crate) struct Config {
     /// Let organisations send notifications to this machine and private addresses (e.g. an SMTP relay on
     /// the LAN); off, so that an organisation's admin cannot reach the server's own network.
     pub allow_internal_targets: bool,
+    /// Reverse proxies (addresses or CIDR ranges) whose `Forwarded` / `X-Forwarded-For` name the client;
+    /// from anyone else those headers are ignored.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for Config {
@@ -43,6 +46,7 @@ impl Default for Config {
             max_batch: 1024,
             public_url: String::new(),
             allow_internal_targets: false,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -61,6 +65,7 @@ impl std::fmt::Debug for Config {
             .field("max_batch", &self.max_batch)
             .field("public_url", &self.public_url)
             .field("allow_internal_targets", &self.allow_internal_targets)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }

@@ -438,6 +438,8 @@ async fn serve(
     let web = polku_web::WebConfig {
         public_rate_per_minute: config.public_rate_per_minute,
         webhook_rate_per_minute: config.webhook_rate_per_minute,
+        trusted_proxies: polku_web::proxy::TrustedProxies::parse(&config.trusted_proxies)
+            .map_err(|e| anyhow::anyhow!("configuration: {e}"))?,
     };
     if config.public_url.trim().is_empty()
         && !config.listen.starts_with("127.")

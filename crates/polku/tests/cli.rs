@@ -277,3 +277,16 @@ fn reports_on_the_command_line() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+#[test]
+fn a_bad_trusted_proxy_is_named_and_the_server_does_not_start() {
+    let dir = std::env::temp_dir().join(format!("polku-proxy-{}", uuid_like()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("polku.toml");
+    std::fs::write(&file, "trusted_proxies = [\"10.0.0.0/8\", \"proxy.lan\"]\n").unwrap();
+    let db = format!("sqlite://{}", dir.join("p.db").display());
+    let o = polku(&["serve", "--config", file.to_str().unwrap(), "--listen", "127.0.0.1:0"], &db);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("trusted_proxies[1]: \"proxy.lan\" is not an IP address or CIDR range"), "{err}");
+}

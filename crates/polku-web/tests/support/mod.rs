@@ -57,7 +57,12 @@ impl Reply {
 
 /// One `TestApp` per backend under test.
 pub(crate) async fn spawn_apps() -> Vec<TestApp> {
-    spawn_apps_with(polku_web::WebConfig { public_rate_per_minute: 100_000, webhook_rate_per_minute: 100_000 }).await
+    spawn_apps_with(polku_web::WebConfig {
+        public_rate_per_minute: 100_000,
+        webhook_rate_per_minute: 100_000,
+        ..Default::default()
+    })
+    .await
 }
 
 pub(crate) async fn spawn_apps_with(web: polku_web::WebConfig) -> Vec<TestApp> {
