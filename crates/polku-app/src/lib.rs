@@ -24,6 +24,7 @@ pub mod journey;
 pub mod money;
 pub mod notify;
 pub mod orgs;
+pub mod outbound;
 pub mod praise;
 pub mod privacy;
 pub mod responses;
@@ -55,6 +56,8 @@ pub struct AppConfig {
     /// Let organisations send notifications to this machine and private or link-local addresses (an SMTP
     /// relay on the LAN). Off by default: an organisation's admin must not reach the server's network.
     pub allow_internal_targets: bool,
+    /// The deadline for one whole exchange with an organisation's SMTP server or webhook.
+    pub outbound_timeout: Duration,
 }
 
 impl Default for AppConfig {
@@ -65,6 +68,7 @@ impl Default for AppConfig {
             secure_cookies: true,
             public_url: "http://127.0.0.1:8080".into(),
             allow_internal_targets: false,
+            outbound_timeout: Duration::from_secs(20),
         }
     }
 }
@@ -88,7 +92,7 @@ pub struct App {
     /// Analyzers of organisations with their own lexicons or taxonomies (see `text_models`).
     pub org_analyzers: text_models::OrgAnalyzers,
     /// The client for outgoing webhooks.
-    pub http: notify::Http,
+    pub http: outbound::Http,
     /// Customers' histories per organisation, for the money and journey analyses.
     pub histories: histories::HistoryCache,
 }
@@ -117,7 +121,7 @@ impl App {
             rules: cache::TtlCache::new(cache::RULES_TTL),
             org_analyzers: text_models::OrgAnalyzers::default(),
             histories: histories::HistoryCache::default(),
-            http: notify::Http::default(),
+            http: outbound::Http::default(),
         });
         (app, handle)
     }

@@ -6,16 +6,17 @@
 //! The sender (`run`, a task in every `serve`) claims up to `BATCH` due rows for a 5-minute `LEASE`,
 //! renders each message from the case as it is now (`polku_domain::notify::Notice`: the e-mail in the
 //! recipient's language, the webhook in the organisation's), sends them concurrently (lettre over rustls;
-//! reqwest without redirects; `TIMEOUT` each), then marks each sent, pending again at
+//! reqwest without redirects; one deadline per delivery, `crate::outbound`), then marks each sent, pending again at
 //! `polku_domain::notify::retry_delay` (30 s doubling to 1 h), or failed after `MAX_ATTEMPTS` until an admin
 //! retries it. A node that dies after sending and before marking leaves only a lease to expire; the message
 //! id (`X-Polku-Delivery`, the e-mail's `Message-ID` built from the case or improvement, event and row)
 //! stays the same on a repeat. Webhook calls carry `x-polku-signature`, an HMAC-SHA256 over
 //! `"{timestamp}.{body}"` (`signature`), and always use the current address and secret. Targets on this
-//! machine or private addresses are refused unless `allow_internal_targets` (`reachable`), judged from the
-//! host name as written.
+//! machine or private addresses are refused unless `allow_internal_targets`: every address a name resolves
+//! to is checked, and the connection goes to a checked one (`crate::outbound`).
 
 use crate::auth::Caller;
+use crate::outbound;
 use crate::{App, AppError, AppResult};
 use hmac::{KeyInit, Mac};
 use lettre::message::header::ContentType;
@@ -26,43 +27,13 @@ use polku_domain::notify::{Event, Notice, Settings, Smtp, TlsMode, Webhook, retr
 use polku_domain::role::Permission;
 use polku_domain::{CaseId, Locale, OrgId};
 use polku_store::{Audit, NotificationRecord, Outgoing};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
 
 /// Notifications one sender claims at a time, and how long it holds them.
 const BATCH: i64 = 20;
 const LEASE: time::Duration = time::Duration::minutes(5);
-/// Longest wait for an SMTP server or a webhook receiver.
-const TIMEOUT: Duration = Duration::from_secs(20);
-
-/// The outgoing HTTP client, built once: rustls with the ring provider and the Mozilla roots, no
-/// redirects (a webhook that moved answers 3xx, which counts as a failure to fix, not to follow).
-#[derive(Default)]
-pub struct Http(OnceLock<reqwest::Client>);
-
-impl Http {
-    fn client(&self) -> AppResult<&reqwest::Client> {
-        if let Some(c) = self.0.get() {
-            return Ok(c);
-        }
-        let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
-        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("setting up TLS for webhooks")))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let client = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls)
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(TIMEOUT)
-            .user_agent(concat!("Polku/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("building the webhook HTTP client")))?;
-        Ok(self.0.get_or_init(|| client))
-    }
-}
-
 /// The settings as shown: everything but the SMTP password and the webhook secret, which are only said
 /// to be set.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -197,11 +168,15 @@ pub async fn save_settings(app: &App, caller: &Caller, input: SettingsInput) -> 
     // What the libraries that send will refuse is refused now, not at every delivery for hours.
     if let Some(s) = &settings.smtp {
         s.from.parse::<lettre::message::Mailbox>().map_err(|e| AppError::invalid("smtp.from", e.to_string()))?;
-        reachable(app, &s.host).map_err(|m| AppError::invalid("smtp.host", m))?;
+        saved_target_ok(app, &s.host, s.port).await.map_err(|m| AppError::invalid("smtp.host", m))?;
     }
     if let Some(w) = &settings.webhook {
-        reqwest::Url::parse(&w.url).map_err(|e| AppError::invalid("webhook.url", e.to_string()))?;
-        reachable(app, polku_domain::notify::url_host(&w.url)).map_err(|m| AppError::invalid("webhook.url", m))?;
+        let url = outbound::check_url(&w.url, app.config.allow_internal_targets)
+            .map_err(|m| AppError::invalid("webhook.url", m))?;
+        if let Some(host) = url.host_str() {
+            let port = url.port_or_known_default().unwrap_or(443);
+            saved_target_ok(app, host, port).await.map_err(|m| AppError::invalid("webhook.url", m))?;
+        }
     }
     let audit = Audit {
         actor: &caller.actor,
@@ -217,15 +192,13 @@ pub async fn save_settings(app: &App, caller: &Caller, input: SettingsInput) -> 
     Ok(view(Some(settings)))
 }
 
-/// Refuses this machine and private addresses unless the operator allows them (`allow_internal_targets`).
-/// Judged from the name as written; a public name that resolves to a private address is not caught.
-fn reachable(app: &App, host: &str) -> Result<(), String> {
-    if !app.config.allow_internal_targets && polku_domain::notify::is_internal_host(host) {
-        return Err("is this machine or an internal address, which the server's operator has not allowed \
-                    (allow_internal_targets)"
-            .into());
+/// Refuses a target that is internal as written or resolves to an internal address now. A name that does
+/// not resolve yet is accepted (DNS may be set up after Polku): each delivery resolves and checks again.
+async fn saved_target_ok(app: &App, host: &str, port: u16) -> Result<(), String> {
+    match outbound::resolve(host, port, app.config.allow_internal_targets).await {
+        Err(e) if e.contains("cannot be resolved") || e.contains("has no address") => Ok(()),
+        other => other.map(|_| ()),
     }
-    Ok(())
 }
 
 /// The organisation's notifications, newest first (admins; `status`: pending, sent or failed).
@@ -300,17 +273,31 @@ pub async fn send_test(app: &App, caller: &Caller, to: Option<&str>) -> AppResul
     Ok(TestOutcome { email, webhook })
 }
 
-/// One round of the sender job: claims the notifications due at `now` and delivers them concurrently.
-/// Returns how many were claimed (a full batch: call again at once).
+/// One round of the sender job: claims the notifications due at `now`, delivers them concurrently and
+/// waits for all. Returns how many were claimed.
 pub async fn deliver_due(app: &Arc<App>, now: OffsetDateTime) -> AppResult<usize> {
+    let mut running = tokio::task::JoinSet::new();
+    let n = claim_and_start(app, now, &mut running).await?;
+    while running.join_next().await.is_some() {}
+    Ok(n)
+}
+
+/// Claims what is due and starts each delivery as its own task in `running`, without waiting: a slow
+/// server delays only its own messages, each bounded by the whole-exchange deadline.
+async fn claim_and_start(
+    app: &Arc<App>,
+    now: OffsetDateTime,
+    running: &mut tokio::task::JoinSet<()>,
+) -> AppResult<usize> {
     let claimed = app.store.claim_notifications(now, LEASE, BATCH).await?;
     let n = claimed.len();
-    let mut tasks = tokio::task::JoinSet::new();
     for out in claimed {
         let app = Arc::clone(app);
-        tasks.spawn(async move {
+        running.spawn(async move {
             let id = out.id;
-            let result = deliver(&app, &out).await;
+            // The deadline again around everything, store reads included, well inside the lease.
+            let limit = app.config.outbound_timeout * 2;
+            let result = outbound::within(limit, "delivery", deliver(&app, &out)).await;
             let stored = match &result {
                 Ok(()) => app.store.notification_sent(&out, polku_store::now()).await,
                 Err(e) => {
@@ -326,17 +313,21 @@ pub async fn deliver_due(app: &Arc<App>, now: OffsetDateTime) -> AppResult<usize
             }
         });
     }
-    while tasks.join_next().await.is_some() {}
     Ok(n)
 }
 
-/// Runs the sender job until the task is dropped: a round every few seconds, at once after a full batch.
+/// Runs the sender job until the task is dropped: a round every few seconds, at once after a full batch,
+/// with at most `4 × BATCH` deliveries in flight on this node.
 pub async fn run(app: Arc<App>) {
+    let mut running = tokio::task::JoinSet::new();
     loop {
-        match deliver_due(&app, polku_store::now()).await {
-            Ok(n) if n as i64 == BATCH => continue,
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "delivering notifications failed"),
+        while running.try_join_next().is_some() {}
+        if running.len() < (4 * BATCH) as usize {
+            match claim_and_start(&app, polku_store::now(), &mut running).await {
+                Ok(n) if n as i64 == BATCH => continue,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "delivering notifications failed"),
+            }
         }
         tokio::time::sleep(Duration::from_secs(5)).await;
     }
@@ -358,8 +349,7 @@ async fn deliver(app: &App, out: &Outgoing) -> Result<(), String> {
                 .email(out.locale),
             _ => return Err(format!("notification {} names nothing to tell of", out.id)),
         };
-        reachable(app, &smtp.host)?;
-        return send_message(&smtp, &out.recipient, subject, body, &message_key(out)).await;
+        return send_message(app, &smtp, &out.recipient, subject, body, &message_key(out)).await;
     }
     let case = out.case.ok_or_else(|| format!("notification {} names no case", out.id))?;
     let notice = notice(app, out.org, case, out.event).await.map_err(|e| e.to_string())?;
@@ -409,12 +399,20 @@ async fn send_email(
     notice: &Notice,
     key: &str,
 ) -> Result<(), String> {
-    reachable(app, &smtp.host)?;
     let (subject, body) = notice.email(locale);
-    send_message(smtp, to, subject, body, key).await
+    send_message(app, smtp, to, subject, body, key).await
 }
 
-async fn send_message(smtp: &Smtp, to: &str, subject: String, body: String, key: &str) -> Result<(), String> {
+/// Sends one plain-text message over the organisation's SMTP server: to a checked address of its host
+/// (the name kept for TLS), within one deadline for the whole exchange.
+pub(crate) async fn send_message(
+    app: &App,
+    smtp: &Smtp,
+    to: &str,
+    subject: String,
+    body: String,
+    key: &str,
+) -> Result<(), String> {
     let from: lettre::message::Mailbox = smtp.from.parse().map_err(|e| format!("sender address: {e}"))?;
     let to: lettre::message::Mailbox = to.parse().map_err(|e| format!("recipient address: {e}"))?;
     let domain = from.email.domain().to_string();
@@ -433,14 +431,22 @@ async fn send_message(smtp: &Smtp, to: &str, subject: String, body: String, key:
         TlsMode::Starttls => Tls::Required(tls(&smtp.host)?),
         TlsMode::Tls => Tls::Wrapper(tls(&smtp.host)?),
     };
-    let mut transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host)
-        .port(smtp.port)
-        .tls(tls)
-        .timeout(Some(TIMEOUT));
-    if let (Some(u), Some(p)) = (&smtp.username, &smtp.password) {
-        transport = transport.credentials(Credentials::new(u.clone(), p.clone()));
-    }
-    transport.build().send(message).await.map(|_| ()).map_err(|e| format!("SMTP {}:{}: {e}", smtp.host, smtp.port))
+    let what = format!("SMTP {}:{}", smtp.host, smtp.port);
+    let timeout = app.config.outbound_timeout;
+    outbound::within(timeout, &what, async {
+        let addr = outbound::resolve(&smtp.host, smtp.port, app.config.allow_internal_targets)
+            .await
+            .map_err(|e| format!("{what}: {e}"))?[0];
+        let mut transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(addr.ip().to_string())
+            .port(smtp.port)
+            .tls(tls)
+            .timeout(Some(timeout));
+        if let (Some(u), Some(p)) = (&smtp.username, &smtp.password) {
+            transport = transport.credentials(Credentials::new(u.clone(), p.clone()));
+        }
+        transport.build().send(message).await.map(|_| ()).map_err(|e| format!("{what}: {e}"))
+    })
+    .await
 }
 
 /// `v1=` and the hex HMAC-SHA256 of `"{timestamp}.{body}"` under the webhook's secret: a receiver
@@ -466,14 +472,15 @@ async fn post_webhook(
     event: &str,
     delivery: i64,
 ) -> Result<u16, String> {
-    reachable(app, polku_domain::notify::url_host(&hook.url))?;
+    let url = outbound::check_url(&hook.url, app.config.allow_internal_targets)
+        .map_err(|e| format!("webhook {}: {e}", polku_domain::notify::url_host(&hook.url)))?;
     let body = serde_json::to_vec(body).map_err(|e| e.to_string())?;
     let timestamp = OffsetDateTime::now_utc().unix_timestamp();
     let response = app
         .http
-        .client()
+        .client(app.config.allow_internal_targets, app.config.outbound_timeout)
         .map_err(|e| e.to_string())?
-        .post(&hook.url)
+        .post(url)
         .header("content-type", "application/json")
         .header("x-polku-event", event)
         .header("x-polku-delivery", delivery.to_string())

@@ -7,6 +7,7 @@
 
 use crate::Locale;
 use serde::{Deserialize, Serialize};
+use std::net::{IpAddr, Ipv4Addr};
 use time::{Duration, OffsetDateTime};
 
 /// Deliveries tried before a notification is marked failed (about 7 hours with [`retry_delay`]); an admin
@@ -117,34 +118,98 @@ pub fn url_host(url: &str) -> &str {
 }
 
 /// Whether `host` (a name or an address, maybe with a port) is this machine or a private, link-local or
-/// otherwise internal address, judged from the text alone: the targets an organisation's admin must not be
-/// able to reach through Polku's server unless the operator allows it.
+/// otherwise internal address as written: the targets an organisation's admin must not be able to reach
+/// through Polku's server unless the operator allows it. Addresses are read the way resolvers and URL
+/// parsers read them (`127.1`, `0x7f000001`, `2130706433` are all 127.0.0.1); a public-looking name must
+/// still have every address it resolves to checked with [`is_internal_ip`] before a connection is made.
 pub fn is_internal_host(host: &str) -> bool {
     let bare = host.strip_prefix('[').and_then(|h| h.split_once(']')).map_or_else(
         || host.rsplit_once(':').filter(|(h, p)| !h.contains(':') && p.parse::<u16>().is_ok()).map_or(host, |(h, _)| h),
         |(h, _)| h,
     );
     let bare = bare.trim_end_matches('.').to_ascii_lowercase();
-    if bare == "localhost" || bare.ends_with(".localhost") || bare.ends_with(".internal") || bare.ends_with(".local") {
+    if bare.is_empty()
+        || bare == "localhost"
+        || bare.ends_with(".localhost")
+        || bare.ends_with(".internal")
+        || bare.ends_with(".local")
+    {
         return true;
     }
-    match bare.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V4(ip)) => {
-            ip.is_loopback()
-                || ip.is_private()
-                || ip.is_link_local()
-                || ip.is_unspecified()
-                || ip.is_broadcast()
-                || ip.octets()[0] == 100 && (ip.octets()[1] & 0xc0) == 64
+    if let Ok(ip) = bare.parse::<IpAddr>() {
+        return is_internal_ip(ip);
+    }
+    loose_ipv4(&bare).is_some_and(|ip| is_internal_ip(IpAddr::V4(ip)))
+}
+
+/// An IPv4 address in any of the forms `inet_aton` and the WHATWG URL parser accept: one to four parts,
+/// each decimal, octal (leading `0`) or hexadecimal (`0x`), the last part filling the remaining bytes
+/// (`127.1`, `0x7f.1`, `2130706433`).
+pub fn loose_ipv4(s: &str) -> Option<Ipv4Addr> {
+    let parts: Vec<&str> = s.split('.').collect();
+    if parts.is_empty() || parts.len() > 4 {
+        return None;
+    }
+    let mut values = Vec::with_capacity(parts.len());
+    for p in &parts {
+        let (digits, radix) = if let Some(h) = p.strip_prefix("0x").or_else(|| p.strip_prefix("0X")) {
+            (h, 16)
+        } else if p.len() > 1 && p.starts_with('0') {
+            (&p[1..], 8)
+        } else {
+            (*p, 10)
+        };
+        if digits.is_empty() && radix != 16 {
+            return None;
         }
-        Ok(std::net::IpAddr::V6(ip)) => {
-            ip.is_loopback()
-                || ip.is_unspecified()
-                || (ip.segments()[0] & 0xfe00) == 0xfc00
-                || (ip.segments()[0] & 0xffc0) == 0xfe80
-                || ip.to_ipv4_mapped().is_some_and(|v4| is_internal_host(&v4.to_string()))
+        let v = if digits.is_empty() { 0 } else { u64::from_str_radix(digits, radix).ok()? };
+        values.push(v);
+    }
+    let (last, head) = values.split_last()?;
+    if head.iter().any(|&v| v > 255) || *last >= 1u64 << (8 * (5 - values.len())) {
+        return None;
+    }
+    let mut n: u64 = *last;
+    for (i, &v) in head.iter().enumerate() {
+        n |= v << (8 * (3 - i));
+    }
+    Some(Ipv4Addr::from(u32::try_from(n).ok()?))
+}
+
+/// Whether an address is one an organisation's target must not be: this machine, private, shared, link-local,
+/// benchmarking, multicast, reserved or unspecified, and IPv6 forms that carry or reach an IPv4 address
+/// (mapped, compatible, NAT64 `64:ff9b::/96`, 6to4 `2002::/16`).
+pub fn is_internal_ip(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, _, _] = v4.octets();
+            a == 0                                  // 0.0.0.0/8 "this network"
+                || a == 10
+                || a == 127
+                || a == 100 && (b & 0xc0) == 64     // 100.64.0.0/10 shared (carrier-grade NAT)
+                || a == 169 && b == 254
+                || a == 172 && (b & 0xf0) == 16
+                || a == 192 && b == 168
+                || a == 192 && b == 0 && v4.octets()[2] == 0 // 192.0.0.0/24 protocol assignments
+                || a == 198 && (b & 0xfe) == 18     // 198.18.0.0/15 benchmarking
+                || a >= 224 // multicast 224/4, reserved 240/4 and broadcast
         }
-        Err(_) => false,
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_internal_ip(IpAddr::V4(v4));
+            }
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || s[..6] == [0; 6]                 // ::/96 IPv4-compatible (deprecated, reaches IPv4)
+                || s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] // NAT64
+                || s[0] == 0x2002                   // 6to4
+                || (s[0] & 0xfe00) == 0xfc00        // unique local
+                || (s[0] & 0xffc0) == 0xfe80        // link-local
+                || (s[0] & 0xffc0) == 0xfec0        // site-local (deprecated)
+                || (s[0] & 0xff00) == 0xff00        // multicast
+                || s[..4] == [0x100, 0, 0, 0] // discard-only 100::/64
+        }
     }
 }
 
@@ -218,7 +283,7 @@ impl Settings {
 
 fn is_loopback(host: &str) -> bool {
     let h = host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
-    h == "localhost" || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    h == "localhost" || h.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// `a@b.c` or `Name <a@b.c>`: the shape only; the SMTP server has the last word.
@@ -652,6 +717,42 @@ mod tests {
         }
         for h in ["hooks.slack.com", "8.8.8.8", "smtp.example.fi:587", "[2001:db8::1]:443", "172.32.0.1"] {
             assert!(!is_internal_host(h), "{h}");
+        }
+        // Found in the security review: numeric forms that resolvers and URL parsers read as internal.
+        for h in [
+            "0x7f000001",
+            "0x7f000001:8080",
+            "2130706433",
+            "127.1",
+            "0177.0.0.1",
+            "2852039166",
+            "0.0.0.0:25",
+            "198.18.0.1",
+            "240.0.0.1",
+            "255.255.255.255",
+            "[64:ff9b::a00:1]",
+            "[2002:7f00:1::]",
+            "[::7f00:1]",
+            "[::ffff:7f00:1]",
+            "[fec0::1]",
+            "[ff02::1]",
+            "",
+        ] {
+            assert!(is_internal_host(h), "{h}");
+        }
+    }
+
+    #[test]
+    fn loose_ipv4_reads_every_inet_aton_form() {
+        let ip = |s: &str| loose_ipv4(s).map(|a| a.to_string());
+        assert_eq!(ip("127.1").as_deref(), Some("127.0.0.1"));
+        assert_eq!(ip("0x7f000001").as_deref(), Some("127.0.0.1"));
+        assert_eq!(ip("2130706433").as_deref(), Some("127.0.0.1"));
+        assert_eq!(ip("2852039166").as_deref(), Some("169.254.169.254"));
+        assert_eq!(ip("0177.0.0.1").as_deref(), Some("127.0.0.1"));
+        assert_eq!(ip("10.0x10.1").as_deref(), Some("10.16.0.1"));
+        for not in ["256.1.1.1", "1.2.3.4.5", "4294967296", "08.1.1.1", "hooks", "1..2", "1.2.3.256", "0xg"] {
+            assert_eq!(ip(not), None, "{not}");
         }
         assert_eq!(url_host("https://user:pw@hooks.example.fi:8443/a?b"), "hooks.example.fi:8443");
     }

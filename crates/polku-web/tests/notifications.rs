@@ -587,6 +587,15 @@ async fn internal_targets_are_refused_unless_allowed() {
             (json!({"smtp": {"host": "10.0.0.25", "tls": "starttls", "from": "cx@example.fi"}}), "smtp.host"),
             (json!({"webhook": {"url": "http://169.254.169.254/latest", "secret": SECRET}}), "webhook.url"),
             (json!({"webhook": {"url": "http://[::1]:5432/", "secret": SECRET}}), "webhook.url"),
+            // Found in the security review: numeric forms of loopback and of the metadata address.
+            (json!({"webhook": {"url": "http://0x7f000001:5432/", "secret": SECRET}}), "webhook.url"),
+            (json!({"webhook": {"url": "http://2130706433/", "secret": SECRET}}), "webhook.url"),
+            (json!({"webhook": {"url": "http://127.1:25/", "secret": SECRET}}), "webhook.url"),
+            (json!({"webhook": {"url": "http://2852039166/latest", "secret": SECRET}}), "webhook.url"),
+            (json!({"webhook": {"url": "http://[::ffff:7f00:1]/", "secret": SECRET}}), "webhook.url"),
+            (json!({"smtp": {"host": "127.1", "tls": "none", "from": "cx@example.fi"}}), "smtp.host"),
+            (json!({"smtp": {"host": "0x7f000001", "tls": "none", "from": "cx@example.fi"}}), "smtp.host"),
+            (json!({"smtp": {"host": "2852039166", "tls": "none", "from": "cx@example.fi"}}), "smtp.host"),
         ] {
             let e = polku_app::notify::save_settings(&app, &caller, input(v)).await.unwrap_err();
             assert_eq!(e.field_errors()[0].field, field, "{backend}: {e}");
@@ -693,5 +702,88 @@ async fn a_shipped_improvement_tells_the_customers_who_asked_for_it() {
         let (cookies, _) = t.login(&t.email).await;
         let page = t.get("/improvements", &cookies).await;
         assert!(page.body.contains("Laskut ovat nyt selkeämpiä."), "{}", page.body);
+    }
+}
+
+/// This machine's own name: not internal as written, but it resolves to this machine (loopback or a private
+/// address on any host a test runs on), so it stands for "a public-looking name of an internal address".
+fn own_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap().trim().to_string()
+}
+
+/// A name that resolves to an internal address is refused when saved, and, saved by a server that allowed
+/// it, is refused again at delivery by one that does not: the check is made on the addresses connected to,
+/// not on the name.
+#[tokio::test]
+async fn names_of_internal_addresses_are_refused_when_saved_and_when_sent() {
+    let name = own_name();
+    let resolved: Vec<_> = tokio::net::lookup_host((name.as_str(), 0)).await.unwrap().collect();
+    assert!(
+        resolved.iter().all(|a| polku_domain::notify::is_internal_ip(a.ip())),
+        "this test needs the machine's name ({name}) to resolve to internal addresses: {resolved:?}"
+    );
+    let Some(sink) = SmtpSink::start() else { return };
+    for (backend, store) in polku_store_testing::testing::fresh_stores().await {
+        let allowing = polku_app::AppConfig { allow_internal_targets: true, ..polku_app::AppConfig::default() };
+        let (lax, _w1) = polku_app::App::start(store.clone(), allowing);
+        let (strict, _w2) = polku_app::App::start(store, polku_app::AppConfig::default());
+        let (org, _, _) = new_org(&lax, "Nimipalvelu Oy").await;
+        let caller = polku_app::auth::Caller { org, role: Role::Admin, actor: polku_app::Actor::System("test") };
+        let (receiver, url) = Receiver::start(0).await;
+        let to = format!("tester-{backend}@example.fi");
+        let url = url.replace("127.0.0.1", &name);
+        let settings: polku_app::notify::SettingsInput = serde_json::from_value(json!({
+            "smtp": {"host": name, "port": sink.port, "tls": "none", "from": "cx@example.fi"},
+            "webhook": {"url": url, "secret": SECRET},
+        }))
+        .unwrap();
+        let e = polku_app::notify::save_settings(&strict, &caller, settings.clone()).await.unwrap_err();
+        assert!(e.to_string().contains("resolves to"), "{backend}: {e}");
+        polku_app::notify::save_settings(&lax, &caller, settings).await.unwrap();
+        let sent = polku_app::notify::send_test(&lax, &caller, Some(to.as_str())).await.unwrap();
+        assert!(sent.email.as_ref().unwrap().is_ok() && sent.webhook.as_ref().unwrap().is_ok(), "{backend}: {sent:?}");
+        assert_eq!((sink.messages_to(&to).len(), receiver.calls().len()), (1, 1), "{backend}");
+        let refused = polku_app::notify::send_test(&strict, &caller, Some(to.as_str())).await.unwrap();
+        for outcome in [refused.email.unwrap(), refused.webhook.unwrap()] {
+            assert!(outcome.as_ref().is_err_and(|e| e.contains("internal address")), "{backend}: {outcome:?}");
+        }
+        assert_eq!((sink.messages_to(&to).len(), receiver.calls().len()), (1, 1), "{backend}");
+        drop(lax);
+    }
+}
+
+/// An SMTP server that accepts and never greets, and a webhook receiver that never answers, fail within
+/// the deadline for the whole exchange instead of holding the sender.
+#[tokio::test]
+async fn a_server_that_never_answers_fails_within_the_deadline() {
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = silent.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            held.push(socket);
+        }
+    });
+    for (backend, store) in polku_store_testing::testing::fresh_stores().await {
+        let config = polku_app::AppConfig {
+            allow_internal_targets: true,
+            outbound_timeout: std::time::Duration::from_secs(1),
+            ..polku_app::AppConfig::default()
+        };
+        let (app, _writer) = polku_app::App::start(store, config);
+        let (org, _, _) = new_org(&app, "Hiljainen Oy").await;
+        let caller = polku_app::auth::Caller { org, role: Role::Admin, actor: polku_app::Actor::System("test") };
+        let settings: polku_app::notify::SettingsInput = serde_json::from_value(json!({
+            "smtp": {"host": "127.0.0.1", "port": port, "tls": "none", "from": "cx@example.fi"},
+            "webhook": {"url": format!("http://127.0.0.1:{port}/hook"), "secret": SECRET},
+        }))
+        .unwrap();
+        polku_app::notify::save_settings(&app, &caller, settings).await.unwrap();
+        let started = std::time::Instant::now();
+        let outcome = polku_app::notify::send_test(&app, &caller, Some("tester@example.fi")).await.unwrap();
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{backend}: {:?}", started.elapsed());
+        let email = outcome.email.unwrap().unwrap_err();
+        assert!(email.contains("no answer within"), "{backend}: {email}");
+        assert!(outcome.webhook.unwrap().is_err(), "{backend}");
     }
 }

@@ -246,6 +246,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         secure_cookies: config.secure_cookies,
         public_url: config.public_url(),
         allow_internal_targets: config.allow_internal_targets,
+        ..AppConfig::default()
     };
     let (app, writer) = App::start(store, app_config);
     let system = polku_app::Actor::System("cli");
