@@ -102,6 +102,8 @@ pub struct NewSession {
     pub cookie: String,
     pub csrf: String,
     pub locale: Locale,
+    /// How many organisations the user belongs to (more than one: let them pick).
+    pub orgs: usize,
 }
 
 /// Signs in with e-mail and password. Every failure is the same `Unauthorized`, whatever its cause.
@@ -125,27 +127,43 @@ pub async fn login(app: &App, email: &str, password: &str, client: &str) -> AppR
         }
     };
     let user_id = UserId(user.id);
-    let Some((org, _)) = app.store.memberships(user_id).await?.into_iter().next() else {
+    let memberships = app.store.memberships(user_id).await?;
+    let Some((org, _)) = memberships.first().copied() else {
         return Err(AppError::Unauthorized);
     };
     keys.iter().for_each(|k| app.login_throttle.succeed(k));
+    let locale = Locale::parse(&user.locale).unwrap_or_default();
+    let mut session = start_session(app, user_id, org, &user.email, locale, client).await?;
+    session.orgs = memberships.len();
+    Ok(session)
+}
+
+/// Opens a session of `user` in `org` (a member there) and records the sign-in with the client address.
+pub async fn start_session(
+    app: &App,
+    user: UserId,
+    org: OrgId,
+    email: &str,
+    locale: Locale,
+    client: &str,
+) -> AppResult<NewSession> {
     let cookie = random_secret("ps_");
     let csrf = random_secret("pc_");
     let ttl = time::Duration::try_from(app.config.session_ttl).unwrap_or(time::Duration::hours(12));
-    app.store.create_session(&sha256(&cookie), user_id, org, &csrf, polku_store::now() + ttl).await?;
-    let actor = Actor::User { id: user_id, email: user.email.clone() };
+    app.store.create_session(&sha256(&cookie), user, org, &csrf, polku_store::now() + ttl, client).await?;
+    let actor = Actor::User { id: user, email: email.to_string() };
     app.store
         .record_audit(
             Some(org),
             &Audit {
                 actor: &actor,
                 action: "session.sign_in",
-                target: format!("user:{}", user.email),
+                target: format!("user:{email}"),
                 detail: serde_json::json!({"client": client}),
             },
         )
         .await?;
-    Ok(NewSession { cookie, csrf, locale: Locale::parse(&user.locale).unwrap_or_default() })
+    Ok(NewSession { cookie, csrf, locale, orgs: 1 })
 }
 
 pub async fn session(app: &App, cookie: &str) -> AppResult<Option<SessionInfo>> {

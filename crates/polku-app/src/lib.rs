@@ -21,6 +21,7 @@ pub mod histories;
 pub mod improvements;
 pub mod insights;
 pub mod journey;
+pub mod members;
 pub mod money;
 pub mod notify;
 pub mod orgs;

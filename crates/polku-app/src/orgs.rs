@@ -119,15 +119,6 @@ pub async fn audit_log(app: &App, caller: &Caller) -> AppResult<Vec<polku_store:
     Ok(app.store.audit_log(caller.org, 200).await?)
 }
 
-/// Adds a member from the UI: admins only, and never with a role above the caller's own.
-pub async fn add_member_as(app: &App, caller: &Caller, m: NewMember<'_>) -> AppResult<UserId> {
-    caller.require(Permission::Administer)?;
-    if m.role < caller.role {
-        return Err(AppError::Forbidden);
-    }
-    add_member(app, &caller.actor, caller.org, m).await
-}
-
 pub async fn members(app: &App, caller: &Caller) -> AppResult<Vec<polku_store::Member>> {
     caller.require(Permission::Administer)?;
     Ok(app.store.members(caller.org).await?)

@@ -4,6 +4,7 @@
 //! answer validation, the metric maths (NPS, CSAT, CES with confidence intervals) and calendar bucketing
 //! live here so that they can be unit-tested exhaustively and shared by the store, the web layer and the CLI.
 
+pub mod access;
 pub mod activity;
 pub mod calendar;
 pub mod cases;

@@ -19,6 +19,14 @@ pub enum Actor {
 }
 
 impl Actor {
+    /// The user behind the action, if a person did it.
+    pub fn user(&self) -> Option<UserId> {
+        match self {
+            Actor::User { id, .. } => Some(*id),
+            _ => None,
+        }
+    }
+
     pub fn label(&self) -> String {
         match self {
             Actor::User { email, .. } => format!("user:{email}"),

@@ -7,6 +7,7 @@
 //!
 //! Every query on customer data filters by organisation id: callers cannot ask for a row without one.
 
+mod access;
 mod analytics;
 mod audit;
 mod bench;
@@ -36,6 +37,7 @@ mod users;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
+pub use access::{AccessLink, NewAccount, OwnSession};
 pub use analytics::{CustomerRef, SupportCounts};
 pub use audit::{Actor, Audit, AuditEntry};
 pub use cases::{CaseAction, CaseEvent, CaseFilter, CaseRecord, RuleRecord};

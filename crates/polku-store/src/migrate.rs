@@ -71,6 +71,7 @@ const MIGRATIONS: &[Migration] = migrations![
     "0025" customer_summaries,
     "0026" touchpoint_experience,
     "0027" order_versions,
+    "0028" people,
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.

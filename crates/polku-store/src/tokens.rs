@@ -40,7 +40,7 @@ impl Store {
         db!(self, p => {
             let mut tx = p.begin().await?;
             sqlx::query(
-                "INSERT INTO api_tokens (id, org_id, name, role, token_hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO api_tokens (id, org_id, name, role, token_hash, prefix, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(id.0)
             .bind(org.0)
@@ -49,6 +49,8 @@ impl Store {
             .bind(hash)
             .bind(prefix)
             .bind(now())
+            // A person's token is theirs: it ends when they leave or lose the role.
+            .bind(by.actor.user().map(|u| u.0))
             .execute(&mut *tx)
             .await?;
             audit!(&mut *tx, org.0, by)?;

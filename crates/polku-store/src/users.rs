@@ -32,10 +32,13 @@ pub struct SessionInfo {
     pub locale: Locale,
     pub csrf_token: String,
     pub expires_at: OffsetDateTime,
+    /// The SHA-256 of the cookie: names this session among the user's others.
+    pub id_hash: Vec<u8>,
 }
 
 #[derive(sqlx::FromRow)]
 struct SessionRow {
+    id_hash: Vec<u8>,
     user_id: Uuid,
     org_id: Uuid,
     email: String,
@@ -148,9 +151,10 @@ impl Store {
         org: OrgId,
         csrf: &str,
         expires_at: OffsetDateTime,
+        client: &str,
     ) -> Result<()> {
         db!(self, p => sqlx::query(
-            "INSERT INTO sessions (id_hash, user_id, org_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO sessions (id_hash, user_id, org_id, csrf_token, created_at, expires_at, client) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(id_hash)
         .bind(user.0)
@@ -158,6 +162,7 @@ impl Store {
         .bind(csrf)
         .bind(now())
         .bind(expires_at)
+        .bind(client)
         .execute(p)
         .await
         .map(|_| ()))?;
@@ -167,7 +172,7 @@ impl Store {
     /// A session that has not expired and whose user is still a member of its organisation.
     pub async fn session(&self, id_hash: &[u8]) -> Result<Option<SessionInfo>> {
         let row: Option<SessionRow> = db!(self, p => sqlx::query_as(
-            "SELECT s.user_id, s.org_id, u.email, u.name, o.name AS org_name, m.role, u.locale, s.csrf_token, s.expires_at
+            "SELECT s.id_hash, s.user_id, s.org_id, u.email, u.name, o.name AS org_name, m.role, u.locale, s.csrf_token, s.expires_at
              FROM sessions s
              JOIN users u ON u.id = s.user_id
              JOIN organisations o ON o.id = s.org_id
@@ -189,6 +194,7 @@ impl Store {
                 locale: Locale::parse(&r.locale).unwrap_or_default(),
                 csrf_token: r.csrf_token,
                 expires_at: r.expires_at,
+                id_hash: r.id_hash,
             })
         })
         .transpose()

@@ -55,7 +55,7 @@ async fn sign_in_csrf_logout_and_expiry() {
         let user = UserId(t.app.store.user_by_email(&t.email).await.unwrap().unwrap().id);
         let cookie = "ps_expired-session-for-test";
         let past = polku_app::store::now() - time::Duration::minutes(1);
-        t.app.store.create_session(&polku_app::auth::sha256(cookie), user, t.org, "pc_x", past).await.unwrap();
+        t.app.store.create_session(&polku_app::auth::sha256(cookie), user, t.org, "pc_x", past, "").await.unwrap();
         let r = t.get("/surveys", &[format!("polku_session={cookie}")]).await;
         assert_eq!(r.location(), "/login?next=/surveys&expired=1", "{}", t.backend);
         let form = t.get("/login?expired=1", &[]).await;

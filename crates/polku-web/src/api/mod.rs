@@ -11,6 +11,7 @@ mod docs;
 mod improvements;
 mod insights;
 mod journey;
+mod members;
 mod metrics;
 mod money;
 mod notifications;
@@ -41,6 +42,7 @@ fn documented() -> (Router<Web>, utoipa::openapi::OpenApi) {
         .merge(cases::router())
         .merge(insights::router())
         .merge(text_models::router())
+        .merge(members::router())
         .merge(notifications::router())
         .merge(improvements::router())
         .merge(customers::router())

@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use polku_app::store::{AuditEntry, Member, TokenRecord};
-use polku_app::{AppError, orgs};
+use polku_app::{AppError, members, orgs};
 use polku_domain::role::Role;
 use polku_domain::{Locale, TeamId, UserId};
 use serde::Deserialize;
@@ -21,7 +21,10 @@ pub(super) fn router() -> Router<Web> {
         .route("/settings/tokens", get(tokens).post(create_token))
         .route("/settings/tokens/{id}/revoke", post(revoke))
         .route("/settings/audit", get(audit))
-        .route("/settings/members", get(members).post(add_member))
+        .route("/settings/members", get(members).post(invite))
+        .route("/settings/members/{id}/role", post(set_role))
+        .route("/settings/members/{id}/remove", post(remove_member))
+        .route("/settings/members/{id}/transfer", post(transfer))
         .route("/settings/members/{id}/limit", post(set_limit))
         .route("/settings/teams", post(create_team))
         .route("/settings/teams/{id}/members", post(add_to_team))
@@ -117,9 +120,12 @@ struct MembersPage {
     c: Chrome,
     t: T,
     members: Vec<Member>,
-    roles: Vec<&'static str>,
+    /// Roles the caller may invite with: (value, label).
+    roles: Vec<(&'static str, String)>,
     error: String,
     added: String,
+    me: uuid::Uuid,
+    role: Role,
     /// Compensation limits by user: (cents, currency).
     limits: Vec<(uuid::Uuid, i64, String)>,
     teams: Vec<polku_app::cases::Team>,
@@ -128,6 +134,30 @@ struct MembersPage {
 }
 
 impl MembersPage {
+    fn role_of(m: &Member) -> Option<Role> {
+        Role::parse(&m.role)
+    }
+    fn role_label(&self, m: &Member) -> String {
+        Self::role_of(m).map_or_else(|| m.role.clone(), |r| super::account::role_label(self.t, r))
+    }
+    /// The roles this member may be given by the caller (empty: the caller cannot change it).
+    fn assignable(&self, m: &Member) -> Vec<(&'static str, String)> {
+        let from = Self::role_of(m);
+        if m.user_id == self.me {
+            return Vec::new();
+        }
+        Role::ALL
+            .iter()
+            .filter(|r| polku_domain::access::may_assign(self.role, from, **r))
+            .map(|r| (r.as_str(), super::account::role_label(self.t, *r)))
+            .collect()
+    }
+    fn removable(&self, m: &Member) -> bool {
+        Self::role_of(m).is_some_and(|r| polku_domain::access::may_remove(self.role, r, m.user_id == self.me))
+    }
+    fn transferable(&self, m: &Member) -> bool {
+        self.role == Role::Owner && m.user_id != self.me
+    }
     fn touchpoints_of(&self, team: &TeamId) -> String {
         self.touchpoints.iter().filter(|(t, _)| *t == team.0).map(|(_, tp)| tp.as_str()).collect::<Vec<_>>().join(", ")
     }
@@ -144,7 +174,11 @@ impl MembersPage {
 
 async fn members_page(web: &Web, s: &UiSession, error: String, added: String) -> Result<Response, PageError> {
     let members = orgs::members(&web.app, &s.caller).await.map_err(fail(s))?;
-    let roles = Role::ALL.iter().filter(|r| **r >= s.caller.role).map(|r| r.as_str()).collect();
+    let roles = Role::ALL
+        .iter()
+        .filter(|r| polku_domain::access::may_assign(s.caller.role, None, **r))
+        .map(|r| (r.as_str(), super::account::role_label(s.t, *r)))
+        .collect();
     let limits = web.app.store.compensation_limits(s.caller.org).await.map_err(|e| fail(s)(e.into()))?;
     let teams = polku_app::cases::teams(&web.app, &s.caller).await.map_err(fail(s))?;
     let touchpoints = polku_app::praise::team_touchpoints(&web.app, &s.caller).await.map_err(fail(s))?;
@@ -155,6 +189,8 @@ async fn members_page(web: &Web, s: &UiSession, error: String, added: String) ->
         roles,
         error,
         added,
+        me: s.info.user.0,
+        role: s.caller.role,
         limits,
         teams,
         touchpoints,
@@ -166,32 +202,64 @@ async fn members(State(web): State<Web>, s: UiSession) -> Result<Response, PageE
 }
 
 #[derive(Deserialize)]
-struct MemberForm {
+struct InviteForm {
     email: String,
-    name: String,
-    #[serde(default)]
-    password: String,
-    role: Option<Role>,
-    locale: Option<Locale>,
+    role: Role,
+    locale: Locale,
 }
 
-async fn add_member(State(web): State<Web>, CsrfForm(s, form): CsrfForm<MemberForm>) -> Result<Response, PageError> {
-    let (Some(role), Some(locale)) = (form.role, form.locale) else {
-        return members_page(
-            &web,
-            &s,
-            AppError::invalid("role", "choose a role and a language").to_string(),
-            String::new(),
-        )
-        .await;
-    };
-    let m = orgs::NewMember { email: &form.email, name: &form.name, password: &form.password, role, locale };
-    match orgs::add_member_as(&web.app, &s.caller, m).await {
-        Ok(_) => members_page(&web, &s, String::new(), form.email.clone()).await,
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            members_page(&web, &s, e.to_string(), String::new()).await
-        }
+async fn invite(State(web): State<Web>, CsrfForm(s, form): CsrfForm<InviteForm>) -> Result<Response, PageError> {
+    match members::invite(&web.app, &s.caller, &form.email, form.role, form.locale).await {
+        Ok(()) => members_page(&web, &s, String::new(), form.email.trim().to_lowercase()).await,
+        Err(e @ AppError::Invalid(_)) => members_page(&web, &s, e.to_string(), String::new()).await,
         Err(e) => Err(fail(&s)(e)),
+    }
+}
+
+#[derive(Deserialize)]
+struct RoleForm {
+    role: Role,
+}
+
+async fn set_role(
+    State(web): State<Web>,
+    IdPath(user): IdPath<UserId>,
+    CsrfForm(s, form): CsrfForm<RoleForm>,
+) -> Result<Response, PageError> {
+    let result = members::set_role(&web.app, &s.caller, user, form.role).await;
+    member_result(&web, &s, result, "/settings/members").await
+}
+
+async fn remove_member(
+    State(web): State<Web>,
+    IdPath(user): IdPath<UserId>,
+    CsrfForm(s, ()): CsrfForm,
+) -> Result<Response, PageError> {
+    let own = s.info.user == user;
+    let result = members::remove(&web.app, &s.caller, user).await;
+    // Leaving ends this membership: the session has no organisation left to show here.
+    member_result(&web, &s, result, if own { "/login" } else { "/settings/members" }).await
+}
+
+async fn transfer(
+    State(web): State<Web>,
+    IdPath(user): IdPath<UserId>,
+    CsrfForm(s, ()): CsrfForm,
+) -> Result<Response, PageError> {
+    let result = members::transfer_ownership(&web.app, &s.caller, user).await;
+    member_result(&web, &s, result, "/settings/members").await
+}
+
+async fn member_result(
+    web: &Web,
+    s: &UiSession,
+    result: Result<(), AppError>,
+    to: &str,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(()) => Ok(Redirect::to(to).into_response()),
+        Err(e @ AppError::Invalid(_)) => members_page(web, s, e.to_string(), String::new()).await,
+        Err(e) => Err(fail(s)(e)),
     }
 }
 

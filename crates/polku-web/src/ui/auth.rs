@@ -90,19 +90,8 @@ async fn submit(
         return login_page(&web, t, next, email, t.get("error-csrf"), StatusCode::FORBIDDEN);
     }
     match polku_app::auth::login(&web.app, &email, &form.password, &ip.to_string()).await {
-        Ok(s) => {
-            let secure = web.app.config.secure_cookies;
-            let ttl = web.app.config.session_ttl.as_secs() as i64;
-            (
-                AppendHeaders([
-                    (header::SET_COOKIE, set_cookie(extract::SESSION_COOKIE, &s.cookie, ttl, secure)),
-                    (header::SET_COOKIE, set_cookie(extract::LANG_COOKIE, s.locale.as_str(), 365 * 86400, secure)),
-                    (header::SET_COOKIE, set_cookie(extract::FORM_CSRF_COOKIE, "", 0, secure)),
-                ]),
-                Redirect::to(&next),
-            )
-                .into_response()
-        }
+        // A member of several organisations picks one first, unless a page was asked for.
+        Ok(s) => signed_in(&web, &s, if s.orgs > 1 && next == "/" { "/account#organisations" } else { &next }),
         Err(AppError::Unauthorized) => {
             login_page(&web, t, next, email, t.get("login-failed"), StatusCode::UNAUTHORIZED)
         }
@@ -111,6 +100,22 @@ async fn submit(
         }
         Err(error) => PageError { error, t }.into_response(),
     }
+}
+
+/// The answer that signs a browser in: the session and language cookies, the form's CSRF cookie cleared,
+/// and a redirect to `to`.
+pub(super) fn signed_in(web: &Web, s: &polku_app::auth::NewSession, to: &str) -> Response {
+    let secure = web.app.config.secure_cookies;
+    let ttl = web.app.config.session_ttl.as_secs() as i64;
+    (
+        AppendHeaders([
+            (header::SET_COOKIE, set_cookie(extract::SESSION_COOKIE, &s.cookie, ttl, secure)),
+            (header::SET_COOKIE, set_cookie(extract::LANG_COOKIE, s.locale.as_str(), 365 * 86400, secure)),
+            (header::SET_COOKIE, set_cookie(extract::FORM_CSRF_COOKIE, "", 0, secure)),
+        ]),
+        Redirect::to(to),
+    )
+        .into_response()
 }
 
 async fn logout(State(web): State<Web>, parts: Parts, CsrfForm(s, ()): CsrfForm) -> Result<Response, PageError> {

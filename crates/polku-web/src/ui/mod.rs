@@ -1,5 +1,6 @@
 //! The server-rendered web UI (askama templates, no JavaScript) and the public survey pages.
 
+mod account;
 mod admin;
 mod auth;
 mod cases;
@@ -34,6 +35,7 @@ pub fn router() -> Router<Web> {
     Router::new()
         .route("/static/style.css", get(stylesheet))
         .merge(auth::router())
+        .merge(account::router())
         .merge(dashboard::router())
         .merge(inbox::router())
         .merge(cases::router())

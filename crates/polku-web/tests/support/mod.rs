@@ -15,6 +15,10 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use tower::ServiceExt;
 
+mod smtp;
+#[allow(unused_imports)]
+pub(crate) use smtp::SmtpSink;
+
 pub(crate) const PASSWORD: &str = "correct horse battery";
 
 pub(crate) struct TestApp {
@@ -141,6 +145,10 @@ impl TestApp {
 
     /// Signs in through the real form and returns the session cookies and the page's CSRF token.
     pub(crate) async fn login(&self, email: &str) -> (Vec<String>, String) {
+        self.login_with(email, PASSWORD).await
+    }
+
+    pub(crate) async fn login_with(&self, email: &str, password: &str) -> (Vec<String>, String) {
         let page = self.get("/login", &[]).await;
         let form_cookies = page.cookies();
         let csrf = hidden(&page.body, "_csrf");
@@ -148,7 +156,7 @@ impl TestApp {
             .post_form(
                 "/login",
                 &form_cookies,
-                &[("_csrf", &csrf), ("email", email), ("password", PASSWORD), ("next", "/")],
+                &[("_csrf", &csrf), ("email", email), ("password", password), ("next", "/surveys")],
             )
             .await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{}: login failed: {}", self.backend, res.body);
