@@ -107,7 +107,7 @@ pub struct NewSession {
 }
 
 /// Signs in with e-mail and password. Every failure is the same `Unauthorized`, whatever its cause.
-pub async fn login(app: &App, email: &str, password: &str, client: &str) -> AppResult<NewSession> {
+pub async fn login(app: &App, email: &str, password: &str, client: &str) -> AppResult<SignIn> {
     let email = email.trim().to_lowercase();
     let keys = [format!("email:{email}"), format!("ip:{client}")];
     if !keys.iter().all(|k| app.login_throttle.check(k)) {
@@ -126,12 +126,26 @@ pub async fn login(app: &App, email: &str, password: &str, client: &str) -> AppR
             return Err(AppError::Unauthorized);
         }
     };
+    keys.iter().for_each(|k| app.login_throttle.succeed(k));
+    if app.store.two_factor(UserId(user.id)).await?.totp_secret.is_some() {
+        return Ok(SignIn::SecondFactor(crate::two_factor::start_wait(app, &user.email).await?));
+    }
+    Ok(SignIn::Session(open_first_org(app, &user, client).await?))
+}
+
+/// What a right password leads to: a session, or a wait for the second factor (the secret for a cookie).
+pub enum SignIn {
+    Session(NewSession),
+    SecondFactor(String),
+}
+
+/// Opens a session in the user's oldest membership; `orgs` says whether there are others to pick from.
+pub(crate) async fn open_first_org(app: &App, user: &polku_store::UserLogin, client: &str) -> AppResult<NewSession> {
     let user_id = UserId(user.id);
     let memberships = app.store.memberships(user_id).await?;
     let Some((org, _)) = memberships.first().copied() else {
         return Err(AppError::Unauthorized);
     };
-    keys.iter().for_each(|k| app.login_throttle.succeed(k));
     let locale = Locale::parse(&user.locale).unwrap_or_default();
     let mut session = start_session(app, user_id, org, &user.email, locale, client).await?;
     session.orgs = memberships.len();

@@ -33,6 +33,7 @@ pub mod surveys;
 pub mod telemetry;
 pub mod text_models;
 pub mod timeline;
+pub mod two_factor;
 pub mod writer;
 
 pub use error::{AppError, AppResult};

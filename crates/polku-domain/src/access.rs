@@ -13,6 +13,8 @@ use time::Duration;
 pub const INVITATION_TTL: Duration = Duration::hours(72);
 /// How long a password-reset link works.
 pub const RESET_TTL: Duration = Duration::hours(1);
+/// How long a sign-in waits for its second factor.
+pub const SECOND_FACTOR_TTL: Duration = Duration::minutes(5);
 
 /// Whether `actor` may give someone whose role is `from` (or a new member: `None`) the role `to`.
 pub fn may_assign(actor: Role, from: Option<Role>, to: Role) -> bool {
@@ -39,6 +41,8 @@ pub enum LinkKind {
     Invitation,
     /// Set a new password.
     Reset,
+    /// The password was right; the sign-in waits for the second factor (a few minutes).
+    SecondFactor,
 }
 
 impl LinkKind {
@@ -46,11 +50,12 @@ impl LinkKind {
         match self {
             LinkKind::Invitation => "invitation",
             LinkKind::Reset => "reset",
+            LinkKind::SecondFactor => "second_factor",
         }
     }
 
     pub fn parse(s: &str) -> Option<LinkKind> {
-        [LinkKind::Invitation, LinkKind::Reset].into_iter().find(|k| k.as_str() == s)
+        [LinkKind::Invitation, LinkKind::Reset, LinkKind::SecondFactor].into_iter().find(|k| k.as_str() == s)
     }
 }
 
@@ -107,6 +112,7 @@ impl AccessMail<'_> {
                     }
                 ),
             ),
+            (LinkKind::SecondFactor, _) => (String::new(), String::new()),
             (LinkKind::Reset, Locale::Fi) => (
                 "Polku: uusi salasana".into(),
                 format!(

@@ -421,3 +421,127 @@ impl Store {
         )
     }
 }
+
+/// A member's two-factor state.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TwoFactor {
+    /// The TOTP secret (base32), if set up.
+    pub totp_secret: Option<String>,
+    /// The last time step accepted.
+    pub totp_last_step: i64,
+}
+
+impl Store {
+    pub async fn two_factor(&self, user: UserId) -> Result<TwoFactor> {
+        let row: Option<TwoFactor> = db!(self, p => sqlx::query_as("SELECT totp_secret, totp_last_step FROM users WHERE id = $1")
+            .bind(user.0)
+            .fetch_optional(p)
+            .await)?;
+        row.ok_or(StoreError::NotFound)
+    }
+
+    /// Turns two-factor sign-in on with `secret`, the step its confirming code used, and new recovery codes
+    /// (their hashes), replacing any earlier ones.
+    pub async fn enable_two_factor(
+        &self,
+        user: UserId,
+        secret: &str,
+        step: i64,
+        codes: &[Vec<u8>],
+        by: &Audit<'_>,
+    ) -> Result<()> {
+        db!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("UPDATE users SET totp_secret = $1, totp_last_step = $2 WHERE id = $3")
+                .bind(secret)
+                .bind(step)
+                .bind(user.0)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user.0).execute(&mut *tx).await?;
+            for code in codes {
+                sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+                    .bind(user.0)
+                    .bind(code)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            audit!(&mut *tx, Option::<Uuid>::None, by)?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn disable_two_factor(&self, user: UserId, by: &Audit<'_>) -> Result<()> {
+        db!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("UPDATE users SET totp_secret = NULL WHERE id = $1").bind(user.0).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user.0).execute(&mut *tx).await?;
+            audit!(&mut *tx, Option::<Uuid>::None, by)?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Records `step` as used if it is later than the last one accepted; false if it was already used
+    /// (RFC 6238 §5.2: a code is accepted once).
+    pub async fn accept_totp_step(&self, user: UserId, step: i64) -> Result<bool> {
+        let r = db!(self, p => sqlx::query("UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1")
+            .bind(step)
+            .bind(user.0)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(r == 1)
+    }
+
+    /// Uses a recovery code (by hash); false if it is unknown or used.
+    pub async fn use_recovery_code(&self, user: UserId, hash: &[u8]) -> Result<bool> {
+        let r = db!(self, p => sqlx::query("UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL")
+            .bind(now())
+            .bind(user.0)
+            .bind(hash)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(r == 1)
+    }
+
+    /// How many unused recovery codes the user has left.
+    pub async fn recovery_codes_left(&self, user: UserId) -> Result<i64> {
+        Ok(
+            db!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
+            .bind(user.0)
+            .fetch_one(p)
+            .await)?,
+        )
+    }
+
+    /// Uses a second-factor wait (marks it used); the address it was for, or `None` if used or expired.
+    pub async fn take_second_factor(&self, id_hash: &[u8]) -> Result<Option<String>> {
+        Ok(db!(self, p => sqlx::query_scalar(
+            "UPDATE access_links SET used_at = $1 WHERE id_hash = $2 AND kind = 'second_factor' AND used_at IS NULL AND expires_at > $1 RETURNING email",
+        )
+        .bind(now())
+        .bind(id_hash)
+        .fetch_optional(p)
+        .await)?)
+    }
+
+    pub async fn set_require_two_factor(&self, org: OrgId, on: bool, by: &Audit<'_>) -> Result<()> {
+        db!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("UPDATE organisations SET require_totp = $1 WHERE id = $2").bind(on).bind(org.0).execute(&mut *tx).await?;
+            audit!(&mut *tx, org.0, by)?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn requires_two_factor(&self, org: OrgId) -> Result<bool> {
+        Ok(db!(self, p => sqlx::query_scalar("SELECT require_totp FROM organisations WHERE id = $1")
+            .bind(org.0)
+            .fetch_one(p)
+            .await)?)
+    }
+}

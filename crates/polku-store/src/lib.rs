@@ -37,7 +37,7 @@ mod users;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
-pub use access::{AccessLink, NewAccount, OwnSession};
+pub use access::{AccessLink, NewAccount, OwnSession, TwoFactor};
 pub use analytics::{CustomerRef, SupportCounts};
 pub use audit::{Actor, Audit, AuditEntry};
 pub use cases::{CaseAction, CaseEvent, CaseFilter, CaseRecord, RuleRecord};

@@ -72,6 +72,7 @@ const MIGRATIONS: &[Migration] = migrations![
     "0026" touchpoint_experience,
     "0027" order_versions,
     "0028" people,
+    "0029" two_factor,
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.

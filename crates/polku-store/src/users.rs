@@ -34,11 +34,14 @@ pub struct SessionInfo {
     pub expires_at: OffsetDateTime,
     /// The SHA-256 of the cookie: names this session among the user's others.
     pub id_hash: Vec<u8>,
+    /// The organisation requires two-factor sign-in and this member has not set it up yet.
+    pub needs_two_factor: bool,
 }
 
 #[derive(sqlx::FromRow)]
 struct SessionRow {
     id_hash: Vec<u8>,
+    needs_two_factor: bool,
     user_id: Uuid,
     org_id: Uuid,
     email: String,
@@ -172,7 +175,7 @@ impl Store {
     /// A session that has not expired and whose user is still a member of its organisation.
     pub async fn session(&self, id_hash: &[u8]) -> Result<Option<SessionInfo>> {
         let row: Option<SessionRow> = db!(self, p => sqlx::query_as(
-            "SELECT s.id_hash, s.user_id, s.org_id, u.email, u.name, o.name AS org_name, m.role, u.locale, s.csrf_token, s.expires_at
+            "SELECT s.id_hash, (o.require_totp AND u.totp_secret IS NULL) AS needs_two_factor, s.user_id, s.org_id, u.email, u.name, o.name AS org_name, m.role, u.locale, s.csrf_token, s.expires_at
              FROM sessions s
              JOIN users u ON u.id = s.user_id
              JOIN organisations o ON o.id = s.org_id
@@ -195,6 +198,7 @@ impl Store {
                 csrf_token: r.csrf_token,
                 expires_at: r.expires_at,
                 id_hash: r.id_hash,
+                needs_two_factor: r.needs_two_factor,
             })
         })
         .transpose()

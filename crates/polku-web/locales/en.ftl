@@ -610,3 +610,23 @@ account-end = End
 account-this-session = This browser
 account-end-others = End all other sign-ins
 login-forgot = Forgot your password?
+login-code-title = Two-step sign-in
+login-code-intro = Enter the code from your authenticator app, or one of your recovery codes.
+login-code = Code
+login-code-wrong = The code is not valid.
+two-factor = Two-step sign-in
+two-factor-intro = Signing in asks for a code from the authenticator app on your phone as well as your password.
+two-factor-set-up = Set up
+two-factor-scan = Scan the QR code with your authenticator app and enter the code it shows.
+two-factor-secret = Or type the key by hand:
+two-factor-enable = Confirm and turn on
+two-factor-on = Two-step sign-in is on.
+two-factor-off = Two-step sign-in is off.
+two-factor-recovery = Keep these recovery codes safe. Each works once if your phone is not at hand. They are not shown again.
+two-factor-disable = Turn off
+two-factor-require = Require two-step sign-in of every member
+two-factor-required = Your organisation requires two-step sign-in. Set it up to continue.
+two-factor-codes-left = { $count ->
+    [one] One recovery code left.
+   *[other] { $count } recovery codes left.
+}

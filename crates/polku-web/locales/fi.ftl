@@ -616,3 +616,23 @@ account-end = Päätä
 account-this-session = Tämä selain
 account-end-others = Päätä muut kirjautumiset
 login-forgot = Unohtuiko salasana?
+login-code-title = Kaksivaiheinen kirjautuminen
+login-code-intro = Kirjoita todennussovelluksesi koodi tai jokin varakoodeistasi.
+login-code = Koodi
+login-code-wrong = Koodi ei kelpaa.
+two-factor = Kaksivaiheinen kirjautuminen
+two-factor-intro = Kirjautuminen kysyy salasanan lisäksi puhelimesi todennussovelluksen koodin.
+two-factor-set-up = Ota käyttöön
+two-factor-scan = Lue QR-koodi todennussovelluksella ja kirjoita sen näyttämä koodi.
+two-factor-secret = Tai kirjoita avain käsin:
+two-factor-enable = Vahvista ja ota käyttöön
+two-factor-on = Kaksivaiheinen kirjautuminen on käytössä.
+two-factor-off = Kaksivaiheinen kirjautuminen on pois käytöstä.
+two-factor-recovery = Tallenna nämä varakoodit turvaan. Kukin toimii kerran, jos puhelin ei ole käsillä. Niitä ei näytetä uudelleen.
+two-factor-disable = Poista käytöstä
+two-factor-require = Vaadi kaksivaiheinen kirjautuminen kaikilta jäseniltä
+two-factor-required = Organisaatiosi vaatii kaksivaiheisen kirjautumisen. Ota se käyttöön jatkaaksesi.
+two-factor-codes-left = { $count ->
+    [one] Yksi varakoodi jäljellä.
+   *[other] { $count } varakoodia jäljellä.
+}

@@ -616,3 +616,23 @@ account-end = Avsluta
 account-this-session = Den här webbläsaren
 account-end-others = Avsluta andra inloggningar
 login-forgot = Glömt lösenordet?
+login-code-title = Tvåstegsinloggning
+login-code-intro = Skriv koden från din autentiseringsapp eller en av dina reservkoder.
+login-code = Kod
+login-code-wrong = Koden gäller inte.
+two-factor = Tvåstegsinloggning
+two-factor-intro = Inloggningen frågar efter en kod från autentiseringsappen i din telefon utöver lösenordet.
+two-factor-set-up = Aktivera
+two-factor-scan = Skanna QR-koden med autentiseringsappen och skriv koden den visar.
+two-factor-secret = Eller skriv in nyckeln för hand:
+two-factor-enable = Bekräfta och aktivera
+two-factor-on = Tvåstegsinloggning är aktiverad.
+two-factor-off = Tvåstegsinloggning är avstängd.
+two-factor-recovery = Spara reservkoderna på ett säkert ställe. Var och en fungerar en gång om telefonen inte finns till hands. De visas inte igen.
+two-factor-disable = Stäng av
+two-factor-require = Kräv tvåstegsinloggning av alla medlemmar
+two-factor-required = Din organisation kräver tvåstegsinloggning. Aktivera den för att fortsätta.
+two-factor-codes-left = { $count ->
+    [one] En reservkod kvar.
+   *[other] { $count } reservkoder kvar.
+}

@@ -24,6 +24,8 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 pub(crate) const SESSION_COOKIE: &str = "polku_session";
 pub(crate) const LANG_COOKIE: &str = "polku_lang";
 pub(crate) const FORM_CSRF_COOKIE: &str = "polku_form";
+/// A sign-in waiting for its second factor.
+pub(crate) const SECOND_FACTOR_COOKIE: &str = "polku_2fa";
 
 /// Reads one cookie from the request.
 pub(crate) fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
@@ -41,6 +43,12 @@ pub(crate) fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
 /// A `Set-Cookie` value. `max_age` of 0 deletes the cookie.
 pub(crate) fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String {
     format!("{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{}", if secure { "; Secure" } else { "" })
+}
+
+/// Whether a form without a session (sign-in, invitation, reset) carries the token of its double-submit
+/// CSRF cookie.
+pub(crate) fn form_csrf_ok(parts: &Parts, submitted: &str) -> bool {
+    !submitted.is_empty() && matches!(cookie(parts, FORM_CSRF_COOKIE), Some(c) if same_secret(submitted, c))
 }
 
 /// Constant-time comparison for secrets.
@@ -178,6 +186,10 @@ impl FromRequestParts<Web> for UiSession {
             return Err(ToLogin(format!("/login{next}")).into_response());
         };
         match auth::session(&web.app, cookie).await {
+            // An organisation that requires two-factor sign-in shows a member without it only their account.
+            Ok(Some(info)) if info.needs_two_factor && !path.starts_with("/account") && path != "/logout" => {
+                Err(ToLogin("/account#two-factor".into()).into_response())
+            }
             Ok(Some(info)) => {
                 let caller = Caller::from_session(&info);
                 Ok(UiSession { t: T::new(info.locale), info, caller, path })

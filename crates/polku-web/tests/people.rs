@@ -343,3 +343,101 @@ async fn a_member_of_two_organisations_picks_one_and_switches() {
         assert_eq!(r.status, StatusCode::NOT_FOUND);
     }
 }
+
+/// The code an authenticator app shows for `secret` (base32) at `offset` seconds from now.
+fn app_code(secret: &str, offset: i64) -> String {
+    let bytes = totp_rs::Secret::try_from_base32(secret).unwrap().as_ref().to_vec();
+    let totp = totp_rs::Builder::new().with_secret(bytes).build().unwrap();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp() + offset;
+    totp.generate(u64::try_from(now).unwrap()).to_string()
+}
+
+/// Signs in with the password and returns where it led and the cookies (session, or the second-factor wait).
+async fn password_step(t: &TestApp, email: &str) -> (Reply, Vec<String>) {
+    let page = t.get("/login", &[]).await;
+    let csrf = hidden(&page.body, "_csrf");
+    let form = [("_csrf", csrf.as_str()), ("email", email), ("password", PASSWORD), ("next", "/surveys")];
+    let r = t.post_form("/login", &page.cookies(), &form).await;
+    let cookies = r.cookies();
+    (r, cookies)
+}
+
+async fn code_step(t: &TestApp, wait: &[String], code: &str) -> Reply {
+    let page = t.get("/login/code?next=/surveys", &[]).await;
+    let csrf = hidden(&page.body, "_csrf");
+    let mut cookies = wait.to_vec();
+    cookies.extend(page.cookies());
+    t.post_form("/login/code", &cookies, &[("_csrf", &csrf), ("code", code), ("next", "/surveys")]).await
+}
+
+#[tokio::test]
+async fn two_step_sign_in_with_an_app_code_or_a_recovery_code_and_an_owner_can_require_it() {
+    for t in spawn_apps().await {
+        let (cookies, csrf) = t.login(&t.email).await;
+        let setup = t.post_form("/account/two-factor/setup", &cookies, &[("_csrf", &csrf)]).await;
+        assert_eq!(setup.status, StatusCode::OK, "{}", setup.body);
+        assert!(setup.body.contains("<svg"), "a QR code");
+        let secret = hidden(&setup.body, "secret");
+        // A code that is not the app's (the current one shifted by a digit) is refused, naming the field.
+        let current = app_code(&secret, 0);
+        let not_it: String = current.chars().map(|c| char::from(b'0' + (c as u8 - b'0' + 5) % 10)).collect();
+        let wrong = [("_csrf", csrf.as_str()), ("secret", secret.as_str()), ("code", not_it.as_str())];
+        let r = t.post_form("/account/two-factor/enable", &cookies, &wrong).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("code") && r.body.contains("<svg"), "the same secret is offered again");
+        let code = app_code(&secret, 0);
+        let ok = [("_csrf", csrf.as_str()), ("secret", secret.as_str()), ("code", code.as_str())];
+        let r = t.post_form("/account/two-factor/enable", &cookies, &ok).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let recovery: Vec<String> =
+            r.body.split("<li><code>").skip(1).map(|s| s.split('<').next().unwrap().to_string()).collect();
+        assert_eq!(recovery.len(), 10, "{}", r.body);
+
+        // The password alone opens no session; the code that set it up cannot be replayed.
+        let (r, wait) = password_step(&t, &t.email).await;
+        assert_eq!(r.location(), "/login/code?next=/surveys", "{}", t.backend);
+        assert!(!wait.iter().any(|c| c.starts_with("polku_session=ps_")), "{wait:?}");
+        let r = code_step(&t, &wait, &code).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}: a used code is refused", t.backend);
+        // The next step's code works (one step of skew), once.
+        let next = app_code(&secret, 30);
+        let r = code_step(&t, &wait, &next).await;
+        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/surveys"), "{}", r.body);
+        let session: Vec<String> = r.cookies().into_iter().filter(|c| c.starts_with("polku_session=ps_")).collect();
+        assert_eq!(t.get("/surveys", &session).await.status, StatusCode::OK);
+        assert_eq!(code_step(&t, &wait, &next).await.location(), "/login?expired=1", "the wait is used up");
+        // A recovery code works once, typed loosely.
+        let (_, wait) = password_step(&t, &t.email).await;
+        let typed = recovery[0].to_uppercase().replace('-', " ");
+        assert_eq!(code_step(&t, &wait, &typed).await.status, StatusCode::SEE_OTHER);
+        let (_, wait) = password_step(&t, &t.email).await;
+        assert_eq!(code_step(&t, &wait, &recovery[0]).await.status, StatusCode::UNAUTHORIZED);
+
+        // The owner requires it: a member without it reaches only their account page.
+        let agent = format!("agent2fa-{}@example.fi", t.backend);
+        add(&t, &agent, Role::Agent).await;
+        let r = t
+            .post_form(
+                "/settings/two-factor",
+                &session,
+                &[("_csrf", &hidden(&t.get("/settings/members", &session).await.body, "_csrf")), ("required", "1")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let (_, agent_cookies) = password_step(&t, &agent).await;
+        let r = t.get("/inbox", &agent_cookies).await;
+        assert_eq!(r.location(), "/account#two-factor", "{}", t.backend);
+        let account = t.get("/account", &agent_cookies).await;
+        assert!(account.status == StatusCode::OK && account.body.contains("two-factor/setup"), "{}", account.body);
+
+        // Turning it off needs the password.
+        let r = t
+            .post_form(
+                "/account/two-factor/disable",
+                &session,
+                &[("_csrf", &hidden(&t.get("/account", &session).await.body, "_csrf")), ("password", "wrong one here")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}

@@ -6,7 +6,7 @@
 use super::{Chrome, fail, page};
 use crate::Web;
 use crate::error::PageError;
-use crate::extract::{self, ClientIp, CsrfForm, FormPairs, Lang, UiSession, cookie, same_secret, set_cookie};
+use crate::extract::{self, ClientIp, CsrfForm, FormPairs, Lang, UiSession, set_cookie};
 use crate::i18n::T;
 use askama::Template;
 use axum::Router;
@@ -16,7 +16,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use polku_app::store::OwnSession;
-use polku_app::{AppError, members};
+use polku_app::{AppError, members, two_factor};
 use polku_domain::OrgId;
 use polku_domain::role::Role;
 use serde::Deserialize;
@@ -28,6 +28,9 @@ pub(super) fn router() -> Router<Web> {
         .route("/account/sessions/end-others", post(end_others))
         .route("/account/sessions/{id}/end", post(end_one))
         .route("/account/switch", post(switch))
+        .route("/account/two-factor/setup", post(two_factor_setup))
+        .route("/account/two-factor/enable", post(two_factor_enable))
+        .route("/account/two-factor/disable", post(two_factor_disable))
         .route("/invitation/{secret}", get(invitation).post(accept))
         .route("/password/forgot", get(forgot).post(forgot_submit))
         .route("/password/reset/{secret}", get(reset).post(reset_submit))
@@ -50,9 +53,34 @@ struct AccountPage {
     /// (hex id, session), newest first.
     sessions: Vec<(String, OwnSession)>,
     this_session: String,
+    c_needs_two_factor: bool,
+    two_factor_on: bool,
+    codes_left: i64,
+    /// A secret being set up and its QR code (SVG made here from the `otpauth://` link: no user text).
+    setup: Option<(String, String)>,
+    /// Recovery codes, shown once right after two-factor sign-in was turned on.
+    recovery: Vec<String>,
+}
+
+/// What the account page shows beyond the basics.
+#[derive(Default)]
+struct Extra {
+    setup: Option<(String, String)>,
+    recovery: Vec<String>,
 }
 
 async fn account_page(web: &Web, s: &UiSession, message: String, ok: bool) -> Result<Response, PageError> {
+    account_page_with(web, s, message, ok, Extra::default()).await
+}
+
+async fn account_page_with(
+    web: &Web,
+    s: &UiSession,
+    message: String,
+    ok: bool,
+    extra: Extra,
+) -> Result<Response, PageError> {
+    let (two_factor_on, codes_left) = two_factor::status(&web.app, s.info.user).await.map_err(fail(s))?;
     let orgs = members::organisations(&web.app, &s.info).await.map_err(fail(s))?;
     let sessions = members::sessions(&web.app, &s.info).await.map_err(fail(s))?;
     let status = if message.is_empty() || ok { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
@@ -65,6 +93,11 @@ async fn account_page(web: &Web, s: &UiSession, message: String, ok: bool) -> Re
         current: s.info.org,
         sessions: sessions.into_iter().map(|x| (members::encode_hex(&x.id_hash), x)).collect(),
         this_session: members::encode_hex(&s.info.id_hash),
+        c_needs_two_factor: s.info.needs_two_factor,
+        two_factor_on,
+        codes_left,
+        setup: extra.setup,
+        recovery: extra.recovery,
     });
     Ok((status, body).into_response())
 }
@@ -114,6 +147,57 @@ async fn switch(State(web): State<Web>, CsrfForm(s, form): CsrfForm<SwitchForm>)
     Ok(Redirect::to("/").into_response())
 }
 
+/// The `otpauth://` link as an SVG QR code.
+fn qr_svg(url: &str) -> Result<String, AppError> {
+    let code = qrcode::QrCode::new(url.as_bytes()).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    Ok(code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(200, 200).build())
+}
+
+async fn two_factor_setup(State(web): State<Web>, CsrfForm(s, ()): CsrfForm) -> Result<Response, PageError> {
+    let setup = two_factor::setup(&s.info).map_err(fail(&s))?;
+    let qr = qr_svg(&setup.url).map_err(fail(&s))?;
+    account_page_with(&web, &s, String::new(), true, Extra { setup: Some((setup.secret, qr)), ..Extra::default() })
+        .await
+}
+
+#[derive(Deserialize)]
+struct EnableForm {
+    secret: String,
+    code: String,
+}
+
+async fn two_factor_enable(
+    State(web): State<Web>,
+    CsrfForm(s, form): CsrfForm<EnableForm>,
+) -> Result<Response, PageError> {
+    match two_factor::enable(&web.app, &s.info, &form.secret, &form.code).await {
+        Ok(recovery) => account_page_with(&web, &s, String::new(), true, Extra { recovery, ..Extra::default() }).await,
+        Err(e @ AppError::Invalid(_)) => {
+            // The same secret again, so the member can try the next code without scanning anew.
+            let qr = two_factor::setup_again(&s.info, &form.secret).and_then(|u| qr_svg(&u)).ok();
+            let setup = qr.map(|qr| (form.secret.clone(), qr));
+            account_page_with(&web, &s, e.to_string(), false, Extra { setup, ..Extra::default() }).await
+        }
+        Err(e) => Err(fail(&s)(e)),
+    }
+}
+
+#[derive(Deserialize)]
+struct DisableForm {
+    password: String,
+}
+
+async fn two_factor_disable(
+    State(web): State<Web>,
+    CsrfForm(s, form): CsrfForm<DisableForm>,
+) -> Result<Response, PageError> {
+    match two_factor::disable(&web.app, &s.info, &form.password).await {
+        Ok(()) => account_page(&web, &s, s.t.get("two-factor-off"), true).await,
+        Err(e @ AppError::Invalid(_)) => account_page(&web, &s, e.to_string(), false).await,
+        Err(e) => Err(fail(&s)(e)),
+    }
+}
+
 enum Mode {
     Invitation { organisation: String, role: String, email: String, existing: bool },
     Forgot,
@@ -157,10 +241,6 @@ fn gone(web: &Web, t: T) -> Response {
     p.message = t.get("link-gone");
     p.ok = false;
     access_page(web, StatusCode::NOT_FOUND, p)
-}
-
-fn csrf_ok(parts: &Parts, submitted: &str) -> bool {
-    !submitted.is_empty() && matches!(cookie(parts, extract::FORM_CSRF_COOKIE), Some(c) if same_secret(submitted, c))
 }
 
 fn invitation_page(
@@ -221,7 +301,7 @@ async fn accept(
     if !web.limiter.allow(ip) {
         return invitation_page(&web, t, &secret, inv, t.get("error-too-many"), StatusCode::TOO_MANY_REQUESTS);
     }
-    if !csrf_ok(&parts, &form.csrf) {
+    if !extract::form_csrf_ok(&parts, &form.csrf) {
         return invitation_page(&web, t, &secret, inv, t.get("error-csrf"), StatusCode::FORBIDDEN);
     }
     match members::accept(&web.app, &secret, &form.name, &form.password, &ip.to_string()).await {
@@ -263,7 +343,7 @@ async fn forgot_submit(
     let mut p = blank(t, "forgot-title", Mode::Forgot);
     let (status, message, ok) = if !web.limiter.allow(ip) {
         (StatusCode::TOO_MANY_REQUESTS, t.get("error-too-many"), false)
-    } else if !csrf_ok(&parts, &form.csrf) {
+    } else if !extract::form_csrf_ok(&parts, &form.csrf) {
         (StatusCode::FORBIDDEN, t.get("error-csrf"), false)
     } else {
         match members::forgot_password(&web.app, &form.email, &ip.to_string()).await {
@@ -317,7 +397,7 @@ async fn reset_submit(
     if !web.limiter.allow(ip) {
         return reset_page(&web, t, &secret, StatusCode::TOO_MANY_REQUESTS, t.get("error-too-many"));
     }
-    if !csrf_ok(&parts, &form.csrf) {
+    if !extract::form_csrf_ok(&parts, &form.csrf) {
         return reset_page(&web, t, &secret, StatusCode::FORBIDDEN, t.get("error-csrf"));
     }
     match members::reset_password(&web.app, &secret, &form.password).await {

@@ -25,6 +25,7 @@ pub(super) fn router() -> Router<Web> {
         .route("/settings/members/{id}/role", post(set_role))
         .route("/settings/members/{id}/remove", post(remove_member))
         .route("/settings/members/{id}/transfer", post(transfer))
+        .route("/settings/two-factor", post(require_two_factor))
         .route("/settings/members/{id}/limit", post(set_limit))
         .route("/settings/teams", post(create_team))
         .route("/settings/teams/{id}/members", post(add_to_team))
@@ -126,6 +127,7 @@ struct MembersPage {
     added: String,
     me: uuid::Uuid,
     role: Role,
+    require_two_factor: bool,
     /// Compensation limits by user: (cents, currency).
     limits: Vec<(uuid::Uuid, i64, String)>,
     teams: Vec<polku_app::cases::Team>,
@@ -191,6 +193,7 @@ async fn members_page(web: &Web, s: &UiSession, error: String, added: String) ->
         added,
         me: s.info.user.0,
         role: s.caller.role,
+        require_two_factor: web.app.store.requires_two_factor(s.caller.org).await.map_err(|e| fail(s)(e.into()))?,
         limits,
         teams,
         touchpoints,
@@ -248,6 +251,20 @@ async fn transfer(
 ) -> Result<Response, PageError> {
     let result = members::transfer_ownership(&web.app, &s.caller, user).await;
     member_result(&web, &s, result, "/settings/members").await
+}
+
+#[derive(Deserialize)]
+struct RequireForm {
+    #[serde(default)]
+    required: Option<String>,
+}
+
+async fn require_two_factor(
+    State(web): State<Web>,
+    CsrfForm(s, form): CsrfForm<RequireForm>,
+) -> Result<Response, PageError> {
+    let result = polku_app::two_factor::require(&web.app, &s.caller, form.required.is_some()).await;
+    member_result(&web, &s, result, "/settings/members#two-factor").await
 }
 
 async fn member_result(

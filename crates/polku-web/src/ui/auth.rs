@@ -3,7 +3,7 @@
 use super::page;
 use crate::Web;
 use crate::error::PageError;
-use crate::extract::{self, ClientIp, CsrfForm, FormPairs, Lang, cookie, same_secret, set_cookie};
+use crate::extract::{self, ClientIp, CsrfForm, FormPairs, Lang, cookie, set_cookie};
 use crate::i18n::T;
 use askama::Template;
 use axum::Router;
@@ -13,12 +13,14 @@ use axum::http::{StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use polku_app::AppError;
+use polku_app::auth::SignIn as Outcome;
 use polku_domain::Locale;
 use serde::Deserialize;
 
 pub(super) fn router() -> Router<Web> {
     Router::new()
         .route("/login", get(form).post(submit))
+        .route("/login/code", get(code_form).post(code_submit))
         .route("/logout", post(logout))
         .route("/language", post(language))
 }
@@ -84,19 +86,90 @@ async fn submit(
     if !web.limiter.allow(ip) {
         return login_page(&web, t, next, email, t.get("error-too-many"), StatusCode::TOO_MANY_REQUESTS);
     }
-    let csrf_ok = !form.csrf.is_empty()
-        && matches!(cookie(&parts, extract::FORM_CSRF_COOKIE), Some(c) if same_secret(&form.csrf, c));
-    if !csrf_ok {
+    if !extract::form_csrf_ok(&parts, &form.csrf) {
         return login_page(&web, t, next, email, t.get("error-csrf"), StatusCode::FORBIDDEN);
     }
     match polku_app::auth::login(&web.app, &email, &form.password, &ip.to_string()).await {
-        // A member of several organisations picks one first, unless a page was asked for.
-        Ok(s) => signed_in(&web, &s, if s.orgs > 1 && next == "/" { "/account#organisations" } else { &next }),
+        Ok(Outcome::Session(s)) => signed_in(&web, &s, &first_page(&s, &next)),
+        Ok(Outcome::SecondFactor(wait)) => {
+            let cookie = set_cookie(extract::SECOND_FACTOR_COOKIE, &wait, 300, web.app.config.secure_cookies);
+            ([(header::SET_COOKIE, cookie)], Redirect::to(&format!("/login/code?next={}", extract::urlencode(&next))))
+                .into_response()
+        }
         Err(AppError::Unauthorized) => {
             login_page(&web, t, next, email, t.get("login-failed"), StatusCode::UNAUTHORIZED)
         }
         Err(AppError::TooManyRequests) => {
             login_page(&web, t, next, email, t.get("error-too-many"), StatusCode::TOO_MANY_REQUESTS)
+        }
+        Err(error) => PageError { error, t }.into_response(),
+    }
+}
+
+/// Where a new session starts: a member of several organisations picks one first, unless a page was
+/// asked for.
+fn first_page(s: &polku_app::auth::NewSession, next: &str) -> String {
+    if s.orgs > 1 && next == "/" { "/account#organisations".into() } else { next.into() }
+}
+
+#[derive(Template)]
+#[template(path = "login_code.html")]
+struct CodePage {
+    t: T,
+    csrf: String,
+    next: String,
+    message: String,
+}
+
+fn code_page(web: &Web, t: T, next: String, message: String, status: StatusCode) -> Response {
+    let csrf = polku_app::auth::random_secret("pc_");
+    let cookie = set_cookie(extract::FORM_CSRF_COOKIE, &csrf, 3600, web.app.config.secure_cookies);
+    (status, [(header::SET_COOKIE, cookie)], page(&CodePage { t, csrf, next, message })).into_response()
+}
+
+async fn code_form(State(web): State<Web>, Lang(t): Lang, RawQuery(q): RawQuery) -> Response {
+    code_page(&web, t, safe_next(query_param(q.as_deref(), "next")), String::new(), StatusCode::OK)
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct CodeForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    code: String,
+    next: Option<String>,
+}
+
+/// The second step of a sign-in with two-factor on: a code from the app or a recovery code.
+async fn code_submit(
+    State(web): State<Web>,
+    ClientIp(ip): ClientIp,
+    Lang(t): Lang,
+    parts: Parts,
+    FormPairs(f): FormPairs,
+) -> Response {
+    let form: CodeForm = extract::from_pairs(f).unwrap_or_default();
+    let next = safe_next(form.next);
+    if !web.limiter.allow(ip) {
+        return code_page(&web, t, next, t.get("error-too-many"), StatusCode::TOO_MANY_REQUESTS);
+    }
+    if !extract::form_csrf_ok(&parts, &form.csrf) {
+        return code_page(&web, t, next, t.get("error-csrf"), StatusCode::FORBIDDEN);
+    }
+    let Some(wait) = cookie(&parts, extract::SECOND_FACTOR_COOKIE) else {
+        return Redirect::to("/login?expired=1").into_response();
+    };
+    match polku_app::two_factor::complete(&web.app, wait, &form.code, &ip.to_string()).await {
+        Ok(s) => {
+            let mut r = signed_in(&web, &s, &first_page(&s, &next));
+            let gone = set_cookie(extract::SECOND_FACTOR_COOKIE, "", 0, web.app.config.secure_cookies);
+            r.headers_mut().append(header::SET_COOKIE, gone.parse().expect("a cookie is a header value"));
+            r
+        }
+        Err(AppError::NotFound) => Redirect::to("/login?expired=1").into_response(),
+        Err(AppError::Unauthorized) => code_page(&web, t, next, t.get("login-code-wrong"), StatusCode::UNAUTHORIZED),
+        Err(AppError::TooManyRequests) => {
+            code_page(&web, t, next, t.get("error-too-many"), StatusCode::TOO_MANY_REQUESTS)
         }
         Err(error) => PageError { error, t }.into_response(),
     }
