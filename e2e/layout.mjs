@@ -16,7 +16,8 @@ const pages = [
   '/', '/inbox', '/insights', '/journey', '/customers', '/customers/SIV-TARINA', '/money', '/money/loyal',
   '/cases', '/cases/follow-ups', '/improvements', '/praise', '/surveys',
   '/settings/members', '/settings/tokens', '/settings/rules', '/settings/text', '/settings/notifications',
-  '/settings/connections', '/settings/privacy', '/settings/audit', '/settings/journey',
+  '/settings/connections', '/settings/privacy', '/settings/audit', '/settings/journey', '/settings/organisation',
+  '/account',
 ];
 const viewports = [
   { name: 'laptop', width: 1366, height: 768 },

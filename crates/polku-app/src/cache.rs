@@ -13,6 +13,9 @@ use std::time::{Duration, Instant};
 
 pub const TOKEN_TTL: Duration = Duration::from_secs(5);
 pub const SURVEY_TTL: Duration = Duration::from_secs(2);
+/// An organisation's time zone; a change waits this long before its rebuild, so no node still counts days
+/// in the old zone when it starts.
+pub const ZONE_TTL: Duration = Duration::from_secs(5);
 /// How long a node analyses with an organisation's lexicons and taxonomies before checking for changes.
 pub const TEXT_MODEL_TTL: Duration = Duration::from_secs(5);
 /// How long a node checks answers against an organisation's alert rules before reading them again.

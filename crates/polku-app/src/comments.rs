@@ -3,8 +3,10 @@
 
 use crate::auth::Caller;
 use crate::{App, AppError, AppResult};
+use polku_domain::calendar;
 use polku_domain::role::Permission;
 use polku_domain::text::Analyzer;
+use polku_domain::zone::Zone;
 use polku_domain::{Locale, OrgId, SurveyId, UserId};
 use polku_store::{Actor, Comment, CommentCursor, CommentFilter, CommentNote, Reanalysed};
 
@@ -77,8 +79,9 @@ const MAX_QUERY_CHARS: usize = 200;
 /// Most comments one "mark read" may name.
 pub const MAX_MARK: usize = 500;
 
-/// Checks the parameters (each error names its field) and turns them into a store filter for `org`.
-pub fn inbox_filter(analyzer: &Analyzer, org: OrgId, p: &InboxParams) -> AppResult<CommentFilter> {
+/// Checks the parameters (each error names its field) and turns them into a store filter for `org`; dates
+/// are days of the organisation's `zone`.
+pub fn inbox_filter(analyzer: &Analyzer, org: OrgId, zone: &Zone, p: &InboxParams) -> AppResult<CommentFilter> {
     let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
     let date = |field: &str, v: &Option<String>| -> AppResult<Option<time::Date>> {
         given(v)
@@ -160,8 +163,8 @@ pub fn inbox_filter(analyzer: &Analyzer, org: OrgId, p: &InboxParams) -> AppResu
     Ok(CommentFilter {
         org,
         survey,
-        from: from.map(|d| d.midnight().assume_utc()),
-        to: to.and_then(time::Date::next_day).map(|d| d.midnight().assume_utc()),
+        from: from.map(|d| zone.start_of_day(calendar::day_of_date(d))),
+        to: to.map(|d| zone.start_of_day(calendar::day_of_date(d) + 1)),
         polarity,
         theme,
         channel: name("channel", &p.channel, polku_domain::response::MAX_CHANNEL)?,
@@ -181,7 +184,7 @@ pub fn inbox_filter(analyzer: &Analyzer, org: OrgId, p: &InboxParams) -> AppResu
 pub async fn inbox(app: &App, caller: &Caller, p: &InboxParams) -> AppResult<InboxPage> {
     caller.require(Permission::View)?;
     let analyzer = crate::text_models::analyzer_for(app, caller.org).await?;
-    let filter = inbox_filter(&analyzer, caller.org, p)?;
+    let filter = inbox_filter(&analyzer, caller.org, &*app.zone(caller.org).await?, p)?;
     if let Some(s) = filter.survey {
         app.store.survey(caller.org, s).await?;
     }
@@ -193,7 +196,7 @@ pub async fn inbox(app: &App, caller: &Caller, p: &InboxParams) -> AppResult<Inb
 pub async fn export(app: &App, caller: &Caller, p: &InboxParams, max: usize) -> AppResult<Vec<Comment>> {
     caller.require(Permission::View)?;
     let analyzer = crate::text_models::analyzer_for(app, caller.org).await?;
-    let mut filter = inbox_filter(&analyzer, caller.org, p)?;
+    let mut filter = inbox_filter(&analyzer, caller.org, &*app.zone(caller.org).await?, p)?;
     let mut out = Vec::new();
     while out.len() < max {
         let batch = app.store.comments(&filter, 1000.min((max - out.len()) as i64)).await?;

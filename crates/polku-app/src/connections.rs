@@ -20,7 +20,8 @@ use crate::{Actor, App, AppError, AppResult};
 use base64::Engine;
 use hmac::{KeyInit, Mac};
 use polku_domain::role::Permission;
-use polku_domain::webhooks::{self, ConnectionKind, LocalZone, Parsed};
+use polku_domain::webhooks::{self, ConnectionKind, Parsed};
+use polku_domain::zone::Zone;
 use polku_store::{Audit, ConnectionRecord, NewConnection, Receipt, Written};
 use sha2::Digest;
 use uuid::Uuid;
@@ -70,11 +71,11 @@ pub async fn create(
         errs.push(("secret", format!("must be {MIN_SECRET}–200 characters (or left empty to have one made)")));
     }
     let zone = match draft.time_zone.as_deref().map(str::trim).filter(|z| !z.is_empty()) {
-        None => Some(LocalZone::Helsinki),
-        Some(z) => LocalZone::parse(z),
+        None => Some(Zone::default()),
+        Some(z) => Zone::parse(z),
     };
     if zone.is_none() {
-        errs.push(("time_zone", "must be Europe/Helsinki, Europe/Stockholm or UTC".to_string()));
+        errs.push(("time_zone", "must be an IANA time zone such as Europe/Helsinki".to_string()));
     }
     if !errs.is_empty() {
         return Err(polku_domain::survey::ValidationErrors(
@@ -89,7 +90,7 @@ pub async fn create(
         kind: kind.as_str(),
         name: name.to_string(),
         secret,
-        time_zone: zone.as_str(),
+        time_zone: zone.name().to_string(),
         path_token: crate::auth::random_secret("")[..40].to_string(),
     };
     let record = app.store.create_connection(caller.org, &new).await.map_err(|e| match e {
@@ -232,9 +233,7 @@ pub async fn receive(
         ConnectionKind::Shopify => webhooks::shopify(&topic("x-shopify-topic"), &json),
         ConnectionKind::WooCommerce => webhooks::woocommerce(&topic("x-wc-webhook-topic"), &json),
         ConnectionKind::Zendesk => webhooks::zendesk(&json, now),
-        ConnectionKind::Freshdesk => {
-            webhooks::freshdesk(&json, LocalZone::parse(&c.time_zone).unwrap_or(LocalZone::Helsinki), now)
-        }
+        ConnectionKind::Freshdesk => webhooks::freshdesk(&json, &Zone::parse(&c.time_zone).unwrap_or_default(), now),
     };
     let data = match parsed {
         Ok(Parsed::Data(d)) => d,
@@ -255,7 +254,9 @@ pub async fn receive(
     .map(|d| d.chars().take(200).collect())
     .unwrap_or_else(|| format!("sha256:{}", body_hash(body)));
     let receipt = Receipt { connection: c.id, delivery_id: delivery };
-    match app.store.write_customer_data(polku_domain::OrgId(c.org_id), &data, Some(&receipt), |_| {}).await? {
+    let org = polku_domain::OrgId(c.org_id);
+    let zone = app.zone(org).await?;
+    match app.store.write_customer_data(org, &data, &zone, Some(&receipt), |_| {}).await? {
         Written::Rows(n) => Ok(Received::Stored(n)),
         Written::Duplicate => Ok(Received::Duplicate),
     }

@@ -70,7 +70,8 @@ pub async fn write(app: &App, org: OrgId, data: &CustomerData, progress: impl Fn
     if data.is_empty() {
         return Err(AppError::invalid("rows", "nothing to import"));
     }
-    match app.store.write_customer_data(org, data, None, progress).await? {
+    let zone = app.zone(org).await?;
+    match app.store.write_customer_data(org, data, &zone, None, progress).await? {
         polku_store::Written::Rows(n) => Ok(n),
         polku_store::Written::Duplicate => {
             Err(AppError::Internal(anyhow::anyhow!("a write without a receipt was a duplicate")))

@@ -178,11 +178,12 @@ pub async fn overview(app: &App, caller: &Caller, q: &MetricsQuery) -> AppResult
     let f = filter(caller, q)?;
     let by_channel = breakdown(app, f, GroupBy::Channel).await?;
     let by_touchpoint = breakdown(app, f, GroupBy::Touchpoint).await?;
-    let from = q.from.map(|d| d.midnight().assume_utc()).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let to =
-        q.to.and_then(Date::next_day)
-            .map(|d| d.midnight().assume_utc())
-            .unwrap_or_else(|| polku_store::now() + time::Duration::days(1));
+    let zone = app.zone(caller.org).await?;
+    let from = q.from.map_or(time::OffsetDateTime::UNIX_EPOCH, |d| zone.start_of_day(calendar::day_of_date(d)));
+    let to = q.to.map_or_else(
+        || polku_store::now() + time::Duration::days(1),
+        |d| zone.start_of_day(calendar::day_of_date(d) + 1),
+    );
     let filter = CommentFilter { survey: q.survey, from: Some(from), to: Some(to), ..CommentFilter::new(caller.org) };
     let comments = app.store.comments(&filter, 10).await?;
     Ok(Overview { metrics, by_channel, by_touchpoint, comments })

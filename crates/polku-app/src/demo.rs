@@ -106,6 +106,7 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
         };
         rules.push((app.store.create_rule(org, &rule, &audit).await?, rule));
     }
+    let zone = app.zone(org).await?;
     let mut batch = Vec::with_capacity(BATCH);
     for r in &data.responses {
         let survey = &records[r.survey];
@@ -124,7 +125,7 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
         };
         let body = response::validate(&survey.definition, &draft, "link", end)?;
         let rules = if r.submitted_at >= rules_since { rules.as_slice() } else { &[] };
-        batch.push(crate::responses::prepare(&analyzer, rules, r.submitted_at, survey, body, None));
+        batch.push(crate::responses::prepare(&analyzer, rules, r.submitted_at, survey, &zone, body, None));
         if batch.len() == BATCH {
             app.store.insert_responses(&batch).await?;
             batch.clear();
@@ -278,6 +279,7 @@ async fn classic_story(
             ],
         ),
     ];
+    let zone = app.zone(org).await?;
     let mut batch = Vec::new();
     for (survey, d, touchpoint, values) in answers {
         let survey = &records[survey];
@@ -294,7 +296,7 @@ async fn classic_story(
             consent: response::Consent { share_internally: true, contact: true },
         };
         let body = response::validate(&survey.definition, &draft, "link", end)?;
-        batch.push(crate::responses::prepare(analyzer, &[], at, survey, body, None));
+        batch.push(crate::responses::prepare(analyzer, &[], at, survey, &zone, body, None));
     }
     app.store.insert_responses(&batch).await?;
     Ok(())
@@ -590,6 +592,7 @@ pub async fn bench_data(
 ) -> AppResult<BenchData> {
     let org = orgs::create_org(app, &Actor::System("bench"), &format!("Bench Oy {}", end.unix_timestamp())).await?;
     let caller = Caller { org, role: Role::Owner, actor: Actor::System("bench") };
+    let zone = app.zone(org).await?;
     let draft: SurveyDraft = serde_json::from_value(serde_json::json!({
         "name": "Bench NPS", "locales": ["fi", "en"],
         "questions": [
@@ -628,7 +631,7 @@ pub async fn bench_data(
             // Every fourth shares, so the praise wall has a realistic share of the comments to page through.
             consent: response::Consent { share_internally: i % 4 == 0, contact: i % 3 == 0 },
         };
-        batch.push(crate::responses::prepare(&analyzer, &[], end, &survey, body, None));
+        batch.push(crate::responses::prepare(&analyzer, &[], end, &survey, &zone, body, None));
         if batch.len() == 10_000 || i + 1 == n {
             app.store.insert_responses(&batch).await?;
             batch.clear();

@@ -191,8 +191,9 @@ pub async fn stats(
         return Err(AppError::invalid("from", "must not be after to"));
     }
     let now = polku_store::now();
-    let start = from.midnight().assume_utc();
-    let end = to.next_day().unwrap_or(to).midnight().assume_utc();
+    let zone = app.zone(caller.org).await?;
+    let (from_day, to_day) = (polku_domain::calendar::day_of_date(from), polku_domain::calendar::day_of_date(to));
+    let (start, end) = (zone.start_of_day(from_day), zone.start_of_day(to_day + 1));
     let rows: Vec<FollowUpRow> = app
         .store
         .follow_up_stats(caller.org, start, end)
@@ -202,7 +203,7 @@ pub async fn stats(
             Some(FollowUpRow {
                 team: r.team,
                 rule: r.rule,
-                day: polku_domain::calendar::day_of(r.created_at),
+                day: zone.day_of(r.created_at),
                 kind: QuestionType::parse(&r.kind)?,
                 original: r.original_score.map(|s| s as i16),
                 score: r.score.map(|s| s as i16),

@@ -270,9 +270,13 @@ pub async fn map(
     let (stages, placed, known) = layout(app, caller).await?;
     let (from, to) = match (from, to) {
         (Some(f), Some(t)) => (f, t),
-        _ => crate::dashboard::default_period(app, caller)
-            .await?
-            .unwrap_or_else(|| (polku_store::now().date() - time::Duration::days(89), polku_store::now().date())),
+        _ => match crate::dashboard::default_period(app, caller).await? {
+            Some(period) => period,
+            None => {
+                let today = app.today(caller.org).await?;
+                (today - time::Duration::days(89), today)
+            }
+        },
     };
     let (from_day, to_day) = (calendar::day_of_date(from), calendar::day_of_date(to));
     if from_day > to_day {
@@ -280,8 +284,8 @@ pub async fn map(
     }
     let len = to_day - from_day + 1;
     let filter = |from_day, to_day| RollupFilter { org: caller.org, survey: None, from_day, to_day };
-    let midnight = |d: Date| d.midnight().assume_utc();
-    let (from_at, to_at) = (midnight(from), midnight(to.next_day().unwrap_or(to)));
+    let zone = app.zone(caller.org).await?;
+    let (from_at, to_at) = (zone.start_of_day(from_day), zone.start_of_day(to_day + 1));
     let inputs = Inputs {
         now: app.store.rollup(filter(from_day, to_day), GroupBy::Touchpoint).await?,
         before: app.store.rollup(filter(from_day - len, from_day - 1), GroupBy::Touchpoint).await?,

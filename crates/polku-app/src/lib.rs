@@ -97,6 +97,8 @@ pub struct App {
     pub http: outbound::Http,
     /// Customers' histories per organisation, for the money and journey analyses.
     pub histories: histories::HistoryCache,
+    /// Organisations' time zones.
+    pub zones: cache::TtlCache<polku_domain::OrgId, Arc<polku_domain::zone::Zone>>,
 }
 
 struct Analysis {
@@ -124,8 +126,25 @@ impl App {
             org_analyzers: text_models::OrgAnalyzers::default(),
             histories: histories::HistoryCache::default(),
             http: outbound::Http::default(),
+            zones: cache::TtlCache::new(cache::ZONE_TTL),
         });
         (app, handle)
+    }
+
+    /// The organisation's time zone (cached for `cache::ZONE_TTL`).
+    pub async fn zone(&self, org: polku_domain::OrgId) -> AppResult<Arc<polku_domain::zone::Zone>> {
+        if let Some(z) = self.zones.get(&org) {
+            return Ok(z);
+        }
+        let name = self.store.org(org).await?.time_zone;
+        let zone = Arc::new(polku_domain::zone::Zone::parse(&name).unwrap_or_default());
+        self.zones.put(org, Arc::clone(&zone));
+        Ok(zone)
+    }
+
+    /// Today's date in the organisation's time zone.
+    pub async fn today(&self, org: polku_domain::OrgId) -> AppResult<time::Date> {
+        Ok(self.zone(org).await?.today(polku_store::now()))
     }
 
     /// The analyzer with the shipped lexicons and taxonomies (for an organisation's comments use

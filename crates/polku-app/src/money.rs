@@ -134,7 +134,7 @@ pub async fn analyse(
     }
     let h = histories(app, caller).await?;
     let (all, built) = (&h.histories, &h.built);
-    let to = calendar::month_index(now.date());
+    let to = calendar::month_index(app.zone(caller.org).await?.today(now));
     let from = to - months + 1;
     let window = s.lost_after_months as i32;
     let (few_ids, few) = retention::the_few(all, s.few_percent as f64 / 100.0);

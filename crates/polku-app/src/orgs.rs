@@ -123,3 +123,65 @@ pub async fn members(app: &App, caller: &Caller) -> AppResult<Vec<polku_store::M
     caller.require(Permission::Administer)?;
     Ok(app.store.members(caller.org).await?)
 }
+
+/// What the organisation page shows and the API returns.
+#[derive(Clone, Debug)]
+pub struct OrgSettings {
+    pub name: String,
+    pub time_zone: String,
+}
+
+pub async fn settings(app: &App, caller: &Caller) -> AppResult<OrgSettings> {
+    caller.require(Permission::View)?;
+    let org = app.store.org(caller.org).await?;
+    Ok(OrgSettings { name: org.name, time_zone: org.time_zone })
+}
+
+/// Changes the organisation's time zone (admins). The stored days and rollups are rebuilt by the background
+/// job (`run_rebuilds`) once every node's cached zone has expired; the dashboards follow when it commits.
+pub async fn set_time_zone(app: &App, caller: &Caller, name: &str) -> AppResult<()> {
+    caller.require(Permission::Administer)?;
+    let zone = polku_domain::zone::Zone::parse(name)
+        .ok_or_else(|| AppError::invalid("time_zone", "must be an IANA time zone such as Europe/Helsinki"))?;
+    if *app.zone(caller.org).await? == zone {
+        return Ok(());
+    }
+    let audit = Audit {
+        actor: &caller.actor,
+        action: "org.time_zone",
+        target: String::new(),
+        detail: serde_json::json!({"time_zone": zone.name()}),
+    };
+    app.store.set_time_zone(caller.org, &zone, &audit).await?;
+    app.zones.remove(&caller.org);
+    Ok(())
+}
+
+/// Rebuilds the days of every organisation whose days are not counted in its zone yet; returns how many
+/// organisations were rebuilt. `polku verify` and `polku demo` run it first.
+pub async fn rebuild_pending(app: &App) -> AppResult<usize> {
+    let pending = app.store.pending_day_rebuilds().await?;
+    for org in &pending {
+        let moved = app.store.rebuild_days(*org).await?;
+        tracing::info!(%org, moved, "days rebuilt in the organisation's time zone");
+    }
+    Ok(pending.len())
+}
+
+/// The background job on every node: finds organisations with days to rebuild, waits until no node can
+/// still hold the old zone in its cache, and rebuilds them.
+pub async fn run_rebuilds(app: std::sync::Arc<App>) {
+    loop {
+        match app.store.pending_day_rebuilds().await {
+            Ok(pending) if !pending.is_empty() => {
+                tokio::time::sleep(crate::cache::ZONE_TTL).await;
+                if let Err(e) = rebuild_pending(&app).await {
+                    tracing::error!(error = %e, "rebuilding days in a new time zone failed");
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "looking for days to rebuild failed"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+    }
+}

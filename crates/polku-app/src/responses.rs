@@ -60,7 +60,8 @@ pub async fn submit(
     // Prepared here, on the request's own task, so the single writer only stores the result.
     let analyzer = crate::text_models::analyzer_for(app, survey.org).await?;
     let rules = crate::cases::rules_for(app, survey.org).await?;
-    let new = prepare(&analyzer, &rules, polku_store::now(), survey, body, idempotency_key.map(str::to_string));
+    let zone = app.zone(survey.org).await?;
+    let new = prepare(&analyzer, &rules, polku_store::now(), survey, &zone, body, idempotency_key.map(str::to_string));
     Ok(app.writer.write(new).await?)
 }
 
@@ -73,6 +74,7 @@ pub fn prepare(
     // that are overdue at once), the answer's own time for the demo's history.
     cases_from: time::OffsetDateTime,
     survey: &SurveyRecord,
+    zone: &polku_domain::zone::Zone,
     body: response::ValidResponse,
     idempotency_key: Option<String>,
 ) -> NewResponse {
@@ -84,6 +86,7 @@ pub fn prepare(
         survey: survey.id,
         version: survey.version,
         idempotency_key,
+        day: zone.day_of(body.submitted_at),
         body,
         analyses,
         cases,

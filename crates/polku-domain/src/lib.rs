@@ -28,6 +28,7 @@ pub mod survey;
 pub mod text;
 pub mod timeline;
 pub mod webhooks;
+pub mod zone;
 
 pub use ids::*;
 pub use locale::Locale;

@@ -6,8 +6,8 @@
 
 use crate::ids::{OrgId, QuestionId, ResponseId, SurveyId, VersionId};
 use crate::locale::Locale;
+use crate::rollup;
 use crate::survey::{FieldError, QuestionType, SurveyDefinition, ValidationErrors};
-use crate::{calendar, rollup};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use time::OffsetDateTime;
@@ -112,6 +112,8 @@ pub struct NewResponse {
     pub survey: SurveyId,
     pub version: VersionId,
     pub idempotency_key: Option<String>,
+    /// The organisation's calendar day (`crate::zone::Zone::day_of`) of `body.submitted_at`.
+    pub day: i32,
     pub body: ValidResponse,
     /// The text analysis of each open answer ([`crate::text::analyse_answers`]), stored with it.
     pub analyses: Vec<(QuestionId, crate::text::CommentAnalysis)>,
@@ -131,7 +133,7 @@ pub struct RollupCell<'a> {
 impl NewResponse {
     /// Each cell this response's scored answers count in, with the score to count there.
     pub fn rollup_cells(&self) -> impl Iterator<Item = (RollupCell<'_>, i16)> + '_ {
-        let day = calendar::day_of(self.body.submitted_at);
+        let day = self.day;
         self.body.answers.iter().filter_map(|a| Some((a, a.score()?))).flat_map(move |(a, score)| {
             rollup::cells(day, &self.body.channel, &self.body.touchpoint)
                 .map(move |cell| (RollupCell { question: a.question, kind: a.kind, cell }, score))
@@ -331,6 +333,7 @@ pub fn validate(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::calendar;
     use crate::survey::SurveyDraft;
     use serde_json::json;
     use time::macros::datetime;
@@ -449,6 +452,7 @@ mod tests {
             survey: SurveyId::new(),
             version: VersionId::new(),
             idempotency_key: None,
+            day: calendar::day_of(body.submitted_at),
             body,
             analyses: Vec::new(),
             cases: Vec::new(),

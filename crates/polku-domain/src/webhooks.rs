@@ -12,7 +12,7 @@
 //! More of them: a Shopify guest order has no customer (it is filed under its e-mail address);
 //! WooCommerce's `customer_id` 0 is a guest; Zendesk has no "solved" event (a `status_changed` to SOLVED)
 //! and its trigger placeholders are strings to the minute; Freshdesk's trigger payload has no change time.
-//! Local times are read with `LocalZone`, which computes EU summer time without a time zone database.
+//! Local times are read in the connection's IANA zone (`crate::zone::Zone`, the tz database's rules).
 //! Unknown fields are ignored, another topic or event type is `Parsed::Ignored`, and a missing or malformed
 //! required field is an error naming the sender's field. Sources: shopify.dev "verify deliveries" and its
 //! webhook headers; WooCommerce's `includes/class-wc-webhook.php` and REST order schema;
@@ -22,6 +22,7 @@
 use crate::activity::CustomerData;
 use crate::customers::{self, ContactDraft, CustomerDraft, OrderDraft};
 use crate::survey::FieldError;
+use crate::zone::Zone;
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -59,55 +60,6 @@ impl ConnectionKind {
             ConnectionKind::Zendesk => "Zendesk",
             ConnectionKind::Freshdesk => "Freshdesk",
         }
-    }
-}
-
-/// The time zone a helpdesk writes times without an offset in (Freshdesk): EU summer time applies.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LocalZone {
-    Helsinki,
-    Stockholm,
-    Utc,
-}
-
-impl LocalZone {
-    pub const ALL: [LocalZone; 3] = [LocalZone::Helsinki, LocalZone::Stockholm, LocalZone::Utc];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LocalZone::Helsinki => "Europe/Helsinki",
-            LocalZone::Stockholm => "Europe/Stockholm",
-            LocalZone::Utc => "UTC",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<LocalZone> {
-        Self::ALL.into_iter().find(|z| z.as_str().eq_ignore_ascii_case(s.trim()))
-    }
-
-    /// The UTC time of a wall-clock time here. EU summer time runs from 01:00 UTC on the last Sunday of March
-    /// to 01:00 UTC on the last Sunday of October; a wall time in the autumn's repeated hour is read as summer
-    /// time, and one in the spring's skipped hour as winter time.
-    pub fn to_utc(self, local: time::PrimitiveDateTime) -> OffsetDateTime {
-        let standard = match self {
-            LocalZone::Helsinki => 2,
-            LocalZone::Stockholm => 1,
-            LocalZone::Utc => return local.assume_utc(),
-        };
-        let year = local.year();
-        let last_sunday = |month: time::Month| {
-            let mut d = time::Date::from_calendar_date(year, month, 31).expect("March and October have 31 days");
-            while d.weekday() != time::Weekday::Sunday {
-                d = d.previous_day().expect("in range");
-            }
-            time::PrimitiveDateTime::new(d, time::Time::from_hms(1, 0, 0).expect("valid")).assume_utc()
-        };
-        let (start, end) = (last_sunday(time::Month::March), last_sunday(time::Month::October));
-        let summer = local.assume_offset(time::UtcOffset::from_hms(standard + 1, 0, 0).expect("valid"));
-        if summer >= start && summer < end {
-            return summer;
-        }
-        local.assume_offset(time::UtcOffset::from_hms(standard, 0, 0).expect("valid")).to_offset(time::UtcOffset::UTC)
     }
 }
 
@@ -406,7 +358,7 @@ pub fn zendesk(body: &Value, now: OffsetDateTime) -> Result<Parsed, Refused> {
 /// A Freshdesk ticket from a "Trigger webhook" action, with or without the `freshdesk_webhook` wrapper:
 /// `ticket_id`, `ticket_status` (display name), `requester_email`, `ticket_created_on` (no offset: read in
 /// `zone`), `ticket_source`, `ticket_tags`. A resolved or closed ticket is closed now unless it says when.
-pub fn freshdesk(body: &Value, zone: LocalZone, now: OffsetDateTime) -> Result<Parsed, Refused> {
+pub fn freshdesk(body: &Value, zone: &Zone, now: OffsetDateTime) -> Result<Parsed, Refused> {
     let b = body.get("freshdesk_webhook").filter(|w| w.is_object()).unwrap_or(body);
     let ticket = id_of(b.get("ticket_id")).ok_or_else(|| refuse("ticket_id", "is required"))?;
     let customer = str_of(b, "requester_email")
@@ -477,7 +429,7 @@ fn contact(
 
 /// RFC 3339, ISO 8601 to the minute (`2013-12-12T05:35Z`), or — with a `zone` — a wall-clock time without
 /// an offset (`2026-03-11 12:44:19`, `2026-03-11T12:44`).
-pub fn parse_time(v: &str, zone: Option<LocalZone>) -> Option<OffsetDateTime> {
+pub fn parse_time(v: &str, zone: Option<&Zone>) -> Option<OffsetDateTime> {
     use time::format_description::well_known::Rfc3339;
     let v = v.trim();
     if let Ok(t) = OffsetDateTime::parse(v, &Rfc3339) {
@@ -497,7 +449,7 @@ pub fn parse_time(v: &str, zone: Option<LocalZone>) -> Option<OffsetDateTime> {
         time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]"),
     ] {
         if let Ok(t) = time::PrimitiveDateTime::parse(&normal, format) {
-            return Some(zone.to_utc(t));
+            return zone.to_utc(t);
         }
     }
     None
@@ -521,34 +473,12 @@ mod tests {
     }
 
     #[test]
-    fn eu_summer_time_in_helsinki_and_stockholm() {
-        let t = |s: &str| {
-            time::PrimitiveDateTime::parse(s, time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]"))
-                .unwrap()
-        };
-        // Winter: UTC+2 in Helsinki, UTC+1 in Stockholm.
-        assert_eq!(LocalZone::Helsinki.to_utc(t("2026-01-15 12:00")), datetime!(2026-01-15 10:00 UTC));
-        assert_eq!(LocalZone::Stockholm.to_utc(t("2026-01-15 12:00")), datetime!(2026-01-15 11:00 UTC));
-        // Summer time began on Sunday 29 March 2026 at 01:00 UTC (04:00 in Helsinki).
-        assert_eq!(LocalZone::Helsinki.to_utc(t("2026-03-29 02:59")), datetime!(2026-03-29 00:59 UTC));
-        assert_eq!(LocalZone::Helsinki.to_utc(t("2026-03-29 04:00")), datetime!(2026-03-29 01:00 UTC));
-        assert_eq!(LocalZone::Helsinki.to_utc(t("2026-07-01 12:00")), datetime!(2026-07-01 09:00 UTC));
-        // And ends on Sunday 25 October 2026 at 01:00 UTC: 03:30 happens twice and is read as summer time.
-        assert_eq!(LocalZone::Helsinki.to_utc(t("2026-10-25 03:30")), datetime!(2026-10-25 00:30 UTC));
-        assert_eq!(LocalZone::Helsinki.to_utc(t("2026-10-25 04:30")), datetime!(2026-10-25 02:30 UTC));
-        assert_eq!(LocalZone::Utc.to_utc(t("2026-07-01 12:00")), datetime!(2026-07-01 12:00 UTC));
-    }
-
-    #[test]
     fn times_senders_write() {
         assert_eq!(parse_time("2013-12-12T05:35Z", None), Some(datetime!(2013-12-12 05:35 UTC)));
         assert_eq!(parse_time("2025-01-23T23:10:15-05:00", None), Some(datetime!(2025-01-24 04:10:15 UTC)));
         assert_eq!(parse_time("2026-03-11 12:44:19", None), None, "no offset and no zone");
-        assert_eq!(
-            parse_time("2026-03-11 12:44:19", Some(LocalZone::Helsinki)),
-            Some(datetime!(2026-03-11 10:44:19 UTC))
-        );
-        assert_eq!(parse_time("{{ticket.created_on}}", Some(LocalZone::Helsinki)), None);
+        assert_eq!(parse_time("2026-03-11 12:44:19", Some(&Zone::default())), Some(datetime!(2026-03-11 10:44:19 UTC)));
+        assert_eq!(parse_time("{{ticket.created_on}}", Some(&Zone::default())), None);
     }
 
     /// Shopify's own test order id, 820982911946154508, is above 2^53: an f64 would make it ...500.
@@ -683,23 +613,23 @@ mod tests {
             "triggered_event": "{ticket_action:created}", "ticket_id": 11, "ticket_status": "Pending",
             "requester_name": "Requester Bob", "requester_email": "requester-bob@example.com",
             "ticket_created_on": "2026-03-11 12:44:19", "ticket_source": "Email", "ticket_tags": "delivery, late"}});
-        let c = &data(freshdesk(&body, LocalZone::Helsinki, now)).contacts[0];
+        let c = &data(freshdesk(&body, &Zone::default(), now)).contacts[0];
         assert_eq!((c.external_id.as_str(), c.channel.as_str()), ("freshdesk-11", "email"));
         assert_eq!(
             (c.opened_at, c.closed_at, c.reason.as_deref()),
             (datetime!(2026-03-11 10:44:19 UTC), None, Some("delivery"))
         );
         let flat = json!({"ticket_id": "12", "ticket_status": "Resolved", "requester_email": "a@b.fi"});
-        let c = &data(freshdesk(&flat, LocalZone::Utc, now)).contacts[0];
+        let c = &data(freshdesk(&flat, &Zone::utc(), now)).contacts[0];
         assert_eq!((c.opened_at, c.closed_at), (now, Some(now)), "no times: received now");
         assert_eq!(
-            fields(freshdesk(&json!({"freshdesk_webhook": {"ticket_status": "Open"}}), LocalZone::Utc, now)),
+            fields(freshdesk(&json!({"freshdesk_webhook": {"ticket_status": "Open"}}), &Zone::utc(), now)),
             ["ticket_id"]
         );
         assert_eq!(
             fields(freshdesk(
                 &json!({"ticket_id": 1, "requester_email": "a@b.fi", "ticket_created_on": "{{ticket.created_on}}"}),
-                LocalZone::Utc,
+                &Zone::utc(),
                 now
             )),
             ["ticket_created_on"]

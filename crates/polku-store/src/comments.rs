@@ -41,6 +41,8 @@ pub struct TextResponse {
     pub org: OrgId,
     pub survey: SurveyId,
     pub submitted_at: OffsetDateTime,
+    /// The organisation's calendar day it counts on.
+    pub day: i32,
     pub locale: Option<Locale>,
     pub answers: Vec<Answer>,
 }
@@ -167,7 +169,7 @@ const FEW_MATCHES: usize = 2000;
 /// organisation.
 type OldComment = (i64, Uuid, Uuid, Option<String>, Option<String>, Option<i64>, Uuid, i64, Uuid);
 
-type AnswerRow = (Uuid, Uuid, OffsetDateTime, Option<String>, Uuid, String, Option<i64>, Option<String>);
+type AnswerRow = (Uuid, Uuid, OffsetDateTime, i64, Option<String>, Uuid, String, Option<i64>, Option<String>);
 
 impl Store {
     /// Up to `limit` comments matching `f`, newest first, each with its analysis, themes and tags.
@@ -529,7 +531,7 @@ impl Store {
                 // Driven by the answers' primary key (response_id IN …) and joined by id alone: with a join
                 // on the organisation too, SQLite walked all of the organisation's responses instead (39 s
                 // a page at 10 million). The answers' organisation is checked, and a response shares it.
-                "SELECT r.id, r.survey_id, r.submitted_at, r.locale, a.question_id, a.kind, a.score, a.text
+                "SELECT r.id, r.survey_id, r.submitted_at, r.day, r.locale, a.question_id, a.kind, a.score, a.text
                  FROM answers a JOIN responses r ON r.id = a.response_id
                  WHERE a.org_id = ",
             );
@@ -542,7 +544,7 @@ impl Store {
             qb.build_query_as().fetch_all(p).await
         })?;
         let mut out: Vec<TextResponse> = Vec::with_capacity(ids.len());
-        for (id, survey, submitted_at, locale, question, kind, score, text) in rows {
+        for (id, survey, submitted_at, day, locale, question, kind, score, text) in rows {
             let kind = QuestionType::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("answer kind {kind}")))?;
             let value = match (score, text) {
                 (Some(s), _) => {
@@ -560,6 +562,7 @@ impl Store {
                     org,
                     survey: SurveyId(survey),
                     submitted_at,
+                    day: i32::try_from(day).map_err(|_| StoreError::Corrupt(format!("day {day}")))?,
                     locale: locale.as_deref().and_then(Locale::parse),
                     answers: vec![answer],
                 }),
@@ -592,6 +595,7 @@ impl Store {
                         org,
                         survey: b.response.survey,
                         submitted_at: b.response.submitted_at,
+                        day: b.response.day,
                         // Context columns are not rewritten.
                         channel: "",
                         touchpoint: "",
@@ -756,7 +760,7 @@ mod tests {
                     let body = validate(&def, &draft, "api", now).unwrap();
                     // The first is stored without an analysis, as rows written before analysis existed.
                     let analyses = if i == 0 { Vec::new() } else { analyse_answers(&analyzer, &body.answers, body.locale) };
-                    NewResponse { id: ResponseId::new(), org, survey, version, idempotency_key: None, body, analyses, cases: Vec::new() }
+                    NewResponse { id: ResponseId::new(), org, survey, version, idempotency_key: None, day: polku_domain::calendar::day_of(body.submitted_at), body, analyses, cases: Vec::new() }
                 })
                 .collect();
             store.insert_responses(&batch).await.unwrap();
@@ -873,7 +877,7 @@ mod tests {
                     }))
                     .unwrap();
                     let body = validate(&def, &draft, "api", start + time::Duration::days(30)).unwrap();
-                    NewResponse { id: ResponseId::new(), org, survey, version, idempotency_key: None, body, analyses: Vec::new(), cases: Vec::new() }
+                    NewResponse { id: ResponseId::new(), org, survey, version, idempotency_key: None, day: polku_domain::calendar::day_of(body.submitted_at), body, analyses: Vec::new(), cases: Vec::new() }
                 })
                 .collect();
             store.insert_responses(&batch).await.unwrap();
@@ -903,6 +907,7 @@ mod tests {
                     survey,
                     version,
                     idempotency_key: None,
+                    day: polku_domain::calendar::day_of(body.submitted_at),
                     body,
                     analyses,
                     cases: Vec::new(),

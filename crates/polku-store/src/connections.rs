@@ -31,7 +31,7 @@ pub struct NewConnection {
     pub kind: &'static str,
     pub name: String,
     pub secret: String,
-    pub time_zone: &'static str,
+    pub time_zone: String,
     pub path_token: String,
 }
 
@@ -46,7 +46,7 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {COLUMNS}"
         );
         Ok(db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(Uuid::now_v7()).bind(org.0).bind(c.kind).bind(&c.name).bind(&c.secret).bind(c.time_zone)
+            .bind(Uuid::now_v7()).bind(org.0).bind(c.kind).bind(&c.name).bind(&c.secret).bind(&c.time_zone)
             .bind(&c.path_token).bind(crate::now())
             .fetch_one(p).await)?)
     }

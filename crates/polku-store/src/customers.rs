@@ -155,10 +155,6 @@ fn cid(ids: &HashMap<String, Uuid>, name: &str) -> Uuid {
     ids.get(name).copied().unwrap_or_default()
 }
 
-fn day(t: time::OffsetDateTime) -> i64 {
-    i64::from(polku_domain::calendar::day_of(t))
-}
-
 /// A webhook delivery to remember, so that the same delivery sent again is stored once.
 #[derive(Clone, Debug)]
 pub struct Receipt {
@@ -184,10 +180,13 @@ impl Store {
         &self,
         org: OrgId,
         data: &CustomerData,
+        zone: &polku_domain::zone::Zone,
         receipt: Option<&Receipt>,
         mut progress: impl FnMut(usize),
     ) -> Result<Written> {
         let now = crate::now();
+        // Activity counts on the organisation's calendar day.
+        let day = |t: time::OffsetDateTime| i64::from(zone.day_of(t));
         let orders = last_per_id(&data.orders, |o: &Order| o.external_id.as_str());
         let contacts = last_per_id(&data.contacts, |c: &Contact| c.external_id.as_str());
         let deliveries = last_per_id(&data.deliveries, |d: &Delivery| d.external_id.as_str());

@@ -38,6 +38,15 @@ pub(crate) fn row_lock(b: Backend, alias: &str) -> String {
     }
 }
 
+/// Holds writers of `table` off until the transaction ends, while it is rebuilt: PostgreSQL's `LOCK TABLE …
+/// IN EXCLUSIVE MODE` (readers go on); nothing on SQLite, where [`begin_write`] already holds the database.
+pub(crate) fn lock_table(b: Backend, table: &str) -> Option<String> {
+    match b {
+        Backend::Postgres => Some(format!("LOCK TABLE {table} IN EXCLUSIVE MODE")),
+        Backend::Sqlite => None,
+    }
+}
+
 /// Serialises concurrent migrators. PostgreSQL: a transaction-scoped advisory lock, so several nodes
 /// starting together apply each migration once. SQLite: [`begin_write`] already takes the single write
 /// lock, so nothing more is needed.

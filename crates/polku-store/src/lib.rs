@@ -33,6 +33,7 @@ mod surveys;
 mod text_models;
 mod tokens;
 mod users;
+mod zones;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -73,6 +73,7 @@ const MIGRATIONS: &[Migration] = migrations![
     "0027" order_versions,
     "0028" people,
     "0029" two_factor,
+    "0030" time_zone,
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.

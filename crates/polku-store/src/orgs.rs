@@ -11,6 +11,8 @@ pub struct Organisation {
     pub id: Uuid,
     pub name: String,
     pub created_at: OffsetDateTime,
+    /// IANA name of its time zone.
+    pub time_zone: String,
 }
 
 impl Store {
@@ -18,6 +20,7 @@ impl Store {
         let id = OrgId::new();
         db!(self, p => {
             let mut tx = p.begin().await?;
+            // In the default zone; its (empty) days are marked counted in it by the first rebuild round.
             sqlx::query("INSERT INTO organisations (id, name, created_at) VALUES ($1, $2, $3)")
                 .bind(id.0)
                 .bind(name)
@@ -31,7 +34,7 @@ impl Store {
     }
 
     pub async fn org(&self, id: OrgId) -> Result<Organisation> {
-        Ok(db!(self, p => sqlx::query_as("SELECT id, name, created_at FROM organisations WHERE id = $1")
+        Ok(db!(self, p => sqlx::query_as("SELECT id, name, created_at, time_zone FROM organisations WHERE id = $1")
             .bind(id.0)
             .fetch_one(p)
             .await)?)
@@ -39,14 +42,16 @@ impl Store {
 
     /// All organisations, for operator commands such as `polku verify`.
     pub async fn orgs(&self) -> Result<Vec<Organisation>> {
-        Ok(db!(self, p => sqlx::query_as("SELECT id, name, created_at FROM organisations ORDER BY created_at")
+        Ok(
+            db!(self, p => sqlx::query_as("SELECT id, name, created_at, time_zone FROM organisations ORDER BY created_at")
             .fetch_all(p)
-            .await)?)
+            .await)?,
+        )
     }
 
     pub async fn org_by_name(&self, name: &str) -> Result<Option<Organisation>> {
         Ok(
-            db!(self, p => sqlx::query_as("SELECT id, name, created_at FROM organisations WHERE name = $1 ORDER BY created_at LIMIT 1")
+            db!(self, p => sqlx::query_as("SELECT id, name, created_at, time_zone FROM organisations WHERE name = $1 ORDER BY created_at LIMIT 1")
             .bind(name)
             .fetch_optional(p)
             .await)?,

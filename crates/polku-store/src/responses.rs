@@ -28,6 +28,8 @@ pub(crate) struct CommentRow<'a> {
     pub org: OrgId,
     pub survey: SurveyId,
     pub submitted_at: OffsetDateTime,
+    /// The organisation's calendar day of the answer (its response's `day`).
+    pub day: i32,
     pub channel: &'a str,
     pub touchpoint: &'a str,
     pub customer: Option<&'a str>,
@@ -71,7 +73,7 @@ impl CommentRow<'_> {
         let a = self.analysis;
         comment_cells(
             self.org,
-            i64::from(polku_domain::calendar::day_of(self.submitted_at)),
+            i64::from(self.day),
             self.survey,
             a.map(|a| a.sentiment.polarity.as_str()),
             a.into_iter().flat_map(|a| a.themes.iter().map(|t| (t.key.as_str(), t.sentiment.polarity.as_str()))),
@@ -304,7 +306,7 @@ impl Store {
                         .push_bind(r.survey.0)
                         .push_bind(r.version.0)
                         .push_bind(r.body.submitted_at)
-                        .push_bind(i64::from(polku_domain::calendar::day_of(r.body.submitted_at)))
+                        .push_bind(i64::from(r.day))
                         .push_bind(r.body.channel.clone())
                         .push_bind(r.body.touchpoint.clone())
                         .push_bind(r.body.locale.map(polku_domain::Locale::as_str))
@@ -363,6 +365,7 @@ impl Store {
                             org: r.org,
                             survey: r.survey,
                             submitted_at: r.body.submitted_at,
+                            day: r.day,
                             channel: &r.body.channel,
                             touchpoint: &r.body.touchpoint,
                             customer: r.body.customer.as_deref(),

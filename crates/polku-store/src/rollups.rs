@@ -338,6 +338,7 @@ mod tests {
                         survey,
                         version,
                         idempotency_key: None,
+                        day: polku_domain::calendar::day_of(now),
                         body: validate(&def, &draft, "api", now).unwrap(),
                         analyses: Vec::new(),
                         cases: Vec::new(),

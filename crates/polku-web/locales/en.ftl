@@ -630,3 +630,7 @@ two-factor-codes-left = { $count ->
     [one] One recovery code left.
    *[other] { $count } recovery codes left.
 }
+nav-organisation = Organisation
+org-time-zone = Time zone
+org-time-zone-hint = Days, weeks and months in reports, dashboards and exports follow this zone. After a change the figures are recounted in the background.
+org-time-zone-saved = Time zone saved. The figures are recounted in a moment.

@@ -636,3 +636,7 @@ two-factor-codes-left = { $count ->
     [one] Yksi varakoodi jäljellä.
    *[other] { $count } varakoodia jäljellä.
 }
+nav-organisation = Organisaatio
+org-time-zone = Aikavyöhyke
+org-time-zone-hint = Päivät, viikot ja kuukaudet raporteissa, kojelaudoissa ja vienneissä lasketaan tällä vyöhykkeellä. Vaihdon jälkeen luvut lasketaan uudelleen taustalla.
+org-time-zone-saved = Aikavyöhyke tallennettu. Luvut lasketaan uudelleen hetken kuluttua.

@@ -636,3 +636,7 @@ two-factor-codes-left = { $count ->
     [one] En reservkod kvar.
    *[other] { $count } reservkoder kvar.
 }
+nav-organisation = Organisation
+org-time-zone = Tidszon
+org-time-zone-hint = Dagar, veckor och månader i rapporter, översikter och exporter räknas i denna zon. Efter ett byte räknas siffrorna om i bakgrunden.
+org-time-zone-saved = Tidszonen är sparad. Siffrorna räknas om om en stund.

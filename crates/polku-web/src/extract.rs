@@ -192,7 +192,13 @@ impl FromRequestParts<Web> for UiSession {
             }
             Ok(Some(info)) => {
                 let caller = Caller::from_session(&info);
-                Ok(UiSession { t: T::new(info.locale), info, caller, path })
+                let t = T::new(info.locale);
+                let zone = web
+                    .app
+                    .zone(info.org)
+                    .await
+                    .map_err(|e| crate::error::PageError { error: e, t }.into_response())?;
+                Ok(UiSession { t: t.in_zone(&zone), info, caller, path })
             }
             Ok(None) => {
                 let sep = if next.is_empty() { "?" } else { "&" };

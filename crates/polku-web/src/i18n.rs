@@ -5,6 +5,7 @@
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use polku_domain::Locale;
+use polku_domain::zone::Zone;
 use std::sync::OnceLock;
 
 const SOURCES: [(Locale, &str); 3] = [
@@ -39,15 +40,34 @@ fn index(l: Locale) -> usize {
     }
 }
 
-/// The translator handed to every template.
+/// The translator handed to every template: the reader's language and, on signed-in pages, the
+/// organisation's time zone, in which every date and time is shown.
 #[derive(Clone, Copy, Debug)]
 pub struct T {
     pub locale: Locale,
+    zone: Option<&'static Zone>,
+}
+
+/// Zones by name, each made once for the life of the process (there are a few hundred at most), so that
+/// `T` stays `Copy`.
+fn interned(zone: &Zone) -> &'static Zone {
+    static ZONES: OnceLock<std::sync::Mutex<std::collections::HashMap<String, &'static Zone>>> = OnceLock::new();
+    let mut map = ZONES.get_or_init(Default::default).lock().expect("zone table");
+    map.entry(zone.name().to_string()).or_insert_with(|| Box::leak(Box::new(zone.clone())))
 }
 
 impl T {
     pub fn new(locale: Locale) -> Self {
-        Self { locale }
+        Self { locale, zone: None }
+    }
+
+    /// Shows dates and times in `zone`.
+    pub fn in_zone(self, zone: &Zone) -> Self {
+        Self { zone: Some(interned(zone)), ..self }
+    }
+
+    fn local(&self, t: &time::OffsetDateTime) -> time::OffsetDateTime {
+        self.zone.map_or(*t, |z| z.local(*t))
     }
 
     fn lookup(&self, key: &str, args: Option<&FluentArgs<'_>>) -> Option<String> {
@@ -126,13 +146,18 @@ impl T {
         format!("{} {currency}", self.num(cents as f64 / 100.0, 2)).trim_end().to_string()
     }
 
-    /// A date as the language writes it: `4.12.2026`, `2026-12-04`, `4 Dec 2026`.
+    /// The date of an instant in the organisation's zone, as the language writes dates: `4.12.2026`,
+    /// `2026-12-04`, `4 Dec 2026`.
     pub fn date(&self, t: &time::OffsetDateTime) -> String {
-        let (d, m, y) = (t.day(), u8::from(t.month()), t.year());
+        self.calendar_date(self.local(t).date())
+    }
+
+    fn calendar_date(&self, date: time::Date) -> String {
+        let (d, m, y) = (date.day(), u8::from(date.month()), date.year());
         match self.locale {
             Locale::Fi => format!("{d}.{m}.{y}"),
             Locale::Sv => format!("{y}-{m:02}-{d:02}"),
-            Locale::En => format!("{d} {} {y}", &t.month().to_string()[..3]),
+            Locale::En => format!("{d} {} {y}", &date.month().to_string()[..3]),
         }
     }
 
@@ -140,7 +165,7 @@ impl T {
     pub fn day(&self, iso: &str) -> String {
         let format = time::macros::format_description!("[year]-[month]-[day]");
         match time::Date::parse(iso, format) {
-            Ok(d) => self.date(&d.midnight().assume_utc()),
+            Ok(d) => self.calendar_date(d),
             Err(_) => iso.to_string(),
         }
     }
@@ -151,9 +176,10 @@ impl T {
         format!("{}{sep}{:02}", self.date_time(t), t.second())
     }
 
-    /// A date and time of day (in UTC, as times are kept; pages that say so add "UTC"), e.g. `4.12.2026 klo 14.05`, `2026-12-04 14:05`,
-    /// `4 Dec 2026, 14:05`.
+    /// A date and time of day in the organisation's zone (UTC where there is none, as on public pages),
+    /// e.g. `4.12.2026 klo 14.05`, `2026-12-04 14:05`, `4 Dec 2026, 14:05`.
     pub fn date_time(&self, t: &time::OffsetDateTime) -> String {
+        let t = &self.local(t);
         let (h, min) = (t.hour(), t.minute());
         match self.locale {
             Locale::Fi => format!("{} klo {h}.{min:02}", self.date(t)),

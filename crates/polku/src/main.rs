@@ -280,6 +280,8 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Migrate | Command::EvalText(_) => unreachable!("handled above"),
         Command::Verify => {
+            // Compared as they will be once the pending time-zone rebuilds are done.
+            polku_app::orgs::rebuild_pending(&app).await?;
             let mut bad = 0usize;
             for org in app.store.orgs().await? {
                 let mismatches = app.store.verify_rollups(OrgId(org.id)).await?;
@@ -515,6 +517,8 @@ async fn serve(
     });
     // Notifications about cases are delivered by every node; each is claimed by one sender at a time.
     let sender = tokio::spawn(polku_app::notify::run(app.clone()));
+    // Days counted in an organisation's new time zone (or, after an upgrade, no longer in UTC).
+    let rebuilder = tokio::spawn(polku_app::orgs::run_rebuilds(app.clone()));
     drop(app);
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown())
@@ -523,6 +527,7 @@ async fn serve(
     sweeper.abort();
     escalation.abort();
     sender.abort();
+    rebuilder.abort();
     // The router (and its App) is gone: the writer commits what it holds and stops.
     tracing::info!("shutting down; waiting for pending writes");
     let _ = tokio::time::timeout(Duration::from_secs(30), writer).await;

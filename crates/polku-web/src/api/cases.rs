@@ -640,7 +640,7 @@ pub(super) async fn follow_up_stats(
 ) -> Result<Json<FollowUpStatsOut>, ApiError> {
     let q: FollowUpQuery = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
         .map_err(|e| AppError::invalid("query", e.to_string()))?;
-    let today = polku_app::store::now().date();
+    let today = web.app.today(caller.org).await?;
     let s =
         polku_app::followups::stats(&web.app, &caller, q.from.as_deref(), q.to.as_deref(), q.group.as_deref(), today)
             .await?;

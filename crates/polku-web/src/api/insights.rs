@@ -69,7 +69,7 @@ pub(super) async fn get_insights(
 ) -> Result<Json<InsightsOut>, ApiError> {
     let p: Params = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
         .map_err(|e| AppError::invalid("query", e.to_string()))?;
-    let today = polku_app::store::now().date();
+    let today = web.app.today(caller.org).await?;
     let q = insights::query(p.survey.as_deref(), p.from.as_deref(), p.to.as_deref(), today)?;
     let i = insights::insights(&web.app, &caller, &q).await?;
     Ok(Json(InsightsOut {

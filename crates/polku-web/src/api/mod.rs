@@ -15,6 +15,7 @@ mod members;
 mod metrics;
 mod money;
 mod notifications;
+mod organisation;
 mod privacy;
 mod responses;
 mod routes;
@@ -44,6 +45,7 @@ fn documented() -> (Router<Web>, utoipa::openapi::OpenApi) {
         .merge(text_models::router())
         .merge(members::router())
         .merge(notifications::router())
+        .merge(organisation::router())
         .merge(improvements::router())
         .merge(customers::router())
         .merge(connections::router())

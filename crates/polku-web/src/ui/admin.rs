@@ -60,7 +60,7 @@ struct AuditPage {
 
 impl AuditPage {
     fn when(&self, e: &AuditEntry) -> String {
-        format!("{} UTC", self.t.date_time_seconds(&e.at))
+        self.t.date_time_seconds(&e.at)
     }
 }
 

@@ -37,7 +37,7 @@ pub(super) fn router() -> Router<Web> {
 }
 
 fn when(tr: &T, at: &time::OffsetDateTime) -> String {
-    format!("{} UTC", tr.date_time(at))
+    tr.date_time(at)
 }
 
 fn status_label(t: &T, s: &str) -> String {
@@ -476,7 +476,7 @@ impl FollowUpsPage {
 async fn follow_ups(State(web): State<Web>, s: UiSession, RawQuery(q): RawQuery) -> Result<Response, PageError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(q.as_deref().unwrap_or("")).unwrap_or_default();
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    let today = polku_app::store::now().date();
+    let today = web.app.today(s.caller.org).await.map_err(fail(&s))?;
     let stats = polku_app::followups::stats(&web.app, &s.caller, get("from"), get("to"), get("group"), today)
         .await
         .map_err(fail(&s))?;

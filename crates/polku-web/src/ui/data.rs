@@ -14,7 +14,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use polku_app::AppError;
 use polku_app::connections::{self, ConnectionDraft};
-use polku_domain::webhooks::{ConnectionKind, LocalZone};
+use polku_domain::webhooks::ConnectionKind;
+use polku_domain::zone::Zone;
 use serde::Deserialize;
 
 pub(super) fn router() -> Router<Web> {
@@ -55,7 +56,7 @@ struct ConnectionsPage {
     made: Option<Made>,
     errors: Vec<(String, String)>,
     kinds: Vec<(&'static str, &'static str)>,
-    zones: Vec<&'static str>,
+    zones: Vec<String>,
     /// The add form's values after an error.
     kind: String,
     name: String,
@@ -69,7 +70,7 @@ async fn render(
     errors: Vec<(String, String)>,
     sent: (String, String, String),
 ) -> Result<Response, PageError> {
-    let when = |at: time::OffsetDateTime| format!("{} UTC", s.t.date_time(&at));
+    let when = |at: time::OffsetDateTime| s.t.date_time(&at);
     let rows = connections::list(&web.app, &s.caller)
         .await
         .map_err(fail(s))?
@@ -93,7 +94,7 @@ async fn render(
         made,
         errors,
         kinds: ConnectionKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
-        zones: LocalZone::ALL.iter().map(|z| z.as_str()).collect(),
+        zones: Zone::names(),
         kind: sent.0,
         name: sent.1,
         zone: sent.2,
@@ -102,7 +103,7 @@ async fn render(
 }
 
 async fn show(State(web): State<Web>, s: UiSession) -> Result<Response, PageError> {
-    render(&web, &s, None, vec![], ("shopify".into(), String::new(), LocalZone::Helsinki.as_str().into())).await
+    render(&web, &s, None, vec![], ("shopify".into(), String::new(), polku_domain::zone::DEFAULT.into())).await
 }
 
 /// A new connection; an empty secret means "make one".

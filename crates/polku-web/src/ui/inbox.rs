@@ -200,7 +200,8 @@ fn filters(p: &InboxParams) -> Vec<(&'static str, &str)> {
 async fn export(State(web): State<Web>, s: UiSession, RawQuery(raw): RawQuery) -> Result<Response, PageError> {
     let p = params(raw.as_deref()).map_err(fail(&s))?;
     let rows = comments::export(&web.app, &s.caller, &p, EXPORT_MAX).await.map_err(fail(&s))?;
-    let body = to_csv(&rows).map_err(|e| fail(&s)(AppError::Internal(e)))?;
+    let zone = web.app.zone(s.caller.org).await.map_err(fail(&s))?;
+    let body = to_csv(&rows, &zone).map_err(|e| fail(&s)(AppError::Internal(e)))?;
     let headers = [
         (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
         (header::CONTENT_DISPOSITION, "attachment; filename=\"polku-comments.csv\""),
@@ -208,7 +209,9 @@ async fn export(State(web): State<Web>, s: UiSession, RawQuery(raw): RawQuery) -
     Ok((headers, body).into_response())
 }
 
-fn to_csv(rows: &[Comment]) -> anyhow::Result<Vec<u8>> {
+/// Times are written in the organisation's zone, with its offset (RFC 3339), so a spreadsheet shows the
+/// day the dashboards count them on.
+fn to_csv(rows: &[Comment], zone: &polku_domain::zone::Zone) -> anyhow::Result<Vec<u8>> {
     let mut w = crate::csv_out::CsvOut::default();
     w.record([
         "id",
@@ -235,7 +238,7 @@ fn to_csv(rows: &[Comment]) -> anyhow::Result<Vec<u8>> {
         let rfc3339 = &time::format_description::well_known::Rfc3339;
         w.record([
             c.id.to_string(),
-            c.submitted_at.format(rfc3339)?,
+            zone.local(c.submitted_at).format(rfc3339)?,
             c.survey_id.to_string(),
             c.response_id.to_string(),
             c.channel.clone(),
@@ -249,7 +252,7 @@ fn to_csv(rows: &[Comment]) -> anyhow::Result<Vec<u8>> {
             c.sentiment.map(|s| format!("{s:.3}")).unwrap_or_default(),
             themes.join(";"),
             c.tags.join(";"),
-            c.read_at.map(|t| t.format(rfc3339)).transpose()?.unwrap_or_default(),
+            c.read_at.map(|t| zone.local(t).format(rfc3339)).transpose()?.unwrap_or_default(),
             c.notes.to_string(),
             c.text.clone(),
         ])?;
@@ -277,7 +280,7 @@ struct DetailPage {
 
 impl DetailPage {
     fn when(&self, t: &time::OffsetDateTime) -> String {
-        format!("{} UTC", self.t.date_time(t))
+        self.t.date_time(t)
     }
     fn customer_href(&self, who: &str) -> String {
         format!("/inbox?customer={}", crate::extract::urlencode(who))

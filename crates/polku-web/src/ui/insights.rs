@@ -87,7 +87,7 @@ async fn show(State(web): State<Web>, s: UiSession, RawQuery(raw): RawQuery) -> 
     let p: Params = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
         .map_err(|e| AppError::invalid("query", e.to_string()))
         .map_err(fail(&s))?;
-    let today = polku_app::store::now().date();
+    let today = web.app.today(s.caller.org).await.map_err(fail(&s))?;
     let q = insights::query(p.survey.as_deref(), p.from.as_deref(), p.to.as_deref(), today).map_err(fail(&s))?;
     let i = insights::insights(&web.app, &s.caller, &q).await.map_err(fail(&s))?;
     let surveys = polku_app::surveys::list(&web.app, &s.caller).await.map_err(fail(&s))?;

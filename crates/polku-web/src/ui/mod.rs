@@ -14,6 +14,7 @@ mod insights;
 mod journey;
 mod money;
 mod notifications;
+mod organisation;
 mod praise;
 mod public;
 mod surveys;
@@ -44,6 +45,7 @@ pub fn router() -> Router<Web> {
         .merge(admin::router())
         .merge(text_models::router())
         .merge(notifications::router())
+        .merge(organisation::router())
         .merge(data::router())
         .merge(money::router())
         .merge(journey::router())
@@ -162,6 +164,7 @@ pub const NAVIGATION: &[(&str, &[NavEntry])] = &[
     (
         "nav-settings",
         &[
+            ("/settings/organisation", "nav-organisation", "organisation", Need::Admin),
             ("/settings/members", "nav-members", "members", Need::Admin),
             ("/settings/tokens", "nav-tokens", "tokens", Need::Admin),
             ("/settings/rules", "nav-rules", "rules", Need::Admin),

@@ -75,7 +75,7 @@ struct NotificationsPage {
 
 impl NotificationsPage {
     fn when(&self, t: &time::OffsetDateTime) -> String {
-        format!("{} UTC", self.t.date_time(t))
+        self.t.date_time(t)
     }
     fn channel(&self, c: &str) -> String {
         super::channel_label(&self.t, c)

@@ -46,7 +46,7 @@ impl TextModelsPage {
         format!("{kind} · {}", m.lang.as_str())
     }
     fn when(&self, t: &time::OffsetDateTime) -> String {
-        format!("{} UTC", self.t.date_time(t))
+        self.t.date_time(t)
     }
 }
 
