@@ -233,4 +233,47 @@ mod tests {
             assert_eq!(store.theme_nps(&scope).await.unwrap(), [("delivery".into(), "negative".into(), 3, 1)]);
         }
     }
+
+    /// Migration 30: an organisation from before it keeps its UTC days until the rebuild, which moves an
+    /// evening answer to the Helsinki day and recounts the rollups exactly.
+    #[tokio::test]
+    async fn organisations_from_before_time_zones_are_rebuilt_in_helsinki() {
+        for (backend, store) in crate::testing::empty_stores().await {
+            run_to(&store, 29).await.unwrap();
+            let st = crate::testing::story(
+                &store,
+                serde_json::json!([{"key": "nps", "type": "nps", "required": true, "text": {"fi": "?"}}]),
+            )
+            .await;
+            let at = time::macros::datetime!(2026-01-15 22:30 UTC);
+            let draft: polku_domain::response::ResponseDraft =
+                serde_json::from_value(serde_json::json!({"answers": [{"question": "nps", "value": 4}]})).unwrap();
+            let body = polku_domain::response::validate(&st.definition, &draft, "api", at).unwrap();
+            let body = polku_domain::response::ValidResponse { submitted_at: at, ..body };
+            let r = polku_domain::response::NewResponse {
+                id: polku_domain::ResponseId::new(),
+                org: st.org,
+                survey: st.survey,
+                version: st.version,
+                idempotency_key: None,
+                day: polku_domain::calendar::day_of(at),
+                body,
+                analyses: Vec::new(),
+                cases: Vec::new(),
+            };
+            store.insert_responses(&[r]).await.unwrap();
+            run(&store).await.unwrap();
+            assert!(store.pending_day_rebuilds().await.unwrap().contains(&st.org), "{backend}");
+            assert!(store.verify_rollups(st.org).await.unwrap().is_empty(), "{backend}: exact before");
+            assert_eq!(store.rebuild_days(st.org).await.unwrap(), 1, "{backend}: the evening answer moved");
+            assert!(store.verify_rollups(st.org).await.unwrap().is_empty(), "{backend}: exact after");
+            let day: i64 = db!(store, p => sqlx::query_scalar("SELECT day FROM responses WHERE org_id = $1").bind(st.org.0).fetch_one(p).await).unwrap();
+            assert_eq!(
+                day,
+                i64::from(polku_domain::calendar::day_of_date(time::macros::date!(2026 - 01 - 16))),
+                "{backend}"
+            );
+            assert!(!store.pending_day_rebuilds().await.unwrap().contains(&st.org), "{backend}");
+        }
+    }
 }

@@ -20,11 +20,12 @@ impl Store {
         let id = OrgId::new();
         db!(self, p => {
             let mut tx = p.begin().await?;
-            // In the default zone; its (empty) days are marked counted in it by the first rebuild round.
-            sqlx::query("INSERT INTO organisations (id, name, created_at) VALUES ($1, $2, $3)")
+            // Empty: its days are counted in its zone from the start, with no rebuild to wait for.
+            sqlx::query("INSERT INTO organisations (id, name, created_at, time_zone, days_zone) VALUES ($1, $2, $3, $4, $4)")
                 .bind(id.0)
                 .bind(name)
                 .bind(now())
+                .bind(polku_domain::zone::DEFAULT)
                 .execute(&mut *tx)
                 .await?;
             audit!(&mut *tx, id.0, by)?;
