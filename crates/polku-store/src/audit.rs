@@ -53,14 +53,28 @@ pub struct AuditEntry {
     pub target: String,
     pub detail: String,
     pub at: OffsetDateTime,
+    /// The address of the client the change was made for (none for the command line and jobs).
+    pub client: Option<String>,
 }
 
-/// Inserts the audit row for `$audit` about organisation `$org` using executor `$tx`.
+tokio::task_local! {
+    /// The client address of the request being served (set by the web layer around each request), which
+    /// every audit row written on its behalf records.
+    pub static CLIENT: String;
+}
+
+/// The current request's client address, if the change is made for one.
+pub(crate) fn current_client() -> Option<String> {
+    CLIENT.try_with(Clone::clone).ok()
+}
+
+/// Inserts the audit row for `$audit` about organisation `$org` using executor `$tx`, with the current
+/// request's client address.
 macro_rules! audit {
     ($tx:expr, $org:expr, $audit:expr) => {{
         let a: &$crate::audit::Audit<'_> = $audit;
         sqlx::query(
-            "INSERT INTO audit_log (id, org_id, actor, action, target, detail, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO audit_log (id, org_id, actor, action, target, detail, at, client) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(uuid::Uuid::now_v7())
         .bind($org)
@@ -69,6 +83,7 @@ macro_rules! audit {
         .bind(&a.target)
         .bind(a.detail.to_string())
         .bind($crate::now())
+        .bind($crate::audit::current_client())
         .execute($tx)
         .await
         .map(|r| r.rows_affected())
@@ -87,7 +102,7 @@ impl Store {
     /// The newest entries first.
     pub async fn audit_log(&self, org: OrgId, limit: i64) -> Result<Vec<AuditEntry>> {
         Ok(db!(self, p => sqlx::query_as(
-            "SELECT actor, action, target, detail, at FROM audit_log WHERE org_id = $1 ORDER BY at DESC LIMIT $2",
+            "SELECT actor, action, target, detail, at, client FROM audit_log WHERE org_id = $1 ORDER BY at DESC LIMIT $2",
         )
         .bind(org.0)
         .bind(limit)

@@ -40,7 +40,7 @@ pub mod testing;
 
 pub use access::{AccessLink, NewAccount, OwnSession, TwoFactor};
 pub use analytics::{CustomerRef, SupportCounts};
-pub use audit::{Actor, Audit, AuditEntry};
+pub use audit::{Actor, Audit, AuditEntry, CLIENT as AUDIT_CLIENT};
 pub use cases::{CaseAction, CaseEvent, CaseFilter, CaseRecord, RuleRecord};
 pub use comments::{Comment, CommentCursor, CommentFilter, CommentNote, Reanalysed, TextResponse};
 pub use connections::{ConnectionRecord, NewConnection};

@@ -74,6 +74,7 @@ const MIGRATIONS: &[Migration] = migrations![
     "0028" people,
     "0029" two_factor,
     "0030" time_zone,
+    "0031" audit_client,
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.

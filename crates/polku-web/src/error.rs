@@ -22,7 +22,8 @@ pub(crate) fn status_of(e: &AppError) -> StatusCode {
 
 fn log_internal(e: &AppError) {
     if let AppError::Internal(cause) = e {
-        tracing::error!(error = ?cause, "internal error");
+        // Once, with its chain of causes on one line, without a backtrace per request.
+        tracing::error!(error = %format!("{cause:#}"), "internal error");
     }
 }
 

@@ -84,8 +84,18 @@ async fn observe(State(web): State<Web>, req: Request, next: Next) -> Response {
     } else {
         1
     };
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
+    let client = web.proxies.client(peer, req.headers());
+    let https = web.proxies.scheme(peer, req.headers()) == Some("https");
     let start = Instant::now();
-    let mut res = next.run(req).await;
+    // Logs and audit rows written while serving it name the client.
+    let span = tracing::info_span!("request", client = %client);
+    let mut res = polku_app::store::AUDIT_CLIENT
+        .scope(client.to_string(), tracing::Instrument::instrument(next.run(req), span))
+        .await;
     web.app.telemetry.request(class, res.status().as_u16(), start.elapsed().as_secs_f64());
     let h = res.headers_mut();
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
@@ -97,6 +107,10 @@ async fn observe(State(web): State<Web>, req: Request, next: Next) -> Response {
             HeaderValue::from_static("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"),
         );
         h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    if https {
+        // Only when a trusted proxy says the client came over HTTPS: a plain-HTTP trial install stays usable.
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     }
     res
 }

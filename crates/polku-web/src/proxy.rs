@@ -50,6 +50,40 @@ impl TrustedProxies {
         })
     }
 
+    /// The scheme the client used (`https` or `http`) as a trusted proxy says in `Forwarded: proto=` or
+    /// `X-Forwarded-Proto` (the right-most value: the one the nearest proxy wrote); `None` from anyone else.
+    pub fn scheme(&self, peer: IpAddr, headers: &axum::http::HeaderMap) -> Option<&'static str> {
+        if !self.contains(peer) {
+            return None;
+        }
+        let from_forwarded = headers
+            .get_all("forwarded")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|element| {
+                element.split(';').find_map(|pair| {
+                    let (k, v) = pair.split_once('=')?;
+                    k.trim().eq_ignore_ascii_case("proto").then(|| v.trim().trim_matches('"').to_string())
+                })
+            })
+            .next_back();
+        let proto = from_forwarded.or_else(|| {
+            headers
+                .get_all("x-forwarded-proto")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .map(|v| v.trim().to_string())
+                .next_back()
+        })?;
+        match proto.to_ascii_lowercase().as_str() {
+            "https" => Some("https"),
+            "http" => Some("http"),
+            _ => None,
+        }
+    }
+
     /// The client of a request that arrived from `peer` with these headers.
     pub fn client(&self, peer: IpAddr, headers: &axum::http::HeaderMap) -> IpAddr {
         if !self.contains(peer) {
@@ -189,5 +223,26 @@ mod tests {
         assert_eq!(t.client(proxy, &h), proxy);
         // Nobody trusted (the default): headers never matter.
         assert_eq!(TrustedProxies::default().client(proxy, &h), proxy);
+    }
+
+    #[test]
+    fn the_scheme_is_read_from_trusted_proxies_only() {
+        let proxies = TrustedProxies::parse(&["10.0.0.0/8"]).unwrap();
+        let headers = |pairs: &[(&'static str, &str)]| {
+            let mut h = HeaderMap::new();
+            for (k, v) in pairs {
+                h.append(*k, v.parse().unwrap());
+            }
+            h
+        };
+        let xfp = headers(&[("x-forwarded-proto", "https")]);
+        assert_eq!(proxies.scheme(ip("10.1.2.3"), &xfp), Some("https"));
+        assert_eq!(proxies.scheme(ip("192.0.2.1"), &xfp), None, "not a proxy");
+        // The right-most value is the nearest proxy's; Forwarded wins over X-Forwarded-Proto.
+        assert_eq!(proxies.scheme(ip("10.1.2.3"), &headers(&[("x-forwarded-proto", "https, http")])), Some("http"));
+        let both = headers(&[("forwarded", "for=192.0.2.7;proto=https"), ("x-forwarded-proto", "http")]);
+        assert_eq!(proxies.scheme(ip("10.1.2.3"), &both), Some("https"));
+        assert_eq!(proxies.scheme(ip("10.1.2.3"), &headers(&[("x-forwarded-proto", "gopher")])), None);
+        assert_eq!(proxies.scheme(ip("10.1.2.3"), &HeaderMap::new()), None);
     }
 }

@@ -355,6 +355,22 @@ async fn rate_limits_key_on_the_client_a_trusted_proxy_names() {
         }
         assert_eq!(a, [StatusCode::OK, StatusCode::OK, StatusCode::TOO_MANY_REQUESTS], "{}", t.backend);
         assert_eq!(t.send(from(&path, "203.0.113.2")).await.status, StatusCode::OK, "{}: another customer", t.backend);
+        // HTTPS as the proxy says: HSTS; an audited change records the client, not the proxy.
+        let https = Request::get("/login").header("x-forwarded-proto", "https").body(Body::empty()).unwrap();
+        let r = t.send(https).await;
+        assert!(r.headers.get("strict-transport-security").is_some(), "{}", t.backend);
+        let r = t.send(Request::get("/login").body(Body::empty()).unwrap()).await;
+        assert!(r.headers.get("strict-transport-security").is_none());
+        let change = Request::put("/api/v1/organisation")
+            .header("x-forwarded-for", "203.0.113.9")
+            .header("authorization", format!("Bearer {}", t.token))
+            .header("content-type", "application/json")
+            .body(Body::from(r#"{"time_zone": "Europe/Stockholm"}"#))
+            .unwrap();
+        assert_eq!(t.send(change).await.status, StatusCode::OK);
+        let log = t.app.store.audit_log(t.org, 10).await.unwrap();
+        let entry = log.iter().find(|e| e.action == "org.time_zone").unwrap();
+        assert_eq!(entry.client.as_deref(), Some("203.0.113.9"), "{}", t.backend);
     }
     // Without trusted proxies the header changes nothing: both "customers" share the connecting address.
     for t in spawn_apps_with(polku_web::WebConfig { public_rate_per_minute: 2, ..Default::default() }).await {
@@ -363,6 +379,8 @@ async fn rate_limits_key_on_the_client_a_trusted_proxy_names() {
         assert_eq!(t.send(from(&path, "203.0.113.1")).await.status, StatusCode::OK);
         assert_eq!(t.send(from(&path, "203.0.113.2")).await.status, StatusCode::OK);
         assert_eq!(t.send(from(&path, "203.0.113.3")).await.status, StatusCode::TOO_MANY_REQUESTS, "{}", t.backend);
+        let spoofed = Request::get("/login").header("x-forwarded-proto", "https").body(Body::empty()).unwrap();
+        assert!(t.send(spoofed).await.headers.get("strict-transport-security").is_none(), "not from a proxy");
     }
 }
 

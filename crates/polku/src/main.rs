@@ -227,6 +227,9 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         config.public_url = u.clone();
     }
     init_logging(&config.log_format)?;
+    // A bad entry is reported before anything touches the database.
+    polku_web::proxy::TrustedProxies::parse(&config.trusted_proxies)
+        .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
     if let Command::EvalText(args) = &cli.command {
         return evaltext::run(args);
     }
