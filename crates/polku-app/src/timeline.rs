@@ -97,12 +97,14 @@ pub async fn story(app: &App, caller: &Caller, external_id: &str) -> AppResult<S
     }
     let entries = timeline::entries(facts);
     let verdict = timeline::verdict(&entries);
+    // Someone known only by the reference on their answers has a story of answers alone.
+    let c = e.customer;
     Ok(Story {
-        external_id: e.customer.external_id,
-        name: e.customer.name,
-        email: e.customer.email,
-        phone: e.customer.phone,
-        language: e.customer.language,
+        external_id: c.as_ref().map_or_else(|| external_id.trim().to_string(), |c| c.external_id.clone()),
+        name: c.as_ref().and_then(|c| c.name.clone()),
+        email: c.as_ref().and_then(|c| c.email.clone()),
+        phone: c.as_ref().and_then(|c| c.phone.clone()),
+        language: c.and_then(|c| c.language),
         orders: e.orders.len(),
         revenue: revenue.into_iter().collect(),
         entries,

@@ -160,7 +160,8 @@ pub struct ExportFollowUp {
 /// Everything stored about one customer.
 #[derive(Clone, Debug, Serialize)]
 pub struct CustomerExport {
-    pub customer: ExportCustomer,
+    /// `None` for a person known only by the reference on their answers.
+    pub customer: Option<ExportCustomer>,
     pub orders: Vec<ExportOrder>,
     pub support_contacts: Vec<ExportContact>,
     pub deliveries: Vec<ExportDelivery>,
@@ -182,25 +183,40 @@ pub struct Erased {
     pub texts: u64,
 }
 
-/// The `customer_ref`s a customer's answers may carry: their id, and their e-mail address.
-fn refs(external_id: &str, email: Option<&str>) -> (String, String) {
-    (external_id.to_string(), email.unwrap_or(external_id).to_string())
+/// The references a person's answers may carry, lower-cased (answers are matched without case): the one
+/// asked for, and the customer's id and e-mail address when there is a customer row.
+fn refs(asked: &str, customer: Option<&(Uuid, String, Option<String>)>) -> [String; 3] {
+    let asked = asked.trim().to_lowercase();
+    let id = customer.map_or_else(|| asked.clone(), |c| c.1.to_lowercase());
+    let email = customer.and_then(|c| c.2.as_deref()).map_or_else(|| asked.clone(), str::to_lowercase);
+    [asked, id, email]
 }
 
+/// The customer a reference names: by external id, or by e-mail address without case.
+const FIND_CUSTOMER: &str = "SELECT id, external_id, email FROM customers
+     WHERE org_id = $1 AND erased_at IS NULL AND (external_id = $2 OR LOWER(email) = LOWER($2))
+     ORDER BY external_id = $2 DESC LIMIT 1";
+
+/// Answers under any of the references `$2`, `$3`, `$4`, compared without case.
+const BY_REF: &str = "LOWER(customer_ref) IN ($2, $3, $4)";
+
 impl Store {
-    /// Everything stored about the customer with `external_id` in `org`, or `None`.
-    pub async fn customer_export(&self, org: OrgId, external_id: &str) -> Result<Option<CustomerExport>> {
+    /// Everything stored about the person `reference` names in `org` (a customer's external id or e-mail
+    /// address, or only a reference their answers carry), or `None` when nothing is.
+    pub async fn customer_export(&self, org: OrgId, reference: &str) -> Result<Option<CustomerExport>> {
         db!(self, p => {
             let mut tx = p.begin().await?;
-            let found: Option<(Uuid,)> = sqlx::query_as(
-                "SELECT id FROM customers WHERE org_id = $1 AND external_id = $2 AND erased_at IS NULL",
-            ).bind(org.0).bind(external_id).fetch_optional(&mut *tx).await?;
-            let Some((id,)) = found else { return Ok(None) };
-            let customer: ExportCustomer = sqlx::query_as(
-                "SELECT external_id, name, email, phone, language, consent_contact, consent_marketing, attributes,
-                   created_at, updated_at FROM customers WHERE id = $1",
-            ).bind(id).fetch_one(&mut *tx).await?;
-            let (r1, r2) = refs(&customer.external_id, customer.email.as_deref());
+            let found: Option<(Uuid, String, Option<String>)> =
+                sqlx::query_as(FIND_CUSTOMER).bind(org.0).bind(reference.trim()).fetch_optional(&mut *tx).await?;
+            let [r1, r2, r3] = refs(reference, found.as_ref());
+            let id = found.as_ref().map_or(Uuid::nil(), |c| c.0);
+            let customer: Option<ExportCustomer> = match &found {
+                Some((id, _, _)) => Some(sqlx::query_as(
+                    "SELECT external_id, name, email, phone, language, consent_contact, consent_marketing, attributes,
+                       created_at, updated_at FROM customers WHERE id = $1",
+                ).bind(id).fetch_one(&mut *tx).await?),
+                None => None,
+            };
             let orders = sqlx::query_as(
                 "SELECT external_id, placed_at, amount_cents, currency, items, status FROM orders
                  WHERE org_id = $1 AND customer_id = $2 ORDER BY placed_at",
@@ -226,25 +242,28 @@ impl Store {
                 "SELECT external_id, touchpoint, occurred_at, outcome, polarity, attributes FROM touchpoint_events
                  WHERE org_id = $1 AND customer_id = $2 ORDER BY occurred_at",
             ).bind(org.0).bind(id).fetch_all(&mut *tx).await?;
-            let mut responses: Vec<ExportResponse> = sqlx::query_as(
+            let mut responses: Vec<ExportResponse> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT id, survey_id, submitted_at, channel, touchpoint, locale, share_ok, contact_ok FROM responses
-                 WHERE org_id = $1 AND customer_ref IN ($2, $3) ORDER BY submitted_at",
-            ).bind(org.0).bind(&r1).bind(&r2).fetch_all(&mut *tx).await?;
-            let answers: Vec<ExportAnswer> = sqlx::query_as(
+                 WHERE org_id = $1 AND {BY_REF} ORDER BY submitted_at"
+            ))).bind(org.0).bind(&r1).bind(&r2).bind(&r3).fetch_all(&mut *tx).await?;
+            if customer.is_none() && responses.is_empty() {
+                return Ok(None);
+            }
+            let answers: Vec<ExportAnswer> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT a.response_id, a.question_id, a.kind, a.score, a.choices, a.text FROM answers a
                  JOIN responses r ON r.id = a.response_id
-                 WHERE r.org_id = $1 AND r.customer_ref IN ($2, $3)",
-            ).bind(org.0).bind(&r1).bind(&r2).fetch_all(&mut *tx).await?;
+                 WHERE r.org_id = $1 AND LOWER(r.customer_ref) IN ($2, $3, $4)"
+            ))).bind(org.0).bind(&r1).bind(&r2).bind(&r3).fetch_all(&mut *tx).await?;
             for a in answers {
                 if let Some(r) = responses.iter_mut().find(|r| r.id == a.response_id) {
                     r.answers.push(a);
                 }
             }
-            let follow_ups = sqlx::query_as(
+            let follow_ups = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT f.email, f.original_score, f.score, f.comment, f.created_at, f.sent_at, f.answered_at
                  FROM follow_ups f JOIN cases c ON c.id = f.case_id JOIN responses r ON r.id = c.response_id
-                 WHERE f.org_id = $1 AND r.customer_ref IN ($2, $3) ORDER BY f.created_at",
-            ).bind(org.0).bind(&r1).bind(&r2).fetch_all(&mut *tx).await?;
+                 WHERE f.org_id = $1 AND LOWER(r.customer_ref) IN ($2, $3, $4) ORDER BY f.created_at"
+            ))).bind(org.0).bind(&r1).bind(&r2).bind(&r3).fetch_all(&mut *tx).await?;
             tx.commit().await?;
             Ok(Some(CustomerExport {
                 customer, orders, support_contacts, deliveries, referrals, reviews, events, responses, follow_ups,
@@ -252,37 +271,46 @@ impl Store {
         })
     }
 
-    /// Erases the customer with `external_id` in `org`, in one transaction: their name, contact details,
-    /// consents and attributes, their external id (replaced by a random one), the tie between them and their
-    /// answers (and the texts of those answers, with their search terms), their review texts and event
-    /// attributes, follow-up addresses and answers, and messages to their address. Audited as `audit`.
-    pub async fn erase_customer(&self, org: OrgId, external_id: &str, audit: &Audit<'_>) -> Result<Erased> {
+    /// Erases the person `reference` names in `org` (a customer's external id or e-mail address, or only a
+    /// reference their answers carry; answers are matched without case), in one transaction: the customer's
+    /// name, contact details, consents and attributes and external id (replaced by a random one), the tie
+    /// between them and their answers and the texts of those answers (with their search terms), staff notes
+    /// on those comments and cases and the reasons of compensations on them, the answers' idempotency keys,
+    /// review texts and event attributes, follow-up addresses and answers, and messages to their address with
+    /// their errors. `NotFound` when nothing names them. Audited as `audit`.
+    pub async fn erase_customer(&self, org: OrgId, reference: &str, audit: &Audit<'_>) -> Result<Erased> {
         let terms = dialect::search_terms(self.backend());
         let now = crate::now();
         db!(self, p => {
             // Reads, then writes what it read decided: the write lock up front on SQLite (see `dialect`).
             let mut tx = p.begin_with(dialect::begin_write(self.backend())).await?;
-            let found: Option<(Uuid, Option<String>)> = sqlx::query_as(
-                "SELECT id, email FROM customers WHERE org_id = $1 AND external_id = $2 AND erased_at IS NULL",
-            ).bind(org.0).bind(external_id).fetch_optional(&mut *tx).await?;
-            let Some((id, email)) = found else { return Err(StoreError::NotFound) };
-            let (r1, r2) = refs(external_id, email.as_deref());
-            let texts = sqlx::query(
+            let found: Option<(Uuid, String, Option<String>)> =
+                sqlx::query_as(FIND_CUSTOMER).bind(org.0).bind(reference.trim()).fetch_optional(&mut *tx).await?;
+            let [r1, r2, r3] = refs(reference, found.as_ref());
+            let their: Vec<(Uuid,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT id FROM responses WHERE org_id = $1 AND {BY_REF}"
+            ))).bind(org.0).bind(&r1).bind(&r2).bind(&r3).fetch_all(&mut *tx).await?;
+            if found.is_none() && their.is_empty() {
+                return Err(StoreError::NotFound);
+            }
+            let texts = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "UPDATE answers SET text = '' WHERE org_id = $1 AND text IS NOT NULL AND response_id IN
-                   (SELECT id FROM responses WHERE org_id = $1 AND customer_ref IN ($2, $3))",
-            ).bind(org.0).bind(&r1).bind(&r2).execute(&mut *tx).await?.rows_affected();
+                   (SELECT id FROM responses WHERE org_id = $1 AND {BY_REF})"
+            ))).bind(org.0).bind(&r1).bind(&r2).bind(&r3).execute(&mut *tx).await?.rows_affected();
             let blank = match terms {
                 SearchTerms::Column => format!(", {} = NULL", dialect::SEARCH_COLUMN),
                 SearchTerms::Table => String::new(),
             };
             let comments: Vec<(i64,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "UPDATE comments SET customer_ref = NULL, lemmas = ''{blank}
-                 WHERE org_id = $1 AND customer_ref IN ($2, $3) RETURNING id"
-            ))).bind(org.0).bind(&r1).bind(&r2).fetch_all(&mut *tx).await?;
-            if terms == SearchTerms::Table {
-                for chunk in comments.chunks(500) {
+                 WHERE org_id = $1 AND {BY_REF} RETURNING id"
+            ))).bind(org.0).bind(&r1).bind(&r2).bind(&r3).fetch_all(&mut *tx).await?;
+            for chunk in comments.chunks(500) {
+                let tables: &[&str] = if terms == SearchTerms::Table { &[dialect::SEARCH_TABLE, "comment_notes"] } else { &["comment_notes"] };
+                for table in tables {
+                    let key = if *table == "comment_notes" { "comment_id" } else { "rowid" };
                     let mut qb = sqlx::QueryBuilder::new("DELETE FROM ");
-                    qb.push(dialect::SEARCH_TABLE).push(" WHERE rowid IN (");
+                    qb.push(*table).push(" WHERE ").push(key).push(" IN (");
                     let mut list = qb.separated(", ");
                     for (c,) in chunk {
                         list.push_bind(*c);
@@ -291,30 +319,40 @@ impl Store {
                     qb.build().execute(&mut *tx).await?;
                 }
             }
-            sqlx::query(
-                "UPDATE follow_ups SET email = NULL, comment = NULL WHERE org_id = $1 AND (email = $3 OR case_id IN
-                   (SELECT c.id FROM cases c JOIN responses r ON r.id = c.response_id
-                    WHERE r.org_id = $1 AND r.customer_ref IN ($2, $3)))",
-            ).bind(org.0).bind(&r1).bind(&r2).execute(&mut *tx).await?;
-            sqlx::query("DELETE FROM notifications WHERE org_id = $1 AND status = 'pending' AND recipient IN ($2, $3)")
-                .bind(org.0).bind(&r1).bind(&r2).execute(&mut *tx).await?;
-            sqlx::query("UPDATE notifications SET recipient = 'erased' WHERE org_id = $1 AND recipient IN ($2, $3)")
-                .bind(org.0).bind(&r1).bind(&r2).execute(&mut *tx).await?;
-            let responses = sqlx::query(
-                "UPDATE responses SET customer_ref = NULL WHERE org_id = $1 AND customer_ref IN ($2, $3)",
-            ).bind(org.0).bind(&r1).bind(&r2).execute(&mut *tx).await?.rows_affected();
-            sqlx::query("UPDATE reviews SET text = NULL WHERE org_id = $1 AND customer_id = $2")
-                .bind(org.0).bind(id).execute(&mut *tx).await?;
-            sqlx::query("UPDATE touchpoint_events SET attributes = NULL WHERE org_id = $1 AND customer_id = $2")
-                .bind(org.0).bind(id).execute(&mut *tx).await?;
-            sqlx::query(
-                "UPDATE customers SET external_id = $3, name = NULL, email = NULL, phone = NULL, language = NULL,
-                   consent_contact = NULL, consent_marketing = NULL, attributes = NULL, erased_at = $4, updated_at = $4
-                 WHERE org_id = $1 AND id = $2",
-            ).bind(org.0).bind(id).bind(format!("erased-{}", Uuid::now_v7())).bind(now).execute(&mut *tx).await?;
-            sqlx::query(
-                "INSERT INTO customer_summary_dirty (org_id, customer_id) VALUES ($1, $2) ON CONFLICT (org_id, customer_id) DO NOTHING",
-            ).bind(org.0).bind(id).execute(&mut *tx).await?;
+            // Staff's words about them on their cases, and compensation reasons, which often name them.
+            let cases_of_theirs = format!(
+                "SELECT c.id FROM cases c JOIN responses r ON r.id = c.response_id WHERE r.org_id = $1 AND LOWER(r.customer_ref) IN ($2, $3, $4)"
+            );
+            for sql in [
+                format!("UPDATE case_events SET body = '' WHERE org_id = $1 AND case_id IN ({cases_of_theirs})"),
+                format!("UPDATE case_actions SET reason = '' WHERE org_id = $1 AND case_id IN ({cases_of_theirs})"),
+                format!("UPDATE follow_ups SET email = NULL, comment = NULL WHERE org_id = $1
+                   AND (LOWER(email) IN ($2, $3, $4) OR case_id IN ({cases_of_theirs}))"),
+                format!("DELETE FROM idempotency_keys WHERE org_id = $1 AND response_id IN
+                   (SELECT id FROM responses WHERE org_id = $1 AND {BY_REF})"),
+                "DELETE FROM notifications WHERE org_id = $1 AND status = 'pending' AND LOWER(recipient) IN ($2, $3, $4)".into(),
+                "UPDATE notifications SET recipient = 'erased', last_error = NULL WHERE org_id = $1 AND LOWER(recipient) IN ($2, $3, $4)".into(),
+                "DELETE FROM customer_ref_dirty WHERE org_id = $1 AND LOWER(customer_ref) IN ($2, $3, $4)".into(),
+            ] {
+                sqlx::query(sqlx::AssertSqlSafe(sql)).bind(org.0).bind(&r1).bind(&r2).bind(&r3).execute(&mut *tx).await?;
+            }
+            let responses = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE responses SET customer_ref = NULL WHERE org_id = $1 AND {BY_REF}"
+            ))).bind(org.0).bind(&r1).bind(&r2).bind(&r3).execute(&mut *tx).await?.rows_affected();
+            if let Some((id, _, _)) = found {
+                sqlx::query("UPDATE reviews SET text = NULL WHERE org_id = $1 AND customer_id = $2")
+                    .bind(org.0).bind(id).execute(&mut *tx).await?;
+                sqlx::query("UPDATE touchpoint_events SET attributes = NULL WHERE org_id = $1 AND customer_id = $2")
+                    .bind(org.0).bind(id).execute(&mut *tx).await?;
+                sqlx::query(
+                    "UPDATE customers SET external_id = $3, name = NULL, email = NULL, phone = NULL, language = NULL,
+                       consent_contact = NULL, consent_marketing = NULL, attributes = NULL, erased_at = $4, updated_at = $4
+                     WHERE org_id = $1 AND id = $2",
+                ).bind(org.0).bind(id).bind(format!("erased-{}", Uuid::now_v7())).bind(now).execute(&mut *tx).await?;
+                sqlx::query(
+                    "INSERT INTO customer_summary_dirty (org_id, customer_id) VALUES ($1, $2) ON CONFLICT (org_id, customer_id) DO NOTHING",
+                ).bind(org.0).bind(id).execute(&mut *tx).await?;
+            }
             crate::audit::audit!(&mut *tx, org.0, audit)?;
             tx.commit().await?;
             Ok(Erased { responses, texts })

@@ -73,3 +73,28 @@ pub async fn story(store: &Store, questions: serde_json::Value) -> Story {
     let (survey, version) = store.create_survey(org, &slug, &definition, &audit).await.expect("survey");
     Story { org, other, survey, version, definition }
 }
+
+/// Every text column of `org` that may hold what a person wrote or who they are, joined with newlines: what
+/// erasure tests search for a name in.
+pub async fn personal_texts(store: &Store, org: polku_domain::OrgId) -> String {
+    let queries = [
+        "SELECT COALESCE(text, '') FROM answers WHERE org_id = $1",
+        "SELECT COALESCE(customer_ref, '') FROM responses WHERE org_id = $1",
+        "SELECT COALESCE(customer_ref, '') FROM comments WHERE org_id = $1",
+        "SELECT body FROM comment_notes WHERE org_id = $1",
+        "SELECT body FROM case_events WHERE org_id = $1",
+        "SELECT reason FROM case_actions WHERE org_id = $1",
+        "SELECT key FROM idempotency_keys WHERE org_id = $1",
+        "SELECT recipient || ' ' || COALESCE(last_error, '') FROM notifications WHERE org_id = $1",
+        "SELECT COALESCE(email, '') || ' ' || COALESCE(comment, '') FROM follow_ups WHERE org_id = $1",
+        "SELECT target || ' ' || detail FROM audit_log WHERE org_id = $1",
+        "SELECT external_id || ' ' || COALESCE(name, '') || ' ' || COALESCE(email, '') FROM customers WHERE org_id = $1",
+    ];
+    let mut out = Vec::new();
+    for q in queries {
+        let rows: Vec<String> =
+            crate::db!(store, p => sqlx::query_scalar(q).bind(org.0).fetch_all(p).await).expect("personal texts");
+        out.extend(rows);
+    }
+    out.join("\n")
+}
