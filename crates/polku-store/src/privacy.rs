@@ -249,21 +249,21 @@ impl Store {
             if customer.is_none() && responses.is_empty() {
                 return Ok(None);
             }
-            let answers: Vec<ExportAnswer> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            let answers: Vec<ExportAnswer> = sqlx::query_as(
                 "SELECT a.response_id, a.question_id, a.kind, a.score, a.choices, a.text FROM answers a
                  JOIN responses r ON r.id = a.response_id
-                 WHERE r.org_id = $1 AND LOWER(r.customer_ref) IN ($2, $3, $4)"
-            ))).bind(org.0).bind(&r1).bind(&r2).bind(&r3).fetch_all(&mut *tx).await?;
+                 WHERE r.org_id = $1 AND LOWER(r.customer_ref) IN ($2, $3, $4)",
+            ).bind(org.0).bind(&r1).bind(&r2).bind(&r3).fetch_all(&mut *tx).await?;
             for a in answers {
                 if let Some(r) = responses.iter_mut().find(|r| r.id == a.response_id) {
                     r.answers.push(a);
                 }
             }
-            let follow_ups = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            let follow_ups = sqlx::query_as(
                 "SELECT f.email, f.original_score, f.score, f.comment, f.created_at, f.sent_at, f.answered_at
                  FROM follow_ups f JOIN cases c ON c.id = f.case_id JOIN responses r ON r.id = c.response_id
-                 WHERE f.org_id = $1 AND LOWER(r.customer_ref) IN ($2, $3, $4) ORDER BY f.created_at"
-            ))).bind(org.0).bind(&r1).bind(&r2).bind(&r3).fetch_all(&mut *tx).await?;
+                 WHERE f.org_id = $1 AND LOWER(r.customer_ref) IN ($2, $3, $4) ORDER BY f.created_at",
+            ).bind(org.0).bind(&r1).bind(&r2).bind(&r3).fetch_all(&mut *tx).await?;
             tx.commit().await?;
             Ok(Some(CustomerExport {
                 customer, orders, support_contacts, deliveries, referrals, reviews, events, responses, follow_ups,
@@ -320,9 +320,8 @@ impl Store {
                 }
             }
             // Staff's words about them on their cases, and compensation reasons, which often name them.
-            let cases_of_theirs = format!(
-                "SELECT c.id FROM cases c JOIN responses r ON r.id = c.response_id WHERE r.org_id = $1 AND LOWER(r.customer_ref) IN ($2, $3, $4)"
-            );
+            let cases_of_theirs =
+                "SELECT c.id FROM cases c JOIN responses r ON r.id = c.response_id WHERE r.org_id = $1 AND LOWER(r.customer_ref) IN ($2, $3, $4)";
             for sql in [
                 format!("UPDATE case_events SET body = '' WHERE org_id = $1 AND case_id IN ({cases_of_theirs})"),
                 format!("UPDATE case_actions SET reason = '' WHERE org_id = $1 AND case_id IN ({cases_of_theirs})"),
