@@ -9,11 +9,12 @@
 //! per-address token bucket, `webhook_rate_per_minute`; 2 MiB bodies). `receive` authenticates first,
 //! over the raw body, every comparison in constant time; WooCommerce's unsigned ping (`webhook_id=N`) is
 //! answered 200 and stores nothing. The secret is stored as given, because Polku must compute the same
-//! HMAC. The delivery id that makes a repeat a duplicate is `X-Shopify-Webhook-Id` (else the event id),
-//! Zendesk's invocation id (else the payload id), and for WooCommerce (whose delivery id repeats within a
-//! second) and Freshdesk (none) the SHA-256 of the body. Receipts older than 30 days are pruned hourly
-//! (`prune_receipts`). Refusals are counted on the connection with their reason, shown on Settings →
-//! Connections.
+//! HMAC. What makes a repeat a duplicate is the SHA-256 of the body, which the signature covers: the
+//! senders' delivery-id headers are not signed, so anyone replaying a captured delivery could change them.
+//! A Zendesk signature's timestamp must be within `REPLAY_WINDOW` of now. Receipts are kept for
+//! `RECEIPT_DAYS` (`prune_receipts`, hourly); a delivery replayed later still cannot roll data back, as
+//! orders and contacts keep the sender's last-change time (`source_version`). Refusals are counted on the
+//! connection with their reason, shown on Settings → Connections.
 
 use crate::auth::Caller;
 use crate::{Actor, App, AppError, AppResult};
@@ -192,6 +193,7 @@ pub async fn receive(
             tracing::warn!(error = %e, "counting a refused webhook failed");
         }
     };
+    let now = crate::store::now();
     let signed = match kind {
         ConnectionKind::Shopify => header("x-shopify-hmac-sha256")
             .is_some_and(|sig| same(sig.trim().as_bytes(), &hmac_base64(&c.secret, &[body]))),
@@ -209,7 +211,16 @@ pub async fn receive(
         }
         ConnectionKind::Zendesk => {
             match (header("x-zendesk-webhook-signature"), header("x-zendesk-webhook-signature-timestamp")) {
-                (Some(sig), Some(ts)) => same(sig.trim().as_bytes(), &hmac_base64(&c.secret, &[ts.as_bytes(), body])),
+                (Some(sig), Some(ts)) => {
+                    if !same(sig.trim().as_bytes(), &hmac_base64(&c.secret, &[ts.as_bytes(), body])) {
+                        false
+                    } else if !fresh(&ts, now) {
+                        refuse("the signature's timestamp is not within 5 minutes of now (a replay?)".into()).await;
+                        return Err(AppError::Unauthorized);
+                    } else {
+                        true
+                    }
+                }
                 _ => shared_secret_ok(&c.secret, header),
             }
         }
@@ -227,7 +238,6 @@ pub async fn receive(
             return Err(AppError::invalid("body", message));
         }
     };
-    let now = crate::store::now();
     let topic = |name: &str| header(name).unwrap_or_default();
     let parsed = match kind {
         ConnectionKind::Shopify => webhooks::shopify(&topic("x-shopify-topic"), &json),
@@ -243,16 +253,8 @@ pub async fn receive(
             return Err(polku_domain::survey::ValidationErrors(refused.0).into());
         }
     };
-    // The sender's own delivery id where it has a reliable one; else the body itself (WooCommerce's delivery
-    // id repeats within a second, Freshdesk has none).
-    let delivery = match kind {
-        ConnectionKind::Shopify => header("x-shopify-webhook-id").or_else(|| header("x-shopify-event-id")),
-        ConnectionKind::Zendesk => header("x-zendesk-webhook-invocation-id")
-            .or_else(|| json.get("id").and_then(|i| i.as_str()).map(str::to_string)),
-        ConnectionKind::WooCommerce | ConnectionKind::Freshdesk => None,
-    }
-    .map(|d| d.chars().take(200).collect())
-    .unwrap_or_else(|| format!("sha256:{}", body_hash(body)));
+    // The signed body itself, never an unsigned header.
+    let delivery = format!("sha256:{}", body_hash(body));
     let receipt = Receipt { connection: c.id, delivery_id: delivery };
     let org = polku_domain::OrgId(c.org_id);
     let zone = app.zone(org).await?;
@@ -262,9 +264,23 @@ pub async fn receive(
     }
 }
 
-/// Forgets receipts older than 30 days (run hourly).
+/// How far a Zendesk signature's timestamp may be from now.
+const REPLAY_WINDOW: time::Duration = time::Duration::minutes(5);
+/// How long a delivery's receipt is kept.
+const RECEIPT_DAYS: i64 = 180;
+
+/// Whether a signature timestamp (RFC 3339, or Unix seconds) is within [`REPLAY_WINDOW`] of `now`.
+fn fresh(ts: &str, now: time::OffsetDateTime) -> bool {
+    let ts = ts.trim();
+    let at = time::OffsetDateTime::parse(ts, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .or_else(|| ts.parse::<i64>().ok().and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok()));
+    at.is_some_and(|at| (at - now).abs() <= REPLAY_WINDOW)
+}
+
+/// Forgets receipts older than [`RECEIPT_DAYS`] (run hourly).
 pub async fn prune_receipts(app: &App) -> AppResult<u64> {
-    Ok(app.store.prune_receipts(crate::store::now() - time::Duration::days(30)).await?)
+    Ok(app.store.prune_receipts(crate::store::now() - time::Duration::days(RECEIPT_DAYS)).await?)
 }
 
 /// The system actor for connections made on the command line.
@@ -275,6 +291,16 @@ pub fn cli_actor() -> Actor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signature_timestamps_must_be_fresh() {
+        let now = time::macros::datetime!(2026-12-04 12:00 UTC);
+        assert!(fresh("2026-12-04T11:56:00Z", now) && fresh("2026-12-04T12:04:59Z", now));
+        assert!(fresh(&now.unix_timestamp().to_string(), now));
+        assert!(!fresh("2026-12-04T11:54:59Z", now), "a replay");
+        assert!(!fresh("2026-12-04T12:05:01Z", now));
+        assert!(!fresh("yesterday", now) && !fresh("", now));
+    }
 
     /// The published-style vector: key "dGhpc19zZWNy…" as bytes, timestamp + body (a third-party test of
     /// Zendesk's scheme, cross-checked with `openssl dgst -sha256 -hmac KEY -binary | base64`).

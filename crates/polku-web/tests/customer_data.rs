@@ -270,6 +270,9 @@ async fn shopify_and_woocommerce_orders_arrive_signed_once() {
         );
         let r = deliver(&t, &shop, &good, &order).await;
         assert_eq!(r.json()["status"], "duplicate", "{}: the same X-Shopify-Webhook-Id: {}", t.backend, r.body);
+        // The delivery id header is not signed: a replay with another one is still the same delivery.
+        let replay = headers(sign(secret, &[order.as_bytes()]), "another-id-made-up", "orders/paid");
+        assert_eq!(deliver(&t, &shop, &replay, &order).await.json()["status"], "duplicate", "{}", t.backend);
         assert_eq!(counts(&t).await[..2], [1, 1]);
         let orders = t.app.store.customer_export(t.org, "7351848452396").await.unwrap().unwrap();
         assert_eq!(orders.orders[0].external_id, "820982911946154508", "{}: not rounded through f64", t.backend);
@@ -321,7 +324,7 @@ async fn shopify_and_woocommerce_orders_arrive_signed_once() {
             deliver(&t, &shop, &headers(sign(secret, &[product.as_bytes()]), "x-3", "products/update"), &product).await;
         assert_eq!(r.json()["status"], "ignored", "{}", r.body);
         let list = t.api(axum::http::Method::GET, "/api/v1/connections", &t.token, None).await.json();
-        assert_eq!((list[0]["received"].as_i64(), list[0]["rejected"].as_i64()), (Some(5), Some(3)), "{}", t.backend);
+        assert_eq!((list[0]["received"].as_i64(), list[0]["rejected"].as_i64()), (Some(6), Some(3)), "{}", t.backend);
         assert!(list[0]["last_error"].as_str().unwrap().contains("total_price"), "{list}");
         assert!(list[0].get("secret").is_none(), "secrets are never listed");
 
@@ -384,7 +387,7 @@ async fn helpdesk_tickets_become_support_contacts() {
             .to_string()
         };
         let zd = |body: &str, invocation: &str| {
-            let ts = "2026-11-21T10:12:08Z".to_string();
+            let ts = polku_app::store::now().format(&time::format_description::well_known::Rfc3339).unwrap();
             vec![
                 ("x-zendesk-account-id", "22129848".to_string()),
                 ("x-zendesk-webhook-id", "01F1KRFQ6BG29CNWFR60NK5FNY".to_string()),
@@ -396,6 +399,15 @@ async fn helpdesk_tickets_become_support_contacts() {
         let created = ticket("zen:event-type:ticket.created", "OPEN", "2026-11-21T10:12:07Z");
         assert_eq!(deliver(&t, &desk, &zd(&created, "8350205582"), &created).await.json()["status"], "stored");
         assert_eq!(deliver(&t, &desk, &zd(&created, "8350205582"), &created).await.json()["status"], "duplicate");
+        // A correctly signed delivery whose timestamp is an hour old is refused as a replay.
+        let old = (polku_app::store::now() - time::Duration::hours(1))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap();
+        let mut stale = zd(&created, "8350205599");
+        stale.retain(|(k, _)| !k.starts_with("x-zendesk-webhook-signature"));
+        stale.push(("x-zendesk-webhook-signature", sign(secret, &[old.as_bytes(), created.as_bytes()])));
+        stale.push(("x-zendesk-webhook-signature-timestamp", old));
+        assert_eq!(deliver(&t, &desk, &stale, &created).await.status, StatusCode::UNAUTHORIZED, "{}", t.backend);
         let solved = ticket("zen:event-type:ticket.status_changed", "SOLVED", "2026-11-22T08:00:00Z");
         let r = deliver(&t, &desk, &zd(&solved, "8350205583"), &solved).await;
         assert_eq!(r.json()["status"], "stored", "{}: {}", t.backend, r.body);
@@ -403,8 +415,8 @@ async fn helpdesk_tickets_become_support_contacts() {
         let contact = &person.support_contacts[0];
         assert_eq!((person.support_contacts.len(), contact.channel.as_str()), (1, "email"));
         assert!(contact.closed_at.is_some(), "{}: solved closes it", t.backend);
-        // The creation retried after the solve (a new invocation): older, so the ticket stays solved.
-        assert_eq!(deliver(&t, &desk, &zd(&created, "8350205590"), &created).await.json()["status"], "stored");
+        // The creation retried after the solve (a new invocation id, the same signed body): the same delivery.
+        assert_eq!(deliver(&t, &desk, &zd(&created, "8350205590"), &created).await.json()["status"], "duplicate");
         let person = t.app.store.customer_export(t.org, "zendesk-user-8447388090494").await.unwrap().unwrap();
         assert!(person.support_contacts[0].closed_at.is_some(), "{}: an older delivery does not reopen it", t.backend);
         // An "open" delivery stamped with the same time as the solve (Zendesk's trigger times stop at the
