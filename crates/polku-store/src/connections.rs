@@ -39,29 +39,39 @@ const COLUMNS: &str = "id, org_id, kind, name, secret, time_zone, path_token, cr
     last_received_at, last_error, last_error_at";
 
 impl Store {
+    /// The record with its secret decrypted.
+    fn opened(&self, mut r: ConnectionRecord) -> Result<ConnectionRecord> {
+        r.secret = self.sealer.open("connection_secret", &r.secret).map_err(StoreError::Corrupt)?;
+        Ok(r)
+    }
+
     /// Creates a connection; a name the organisation already uses is a conflict.
     pub async fn create_connection(&self, org: OrgId, c: &NewConnection) -> Result<ConnectionRecord> {
         let sql = format!(
             "INSERT INTO connections (id, org_id, kind, name, secret, time_zone, path_token, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {COLUMNS}"
         );
-        Ok(db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(Uuid::now_v7()).bind(org.0).bind(c.kind).bind(&c.name).bind(&c.secret).bind(&c.time_zone)
-            .bind(&c.path_token).bind(crate::now())
-            .fetch_one(p).await)?)
+        let made: ConnectionRecord = db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(Uuid::now_v7()).bind(org.0).bind(c.kind).bind(&c.name).bind(self.sealer.seal("connection_secret", &c.secret))
+            .bind(&c.time_zone).bind(&c.path_token).bind(crate::now())
+            .fetch_one(p).await)?;
+        self.opened(made)
     }
 
     /// The organisation's connections by name.
     pub async fn connections(&self, org: OrgId) -> Result<Vec<ConnectionRecord>> {
         let sql = format!("SELECT {COLUMNS} FROM connections WHERE org_id = $1 ORDER BY name");
-        Ok(db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(org.0).fetch_all(p).await)?)
+        let rows: Vec<ConnectionRecord> =
+            db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(org.0).fetch_all(p).await)?;
+        rows.into_iter().map(|r| self.opened(r)).collect()
     }
 
     /// The connection an endpoint URL names (any organisation: the token is the credential's first half).
     pub async fn connection_by_token(&self, token: &str) -> Result<ConnectionRecord> {
         let sql = format!("SELECT {COLUMNS} FROM connections WHERE path_token = $1");
-        db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(token).fetch_optional(p).await)?
-            .ok_or(StoreError::NotFound)
+        let row: Option<ConnectionRecord> =
+            db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(token).fetch_optional(p).await)?;
+        self.opened(row.ok_or(StoreError::NotFound)?)
     }
 
     /// Deletes a connection of `org` and its receipts.

@@ -29,6 +29,7 @@ mod responses;
 mod rollups;
 #[cfg(test)]
 mod schema_parity;
+mod sealed;
 mod surveys;
 mod text_models;
 mod tokens;
@@ -54,6 +55,7 @@ pub use orgs::Organisation;
 pub use privacy::{CustomerExport, Erased};
 pub use responses::InsertOutcome;
 pub use rollups::{BucketTouchpointRow, GroupBy, Mismatch, RollupFilter, RollupRow};
+pub use sealed::Sealer;
 pub use surveys::{SurveyRecord, SurveyStatus, SurveySummary};
 pub use text_models::TextModel;
 pub use tokens::{TokenInfo, TokenRecord};
@@ -151,9 +153,17 @@ pub(crate) use db_ingest;
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: Pool,
+    /// Encrypts the secrets Polku stores for organisations (`sealed`); an ephemeral key until the binary
+    /// sets the configured ones with [`Store::with_sealer`].
+    sealer: std::sync::Arc<Sealer>,
 }
 
 impl Store {
+    /// The same store, sealing secrets with `sealer`'s keys.
+    pub fn with_sealer(self, sealer: Sealer) -> Store {
+        Store { sealer: std::sync::Arc::new(sealer), ..self }
+    }
+
     /// Connects to `url` (`sqlite://…` or `postgres://…`); anything else is refused.
     /// A SQLite file is created if missing and opened in WAL mode with full sync, so a commit that
     /// returned is on disk.
@@ -194,7 +204,7 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_string()));
         };
-        Ok(Store { pool })
+        Ok(Store { pool, sealer: std::sync::Arc::new(Sealer::ephemeral()) })
     }
 
     pub fn backend(&self) -> Backend {

@@ -160,13 +160,19 @@ impl Store {
                 port: port.and_then(|p| u16::try_from(p).ok()).ok_or_else(|| corrupt("smtp_port"))?,
                 tls: tls.as_deref().and_then(TlsMode::parse).ok_or_else(|| corrupt("smtp_tls"))?,
                 username,
-                password,
+                password: password
+                    .map(|p| self.sealer.open("smtp_password", &p))
+                    .transpose()
+                    .map_err(|e| corrupt(&e))?,
                 from: from.ok_or_else(|| corrupt("smtp_from"))?,
             }),
             None => None,
         };
         let webhook = match url {
-            Some(url) => Some(Webhook { url, secret: secret.ok_or_else(|| corrupt("webhook_secret"))? }),
+            Some(url) => {
+                let secret = secret.ok_or_else(|| corrupt("webhook_secret"))?;
+                Some(Webhook { url, secret: self.sealer.open("webhook_secret", &secret).map_err(|e| corrupt(&e))? })
+            }
             None => None,
         };
         Ok(Some(Settings { smtp, webhook, locale: Locale::parse(&locale).ok_or_else(|| corrupt("locale"))? }))
@@ -193,10 +199,10 @@ impl Store {
             .bind(smtp.map(|m| i64::from(m.port)))
             .bind(smtp.map(|m| m.tls.as_str()))
             .bind(smtp.and_then(|m| m.username.clone()))
-            .bind(smtp.and_then(|m| m.password.clone()))
+            .bind(smtp.and_then(|m| m.password.as_deref()).map(|p| self.sealer.seal("smtp_password", p)))
             .bind(smtp.map(|m| m.from.clone()))
             .bind(hook.map(|w| w.url.clone()))
-            .bind(hook.map(|w| w.secret.clone()))
+            .bind(hook.map(|w| self.sealer.seal("webhook_secret", &w.secret)))
             .bind(s.locale.as_str())
             .bind(crate::now())
             .execute(&mut *tx)

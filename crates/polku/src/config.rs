@@ -31,6 +31,12 @@ pub(crate) struct Config {
     /// Reverse proxies (addresses or CIDR ranges) whose `Forwarded` / `X-Forwarded-For` name the client;
     /// from anyone else those headers are ignored.
     pub trusted_proxies: Vec<String>,
+    /// Keys (base64 of 32 bytes) that encrypt the secrets Polku stores for organisations; the first
+    /// encrypts, all decrypt (rotation). Empty: one key kept in `secret_key_file`.
+    pub secret_keys: Vec<String>,
+    /// Where the key is kept when `secret_keys` is empty (created on first start); empty: beside the SQLite
+    /// database (`polku.db.key`), or `polku-secret.key` in the working directory for PostgreSQL.
+    pub secret_key_file: String,
 }
 
 impl Default for Config {
@@ -47,6 +53,8 @@ impl Default for Config {
             public_url: String::new(),
             allow_internal_targets: false,
             trusted_proxies: Vec::new(),
+            secret_keys: Vec::new(),
+            secret_key_file: String::new(),
         }
     }
 }
@@ -66,6 +74,8 @@ impl std::fmt::Debug for Config {
             .field("public_url", &self.public_url)
             .field("allow_internal_targets", &self.allow_internal_targets)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("secret_keys", &format!("{} key(s)", self.secret_keys.len()))
+            .field("secret_key_file", &self.secret_key_file)
             .finish()
     }
 }
@@ -91,6 +101,42 @@ impl Config {
             "" => format!("http://{}", self.listen),
             url => url.to_string(),
         }
+    }
+
+    /// The keys for stored secrets: `secret_keys`, else the one in the key file (made, readable by this user
+    /// only, when missing).
+    pub(crate) fn sealer(&self) -> anyhow::Result<polku_store::Sealer> {
+        if !self.secret_keys.is_empty() {
+            return polku_store::Sealer::parse(&self.secret_keys).map_err(|e| anyhow::anyhow!("configuration: {e}"));
+        }
+        let path = match self.secret_key_file.trim() {
+            "" => match self.database_url.strip_prefix("sqlite://") {
+                Some(db) => format!("{}.key", db.split('?').next().unwrap_or(db)),
+                None => {
+                    tracing::warn!(
+                        "no secret_keys: using polku-secret.key here; every node sharing the database needs the same key"
+                    );
+                    "polku-secret.key".to_string()
+                }
+            },
+            given => given.to_string(),
+        };
+        let key = match std::fs::read_to_string(&path) {
+            Ok(k) => k.trim().to_string(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let key = polku_store::Sealer::new_key();
+                let mut options = std::fs::OpenOptions::new();
+                options.write(true).create_new(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+                std::io::Write::write_all(&mut options.open(&path)?, format!("{key}\n").as_bytes())
+                    .map_err(|e| anyhow::anyhow!("writing the secret key file {path}: {e}"))?;
+                tracing::info!(file = %path, "made a key for stored secrets; keep it with the database's backups, apart from them");
+                key
+            }
+            Err(e) => return Err(anyhow::anyhow!("reading the secret key file {path}: {e}")),
+        };
+        polku_store::Sealer::parse(&[key]).map_err(|e| anyhow::anyhow!("secret key file {path}: {e}"))
     }
 
     /// Defaults overlaid with the TOML file, if one is given.

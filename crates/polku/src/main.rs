@@ -120,11 +120,24 @@ enum Command {
         #[command(subcommand)]
         command: data_cli::ReportCommand,
     },
+    /// The keys that encrypt stored secrets (SMTP passwords, webhook and connection secrets).
+    Secrets {
+        #[command(subcommand)]
+        command: SecretsCommand,
+    },
     /// Benchmarks on a data set made by `bench-data`.
     Bench {
         #[command(subcommand)]
         command: bench::BenchCommand,
     },
+}
+
+#[derive(clap::Subcommand)]
+enum SecretsCommand {
+    /// Print a new random key for `secret_keys`.
+    NewKey,
+    /// Re-encrypt every stored secret under the first of `secret_keys` (after putting a new key first).
+    Rotate,
 }
 
 #[derive(clap::Args)]
@@ -235,9 +248,18 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     }
 
     let started = Instant::now();
+    if let Command::Secrets { command: SecretsCommand::NewKey } = &cli.command {
+        println!("{}", polku_store::Sealer::new_key());
+        return Ok(std::process::ExitCode::SUCCESS);
+    }
+    if let Ok(keys) = std::env::var("POLKU_SECRET_KEYS") {
+        config.secret_keys = keys.split(',').map(str::trim).filter(|k| !k.is_empty()).map(str::to_string).collect();
+    }
+    let sealer = config.sealer()?;
     let store = Store::connect(&config.database_url)
         .await
-        .with_context(|| format!("connecting to {}", config::redact(&config.database_url)))?;
+        .with_context(|| format!("connecting to {}", config::redact(&config.database_url)))?
+        .with_sealer(sealer);
     let applied = store.migrate().await.context("migrating the database")?;
     if matches!(cli.command, Command::Migrate) {
         println!("{applied} migration(s) applied");
@@ -255,6 +277,11 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     let system = polku_app::Actor::System("cli");
     let code = match cli.command {
         Command::Serve(_) => {
+            // Secrets written before encryption, or under a key no longer first, are sealed anew.
+            let n = app.store.reseal_secrets().await.context("encrypting stored secrets")?;
+            if n > 0 {
+                tracing::info!(secrets = n, "stored secrets encrypted under the first key");
+            }
             serve(app, writer, &config, started).await?;
             return Ok(std::process::ExitCode::SUCCESS);
         }
@@ -404,6 +431,12 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             std::process::ExitCode::SUCCESS
         }
         Command::Bench { command } => bench::run(&app.store, command).await?,
+        // `new-key` answered before connecting; `rotate` here.
+        Command::Secrets { .. } => {
+            let n = app.store.reseal_secrets().await?;
+            println!("{n} secret(s) re-encrypted under the first key");
+            std::process::ExitCode::SUCCESS
+        }
         Command::Import(args) => import::run(&app, &args).await?,
         Command::Customer { command } => data_cli::customer(&app, command).await?,
         Command::Connection { command } => data_cli::connection(&app, command).await?,
