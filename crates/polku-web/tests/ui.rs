@@ -824,3 +824,20 @@ async fn praise_shared_on_the_public_page_reaches_the_wall() {
         assert_eq!(r.status, StatusCode::FORBIDDEN);
     }
 }
+
+/// Found in the security review: a `next` with a newline made sign-in answer 500, and `/%09/evil.example`
+/// sent the browser to another host. Both now land on `/`.
+#[tokio::test]
+async fn sign_in_never_redirects_off_site_or_fails_on_next() {
+    for t in spawn_apps().await {
+        for next in ["/\nSet-Cookie: x=1", "/%09/evil.example", "//evil.example"] {
+            let page = t.get("/login", &[]).await;
+            let csrf = hidden(&page.body, "_csrf");
+            let form = [("_csrf", csrf.as_str()), ("email", t.email.as_str()), ("password", PASSWORD), ("next", next)];
+            let r = t.post_form("/login", &page.cookies(), &form).await;
+            assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/"), "{}: {next:?}", t.backend);
+            let page = t.get(&format!("/login?{}", serde_urlencoded::to_string([("next", next)]).unwrap()), &[]).await;
+            assert!(!page.body.contains("evil.example"), "{next:?}");
+        }
+    }
+}

@@ -43,9 +43,44 @@ fn query_param(raw: Option<&str>, name: &str) -> Option<String> {
         .map(|(_, v)| v)
 }
 
-/// Only local paths may be redirected to after sign-in (no open redirect).
-fn safe_next(next: Option<String>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\')).unwrap_or_else(|| "/".into())
+/// Only a local path may be redirected to after sign-in (no open redirect): one `/`, then no second `/` or
+/// `\\` (which browsers read as another host), no control characters, spaces or `%`-escapes of them (a
+/// browser drops an escaped tab and reads `/%09/evil.example` as `//evil.example`), and nothing a header
+/// value cannot hold. Anything else goes to `/`.
+pub(crate) fn safe_next(next: Option<String>) -> String {
+    fn local(n: &str) -> bool {
+        let mut rest = n.as_bytes().iter().copied();
+        if rest.next() != Some(b'/') || matches!(n.as_bytes().get(1), Some(b'/' | b'\\')) {
+            return false;
+        }
+        // Percent-decoded, the path must still be plain printable ASCII without backslashes, and must not
+        // start a second slash anywhere a browser could fold whitespace away.
+        let decoded: Vec<u8> = percent_decode(n.as_bytes());
+        n.len() <= 2000
+            && n.bytes().all(|b| b.is_ascii_graphic())
+            && decoded.iter().all(|b| b.is_ascii_graphic() && *b != b'\\')
+            && !decoded.starts_with(b"//")
+    }
+    next.filter(|n| local(n)).unwrap_or_else(|| "/".into())
+}
+
+fn percent_decode(s: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        match (s[i], s.get(i + 1).copied().and_then(hex), s.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push(h * 16 + l);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 fn login_page(web: &Web, t: T, next: String, email: String, message: String, status: StatusCode) -> Response {
@@ -214,4 +249,36 @@ async fn language(State(web): State<Web>, CsrfForm(s, form): CsrfForm<LanguageFo
     let back = safe_next(form.back);
     let cookie = set_cookie(extract::LANG_COOKIE, locale.as_str(), 365 * 86400, web.app.config.secure_cookies);
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&back)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        for ok in ["/", "/surveys", "/inbox?from=2026-01-01&to=2026-01-31", "/customers/SIV%2DTARINA"] {
+            assert_eq!(safe_next(Some(ok.into())), ok, "{ok}");
+        }
+        // Found in the security review, and their relatives: each goes to `/`.
+        for bad in [
+            "/%09/evil.example",
+            "/%0a/evil.example",
+            "/\t/evil.example",
+            "/\n",
+            "//evil.example",
+            "/\\evil.example",
+            "/%5Cevil.example",
+            "/%2F/evil.example",
+            "https://evil.example",
+            "evil.example",
+            " /surveys",
+            "/sur veys",
+            "/ä",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad.into())), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
 }
