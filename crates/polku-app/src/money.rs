@@ -197,6 +197,8 @@ pub struct Loyal {
 
 /// Loyal customers: repeat buyers who are promoters, most revenue first.
 pub async fn loyal(app: &App, caller: &Caller) -> AppResult<Vec<Loyal>> {
+    // Names, addresses and revenue: the same rule as the few.
+    caller.require(Permission::PersonalData)?;
     let h = histories(app, caller).await?;
     let mut names = named(app, caller).await?;
     let mut out: Vec<Loyal> = h
@@ -222,7 +224,7 @@ pub async fn loyal(app: &App, caller: &Caller) -> AppResult<Vec<Loyal>> {
 
 /// The few customers themselves (analysts and up: it names people), most load first.
 pub async fn few_customers(app: &App, caller: &Caller) -> AppResult<(FewLoad, Vec<(String, u32, u32, u32)>)> {
-    caller.require(Permission::ImportCustomerData)?;
+    caller.require(Permission::PersonalData)?;
     let s = settings(app, caller).await?;
     let h = histories(app, caller).await?;
     let (ids, histories) = (&h.ids, &h.histories);

@@ -30,7 +30,14 @@ pub struct Story {
 
 /// The story of the customer with `external_id`.
 pub async fn story(app: &App, caller: &Caller, external_id: &str) -> AppResult<Story> {
-    caller.require(Permission::Triage)?;
+    if !caller.role.allows(Permission::PersonalData) {
+        // An agent sees a customer only through a case they or their team work on.
+        caller.require(Permission::Triage)?;
+        let user = caller.actor.user().ok_or(AppError::Forbidden)?;
+        if !app.store.customer_on_cases_of(caller.org, user, external_id.trim()).await? {
+            return Err(AppError::Forbidden);
+        }
+    }
     let e = app.store.customer_export(caller.org, external_id.trim()).await?.ok_or(AppError::NotFound)?;
     let mut facts: Vec<(time::OffsetDateTime, Fact)> = Vec::new();
     let mut revenue: std::collections::BTreeMap<String, i64> = Default::default();
@@ -114,7 +121,7 @@ pub async fn story(app: &App, caller: &Caller, external_id: &str) -> AppResult<S
 
 /// Customers matching `q` (id or e-mail prefix, part of the name), at most 50.
 pub async fn search(app: &App, caller: &Caller, q: &str) -> AppResult<Vec<CustomerRef>> {
-    caller.require(Permission::Triage)?;
+    caller.require(Permission::PersonalData)?;
     if q.trim().is_empty() {
         return Ok(vec![]);
     }

@@ -29,6 +29,9 @@ pub enum Permission {
     ImportCustomerData,
     /// Create and revoke API tokens, manage members, read the audit log.
     Administer,
+    /// Read customers' personal data (names, e-mail addresses, phone numbers, revenue): loyal customers,
+    /// customer search and stories. Agents see a customer only through the cases they work on.
+    PersonalData,
 }
 
 impl Role {
@@ -54,7 +57,9 @@ impl Role {
             // Agents collect feedback in the field (e.g. a kiosk integration), so they may submit.
             Permission::SubmitResponses => self <= Role::Agent,
             Permission::Triage => self <= Role::Agent,
-            Permission::ManageSurveys | Permission::ImportCustomerData => self <= Role::Analyst,
+            Permission::ManageSurveys | Permission::ImportCustomerData | Permission::PersonalData => {
+                self <= Role::Analyst
+            }
             Permission::Administer => self <= Role::Admin,
         }
     }
@@ -67,11 +72,11 @@ mod tests {
     #[test]
     fn permissions_follow_the_role_ladder() {
         let table = [
-            (Role::Owner, [true, true, true, true, true, true]),
-            (Role::Admin, [true, true, true, true, true, true]),
-            (Role::Analyst, [true, true, true, true, false, true]),
-            (Role::Agent, [true, true, true, false, false, false]),
-            (Role::Viewer, [true, false, false, false, false, false]),
+            (Role::Owner, [true, true, true, true, true, true, true]),
+            (Role::Admin, [true, true, true, true, true, true, true]),
+            (Role::Analyst, [true, true, true, true, false, true, true]),
+            (Role::Agent, [true, true, true, false, false, false, false]),
+            (Role::Viewer, [true, false, false, false, false, false, false]),
         ];
         for (role, expected) in table {
             let got = [
@@ -81,6 +86,7 @@ mod tests {
                 Permission::ManageSurveys,
                 Permission::Administer,
                 Permission::ImportCustomerData,
+                Permission::PersonalData,
             ]
             .map(|p| role.allows(p));
             assert_eq!(got, expected, "{role:?}");

@@ -247,6 +247,23 @@ impl Store {
         })?)
     }
 
+    /// Whether the person `reference` names (their customer id or e-mail address, or the reference on their
+    /// answers) has a case in `org` that `agent` may see: how an agent reaches a customer's story.
+    pub async fn customer_on_cases_of(&self, org: OrgId, agent: UserId, reference: &str) -> Result<bool> {
+        let found: Option<i64> = db!(self, p => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT CAST(1 AS BIGINT) FROM cases c JOIN responses r ON r.id = c.response_id AND r.org_id = c.org_id WHERE c.org_id = ",
+            );
+            qb.push_bind(org.0).push(" AND (LOWER(r.customer_ref) = LOWER(").push_bind(reference.to_string());
+            qb.push(") OR LOWER(r.customer_ref) IN (SELECT LOWER(email) FROM customers WHERE org_id = ").push_bind(org.0);
+            qb.push(" AND external_id = ").push_bind(reference.to_string()).push("))");
+            push_agent_scope(&mut qb, "c.", agent.0);
+            qb.push(" LIMIT 1");
+            qb.build_query_scalar().fetch_optional(p).await
+        })?;
+        Ok(found.is_some())
+    }
+
     /// The history of a case of `org`, oldest first.
     pub async fn case_events(&self, org: OrgId, id: CaseId) -> Result<Vec<CaseEvent>> {
         Ok(db!(self, p => sqlx::query_as(

@@ -1192,3 +1192,72 @@ async fn a_person_known_only_by_their_answers_is_exported_and_erased_whatever_th
         );
     }
 }
+
+/// Found in the security review: the loyal customers (names, addresses, revenue) were readable with the
+/// viewer role and with agent tokens meant for kiosks. Personal data needs the analyst role; an agent sees a
+/// customer's story only through a case they may work on.
+#[tokio::test]
+async fn personal_data_needs_an_analyst_and_agents_see_customers_through_their_cases() {
+    use axum::http::Method;
+    use polku_domain::role::Role;
+    for t in spawn_apps().await {
+        let token = |role: Role| {
+            let app = t.app.clone();
+            let org = t.org;
+            async move {
+                polku_app::orgs::create_token(&app, &polku_app::Actor::System("t"), org, "r", role).await.unwrap().1
+            }
+        };
+        let (viewer, agent, analyst) =
+            (token(Role::Viewer).await, token(Role::Agent).await, token(Role::Analyst).await);
+        for path in ["/api/v1/customers/loyal", "/api/v1/customers/loyal.csv", "/api/v1/customers?q=ma"] {
+            for (who, tok) in [("viewer", &viewer), ("agent", &agent)] {
+                assert_eq!(
+                    t.api(Method::GET, path, tok, None).await.status,
+                    StatusCode::FORBIDDEN,
+                    "{}: {who} {path}",
+                    t.backend
+                );
+            }
+            assert_eq!(
+                t.api(Method::GET, path, &analyst, None).await.status,
+                StatusCode::OK,
+                "{}: analyst {path}",
+                t.backend
+            );
+        }
+        // An agent member: a customer's story only when a case of theirs (or of nobody) is about them.
+        let m = polku_app::orgs::NewMember {
+            email: "agentti@example.fi",
+            name: "Agentti",
+            password: PASSWORD,
+            role: Role::Agent,
+            locale: polku_domain::Locale::Fi,
+        };
+        let agent_id = polku_app::orgs::add_member(&t.app, &polku_app::Actor::System("t"), t.org, m).await.unwrap();
+        let (cookies, _) = t.login("agentti@example.fi").await;
+        assert_eq!(t.get("/customers/C-77", &cookies).await.status, StatusCode::FORBIDDEN, "{}", t.backend);
+        assert_eq!(t.get("/customers?q=C", &cookies).await.status, StatusCode::FORBIDDEN);
+        let survey = t.create_survey(&t.token, nps_survey()).await;
+        let rule = json!({"name": "Arvostelija", "condition": {"type": "score_at_most", "kind": "nps", "max": 6},
+                          "sla_hours": 24, "owner": agent_id.to_string()});
+        assert_eq!(t.api(Method::POST, "/api/v1/alert-rules", &t.token, Some(rule)).await.status, StatusCode::CREATED);
+        t.app.rules.clear();
+        let body = json!({"answers": [{"question": "nps", "value": 1}], "customer": "C-77"});
+        let r = t
+            .api(
+                Method::POST,
+                &format!("/api/v1/surveys/{}/responses", survey["id"].as_str().unwrap()),
+                &t.token,
+                Some(body),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED);
+        assert_eq!(
+            t.get("/customers/C-77", &cookies).await.status,
+            StatusCode::OK,
+            "{}: on the agent's case",
+            t.backend
+        );
+    }
+}

@@ -98,6 +98,8 @@ pub struct Chrome {
     pub admin: bool,
     /// May work feedback and cases (agents and above).
     pub triage: bool,
+    /// May see customers' personal data (analysts and above).
+    pub personal: bool,
     pub path: String,
     /// The navigation this member sees, in their language.
     pub nav: Vec<NavGroup>,
@@ -107,6 +109,7 @@ impl Chrome {
     pub fn new(s: &UiSession, active: &'static str) -> Self {
         let admin = s.caller.role.allows(Permission::Administer);
         let triage = s.caller.role.allows(Permission::Triage);
+        let personal = s.caller.role.allows(Permission::PersonalData);
         Chrome {
             t: s.t,
             user: s.info.name.clone(),
@@ -115,10 +118,12 @@ impl Chrome {
             active,
             admin,
             triage,
+            personal,
             path: s.path.clone(),
             nav: navigation(&s.t, active, |need| match need {
                 Need::Member => true,
                 Need::Triage => triage,
+                Need::PersonalData => personal,
                 Need::Admin => admin,
             }),
         }
@@ -130,6 +135,8 @@ impl Chrome {
 pub enum Need {
     Member,
     Triage,
+    /// Customers' personal data (analysts and up).
+    PersonalData,
     Admin,
 }
 
@@ -148,7 +155,7 @@ pub const NAVIGATION: &[(&str, &[NavEntry])] = &[
             ("/inbox", "nav-inbox", "inbox", Need::Member),
             ("/insights", "nav-insights", "insights", Need::Member),
             ("/journey", "nav-journey", "journey", Need::Member),
-            ("/customers", "nav-customers", "customers", Need::Triage),
+            ("/customers", "nav-customers", "customers", Need::PersonalData),
             ("/money", "nav-money", "money", Need::Member),
         ],
     ),
