@@ -324,6 +324,10 @@ pub async fn decide(app: &App, caller: &Caller, action: uuid::Uuid, approve: boo
 /// Sets how much a member may compensate without asking (admins).
 pub async fn set_limit(app: &App, caller: &Caller, user: UserId, amount_cents: i64, currency: &str) -> AppResult<()> {
     caller.require(Permission::Administer)?;
+    // Another admin sets one's limit: raising one's own would skip the second approval it exists for.
+    if caller.actor.user() == Some(user) {
+        return Err(AppError::invalid("user", "your own limit is set by another admin"));
+    }
     if !(0..=polku_domain::cases::MAX_COMPENSATION_CENTS).contains(&amount_cents) {
         return Err(AppError::invalid("amount", "must be 0–100000"));
     }

@@ -108,6 +108,11 @@ async fn observe(State(web): State<Web>, req: Request, next: Next) -> Response {
         );
         h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }
+    // Signed-in pages and API answers may hold personal data: no browser or proxy keeps a copy. Public survey
+    // pages and the stylesheet keep their own caching.
+    if class <= 1 && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if https {
         // Only when a trusted proxy says the client came over HTTPS: a plain-HTTP trial install stays usable.
         h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));

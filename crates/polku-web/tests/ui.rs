@@ -693,7 +693,15 @@ async fn a_rule_made_in_the_ui_turns_a_detractor_into_a_case_that_is_worked_ther
                 &[("_csrf", &csrf), ("amount", "50,00"), ("currency", "EUR")],
             )
             .await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        // One's own limit is set by another admin (found in the security review: raising it skipped the approval).
+        assert!(r.body.contains("your own limit is set by another admin"), "{}", r.body);
+        assert!(!t.get("/settings/members", &cookies).await.body.contains("value=\"50.00\""));
+        let other_admin = polku_app::auth::Caller {
+            org: t.org,
+            role: polku_domain::role::Role::Admin,
+            actor: polku_app::Actor::System("another admin"),
+        };
+        polku_app::cases::set_limit(&t.app, &other_admin, me.parse().unwrap(), 5000, "EUR").await.unwrap();
         assert!(t.get("/settings/members", &cookies).await.body.contains("value=\"50.00\""));
         t.post_form(&format!("{path}/actions"), &cookies, &act("30")).await;
         assert!(t.get(&path, &cookies).await.body.contains("Hyvitetty 30.00 EUR — Myöhästyminen"), "{}", t.backend);
@@ -839,5 +847,25 @@ async fn sign_in_never_redirects_off_site_or_fails_on_next() {
             let page = t.get(&format!("/login?{}", serde_urlencoded::to_string([("next", next)]).unwrap()), &[]).await;
             assert!(!page.body.contains("evil.example"), "{next:?}");
         }
+    }
+}
+
+/// Signed-in pages and API answers are never cached (they hold personal data); public pages keep theirs.
+#[tokio::test]
+async fn signed_in_pages_and_the_api_are_not_cached() {
+    for t in spawn_apps().await {
+        let (cookies, _) = t.login(&t.email).await;
+        for path in ["/surveys", "/settings/members", "/account"] {
+            let r = t.get(path, &cookies).await;
+            assert_eq!(r.headers.get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"), "{path}");
+        }
+        let r = t.api(Method::GET, "/api/v1/surveys", &t.token, None).await;
+        assert_eq!(r.headers.get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"));
+        let css = t.get("/static/style.css", &[]).await;
+        assert_eq!(
+            css.headers.get("cache-control").map(|v| v.to_str().unwrap()),
+            Some("no-cache"),
+            "revalidated, not forbidden"
+        );
     }
 }

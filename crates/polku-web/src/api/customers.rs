@@ -97,6 +97,15 @@ async fn upsert(web: &Web, caller: &polku_app::auth::Caller, batch: Batch) -> Re
     Ok(Json(Upserted { upserted: n }))
 }
 
+/// The body of a batch, read only once the caller may write customer data: a token without the right is
+/// refused before up to 16 MiB are read and parsed.
+async fn permitted_body(caller: &polku_app::auth::Caller, body: axum::body::Body) -> Result<Bytes, ApiError> {
+    caller.require(polku_domain::role::Permission::ImportCustomerData)?;
+    axum::body::to_bytes(body, MAX_BATCH_BODY).await.map_err(|_| {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("body: larger than {} MiB", MAX_BATCH_BODY >> 20))
+    })
+}
+
 /// One batch endpoint per kind of row: the same handler, documented for its own rows.
 macro_rules! batch_endpoint {
     ($name:ident, $path:literal, $variant:ident, $doc:literal) => {
@@ -108,8 +117,9 @@ macro_rules! batch_endpoint {
             State(web): State<Web>,
             ApiCaller(caller): ApiCaller,
             headers: HeaderMap,
-            body: Bytes,
+            body: axum::body::Body,
         ) -> Result<Json<Upserted>, ApiError> {
+            let body = permitted_body(&caller, body).await?;
             upsert(&web, &caller, Batch::$variant(rows(&headers, &body)?)).await
         }
     };
