@@ -698,7 +698,7 @@ async fn a_rule_made_in_the_ui_turns_a_detractor_into_a_case_that_is_worked_ther
         assert!(!t.get("/settings/members", &cookies).await.body.contains("value=\"50.00\""));
         let other_admin = polku_app::auth::Caller {
             org: t.org,
-            role: polku_domain::role::Role::Admin,
+            role: Role::Admin,
             actor: polku_app::Actor::System("another admin"),
         };
         polku_app::cases::set_limit(&t.app, &other_admin, me.parse().unwrap(), 5000, "EUR").await.unwrap();
