@@ -14,6 +14,7 @@ pub mod money_csv;
 mod ops;
 pub mod proxy;
 mod ratelimit;
+pub mod serve;
 pub mod ui;
 
 use axum::Router;

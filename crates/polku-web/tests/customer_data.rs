@@ -1268,15 +1268,10 @@ async fn personal_data_needs_an_analyst_and_agents_see_customers_through_their_c
 async fn batches_are_refused_before_their_body_is_read() {
     use axum::http::Method;
     for t in spawn_apps().await {
-        let (_, viewer) = polku_app::orgs::create_token(
-            &t.app,
-            &polku_app::Actor::System("t"),
-            t.org,
-            "v",
-            Role::Viewer,
-        )
-        .await
-        .unwrap();
+        let (_, viewer) =
+            polku_app::orgs::create_token(&t.app, &polku_app::Actor::System("t"), t.org, "v", Role::Viewer)
+                .await
+                .unwrap();
         let huge = format!("[{}]", "{\"external_id\": \"x\"},".repeat(200_000));
         let req = axum::http::Request::post("/api/v1/customers:batch")
             .header("authorization", format!("Bearer {viewer}"))

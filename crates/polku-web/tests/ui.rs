@@ -696,11 +696,8 @@ async fn a_rule_made_in_the_ui_turns_a_detractor_into_a_case_that_is_worked_ther
         // One's own limit is set by another admin (found in the security review: raising it skipped the approval).
         assert!(r.body.contains("your own limit is set by another admin"), "{}", r.body);
         assert!(!t.get("/settings/members", &cookies).await.body.contains("value=\"50.00\""));
-        let other_admin = polku_app::auth::Caller {
-            org: t.org,
-            role: Role::Admin,
-            actor: polku_app::Actor::System("another admin"),
-        };
+        let other_admin =
+            polku_app::auth::Caller { org: t.org, role: Role::Admin, actor: polku_app::Actor::System("another admin") };
         polku_app::cases::set_limit(&t.app, &other_admin, me.parse().unwrap(), 5000, "EUR").await.unwrap();
         assert!(t.get("/settings/members", &cookies).await.body.contains("value=\"50.00\""));
         t.post_form(&format!("{path}/actions"), &cookies, &act("30")).await;

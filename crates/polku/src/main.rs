@@ -19,7 +19,6 @@ use config::Config;
 use polku_app::{App, AppConfig, Store};
 use polku_domain::role::Role;
 use polku_domain::{Locale, OrgId};
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -556,8 +555,7 @@ async fn serve(
     // Days counted in an organisation's new time zone (or, after an upgrade, no longer in UTC).
     let rebuilder = tokio::spawn(polku_app::orgs::run_rebuilds(app.clone()));
     drop(app);
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown())
+    polku_web::serve::serve(listener, router, polku_web::serve::HEADER_READ_TIMEOUT, shutdown())
         .await
         .context("serving HTTP")?;
     sweeper.abort();
