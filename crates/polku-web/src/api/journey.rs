@@ -112,8 +112,9 @@ pub(super) struct Layout {
     /// `[{"touchpoint": "arrival", "stage": "delivery", "names": {"fi": "Saapuminen"}}]`, in order.
     #[schema(value_type = Vec<Object>)]
     pub touchpoints: Vec<Placement>,
-    /// Touchpoints seen in answers, contacts and events (read only).
-    #[serde(default, skip_deserializing)]
+    /// Touchpoints seen in answers, contacts and events (read only: accepted and ignored on `PUT`, so what
+    /// `GET` gives can be sent back).
+    #[serde(default)]
     pub known: Vec<String>,
 }
 

@@ -1,0 +1,164 @@
+//! SECURITY.md's route table, checked against the router on every backend: for each family, every role
+//! below the least one named gets 403 and every role from it up does not. Writes send a body that
+//! deserialises, so that a refusal is the permission's and not the input's. Another organisation's ids
+//! answer 404.
+
+mod support;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use polku_domain::role::Role;
+use serde_json::{Value, json};
+use support::*;
+
+const ROLES: [Role; 4] = [Role::Viewer, Role::Agent, Role::Analyst, Role::Admin];
+
+/// The table's rows: (family, read, least role to read, write, least role to write).
+fn table() -> Vec<[String; 5]> {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../SECURITY.md")).unwrap();
+    let start = doc.find("| family |").expect("the route table");
+    doc[start..]
+        .lines()
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            let cells: Vec<String> =
+                l.trim_matches('|').split('|').map(|c| c.trim().trim_matches('`').to_string()).collect();
+            cells.try_into().unwrap_or_else(|c: Vec<String>| panic!("a row of five cells: {c:?}"))
+        })
+        .collect()
+}
+
+/// A cell's role; `*` marks a footnote (agent members differ from agent tokens).
+fn role(name: &str) -> Option<Role> {
+    Role::parse(name.trim_end_matches('*'))
+}
+
+/// A body that deserialises for the write, so that only the permission decides; `current` holds what the
+/// settings-like routes hold now, to be written back.
+fn body_for(method: &str, path: &str, n: usize, current: &[(&str, String)]) -> Option<String> {
+    if let Some((_, v)) = current.iter().find(|(p, _)| *p == path) {
+        return Some(v.clone());
+    }
+    let v = match (method, path) {
+        (_, p) if p.ends_with("/responses") => json!({"answers": [{"question": "nps", "value": 5}]}),
+        ("POST", "/api/v1/surveys") => nps_survey(),
+        ("POST", "/api/v1/comments/read") => json!({"ids": []}),
+        ("POST", "/api/v1/customers:batch") => json!([{"external_id": format!("C-{n}")}]),
+        ("PUT", "/api/v1/privacy-settings") => json!({"retention_months": null}),
+        (_, p) if p.ends_with("/notes") => json!({"body": "Soitettu"}),
+        ("POST", "/api/v1/teams") => json!({"name": format!("Tiimi {n}")}),
+        ("POST", "/api/v1/alert-rules") => json!({"name": format!("Sääntö {n}"),
+            "condition": {"type": "score_at_most", "kind": "nps", "max": 6}, "sla_hours": 24}),
+        ("POST", "/api/v1/improvements") => json!({"texts": {"fi": "Korjattu"}}),
+        ("PUT", p) if p.starts_with("/api/v1/text-models/") => return Some(String::new()),
+        ("PUT", "/api/v1/notification-settings") => json!({}),
+        ("POST", "/api/v1/connections") => json!({"kind": "shopify", "name": format!("Kauppa {n}")}),
+        ("POST", "/api/v1/members/invitations") => json!({"email": format!("k{n}@example.fi"), "role": "viewer"}),
+        ("PUT", "/api/v1/organisation") => json!({"time_zone": "Europe/Helsinki"}),
+        ("DELETE", _) => return None,
+        _ => return None,
+    };
+    Some(v.to_string())
+}
+
+async fn call(t: &TestApp, method: &str, path: &str, token: &str, body: Option<String>) -> StatusCode {
+    let mut b = Request::builder()
+        .method(Method::from_bytes(method.as_bytes()).unwrap())
+        .uri(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"));
+    if body.is_some() {
+        b = b.header(
+            header::CONTENT_TYPE,
+            if path.contains("/text-models/") { "text/plain" } else { "application/json" },
+        );
+    }
+    t.send(b.body(body.map_or_else(Body::empty, Body::from)).unwrap()).await.status
+}
+
+#[tokio::test]
+async fn every_family_answers_as_the_route_table_says() {
+    let rows = table();
+    assert!(rows.len() >= 25, "{}", rows.len());
+    for t in spawn_apps().await {
+        let survey: Value = t.create_survey(&t.token, nps_survey()).await;
+        let survey = survey["id"].as_str().unwrap().to_string();
+        // Something for every path to find: a customer, a case.
+        t.api(
+            Method::POST,
+            "/api/v1/customers:batch",
+            &t.token,
+            Some(json!([{"external_id": "C-1", "name": "Maija"}])),
+        )
+        .await;
+        let rule = json!({"name": "Arvostelija", "condition": {"type": "score_at_most", "kind": "nps", "max": 6}, "sla_hours": 24});
+        t.api(Method::POST, "/api/v1/alert-rules", &t.token, Some(rule)).await;
+        t.app.rules.clear();
+        let answer = json!({"answers": [{"question": "nps", "value": 1}], "customer": "C-1"});
+        t.api(Method::POST, &format!("/api/v1/surveys/{survey}/responses"), &t.token, Some(answer)).await;
+        let cases = t.api(Method::GET, "/api/v1/cases", &t.token, None).await.json();
+        let case = cases.as_array().map_or_else(|| cases["cases"][0]["id"].clone(), |a| a[0]["id"].clone());
+        let case = case.as_str().expect("a case").to_string();
+        let mut current = Vec::new();
+        for p in ["/api/v1/journey/layout", "/api/v1/analytics/settings"] {
+            current.push((p, t.api(Method::GET, p, &t.token, None).await.body));
+        }
+        let fill = |p: &str| p.replace("{survey}", &survey).replace("{case}", &case).replace("{customer}", "C-1");
+        let mut tokens = Vec::new();
+        for r in ROLES {
+            let (_, tok) = polku_app::orgs::create_token(&t.app, &polku_app::Actor::System("t"), t.org, r.as_str(), r)
+                .await
+                .unwrap();
+            tokens.push((r, tok));
+        }
+        for (n, [family, read, read_role, write, write_role]) in rows.iter().enumerate() {
+            for (what, route, least) in [("read", read, read_role), ("write", write, write_role)] {
+                let (Some(least), Some((method, path))) = (role(least), route.split_once(' ')) else { continue };
+                if !path.starts_with("/api/") {
+                    continue;
+                }
+                let path = fill(path);
+                for (r, tok) in &tokens {
+                    let body = if method == "GET" { None } else { body_for(method, &path, n, &current) };
+                    let status = call(&t, method, &path, tok, body).await;
+                    if *r > least {
+                        assert_eq!(
+                            status,
+                            StatusCode::FORBIDDEN,
+                            "{}: {family} {what} {method} {path} as {r:?}",
+                            t.backend
+                        );
+                    } else {
+                        assert_ne!(
+                            status,
+                            StatusCode::FORBIDDEN,
+                            "{}: {family} {what} {method} {path} as {r:?}",
+                            t.backend
+                        );
+                        assert!(
+                            !status.is_server_error(),
+                            "{}: {family} {method} {path} as {r:?}: {status}",
+                            t.backend
+                        );
+                    }
+                }
+            }
+        }
+        // Another organisation's admin token finds none of these ids.
+        let (other, _, other_token) = new_org(&t.app, "Toinen Oy").await;
+        assert_ne!(other, t.org);
+        for path in [
+            format!("/api/v1/surveys/{survey}"),
+            format!("/api/v1/surveys/{survey}/metrics"),
+            format!("/api/v1/cases/{case}"),
+            "/api/v1/customers/C-1/export".to_string(),
+        ] {
+            assert_eq!(
+                call(&t, "GET", &path, &other_token, None).await,
+                StatusCode::NOT_FOUND,
+                "{}: {path}",
+                t.backend
+            );
+        }
+    }
+}
