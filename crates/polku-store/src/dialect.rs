@@ -47,6 +47,15 @@ pub(crate) fn lock_table(b: Backend, table: &str) -> Option<String> {
     }
 }
 
+/// The statement that writes a consistent copy of the whole database to a new file while others keep
+/// reading and writing: SQLite's `VACUUM INTO`; `None` on PostgreSQL, whose tool for it is `pg_dump`.
+pub(crate) fn online_copy(b: Backend) -> Option<&'static str> {
+    match b {
+        Backend::Sqlite => Some("VACUUM INTO $1"),
+        Backend::Postgres => None,
+    }
+}
+
 /// Serialises concurrent migrators. PostgreSQL: a transaction-scoped advisory lock, so several nodes
 /// starting together apply each migration once. SQLite: [`begin_write`] already takes the single write
 /// lock, so nothing more is needed.

@@ -10,6 +10,7 @@
 mod access;
 mod analytics;
 mod audit;
+mod backup;
 mod bench;
 mod cases;
 mod comments;

@@ -119,6 +119,19 @@ enum Command {
         #[command(subcommand)]
         command: data_cli::ReportCommand,
     },
+    /// Write a consistent copy of the SQLite database to FILE while Polku keeps serving (PostgreSQL: pg_dump).
+    Backup {
+        /// The new file (an existing one is never overwritten).
+        file: PathBuf,
+    },
+    /// Put a backup made by `polku backup` in place of the configured SQLite database. Stop the server first.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        /// Replace a database that already has data.
+        #[arg(long)]
+        force: bool,
+    },
     /// The keys that encrypt stored secrets (SMTP passwords, webhook and connection secrets).
     Secrets {
         #[command(subcommand)]
@@ -253,6 +266,9 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     }
     if let Ok(keys) = std::env::var("POLKU_SECRET_KEYS") {
         config.secret_keys = keys.split(',').map(str::trim).filter(|k| !k.is_empty()).map(str::to_string).collect();
+    }
+    if let Command::Restore { file, force } = &cli.command {
+        return restore(&config, file, *force).await;
     }
     let sealer = config.sealer()?;
     let store = Store::connect(&config.database_url)
@@ -430,6 +446,21 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             std::process::ExitCode::SUCCESS
         }
         Command::Bench { command } => bench::run(&app.store, command).await?,
+        Command::Backup { file } => {
+            if file.exists() {
+                anyhow::bail!("{} exists; a backup never overwrites a file", file.display());
+            }
+            let path = file.to_str().context("the backup path must be UTF-8")?;
+            app.store.backup_to(path).await.context("writing the backup")?;
+            let copy = Store::connect(&format!("sqlite://{path}")).await.context("opening the backup")?;
+            print_counts(&copy).await?;
+            println!(
+                "backup written to {path}; keep the key for stored secrets (secret_keys or its key file) too, apart from it"
+            );
+            std::process::ExitCode::SUCCESS
+        }
+        // Answered before connecting (connecting would create and migrate an empty database).
+        Command::Restore { .. } => std::process::ExitCode::FAILURE,
         // `new-key` answered before connecting; `rotate` here.
         Command::Secrets { .. } => {
             let n = app.store.reseal_secrets().await?;
@@ -566,6 +597,51 @@ async fn serve(
     tracing::info!("shutting down; waiting for pending writes");
     let _ = tokio::time::timeout(Duration::from_secs(30), writer).await;
     Ok(())
+}
+
+/// The schema version and the row counts of the main tables, one line each (compared after a restore).
+async fn print_counts(store: &Store) -> anyhow::Result<()> {
+    let (version, counts) = store.counts().await?;
+    println!("schema {version}");
+    for (table, n) in counts {
+        println!("{table} {n}");
+    }
+    Ok(())
+}
+
+/// `polku restore FILE`: checks that FILE is a Polku database, then puts a copy of it where the configured
+/// SQLite database is; a database with data in it is replaced only with `--force`.
+async fn restore(config: &Config, file: &std::path::Path, force: bool) -> anyhow::Result<std::process::ExitCode> {
+    let Some(target) = config.database_url.strip_prefix("sqlite://").map(|t| t.split('?').next().unwrap_or(t)) else {
+        anyhow::bail!("restore is for SQLite; restore PostgreSQL with pg_restore (see README)");
+    };
+    if !file.is_file() {
+        anyhow::bail!("{}: no such backup file", file.display());
+    }
+    let has_data = std::fs::metadata(target).map(|m| m.len() > 0).unwrap_or(false);
+    if has_data && !force {
+        anyhow::bail!("{target} already has data; stop the server and add --force to replace it");
+    }
+    // Checked on a copy beside the target, then moved into place, so a failed check changes nothing.
+    let staged = format!("{target}.restoring");
+    std::fs::copy(file, &staged).with_context(|| format!("copying {} to {staged}", file.display()))?;
+    let checked = async {
+        let copy = Store::connect(&format!("sqlite://{staged}")).await?;
+        print_counts(&copy).await?;
+        copy.close().await;
+        anyhow::Ok(())
+    }
+    .await;
+    if let Err(e) = checked {
+        let _ = std::fs::remove_file(&staged);
+        return Err(e.context(format!("{} is not a Polku database", file.display())));
+    }
+    for stale in [format!("{target}-wal"), format!("{target}-shm"), format!("{staged}-wal"), format!("{staged}-shm")] {
+        let _ = std::fs::remove_file(stale);
+    }
+    std::fs::rename(&staged, target).with_context(|| format!("moving the restored database to {target}"))?;
+    println!("restored {} to {target}; `polku serve` applies any newer migrations", file.display());
+    Ok(std::process::ExitCode::SUCCESS)
 }
 
 async fn shutdown() {

@@ -354,3 +354,47 @@ fn secret_keys_are_made_checked_and_rotated() {
         assert!(back.status.success(), "{}", String::from_utf8_lossy(&back.stderr));
     }
 }
+
+/// `polku backup` copies a live SQLite database; `polku restore` puts it in place of another after checking
+/// it, and the restored database has the same rows and passes `verify`.
+#[test]
+fn a_backup_restores_into_a_fresh_server_whole() {
+    let dir = std::env::temp_dir().join(format!("polku-backup-{}", uuid_like()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let source = format!("sqlite://{}", dir.join("live.db").display());
+    let made = polku(&["demo", "--no-serve", "--responses", "300"], &source);
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let file = dir.join("backup.db");
+    let file = file.to_str().unwrap();
+    let backup = polku(&["backup", file], &source);
+    assert!(backup.status.success(), "{}", String::from_utf8_lossy(&backup.stderr));
+    // The schema version and the row counts both commands print.
+    let counts = |o: &Output| -> Vec<String> {
+        let tables =
+            ["schema", "organisations", "users", "surveys", "responses", "answers", "customers", "orders", "cases"];
+        let out = String::from_utf8_lossy(&o.stdout);
+        out.lines().filter(|l| tables.iter().any(|t| l.split(' ').next() == Some(*t))).map(str::to_string).collect()
+    };
+    let written = counts(&backup);
+    assert!(written.iter().any(|l| l.starts_with("responses ") && l != "responses 0"), "{written:?}");
+    // Never over an existing file.
+    assert!(!polku(&["backup", file], &source).status.success());
+    // Into a fresh path: restored, same counts, and verify passes there.
+    let fresh = format!("sqlite://{}", dir.join("fresh.db").display());
+    let restored = polku(&["restore", file], &fresh);
+    assert!(restored.status.success(), "{}", String::from_utf8_lossy(&restored.stderr));
+    assert_eq!(counts(&restored), written);
+    let verify = polku(&["verify"], &fresh);
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
+    // A database with data is replaced only with --force; a file that is not a Polku database never.
+    let again = polku(&["restore", file], &fresh);
+    assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("--force"));
+    let junk = dir.join("junk.db");
+    std::fs::write(&junk, b"not a database").unwrap();
+    let bad = polku(&["restore", "--force", junk.to_str().unwrap()], &fresh);
+    assert!(!bad.status.success(), "{}", String::from_utf8_lossy(&bad.stdout));
+    assert!(polku(&["verify"], &fresh).status.success(), "a failed restore changed nothing");
+    let forced = polku(&["restore", "--force", file], &fresh);
+    assert!(forced.status.success(), "{}", String::from_utf8_lossy(&forced.stderr));
+    std::fs::remove_dir_all(&dir).ok();
+}
