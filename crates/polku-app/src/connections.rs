@@ -278,7 +278,7 @@ fn fresh(ts: &str, now: time::OffsetDateTime) -> bool {
     at.is_some_and(|at| (at - now).abs() <= REPLAY_WINDOW)
 }
 
-/// Forgets receipts older than [`RECEIPT_DAYS`] (run hourly).
+/// Forgets receipts older than `RECEIPT_DAYS` (run hourly).
 pub async fn prune_receipts(app: &App) -> AppResult<u64> {
     Ok(app.store.prune_receipts(crate::store::now() - time::Duration::days(RECEIPT_DAYS)).await?)
 }

@@ -5,7 +5,7 @@
 //! every name is resolved here, every address it resolves to is checked
 //! (`polku_domain::notify::is_internal_ip`), and the connection goes to a checked address only: SMTP
 //! connects to the address with the name kept for TLS, and the HTTP client resolves through
-//! [`PublicResolver`], so a name cannot answer the check with one address and the connection with another
+//! `PublicResolver`, so a name cannot answer the check with one address and the connection with another
 //! (DNS rebinding). Names are read the way resolvers read them (`127.1`, `0x7f000001`). Every operation has
 //! one deadline for the whole exchange (`AppConfig::outbound_timeout`), not only for the connect: a server
 //! that accepts and never greets must not hold the sender.
@@ -38,7 +38,7 @@ pub async fn resolve(host: &str, port: u16, allow_internal: bool) -> Result<Vec<
 
 /// Checks a webhook URL before it is stored or called: it parses, and its host as the HTTP client will read
 /// it (the URL parser turns `0x7f000001` into 127.0.0.1, which the client then connects to without asking
-/// a resolver) is not internal. Names are checked again, address by address, by [`PublicResolver`].
+/// a resolver) is not internal. Names are checked again, address by address, by `PublicResolver`.
 pub fn check_url(url: &str, allow_internal: bool) -> Result<reqwest::Url, String> {
     let parsed = reqwest::Url::parse(url).map_err(|e| e.to_string())?;
     if !matches!(parsed.scheme(), "http" | "https") {

@@ -212,7 +212,7 @@ impl Store {
     /// Sets a password and ends every session of the user but `keep`, in one transaction.
     pub async fn set_password(&self, user: UserId, hash: &str, keep: Option<&[u8]>, by: &Audit<'_>) -> Result<()> {
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(dialect::begin_write(self.backend())).await?;
             let r = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(user.0).execute(&mut *tx).await?;
             if r.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
@@ -273,7 +273,7 @@ impl Store {
         by: &Audit<'_>,
     ) -> Result<()> {
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(dialect::begin_write(self.backend())).await?;
             sqlx::query(
                 "INSERT INTO access_links (id_hash, kind, email, org_id, role, created_by, locale, created_at, expires_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -451,7 +451,7 @@ impl Store {
         by: &Audit<'_>,
     ) -> Result<()> {
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(dialect::begin_write(self.backend())).await?;
             sqlx::query("UPDATE users SET totp_secret = $1, totp_last_step = $2 WHERE id = $3")
                 .bind(secret)
                 .bind(step)
@@ -474,7 +474,7 @@ impl Store {
 
     pub async fn disable_two_factor(&self, user: UserId, by: &Audit<'_>) -> Result<()> {
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(dialect::begin_write(self.backend())).await?;
             sqlx::query("UPDATE users SET totp_secret = NULL WHERE id = $1").bind(user.0).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user.0).execute(&mut *tx).await?;
             audit!(&mut *tx, Option::<Uuid>::None, by)?;
@@ -530,7 +530,7 @@ impl Store {
 
     pub async fn set_require_two_factor(&self, org: OrgId, on: bool, by: &Audit<'_>) -> Result<()> {
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(dialect::begin_write(self.backend())).await?;
             sqlx::query("UPDATE organisations SET require_totp = $1 WHERE id = $2").bind(on).bind(org.0).execute(&mut *tx).await?;
             audit!(&mut *tx, org.0, by)?;
             tx.commit().await?;

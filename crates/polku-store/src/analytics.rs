@@ -72,7 +72,7 @@ impl Store {
         audit: &crate::Audit<'_>,
     ) -> Result<()> {
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(crate::dialect::begin_write(self.backend())).await?;
             sqlx::query("UPDATE organisations SET lost_after_months = $2, few_percent = $3 WHERE id = $1")
                 .bind(org.0).bind(lost_after_months).bind(few_percent).execute(&mut *tx).await?;
             crate::audit::audit!(&mut *tx, org.0, audit)?;
@@ -118,7 +118,7 @@ impl Store {
             // References from answers → dirty customers, a few thousand at a time: claimed, then matched to
             // customers by external id and by e-mail in two statements per organisation.
             loop {
-                let mut tx = p.begin().await?;
+                let mut tx = p.begin_with(crate::dialect::begin_write(self.backend())).await?;
                 let refs: Vec<(Uuid, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                     "DELETE FROM customer_ref_dirty WHERE (org_id, customer_ref) IN
                        (SELECT org_id, customer_ref FROM customer_ref_dirty WHERE $1 IS NULL OR org_id = $1
@@ -150,7 +150,7 @@ impl Store {
             }
             let mut done = 0;
             while done < limit {
-                let mut tx = p.begin().await?;
+                let mut tx = p.begin_with(crate::dialect::begin_write(self.backend())).await?;
                 let claimed: Vec<(Uuid, Uuid)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                     "DELETE FROM customer_summary_dirty WHERE (org_id, customer_id) IN
                        (SELECT org_id, customer_id FROM customer_summary_dirty WHERE $1 IS NULL OR org_id = $1

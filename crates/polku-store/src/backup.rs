@@ -21,7 +21,7 @@ impl Store {
         Ok(())
     }
 
-    /// The migrations applied and the row count of each of [`COUNTED`]; `Corrupt` if this is no Polku
+    /// The migrations applied and the row count of each of the main tables; `Corrupt` if this is no Polku
     /// database.
     pub async fn counts(&self) -> Result<(i64, Vec<(&'static str, i64)>)> {
         let applied: Option<i64> =

@@ -136,7 +136,7 @@ impl Store {
         let id = RuleId::new();
         let condition = serde_json::to_string(&rule.condition).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(crate::dialect::begin_write(self.backend())).await?;
             sqlx::query(
                 "INSERT INTO alert_rules (id, org_id, name, condition, sla_hours, owner_id, active, created_at, lead_id, team_id, follow_up_days)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -194,7 +194,7 @@ impl Store {
     /// Switches a rule off: it makes no more cases; its cases stay.
     pub async fn deactivate_rule(&self, org: OrgId, id: RuleId, audit: &Audit<'_>) -> Result<()> {
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(crate::dialect::begin_write(self.backend())).await?;
             let n = sqlx::query("UPDATE alert_rules SET active = $1 WHERE id = $2 AND org_id = $3")
                 .bind(false)
                 .bind(id.0)
@@ -293,7 +293,7 @@ impl Store {
     ) -> Result<()> {
         let now = crate::now();
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(crate::dialect::begin_write(self.backend())).await?;
             let mut qb = sqlx::QueryBuilder::new("UPDATE cases SET status = ");
             qb.push_bind(to.as_str()).push(", updated_at = ").push_bind(now);
             if let Some(a) = agent {
@@ -350,7 +350,7 @@ impl Store {
     ) -> Result<()> {
         let now = crate::now();
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(crate::dialect::begin_write(self.backend())).await?;
             let mut qb = sqlx::QueryBuilder::new("UPDATE cases SET updated_at = ");
             qb.push_bind(now);
             if let Some((o, _)) = owner {
@@ -399,7 +399,7 @@ impl Store {
     pub async fn escalate_overdue(&self, now: OffsetDateTime, only: Option<OrgId>) -> Result<Vec<(OrgId, CaseId)>> {
         let backend = self.backend();
         let rows: Vec<(Uuid, Uuid, Option<String>)> = db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(crate::dialect::begin_write(self.backend())).await?;
             let rows: Vec<(Uuid, Uuid, Option<String>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "UPDATE cases SET escalated_at = $1
                  WHERE escalated_at IS NULL AND {due} < {now} AND status IN ('new', 'in_progress', 'waiting_for_customer')
@@ -547,7 +547,7 @@ impl Store {
         let now = crate::now();
         let status = if approve { "approved" } else { "rejected" };
         let decided: Option<(Uuid,)> = db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(crate::dialect::begin_write(self.backend())).await?;
             let row: Option<(Uuid,)> = sqlx::query_as(
                 "UPDATE case_actions SET status = $1, approver_id = $2, decided_at = $3
                  WHERE id = $4 AND org_id = $5 AND status = 'pending' RETURNING case_id",
@@ -604,7 +604,7 @@ impl Store {
         audit: &Audit<'_>,
     ) -> Result<()> {
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(crate::dialect::begin_write(self.backend())).await?;
             sqlx::query(
                 "INSERT INTO compensation_limits (org_id, user_id, amount_cents, currency) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (org_id, user_id) DO UPDATE SET amount_cents = excluded.amount_cents, currency = excluded.currency",
@@ -778,7 +778,7 @@ impl Store {
         // One statement decides and writes (a transaction on SQLite must not read before it writes): no
         // case if the rule made one at this touchpoint within the window, nor twice for one answer.
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(crate::dialect::begin_write(self.backend())).await?;
             let made: Option<(Uuid,)> = sqlx::query_as(
                 "INSERT INTO cases (id, org_id, rule_id, response_id, status, owner_id, due_at, created_at, updated_at, team_id)
                  SELECT $1, $2, $3, $4, 'new', $5, $6, $7, $7, $8

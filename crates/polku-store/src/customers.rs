@@ -199,7 +199,7 @@ impl Store {
             progress(done);
         };
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(crate::dialect::begin_write(self.backend())).await?;
             if let Some(r) = receipt {
                 let new = sqlx::query(
                     "INSERT INTO webhook_receipts (connection_id, delivery_id, received_at) VALUES ($1, $2, $3)

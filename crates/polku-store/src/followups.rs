@@ -132,7 +132,7 @@ impl Store {
             crate::dialect::instant(self.backend(), "$1")
         );
         let sent = db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(crate::dialect::begin_write(self.backend())).await?;
             let rows: Vec<(Uuid,)> = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
             .bind(now)
             .fetch_all(&mut *tx)
@@ -169,7 +169,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<()> {
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(crate::dialect::begin_write(self.backend())).await?;
             let row: Option<(Uuid, Uuid)> = sqlx::query_as(
                 "UPDATE follow_ups SET score = $1, comment = $2, answered_at = $3
                  WHERE token = $4 AND answered_at IS NULL RETURNING org_id, case_id",

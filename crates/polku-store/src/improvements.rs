@@ -141,7 +141,7 @@ impl Store {
         let json = |l: &[String]| serde_json::to_string(l).map_err(|e| StoreError::Corrupt(e.to_string()));
         let (themes, touchpoints) = (json(themes)?, json(touchpoints)?);
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(dialect::begin_write(self.backend())).await?;
             sqlx::query(
                 "INSERT INTO improvements (id, org_id, texts, themes, touchpoints, status, created_by, created_at, told)
                  VALUES ($1, $2, $3, $4, $5, 'planned', $6, $7, 0)",
@@ -199,7 +199,7 @@ impl Store {
         let since = now - time::Duration::days(FED_BY_DAYS);
         let backend = self.backend();
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(dialect::begin_write(self.backend())).await?;
             let n = sqlx::query(
                 "UPDATE improvements SET status = 'shipped', shipped_at = $1 WHERE id = $2 AND org_id = $3 AND status = 'planned'",
             )

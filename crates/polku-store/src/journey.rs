@@ -72,7 +72,7 @@ impl Store {
         audit: &Audit<'_>,
     ) -> Result<()> {
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(crate::dialect::begin_write(self.backend())).await?;
             sqlx::query("DELETE FROM journey_stages WHERE org_id = $1").bind(org.0).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM journey_touchpoints WHERE org_id = $1").bind(org.0).execute(&mut *tx).await?;
             for (i, s) in stages.iter().enumerate() {

@@ -183,7 +183,7 @@ impl Store {
         let smtp = s.smtp.as_ref();
         let hook = s.webhook.as_ref();
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(dialect::begin_write(self.backend())).await?;
             sqlx::query(
                 "INSERT INTO notification_settings (org_id, smtp_host, smtp_port, smtp_tls, smtp_username, smtp_password, smtp_from,
                    webhook_url, webhook_secret, locale, updated_at)
@@ -302,7 +302,7 @@ impl Store {
     /// Puts a failed notification of `org` back in the queue, due now, with its attempts counted afresh.
     pub async fn retry_notification(&self, org: OrgId, id: i64, audit: &Audit<'_>) -> Result<()> {
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(dialect::begin_write(self.backend())).await?;
             let n = sqlx::query(
                 "UPDATE notifications SET status = 'pending', attempts = 0, next_attempt_at = $1, locked_until = NULL
                  WHERE id = $2 AND org_id = $3 AND status = 'failed'",

@@ -19,7 +19,7 @@ impl Store {
     pub async fn create_org(&self, name: &str, by: &Audit<'_>) -> Result<OrgId> {
         let id = OrgId::new();
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(crate::dialect::begin_write(self.backend())).await?;
             // Empty: its days are counted in its zone from the start, with no rebuild to wait for.
             sqlx::query("INSERT INTO organisations (id, name, created_at, time_zone, days_zone) VALUES ($1, $2, $3, $4, $4)")
                 .bind(id.0)

@@ -64,7 +64,7 @@ impl Store {
         // Writes first: on SQLite a transaction that reads before it writes fails at once if another
         // connection committed in between.
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(crate::dialect::begin_write(self.backend())).await?;
             sqlx::query("DELETE FROM team_touchpoints WHERE team_id = $1 AND org_id = $2")
                 .bind(team.0)
                 .bind(org.0)

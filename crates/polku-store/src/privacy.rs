@@ -369,7 +369,7 @@ impl Store {
     /// Sets (or with `None` clears) how many months `org` keeps personal data.
     pub async fn set_retention(&self, org: OrgId, months: Option<i64>, audit: &Audit<'_>) -> Result<()> {
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(dialect::begin_write(self.backend())).await?;
             sqlx::query("UPDATE organisations SET retention_months = $2 WHERE id = $1")
                 .bind(org.0).bind(months).execute(&mut *tx).await?;
             crate::audit::audit!(&mut *tx, org.0, audit)?;
@@ -406,7 +406,7 @@ impl Store {
     /// message recipients older than that. Returns the answers untied.
     pub async fn forget_old_links(&self, org: OrgId, before: OffsetDateTime) -> Result<u64> {
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(dialect::begin_write(self.backend())).await?;
             sqlx::query(
                 "INSERT INTO customer_ref_dirty (org_id, customer_ref) SELECT DISTINCT org_id, customer_ref FROM responses
                  WHERE org_id = $1 AND customer_ref IS NOT NULL AND submitted_at < $2

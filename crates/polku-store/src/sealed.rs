@@ -156,7 +156,7 @@ impl crate::Store {
         };
         let mut n = 0;
         crate::db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(crate::dialect::begin_write(self.backend())).await?;
             let rows: Vec<(uuid::Uuid, Option<String>, Option<String>)> =
                 sqlx::query_as("SELECT org_id, smtp_password, webhook_secret FROM notification_settings").fetch_all(&mut *tx).await?;
             for (org, password, secret) in rows {

@@ -102,7 +102,7 @@ impl Store {
     ) -> Result<(SurveyId, VersionId)> {
         let (id, version, at) = (SurveyId::new(), VersionId::new(), now());
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(crate::dialect::begin_write(self.backend())).await?;
             sqlx::query(
                 "INSERT INTO surveys (id, org_id, slug, name, status, current_version, created_at, updated_at)
                  VALUES ($1, $2, $3, $4, 'open', $5, $6, $6)",
@@ -204,7 +204,7 @@ impl Store {
         by: &Audit<'_>,
     ) -> Result<()> {
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(crate::dialect::begin_write(self.backend())).await?;
             let r = sqlx::query("UPDATE surveys SET status = $1, updated_at = $2 WHERE id = $3 AND org_id = $4")
                 .bind(status.as_str())
                 .bind(now())

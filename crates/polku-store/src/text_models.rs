@@ -61,7 +61,7 @@ impl Store {
         by: Option<UserId>,
     ) -> Result<()> {
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(crate::dialect::begin_write(self.backend())).await?;
             sqlx::query(
                 "INSERT INTO text_models (org_id, kind, lang, body, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6)
                  ON CONFLICT (org_id, kind, lang) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at,
@@ -84,7 +84,7 @@ impl Store {
     /// Goes back to the default `kind` for `lang`; returns whether `org` had its own.
     pub async fn delete_text_model(&self, org: OrgId, kind: &str, lang: &str) -> Result<bool> {
         Ok(db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(crate::dialect::begin_write(self.backend())).await?;
             let deleted = sqlx::query("DELETE FROM text_models WHERE org_id = $1 AND kind = $2 AND lang = $3")
                 .bind(org.0)
                 .bind(kind)

@@ -38,7 +38,7 @@ impl Store {
     ) -> Result<TokenId> {
         let id = TokenId::new();
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(crate::dialect::begin_write(self.backend())).await?;
             sqlx::query(
                 "INSERT INTO api_tokens (id, org_id, name, role, token_hash, prefix, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
@@ -89,7 +89,7 @@ impl Store {
     /// Revokes a token of this organisation; `NotFound` for another organisation's token.
     pub async fn revoke_token(&self, org: OrgId, id: TokenId, by: &Audit<'_>) -> Result<()> {
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(crate::dialect::begin_write(self.backend())).await?;
             let r = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL")
                 .bind(now())
                 .bind(id.0)

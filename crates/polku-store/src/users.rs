@@ -72,7 +72,7 @@ impl Store {
     ) -> Result<UserId> {
         let id = UserId::new();
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(crate::dialect::begin_write(self.backend())).await?;
             sqlx::query("INSERT INTO users (id, email, name, password_hash, locale, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(id.0)
                 .bind(email)
@@ -90,7 +90,7 @@ impl Store {
 
     pub async fn add_member(&self, org: OrgId, user: UserId, role: Role, by: &Audit<'_>) -> Result<()> {
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(crate::dialect::begin_write(self.backend())).await?;
             sqlx::query("INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
                 .bind(org.0)
                 .bind(user.0)

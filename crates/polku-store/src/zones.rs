@@ -36,7 +36,7 @@ type Counted = (Uuid, Uuid, String, i64, String, String, i64, i64);
 impl Store {
     pub async fn set_time_zone(&self, org: OrgId, zone: &Zone, by: &Audit<'_>) -> Result<()> {
         db!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(dialect::begin_write(self.backend())).await?;
             sqlx::query("UPDATE organisations SET time_zone = $1 WHERE id = $2")
                 .bind(zone.name())
                 .bind(org.0)
