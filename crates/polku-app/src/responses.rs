@@ -105,3 +105,56 @@ pub async fn submit_api(
     let survey = crate::surveys::current(app, caller.org, survey).await?;
     submit(app, &survey, draft, idempotency_key, Source::Api).await
 }
+
+/// Most responses one page of the export may hold.
+pub const MAX_PAGE: i64 = 1000;
+
+/// A page of a survey's responses for export, and the cursor of the next page (`None` at the end).
+pub struct ExportPage {
+    pub responses: Vec<polku_store::ExportedResponse>,
+    pub next: Option<String>,
+    /// Question id → key, from the survey's current definition (answers to questions it no longer has
+    /// are listed by id).
+    pub keys: std::collections::HashMap<uuid::Uuid, String>,
+}
+
+/// The cursor after `r`: its time (Unix nanoseconds) and id, which is all a keyset page needs.
+fn cursor(r: &polku_store::ExportedResponse) -> String {
+    format!("{}.{}", r.submitted_at.unix_timestamp_nanos(), r.id.simple())
+}
+
+fn parse_cursor(s: &str) -> AppResult<(time::OffsetDateTime, uuid::Uuid)> {
+    let bad = || AppError::invalid("after", "is not a cursor this API gave");
+    let (nanos, id) = s.trim().split_once('.').ok_or_else(bad)?;
+    let at = nanos
+        .parse::<i128>()
+        .ok()
+        .and_then(|n| time::OffsetDateTime::from_unix_timestamp_nanos(n).ok())
+        .ok_or_else(bad)?;
+    Ok((at, id.parse().map_err(|_| bad())?))
+}
+
+/// One page of a survey's responses (viewers and up) after the cursor `after`, at most `limit` (1–1000,
+/// default 100). Customer references are personal data: only for roles with that right, else left out.
+pub async fn export_page(
+    app: &App,
+    caller: &Caller,
+    survey: SurveyId,
+    after: Option<&str>,
+    limit: Option<i64>,
+) -> AppResult<ExportPage> {
+    caller.require(Permission::View)?;
+    let limit = limit.unwrap_or(100);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(AppError::invalid("limit", format!("must be 1–{MAX_PAGE}")));
+    }
+    let after = after.filter(|a| !a.trim().is_empty()).map(parse_cursor).transpose()?;
+    let record = app.store.survey(caller.org, survey).await?;
+    let mut responses = app.store.responses_page(caller.org, survey, after, limit).await?;
+    if !caller.role.allows(Permission::PersonalData) {
+        responses.iter_mut().for_each(|r| r.customer_ref = None);
+    }
+    let next = (responses.len() as i64 == limit).then(|| responses.last().map(cursor)).flatten();
+    let keys = record.definition.questions.iter().map(|q| (q.id.0, q.key.clone())).collect();
+    Ok(ExportPage { responses, next, keys })
+}

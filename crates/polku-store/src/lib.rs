@@ -54,7 +54,7 @@ pub use journey::{CustomersAtTouchpoints, TouchpointActivity};
 pub use notifications::{CaseFacts, NotificationRecord, Outgoing};
 pub use orgs::Organisation;
 pub use privacy::{CustomerExport, Erased};
-pub use responses::InsertOutcome;
+pub use responses::{ExportedAnswer, ExportedResponse, InsertOutcome};
 pub use rollups::{BucketTouchpointRow, GroupBy, Mismatch, RollupFilter, RollupRow};
 pub use sealed::Sealer;
 pub use surveys::{SurveyRecord, SurveyStatus, SurveySummary};

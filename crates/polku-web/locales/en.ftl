@@ -634,3 +634,5 @@ nav-organisation = Organisation
 org-time-zone = Time zone
 org-time-zone-hint = Days, weeks and months in reports, dashboards and exports follow this zone. After a change the figures are recounted in the background.
 org-time-zone-saved = Time zone saved. The figures are recounted in a moment.
+survey-download-csv = Download answers (CSV)
+survey-download-ndjson = Download answers (NDJSON)

@@ -640,3 +640,5 @@ nav-organisation = Organisaatio
 org-time-zone = Aikavyöhyke
 org-time-zone-hint = Päivät, viikot ja kuukaudet raporteissa, kojelaudoissa ja vienneissä lasketaan tällä vyöhykkeellä. Vaihdon jälkeen luvut lasketaan uudelleen taustalla.
 org-time-zone-saved = Aikavyöhyke tallennettu. Luvut lasketaan uudelleen hetken kuluttua.
+survey-download-csv = Lataa vastaukset (CSV)
+survey-download-ndjson = Lataa vastaukset (NDJSON)

@@ -640,3 +640,5 @@ nav-organisation = Organisation
 org-time-zone = Tidszon
 org-time-zone-hint = Dagar, veckor och månader i rapporter, översikter och exporter räknas i denna zon. Efter ett byte räknas siffrorna om i bakgrunden.
 org-time-zone-saved = Tidszonen är sparad. Siffrorna räknas om om en stund.
+survey-download-csv = Ladda ned svaren (CSV)
+survey-download-ndjson = Ladda ned svaren (NDJSON)

@@ -17,7 +17,7 @@ mod money;
 mod notifications;
 mod organisation;
 mod privacy;
-mod responses;
+pub(crate) mod responses;
 mod routes;
 mod surveys;
 mod text_models;

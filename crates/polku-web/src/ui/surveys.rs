@@ -31,6 +31,8 @@ pub(super) fn router() -> Router<Web> {
         .route("/surveys/{id}", get(detail))
         .route("/surveys/{id}/edit", get(edit_form).post(update))
         .route("/surveys/{id}/status", post(set_status))
+        .route("/surveys/{id}/responses.csv", get(download_csv))
+        .route("/surveys/{id}/responses.ndjson", get(download_ndjson))
 }
 
 #[derive(Template)]
@@ -299,6 +301,23 @@ async fn detail(State(web): State<Web>, s: UiSession, IdPath(id): IdPath<SurveyI
     let r = surveys::get(&web.app, &s.caller, id).await.map_err(fail(&s))?;
     let can_edit = s.caller.role.allows(polku_domain::role::Permission::ManageSurveys);
     Ok(page(&DetailPage { c: Chrome::new(&s, "surveys"), t: s.t, link: format!("/s/{}", r.slug), s: r, can_edit }))
+}
+
+/// Every answer of the survey as a file: the API's export, for the signed-in member.
+async fn download(web: &Web, s: &UiSession, id: SurveyId, format: &str) -> Response {
+    let q = crate::api::responses::ExportQuery { after: None, limit: None, format: Some(format.into()) };
+    match crate::api::responses::export_response(web, s.caller.clone(), id, q).await {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn download_csv(State(web): State<Web>, s: UiSession, IdPath(id): IdPath<SurveyId>) -> Response {
+    download(&web, &s, id, "csv").await
+}
+
+async fn download_ndjson(State(web): State<Web>, s: UiSession, IdPath(id): IdPath<SurveyId>) -> Response {
+    download(&web, &s, id, "ndjson").await
 }
 
 async fn edit_form(State(web): State<Web>, s: UiSession, IdPath(id): IdPath<SurveyId>) -> Result<Response, PageError> {
