@@ -21,17 +21,23 @@ impl Store {
         Ok(())
     }
 
+    /// The row count of each of `tables`.
+    pub(crate) async fn counts_of(&self, tables: &[&str]) -> Result<Vec<(String, i64)>> {
+        let mut out = Vec::with_capacity(tables.len());
+        for table in tables {
+            let n: i64 = db!(self, p => sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"))).fetch_one(p).await)?;
+            out.push((table.to_string(), n));
+        }
+        Ok(out)
+    }
+
     /// The migrations applied and the row count of each of the main tables; `Corrupt` if this is no Polku
     /// database.
     pub async fn counts(&self) -> Result<(i64, Vec<(&'static str, i64)>)> {
         let applied: Option<i64> =
             db!(self, p => sqlx::query_scalar("SELECT MAX(version) FROM polku_migrations").fetch_one(p).await)
                 .map_err(|_| StoreError::Corrupt("not a Polku database (no migrations table)".into()))?;
-        let mut out = Vec::with_capacity(COUNTED.len());
-        for table in COUNTED {
-            let n: i64 = db!(self, p => sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"))).fetch_one(p).await)?;
-            out.push((table, n));
-        }
-        Ok((applied.unwrap_or(0), out))
+        let counts = self.counts_of(&COUNTED).await?;
+        Ok((applied.unwrap_or(0), COUNTED.iter().copied().zip(counts.into_iter().map(|(_, n)| n)).collect()))
     }
 }

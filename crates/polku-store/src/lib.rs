@@ -34,6 +34,8 @@ mod sealed;
 mod surveys;
 mod text_models;
 mod tokens;
+#[cfg(test)]
+mod upgrade;
 mod users;
 mod zones;
 

@@ -43,6 +43,12 @@ const fn version_of(digits: &str) -> i64 {
     v
 }
 
+/// The newest schema version this build knows.
+#[cfg(test)]
+pub(crate) fn latest() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
 const MIGRATIONS: &[Migration] = migrations![
     "0001" foundation,
     "0002" rollup_grains,

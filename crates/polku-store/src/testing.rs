@@ -49,6 +49,23 @@ pub struct Story {
     pub definition: polku_domain::survey::SurveyDefinition,
 }
 
+impl Story {
+    /// A response to the story's survey as the writer takes it (UTC days), without analysis or cases.
+    pub fn response(&self, body: polku_domain::response::ValidResponse) -> polku_domain::response::NewResponse {
+        polku_domain::response::NewResponse {
+            id: polku_domain::ResponseId::new(),
+            org: self.org,
+            survey: self.survey,
+            version: self.version,
+            idempotency_key: None,
+            day: polku_domain::calendar::day_of(body.submitted_at),
+            body,
+            analyses: Vec::new(),
+            cases: Vec::new(),
+        }
+    }
+}
+
 /// Creates a [`Story`] in `store`; `questions` is the JSON list of the survey draft.
 pub async fn story(store: &Store, questions: serde_json::Value) -> Story {
     // Written directly, with the columns of the first schema: the migration tests make stories in old ones.

@@ -827,6 +827,13 @@ async fn retention_and_money_through_the_api() {
         assert_eq!((loyal[0]["external_id"].as_str(), loyal[0]["revenue_cents"].as_i64()), (Some("A"), Some(30_000)));
         let csv = t.api(Method::GET, "/api/v1/customers/loyal.csv", &t.token, None).await;
         assert_eq!(csv.body.lines().nth(1), Some("A,,,3,30000,10"));
+        // Names arrive from shop webhooks: one that is a formula is written defused (security review 7).
+        let named =
+            json!([{"external_id": "A", "name": "=HYPERLINK(\"http://evil.example\")", "email": "+1@example.fi"}]);
+        assert_eq!(t.api(Method::POST, "/api/v1/customers:batch", &t.token, Some(named)).await.status, StatusCode::OK);
+        let csv = t.api(Method::GET, "/api/v1/customers/loyal.csv", &t.token, None).await.body;
+        let row = csv.lines().nth(1).unwrap_or_default();
+        assert!(row.contains("'=HYPERLINK") && row.contains("'+1@example.fi"), "{}: {csv}", t.backend);
         let few = t.api(Method::GET, "/api/v1/analytics/few", &t.token, None).await.json();
         assert_eq!(
             (few["customers"][0]["external_id"].as_str(), few["customers"][0]["load"].as_u64()),
