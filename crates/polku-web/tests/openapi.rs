@@ -37,3 +37,26 @@ fn openapi_document_matches_the_snapshot() {
         );
     }
 }
+
+/// Every `{name}` in a path is declared as a path parameter of each of its operations (the API fuzzing of
+/// issue 14 found six survey routes whose `{id}` was not, so they could not be fuzzed at all).
+#[test]
+fn every_path_parameter_is_declared() {
+    let doc = serde_json::to_value(polku_web::api::openapi()).unwrap();
+    let mut missing = Vec::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        let names: Vec<&str> = path.split('{').skip(1).filter_map(|s| s.split('}').next()).collect();
+        for (method, op) in ops.as_object().unwrap() {
+            let declared: Vec<&str> = op["parameters"]
+                .as_array()
+                .map(|ps| ps.iter().filter(|p| p["in"] == "path").filter_map(|p| p["name"].as_str()).collect())
+                .unwrap_or_default();
+            for n in &names {
+                if !declared.contains(n) {
+                    missing.push(format!("{method} {path}: {n}"));
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{missing:#?}");
+}

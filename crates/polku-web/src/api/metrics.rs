@@ -56,7 +56,7 @@ pub fn parse_query(raw: Option<&str>) -> Result<MetricsQuery, ApiError> {
 
 /// Without `from` / `to` the whole history counts. Buckets without answers appear with null scores.
 #[utoipa::path(get, path = "/api/v1/surveys/{id}/metrics", security(("token" = [])),
-    params(("from" = Option<String>, Query, description = "first day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "last day, YYYY-MM-DD"),
+    params(("id" = String, Path, description = "survey id"), ("from" = Option<String>, Query, description = "first day, YYYY-MM-DD"), ("to" = Option<String>, Query, description = "last day, YYYY-MM-DD"),
         ("granularity" = Option<String>, Query, description = "day, week or month")),
     responses((status = 200, body = MetricsOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(super) async fn metrics(

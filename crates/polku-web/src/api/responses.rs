@@ -31,7 +31,7 @@ pub(super) struct ResponseCreated {
 /// Stores one response. With an `Idempotency-Key` header a retry returns the first result (same status
 /// and id, plus `Idempotency-Replayed: true`) and stores nothing twice. 201 means committed to disk.
 #[utoipa::path(post, path = "/api/v1/surveys/{id}/responses", request_body = ResponseInput, security(("token" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    params(("id" = String, Path, description = "survey id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
     responses((status = 201, body = ResponseCreated), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "survey closed"),
         (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(super) async fn submit(

@@ -111,7 +111,7 @@ pub(super) async fn list(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/surveys/{id}", security(("token" = [])),
+#[utoipa::path(get, path = "/api/v1/surveys/{id}", security(("token" = [])), params(("id" = String, Path, description = "survey id")),
     responses((status = 200, body = SurveyOut), (status = 404, body = ErrorBody)))]
 pub(super) async fn get_one(
     State(web): State<Web>,
@@ -131,7 +131,7 @@ pub(super) async fn get_one(
     }))
 }
 
-#[utoipa::path(put, path = "/api/v1/surveys/{id}", request_body = SurveyInput, security(("token" = [])),
+#[utoipa::path(put, path = "/api/v1/surveys/{id}", request_body = SurveyInput, security(("token" = [])), params(("id" = String, Path, description = "survey id")),
     responses((status = 200, body = SurveyCreated), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(super) async fn update(
     State(web): State<Web>,
@@ -143,7 +143,7 @@ pub(super) async fn update(
     Ok(Json(created(&r, new_version)))
 }
 
-#[utoipa::path(post, path = "/api/v1/surveys/{id}/close", security(("token" = [])), responses((status = 204), (status = 404, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/surveys/{id}/close", security(("token" = [])), params(("id" = String, Path, description = "survey id")), responses((status = 204), (status = 404, body = ErrorBody)))]
 pub(super) async fn close(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
@@ -153,7 +153,7 @@ pub(super) async fn close(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(post, path = "/api/v1/surveys/{id}/open", security(("token" = [])), responses((status = 204), (status = 404, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/surveys/{id}/open", security(("token" = [])), params(("id" = String, Path, description = "survey id")), responses((status = 204), (status = 404, body = ErrorBody)))]
 pub(super) async fn open(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
