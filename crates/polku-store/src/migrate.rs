@@ -94,9 +94,19 @@ fn checksum(sql: &str) -> String {
 }
 
 pub(crate) async fn run(store: &Store) -> Result<usize> {
+    let version = MIGRATIONS.last().map_or(0, |m| m.version);
+    // A database a newer Polku has migrated may hold what this build does not know how to keep: refuse it
+    // rather than write into it (after a restore of a newer backup, or a downgrade).
+    let newest: Option<i64> =
+        db!(store, p => sqlx::query_scalar("SELECT MAX(version) FROM polku_migrations").fetch_one(p).await)
+            .unwrap_or(None);
+    if let Some(newer) = newest.filter(|n| *n > version) {
+        return Err(StoreError::Conflict(format!(
+            "the database is at schema {newer}, newer than this build of Polku knows ({version}); run the newer Polku"
+        )));
+    }
     let applied = run_to(store, i64::MAX).await?;
     // One line at start-up, whatever was applied; each migration is logged at debug level.
-    let version = MIGRATIONS.last().map_or(0, |m| m.version);
     tracing::info!(applied, version, "database schema is current");
     Ok(applied)
 }
@@ -281,6 +291,18 @@ mod tests {
                 "{backend}"
             );
             assert!(!store.pending_day_rebuilds().await.unwrap().contains(&st.org), "{backend}");
+        }
+    }
+
+    /// A database a newer build migrated is refused, and nothing is written into it.
+    #[tokio::test]
+    async fn a_newer_schema_is_refused() {
+        for (backend, store) in crate::testing::empty_stores().await {
+            run(&store).await.unwrap();
+            db!(store, p => sqlx::query("INSERT INTO polku_migrations (version, name, checksum) VALUES (9999, 'future', 'x')")
+                .execute(p).await.map(|_| ())).unwrap();
+            let e = run(&store).await.unwrap_err();
+            assert!(e.to_string().contains("schema 9999"), "{backend}: {e}");
         }
     }
 }
