@@ -79,7 +79,8 @@ impl LoginThrottle {
         }
     }
 
-    pub fn fail(&self, key: &str) {
+    /// Records a failure; returns how many `key` has had in the window.
+    pub fn fail(&self, key: &str) -> u32 {
         let mut map = self.failures.lock().expect("lock");
         if map.len() > 100_000 {
             map.retain(|_, (_, last)| last.elapsed() < WINDOW);
@@ -90,6 +91,7 @@ impl LoginThrottle {
         }
         e.0 += 1;
         e.1 = Instant::now();
+        e.0
     }
 
     pub fn succeed(&self, key: &str) {
@@ -122,7 +124,9 @@ pub async fn login(app: &App, email: &str, password: &str, client: &str) -> AppR
     let user = match user {
         Some(u) if ok => u,
         _ => {
-            keys.iter().for_each(|k| app.login_throttle.fail(k));
+            keys.iter().for_each(|k| {
+                app.login_throttle.fail(k);
+            });
             return Err(AppError::Unauthorized);
         }
     };

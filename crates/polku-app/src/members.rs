@@ -11,7 +11,7 @@
 //! `polku_domain::access`; the store keeps the last owner and ends sessions and tokens in the same
 //! transaction as the change.
 
-use crate::auth::{Caller, NewSession, hash_password, random_secret, sha256, verify_password};
+use crate::auth::{Caller, SignIn, hash_password, random_secret, sha256, verify_password};
 use crate::{App, AppError, AppResult};
 use polku_domain::access::{AccessMail, INVITATION_TTL, LinkKind, RESET_TTL, may_assign, may_remove};
 use polku_domain::role::{Permission, Role};
@@ -23,7 +23,7 @@ const RESETS_PER_HOUR: i64 = 3;
 
 fn valid_email(email: &str) -> AppResult<String> {
     let email = email.trim().to_lowercase();
-    if !polku_domain::notify::valid_mailbox(&email) || email.parse::<lettre::message::Mailbox>().is_err() {
+    if !polku_domain::notify::valid_address(&email) || email.parse::<lettre::message::Mailbox>().is_err() {
         return Err(AppError::invalid("email", "must be an e-mail address"));
     }
     Ok(email)
@@ -135,8 +135,8 @@ pub async fn invitation(app: &App, secret: &str) -> AppResult<Invitation> {
 
 /// Accepts an invitation and signs in to its organisation. A new person gives a name and a password; a
 /// person with an account gives their current password (a wrong one is `Unauthorized`, throttled like
-/// sign-in).
-pub async fn accept(app: &App, secret: &str, name: &str, password: &str, client: &str) -> AppResult<NewSession> {
+/// sign-in). An account with two-factor sign-in on joins and then waits for its code like any sign-in.
+pub async fn accept(app: &App, secret: &str, name: &str, password: &str, client: &str) -> AppResult<SignIn> {
     let inv = invitation(app, secret).await?;
     let user = app.store.user_by_email(&inv.email).await?;
     let actor_email = inv.email.clone();
@@ -179,7 +179,10 @@ pub async fn accept(app: &App, secret: &str, name: &str, password: &str, client:
         StoreError::Conflict(m) => AppError::invalid("email", m),
         e => e.into(),
     })?;
-    crate::auth::start_session(app, user, org, &inv.email, inv.locale, client).await
+    if app.store.two_factor(user).await?.totp_secret.is_some() {
+        return Ok(SignIn::SecondFactor(crate::two_factor::start_wait(app, &inv.email).await?));
+    }
+    Ok(SignIn::Session(crate::auth::start_session(app, user, org, &inv.email, inv.locale, client).await?))
 }
 
 /// Gives a member a new role (owners for admins and owners, admins for the roles below).
@@ -251,19 +254,7 @@ fn conflict(e: StoreError) -> AppError {
 
 /// Changes one's own password: the current one is required, and every other session of the user ends.
 pub async fn change_password(app: &App, session: &SessionInfo, current: &str, new: &str) -> AppResult<()> {
-    let key = format!("email:{}", session.email);
-    if !app.login_throttle.check(&key) {
-        return Err(AppError::TooManyRequests);
-    }
-    let hash = app.store.password_hash(session.user).await?;
-    let current = current.to_string();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&current, &hash))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    if !ok {
-        app.login_throttle.fail(&key);
-        return Err(AppError::invalid("current", "is not your current password"));
-    }
+    confirm_password(app, session, current, "current").await?;
     check_password(new, "password")?;
     let actor = Actor::User { id: session.user, email: session.email.clone() };
     let audit = Audit {
@@ -273,6 +264,25 @@ pub async fn change_password(app: &App, session: &SessionInfo, current: &str, ne
         detail: serde_json::Value::Null,
     };
     app.store.set_password(session.user, &hash_password(new)?, Some(&session.id_hash), &audit).await?;
+    Ok(())
+}
+
+/// Checks a signed-in member's own password before a change to their account; a wrong one is `Invalid`
+/// naming `field`, throttled like sign-in (the session alone must not be enough to guess with).
+pub(crate) async fn confirm_password(app: &App, session: &SessionInfo, password: &str, field: &str) -> AppResult<()> {
+    let key = format!("email:{}", session.email);
+    if !app.login_throttle.check(&key) {
+        return Err(AppError::TooManyRequests);
+    }
+    let hash = app.store.password_hash(session.user).await?;
+    let password = password.to_string();
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    if !ok {
+        app.login_throttle.fail(&key);
+        return Err(AppError::invalid(field, "is not your current password"));
+    }
     Ok(())
 }
 

@@ -22,6 +22,7 @@ const ERASE_PER_RUN: i64 = 500;
 /// Everything stored about one customer (admins). Audited: personal data left the system.
 pub async fn export(app: &App, caller: &Caller, external_id: &str) -> AppResult<CustomerExport> {
     caller.require(Permission::Administer)?;
+    named(external_id)?;
     let found = app.store.customer_export(caller.org, external_id.trim()).await?.ok_or(AppError::NotFound)?;
     let audit = Audit {
         actor: &caller.actor,
@@ -33,6 +34,14 @@ pub async fn export(app: &App, caller: &Caller, external_id: &str) -> AppResult<
     Ok(found)
 }
 
+/// An empty reference names nobody (and must not match answers without one).
+fn named(reference: &str) -> AppResult<()> {
+    if reference.trim().is_empty() {
+        return Err(AppError::invalid("customer", "must name a customer (an external id or e-mail address)"));
+    }
+    Ok(())
+}
+
 /// Erases one customer (admins); see `Store::erase_customer` for what goes and what stays.
 pub async fn erase(app: &App, caller: &Caller, external_id: &str) -> AppResult<Erased> {
     caller.require(Permission::Administer)?;
@@ -40,6 +49,7 @@ pub async fn erase(app: &App, caller: &Caller, external_id: &str) -> AppResult<E
 }
 
 async fn erase_as(app: &App, org: polku_domain::OrgId, actor: &Actor, external_id: &str) -> AppResult<Erased> {
+    named(external_id)?;
     // The external id is personal data too: the audit names no one.
     let audit = Audit { actor, action: "customer.erase", target: "customer".into(), detail: serde_json::json!({}) };
     Ok(app.store.erase_customer(org, external_id.trim(), &audit).await?)

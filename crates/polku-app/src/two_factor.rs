@@ -8,7 +8,7 @@
 //! step is accepted once, so a code seen over someone's shoulder cannot be replayed. Members of an
 //! organisation that requires it reach only their account page until they set it up (`needs_two_factor`).
 
-use crate::auth::{NewSession, random_secret, sha256, verify_password};
+use crate::auth::{NewSession, random_secret, sha256};
 use crate::{App, AppError, AppResult};
 use polku_domain::access::{LinkKind, SECOND_FACTOR_TTL};
 use polku_domain::role::Role;
@@ -17,6 +17,8 @@ use polku_store::{Actor, Audit, SessionInfo};
 use totp_rs::{Builder, Totp};
 
 const RECOVERY_CODES: usize = 10;
+/// Wrong codes (in the throttle's window) after which each further one ends the wait.
+const WRONG_CODES_PER_WAIT: u32 = 5;
 
 fn totp(secret: &[u8], account: &str) -> AppResult<Totp> {
     Builder::new()
@@ -57,9 +59,16 @@ pub fn setup_again(session: &SessionInfo, secret_b32: &str) -> AppResult<String>
     totp(&decode(secret_b32)?, &session.email)?.to_url().map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))
 }
 
-/// Turns two-factor sign-in on once `code` from the app matches `secret`; returns the recovery codes,
-/// shown this once.
-pub async fn enable(app: &App, session: &SessionInfo, secret: &str, code: &str) -> AppResult<Vec<String>> {
+/// Turns two-factor sign-in on once `code` from the app matches `secret`, with the member's password
+/// (a session alone must not replace the secret); returns the recovery codes, shown this once. Every
+/// other session of the member ends.
+pub async fn enable(
+    app: &App,
+    session: &SessionInfo,
+    password: &str,
+    secret: &str,
+    code: &str,
+) -> AppResult<Vec<String>> {
     let bytes = decode(secret)?;
     if bytes.len() < 16 {
         return Err(AppError::invalid("secret", "is not the secret shown"));
@@ -67,6 +76,7 @@ pub async fn enable(app: &App, session: &SessionInfo, secret: &str, code: &str) 
     let step = totp(&bytes, &session.email)?.check(code.trim(), unix_now()).ok_or_else(|| {
         AppError::invalid("code", "does not match; check the time on your phone and try the next code")
     })?;
+    crate::members::confirm_password(app, session, password, "password").await?;
     let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| recovery_code()).collect();
     let hashes: Vec<Vec<u8>> = codes.iter().map(|c| sha256(&normalise(c))).collect();
     let actor = Actor::User { id: session.user, email: session.email.clone() };
@@ -76,20 +86,13 @@ pub async fn enable(app: &App, session: &SessionInfo, secret: &str, code: &str) 
         target: format!("user:{}", session.email),
         detail: serde_json::Value::Null,
     };
-    app.store.enable_two_factor(session.user, secret.trim(), step as i64, &hashes, &audit).await?;
+    app.store.enable_two_factor(session.user, secret.trim(), step as i64, &hashes, &session.id_hash, &audit).await?;
     Ok(codes)
 }
 
 /// Turns it off; the password is asked again.
 pub async fn disable(app: &App, session: &SessionInfo, password: &str) -> AppResult<()> {
-    let hash = app.store.password_hash(session.user).await?;
-    let password = password.to_string();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    if !ok {
-        return Err(AppError::invalid("password", "is not your password"));
-    }
+    crate::members::confirm_password(app, session, password, "password").await?;
     let actor = Actor::User { id: session.user, email: session.email.clone() };
     let audit = Audit {
         actor: &actor,
@@ -146,11 +149,13 @@ pub(crate) async fn start_wait(app: &App, email: &str) -> AppResult<String> {
     Ok(secret)
 }
 
-/// Completes a sign-in with a TOTP code or a recovery code. A wrong code is `Unauthorized` (throttled like
-/// a password); a gone wait is `NotFound` (sign in again).
+/// Completes a sign-in with a TOTP code or a recovery code. A wrong code is `Unauthorized`; a gone wait is
+/// `NotFound` (sign in again). Wrong codes are throttled under their own key, which a right password does
+/// not clear, and from the fifth in the window each one also ends the wait, so guessing costs a password
+/// entry per guess on top of the growing delay.
 pub async fn complete(app: &App, wait: &str, code: &str, client: &str) -> AppResult<NewSession> {
     let link = app.store.access_link(&sha256(wait), LinkKind::SecondFactor).await?.ok_or(AppError::NotFound)?;
-    let key = format!("email:{}", link.email);
+    let key = format!("totp:{}", link.email);
     if !app.login_throttle.check(&key) {
         return Err(AppError::TooManyRequests);
     }
@@ -164,7 +169,9 @@ pub async fn complete(app: &App, wait: &str, code: &str, client: &str) -> AppRes
         None => code.len() > 6 && app.store.use_recovery_code(id, &sha256(&normalise(code))).await?,
     };
     if !ok {
-        app.login_throttle.fail(&key);
+        if app.login_throttle.fail(&key) >= WRONG_CODES_PER_WAIT {
+            app.store.take_second_factor(&sha256(wait)).await?;
+        }
         return Err(AppError::Unauthorized);
     }
     app.store.take_second_factor(&sha256(wait)).await?.ok_or(AppError::NotFound)?;

@@ -304,6 +304,11 @@ pub fn valid_mailbox(s: &str) -> bool {
         && !addr.contains(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == ',')
 }
 
+/// A bare address `a@b.c` (no display name, no spaces): what an account or an invitation is for.
+pub fn valid_address(s: &str) -> bool {
+    valid_mailbox(s) && !s.contains(|c: char| c.is_whitespace() || c == '<' || c == '>')
+}
+
 /// The wait before delivery attempt `attempts + 1`, after `attempts` failed ones: 30 s, doubling up to an
 /// hour. `None`: give up (the notification is marked failed).
 pub fn retry_delay(attempts: u32) -> Option<Duration> {
@@ -764,6 +769,10 @@ mod tests {
         }
         for bad in ["", "cx", "cx@", "@example.fi", "cx@localhost", "a@b.fi, c@d.fi", "Name <a@b.fi", "a b@c.fi"] {
             assert!(!valid_mailbox(bad), "{bad}");
+        }
+        assert!(valid_address("cx@example.fi"));
+        for bad in ["Polku <cx@example.fi>", "<cx@example.fi>", "cx@example.fi "] {
+            assert!(!valid_address(bad), "{bad:?}: accounts take bare addresses");
         }
     }
 

@@ -222,6 +222,15 @@ impl Store {
                 .bind(keep.unwrap_or_default())
                 .execute(&mut *tx)
                 .await?;
+            // A reset link or a half-done sign-in made with the old password must not outlive it.
+            sqlx::query(
+                "UPDATE access_links SET used_at = $1 WHERE email = (SELECT email FROM users WHERE id = $2) \
+                 AND kind IN ('reset', 'second_factor') AND used_at IS NULL",
+            )
+            .bind(now())
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await?;
             audit!(&mut *tx, Option::<Uuid>::None, by)?;
             tx.commit().await?;
         });
@@ -337,7 +346,12 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
             let user = match (existing, account) {
-                (Some(u), _) => u,
+                (Some(u), None) => u,
+                // The account appeared after the caller checked (a race): joining it now would attach an
+                // account whose password nobody gave.
+                (Some(_), Some(_)) => {
+                    return Err(StoreError::Conflict("an account with this address was just made; open the invitation again".into()));
+                }
                 (None, Some(a)) => {
                     let id = Uuid::new_v4();
                     sqlx::query("INSERT INTO users (id, email, name, password_hash, locale, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
@@ -396,8 +410,11 @@ impl Store {
                 .ok_or(StoreError::NotFound)?;
             sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(password_hash).bind(user).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user).execute(&mut *tx).await?;
-            // Other reset links of the address stop too: the one used is the one that counts.
-            sqlx::query("UPDATE access_links SET used_at = $1 WHERE email = $2 AND kind = 'reset' AND used_at IS NULL")
+            // Other reset links of the address and half-done sign-ins stop too: the one used is the one that
+            // counts, and a wait opened with the old password must not outlive it.
+            sqlx::query(
+                "UPDATE access_links SET used_at = $1 WHERE email = $2 AND kind IN ('reset', 'second_factor') AND used_at IS NULL",
+            )
                 .bind(now())
                 .bind(&email)
                 .execute(&mut *tx)
@@ -441,17 +458,21 @@ impl Store {
     }
 
     /// Turns two-factor sign-in on with `secret`, the step its confirming code used, and new recovery codes
-    /// (their hashes), replacing any earlier ones.
+    /// (their hashes), replacing any earlier ones. Every session of the user but `keep` ends: one opened
+    /// without the second factor should not outlive its coming.
+    #[allow(clippy::too_many_arguments)]
     pub async fn enable_two_factor(
         &self,
         user: UserId,
         secret: &str,
         step: i64,
         codes: &[Vec<u8>],
+        keep: &[u8],
         by: &Audit<'_>,
     ) -> Result<()> {
         db!(self, p => {
             let mut tx = p.begin_with(dialect::begin_write(self.backend())).await?;
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2").bind(user.0).bind(keep).execute(&mut *tx).await?;
             sqlx::query("UPDATE users SET totp_secret = $1, totp_last_step = $2 WHERE id = $3")
                 .bind(secret)
                 .bind(step)

@@ -183,13 +183,42 @@ pub struct Erased {
     pub texts: u64,
 }
 
-/// The references a person's answers may carry, lower-cased (answers are matched without case): the one
-/// asked for, and the customer's id and e-mail address when there is a customer row.
-fn refs(asked: &str, customer: Option<&(Uuid, String, Option<String>)>) -> [String; 3] {
-    let asked = asked.trim().to_lowercase();
-    let id = customer.map_or_else(|| asked.clone(), |c| c.1.to_lowercase());
-    let email = customer.and_then(|c| c.2.as_deref()).map_or_else(|| asked.clone(), str::to_lowercase);
-    [asked, id, email]
+/// The references a person's answers may carry: the one asked for, and the customer's id and e-mail
+/// address when there is a customer row.
+fn refs(asked: &str, customer: Option<&(Uuid, String, Option<String>)>) -> Vec<String> {
+    let asked = asked.trim().to_string();
+    let mut out = vec![asked];
+    if let Some((_, id, email)) = customer {
+        out.push(id.clone());
+        out.extend(email.clone());
+    }
+    out.dedup();
+    out
+}
+
+/// Every stored reference or address of the organisation, for the case-variant scan of `with_variants`.
+const STORED_REFS: &str = "SELECT customer_ref FROM responses WHERE org_id = $1 AND customer_ref IS NOT NULL
+     UNION SELECT recipient FROM notifications WHERE org_id = $1
+     UNION SELECT email FROM follow_ups WHERE org_id = $1 AND email IS NOT NULL";
+
+/// `refs` and the stored strings equal to one of them only under Unicode case folding. References are
+/// compared with the database's `LOWER` on both sides, as the rest of the store matches answers to
+/// customers, but SQLite's `LOWER` folds ASCII alone (PostgreSQL's follows the locale), so `ÄITI@x.fi` and
+/// `äiti@x.fi` differ to it: a person's data must not be missed for that. Scanned only when a reference has
+/// a non-ASCII character, where the two foldings can differ.
+fn with_variants(mut refs: Vec<String>, stored: Vec<String>) -> Vec<String> {
+    let folded: Vec<String> = refs.iter().map(|r| r.to_lowercase()).collect();
+    for s in stored {
+        if folded.contains(&s.to_lowercase()) && !refs.contains(&s) {
+            refs.push(s);
+        }
+    }
+    refs
+}
+
+/// `LOWER($2), LOWER($3), …` for `n` references bound after the organisation.
+fn ref_list(n: usize) -> String {
+    (2..n + 2).map(|i| format!("LOWER(${i})")).collect::<Vec<_>>().join(", ")
 }
 
 /// The customer a reference names: by external id, or by e-mail address without case.
@@ -197,8 +226,32 @@ const FIND_CUSTOMER: &str = "SELECT id, external_id, email FROM customers
      WHERE org_id = $1 AND erased_at IS NULL AND (external_id = $2 OR LOWER(email) = LOWER($2))
      ORDER BY external_id = $2 DESC LIMIT 1";
 
-/// Answers under any of the references `$2`, `$3`, `$4`, compared without case.
-const BY_REF: &str = "LOWER(customer_ref) IN ($2, $3, $4)";
+/// The references to match for `reference` (see `with_variants`), read inside the caller's transaction;
+/// with the SQL list of their placeholders.
+macro_rules! references {
+    ($tx:expr, $org:expr, $reference:expr, $found:expr) => {{
+        let base = refs($reference, $found);
+        let all = if base.iter().all(|r| r.is_ascii()) {
+            base
+        } else {
+            let stored: Vec<String> = sqlx::query_scalar(STORED_REFS).bind($org.0).fetch_all(&mut *$tx).await?;
+            with_variants(base, stored)
+        };
+        let list = ref_list(all.len());
+        (all, list)
+    }};
+}
+
+/// Binds the organisation and then every reference.
+macro_rules! bound {
+    ($q:expr, $org:expr, $refs:expr) => {{
+        let mut q = $q.bind($org.0);
+        for r in $refs.iter() {
+            q = q.bind(r);
+        }
+        q
+    }};
+}
 
 impl Store {
     /// Everything stored about the person `reference` names in `org` (a customer's external id or e-mail
@@ -208,7 +261,8 @@ impl Store {
             let mut tx = p.begin().await?;
             let found: Option<(Uuid, String, Option<String>)> =
                 sqlx::query_as(FIND_CUSTOMER).bind(org.0).bind(reference.trim()).fetch_optional(&mut *tx).await?;
-            let [r1, r2, r3] = refs(reference, found.as_ref());
+            let (refs, list) = references!(tx, org, reference, found.as_ref());
+            let by_ref = format!("LOWER(customer_ref) IN ({list})");
             let id = found.as_ref().map_or(Uuid::nil(), |c| c.0);
             let customer: Option<ExportCustomer> = match &found {
                 Some((id, _, _)) => Some(sqlx::query_as(
@@ -242,28 +296,28 @@ impl Store {
                 "SELECT external_id, touchpoint, occurred_at, outcome, polarity, attributes FROM touchpoint_events
                  WHERE org_id = $1 AND customer_id = $2 ORDER BY occurred_at",
             ).bind(org.0).bind(id).fetch_all(&mut *tx).await?;
-            let mut responses: Vec<ExportResponse> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            let mut responses: Vec<ExportResponse> = bound!(sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT id, survey_id, submitted_at, channel, touchpoint, locale, share_ok, contact_ok FROM responses
-                 WHERE org_id = $1 AND {BY_REF} ORDER BY submitted_at"
-            ))).bind(org.0).bind(&r1).bind(&r2).bind(&r3).fetch_all(&mut *tx).await?;
+                 WHERE org_id = $1 AND {by_ref} ORDER BY submitted_at"
+            ))), org, refs).fetch_all(&mut *tx).await?;
             if customer.is_none() && responses.is_empty() {
                 return Ok(None);
             }
-            let answers: Vec<ExportAnswer> = sqlx::query_as(
+            let answers: Vec<ExportAnswer> = bound!(sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT a.response_id, a.question_id, a.kind, a.score, a.choices, a.text FROM answers a
                  JOIN responses r ON r.id = a.response_id
-                 WHERE r.org_id = $1 AND LOWER(r.customer_ref) IN ($2, $3, $4)",
-            ).bind(org.0).bind(&r1).bind(&r2).bind(&r3).fetch_all(&mut *tx).await?;
+                 WHERE r.org_id = $1 AND LOWER(r.customer_ref) IN ({list})",
+            ))), org, refs).fetch_all(&mut *tx).await?;
             for a in answers {
                 if let Some(r) = responses.iter_mut().find(|r| r.id == a.response_id) {
                     r.answers.push(a);
                 }
             }
-            let follow_ups = sqlx::query_as(
+            let follow_ups = bound!(sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT f.email, f.original_score, f.score, f.comment, f.created_at, f.sent_at, f.answered_at
                  FROM follow_ups f JOIN cases c ON c.id = f.case_id JOIN responses r ON r.id = c.response_id
-                 WHERE f.org_id = $1 AND LOWER(r.customer_ref) IN ($2, $3, $4) ORDER BY f.created_at",
-            ).bind(org.0).bind(&r1).bind(&r2).bind(&r3).fetch_all(&mut *tx).await?;
+                 WHERE f.org_id = $1 AND LOWER(r.customer_ref) IN ({list}) ORDER BY f.created_at",
+            ))), org, refs).fetch_all(&mut *tx).await?;
             tx.commit().await?;
             Ok(Some(CustomerExport {
                 customer, orders, support_contacts, deliveries, referrals, reviews, events, responses, follow_ups,
@@ -286,25 +340,26 @@ impl Store {
             let mut tx = p.begin_with(dialect::begin_write(self.backend())).await?;
             let found: Option<(Uuid, String, Option<String>)> =
                 sqlx::query_as(FIND_CUSTOMER).bind(org.0).bind(reference.trim()).fetch_optional(&mut *tx).await?;
-            let [r1, r2, r3] = refs(reference, found.as_ref());
-            let their: Vec<(Uuid,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT id FROM responses WHERE org_id = $1 AND {BY_REF}"
-            ))).bind(org.0).bind(&r1).bind(&r2).bind(&r3).fetch_all(&mut *tx).await?;
+            let (refs, list) = references!(tx, org, reference, found.as_ref());
+            let by_ref = format!("LOWER(customer_ref) IN ({list})");
+            let their: Vec<(Uuid,)> = bound!(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT id FROM responses WHERE org_id = $1 AND {by_ref}"
+            ))), org, refs).fetch_all(&mut *tx).await?;
             if found.is_none() && their.is_empty() {
                 return Err(StoreError::NotFound);
             }
-            let texts = sqlx::query(sqlx::AssertSqlSafe(format!(
+            let texts = bound!(sqlx::query(sqlx::AssertSqlSafe(format!(
                 "UPDATE answers SET text = '' WHERE org_id = $1 AND text IS NOT NULL AND response_id IN
-                   (SELECT id FROM responses WHERE org_id = $1 AND {BY_REF})"
-            ))).bind(org.0).bind(&r1).bind(&r2).bind(&r3).execute(&mut *tx).await?.rows_affected();
+                   (SELECT id FROM responses WHERE org_id = $1 AND {by_ref})"
+            ))), org, refs).execute(&mut *tx).await?.rows_affected();
             let blank = match terms {
                 SearchTerms::Column => format!(", {} = NULL", dialect::SEARCH_COLUMN),
                 SearchTerms::Table => String::new(),
             };
-            let comments: Vec<(i64,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            let comments: Vec<(i64,)> = bound!(sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "UPDATE comments SET customer_ref = NULL, lemmas = ''{blank}
-                 WHERE org_id = $1 AND {BY_REF} RETURNING id"
-            ))).bind(org.0).bind(&r1).bind(&r2).bind(&r3).fetch_all(&mut *tx).await?;
+                 WHERE org_id = $1 AND {by_ref} RETURNING id"
+            ))), org, refs).fetch_all(&mut *tx).await?;
             for chunk in comments.chunks(500) {
                 let tables: &[&str] = if terms == SearchTerms::Table { &[dialect::SEARCH_TABLE, "comment_notes"] } else { &["comment_notes"] };
                 for table in tables {
@@ -320,24 +375,24 @@ impl Store {
                 }
             }
             // Staff's words about them on their cases, and compensation reasons, which often name them.
-            let cases_of_theirs =
-                "SELECT c.id FROM cases c JOIN responses r ON r.id = c.response_id WHERE r.org_id = $1 AND LOWER(r.customer_ref) IN ($2, $3, $4)";
+            let cases_of_theirs = format!(
+                "SELECT c.id FROM cases c JOIN responses r ON r.id = c.response_id WHERE r.org_id = $1 AND LOWER(r.customer_ref) IN ({list})");
             for sql in [
                 format!("UPDATE case_events SET body = '' WHERE org_id = $1 AND case_id IN ({cases_of_theirs})"),
                 format!("UPDATE case_actions SET reason = '' WHERE org_id = $1 AND case_id IN ({cases_of_theirs})"),
                 format!("UPDATE follow_ups SET email = NULL, comment = NULL WHERE org_id = $1
-                   AND (LOWER(email) IN ($2, $3, $4) OR case_id IN ({cases_of_theirs}))"),
+                   AND (LOWER(email) IN ({list}) OR case_id IN ({cases_of_theirs}))"),
                 format!("DELETE FROM idempotency_keys WHERE org_id = $1 AND response_id IN
-                   (SELECT id FROM responses WHERE org_id = $1 AND {BY_REF})"),
-                "DELETE FROM notifications WHERE org_id = $1 AND status = 'pending' AND LOWER(recipient) IN ($2, $3, $4)".into(),
-                "UPDATE notifications SET recipient = 'erased', last_error = NULL WHERE org_id = $1 AND LOWER(recipient) IN ($2, $3, $4)".into(),
-                "DELETE FROM customer_ref_dirty WHERE org_id = $1 AND LOWER(customer_ref) IN ($2, $3, $4)".into(),
+                   (SELECT id FROM responses WHERE org_id = $1 AND {by_ref})"),
+                format!("DELETE FROM notifications WHERE org_id = $1 AND status = 'pending' AND LOWER(recipient) IN ({list})"),
+                format!("UPDATE notifications SET recipient = 'erased', last_error = NULL WHERE org_id = $1 AND LOWER(recipient) IN ({list})"),
+                format!("DELETE FROM customer_ref_dirty WHERE org_id = $1 AND LOWER(customer_ref) IN ({list})"),
             ] {
-                sqlx::query(sqlx::AssertSqlSafe(sql)).bind(org.0).bind(&r1).bind(&r2).bind(&r3).execute(&mut *tx).await?;
+                bound!(sqlx::query(sqlx::AssertSqlSafe(sql)), org, refs).execute(&mut *tx).await?;
             }
-            let responses = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "UPDATE responses SET customer_ref = NULL WHERE org_id = $1 AND {BY_REF}"
-            ))).bind(org.0).bind(&r1).bind(&r2).bind(&r3).execute(&mut *tx).await?.rows_affected();
+            let responses = bound!(sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE responses SET customer_ref = NULL WHERE org_id = $1 AND {by_ref}"
+            ))), org, refs).execute(&mut *tx).await?.rows_affected();
             if let Some((id, _, _)) = found {
                 sqlx::query("UPDATE reviews SET text = NULL WHERE org_id = $1 AND customer_id = $2")
                     .bind(org.0).bind(id).execute(&mut *tx).await?;
@@ -427,5 +482,18 @@ impl Store {
             tx.commit().await?;
             Ok::<_, StoreError>(n)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_variants_beyond_ascii_are_added_once() {
+        let stored = vec!["ÖRJAN@x.se".to_string(), "örjan@x.se".to_string(), "other@x.se".to_string()];
+        let all = with_variants(vec!["Örjan@x.se".into()], stored);
+        assert_eq!(all, ["Örjan@x.se", "ÖRJAN@x.se", "örjan@x.se"]);
+        assert_eq!(ref_list(2), "LOWER($2), LOWER($3)");
     }
 }

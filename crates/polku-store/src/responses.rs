@@ -490,8 +490,11 @@ type AnswerOfResponse = (Uuid, Uuid, String, Option<i64>, Option<String>, Option
 
 impl Store {
     /// A page of a survey's responses in (submitted_at, id) order after the key `after`, with their answers:
-    /// keyset paging, so a page costs the same at the end as at the start and rows written meanwhile are
-    /// neither skipped nor repeated.
+    /// keyset paging, so a page costs the same at the end as at the start and no row is repeated. A row
+    /// written while an export pages through is in it when its answer time is after the cursor (as new
+    /// answers are); one back-dated behind the cursor (a historical import) is not, and an export taken
+    /// after the import has it. Paging by storage order instead would need a fourth index on the hottest
+    /// table for this rare case.
     pub async fn responses_page(
         &self,
         org: OrgId,

@@ -110,6 +110,19 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     }
 }
 
+/// A query string parsed into `T`, a bad one answered like a bad body (422 naming `query`) rather than
+/// axum's plain-text 400.
+pub(crate) struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        serde_urlencoded::from_str(parts.uri.query().unwrap_or(""))
+            .map(ApiQuery)
+            .map_err(|e| ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "query", e.to_string()))
+    }
+}
+
 /// An API caller authenticated by `Authorization: Bearer <token>`.
 pub(crate) struct ApiCaller(pub Caller);
 

@@ -69,9 +69,13 @@ async fn responses_leave_in_pages_and_streams() {
         assert_eq!(rows.len(), 8);
         assert!(csv.body.contains("'=HYPERLINK"), "{}", csv.body);
         // Bad parameters are named; another organisation's survey is not found.
-        for (q, field) in
-            [("after=nonsense", "after"), ("limit=0", "limit"), ("limit=many", "limit"), ("format=xml", "format")]
-        {
+        for (q, field) in [
+            ("after=nonsense", "after"),
+            ("limit=0", "limit"),
+            ("limit=many", "limit"),
+            ("format=xml", "format"),
+            ("format=csv&format=json", "query"),
+        ] {
             let r = t.api(Method::GET, &format!("/api/v1/surveys/{sid}/responses?{q}"), &t.token, None).await;
             assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{q}: {}", r.body);
             assert_eq!(r.field_errors(), [field], "{q}");

@@ -294,6 +294,13 @@ async fn own_password_and_sessions_and_a_forgotten_password_by_mail() {
             StatusCode::NOT_FOUND,
             "used once"
         );
+        // A reset link asked for before a password change dies with the old password.
+        ask(t.email.clone()).await;
+        let (stale, _) = mailed_link(&sink, &t.email, 2).await;
+        let (session, csrf) = t.login_with(&t.email, "reset and fine").await;
+        let change = [("_csrf", csrf.as_str()), ("current", "reset and fine"), ("password", "changed after asking")];
+        assert_eq!(t.post_form("/account/password", &session, &change).await.status, StatusCode::OK);
+        assert_eq!(t.get(&stale, &[]).await.status, StatusCode::NOT_FOUND, "{}", t.backend);
         // Asking again and again from one address is throttled.
         let mut statuses = Vec::new();
         for _ in 0..8 {
@@ -381,14 +388,28 @@ async fn two_step_sign_in_with_an_app_code_or_a_recovery_code_and_an_owner_can_r
         // A code that is not the app's (the current one shifted by a digit) is refused, naming the field.
         let current = app_code(&secret, 0);
         let not_it: String = current.chars().map(|c| char::from(b'0' + (c as u8 - b'0' + 5) % 10)).collect();
-        let wrong = [("_csrf", csrf.as_str()), ("secret", secret.as_str()), ("code", not_it.as_str())];
+        let wrong =
+            [("_csrf", csrf.as_str()), ("password", PASSWORD), ("secret", secret.as_str()), ("code", not_it.as_str())];
         let r = t.post_form("/account/two-factor/enable", &cookies, &wrong).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
         assert!(r.body.contains("code") && r.body.contains("<svg"), "the same secret is offered again");
         let code = app_code(&secret, 0);
-        let ok = [("_csrf", csrf.as_str()), ("secret", secret.as_str()), ("code", code.as_str())];
+        // The session alone cannot set (or replace) the secret: the password is asked.
+        let no_password = [
+            ("_csrf", csrf.as_str()),
+            ("password", "not it at all"),
+            ("secret", secret.as_str()),
+            ("code", code.as_str()),
+        ];
+        let r = t.post_form("/account/two-factor/enable", &cookies, &no_password).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("password"), "the field is named: {}", r.body);
+        let (other_session, _) = t.login(&t.email).await;
+        let ok =
+            [("_csrf", csrf.as_str()), ("password", PASSWORD), ("secret", secret.as_str()), ("code", code.as_str())];
         let r = t.post_form("/account/two-factor/enable", &cookies, &ok).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(t.get("/surveys", &other_session).await.location().starts_with("/login"), "other sessions end");
         let recovery: Vec<String> =
             r.body.split("<li><code>").skip(1).map(|s| s.split('<').next().unwrap().to_string()).collect();
         assert_eq!(recovery.len(), 10, "{}", r.body);
@@ -412,6 +433,53 @@ async fn two_step_sign_in_with_an_app_code_or_a_recovery_code_and_an_owner_can_r
         assert_eq!(code_step(&t, &wait, &typed).await.status, StatusCode::SEE_OTHER);
         let (_, wait) = password_step(&t, &t.email).await;
         assert_eq!(code_step(&t, &wait, &recovery[0]).await.status, StatusCode::UNAUTHORIZED);
+
+        // Guessing codes: from the fifth wrong one in the window each ends the wait, and a right password
+        // does not clear the count (the two wrong codes above are forgotten first).
+        t.app.login_throttle.succeed(&format!("totp:{}", t.email));
+        let (_, wait) = password_step(&t, &t.email).await;
+        for _ in 0..4 {
+            assert_eq!(code_step(&t, &wait, "000000x").await.status, StatusCode::UNAUTHORIZED);
+        }
+        let (_, wait) = password_step(&t, &t.email).await;
+        assert_eq!(code_step(&t, &wait, "000000x").await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(code_step(&t, &wait, &app_code(&secret, -30)).await.location(), "/login?expired=1", "{}", t.backend);
+        let (_, wait) = password_step(&t, &t.email).await;
+        let r = code_step(&t, &wait, "000000x").await;
+        let survived = r.status == StatusCode::TOO_MANY_REQUESTS || r.location() == "/login?expired=1";
+        assert!(survived, "{}: the count outlives a right password: {}", t.backend, r.status);
+        t.app.login_throttle.succeed(&format!("totp:{}", t.email));
+
+        // An invitation accepted by an account with two-factor on joins, then asks for the code.
+        let (other_org, _, _) = new_org(&t.app, "Kolmas Oy").await;
+        let invitation = "pi_test_invitation_with_two_factor";
+        let audit = polku_app::store::Audit {
+            actor: &Actor::System("test"),
+            action: "member.invite",
+            target: String::new(),
+            detail: serde_json::Value::Null,
+        };
+        let expires = polku_app::store::now() + time::Duration::hours(1);
+        t.app
+            .store
+            .create_access_link(
+                &polku_app::auth::sha256(invitation),
+                polku_domain::access::LinkKind::Invitation,
+                &t.email,
+                Some(other_org),
+                Some(Role::Analyst),
+                Locale::Fi,
+                expires,
+                &audit,
+            )
+            .await
+            .unwrap();
+        let link = format!("/invitation/{invitation}");
+        let (_, form_cookies, form_csrf) = public_form(&t, &link).await;
+        let r = t.post_form(&link, &form_cookies, &[("_csrf", form_csrf.as_str()), ("password", PASSWORD)]).await;
+        assert!(r.location().starts_with("/login/code"), "{}: {} {}", t.backend, r.status, r.body);
+        assert!(session_of(&r).is_empty(), "no session before the code");
+        assert_eq!(t.app.store.member_role(other_org, user(&t, &t.email).await).await.unwrap(), Role::Analyst);
 
         // The owner requires it: a member without it reaches only their account page.
         let agent = format!("agent2fa-{}@example.fi", t.backend);

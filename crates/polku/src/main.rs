@@ -586,7 +586,7 @@ async fn serve(
     // Days counted in an organisation's new time zone (or, after an upgrade, no longer in UTC).
     let rebuilder = tokio::spawn(polku_app::orgs::run_rebuilds(app.clone()));
     drop(app);
-    polku_web::serve::serve(listener, router, polku_web::serve::HEADER_READ_TIMEOUT, shutdown())
+    polku_web::serve::serve(listener, router, polku_web::serve::CLIENT_TIMEOUT, shutdown())
         .await
         .context("serving HTTP")?;
     sweeper.abort();
@@ -636,11 +636,32 @@ async fn restore(config: &Config, file: &std::path::Path, force: bool) -> anyhow
         let _ = std::fs::remove_file(&staged);
         return Err(e.context(format!("{} is not a Polku database", file.display())));
     }
-    for stale in [format!("{target}-wal"), format!("{target}-shm"), format!("{staged}-wal"), format!("{staged}-shm")] {
+    for stale in [format!("{staged}-wal"), format!("{staged}-shm")] {
         let _ = std::fs::remove_file(stale);
     }
-    std::fs::rename(&staged, target).with_context(|| format!("moving the restored database to {target}"))?;
+    // The database being replaced moves aside with its WAL (which may hold its last commits) rather than
+    // losing it, and comes back if the restored one cannot be put in place.
+    let aside = format!("{target}.replaced");
+    let parts = ["", "-wal", "-shm"];
+    let mut moved = Vec::new();
+    for part in parts {
+        let from = format!("{target}{part}");
+        if std::path::Path::new(&from).exists() {
+            let to = format!("{aside}{part}");
+            std::fs::rename(&from, &to).with_context(|| format!("moving {from} aside to {to}"))?;
+            moved.push((from, to));
+        }
+    }
+    if let Err(e) = std::fs::rename(&staged, target) {
+        for (from, to) in moved {
+            let _ = std::fs::rename(to, from);
+        }
+        return Err(anyhow::Error::new(e).context(format!("moving the restored database to {target}")));
+    }
     println!("restored {} to {target}; `polku serve` applies any newer migrations", file.display());
+    if !moved.is_empty() {
+        println!("the database it replaced is kept as {aside} (delete it when the restore is confirmed)");
+    }
     Ok(std::process::ExitCode::SUCCESS)
 }
 

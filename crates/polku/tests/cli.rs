@@ -396,5 +396,10 @@ fn a_backup_restores_into_a_fresh_server_whole() {
     assert!(polku(&["verify"], &fresh).status.success(), "a failed restore changed nothing");
     let forced = polku(&["restore", "--force", file], &fresh);
     assert!(forced.status.success(), "{}", String::from_utf8_lossy(&forced.stderr));
+    // The replaced database is kept aside, whole, not deleted with its WAL.
+    let aside = format!("{fresh}.replaced");
+    let kept = std::fs::metadata(dir.join("fresh.db.replaced")).map(|m| m.len()).unwrap_or(0);
+    assert!(kept > 4096, "the replaced database is kept: {kept} bytes");
+    assert!(polku(&["verify"], &aside).status.success(), "{}", String::from_utf8_lossy(&forced.stdout));
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -6,7 +6,7 @@ use crate::Web;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiCaller, JsonBody};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use polku_app::notify::{self, SettingsInput, SettingsView};
 use polku_app::store::NotificationRecord;
@@ -157,7 +157,7 @@ pub(super) struct ListQuery {
 pub(super) async fn list(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
-    Query(q): Query<ListQuery>,
+    crate::extract::ApiQuery(q): crate::extract::ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<NotificationOut>>, ApiError> {
     let rows = notify::list(&web.app, &caller, q.status.as_deref()).await?;
     Ok(Json(rows.into_iter().map(NotificationOut::from).collect()))

@@ -204,7 +204,7 @@ pub(super) async fn export(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
-    axum::extract::Query(q): axum::extract::Query<ExportQuery>,
+    crate::extract::ApiQuery(q): crate::extract::ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
     export_response(&web, caller, parse_id(&id)?, q).await
 }

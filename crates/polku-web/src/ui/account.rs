@@ -162,6 +162,7 @@ async fn two_factor_setup(State(web): State<Web>, CsrfForm(s, ()): CsrfForm) -> 
 
 #[derive(Deserialize)]
 struct EnableForm {
+    password: String,
     secret: String,
     code: String,
 }
@@ -170,7 +171,7 @@ async fn two_factor_enable(
     State(web): State<Web>,
     CsrfForm(s, form): CsrfForm<EnableForm>,
 ) -> Result<Response, PageError> {
-    match two_factor::enable(&web.app, &s.info, &form.secret, &form.code).await {
+    match two_factor::enable(&web.app, &s.info, &form.password, &form.secret, &form.code).await {
         Ok(recovery) => account_page_with(&web, &s, String::new(), true, Extra { recovery, ..Extra::default() }).await,
         Err(e @ AppError::Invalid(_)) => {
             // The same secret again, so the member can try the next code without scanning anew.
@@ -305,7 +306,7 @@ async fn accept(
         return invitation_page(&web, t, &secret, inv, t.get("error-csrf"), StatusCode::FORBIDDEN);
     }
     match members::accept(&web.app, &secret, &form.name, &form.password, &ip.to_string()).await {
-        Ok(s) => super::auth::signed_in(&web, &s, "/"),
+        Ok(outcome) => super::auth::right_password(&web, outcome, "/"),
         Err(AppError::NotFound) => gone(&web, t),
         Err(AppError::Unauthorized) => {
             invitation_page(&web, t, &secret, inv, t.get("login-failed"), StatusCode::UNAUTHORIZED)

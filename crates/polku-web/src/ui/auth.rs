@@ -125,12 +125,7 @@ async fn submit(
         return login_page(&web, t, next, email, t.get("error-csrf"), StatusCode::FORBIDDEN);
     }
     match polku_app::auth::login(&web.app, &email, &form.password, &ip.to_string()).await {
-        Ok(Outcome::Session(s)) => signed_in(&web, &s, &first_page(&s, &next)),
-        Ok(Outcome::SecondFactor(wait)) => {
-            let cookie = set_cookie(extract::SECOND_FACTOR_COOKIE, &wait, 300, web.app.config.secure_cookies);
-            ([(header::SET_COOKIE, cookie)], Redirect::to(&format!("/login/code?next={}", extract::urlencode(&next))))
-                .into_response()
-        }
+        Ok(outcome) => right_password(&web, outcome, &next),
         Err(AppError::Unauthorized) => {
             login_page(&web, t, next, email, t.get("login-failed"), StatusCode::UNAUTHORIZED)
         }
@@ -138,6 +133,18 @@ async fn submit(
             login_page(&web, t, next, email, t.get("error-too-many"), StatusCode::TOO_MANY_REQUESTS)
         }
         Err(error) => PageError { error, t }.into_response(),
+    }
+}
+
+/// After a right password: the session, or the code page with the wait in its cookie.
+pub(super) fn right_password(web: &Web, outcome: Outcome, next: &str) -> Response {
+    match outcome {
+        Outcome::Session(s) => signed_in(web, &s, &first_page(&s, next)),
+        Outcome::SecondFactor(wait) => {
+            let cookie = set_cookie(extract::SECOND_FACTOR_COOKIE, &wait, 300, web.app.config.secure_cookies);
+            ([(header::SET_COOKIE, cookie)], Redirect::to(&format!("/login/code?next={}", extract::urlencode(next))))
+                .into_response()
+        }
     }
 }
 
