@@ -157,6 +157,36 @@ pub async fn set_time_zone(app: &App, caller: &Caller, name: &str) -> AppResult<
     Ok(())
 }
 
+/// Deletes the caller's organisation and everything in it (owners only), confirmed by its name typed
+/// exactly and the owner's password. Members who belong nowhere else lose their accounts too. What goes
+/// is listed at `Store::delete_org`; nothing is kept but one audit row without an organisation.
+pub async fn delete(
+    app: &App,
+    caller: &Caller,
+    session: &polku_store::SessionInfo,
+    name: &str,
+    password: &str,
+) -> AppResult<()> {
+    if caller.role != Role::Owner || caller.org != session.org {
+        return Err(AppError::Forbidden);
+    }
+    let org = app.store.org(caller.org).await?;
+    if name.trim() != org.name {
+        return Err(AppError::invalid("name", "type the organisation's name exactly to confirm"));
+    }
+    crate::members::confirm_password(app, session, password, "password").await?;
+    let audit = Audit {
+        actor: &caller.actor,
+        action: "org.delete",
+        target: format!("org:{}", caller.org),
+        detail: serde_json::json!({"name": org.name}),
+    };
+    app.store.delete_org(caller.org, &audit).await?;
+    app.tokens.clear();
+    app.zones.remove(&caller.org);
+    Ok(())
+}
+
 /// Rebuilds the days of every organisation whose days are not counted in its zone yet; returns how many
 /// organisations were rebuilt. `polku verify` and `polku demo` run it first.
 pub async fn rebuild_pending(app: &App) -> AppResult<usize> {

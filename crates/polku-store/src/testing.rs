@@ -115,3 +115,17 @@ pub async fn personal_texts(store: &Store, org: polku_domain::OrgId) -> String {
     }
     out.join("\n")
 }
+
+/// The tables holding rows of `org`, with their counts (none, once it is deleted).
+pub async fn org_rows(store: &Store, org: polku_domain::OrgId) -> Vec<(&'static str, i64)> {
+    let mut out = Vec::new();
+    for table in crate::orgs::ORG_TABLES {
+        let q = format!("SELECT COUNT(*) FROM {table} WHERE org_id = $1");
+        let n: i64 = crate::db!(store, p => sqlx::query_scalar(sqlx::AssertSqlSafe(q)).bind(org.0).fetch_one(p).await)
+            .expect("count rows");
+        if n > 0 {
+            out.push((*table, n));
+        }
+    }
+    out
+}

@@ -509,3 +509,76 @@ async fn two_step_sign_in_with_an_app_code_or_a_recovery_code_and_an_owner_can_r
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     }
 }
+
+/// Only an owner deletes an organisation, confirming its name and their password; everything of it goes
+/// (every table with rows of it is empty after), another organisation keeps all of its rows, and members
+/// who belong nowhere else lose their accounts while those with another organisation keep theirs.
+#[tokio::test]
+async fn an_owner_deletes_the_organisation_whole_and_nothing_else() {
+    for t in spawn_apps().await {
+        let now = time::OffsetDateTime::now_utc();
+        let demo = polku_app::demo::ensure_demo(&t.app, 7, 300, now).await.unwrap();
+        t.create_survey(&t.token, nps_survey()).await;
+        let before_other = polku_store_testing::testing::org_rows(&t.app.store, t.org).await;
+        let filled = polku_store_testing::testing::org_rows(&t.app.store, demo.org).await;
+        assert!(filled.len() > 20, "{}: the demo fills most tables: {filled:?}", t.backend);
+        let actor = Actor::System("test");
+        let member = |email: &'static str, role: Role| polku_app::orgs::NewMember {
+            email,
+            name: email,
+            password: PASSWORD,
+            role,
+            locale: Locale::Fi,
+        };
+        polku_app::orgs::add_member(&t.app, &actor, demo.org, member("admin@sivellin.example", Role::Admin))
+            .await
+            .unwrap();
+        // The test organisation's owner is an analyst in the demo one too.
+        polku_app::orgs::add_member(
+            &t.app,
+            &actor,
+            demo.org,
+            member(Box::leak(t.email.clone().into_boxed_str()), Role::Analyst),
+        )
+        .await
+        .unwrap();
+
+        // An admin sees no form and is refused.
+        let (admin, admin_csrf) = t.login("admin@sivellin.example").await;
+        assert!(!t.get("/settings/organisation", &admin).await.body.contains("/settings/organisation/delete"));
+        let form = [("_csrf", admin_csrf.as_str()), ("name", "Sivellin"), ("password", PASSWORD)];
+        let r = t.post_form("/settings/organisation/delete", &admin, &form).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", t.backend);
+
+        // The owner must type the name exactly and give the password.
+        let (owner, csrf) = t.login_with(demo.email, demo.password).await;
+        let page = t.get("/settings/organisation", &owner).await;
+        assert!(page.body.contains("/settings/organisation/delete"), "{}", page.body);
+        let name = t.app.store.org(demo.org).await.unwrap().name;
+        let data = |rows: Vec<(&'static str, i64)>| rows.into_iter().filter(|r| r.0 != "audit_log").collect::<Vec<_>>();
+        let filled = data(polku_store_testing::testing::org_rows(&t.app.store, demo.org).await);
+        for (typed, password, field) in
+            [("sivellin", demo.password, "name"), (name.as_str(), "not the password", "password")]
+        {
+            let form = [("_csrf", csrf.as_str()), ("name", typed), ("password", password)];
+            let r = t.post_form("/settings/organisation/delete", &owner, &form).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}: {}", t.backend, r.body);
+            assert!(r.body.contains(field), "{field}: {}", r.body);
+        }
+        assert_eq!(data(polku_store_testing::testing::org_rows(&t.app.store, demo.org).await), filled, "nothing went");
+        let form = [("_csrf", csrf.as_str()), ("name", name.as_str()), ("password", demo.password)];
+        let r = t.post_form("/settings/organisation/delete", &owner, &form).await;
+        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/login?deleted=1"), "{}", r.body);
+
+        assert_eq!(polku_store_testing::testing::org_rows(&t.app.store, demo.org).await, [], "{}", t.backend);
+        assert!(t.app.store.org(demo.org).await.is_err());
+        assert_eq!(polku_store_testing::testing::org_rows(&t.app.store, t.org).await, before_other, "{}", t.backend);
+        assert!(t.get("/surveys", &owner).await.location().starts_with("/login"), "the session went");
+        let r = t.api(Method::GET, "/api/v1/surveys", &demo.token, None).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "the organisation's tokens went");
+        for (email, kept) in [(demo.email, false), ("admin@sivellin.example", false), (t.email.as_str(), true)] {
+            assert_eq!(t.app.store.user_by_email(email).await.unwrap().is_some(), kept, "{}: {email}", t.backend);
+        }
+        assert_eq!(t.get("/surveys", &t.login(&t.email).await.0).await.status, StatusCode::OK);
+    }
+}

@@ -76,6 +76,31 @@ async fn call(t: &TestApp, method: &str, path: &str, token: &str, body: Option<S
     t.send(b.body(body.map_or_else(Body::empty, Body::from)).unwrap()).await.status
 }
 
+/// A page row: each signed-in member below `least` gets 403; from it up, neither 403 nor 5xx (the form is
+/// sent empty, so a destructive action stops at its confirmation).
+async fn page_row(
+    t: &TestApp,
+    members: &[(Role, (Vec<String>, String))],
+    family: &str,
+    method: &str,
+    path: &str,
+    least: Role,
+) {
+    for (r, (cookies, csrf)) in members {
+        let status = if method == "GET" {
+            t.get(path, cookies).await.status
+        } else {
+            t.post_form(path, cookies, &[("_csrf", csrf.as_str())]).await.status
+        };
+        let what = format!("{}: {family} {method} {path} as {r:?}: {status}", t.backend);
+        if *r > least {
+            assert_eq!(status, StatusCode::FORBIDDEN, "{what}");
+        } else {
+            assert!(status != StatusCode::FORBIDDEN && !status.is_server_error(), "{what}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn every_family_answers_as_the_route_table_says() {
     let rows = table();
@@ -104,6 +129,19 @@ async fn every_family_answers_as_the_route_table_says() {
             current.push((p, t.api(Method::GET, p, &t.token, None).await.body));
         }
         let fill = |p: &str| p.replace("{survey}", &survey).replace("{case}", &case).replace("{customer}", "C-1");
+        let mut members = Vec::new();
+        for r in [Role::Owner, Role::Admin, Role::Analyst, Role::Agent, Role::Viewer] {
+            let email = format!("{}-{}@example.fi", r.as_str(), t.backend);
+            let m = polku_app::orgs::NewMember {
+                email: &email,
+                name: &email,
+                password: PASSWORD,
+                role: r,
+                locale: polku_domain::Locale::Fi,
+            };
+            polku_app::orgs::add_member(&t.app, &polku_app::Actor::System("t"), t.org, m).await.unwrap();
+            members.push((r, t.login(&email).await));
+        }
         let mut tokens = Vec::new();
         for r in ROLES {
             let (_, tok) = polku_app::orgs::create_token(&t.app, &polku_app::Actor::System("t"), t.org, r.as_str(), r)
@@ -114,10 +152,13 @@ async fn every_family_answers_as_the_route_table_says() {
         for (n, [family, read, read_role, write, write_role]) in rows.iter().enumerate() {
             for (what, route, least) in [("read", read, read_role), ("write", write, write_role)] {
                 let (Some(least), Some((method, path))) = (role(least), route.split_once(' ')) else { continue };
+                let path = fill(path);
                 if !path.starts_with("/api/") {
+                    if path.starts_with('/') {
+                        page_row(&t, &members, family, method, &path, least).await;
+                    }
                     continue;
                 }
-                let path = fill(path);
                 for (r, tok) in &tokens {
                     let body = if method == "GET" { None } else { body_for(method, &path, n, &current) };
                     let status = call(&t, method, &path, tok, body).await;

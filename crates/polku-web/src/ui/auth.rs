@@ -91,7 +91,13 @@ fn login_page(web: &Web, t: T, next: String, email: String, message: String, sta
 }
 
 async fn form(State(web): State<Web>, Lang(t): Lang, RawQuery(q): RawQuery) -> Response {
-    let message = if query_param(q.as_deref(), "expired").is_some() { t.get("login-expired") } else { String::new() };
+    let message = if query_param(q.as_deref(), "expired").is_some() {
+        t.get("login-expired")
+    } else if query_param(q.as_deref(), "deleted").is_some() {
+        t.get("org-deleted")
+    } else {
+        String::new()
+    };
     login_page(&web, t, safe_next(query_param(q.as_deref(), "next")), String::new(), message, StatusCode::OK)
 }
 
@@ -237,9 +243,13 @@ async fn logout(State(web): State<Web>, parts: Parts, CsrfForm(s, ()): CsrfForm)
     if let Some(c) = cookie(&parts, extract::SESSION_COOKIE) {
         polku_app::auth::logout(&web.app, c).await.map_err(super::fail(&s))?;
     }
+    Ok(signed_out(&web, "/login"))
+}
+
+/// Clears the session cookie and goes to `to`.
+pub(super) fn signed_out(web: &Web, to: &str) -> Response {
     let secure = web.app.config.secure_cookies;
-    Ok(([(header::SET_COOKIE, set_cookie(extract::SESSION_COOKIE, "", 0, secure))], Redirect::to("/login"))
-        .into_response())
+    ([(header::SET_COOKIE, set_cookie(extract::SESSION_COOKIE, "", 0, secure))], Redirect::to(to)).into_response()
 }
 
 /// The language switch in the page header; `back` is the page it was on.
