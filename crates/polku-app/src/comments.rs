@@ -192,19 +192,30 @@ pub async fn inbox(app: &App, caller: &Caller, p: &InboxParams) -> AppResult<Inb
     page(comments, INBOX_PAGE as usize)
 }
 
-/// Every comment matching the filters, for the CSV export, up to `max` (newest first).
-pub async fn export(app: &App, caller: &Caller, p: &InboxParams, max: usize) -> AppResult<Vec<Comment>> {
+/// The comments matching the inbox filters, for the CSV export, read batch by batch (newest first) so an
+/// export of any size is streamed in bounded memory.
+pub struct Export {
+    filter: CommentFilter,
+}
+
+/// Starts an export (viewers and up): the filters are checked here, so a bad one is a 4xx before any
+/// byte is sent.
+pub async fn export(app: &App, caller: &Caller, p: &InboxParams) -> AppResult<Export> {
     caller.require(Permission::View)?;
     let analyzer = crate::text_models::analyzer_for(app, caller.org).await?;
-    let mut filter = inbox_filter(&analyzer, caller.org, &*app.zone(caller.org).await?, p)?;
-    let mut out = Vec::new();
-    while out.len() < max {
-        let batch = app.store.comments(&filter, 1000.min((max - out.len()) as i64)).await?;
-        let Some(last) = batch.last() else { break };
-        filter.after = Some(last.cursor());
-        out.extend(batch);
+    let filter = inbox_filter(&analyzer, caller.org, &*app.zone(caller.org).await?, p)?;
+    Ok(Export { filter })
+}
+
+impl Export {
+    /// The next batch of at most `n`; empty when every comment has been read.
+    pub async fn next(&mut self, app: &App, n: i64) -> AppResult<Vec<Comment>> {
+        let batch = app.store.comments(&self.filter, n).await?;
+        if let Some(last) = batch.last() {
+            self.filter.after = Some(last.cursor());
+        }
+        Ok(batch)
     }
-    Ok(out)
 }
 
 fn page(mut comments: Vec<Comment>, size: usize) -> AppResult<InboxPage> {

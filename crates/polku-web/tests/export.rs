@@ -1,6 +1,7 @@
 //! Every response out again through `GET /api/v1/surveys/{id}/responses`, on every backend: keyset pages
 //! that walk all rows once even while new ones arrive, NDJSON and CSV streams, bad parameters named, another
-//! organisation's survey not found, customer references only for roles with personal data.
+//! organisation's survey not found, customer references only for roles with personal data; and the inbox CSV
+//! streamed in batches.
 
 mod support;
 
@@ -97,5 +98,38 @@ async fn responses_leave_in_pages_and_streams() {
                 .unwrap();
         let v = t.api(Method::GET, &format!("/api/v1/surveys/{sid}/responses"), &viewer, None).await.json();
         assert!(v["responses"].as_array().unwrap().iter().all(|r| r["customer"].is_null()), "{v}");
+    }
+}
+
+/// The inbox CSV is streamed batch by batch: an export longer than one batch has every comment once, in
+/// order, with one header.
+#[tokio::test]
+async fn the_inbox_csv_streams_every_comment_once() {
+    for t in spawn_apps().await {
+        let now = time::OffsetDateTime::now_utc();
+        let data = polku_app::demo::bench_data(&t.app, 2_100, 1.0, 3, now, &|_| {}).await.unwrap();
+        let email = format!("lukija-{}@example.fi", t.backend);
+        let member = polku_app::orgs::NewMember {
+            email: &email,
+            name: "Lukija",
+            password: PASSWORD,
+            role: Role::Viewer,
+            locale: polku_domain::Locale::Fi,
+        };
+        polku_app::orgs::add_member(&t.app, &polku_app::Actor::System("t"), data.org, member).await.unwrap();
+        let (cookies, _) = t.login(&email).await;
+        let csv = t.get("/inbox.csv", &cookies).await;
+        assert_eq!(csv.status, StatusCode::OK);
+        let mut reader = csv::Reader::from_reader(csv.body.as_bytes());
+        let ids: Vec<i64> = reader.records().map(|r| r.unwrap()[0].parse().unwrap()).collect();
+        let mut unique = ids.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert!(ids.len() > 1_000, "{}: more than one batch: {}", t.backend, ids.len());
+        assert_eq!(unique.len(), ids.len(), "{}: each comment once", t.backend);
+        let rows = polku_store_testing::testing::org_rows(&t.app.store, data.org).await;
+        let stored = rows.iter().find(|r| r.0 == "comments").unwrap().1;
+        assert_eq!(ids.len() as i64, stored, "{}: every comment", t.backend);
+        assert_eq!(csv.body.matches("id,submitted_at,").count(), 1, "one header");
     }
 }

@@ -21,8 +21,8 @@ use polku_domain::role::Permission;
 use polku_domain::text::{Analysis, Analyzer, SearchQuery};
 use serde::Deserialize;
 
-/// Most rows one CSV export holds.
-const EXPORT_MAX: usize = 100_000;
+/// Comments read per batch of the streamed export.
+const EXPORT_BATCH: i64 = 1000;
 
 pub(super) fn router() -> Router<Web> {
     Router::new()
@@ -197,42 +197,67 @@ fn filters(p: &InboxParams) -> Vec<(&'static str, &str)> {
     .collect()
 }
 
+/// Streamed batch by batch: the first batch is read before the answer starts, so a bad filter is a 4xx;
+/// a failure later ends the stream with an error (the download is cut, not silently short).
 async fn export(State(web): State<Web>, s: UiSession, RawQuery(raw): RawQuery) -> Result<Response, PageError> {
     let p = params(raw.as_deref()).map_err(fail(&s))?;
-    let rows = comments::export(&web.app, &s.caller, &p, EXPORT_MAX).await.map_err(fail(&s))?;
+    let mut export = comments::export(&web.app, &s.caller, &p).await.map_err(fail(&s))?;
+    let first = export.next(&web.app, EXPORT_BATCH).await.map_err(fail(&s))?;
     let zone = web.app.zone(s.caller.org).await.map_err(fail(&s))?;
-    let body = to_csv(&rows, &zone).map_err(|e| fail(&s)(AppError::Internal(e)))?;
+    let app = web.app.clone();
+    let state = (Some(first), true, export, app, zone);
+    let stream = futures_util::stream::unfold(state, |(rows, header, mut export, app, zone)| async move {
+        let rows = rows?;
+        let chunk = to_csv(&rows, &zone, header).map_err(std::io::Error::other);
+        let next = if rows.len() < EXPORT_BATCH as usize {
+            None
+        } else {
+            match export.next(&app, EXPORT_BATCH).await {
+                Ok(next) => Some(next),
+                Err(e) => {
+                    tracing::warn!(error = %e, "an inbox export stopped");
+                    return Some((Err(std::io::Error::other(e.to_string())), (None, false, export, app, zone)));
+                }
+            }
+        };
+        Some((chunk, (next, false, export, app, zone)))
+    });
     let headers = [
         (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
         (header::CONTENT_DISPOSITION, "attachment; filename=\"polku-comments.csv\""),
     ];
-    Ok((headers, body).into_response())
+    Ok((headers, axum::body::Body::from_stream(stream)).into_response())
 }
+
+/// The export's columns.
+const COLUMNS: [&str; 18] = [
+    "id",
+    "submitted_at",
+    "survey_id",
+    "response_id",
+    "channel",
+    "touchpoint",
+    "customer",
+    "survey_language",
+    "language",
+    "score",
+    "score_kind",
+    "tone",
+    "sentiment",
+    "themes",
+    "tags",
+    "read_at",
+    "notes",
+    "text",
+];
 
 /// Times are written in the organisation's zone, with its offset (RFC 3339), so a spreadsheet shows the
 /// day the dashboards count them on.
-fn to_csv(rows: &[Comment], zone: &polku_domain::zone::Zone) -> anyhow::Result<Vec<u8>> {
+fn to_csv(rows: &[Comment], zone: &polku_domain::zone::Zone, header: bool) -> anyhow::Result<Vec<u8>> {
     let mut w = crate::csv_out::CsvOut::default();
-    w.record([
-        "id",
-        "submitted_at",
-        "survey_id",
-        "response_id",
-        "channel",
-        "touchpoint",
-        "customer",
-        "survey_language",
-        "language",
-        "score",
-        "score_kind",
-        "tone",
-        "sentiment",
-        "themes",
-        "tags",
-        "read_at",
-        "notes",
-        "text",
-    ])?;
+    if header {
+        w.record(COLUMNS)?;
+    }
     for c in rows {
         let themes: Vec<String> = c.themes.iter().map(|(k, p)| format!("{k}:{p}")).collect();
         let rfc3339 = &time::format_description::well_known::Rfc3339;
