@@ -98,3 +98,6 @@ TMPDIR=$test_tmp cargo test --workspace
 
 step "browser tests (headless Chromium)"
 scripts/e2e.sh target/debug/polku
+
+step "API fuzzing (schemathesis against the OpenAPI document)"
+scripts/api-fuzz.sh target/debug/polku

@@ -100,8 +100,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
             Err(e) => {
                 let path = e.path().to_string();
                 let inner = e.into_inner();
-                if inner.is_syntax() || inner.is_eof() || path == "." {
+                let missing = missing_field(&inner.to_string());
+                if inner.is_syntax() || inner.is_eof() || (path == "." && missing.is_none()) {
                     Err(ApiError::new(StatusCode::BAD_REQUEST, format!("malformed JSON: {inner}")))
+                } else if let (".", Some(field)) = (path.as_str(), missing) {
+                    Err(ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, field, "is required"))
                 } else {
                     Err(ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, path, inner.to_string()))
                 }
@@ -121,6 +124,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
             .map(ApiQuery)
             .map_err(|e| ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "query", e.to_string()))
     }
+}
+
+/// The field serde names in "missing field `name`": a well-formed body without a required field is a
+/// field error (422 naming it), not a malformed one.
+fn missing_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("missing field `")?;
+    rest.split_once('`').map(|(f, _)| f.to_string())
 }
 
 /// An API caller authenticated by `Authorization: Bearer <token>`.

@@ -166,6 +166,14 @@ async fn bad_input_gets_a_clear_4xx_and_stores_nothing() {
         let r = t.send(req).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
         assert!(r.json()["error"]["message"].as_str().unwrap().contains("malformed JSON"));
+        // Well-formed but without a required field: that field is named.
+        let r = t.api(Method::POST, "/api/v1/teams", &t.token, Some(json!({}))).await;
+        assert_eq!(
+            (r.status, r.field_errors()),
+            (StatusCode::UNPROCESSABLE_ENTITY, vec!["name".to_string()]),
+            "{}",
+            r.body
+        );
         // Over 1 MiB.
         let big = json!({"answers": [{"question": "why", "value": "x".repeat(1_100_000)}]});
         let r = t.api(Method::POST, &path, &t.token, Some(big)).await;

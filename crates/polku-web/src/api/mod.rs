@@ -55,7 +55,56 @@ fn documented() -> (Router<Web>, utoipa::openapi::OpenApi) {
         .split();
     let mut doc = ApiDoc::openapi();
     doc.merge(paths);
+    document_errors(&mut doc);
     (router, doc)
+}
+
+/// Adds the error answers every operation can give to each one that does not list them, with the error
+/// body: 401 and 403 where a token is needed, 404 where the path names something, 400, 413, 415 and 422
+/// where there is a body, 422 where there are query parameters. Each comes from a shared extractor (token,
+/// path id, JSON body, query), so writing them on every route by hand would only let one be forgotten; an
+/// API fuzzer checks every status against this list.
+fn document_errors(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let error = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build())
+            .build()
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+        for op in operations.into_iter().flatten() {
+            let mut add = |status: &str, description: &str| {
+                op.responses.responses.entry(status.to_string()).or_insert_with(|| error(description).into());
+            };
+            let mut wanted = Vec::new();
+            if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                wanted.push(("401", "No token, or an unknown or revoked one"));
+                wanted.push(("403", "The token's role does not allow this"));
+            }
+            if path.contains('{') {
+                wanted.push(("404", "Not found in the token's organisation"));
+            }
+            if op.request_body.is_some() {
+                wanted.push(("400", "The body is not well-formed"));
+                wanted.push(("413", "The body is too large"));
+                wanted.push(("415", "The body's Content-Type is not the one documented"));
+                wanted.push(("422", "A field is invalid; `fields` names it"));
+            }
+            let has_query = op.parameters.as_ref().is_some_and(|ps| {
+                ps.iter()
+                    .any(|p| matches!(p, utoipa::openapi::RefOr::T(p) if matches!(p.parameter_in, ParameterIn::Query)))
+            });
+            if has_query {
+                wanted.push(("422", "A query parameter is invalid; `fields` names it"));
+            }
+            for (status, description) in wanted {
+                add(status, description);
+            }
+        }
+    }
 }
 
 /// The OpenAPI document served at `/api/v1/openapi.json`.

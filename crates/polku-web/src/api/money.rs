@@ -158,7 +158,7 @@ pub(super) async fn few(State(web): State<Web>, ApiCaller(caller): ApiCaller) ->
 }
 
 /// Loyal customers (repeat buyers who are promoters), most revenue first.
-#[utoipa::path(get, path = "/api/v1/customers/loyal", security(("token" = [])), responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/api/v1/customers/loyal", security(("token" = [])), responses((status = 200, body = Vec<Object>)))]
 pub(super) async fn loyal(State(web): State<Web>, ApiCaller(caller): ApiCaller) -> Result<Response, ApiError> {
     Ok(Json(money::loyal(&web.app, &caller).await?).into_response())
 }

@@ -28,9 +28,9 @@ const RFC3339: &time::format_description::well_known::Rfc3339 = &time::format_de
 /// "webhook": {"url", "secret_set"} | null, "locale"}`.
 #[derive(Serialize, ToSchema)]
 pub(super) struct SettingsOut {
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub smtp: Option<serde_json::Value>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub webhook: Option<serde_json::Value>,
     /// Language of webhook messages (`fi`, `sv`, `en`); e-mails use each recipient's own.
     pub locale: String,
@@ -80,9 +80,9 @@ pub(super) struct TestInput {
 /// What a test did per channel: null when the channel is not set up, else `{"ok": bool, "detail": text}`.
 #[derive(Serialize, ToSchema)]
 pub(super) struct TestOut {
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub email: Option<serde_json::Value>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub webhook: Option<serde_json::Value>,
 }
 

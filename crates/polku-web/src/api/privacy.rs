@@ -107,8 +107,8 @@ pub(super) struct CustomerHit {
     pub email: Option<String>,
 }
 
-/// Finds customers (agents and up): `?q=` matches the start of the id or e-mail, or part of the name.
-#[utoipa::path(get, path = "/api/v1/customers", security(("token" = [])), params(("q" = String, Query)),
+/// Finds customers (analysts and up: personal data): `?q=` matches the start of the id or e-mail, or part of the name.
+#[utoipa::path(get, path = "/api/v1/customers", security(("token" = [])), params(("q" = Option<String>, Query, description = "the start of an external id or e-mail address, or part of a name; none lists nobody")),
     responses((status = 200, body = Vec<CustomerHit>), (status = 403, body = ErrorBody)))]
 pub(super) async fn search(
     State(web): State<Web>,
