@@ -56,6 +56,9 @@ pub struct RuleInput {
     /// Days after resolving that the customer is asked again (none: no follow-up).
     #[serde(default)]
     pub follow_up_days: Option<u32>,
+    /// The hours the SLA counts, in the organisation's time zone (none: every hour).
+    #[serde(default)]
+    pub business_hours: Option<polku_domain::cases::BusinessHours>,
 }
 
 pub async fn create_rule(app: &App, caller: &Caller, input: RuleInput) -> AppResult<RuleId> {
@@ -69,6 +72,7 @@ pub async fn create_rule(app: &App, caller: &Caller, input: RuleInput) -> AppRes
         lead: input.lead,
         team: input.team,
         follow_up_days: input.follow_up_days,
+        business_hours: input.business_hours,
     };
     rule.validate(|t| polku_domain::Locale::ALL.iter().any(|l| analyzer.themes(*l).any(|(k, _)| k == t)))
         .map_err(|(field, message)| AppError::invalid(field, message))?;
@@ -259,8 +263,10 @@ pub async fn check_windows(app: &App, now: time::OffsetDateTime) -> AppResult<us
             if !polku_domain::cases::share_breached(*percent, *min_answers, negative as u64, answers as u64) {
                 continue;
             }
-            if let Some(case) = app.store.open_window_case(org, r.id, &r.rule, channel, &touchpoint, since, now).await?
-            {
+            let due = r.rule.due(now, &*app.zone(org).await?);
+            let opened_case =
+                app.store.open_window_case(org, r.id, &r.rule, channel, &touchpoint, since, now, due).await?;
+            if let Some(case) = opened_case {
                 tracing::info!(%org, %case, channel, touchpoint, negative, answers, "case opened: negative share over the window");
                 opened += 1;
             }

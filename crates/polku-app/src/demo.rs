@@ -97,6 +97,12 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
             team: owner.is_none().then_some(service_team),
             // Customers whose case was resolved are asked again after a week.
             follow_up_days: Some(7),
+            // The office's invoice questions wait for office hours; the rest count every hour.
+            business_hours: (sla == 72).then(|| polku_domain::cases::BusinessHours {
+                days: vec![1, 2, 3, 4, 5],
+                opens: "08:00".into(),
+                closes: "16:00".into(),
+            }),
         };
         let audit = polku_store::Audit {
             actor: &ACTOR,

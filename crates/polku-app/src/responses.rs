@@ -79,7 +79,7 @@ pub fn prepare(
     idempotency_key: Option<String>,
 ) -> NewResponse {
     let analyses = polku_domain::text::analyse_answers(analyzer, &body.answers, body.locale);
-    let cases = polku_domain::cases::cases_for(rules, &body.answers, &analyses, cases_from);
+    let cases = polku_domain::cases::cases_for(rules, &body.answers, &analyses, cases_from, zone);
     NewResponse {
         id: ResponseId::new(),
         org: survey.org,

@@ -7,7 +7,9 @@
 //! Rules: a score at most N on NPS / CSAT / CES, negative text about a theme, any negative text, and the
 //! windowed "negative share of a channel at one touchpoint above X % in the last N minutes" (checked by the
 //! minute job, not per answer); each with an SLA in hours and maybe an owner, a lead, a team and follow-up
-//! days. The life cycle: new → in progress ⇄ waiting for customer → resolved → closed; a resolved case may
+//! days. An SLA counts every hour, or with business hours only the hours the business is open, on the days
+//! it is open, by the organisation's clocks (`BusinessHours::due`): a case from Friday evening with an
+//! 8-hour SLA and opening hours Mon–Fri 8–16 is due on Monday at 16. The life cycle: new → in progress ⇄ waiting for customer → resolved → closed; a resolved case may
 //! reopen, a closed one is final, nothing returns to new (`CaseStatus::can_move_to`). Frontline actions
 //! (called, e-mailed, apologised, compensated in cents and a currency, with a reason): a compensation above
 //! the member's own limit, in another currency or with no limit set needs an approval.
@@ -58,6 +60,83 @@ pub fn share_breached(percent: u8, min_answers: u32, negative: u64, answers: u64
     answers >= u64::from(min_answers) && answers > 0 && negative * 100 > u64::from(percent) * answers
 }
 
+/// The hours an SLA clock runs in, by the organisation's clocks: on `days` (ISO weekdays, 1 = Monday …
+/// 7 = Sunday) from `opens` to `closes` (`HH:MM`, the same day: no night shifts across midnight).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BusinessHours {
+    pub days: Vec<u8>,
+    pub opens: String,
+    pub closes: String,
+}
+
+/// `HH:MM` as minutes after midnight, 00:00–24:00.
+fn minutes(s: &str) -> Option<u16> {
+    let (h, m) = s.trim().split_once(':')?;
+    if h.is_empty() || h.len() > 2 || m.len() != 2 {
+        return None;
+    }
+    let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
+    (m < 60 && (h < 24 || (h == 24 && m == 0))).then_some(h * 60 + m)
+}
+
+impl BusinessHours {
+    /// Checks the hours as given; each problem names its field.
+    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        let mut seen = [false; 8];
+        if self.days.is_empty()
+            || self.days.iter().any(|d| !(1..=7).contains(d) || std::mem::replace(&mut seen[*d as usize], true))
+        {
+            return Err(("business_hours.days", "must list each open weekday once, 1 (Monday) to 7 (Sunday)".into()));
+        }
+        let opens = minutes(&self.opens).ok_or(("business_hours.opens", "must be a time HH:MM".to_string()))?;
+        let closes = minutes(&self.closes).ok_or(("business_hours.closes", "must be a time HH:MM".to_string()))?;
+        if opens >= closes {
+            return Err(("business_hours.closes", "must be after the opening time on the same day".into()));
+        }
+        Ok(())
+    }
+
+    /// When an SLA of `hours` started at `from` ends, counting only open hours in `zone`. Hours that do
+    /// not validate count all the time (they never reach here from the API).
+    pub fn due(&self, from: OffsetDateTime, hours: u32, zone: &crate::zone::Zone) -> OffsetDateTime {
+        let (Some(opens), Some(closes)) = (minutes(&self.opens), minutes(&self.closes)) else {
+            return from + time::Duration::hours(i64::from(hours));
+        };
+        if self.days.is_empty() || opens >= closes {
+            return from + time::Duration::hours(i64::from(hours));
+        }
+        let at = |date: time::Date, m: u16| {
+            let t = if m == 24 * 60 {
+                date.next_day().unwrap_or(date).midnight()
+            } else {
+                date.with_hms(u8::try_from(m / 60).unwrap_or(0), u8::try_from(m % 60).unwrap_or(0), 0)
+                    .unwrap_or(date.midnight())
+            };
+            zone.to_utc(t).unwrap_or_else(|| t.assume_utc())
+        };
+        let mut left = time::Duration::hours(i64::from(hours));
+        let mut date = zone.local(from).date();
+        // At most one step per calendar day; an SLA of 720 h at one open minute a week would need far
+        // more, so the walk is bounded and ends at the plain clock beyond it.
+        for _ in 0..(366 * 10) {
+            if self.days.contains(&date.weekday().number_from_monday()) {
+                let start = at(date, opens).max(from);
+                let end = at(date, closes);
+                if start < end {
+                    if end - start >= left {
+                        return start + left;
+                    }
+                    left -= end - start;
+                }
+            }
+            let Some(next) = date.next_day() else { break };
+            date = next;
+        }
+        from + time::Duration::hours(i64::from(hours))
+    }
+}
+
 /// A rule as stored.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rule {
@@ -76,9 +155,20 @@ pub struct Rule {
     /// Days after a case is resolved that the customer is asked the same question again; `None`: never.
     #[serde(default)]
     pub follow_up_days: Option<u32>,
+    /// The hours the SLA counts; `None`: every hour.
+    #[serde(default)]
+    pub business_hours: Option<BusinessHours>,
 }
 
 impl Rule {
+    /// When a case this rule opens at `now` is due.
+    pub fn due(&self, now: OffsetDateTime, zone: &crate::zone::Zone) -> OffsetDateTime {
+        match &self.business_hours {
+            Some(b) => b.due(now, self.sla_hours, zone),
+            None => now + time::Duration::hours(i64::from(self.sla_hours)),
+        }
+    }
+
     /// Checks a rule as given; each problem names its field.
     pub fn validate(&self, theme_exists: impl Fn(&str) -> bool) -> Result<(), (&'static str, String)> {
         let name = self.name.trim();
@@ -87,6 +177,9 @@ impl Rule {
         }
         if self.sla_hours == 0 || self.sla_hours > MAX_SLA_HOURS {
             return Err(("sla_hours", format!("must be 1–{MAX_SLA_HOURS}")));
+        }
+        if let Some(b) = &self.business_hours {
+            b.validate()?;
         }
         if self.follow_up_days.is_some_and(|d| d > crate::followup::MAX_DAYS) {
             return Err(("follow_up_days", format!("must be 0–{}", crate::followup::MAX_DAYS)));
@@ -151,23 +244,18 @@ pub struct NewCase {
     pub due_at: OffsetDateTime,
 }
 
-/// The cases a response makes: one per matching rule, due `sla_hours` after `now`.
+/// The cases a response makes: one per matching rule, due as the rule's SLA counts from `now` in `zone`.
 pub fn cases_for(
     rules: &[(RuleId, Rule)],
     answers: &[Answer],
     analyses: &[(QuestionId, CommentAnalysis)],
     now: OffsetDateTime,
+    zone: &crate::zone::Zone,
 ) -> Vec<NewCase> {
     rules
         .iter()
         .filter(|(_, r)| r.matches(answers, analyses))
-        .map(|(id, r)| NewCase {
-            id: CaseId::new(),
-            rule: *id,
-            owner: r.owner,
-            team: r.team,
-            due_at: now + time::Duration::hours(i64::from(r.sla_hours)),
-        })
+        .map(|(id, r)| NewCase { id: CaseId::new(), rule: *id, owner: r.owner, team: r.team, due_at: r.due(now, zone) })
         .collect()
 }
 
@@ -312,7 +400,16 @@ mod tests {
     }
 
     fn rule(condition: RuleCondition) -> Rule {
-        Rule { name: "r".into(), condition, sla_hours: 24, owner: None, lead: None, team: None, follow_up_days: None }
+        Rule {
+            name: "r".into(),
+            condition,
+            sla_hours: 24,
+            owner: None,
+            lead: None,
+            team: None,
+            follow_up_days: None,
+            business_hours: None,
+        }
     }
 
     #[test]
@@ -415,5 +512,47 @@ mod tests {
         for bad in ["", "x", "1.234", "-5", "1e3", ".5"] {
             assert_eq!(parse_amount(bad), None, "{bad}");
         }
+    }
+
+    fn office() -> BusinessHours {
+        BusinessHours { days: vec![1, 2, 3, 4, 5], opens: "08:00".into(), closes: "16:00".into() }
+    }
+
+    #[test]
+    fn an_sla_in_business_hours_counts_only_open_hours_by_the_local_clock() {
+        use time::macros::datetime;
+        let hki = crate::zone::Zone::default();
+        // Friday 2026-12-04 18:00 in Helsinki (16:00 UTC): closed until Monday 08:00, so 8 h end at 16:00.
+        let friday_evening = datetime!(2026-12-04 16:00 UTC);
+        assert_eq!(office().due(friday_evening, 8, &hki), datetime!(2026-12-07 14:00 UTC));
+        // Tuesday 10:00 local with 10 h: 6 h on Tuesday, 4 h on Wednesday → Wednesday 12:00 local.
+        assert_eq!(office().due(datetime!(2026-12-08 08:00 UTC), 10, &hki), datetime!(2026-12-09 10:00 UTC));
+        // Before opening, the clock starts at opening.
+        assert_eq!(office().due(datetime!(2026-12-08 04:00 UTC), 1, &hki), datetime!(2026-12-08 07:00 UTC));
+        // Across the spring change (Sunday 2027-03-28): Friday 15:00 local + 2 h → Monday 09:00 at +03:00.
+        assert_eq!(office().due(datetime!(2027-03-26 13:00 UTC), 2, &hki), datetime!(2027-03-29 06:00 UTC));
+        // Every hour without business hours, and an SLA that ends exactly at closing ends there.
+        let rule = Rule { sla_hours: 8, ..rule(RuleCondition::NegativeText) };
+        assert_eq!(rule.due(friday_evening, &hki), datetime!(2026-12-05 00:00 UTC));
+        assert_eq!(office().due(datetime!(2026-12-08 06:00 UTC), 8, &hki), datetime!(2026-12-08 14:00 UTC));
+        let all_week = BusinessHours { days: (1..=7).collect(), opens: "00:00".into(), closes: "24:00".into() };
+        assert_eq!(all_week.due(friday_evening, 30, &hki), friday_evening + time::Duration::hours(30));
+    }
+
+    #[test]
+    fn business_hours_are_validated_by_field() {
+        let bad = |b: BusinessHours| b.validate().unwrap_err().0;
+        assert_eq!(office().validate(), Ok(()));
+        assert_eq!(bad(BusinessHours { days: vec![], ..office() }), "business_hours.days");
+        assert_eq!(bad(BusinessHours { days: vec![1, 1], ..office() }), "business_hours.days");
+        assert_eq!(bad(BusinessHours { days: vec![8], ..office() }), "business_hours.days");
+        assert_eq!(bad(BusinessHours { opens: "8".into(), ..office() }), "business_hours.opens");
+        assert_eq!(bad(BusinessHours { closes: "24:30".into(), ..office() }), "business_hours.closes");
+        assert_eq!(bad(BusinessHours { closes: "07:00".into(), ..office() }), "business_hours.closes");
+        let rule = Rule {
+            business_hours: Some(BusinessHours { days: vec![], ..office() }),
+            ..rule(RuleCondition::NegativeText)
+        };
+        assert_eq!(rule.validate(|_| true).unwrap_err().0, "business_hours.days");
     }
 }

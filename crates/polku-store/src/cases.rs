@@ -111,7 +111,19 @@ const ACTION_COLUMNS: &str = "a.id, a.case_id, a.kind, a.amount_cents, a.currenc
      u.name AS author, v.name AS approver, a.created_at
      FROM case_actions a LEFT JOIN users u ON u.id = a.author_id LEFT JOIN users v ON v.id = a.approver_id";
 
-type RuleRow = (Uuid, String, String, i64, Option<Uuid>, bool, OffsetDateTime, Option<Uuid>, Option<Uuid>, Option<i64>);
+type RuleRow = (
+    Uuid,
+    String,
+    String,
+    i64,
+    Option<Uuid>,
+    bool,
+    OffsetDateTime,
+    Option<Uuid>,
+    Option<Uuid>,
+    Option<i64>,
+    Option<String>,
+);
 
 const CASE_COLUMNS: &str =
     "c.id, c.rule_id, r.name AS rule_name, c.response_id, c.status, c.owner_id, u.name AS owner_name,
@@ -135,11 +147,17 @@ impl Store {
     pub async fn create_rule(&self, org: OrgId, rule: &Rule, audit: &Audit<'_>) -> Result<RuleId> {
         let id = RuleId::new();
         let condition = serde_json::to_string(&rule.condition).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let hours = rule
+            .business_hours
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         db!(self, p => {
             let mut tx = p.begin_with(crate::dialect::begin_write(self.backend())).await?;
             sqlx::query(
-                "INSERT INTO alert_rules (id, org_id, name, condition, sla_hours, owner_id, active, created_at, lead_id, team_id, follow_up_days)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                "INSERT INTO alert_rules (id, org_id, name, condition, sla_hours, owner_id, active, created_at, lead_id, team_id, follow_up_days, business_hours)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             )
             .bind(id.0)
             .bind(org.0)
@@ -152,6 +170,7 @@ impl Store {
             .bind(rule.lead.map(|u| u.0))
             .bind(rule.team.map(|t| t.0))
             .bind(rule.follow_up_days.map(i64::from))
+            .bind(hours)
             .execute(&mut *tx)
             .await?;
             audit!(&mut *tx, org.0, audit)?;
@@ -163,16 +182,21 @@ impl Store {
     /// Every rule of `org`, switched-off ones included, oldest first.
     pub async fn rules(&self, org: OrgId) -> Result<Vec<RuleRecord>> {
         let rows: Vec<RuleRow> = db!(self, p => sqlx::query_as(
-            "SELECT id, name, condition, sla_hours, owner_id, active, created_at, lead_id, team_id, follow_up_days FROM alert_rules
+            "SELECT id, name, condition, sla_hours, owner_id, active, created_at, lead_id, team_id, follow_up_days, business_hours FROM alert_rules
              WHERE org_id = $1 ORDER BY created_at, id",
         )
         .bind(org.0)
         .fetch_all(p)
         .await)?;
         rows.into_iter()
-            .map(|(id, name, condition, sla, owner, active, created_at, lead, team, follow_up)| {
+            .map(|(id, name, condition, sla, owner, active, created_at, lead, team, follow_up, hours)| {
                 let condition: RuleCondition = serde_json::from_str(&condition)
                     .map_err(|e| StoreError::Corrupt(format!("rule condition: {e}")))?;
+                let business_hours = hours
+                    .as_deref()
+                    .map(serde_json::from_str)
+                    .transpose()
+                    .map_err(|e| StoreError::Corrupt(format!("rule business hours: {e}")))?;
                 Ok(RuleRecord {
                     id: RuleId(id),
                     rule: Rule {
@@ -183,6 +207,7 @@ impl Store {
                         lead: lead.map(UserId),
                         team: team.map(TeamId),
                         follow_up_days: follow_up.map(|d| d as u32),
+                        business_hours,
                     },
                     active,
                     created_at,
@@ -748,7 +773,7 @@ impl Store {
 
     /// Opens the case of a breached windowed rule at `touchpoint` on `channel`, on its newest negative answer
     /// since `since`, unless the rule already made a case there since then; with its notifications, in one
-    /// transaction. Several nodes may try at once: the answer and rule make one case at most.
+    /// transaction, due at `due`. Several nodes may try at once: the answer and rule make one case at most.
     #[allow(clippy::too_many_arguments)]
     pub async fn open_window_case(
         &self,
@@ -759,9 +784,9 @@ impl Store {
         touchpoint: &str,
         since: OffsetDateTime,
         now: OffsetDateTime,
+        due: OffsetDateTime,
     ) -> Result<Option<CaseId>> {
         let id = CaseId::new();
-        let due = now + time::Duration::hours(i64::from(rule.sla_hours));
         let newest = format!(
             "SELECT r.id FROM responses r JOIN answers a ON a.response_id = r.id
              WHERE r.org_id = $1 AND r.channel = $2 AND r.touchpoint = $3 AND r.submitted_at >= $4 AND {NEGATIVE_ANSWER}

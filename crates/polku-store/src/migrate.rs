@@ -81,6 +81,7 @@ const MIGRATIONS: &[Migration] = migrations![
     "0029" two_factor,
     "0030" time_zone,
     "0031" audit_client,
+    "0032" business_hours,
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.

@@ -1308,3 +1308,54 @@ async fn a_windowed_rule_opens_one_case_when_a_kiosks_negative_share_is_too_high
         assert_eq!(polku_app::cases::check_windows(&t.app, later).await.unwrap(), 0, "{}", t.backend);
     }
 }
+
+/// A rule with business hours makes cases due by open hours in the organisation's time zone; bad hours are
+/// named field by field.
+#[tokio::test]
+async fn business_hours_stop_the_sla_clock_outside_opening_hours() {
+    for t in spawn_apps().await {
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        let hours = json!({"days": [1, 2, 3, 4, 5], "opens": "08:00", "closes": "16:00"});
+        for (bad, field) in [
+            (json!({"days": [], "opens": "08:00", "closes": "16:00"}), "business_hours.days"),
+            (json!({"days": [1], "opens": "16:00", "closes": "08:00"}), "business_hours.closes"),
+            (json!({"days": [1], "opens": "8", "closes": "16:00"}), "business_hours.opens"),
+            (json!({"days": "weekdays", "opens": "08:00", "closes": "16:00"}), "business_hours.days"),
+        ] {
+            let body =
+                json!({"name": "x", "condition": {"type": "negative_text"}, "sla_hours": 8, "business_hours": bad});
+            let r = t.api(Method::POST, "/api/v1/alert-rules", &t.token, Some(body)).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {}", r.body);
+            assert!(r.field_errors().iter().any(|f| f.starts_with(field)), "{field}: {}", r.body);
+        }
+        let body = json!({"name": "Toimisto", "condition": {"type": "score_at_most", "kind": "nps", "max": 6},
+                          "sla_hours": 8, "business_hours": hours});
+        let r = t.api(Method::POST, "/api/v1/alert-rules", &t.token, Some(body)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}: {}", t.backend, r.body);
+        let rules = t.api(Method::GET, "/api/v1/alert-rules", &t.token, None).await.json();
+        assert_eq!(rules[0]["business_hours"], hours, "{}", t.backend);
+
+        let before = time::OffsetDateTime::now_utc();
+        let answer = json!({"answers": [{"question": "nps", "value": 2}]});
+        let r = t
+            .api(
+                Method::POST,
+                &format!("/api/v1/surveys/{}/responses", s["id"].as_str().unwrap()),
+                &t.token,
+                Some(answer),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let after = time::OffsetDateTime::now_utc();
+        let cases = t.api(Method::GET, "/api/v1/cases", &t.token, None).await.json();
+        let due = cases[0]["due_at"].as_str().unwrap();
+        let due = time::OffsetDateTime::parse(due, &time::format_description::well_known::Rfc3339).unwrap();
+        let b: polku_domain::cases::BusinessHours = serde_json::from_value(hours.clone()).unwrap();
+        let hki = polku_domain::zone::Zone::default();
+        let (lo, hi) = (b.due(before, 8, &hki), b.due(after, 8, &hki));
+        assert!(lo <= due && due <= hi, "{}: due {due}, expected {lo}..{hi}", t.backend);
+        // Due within opening hours on a weekday, by Helsinki's clocks.
+        let local = hki.local(due);
+        assert!(local.weekday().number_from_monday() <= 5 && (8..=16).contains(&local.hour()), "{local}");
+    }
+}

@@ -615,6 +615,17 @@ async fn a_rule_made_in_the_ui_turns_a_detractor_into_a_case_that_is_worked_ther
             .await;
         assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/settings/rules"), "{}", r.body);
         assert!(t.get("/settings/rules", &cookies).await.body.contains("NPS ≤ 6"));
+        // Business hours: ticked days and times; none ticked is named.
+        let hours = [("condition", "text"), ("business_hours", "on"), ("opens", "09:00"), ("closes", "17:00")];
+        let r = t.post_form("/settings/rules", &cookies, &rule(&hours)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("business_hours.days"), "{}", r.body);
+        let mut weekdays = hours.to_vec();
+        weekdays.extend([("day1", "on"), ("day3", "on")]);
+        let r = t.post_form("/settings/rules", &cookies, &rule(&weekdays)).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let page = t.get("/settings/rules", &cookies).await.body;
+        assert!(page.contains("24 h (ma ke 09:00–17:00)"), "{}: {page}", t.backend);
 
         let s = t.create_survey(&t.token, nps_survey()).await;
         let body = json!({"answers": [{"question": "nps", "value": 2}, {"question": "why", "value": "Ei <b>kukaan</b> vastannut."}], "locale": "fi"});

@@ -55,7 +55,17 @@ pub(super) struct RuleOut {
     pub team: Option<String>,
     /// Days after resolving that the customer is asked the same question again; null: no follow-up.
     pub follow_up_days: Option<u32>,
+    /// The hours the time limit counts, in the organisation's time zone; null: every hour.
+    pub business_hours: Option<BusinessHoursOut>,
     pub active: bool,
+}
+
+/// Open weekdays (1 = Monday … 7 = Sunday) and the opening and closing time (`HH:MM`, the same day).
+#[derive(Serialize, ToSchema)]
+pub(super) struct BusinessHoursOut {
+    pub days: Vec<u8>,
+    pub opens: String,
+    pub closes: String,
 }
 
 /// The organisation's alert rules, switched-off ones included.
@@ -77,6 +87,11 @@ pub(super) async fn list_rules(
                 lead: r.rule.lead.map(|o| o.to_string()),
                 team: r.rule.team.map(|o| o.to_string()),
                 follow_up_days: r.rule.follow_up_days,
+                business_hours: r.rule.business_hours.map(|b| BusinessHoursOut {
+                    days: b.days,
+                    opens: b.opens,
+                    closes: b.closes,
+                }),
                 active: r.active,
             })
             .collect(),
@@ -88,8 +103,10 @@ pub(super) struct Created {
     pub id: String,
 }
 
-/// Adds a rule (admins): `{"name", "condition", "sla_hours", "owner"?, "lead"?}`. Every answer stored from now on that
-/// matches it becomes a case, due `sla_hours` later.
+/// Adds a rule (admins): `{"name", "condition", "sla_hours", "owner"?, "lead"?, "team"?, "follow_up_days"?,
+/// "business_hours"?: {"days": [1, 2, 3, 4, 5], "opens": "08:00", "closes": "16:00"}}`. Every answer stored
+/// from now on that matches it becomes a case, due `sla_hours` later — counting only open hours when
+/// business hours are given.
 #[utoipa::path(post, path = "/api/v1/alert-rules", security(("token" = [])), request_body = Object,
     responses((status = 201, body = Created), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(super) async fn create_rule(

@@ -15,6 +15,7 @@ use axum::routing::{get, post};
 use polku_app::AppError;
 use polku_app::cases::{self, CaseDetail, RuleInput};
 use polku_app::store::{CaseFilter, CaseRecord, Member, RuleRecord};
+use polku_domain::cases::BusinessHours;
 use polku_domain::cases::{CaseStatus, RuleCondition};
 use polku_domain::role::Permission;
 use polku_domain::survey::QuestionType;
@@ -268,6 +269,16 @@ impl RulesPage {
             ),
         }
     }
+    /// "8 h" or, counting business hours, "8 h (Mon Tue … 08:00–16:00)".
+    fn sla(&self, r: &polku_domain::cases::Rule) -> String {
+        match &r.business_hours {
+            None => format!("{} h", r.sla_hours),
+            Some(b) => {
+                let days: Vec<String> = b.days.iter().map(|d| self.t.get(&format!("weekday-{d}"))).collect();
+                format!("{} h ({} {}–{})", r.sla_hours, days.join(" "), b.opens, b.closes)
+            }
+        }
+    }
     fn team(&self, t: &Option<TeamId>) -> String {
         t.and_then(|t| self.teams.iter().find(|(id, _, _)| *id == t)).map_or_else(|| "–".into(), |(_, n, _)| n.clone())
     }
@@ -324,6 +335,17 @@ struct RuleForm {
     lead: Option<UserId>,
     team: Option<TeamId>,
     follow_up_days: Option<u32>,
+    /// "on" when the SLA counts business hours only; then the open weekdays `day1`…`day7` and the times.
+    business_hours: Option<String>,
+    day1: Option<String>,
+    day2: Option<String>,
+    day3: Option<String>,
+    day4: Option<String>,
+    day5: Option<String>,
+    day6: Option<String>,
+    day7: Option<String>,
+    opens: Option<String>,
+    closes: Option<String>,
 }
 
 impl RuleForm {
@@ -352,6 +374,12 @@ impl RuleForm {
         };
         let sla_hours = u32::try_from(number("sla_hours", self.sla_hours)?)
             .map_err(|_| AppError::invalid("sla_hours", "is out of range"))?;
+        let days = [&self.day1, &self.day2, &self.day3, &self.day4, &self.day5, &self.day6, &self.day7];
+        let business_hours = self.business_hours.is_some().then(|| BusinessHours {
+            days: (1..=7u8).zip(days).filter(|(_, on)| on.is_some()).map(|(d, _)| d).collect(),
+            opens: self.opens.clone().unwrap_or_default(),
+            closes: self.closes.clone().unwrap_or_default(),
+        });
         Ok(RuleInput {
             name: self.name,
             condition,
@@ -360,6 +388,7 @@ impl RuleForm {
             lead: self.lead,
             team: self.team,
             follow_up_days: self.follow_up_days,
+            business_hours,
         })
     }
 }
