@@ -298,6 +298,9 @@ pub fn parse_cents(v: &serde_json::Value) -> Option<i64> {
     };
     let (whole, frac) = s.split_once('.').unwrap_or((&s, ""));
     // "129.000" is exact: zeros past the cents say nothing.
+    if !frac.is_ascii() {
+        return None;
+    }
     let frac = if frac.len() > 2 && frac[2..].bytes().all(|b| b == b'0') { &frac[..2] } else { frac };
     if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || frac.len() > 2 {
         return None;
@@ -433,6 +436,9 @@ mod tests {
             (json!(""), None),
             (json!(null), None),
             (json!("12345678901234"), None),
+            // Found by the property tests: a non-ASCII character in the decimals panicked (a byte slice).
+            (json!("1.ﾐ'<"), None),
+            (json!("1.5€"), None),
         ] {
             assert_eq!(parse_cents(&v), cents, "{v}");
         }

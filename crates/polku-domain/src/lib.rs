@@ -12,6 +12,8 @@ pub mod customers;
 pub mod demo;
 pub mod demo_commerce;
 pub mod followup;
+#[cfg(test)]
+mod fuzz;
 pub mod ids;
 pub mod inbox;
 pub mod insights;

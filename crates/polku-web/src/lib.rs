@@ -9,6 +9,8 @@ pub mod api;
 pub mod csv_out;
 mod error;
 mod extract;
+#[cfg(test)]
+mod fuzz;
 pub mod i18n;
 pub mod money_csv;
 mod ops;

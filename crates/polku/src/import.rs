@@ -303,3 +303,64 @@ pub(crate) async fn run(app: &App, args: &ImportArgs) -> anyhow::Result<std::pro
     eprintln!("{summaries} customer summaries recomputed in {:.1} s", t.elapsed().as_secs_f64());
     Ok(std::process::ExitCode::SUCCESS)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A field as a spreadsheet may write it: plain, or quoted with commas, quotes and line breaks inside.
+    fn field() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-zA-Z0-9äö@. -]{0,8}",
+            "[a-z,\"\n\r ]{0,8}".prop_map(|s| format!("\"{}\"", s.replace('"', "\"\""))),
+        ]
+    }
+
+    proptest! {
+        /// Every record and every refused line is reported on the line it starts on, whatever the line
+        /// endings (LF or CRLF), blank lines between records and line breaks inside quoted fields.
+        #[test]
+        fn records_are_reported_on_their_own_line(
+            rows in prop::collection::vec(
+                (prop::collection::vec(field(), 1..4).prop_filter("an empty line is no record", |f| !f.join(",").is_empty()), 0..3usize),
+                1..8,
+            ),
+            crlf in any::<bool>(),
+        ) {
+            let end = if crlf { "\r\n" } else { "\n" };
+            let mut file = format!("a,b,c{end}");
+            let mut expected = Vec::new();
+            for (fields, blanks) in &rows {
+                file.push_str(&end.repeat(*blanks));
+                expected.push(file.matches('\n').count() as u64 + 1);
+                file.push_str(&fields.join(","));
+                file.push_str(end);
+            }
+            let bytes = file.as_bytes();
+            let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
+            reader.headers().unwrap();
+            let mut lines = LineCounter::default();
+            let mut got = Vec::new();
+            for record in reader.records() {
+                let position = match &record {
+                    Ok(r) => r.position().cloned(),
+                    Err(e) => e.position().cloned(),
+                };
+                got.push(position.map_or(0, |p| lines.line_at(bytes, p.byte())));
+            }
+            prop_assert_eq!(got, expected, "{:?}", file);
+        }
+
+        /// Yes/no cells: the words each language uses, anything else refused with the value quoted.
+        #[test]
+        fn flags_read_the_three_languages(v in "\\PC{0,6}") {
+            match flag(Some(&v)) {
+                Ok(Some(b)) => prop_assert!(["true", "1", "yes", "y", "kyllä", "ja", "false", "0", "no", "n", "ei", "nej"]
+                    .contains(&v.to_ascii_lowercase().as_str()) && (b == ["true", "1", "yes", "y", "kyllä", "ja"].contains(&v.to_ascii_lowercase().as_str()))),
+                Ok(None) => prop_assert!(false, "a value is never none"),
+                Err(m) => prop_assert!(m.contains("is not yes or no")),
+            }
+        }
+    }
+}

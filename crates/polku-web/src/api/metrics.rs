@@ -39,7 +39,7 @@ fn parse_date(field: &str, v: Option<&str>) -> Result<Option<Date>, ApiError> {
 /// Parses `from`, `to` (inclusive dates) and `granularity` (`day`, `week` – the default – or `month`).
 pub fn parse_query(raw: Option<&str>) -> Result<MetricsQuery, ApiError> {
     let p: Params = serde_urlencoded::from_str(raw.unwrap_or(""))
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("malformed query: {e}")))?;
+        .map_err(|e| ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "query", e.to_string()))?;
     let granularity = match p.granularity.as_deref().filter(|g| !g.is_empty()) {
         None => Granularity::Week,
         Some(g) => Granularity::parse(g).ok_or_else(|| {

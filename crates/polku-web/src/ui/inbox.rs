@@ -96,7 +96,7 @@ impl CommentTags for InboxPage {
     }
 }
 
-fn params(raw: Option<&str>) -> Result<InboxParams, AppError> {
+pub(crate) fn params(raw: Option<&str>) -> Result<InboxParams, AppError> {
     serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|e| AppError::invalid("query", e.to_string()))
 }
 

@@ -9,7 +9,7 @@ mod customers;
 mod dashboard;
 mod data;
 mod improvements;
-mod inbox;
+pub(crate) mod inbox;
 mod insights;
 mod journey;
 mod money;
