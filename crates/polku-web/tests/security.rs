@@ -1,7 +1,7 @@
 //! SECURITY.md's route table, checked against the router on every backend: for each family, every role
 //! below the least one named gets 403 and every role from it up does not. Writes send a body that
 //! deserialises, so that a refusal is the permission's and not the input's. Another organisation's ids
-//! answer 404.
+//! answer 404. And a crawl of every signed-in page for stored script, security headers and CSRF.
 
 mod support;
 
@@ -201,5 +201,151 @@ async fn every_family_answers_as_the_route_table_says() {
                 t.backend
             );
         }
+    }
+}
+
+/// Script that must come out as text wherever a page shows what someone typed.
+const PAYLOAD: &str = "<script>alert('polku')</script><img src=x onerror=alert(2)>\"'";
+
+/// Every `(method, action)` of the forms in `html`.
+fn forms(html: &str) -> Vec<(String, String)> {
+    html.split("<form")
+        .skip(1)
+        .filter_map(|f| {
+            let tag = f.split('>').next()?;
+            let attr = |name: &str| {
+                tag.split(&format!("{name}=\""))
+                    .nth(1)
+                    .and_then(|v| v.split('"').next())
+                    .map(|v| v.replace("&amp;", "&"))
+            };
+            Some((attr("method").unwrap_or_else(|| "get".into()).to_lowercase(), attr("action")?))
+        })
+        .collect()
+}
+
+/// The site's own links in `html` (pages, not files or the API).
+fn links(html: &str) -> Vec<String> {
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|l| l.split('"').next())
+        .map(|l| l.replace("&amp;", "&").split('#').next().unwrap_or("").to_string())
+        .filter(|l| l.starts_with('/') && !l.starts_with("//"))
+        .filter(|l| {
+            !["/static/", "/api/", "/logout", "/metrics"].iter().any(|p| l.starts_with(p))
+                && ![".csv", ".ndjson", ".svg", ".png", ".js", ".css"]
+                    .iter()
+                    .any(|e| l.split('?').next().unwrap_or("").ends_with(e))
+        })
+        .collect()
+}
+
+/// The whole signed-in site, crawled from `/` on the demo's data with script stored in every text a
+/// person can type (survey texts, answers, customer names, notes on comments and cases, compensation
+/// reasons, improvements, team, rule and member names): no page shows it as markup, every page carries
+/// the security headers, and every form that changes something is refused without its CSRF token.
+#[tokio::test]
+async fn every_page_escapes_what_people_typed_and_every_form_needs_its_csrf_token() {
+    for t in spawn_apps().await {
+        let demo = polku_app::demo::ensure_demo(&t.app, 11, 300, time::OffsetDateTime::now_utc()).await.unwrap();
+        let token = demo.token.clone();
+        let api = |method: Method, path: String, body: Value| {
+            let (t, token) = (&t, token.clone());
+            async move {
+                let r = t.api(method, &path, &token, Some(body)).await;
+                assert!(r.status.is_success(), "{}: {path}: {} {}", t.backend, r.status, r.body);
+                r
+            }
+        };
+        let survey = api(Method::POST, "/api/v1/surveys".into(), json!({"name": PAYLOAD, "locales": ["fi", "sv", "en"],
+            "questions": [
+                {"key": "nps", "type": "nps", "required": true, "text": {"fi": PAYLOAD, "sv": PAYLOAD, "en": PAYLOAD}},
+                {"key": "pick", "type": "single", "text": {"fi": PAYLOAD, "sv": PAYLOAD, "en": PAYLOAD}, "options": [PAYLOAD, "b"]},
+                {"key": "why", "type": "text", "text": {"fi": PAYLOAD, "sv": PAYLOAD, "en": PAYLOAD}}]}))
+        .await
+        .json();
+        let sid = survey["id"].as_str().unwrap().to_string();
+        api(
+            Method::POST,
+            "/api/v1/customers:batch".into(),
+            json!([{"external_id": "C-XSS", "name": PAYLOAD, "email": "xss@example.fi"}]),
+        )
+        .await;
+        let rule =
+            json!({"name": PAYLOAD, "condition": {"type": "score_at_most", "kind": "nps", "max": 6}, "sla_hours": 24});
+        api(Method::POST, "/api/v1/alert-rules".into(), rule).await;
+        t.app.rules.clear();
+        let answer = json!({"answers": [{"question": "nps", "value": 1}, {"question": "why", "value": format!("Huono {PAYLOAD}")}],
+            "customer": "C-XSS", "locale": "fi"});
+        api(Method::POST, format!("/api/v1/surveys/{sid}/responses"), answer).await;
+        let comments = t.api(Method::GET, &format!("/api/v1/comments?survey={sid}"), &token, None).await.json();
+        let comment = comments["comments"][0]["id"].as_i64().expect("the comment");
+        api(Method::POST, format!("/api/v1/comments/{comment}/notes"), json!({"body": PAYLOAD})).await;
+        let cases = t.api(Method::GET, "/api/v1/cases?open=true", &token, None).await.json();
+        let case = cases.as_array().unwrap().iter().find(|c| c["customer"] == "C-XSS").expect("its case")["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        api(Method::POST, format!("/api/v1/cases/{case}/notes"), json!({"body": PAYLOAD})).await;
+        api(Method::POST, format!("/api/v1/cases/{case}/actions"), json!({"kind": "called", "reason": PAYLOAD})).await;
+        api(
+            Method::POST,
+            "/api/v1/improvements".into(),
+            json!({"texts": {"fi": PAYLOAD, "sv": PAYLOAD, "en": PAYLOAD}, "themes": ["invoicing"]}),
+        )
+        .await;
+        api(Method::POST, "/api/v1/teams".into(), json!({"name": "Tiimi <script>alert(3)</script>"})).await;
+        let m = polku_app::orgs::NewMember {
+            email: "xss-member@example.fi",
+            name: PAYLOAD,
+            password: PASSWORD,
+            role: Role::Agent,
+            locale: polku_domain::Locale::Fi,
+        };
+        polku_app::orgs::add_member(&t.app, &polku_app::Actor::System("t"), demo.org, m).await.unwrap();
+
+        let (cookies, _) = t.login_with(demo.email, demo.password).await;
+        let mut queue =
+            vec!["/".to_string(), format!("/surveys/{sid}"), format!("/cases/{case}"), "/customers/C-XSS".into()];
+        let mut seen = std::collections::HashSet::new();
+        let mut actions = std::collections::BTreeSet::new();
+        while let Some(path) = queue.pop() {
+            // Pages that differ only in their query (filters, paging) are sampled, not walked whole.
+            let shape = path.split('?').next().unwrap_or("").to_string();
+            if !seen.insert(path.clone()) || seen.iter().filter(|p| p.starts_with(&format!("{shape}?"))).count() > 3 {
+                continue;
+            }
+            let r = t.get(&path, &cookies).await;
+            assert!(!r.status.is_server_error(), "{}: {path}: {}", t.backend, r.status);
+            if r.status != StatusCode::OK || !r.body.contains("<html") {
+                continue;
+            }
+            for raw in ["<script>alert(", "<img src=x onerror", "alert('polku')</script>"] {
+                assert!(!r.body.contains(raw), "{}: {path} shows {raw:?} as markup", t.backend);
+            }
+            for h in ["content-security-policy", "x-content-type-options", "referrer-policy", "x-frame-options"] {
+                assert!(r.headers.contains_key(h), "{}: {path} lacks {h}", t.backend);
+            }
+            for (method, action) in forms(&r.body) {
+                if method == "post" {
+                    actions.insert(action);
+                }
+            }
+            queue.extend(links(&r.body).into_iter().filter(|l| !seen.contains(l)));
+            assert!(seen.len() < 600, "the crawl should end: {seen:?}");
+        }
+        assert!(seen.len() > 40, "{}: crawled only {seen:?}", t.backend);
+        assert!(seen.iter().any(|p| p.starts_with("/cases/")) && seen.contains("/customers/C-XSS"));
+        // The script shows as text where it was stored.
+        let inbox = t.get(&format!("/inbox?survey={sid}"), &cookies).await;
+        assert!(inbox.body.contains("&lt;script&gt;alert("), "{}", inbox.body);
+
+        // Every form that changes something: without its CSRF token, refused and nothing done.
+        assert!(actions.len() > 25, "{}: {actions:?}", t.backend);
+        for action in &actions {
+            let r = t.post_form(action, &cookies, &[("name", "x")]).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{}: POST {action} without a CSRF token", t.backend);
+        }
+        assert_eq!(t.get("/surveys", &cookies).await.status, StatusCode::OK, "still signed in: nothing was done");
     }
 }
