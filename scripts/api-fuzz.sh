@@ -3,7 +3,7 @@
 # under target/) runs every operation of /api/v1/openapi.json with an admin token against a fresh `polku
 # demo` on SQLite: its examples, its coverage cases, generated requests and stateful sequences. It fails on
 # any 5xx, a status code the document does not list, a wrong content type, or a body or header that does
-# not match the document. The seed is fixed so a run can be repeated; EXAMPLES and SEED override.
+# not match the document. The seed is fixed so a run can be repeated; EXAMPLES, SEED and CHECKS override.
 # Usage: scripts/api-fuzz.sh [path/to/polku]   (default: target/debug/polku, built if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,5 +38,5 @@ done
 token=$(grep -o 'pk_[0-9a-f]*' "$work/demo.out")
 "$venv/bin/schemathesis" run "http://127.0.0.1:$port/api/v1/openapi.json" \
   -H "Authorization: Bearer $token" \
-  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \
+  --checks "${CHECKS:-not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance}" \
   --max-examples "${EXAMPLES:-25}" --seed "${SEED:-20261205}" --workers 2 --no-color

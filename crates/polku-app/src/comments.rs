@@ -86,8 +86,8 @@ pub fn inbox_filter(analyzer: &Analyzer, org: OrgId, zone: &Zone, p: &InboxParam
     let date = |field: &str, v: &Option<String>| -> AppResult<Option<time::Date>> {
         given(v)
             .map(|d| {
-                time::Date::parse(&d, time::macros::format_description!("[year]-[month]-[day]"))
-                    .map_err(|_| AppError::invalid(field, "must be a date YYYY-MM-DD"))
+                calendar::parse_day(&d)
+                    .ok_or_else(|| AppError::invalid(field, "must be a date YYYY-MM-DD in 1900–2999"))
             })
             .transpose()
     };

@@ -162,10 +162,12 @@ pub struct Stats {
 }
 
 fn day(field: &'static str, s: Option<&str>) -> AppResult<Option<time::Date>> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
     s.map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|s| time::Date::parse(s, &format).map_err(|_| AppError::invalid(field, "must be a date, YYYY-MM-DD")))
+        .map(|s| {
+            polku_domain::calendar::parse_day(s)
+                .ok_or_else(|| AppError::invalid(field, "must be a date, YYYY-MM-DD, in 1900–2999"))
+        })
         .transpose()
 }
 

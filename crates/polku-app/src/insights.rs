@@ -67,8 +67,8 @@ pub fn query(survey: Option<&str>, from: Option<&str>, to: Option<&str>, today: 
     let date = |field: &str, v: Option<&str>| -> AppResult<Option<Date>> {
         given(v)
             .map(|d| {
-                Date::parse(&d, time::macros::format_description!("[year]-[month]-[day]"))
-                    .map_err(|_| AppError::invalid(field, "must be a date YYYY-MM-DD"))
+                calendar::parse_day(&d)
+                    .ok_or_else(|| AppError::invalid(field, "must be a date YYYY-MM-DD in 1900–2999"))
             })
             .transpose()
     };

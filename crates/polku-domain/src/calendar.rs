@@ -60,6 +60,14 @@ impl Granularity {
     }
 }
 
+/// A day as a client gives it (`YYYY-MM-DD`), in the years 1900–2999 only: periods are compared with the
+/// one before them and stored times are encoded as text, so a day in year 13 once made a previous period
+/// of negative years that the database driver could not encode (a panic, found by the API fuzzing).
+pub fn parse_day(s: &str) -> Option<Date> {
+    let d = Date::parse(s.trim(), time::macros::format_description!("[year]-[month]-[day]")).ok()?;
+    (1900..=2999).contains(&d.year()).then_some(d)
+}
+
 pub fn day_of_date(date: Date) -> i32 {
     date.to_julian_day() - EPOCH_JULIAN
 }
@@ -109,5 +117,13 @@ mod tests {
         assert_eq!(months_before(datetime!(2026-11-23 10:00 UTC), 24), datetime!(2024-11-23 10:00 UTC));
         assert_eq!(months_before(datetime!(2026-03-31 10:00 UTC), 1), datetime!(2026-02-28 10:00 UTC));
         assert_eq!(months_before(datetime!(2026-01-15 10:00 UTC), 13), datetime!(2024-12-15 10:00 UTC));
+    }
+
+    #[test]
+    fn client_days_are_read_in_the_storable_years_only() {
+        assert_eq!(parse_day(" 2026-11-23 "), Some(time::macros::date!(2026 - 11 - 23)));
+        for bad in ["0013-12-16", "1899-12-31", "3000-01-01", "2026-02-30", "23.11.2026", ""] {
+            assert_eq!(parse_day(bad), None, "{bad}");
+        }
     }
 }

@@ -10,6 +10,8 @@
 
 use axum::Router;
 use axum::extract::ConnectInfo;
+use axum::response::IntoResponse;
+use futures_util::FutureExt;
 use hyper::body::{Body, Bytes, Frame, Incoming, SizeHint};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -85,9 +87,25 @@ pub async fn serve(
         let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
             req.extensions_mut().insert(ConnectInfo(peer));
             let sleep = Box::pin(tokio::time::sleep(client_timeout));
-            router
+            let answer = router
                 .clone()
-                .oneshot(req.map(|inner| axum::body::Body::new(IdleBody { inner, idle: client_timeout, sleep })))
+                .oneshot(req.map(|inner| axum::body::Body::new(IdleBody { inner, idle: client_timeout, sleep })));
+            // A panic in a handler is a bug: answered as a 500 and logged once, not a connection that
+            // closes without a word (the API fuzzer saw that as a network error).
+            async move {
+                match std::panic::AssertUnwindSafe(answer).catch_unwind().await {
+                    Ok(answer) => answer,
+                    Err(panic) => {
+                        let what = panic
+                            .downcast_ref::<&str>()
+                            .map(ToString::to_string)
+                            .or_else(|| panic.downcast_ref::<String>().cloned())
+                            .unwrap_or_default();
+                        tracing::error!(%peer, panic = %what, "a request handler panicked");
+                        Ok(axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response())
+                    }
+                }
+            }
         });
         let conn = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())

@@ -1359,3 +1359,34 @@ async fn business_hours_stop_the_sla_clock_outside_opening_hours() {
         assert!(local.weekday().number_from_monday() <= 5 && (8..=16).contains(&local.hour()), "{local}");
     }
 }
+
+/// Found by the API fuzzing: a journey from year 13 made a previous period of negative years that the
+/// database driver could not encode, and the request died without an answer. Days outside 1900–2999 are
+/// refused by name on every route that takes a period.
+#[tokio::test]
+async fn days_outside_the_storable_years_are_refused_by_name() {
+    for t in spawn_apps().await {
+        let s = t.create_survey(&t.token, nps_survey()).await;
+        let metrics = format!("/api/v1/surveys/{}/metrics", s["id"].as_str().unwrap());
+        for path in [
+            "/api/v1/journey.csv",
+            "/api/v1/journey",
+            "/api/v1/insights",
+            "/api/v1/comments",
+            "/api/v1/follow-ups/stats",
+            &metrics,
+        ] {
+            let r = t.api(Method::GET, &format!("{path}?from=0013-12-16&to=2000-01-01"), &t.token, None).await;
+            assert_eq!(
+                (r.status, r.field_errors()),
+                (StatusCode::UNPROCESSABLE_ENTITY, vec!["from".to_string()]),
+                "{}: {path}: {}",
+                t.backend,
+                r.body
+            );
+        }
+        let r =
+            t.api(Method::GET, "/api/v1/journey.csv?from=1900-01-01&to=2999-12-31&compare=true", &t.token, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}: {}", t.backend, r.body);
+    }
+}

@@ -65,3 +65,32 @@ async fn slow_clients_are_cut_off_and_whole_requests_answered() {
     stop.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(10), server).await.expect("shut down").unwrap();
 }
+
+/// A handler that panics (a bug) is answered with a 500, not a connection closed without a word, and the
+/// server goes on serving.
+#[tokio::test]
+async fn a_panicking_handler_is_a_500_and_the_server_goes_on() {
+    let router = axum::Router::new()
+        .route(
+            "/boom",
+            axum::routing::get(|| async {
+                if std::hint::black_box(true) {
+                    panic!("a bug");
+                }
+                "never"
+            }),
+        )
+        .route("/fine", axum::routing::get(|| async { "fine" }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server =
+        tokio::spawn(polku_web::serve::serve(listener, router, Duration::from_secs(5), std::future::pending()));
+    for (path, status) in [("/boom", "HTTP/1.1 500"), ("/fine", "HTTP/1.1 200")] {
+        let mut c = tokio::net::TcpStream::connect(addr).await.unwrap();
+        c.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
+        let mut answer = String::new();
+        c.read_to_string(&mut answer).await.unwrap();
+        assert!(answer.starts_with(status), "{path}: {answer}");
+    }
+    server.abort();
+}

@@ -487,7 +487,9 @@ pub(super) async fn reject(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct LimitInput {
+    #[schema(minimum = 0)]
     pub amount_cents: i64,
+    #[schema(pattern = "^[A-Z]{3}$")]
     pub currency: String,
 }
 
@@ -552,6 +554,7 @@ pub(super) async fn set_touchpoints(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct TeamInput {
+    #[schema(min_length = 1, max_length = 100, pattern = "^[^\\x00-\\x1f]*[^\\s\\x00-\\x1f][^\\x00-\\x1f]*$")]
     pub name: String,
 }
 

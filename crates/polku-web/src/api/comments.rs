@@ -198,6 +198,7 @@ pub(super) async fn get_one(
 #[serde(deny_unknown_fields)]
 pub(super) struct ReadInput {
     /// Comment ids, at most 500.
+    #[schema(max_items = 500)]
     pub ids: Vec<i64>,
     /// `false` marks them unread again.
     #[serde(default = "yes")]
@@ -254,6 +255,7 @@ pub(super) async fn untag(
 #[serde(deny_unknown_fields)]
 pub(super) struct NoteInput {
     /// At most 4,000 characters.
+    #[schema(min_length = 1, max_length = 4000, pattern = "\\S")]
     pub body: String,
 }
 

@@ -30,7 +30,9 @@ const RFC3339: &time::format_description::well_known::Rfc3339 = &time::format_de
 pub(super) struct ConnectionOut {
     pub id: String,
     /// shopify, woocommerce, zendesk or freshdesk.
+    #[schema(pattern = "^(shopify|woocommerce|zendesk|freshdesk)$")]
     pub kind: String,
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub name: String,
     /// Where the sender posts its webhooks.
     pub endpoint_url: String,

@@ -34,8 +34,8 @@ pub fn query(raw: Option<&str>) -> Result<JourneyQuery, polku_app::AppError> {
         .map_err(|_| polku_app::AppError::invalid("query", "is not a valid query string"))?;
     let (mut from, mut to, mut lang, mut compare) = (None, None, None, false);
     let date = |k: &str, v: &str| {
-        time::Date::parse(v, time::macros::format_description!("[year]-[month]-[day]"))
-            .map_err(|_| polku_app::AppError::invalid(k, "must be a date such as 2026-11-23"))
+        polku_domain::calendar::parse_day(v)
+            .ok_or_else(|| polku_app::AppError::invalid(k, "must be a date such as 2026-11-23 (1900–2999)"))
     };
     for (k, v) in pairs {
         match k.as_str() {

@@ -50,12 +50,12 @@ pub(super) async fn list(
 pub(super) struct InviteIn {
     pub email: String,
     /// admin and owner only by an owner.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^(owner|admin|analyst|agent|viewer)$")]
     pub role: Role,
     /// The invitation's language for a new person (`fi`, `sv`, `en`; default `fi`); someone with an account
     /// gets it in their own.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^(fi|sv|en)$")]
     pub locale: Option<Locale>,
 }
 
@@ -75,7 +75,7 @@ pub(super) async fn invite(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct UpdateIn {
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^(owner|admin|analyst|agent|viewer)$")]
     pub role: Role,
 }
 

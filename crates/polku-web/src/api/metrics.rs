@@ -27,12 +27,11 @@ struct Params {
 }
 
 fn parse_date(field: &str, v: Option<&str>) -> Result<Option<Date>, ApiError> {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
     match v.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(s) => Date::parse(s, fmt)
-            .map(Some)
-            .map_err(|_| ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, field, "must be a date such as 2026-11-23")),
+        Some(s) => polku_domain::calendar::parse_day(s).map(Some).ok_or_else(|| {
+            ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, field, "must be a date such as 2026-11-23 (1900–2999)")
+        }),
     }
 }
 

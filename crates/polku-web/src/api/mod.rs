@@ -56,7 +56,72 @@ fn documented() -> (Router<Web>, utoipa::openapi::OpenApi) {
     let mut doc = ApiDoc::openapi();
     doc.merge(paths);
     document_errors(&mut doc);
+    document_parameters(&mut doc);
     (router, doc)
+}
+
+/// The values each query or path parameter takes, by name (and path where one name means two things):
+/// one table, so a parameter means the same on every route and the document says exactly what the
+/// handlers accept (the API fuzzer sends what the document allows and expects it taken).
+fn document_parameters(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+    let words =
+        |values: &[&str]| ObjectBuilder::new().schema_type(Type::String).enum_values(Some(values.to_vec())).build();
+    let int =
+        |lo: i64, hi: i64| ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(lo)).maximum(Some(hi)).build();
+    let pattern = |p: &str| ObjectBuilder::new().schema_type(Type::String).pattern(Some(p)).build();
+    let format = |f: KnownFormat| {
+        ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(f))).build()
+    };
+    let langs = ["fi", "sv", "en"];
+    let schema = |path: &str, name: &str| -> Option<utoipa::openapi::Schema> {
+        Some(utoipa::openapi::Schema::Object(match (path, name) {
+            (_, "from" | "to") => format(KnownFormat::Date),
+            (_, "lang" | "language") => words(&langs),
+            (_, "months") => int(1, 60),
+            ("/api/v1/cases", "status") => words(&["new", "in_progress", "waiting_for_customer", "resolved", "closed"]),
+            ("/api/v1/notifications", "status") => words(&["pending", "sent", "failed"]),
+            (_, "group") => words(&["team", "rule", "month"]),
+            (_, "granularity") => words(&["day", "week", "month"]),
+            (_, "polarity") => words(&["positive", "neutral", "negative"]),
+            (_, "score_min" | "score_max") => int(0, 10),
+            (_, "survey" | "team") => format(KnownFormat::Uuid),
+            (_, "channel") => pattern("^[a-z0-9_.-]{1,40}$"),
+            (_, "touchpoint") => pattern("^[a-z0-9_.-]{1,80}$"),
+            (_, "kind") if path.starts_with("/api/v1/text-models/") => words(&["taxonomy", "lexicon"]),
+            ("/api/v1/surveys/{id}/responses", "limit") => int(1, 1000),
+            ("/api/v1/surveys/{id}/responses", "format") => words(&["json", "ndjson", "csv"]),
+            ("/api/v1/surveys/{id}/responses", "after") => pattern("^-?[0-9]{1,30}\\.[0-9a-f]{32}$"),
+            ("/api/v1/comments", "after") => pattern("^[0-9]{1,12}\\.[0-9]{1,9}\\.[0-9]{1,18}$"),
+            (_, "tag") => pattern("^[a-z0-9äöå_-]([a-z0-9äöå _-]{0,38}[a-z0-9äöå_-])?$"),
+            _ => return None,
+        }))
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+        for op in operations.into_iter().flatten() {
+            // A batch holds 1 to MAX_BATCH rows.
+            if path.ends_with(":batch")
+                && let Some(utoipa::openapi::RefOr::T(body)) = op.request_body.as_mut()
+            {
+                for c in body.content.values_mut() {
+                    if let utoipa::openapi::RefOr::T(c) = c
+                        && let Some(utoipa::openapi::RefOr::T(utoipa::openapi::Schema::Array(a))) = c.schema.as_mut()
+                    {
+                        a.min_items = Some(1);
+                        a.max_items = Some(polku_domain::customers::MAX_BATCH);
+                    }
+                }
+            }
+            for p in op.parameters.iter_mut().flatten() {
+                if let utoipa::openapi::RefOr::T(p) = p
+                    && let Some(s) = schema(path, &p.name)
+                {
+                    p.schema = Some(s.into());
+                }
+            }
+        }
+    }
 }
 
 /// Adds the error answers every operation can give to each one that does not list them, with the error

@@ -97,8 +97,10 @@ pub fn csv_response(body: Vec<u8>, file: &str) -> Response {
 #[serde(deny_unknown_fields)]
 pub(super) struct SettingsBody {
     /// Months without a purchase after which a customer counts as lost (1–36, default 12).
+    #[schema(minimum = 1, maximum = 36)]
     pub lost_after_months: i64,
     /// The top percentage of customers by negative load counted as "the few" (1–50, default 5).
+    #[schema(minimum = 1, maximum = 50)]
     pub few_percent: i64,
 }
 

@@ -38,6 +38,7 @@ pub(super) async fn get_organisation(
 #[serde(deny_unknown_fields)]
 pub(super) struct OrganisationIn {
     /// An IANA time zone name, e.g. `Europe/Helsinki`.
+    #[schema(pattern = "^(UTC|[A-Z][A-Za-z_]+(/[A-Z][A-Za-z_+-]+){1,2})$", example = "Europe/Helsinki")]
     pub time_zone: String,
 }
 

@@ -62,6 +62,7 @@ pub(super) async fn erase(
 #[serde(deny_unknown_fields)]
 pub(super) struct PrivacySettings {
     /// Personal data older than this many months (1–240) is erased hourly; null keeps it.
+    #[schema(minimum = 1, maximum = 240)]
     pub retention_months: Option<i64>,
 }
 

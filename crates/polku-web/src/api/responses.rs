@@ -96,6 +96,7 @@ pub(super) struct AnswerInput {
 
 /// `after`, `limit`, `format`: text, so that a bad value is named by its field.
 #[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ExportQuery {
     /// The cursor `next` of the previous page.
     pub(crate) after: Option<String>,
