@@ -383,7 +383,7 @@ pub(super) struct OwnerInput {
 }
 
 /// Gives a case to a member (or to nobody).
-#[utoipa::path(put, path = "/api/v1/cases/{id}/owner", security(("token" = [])), params(("id" = String, Path)), request_body = Object,
+#[utoipa::path(put, path = "/api/v1/cases/{id}/owner", security(("token" = [])), params(("id" = String, Path)), request_body = OwnerInput,
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(super) async fn assign(
     State(web): State<Web>,
@@ -395,15 +395,20 @@ pub(super) async fn assign(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+/// A frontline action: `called`, `emailed`, `apologised`, or `compensated` with an amount and currency.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ActionInput {
+    #[schema(pattern = "^(called|emailed|apologised|compensated)$")]
     pub kind: String,
     #[serde(default)]
+    #[schema(minimum = 0)]
     pub amount_cents: Option<i64>,
     #[serde(default)]
+    #[schema(pattern = "^[A-Z]{3}$")]
     pub currency: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub reason: String,
 }
 
@@ -438,7 +443,7 @@ pub(super) struct ActedOut {
 /// Records what was done for the customer: `{"kind": "called" | "emailed" | "apologised"}` or
 /// `{"kind": "compensated", "amount_cents": 2000, "currency": "EUR", "reason": "…"}`. Within the member's
 /// compensation limit it just happens; above it, it waits for one approval.
-#[utoipa::path(post, path = "/api/v1/cases/{id}/actions", security(("token" = [])), params(("id" = String, Path)), request_body = Object,
+#[utoipa::path(post, path = "/api/v1/cases/{id}/actions", security(("token" = [])), params(("id" = String, Path)), request_body = ActionInput,
     responses((status = 201, body = ActedOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(super) async fn act(
     State(web): State<Web>,

@@ -170,7 +170,7 @@ batch_endpoint!(
 
 /// Records one touchpoint event: `{"external_id"?, "customer", "touchpoint", "occurred_at", "outcome"?,
 /// "polarity"?, "attributes"?}` — the row of `/api/v1/events:batch`, alone.
-#[utoipa::path(post, path = "/api/v1/events", security(("token" = [])), request_body(content = Object, content_type = "application/json"),
+#[utoipa::path(post, path = "/api/v1/events", security(("token" = [])), request_body = EventIn,
     responses((status = 201, body = Upserted), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(super) async fn event(
     State(web): State<Web>,
@@ -179,4 +179,27 @@ pub(super) async fn event(
 ) -> Result<(StatusCode, Json<Upserted>), ApiError> {
     let n = polku_app::customers::record_event(&web.app, &caller, &draft).await?;
     Ok((StatusCode::CREATED, Json(Upserted { upserted: n })))
+}
+
+/// Schema-only mirror of the domain's `EventDraft` for the OpenAPI document (never built).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub(super) struct EventIn {
+    /// Without one, every event is new.
+    #[schema(nullable = false)]
+    pub external_id: Option<String>,
+    #[schema(min_length = 1, max_length = 100)]
+    pub customer: String,
+    #[schema(pattern = "^[a-z0-9_.-]{1,80}$")]
+    pub touchpoint: String,
+    /// RFC 3339.
+    #[schema(format = DateTime)]
+    pub occurred_at: String,
+    /// A short name such as `late`.
+    #[schema(nullable = false, pattern = "^[a-z0-9_.-]{1,40}$")]
+    pub outcome: Option<String>,
+    #[schema(nullable = false, pattern = "^(positive|neutral|negative)$")]
+    pub polarity: Option<String>,
+    #[schema(nullable = false, value_type = Option<Object>)]
+    pub attributes: Option<serde_json::Value>,
 }

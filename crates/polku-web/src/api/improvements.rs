@@ -73,7 +73,7 @@ pub(super) struct ImprovementCreated {
 
 /// Plans an improvement (admins): `{"texts": {"fi": "…", "sv": "…"}, "themes": ["invoicing"], "touchpoints":
 /// ["invoice"]}` — at least one text and one theme or touchpoint.
-#[utoipa::path(post, path = "/api/v1/improvements", security(("token" = [])), request_body = Object,
+#[utoipa::path(post, path = "/api/v1/improvements", security(("token" = [])), request_body = ImprovementIn,
     responses((status = 201, body = ImprovementCreated), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(super) async fn create(
     State(web): State<Web>,
@@ -102,4 +102,29 @@ pub(super) async fn ship(
 ) -> Result<Json<ShippedOut>, ApiError> {
     let id: uuid::Uuid = parse_id(&id)?;
     Ok(Json(ShippedOut { told: improvements::ship(&web.app, &caller, id).await? }))
+}
+
+/// Schema-only mirror of `ImprovementInput` for the OpenAPI document (never built).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub(super) struct ImprovementIn {
+    /// What changed, per language (at least one).
+    pub texts: TextsIn,
+    /// Theme keys of the taxonomy whose feedback fed it.
+    #[schema(nullable = false)]
+    pub themes: Option<Vec<String>>,
+    /// Touchpoints whose feedback fed it.
+    #[schema(nullable = false, value_type = Option<Vec<String>>)]
+    pub touchpoints: Option<Vec<String>>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub(super) struct TextsIn {
+    #[schema(nullable = false, min_length = 1)]
+    pub fi: Option<String>,
+    #[schema(nullable = false, min_length = 1)]
+    pub sv: Option<String>,
+    #[schema(nullable = false, min_length = 1)]
+    pub en: Option<String>,
 }

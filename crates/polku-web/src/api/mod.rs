@@ -125,8 +125,8 @@ fn document_parameters(doc: &mut utoipa::openapi::OpenApi) {
 }
 
 /// Adds the error answers every operation can give to each one that does not list them, with the error
-/// body: 401 and 403 where a token is needed, 404 where the path names something, 400, 413, 415 and 422
-/// where there is a body, 422 where there are query parameters. Each comes from a shared extractor (token,
+/// body: 401 and 403 where a token is needed, 404 and 422 where the path names something, 400, 413, 415
+/// and 422 where there is a body, 422 where there are query parameters. Each comes from a shared extractor (token,
 /// path id, JSON body, query), so writing them on every route by hand would only let one be forgotten; an
 /// API fuzzer checks every status against this list.
 fn document_errors(doc: &mut utoipa::openapi::OpenApi) {
@@ -151,6 +151,7 @@ fn document_errors(doc: &mut utoipa::openapi::OpenApi) {
             }
             if path.contains('{') {
                 wanted.push(("404", "Not found in the token's organisation"));
+                wanted.push(("422", "A path parameter is invalid; `fields` names it"));
             }
             if op.request_body.is_some() {
                 wanted.push(("400", "The body is not well-formed"));

@@ -73,6 +73,7 @@ pub(super) struct ResponseInput {
     /// Your own id of the customer who answered.
     pub customer: Option<String>,
     /// What the customer allowed; both false unless given.
+    #[schema(nullable = false)]
     pub consent: Option<ConsentInput>,
 }
 
@@ -80,8 +81,10 @@ pub(super) struct ResponseInput {
 #[allow(dead_code)]
 pub(super) struct ConsentInput {
     /// The comment may be shown to the staff (the praise wall).
+    #[schema(nullable = false)]
     pub share_internally: Option<bool>,
     /// The customer may be contacted about their feedback ("you said, we did").
+    #[schema(nullable = false)]
     pub contact: Option<bool>,
 }
 
@@ -200,7 +203,9 @@ fn csv_lines(
 /// submission order), or with `format=ndjson` / `format=csv` every response, streamed.
 #[utoipa::path(get, path = "/api/v1/surveys/{id}/responses", security(("token" = [])),
     params(("id" = String, Path), ExportQuery),
-    responses((status = 200, body = Object), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "A JSON page, or with `format` every response as NDJSON or CSV",
+        content((Object = "application/json"), (String = "application/x-ndjson"), (String = "text/csv"))),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(super) async fn export(
     State(web): State<Web>,
     ApiCaller(caller): ApiCaller,

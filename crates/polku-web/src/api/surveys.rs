@@ -180,13 +180,16 @@ pub(super) struct SurveyInput {
 #[allow(dead_code)]
 pub(super) struct QuestionInput {
     /// Stable short name: a–z, 0–9, `_`, `-`.
+    #[schema(pattern = "^[a-z0-9_-]{1,64}$")]
     pub key: String,
     /// One of `nps` (0–10), `csat` (1–5), `ces` (1–7), `single`, `multi`, `text`.
-    #[schema(rename = "type")]
+    #[schema(rename = "type", pattern = "^(nps|csat|ces|single|multi|text)$")]
     pub kind: String,
+    #[schema(nullable = false)]
     pub required: Option<bool>,
     pub text: BTreeMap<String, String>,
     /// For `single` / `multi`: strings, or `{"key", "text": {locale: text}}` objects.
+    #[schema(nullable = false)]
     pub options: Option<Vec<serde_json::Value>>,
     pub follow_up: Option<FollowUpInput>,
 }
