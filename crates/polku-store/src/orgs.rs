@@ -102,9 +102,9 @@ impl Store {
     /// Deletes the organisation `org` and everything it holds, in one transaction: every row of every
     /// table in `ORG_TABLES` (children before parents), the webhook receipts of its connections, the
     /// full-text rows of its comments, and then the accounts that belonged to it and to no other
-    /// organisation (with their recovery codes). `by` is recorded in the audit log without an
-    /// organisation, as the organisation's own log goes with it. `NotFound` when there is no such
-    /// organisation. Returns how many accounts went.
+    /// organisation (with their recovery codes and the access links made for their address). `by` is
+    /// recorded in the audit log without an organisation, as the organisation's own log goes with it.
+    /// `NotFound` when there is no such organisation. Returns how many accounts went.
     pub async fn delete_org(&self, org: OrgId, by: &Audit<'_>) -> Result<u64> {
         let backend = self.backend();
         db!(self, p => {
@@ -143,6 +143,11 @@ impl Store {
                     .fetch_optional(&mut *tx)
                     .await?;
                 if elsewhere.is_none() {
+                    // Their reset links and half-done sign-ins (kept after use, with the address) go too.
+                    sqlx::query("DELETE FROM access_links WHERE email = (SELECT email FROM users WHERE id = $1)")
+                        .bind(user)
+                        .execute(&mut *tx)
+                        .await?;
                     sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user).execute(&mut *tx).await?;
                     sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user).execute(&mut *tx).await?;
                     gone += sqlx::query("DELETE FROM users WHERE id = $1").bind(user).execute(&mut *tx).await?.rows_affected();

@@ -543,6 +543,20 @@ async fn an_owner_deletes_the_organisation_whole_and_nothing_else() {
         .await
         .unwrap();
 
+        // A reset link for the owner's address (personal data kept after use) must go with the account.
+        let audit = polku_app::store::Audit {
+            actor: &actor,
+            action: "user.reset",
+            target: String::new(),
+            detail: serde_json::Value::Null,
+        };
+        let expires = polku_app::store::now() + time::Duration::hours(1);
+        let reset = polku_domain::access::LinkKind::Reset;
+        t.app
+            .store
+            .create_access_link(&[7; 32], reset, demo.email, None, None, Locale::Fi, expires, &audit)
+            .await
+            .unwrap();
         // An admin sees no form and is refused.
         let (admin, admin_csrf) = t.login("admin@sivellin.example").await;
         assert!(!t.get("/settings/organisation", &admin).await.body.contains("/settings/organisation/delete"));
@@ -576,6 +590,9 @@ async fn an_owner_deletes_the_organisation_whole_and_nothing_else() {
         assert!(t.get("/surveys", &owner).await.location().starts_with("/login"), "the session went");
         let r = t.api(Method::GET, "/api/v1/surveys", &demo.token, None).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "the organisation's tokens went");
+        let since = polku_app::store::now() - time::Duration::days(1);
+        let links = t.app.store.recent_links(demo.email, polku_domain::access::LinkKind::Reset, since).await.unwrap();
+        assert_eq!(links, 0, "{}: no link for a deleted account's address remains", t.backend);
         for (email, kept) in [(demo.email, false), ("admin@sivellin.example", false), (t.email.as_str(), true)] {
             assert_eq!(t.app.store.user_by_email(email).await.unwrap().is_some(), kept, "{}: {email}", t.backend);
         }
