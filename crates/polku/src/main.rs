@@ -224,6 +224,18 @@ fn init_logging(format: &str) -> anyhow::Result<()> {
         "text" => builder.init(),
         other => bail!("--log-format must be text or json, not {other:?}"),
     }
+    // A panic is a bug: one log line with its message and place, in the log's format, instead of the
+    // default hook's text on stderr (the server answers the request with a 500: `polku_web::serve`).
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(ToString::to_string)
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let place = info.location().map(ToString::to_string).unwrap_or_default();
+        tracing::error!(panic = %message, at = %place, "a bug: panicked");
+    }));
     Ok(())
 }
 

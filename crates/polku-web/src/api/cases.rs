@@ -107,7 +107,7 @@ pub(super) struct Created {
 /// "business_hours"?: {"days": [1, 2, 3, 4, 5], "opens": "08:00", "closes": "16:00"}}`. Every answer stored
 /// from now on that matches it becomes a case, due `sla_hours` later — counting only open hours when
 /// business hours are given.
-#[utoipa::path(post, path = "/api/v1/alert-rules", security(("token" = [])), request_body = Object,
+#[utoipa::path(post, path = "/api/v1/alert-rules", security(("token" = [])), request_body = RuleIn,
     responses((status = 201, body = Created), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(super) async fn create_rule(
     State(web): State<Web>,
@@ -675,4 +675,70 @@ pub(super) async fn follow_up_stats(
         all: rates_out(None, &s.all),
         groups: s.groups.iter().map(|(k, r)| rates_out(Some(k.clone()), r)).collect(),
     }))
+}
+
+// Schema-only mirrors of `cases::RuleInput` for the OpenAPI document (never built).
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub(super) struct RuleIn {
+    #[schema(min_length = 1, max_length = 100)]
+    pub name: String,
+    pub condition: ConditionIn,
+    /// Hours from the answer to the case's due time (counted in business hours when they are given).
+    #[schema(minimum = 1, maximum = 720)]
+    pub sla_hours: u32,
+    /// A member who works cases.
+    #[schema(nullable = false, value_type = Option<String>, format = Uuid)]
+    pub owner: Option<String>,
+    /// Who hears of its cases still open past due.
+    #[schema(nullable = false, value_type = Option<String>, format = Uuid)]
+    pub lead: Option<String>,
+    #[schema(nullable = false, value_type = Option<String>, format = Uuid)]
+    pub team: Option<String>,
+    #[schema(nullable = false, minimum = 0, maximum = 90)]
+    pub follow_up_days: Option<u32>,
+    #[schema(nullable = false)]
+    pub business_hours: Option<BusinessHoursIn>,
+}
+
+/// What makes an answer a case.
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[allow(dead_code)]
+pub(super) enum ConditionIn {
+    /// A score at most `max` on a scale question of `kind` (`nps` 0–10, `csat` 1–5, `ces` 1–7).
+    ScoreAtMost {
+        #[schema(pattern = "^(nps|csat|ces)$")]
+        kind: String,
+        #[schema(minimum = 0, maximum = 10)]
+        max: i16,
+    },
+    /// Negative text about `theme` (a theme key of the taxonomy).
+    NegativeTheme { theme: String },
+    /// Any negative text.
+    NegativeText,
+    /// More than `percent` % negative answers on `channel` at one touchpoint in the last `window_minutes`.
+    NegativeShare {
+        #[schema(pattern = "^[a-z0-9_.-]{1,40}$")]
+        channel: String,
+        #[schema(minimum = 1, maximum = 100)]
+        percent: u8,
+        #[schema(minimum = 5, maximum = 1440)]
+        window_minutes: u32,
+        #[schema(minimum = 1, maximum = 10000)]
+        min_answers: u32,
+    },
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub(super) struct BusinessHoursIn {
+    /// ISO weekdays, 1 (Monday) to 7 (Sunday), each once.
+    #[schema(min_items = 1, max_items = 7, value_type = Vec<u8>)]
+    pub days: Vec<u8>,
+    #[schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+    pub opens: String,
+    #[schema(pattern = "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")]
+    pub closes: String,
 }

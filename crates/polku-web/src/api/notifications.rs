@@ -60,7 +60,7 @@ pub(super) async fn get_settings(
 /// "from"} | null, "webhook": {"url", "secret"?} | null, "locale"?}`. A password or secret left out keeps the
 /// stored one while the user name and host (or the URL) stay the same. The port defaults to 25, 587 or 465
 /// by TLS mode. Webhook calls are signed: `X-Polku-Signature: v1=<hex HMAC-SHA256 of "{X-Polku-Timestamp}.{body}">`.
-#[utoipa::path(put, path = "/api/v1/notification-settings", security(("token" = [])), request_body = Object,
+#[utoipa::path(put, path = "/api/v1/notification-settings", security(("token" = [])), request_body = SettingsIn,
     responses((status = 200, body = SettingsOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(super) async fn put_settings(
     State(web): State<Web>,
@@ -174,4 +174,47 @@ pub(super) async fn retry(
     let id = id.parse().map_err(|_| polku_app::AppError::NotFound)?;
     notify::retry(&web.app, &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+// Schema-only mirrors of `notify::SettingsInput` for the OpenAPI document (never built).
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub(super) struct SettingsIn {
+    /// null: no e-mail.
+    pub smtp: Option<SmtpIn>,
+    /// null: no webhook.
+    pub webhook: Option<WebhookIn>,
+    /// Language of webhook messages.
+    #[schema(nullable = false, pattern = "^(fi|sv|en)$")]
+    pub locale: Option<String>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub(super) struct SmtpIn {
+    #[schema(min_length = 1, max_length = 253)]
+    pub host: String,
+    /// Default 25, 587 or 465 by `tls`.
+    #[schema(nullable = false, minimum = 1)]
+    pub port: Option<u16>,
+    #[schema(pattern = "^(none|starttls|tls)$")]
+    pub tls: String,
+    #[schema(nullable = false)]
+    pub username: Option<String>,
+    /// Left out: the stored one is kept while the host and user name stay the same.
+    #[schema(nullable = false)]
+    pub password: Option<String>,
+    /// The sender, `a@b.fi` or `Name <a@b.fi>`.
+    pub from: String,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub(super) struct WebhookIn {
+    /// https, or http to an address the operator allows.
+    #[schema(pattern = "^https?://")]
+    pub url: String,
+    #[schema(nullable = false)]
+    pub secret: Option<String>,
 }
