@@ -454,7 +454,11 @@ impl Store {
             .bind(user.0)
             .fetch_optional(p)
             .await)?;
-        row.ok_or(StoreError::NotFound)
+        let mut row = row.ok_or(StoreError::NotFound)?;
+        // Sealed like the other secrets (see `sealed`): a leaked database alone gives no second factor.
+        row.totp_secret =
+            row.totp_secret.map(|s| self.sealer.open("totp_secret", &s)).transpose().map_err(StoreError::Corrupt)?;
+        Ok(row)
     }
 
     /// Turns two-factor sign-in on with `secret`, the step its confirming code used, and new recovery codes
@@ -474,7 +478,7 @@ impl Store {
             let mut tx = p.begin_with(dialect::begin_write(self.backend())).await?;
             sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2").bind(user.0).bind(keep).execute(&mut *tx).await?;
             sqlx::query("UPDATE users SET totp_secret = $1, totp_last_step = $2 WHERE id = $3")
-                .bind(secret)
+                .bind(self.sealer.seal("totp_secret", secret))
                 .bind(step)
                 .bind(user.0)
                 .execute(&mut *tx)

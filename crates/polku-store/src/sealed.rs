@@ -1,5 +1,5 @@
 //! Secrets Polku must present to others (an organisation's SMTP password and webhook signing secret, its
-//! shop and helpdesk connections' secrets) are stored encrypted: XChaCha20-Poly1305 under a 256-bit key
+//! shop and helpdesk connections' secrets) and members' TOTP secrets are stored encrypted: XChaCha20-Poly1305 under a 256-bit key
 //! from the configuration (`secret_keys`), with a random 192-bit nonce per value and the column's name as
 //! associated data, so a value cannot be moved to another column. A stored value reads
 //! `enc:v1:{key id}:{base64(nonce ‖ ciphertext)}`, the key id being a 32-bit fingerprint of the key.
@@ -176,6 +176,14 @@ impl crate::Store {
                     n += 1;
                 }
             }
+            let rows: Vec<(uuid::Uuid, String)> =
+                sqlx::query_as("SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL").fetch_all(&mut *tx).await?;
+            for (id, secret) in rows {
+                if let Some(v) = reseal("totp_secret", &secret)? {
+                    sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2").bind(v).bind(id).execute(&mut *tx).await?;
+                    n += 1;
+                }
+            }
             tx.commit().await?;
         });
         Ok(n)
@@ -215,6 +223,25 @@ mod store_tests {
             assert_eq!(rotated.reseal_secrets().await.unwrap(), 1, "{backend}");
             assert_eq!(rotated.reseal_secrets().await.unwrap(), 0, "{backend}");
             assert_eq!(rotated.connection_by_token(&c.path_token).await.unwrap().secret, "plain-old-secret");
+            // A TOTP secret: sealed at rest, read open, and one from before sealing is sealed by the reseal.
+            let audit = crate::Audit {
+                actor: &crate::Actor::System("t"),
+                action: "t",
+                target: String::new(),
+                detail: serde_json::Value::Null,
+            };
+            let email = format!("totp-{backend}@example.fi");
+            let user = rotated.create_user(&email, "T", "x", polku_domain::Locale::Fi, &audit).await.unwrap();
+            rotated.enable_two_factor(user, "JBSWY3DPEHPK3PXPJBSWY3DP", 1, &[], b"", &audit).await.unwrap();
+            let raw: String = crate::db!(rotated, p => sqlx::query_scalar("SELECT totp_secret FROM users WHERE id = $1").bind(user.0).fetch_one(p).await).unwrap();
+            assert!(raw.starts_with("enc:v1:") && !raw.contains("JBSWY"), "{backend}: {raw}");
+            assert_eq!(
+                rotated.two_factor(user).await.unwrap().totp_secret.as_deref(),
+                Some("JBSWY3DPEHPK3PXPJBSWY3DP")
+            );
+            crate::db!(rotated, p => sqlx::query("UPDATE users SET totp_secret = 'JBSWY3DPEHPK3PXP' WHERE id = $1").bind(user.0).execute(p).await.map(|_| ())).unwrap();
+            assert_eq!(rotated.reseal_secrets().await.unwrap(), 1, "{backend}");
+            assert_eq!(rotated.two_factor(user).await.unwrap().totp_secret.as_deref(), Some("JBSWY3DPEHPK3PXP"));
         }
     }
 }
