@@ -150,16 +150,22 @@ pub(crate) async fn start_wait(app: &App, email: &str) -> AppResult<String> {
 }
 
 /// Completes a sign-in with a TOTP code or a recovery code. A wrong code is `Unauthorized`; a gone wait is
-/// `NotFound` (sign in again). Wrong codes are throttled under their own key, which a right password does
-/// not clear, and from the fifth in the window each one also ends the wait, so guessing costs a password
-/// entry per guess on top of the growing delay.
+/// `NotFound` (sign in again). A wait takes at most `WRONG_CODES_PER_WAIT` codes, counted in the database
+/// before any is checked (so parallel requests, or several nodes, cannot check more); the one after ends
+/// it. Wrong codes are also throttled under their own key, which a right password does not clear, and from
+/// the fifth in the window each one also ends the wait, so guessing costs a password entry per guess on top
+/// of the growing delay.
 pub async fn complete(app: &App, wait: &str, code: &str, client: &str) -> AppResult<NewSession> {
-    let link = app.store.access_link(&sha256(wait), LinkKind::SecondFactor).await?.ok_or(AppError::NotFound)?;
-    let key = format!("totp:{}", link.email);
+    let (email, attempts) = app.store.second_factor_attempt(&sha256(wait)).await?.ok_or(AppError::NotFound)?;
+    if attempts > i64::from(WRONG_CODES_PER_WAIT) {
+        app.store.take_second_factor(&sha256(wait)).await?;
+        return Err(AppError::NotFound);
+    }
+    let key = format!("totp:{email}");
     if !app.login_throttle.check(&key) {
         return Err(AppError::TooManyRequests);
     }
-    let user = app.store.user_by_email(&link.email).await?.ok_or(AppError::NotFound)?;
+    let user = app.store.user_by_email(&email).await?.ok_or(AppError::NotFound)?;
     let id = UserId(user.id);
     let state = app.store.two_factor(id).await?;
     let secret = state.totp_secret.ok_or(AppError::NotFound)?;

@@ -68,6 +68,18 @@ pub fn parse_day(s: &str) -> Option<Date> {
     (1900..=2999).contains(&d.year()).then_some(d)
 }
 
+/// An RFC 3339 time from a client, in UTC and in the years 1900–2999 only (see `parse_day`): converting
+/// `9999-12-31T23:59:59-01:00` to UTC overflows the date type, and a time in year 0 with a positive offset
+/// is year −1 in UTC, which the database driver cannot encode.
+pub fn parse_time(s: &str) -> Option<OffsetDateTime> {
+    in_range(OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339).ok()?)
+}
+
+/// `t` in UTC if that is in the years 1900–2999.
+pub fn in_range(t: OffsetDateTime) -> Option<OffsetDateTime> {
+    t.checked_to_offset(time::UtcOffset::UTC).filter(|t| (1900..=2999).contains(&t.year()))
+}
+
 pub fn day_of_date(date: Date) -> i32 {
     date.to_julian_day() - EPOCH_JULIAN
 }
@@ -96,6 +108,22 @@ pub fn months_before(t: OffsetDateTime, months: u32) -> OffsetDateTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn client_times_are_read_in_utc_within_1900_to_2999_and_never_panic() {
+        assert_eq!(parse_time(" 2026-11-23T10:00:00+02:00 "), Some(time::macros::datetime!(2026-11-23 08:00 UTC)));
+        // The first overflows the date type in UTC; the second is year -1 in UTC.
+        for refused in [
+            "9999-12-31T23:59:59-01:00",
+            "0000-01-01T00:00:00+01:00",
+            "1899-12-31T23:59:59Z",
+            "3000-01-01T00:00:00Z",
+            "x",
+        ] {
+            assert_eq!(parse_time(refused), None, "{refused}");
+        }
+        assert_eq!(parse_time("2999-12-31T23:59:59+00:00").map(OffsetDateTime::year), Some(2999));
+    }
     use time::macros::{date, datetime};
 
     #[test]

@@ -73,12 +73,16 @@ pub struct BusinessHours {
 /// `HH:MM` as minutes after midnight, 00:00–24:00.
 fn minutes(s: &str) -> Option<u16> {
     let (h, m) = s.trim().split_once(':')?;
-    if h.is_empty() || h.len() > 2 || m.len() != 2 {
+    let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    if h.is_empty() || h.len() > 2 || m.len() != 2 || !digits(h) || !digits(m) {
         return None;
     }
     let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
     (m < 60 && (h < 24 || (h == 24 && m == 0))).then_some(h * 60 + m)
 }
+
+/// How many days `BusinessHours::due` walks at most (ten years).
+const DUE_WALK_DAYS: u32 = 3653;
 
 impl BusinessHours {
     /// Checks the hours as given; each problem names its field.
@@ -97,8 +101,16 @@ impl BusinessHours {
         Ok(())
     }
 
+    /// Open minutes in a week (clock changes aside).
+    pub fn weekly_minutes(&self) -> u64 {
+        match (minutes(&self.opens), minutes(&self.closes)) {
+            (Some(o), Some(c)) if o < c => self.days.len() as u64 * u64::from(c - o),
+            _ => 0,
+        }
+    }
+
     /// When an SLA of `hours` started at `from` ends, counting only open hours in `zone`. Hours that do
-    /// not validate count all the time (they never reach here from the API).
+    /// not validate, or are too sparse for the SLA (`Rule::validate` refuses both), count all the time.
     pub fn due(&self, from: OffsetDateTime, hours: u32, zone: &crate::zone::Zone) -> OffsetDateTime {
         let (Some(opens), Some(closes)) = (minutes(&self.opens), minutes(&self.closes)) else {
             return from + time::Duration::hours(i64::from(hours));
@@ -117,9 +129,9 @@ impl BusinessHours {
         };
         let mut left = time::Duration::hours(i64::from(hours));
         let mut date = zone.local(from).date();
-        // At most one step per calendar day; an SLA of 720 h at one open minute a week would need far
-        // more, so the walk is bounded and ends at the plain clock beyond it.
-        for _ in 0..(366 * 10) {
+        // At most one step per calendar day, bounded: `Rule::validate` refuses hours too sparse to reach
+        // the SLA within the bound.
+        for _ in 0..DUE_WALK_DAYS {
             if self.days.contains(&date.weekday().number_from_monday()) {
                 let start = at(date, opens).max(from);
                 let end = at(date, closes);
@@ -180,6 +192,14 @@ impl Rule {
         }
         if let Some(b) = &self.business_hours {
             b.validate()?;
+            // `due` walks day by day for at most `DUE_WALK_DAYS`; hours this sparse would fall off its end.
+            let weekly = b.weekly_minutes() * u64::from(DUE_WALK_DAYS / 7 - 1);
+            if weekly < u64::from(self.sla_hours) * 60 {
+                return Err((
+                    "business_hours",
+                    format!("open too few hours to reach the SLA of {} h within ten years", self.sla_hours),
+                ));
+            }
         }
         if self.follow_up_days.is_some_and(|d| d > crate::followup::MAX_DAYS) {
             return Err(("follow_up_days", format!("must be 0–{}", crate::followup::MAX_DAYS)));
@@ -549,10 +569,27 @@ mod tests {
         assert_eq!(bad(BusinessHours { opens: "8".into(), ..office() }), "business_hours.opens");
         assert_eq!(bad(BusinessHours { closes: "24:30".into(), ..office() }), "business_hours.closes");
         assert_eq!(bad(BusinessHours { closes: "07:00".into(), ..office() }), "business_hours.closes");
-        let rule = Rule {
+        let no_days = Rule {
             business_hours: Some(BusinessHours { days: vec![], ..office() }),
             ..rule(RuleCondition::NegativeText)
         };
-        assert_eq!(rule.validate(|_| true).unwrap_err().0, "business_hours.days");
+        assert_eq!(no_days.validate(|_| true).unwrap_err().0, "business_hours.days");
+        // Signs and spaces are not digits.
+        assert_eq!(bad(BusinessHours { opens: "+8:00".into(), ..office() }), "business_hours.opens");
+        assert_eq!(bad(BusinessHours { closes: "16:+0".into(), ..office() }), "business_hours.closes");
+        // One open minute a week cannot reach a 720-hour SLA within the ten years `due` walks.
+        let sparse = BusinessHours { days: vec![1], opens: "08:00".into(), closes: "08:01".into() };
+        let too_long = Rule {
+            sla_hours: MAX_SLA_HOURS,
+            business_hours: Some(sparse.clone()),
+            ..rule(RuleCondition::NegativeText)
+        };
+        assert_eq!(too_long.validate(|_| true).unwrap_err().0, "business_hours");
+        let an_hour = Rule { sla_hours: 1, ..too_long };
+        assert_eq!(an_hour.validate(|_| true), Ok(()));
+        // Sixty Mondays' open minute, the first on the day it starts (08:00 in Helsinki).
+        let monday = time::macros::datetime!(2026-12-07 06:00 UTC);
+        let due = an_hour.due(monday, &crate::zone::Zone::default());
+        assert_eq!(due, time::macros::datetime!(2028-01-24 06:01 UTC));
     }
 }

@@ -188,14 +188,15 @@ pub struct Contact {
     pub version: Option<OffsetDateTime>,
 }
 
+/// What a time field must be (see `calendar::parse_time`).
+pub(crate) const TIME_FORMAT: &str = "must be an RFC 3339 time such as 2026-11-23T09:30:00Z, in the years 1900-2999";
+
 pub(crate) fn time_field(errs: &mut Vec<FieldError>, field: String, v: &str) -> Option<OffsetDateTime> {
-    match OffsetDateTime::parse(v.trim(), &time::format_description::well_known::Rfc3339) {
-        Ok(t) => Some(t.to_offset(time::UtcOffset::UTC)),
-        Err(_) => {
-            errs.push(FieldError { field, message: "must be an RFC 3339 time such as 2026-11-23T09:30:00Z".into() });
-            None
-        }
+    let t = crate::calendar::parse_time(v);
+    if t.is_none() {
+        errs.push(FieldError { field, message: TIME_FORMAT.into() });
     }
+    t
 }
 
 pub(crate) fn currency(errs: &mut Vec<FieldError>, field: String, v: &str) -> String {
@@ -369,16 +370,10 @@ pub fn validate_orders(rows: &[OrderDraft]) -> Result<Vec<Order>, ValidationErro
 /// One order; problems go to `errs` with `prefix` before their field names.
 pub fn validate_order(errs: &mut Vec<FieldError>, prefix: &str, r: &OrderDraft) -> Order {
     let f = |name: &str| format!("{prefix}{name}");
-    let placed_at = match OffsetDateTime::parse(r.placed_at.trim(), &time::format_description::well_known::Rfc3339) {
-        Ok(t) => t.to_offset(time::UtcOffset::UTC),
-        Err(_) => {
-            errs.push(FieldError {
-                field: f("placed_at"),
-                message: "must be an RFC 3339 time such as 2026-11-23T09:30:00Z".into(),
-            });
-            OffsetDateTime::UNIX_EPOCH
-        }
-    };
+    let placed_at = crate::calendar::parse_time(&r.placed_at).unwrap_or_else(|| {
+        errs.push(FieldError { field: f("placed_at"), message: TIME_FORMAT.into() });
+        OffsetDateTime::UNIX_EPOCH
+    });
     let amount_cents = parse_cents(&r.amount).unwrap_or_else(|| {
         errs.push(FieldError {
             field: f("amount"),

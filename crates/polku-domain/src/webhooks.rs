@@ -433,13 +433,13 @@ pub fn parse_time(v: &str, zone: Option<&Zone>) -> Option<OffsetDateTime> {
     use time::format_description::well_known::Rfc3339;
     let v = v.trim();
     if let Ok(t) = OffsetDateTime::parse(v, &Rfc3339) {
-        return Some(t.to_offset(time::UtcOffset::UTC));
+        return crate::calendar::in_range(t);
     }
     // To the minute, with Z or an offset: add the seconds.
     if v.len() >= 17 && v.as_bytes().get(16).is_some_and(|b| matches!(b, b'Z' | b'+' | b'-')) {
         let with_seconds = format!("{}:00{}", &v[..16], &v[16..]);
         if let Ok(t) = OffsetDateTime::parse(&with_seconds, &Rfc3339) {
-            return Some(t.to_offset(time::UtcOffset::UTC));
+            return crate::calendar::in_range(t);
         }
     }
     let zone = zone?;
@@ -449,7 +449,7 @@ pub fn parse_time(v: &str, zone: Option<&Zone>) -> Option<OffsetDateTime> {
         time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]"),
     ] {
         if let Ok(t) = time::PrimitiveDateTime::parse(&normal, format) {
-            return zone.to_utc(t);
+            return zone.to_utc(t).and_then(crate::calendar::in_range);
         }
     }
     None
@@ -479,6 +479,9 @@ mod tests {
         assert_eq!(parse_time("2026-03-11 12:44:19", None), None, "no offset and no zone");
         assert_eq!(parse_time("2026-03-11 12:44:19", Some(&Zone::default())), Some(datetime!(2026-03-11 10:44:19 UTC)));
         assert_eq!(parse_time("{{ticket.created_on}}", Some(&Zone::default())), None);
+        for out_of_range in ["9999-12-31T23:59:59-01:00", "0000-01-01T00:00+01:00", "0000-01-01 00:30"] {
+            assert_eq!(parse_time(out_of_range, Some(&Zone::default())), None, "{out_of_range}");
+        }
     }
 
     /// Shopify's own test order id, 820982911946154508, is above 2^53: an f64 would make it ...500.

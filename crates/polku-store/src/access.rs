@@ -542,6 +542,22 @@ impl Store {
         )
     }
 
+    /// Counts one code tried against an open second-factor wait and returns its address and the count so
+    /// far (this one included), or `None` if the wait is used, expired or unknown. Counting and checking in
+    /// one statement is what bounds parallel guesses: each sees its own number.
+    pub async fn second_factor_attempt(&self, id_hash: &[u8]) -> Result<Option<(String, i64)>> {
+        let row: Option<(String, i32)> = db!(self, p => sqlx::query_as(
+            "UPDATE access_links SET attempts = attempts + 1
+             WHERE id_hash = $2 AND kind = 'second_factor' AND used_at IS NULL AND expires_at > $1
+             RETURNING email, attempts",
+        )
+        .bind(now())
+        .bind(id_hash)
+        .fetch_optional(p)
+        .await)?;
+        Ok(row.map(|(email, n)| (email, i64::from(n))))
+    }
+
     /// Uses a second-factor wait (marks it used); the address it was for, or `None` if used or expired.
     pub async fn take_second_factor(&self, id_hash: &[u8]) -> Result<Option<String>> {
         Ok(db!(self, p => sqlx::query_scalar(

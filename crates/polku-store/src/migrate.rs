@@ -82,6 +82,8 @@ const MIGRATIONS: &[Migration] = migrations![
     "0030" time_zone,
     "0031" audit_client,
     "0032" business_hours,
+    "0033" second_factor_attempts,
+    "0034" deleted_orgs,
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.

@@ -55,6 +55,40 @@ pub(crate) const ORG_TABLES: &[&str] = &[
     "audit_log",
 ];
 
+/// Deletes every row of organisation `$org` (a `Uuid`) in `ORG_TABLES`, with the webhook receipts of its
+/// connections and the full-text rows of its comments, inside the caller's transaction.
+macro_rules! delete_rows {
+    ($tx:expr, $backend:expr, $org:expr) => {{
+        sqlx::query(
+            "DELETE FROM webhook_receipts WHERE connection_id IN (SELECT id FROM connections WHERE org_id = $1)",
+        )
+        .bind($org)
+        .execute(&mut *$tx)
+        .await?;
+        if dialect::search_terms($backend) == dialect::SearchTerms::Table {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM {} WHERE rowid IN (SELECT id FROM comments WHERE org_id = $1)",
+                dialect::SEARCH_TABLE
+            )))
+            .bind($org)
+            .execute(&mut *$tx)
+            .await?;
+        }
+        let mut n = 0;
+        for table in ORG_TABLES {
+            n += sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE org_id = $1")))
+                .bind($org)
+                .execute(&mut *$tx)
+                .await?
+                .rows_affected();
+        }
+        n
+    }};
+}
+
+/// How long after a deletion `Store::sweep_deleted_orgs` looks for rows written late.
+const SWEEP_FOR: time::Duration = time::Duration::days(1);
+
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Organisation {
     pub id: Uuid,
@@ -109,32 +143,28 @@ impl Store {
         let backend = self.backend();
         db!(self, p => {
             let mut tx = p.begin_with(dialect::begin_write(backend)).await?;
-            let exists: Option<Uuid> =
-                sqlx::query_scalar("SELECT id FROM organisations WHERE id = $1").bind(org.0).fetch_optional(&mut *tx).await?;
+            // On PostgreSQL the row lock holds off every insert that names the organisation through a foreign
+            // key (answers, customers, tokens…) until this commits, and then fails it; SQLite's write lock
+            // holds everything off already. Rows of tables without one that a job writes after this commits
+            // are swept by `sweep_deleted_orgs`.
+            let exists: Option<Uuid> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT id FROM organisations o WHERE id = $1{}",
+                dialect::row_lock(backend, "o")
+            )))
+            .bind(org.0)
+            .fetch_optional(&mut *tx)
+            .await?;
             if exists.is_none() {
                 return Err(StoreError::NotFound);
             }
             let members: Vec<Uuid> =
                 sqlx::query_scalar("SELECT user_id FROM memberships WHERE org_id = $1").bind(org.0).fetch_all(&mut *tx).await?;
-            sqlx::query("DELETE FROM webhook_receipts WHERE connection_id IN (SELECT id FROM connections WHERE org_id = $1)")
+            delete_rows!(tx, backend, org.0);
+            sqlx::query("INSERT INTO deleted_orgs (id, deleted_at) VALUES ($1, $2)")
                 .bind(org.0)
+                .bind(now())
                 .execute(&mut *tx)
                 .await?;
-            if dialect::search_terms(backend) == dialect::SearchTerms::Table {
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DELETE FROM {} WHERE rowid IN (SELECT id FROM comments WHERE org_id = $1)",
-                    dialect::SEARCH_TABLE
-                )))
-                .bind(org.0)
-                .execute(&mut *tx)
-                .await?;
-            }
-            for table in ORG_TABLES {
-                sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE org_id = $1")))
-                    .bind(org.0)
-                    .execute(&mut *tx)
-                    .await?;
-            }
             sqlx::query("DELETE FROM organisations WHERE id = $1").bind(org.0).execute(&mut *tx).await?;
             let mut gone = 0;
             for user in members {
@@ -156,6 +186,24 @@ impl Store {
             audit!(&mut *tx, Option::<Uuid>::None, by)?;
             tx.commit().await?;
             Ok(gone)
+        })
+    }
+
+    /// Deletes rows that jobs in flight wrote for organisations deleted in the last day, after their
+    /// deletion (a job reads, and writes in a later statement, so it may write for an organisation that went
+    /// in between), and forgets deletions older than that. Run hourly by every node; returns the rows swept.
+    pub async fn sweep_deleted_orgs(&self, now: OffsetDateTime) -> Result<u64> {
+        let backend = self.backend();
+        db!(self, p => {
+            let mut tx = p.begin_with(dialect::begin_write(backend)).await?;
+            sqlx::query("DELETE FROM deleted_orgs WHERE deleted_at < $1").bind(now - SWEEP_FOR).execute(&mut *tx).await?;
+            let recent: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM deleted_orgs").fetch_all(&mut *tx).await?;
+            let mut swept = 0;
+            for org in recent {
+                swept += delete_rows!(tx, backend, org);
+            }
+            tx.commit().await?;
+            Ok(swept)
         })
     }
 

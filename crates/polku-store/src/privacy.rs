@@ -226,6 +226,30 @@ const FIND_CUSTOMER: &str = "SELECT id, external_id, email FROM customers
      WHERE org_id = $1 AND erased_at IS NULL AND (external_id = $2 OR LOWER(email) = LOWER($2))
      ORDER BY external_id = $2 DESC LIMIT 1";
 
+/// The customer `reference` names (see `FIND_CUSTOMER`), read inside the caller's transaction. An address
+/// with a non-ASCII character that the database's `LOWER` did not match is looked for again with Unicode
+/// case folding in Rust (see `with_variants`), so `äiti@x.fi` finds the customer stored as `Äiti@x.fi`.
+macro_rules! find_customer {
+    ($tx:expr, $org:expr, $reference:expr) => {{
+        let reference = $reference.trim();
+        let found: Option<(Uuid, String, Option<String>)> =
+            sqlx::query_as(FIND_CUSTOMER).bind($org.0).bind(reference).fetch_optional(&mut *$tx).await?;
+        if found.is_some() || reference.is_ascii() {
+            found
+        } else {
+            let folded = reference.to_lowercase();
+            let candidates: Vec<(Uuid, String, Option<String>)> = sqlx::query_as(
+                "SELECT id, external_id, email FROM customers
+                 WHERE org_id = $1 AND erased_at IS NULL AND email IS NOT NULL ORDER BY created_at, id",
+            )
+            .bind($org.0)
+            .fetch_all(&mut *$tx)
+            .await?;
+            candidates.into_iter().find(|c| c.2.as_deref().is_some_and(|e| e.to_lowercase() == folded))
+        }
+    }};
+}
+
 /// The references to match for `reference` (see `with_variants`), read inside the caller's transaction;
 /// with the SQL list of their placeholders.
 macro_rules! references {
@@ -259,8 +283,7 @@ impl Store {
     pub async fn customer_export(&self, org: OrgId, reference: &str) -> Result<Option<CustomerExport>> {
         db!(self, p => {
             let mut tx = p.begin().await?;
-            let found: Option<(Uuid, String, Option<String>)> =
-                sqlx::query_as(FIND_CUSTOMER).bind(org.0).bind(reference.trim()).fetch_optional(&mut *tx).await?;
+            let found = find_customer!(tx, org, reference);
             let (refs, list) = references!(tx, org, reference, found.as_ref());
             let by_ref = format!("LOWER(customer_ref) IN ({list})");
             let id = found.as_ref().map_or(Uuid::nil(), |c| c.0);
@@ -338,8 +361,7 @@ impl Store {
         db!(self, p => {
             // Reads, then writes what it read decided: the write lock up front on SQLite (see `dialect`).
             let mut tx = p.begin_with(dialect::begin_write(self.backend())).await?;
-            let found: Option<(Uuid, String, Option<String>)> =
-                sqlx::query_as(FIND_CUSTOMER).bind(org.0).bind(reference.trim()).fetch_optional(&mut *tx).await?;
+            let found = find_customer!(tx, org, reference);
             let (refs, list) = references!(tx, org, reference, found.as_ref());
             let by_ref = format!("LOWER(customer_ref) IN ({list})");
             let their: Vec<(Uuid,)> = bound!(sqlx::query_as(sqlx::AssertSqlSafe(format!(

@@ -116,16 +116,39 @@ pub async fn personal_texts(store: &Store, org: polku_domain::OrgId) -> String {
     out.join("\n")
 }
 
-/// The tables holding rows of `org`, with their counts (none, once it is deleted).
-pub async fn org_rows(store: &Store, org: polku_domain::OrgId) -> Vec<(&'static str, i64)> {
+/// The tables holding rows of `org`, with their counts (none, once it is deleted): every table with an
+/// `org_id` column in the database's own catalogue, not only those `ORG_TABLES` lists.
+pub async fn org_rows(store: &Store, org: polku_domain::OrgId) -> Vec<(String, i64)> {
+    let tables: Vec<String> = crate::db!(store, p => sqlx::query_scalar(match store.backend() {
+        crate::Backend::Sqlite => "SELECT m.name FROM sqlite_master m WHERE m.type = 'table'
+             AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) c WHERE c.name = 'org_id') ORDER BY m.name",
+        crate::Backend::Postgres => "SELECT table_name::text FROM information_schema.columns
+             WHERE table_schema = current_schema() AND column_name = 'org_id' ORDER BY table_name",
+    })
+    .fetch_all(p)
+    .await)
+    .expect("list tables");
+    assert!(tables.len() >= 40, "{tables:?}");
     let mut out = Vec::new();
-    for table in crate::orgs::ORG_TABLES {
+    for table in tables {
         let q = format!("SELECT COUNT(*) FROM {table} WHERE org_id = $1");
         let n: i64 = crate::db!(store, p => sqlx::query_scalar(sqlx::AssertSqlSafe(q)).bind(org.0).fetch_one(p).await)
             .expect("count rows");
         if n > 0 {
-            out.push((*table, n));
+            out.push((table, n));
         }
     }
     out
+}
+
+/// What a job in flight during `org`'s deletion may leave behind: a row in a table without a foreign key to
+/// the organisation, written after it went.
+pub async fn write_late(store: &Store, org: polku_domain::OrgId, customer_ref: &str) {
+    crate::db!(store, p => sqlx::query("INSERT INTO customer_ref_dirty (org_id, customer_ref) VALUES ($1, $2)")
+        .bind(org.0)
+        .bind(customer_ref)
+        .execute(p)
+        .await
+        .map(|_| ()))
+    .expect("write late");
 }

@@ -70,6 +70,13 @@ async fn customers_and_orders_are_upserted_in_batches_whole_or_not_at_all() {
         let bad = json!([bad[0], bad[1]]);
         let r = send("/api/v1/orders:batch", "application/json", bad.to_string()).await;
         assert_eq!(r.field_errors(), ["rows[1].placed_at", "rows[1].amount"], "{}", r.body);
+        // Times whose UTC is beyond the date type or before year 1 (they once panicked) are refused too.
+        let edges = json!([
+            {"external_id": "N-4", "customer": "C-9", "placed_at": "9999-12-31T23:59:59-01:00", "amount": "1", "currency": "EUR"},
+            {"external_id": "N-5", "customer": "C-9", "placed_at": "0000-01-01T00:00:00+01:00", "amount": "1", "currency": "EUR"}
+        ]);
+        let r = send("/api/v1/orders:batch", "application/json", edges.to_string()).await;
+        assert_eq!(r.field_errors(), ["rows[0].placed_at", "rows[1].placed_at"], "{}: {}", t.backend, r.body);
         assert_eq!(counts(&t).await[..2], [3, 2], "{}: nothing half-written", t.backend);
         let r =
             send("/api/v1/customers:batch", "application/x-ndjson", "{\"external_id\": \"C-5\"}\n{nope".into()).await;
@@ -1209,6 +1216,22 @@ async fn a_person_known_only_by_their_answers_is_exported_and_erased_whatever_th
         assert!(r.status.is_success(), "{}: {}", t.backend, r.body);
         let everything = polku_store_testing::testing::personal_texts(&t.app.store, t.org).await;
         assert!(!everything.contains("Örjan") && !everything.contains("ÖRJAN"), "{}: {everything}", t.backend);
+
+        // So is a customer row stored as `Äiti@…` when asked for as `äiti@…`: the row, their orders and all.
+        let customer = json!([{"external_id": "C-Ä", "name": "Äiti Esimerkki", "email": "Äiti@example.fi"}]);
+        let r = t.api(Method::POST, "/api/v1/customers:batch", &t.token, Some(customer)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let order = json!([{"external_id": "Ä-1", "customer": "C-Ä", "placed_at": "2026-11-03T10:00:00Z", "amount": "10.00",
+                            "currency": "EUR"}]);
+        assert_eq!(t.api(Method::POST, "/api/v1/orders:batch", &t.token, Some(order)).await.status, StatusCode::OK);
+        let r = t.api(Method::GET, "/api/v1/customers/%C3%A4iti@example.fi/export", &t.token, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}: {}", t.backend, r.body);
+        assert_eq!(r.json()["customer"]["name"], "Äiti Esimerkki", "{}: {}", t.backend, r.body);
+        assert_eq!(r.json()["orders"].as_array().map(Vec::len), Some(1), "{}", r.body);
+        let r = t.api(Method::DELETE, "/api/v1/customers/%C3%A4iti@example.fi", &t.token, None).await;
+        assert!(r.status.is_success(), "{}: {}", t.backend, r.body);
+        let everything = polku_store_testing::testing::personal_texts(&t.app.store, t.org).await;
+        assert!(!everything.contains("Äiti"), "{}: {everything}", t.backend);
     }
 }
 

@@ -101,8 +101,8 @@ async fn responses_leave_in_pages_and_streams() {
     }
 }
 
-/// The inbox CSV is streamed batch by batch: an export longer than one batch has every comment once, in
-/// order, with one header.
+/// The inbox CSV is streamed batch by batch: an export longer than one batch has every comment once,
+/// newest first (then by id) across the batches' seams, with one header.
 #[tokio::test]
 async fn the_inbox_csv_streams_every_comment_once() {
     for t in spawn_apps().await {
@@ -121,7 +121,16 @@ async fn the_inbox_csv_streams_every_comment_once() {
         let csv = t.get("/inbox.csv", &cookies).await;
         assert_eq!(csv.status, StatusCode::OK);
         let mut reader = csv::Reader::from_reader(csv.body.as_bytes());
-        let ids: Vec<i64> = reader.records().map(|r| r.unwrap()[0].parse().unwrap()).collect();
+        let rows: Vec<(time::OffsetDateTime, i64)> = reader
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                let at = time::OffsetDateTime::parse(&r[1], &time::format_description::well_known::Rfc3339).unwrap();
+                (at, r[0].parse().unwrap())
+            })
+            .collect();
+        assert!(rows.windows(2).all(|w| w[0] > w[1]), "{}: newest first, across batches", t.backend);
+        let ids: Vec<i64> = rows.iter().map(|r| r.1).collect();
         let mut unique = ids.clone();
         unique.sort_unstable();
         unique.dedup();

@@ -62,6 +62,15 @@ async fn slow_clients_are_cut_off_and_whole_requests_answered() {
     assert!(read.is_ok(), "no answer to a stalled body");
     assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
     assert!(answer.starts_with(b"HTTP/1.1 4"), "{}", String::from_utf8_lossy(&answer));
+    // A batch upload that stalls is a timeout (408), not a body too large.
+    let mut stalled = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = "POST /api/v1/customers:batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
+    let request = format!("{head}Authorization: Bearer {}\r\nContent-Length: 100\r\n\r\n[{{\"external_id\":", t.token);
+    stalled.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = vec![0u8; 12];
+    let read = tokio::time::timeout(Duration::from_secs(10), stalled.read_exact(&mut answer)).await;
+    assert!(read.is_ok(), "no answer to a stalled batch");
+    assert_eq!(String::from_utf8_lossy(&answer), "HTTP/1.1 408");
     stop.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(10), server).await.expect("shut down").unwrap();
 }

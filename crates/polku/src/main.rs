@@ -539,8 +539,8 @@ async fn serve(
         startup_ms = started.elapsed().as_millis() as u64,
         "polku is serving"
     );
-    // Hourly: expired sessions and old webhook receipts are swept, and personal data past an organisation's
-    // retention period erased. Each is idempotent, so several nodes may all run them.
+    // Hourly: expired sessions, rows written late for deleted organisations and old webhook receipts are
+    // swept, and personal data past an organisation's retention period erased. Each is idempotent, so several nodes may all run them.
     let hourly_app = app.clone();
     let sweeper = tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(3600));
@@ -550,6 +550,11 @@ async fn serve(
                 Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "removing expired sessions failed"),
+            }
+            match hourly_app.store.sweep_deleted_orgs(polku_app::store::now()).await {
+                Ok(n) if n > 0 => tracing::info!(rows = n, "rows written late for deleted organisations removed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "sweeping deleted organisations failed"),
             }
             if let Err(e) = polku_app::connections::prune_receipts(&hourly_app).await {
                 tracing::warn!(error = %e, "forgetting old webhook receipts failed");
@@ -634,8 +639,21 @@ async fn restore(config: &Config, file: &std::path::Path, force: bool) -> anyhow
     if has_data && !force {
         anyhow::bail!("{target} already has data; stop the server and add --force to replace it");
     }
+    // The database being replaced moves aside with its WAL (which may hold its last commits) rather than
+    // losing it, and comes back if the restored one cannot be put in place. An earlier one kept aside is
+    // never overwritten: the operator deletes it once that restore is confirmed.
+    let aside = format!("{target}.replaced");
+    let parts = ["", "-wal", "-shm"];
+    if let Some(kept) = parts.iter().map(|p| format!("{aside}{p}")).find(|p| std::path::Path::new(p).exists()) {
+        anyhow::bail!("{kept} is kept from an earlier restore; delete or move it first");
+    }
     // Checked on a copy beside the target, then moved into place, so a failed check changes nothing.
     let staged = format!("{target}.restoring");
+    let remove_staged = || {
+        for part in parts {
+            let _ = std::fs::remove_file(format!("{staged}{part}"));
+        }
+    };
     std::fs::copy(file, &staged).with_context(|| format!("copying {} to {staged}", file.display()))?;
     let checked = async {
         let copy = Store::connect(&format!("sqlite://{staged}")).await?;
@@ -645,30 +663,30 @@ async fn restore(config: &Config, file: &std::path::Path, force: bool) -> anyhow
     }
     .await;
     if let Err(e) = checked {
-        let _ = std::fs::remove_file(&staged);
+        remove_staged();
         return Err(e.context(format!("{} is not a Polku database", file.display())));
     }
     for stale in [format!("{staged}-wal"), format!("{staged}-shm")] {
         let _ = std::fs::remove_file(stale);
     }
-    // The database being replaced moves aside with its WAL (which may hold its last commits) rather than
-    // losing it, and comes back if the restored one cannot be put in place.
-    let aside = format!("{target}.replaced");
-    let parts = ["", "-wal", "-shm"];
     let mut moved = Vec::new();
-    for part in parts {
-        let from = format!("{target}{part}");
-        if std::path::Path::new(&from).exists() {
-            let to = format!("{aside}{part}");
-            std::fs::rename(&from, &to).with_context(|| format!("moving {from} aside to {to}"))?;
-            moved.push((from, to));
+    let mut put_in_place = || -> anyhow::Result<()> {
+        for part in parts {
+            let from = format!("{target}{part}");
+            if std::path::Path::new(&from).exists() {
+                let to = format!("{aside}{part}");
+                std::fs::rename(&from, &to).with_context(|| format!("moving {from} aside to {to}"))?;
+                moved.push((from, to));
+            }
         }
-    }
-    if let Err(e) = std::fs::rename(&staged, target) {
-        for (from, to) in moved {
+        std::fs::rename(&staged, target).with_context(|| format!("moving the restored database to {target}"))
+    };
+    if let Err(e) = put_in_place() {
+        for (from, to) in moved.iter().rev() {
             let _ = std::fs::rename(to, from);
         }
-        return Err(anyhow::Error::new(e).context(format!("moving the restored database to {target}")));
+        remove_staged();
+        return Err(e);
     }
     println!("restored {} to {target}; `polku serve` applies any newer migrations", file.display());
     if !moved.is_empty() {

@@ -401,5 +401,11 @@ fn a_backup_restores_into_a_fresh_server_whole() {
     let kept = std::fs::metadata(dir.join("fresh.db.replaced")).map(|m| m.len()).unwrap_or(0);
     assert!(kept > 4096, "the replaced database is kept: {kept} bytes");
     assert!(polku(&["verify"], &aside).status.success(), "{}", String::from_utf8_lossy(&forced.stdout));
+    // A second restore never overwrites the database the first one kept aside.
+    let twice = polku(&["restore", "--force", file], &fresh);
+    assert!(!twice.status.success() && String::from_utf8_lossy(&twice.stderr).contains("earlier restore"));
+    assert_eq!(std::fs::metadata(dir.join("fresh.db.replaced")).map(|m| m.len()).unwrap_or(0), kept);
+    assert!(!dir.join("fresh.db.restoring").exists(), "nothing staged is left behind");
+    assert!(polku(&["verify"], &fresh).status.success());
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -101,8 +101,15 @@ async fn upsert(web: &Web, caller: &polku_app::auth::Caller, batch: Batch) -> Re
 /// refused before up to 16 MiB are read and parsed.
 async fn permitted_body(caller: &polku_app::auth::Caller, body: axum::body::Body) -> Result<Bytes, ApiError> {
     caller.require(polku_domain::role::Permission::ImportCustomerData)?;
-    axum::body::to_bytes(body, MAX_BATCH_BODY).await.map_err(|_| {
-        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("body: larger than {} MiB", MAX_BATCH_BODY >> 20))
+    axum::body::to_bytes(body, MAX_BATCH_BODY).await.map_err(|e| {
+        let e = e.into_inner();
+        if crate::serve::stalled(e.as_ref()) {
+            ApiError::new(StatusCode::REQUEST_TIMEOUT, "body: stalled; send it without pauses")
+        } else if e.is::<http_body_util::LengthLimitError>() {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("body: larger than {} MiB", MAX_BATCH_BODY >> 20))
+        } else {
+            ApiError::new(StatusCode::BAD_REQUEST, format!("body: could not be read ({e})"))
+        }
     })
 }
 
@@ -112,7 +119,8 @@ macro_rules! batch_endpoint {
         #[doc = $doc]
         #[utoipa::path(post, path = $path, security(("token" = [])),
             request_body(content = Vec<Object>, content_type = "application/json", description = $doc),
-            responses((status = 200, body = Upserted), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+            responses((status = 200, body = Upserted), (status = 400, body = ErrorBody), (status = 408, body = ErrorBody),
+                (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
         pub(super) async fn $name(
             State(web): State<Web>,
             ApiCaller(caller): ApiCaller,
