@@ -20,6 +20,7 @@ pub mod followups;
 pub mod histories;
 pub mod improvements;
 pub mod insights;
+pub mod invitations;
 pub mod journey;
 pub mod members;
 pub mod money;

@@ -17,6 +17,7 @@ mod fuzz;
 pub mod ids;
 pub mod inbox;
 pub mod insights;
+pub mod invite;
 pub mod journey;
 pub mod locale;
 pub mod metrics;

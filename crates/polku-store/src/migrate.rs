@@ -84,6 +84,7 @@ const MIGRATIONS: &[Migration] = migrations![
     "0032" business_hours,
     "0033" second_factor_attempts,
     "0034" deleted_orgs,
+    "0035" invitations,
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.

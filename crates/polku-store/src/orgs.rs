@@ -10,6 +10,8 @@ use uuid::Uuid;
 /// their foreign keys point to: the order [`Store::delete_org`] empties them in. A test fails when a
 /// table with `org_id` is missing here.
 pub(crate) const ORG_TABLES: &[&str] = &[
+    "invitations",
+    "link_keys",
     "follow_ups",
     "case_actions",
     "case_events",

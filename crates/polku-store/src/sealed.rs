@@ -1,5 +1,5 @@
 //! Secrets Polku must present to others (an organisation's SMTP password and webhook signing secret, its
-//! shop and helpdesk connections' secrets) and members' TOTP secrets are stored encrypted: XChaCha20-Poly1305 under a 256-bit key
+//! shop and helpdesk connections' secrets), members' TOTP secrets and the keys that sign personal survey links are stored encrypted: XChaCha20-Poly1305 under a 256-bit key
 //! from the configuration (`secret_keys`), with a random 192-bit nonce per value and the column's name as
 //! associated data, so a value cannot be moved to another column. A stored value reads
 //! `enc:v1:{key id}:{base64(nonce ‖ ciphertext)}`, the key id being a 32-bit fingerprint of the key.
@@ -181,6 +181,15 @@ impl crate::Store {
             for (id, secret) in rows {
                 if let Some(v) = reseal("totp_secret", &secret)? {
                     sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2").bind(v).bind(id).execute(&mut *tx).await?;
+                    n += 1;
+                }
+            }
+            let rows: Vec<(uuid::Uuid, i64, String)> =
+                sqlx::query_as("SELECT org_id, number, secret FROM link_keys").fetch_all(&mut *tx).await?;
+            for (org, number, secret) in rows {
+                if let Some(v) = reseal("link_key", &secret)? {
+                    sqlx::query("UPDATE link_keys SET secret = $1 WHERE org_id = $2 AND number = $3")
+                        .bind(v).bind(org).bind(number).execute(&mut *tx).await?;
                     n += 1;
                 }
             }

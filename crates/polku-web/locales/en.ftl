@@ -653,3 +653,12 @@ org-delete-button = Delete for good
 org-deleted = The organisation was deleted.
 survey-download-csv = Download answers (CSV)
 survey-download-ndjson = Download answers (NDJSON)
+
+# Personal survey links
+link-answered-title = Already answered — thank you!
+link-answered-text = We have your answer from this link. Thank you for taking the time.
+link-invalid-title = This link does not work
+link-invalid-text = The link may have been cut or changed on the way. Please open it again from the message you got.
+link-expired-title = This link has expired
+link-expired-text = The time to answer through this link has passed. Thank you all the same.
+survey-consent-contact = You may contact me about my answer.

@@ -659,3 +659,12 @@ org-delete-button = Poista pysyvästi
 org-deleted = Organisaatio poistettiin.
 survey-download-csv = Lataa vastaukset (CSV)
 survey-download-ndjson = Lataa vastaukset (NDJSON)
+
+# Personal survey links
+link-answered-title = Olet jo vastannut – kiitos!
+link-answered-text = Vastauksesi tämän linkin kautta on jo tallessa. Kiitos, että käytit siihen aikaa.
+link-invalid-title = Linkki ei toimi
+link-invalid-text = Linkki on ehkä katkennut tai muuttunut matkalla. Avaa se uudelleen saamastasi viestistä.
+link-expired-title = Linkki on vanhentunut
+link-expired-text = Tämän linkin kautta vastaamisen aika on päättynyt. Kiitos silti!
+survey-consent-contact = Minuun saa ottaa yhteyttä vastaukseni johdosta.

@@ -659,3 +659,12 @@ org-delete-button = Radera för gott
 org-deleted = Organisationen raderades.
 survey-download-csv = Ladda ned svaren (CSV)
 survey-download-ndjson = Ladda ned svaren (NDJSON)
+
+# Personal survey links
+link-answered-title = Redan besvarad – tack!
+link-answered-text = Vi har ditt svar från den här länken. Tack för att du tog dig tid.
+link-invalid-title = Länken fungerar inte
+link-invalid-text = Länken kan ha klippts av eller ändrats på vägen. Öppna den igen från meddelandet du fick.
+link-expired-title = Länken har gått ut
+link-expired-text = Tiden att svara via den här länken har gått ut. Tack ändå!
+survey-consent-contact = Ni får kontakta mig om mitt svar.

@@ -36,6 +36,8 @@ pub const MAX_BODY: usize = 1024 * 1024;
 pub struct Web {
     pub app: Arc<App>,
     limiter: Arc<ratelimit::RateLimiter>,
+    /// Public pages opened through a personal link: per link, not per address.
+    link_limiter: Arc<ratelimit::RateLimiter<String>>,
     /// For webhooks: shops send in bursts from few addresses.
     hook_limiter: Arc<ratelimit::RateLimiter>,
     /// Whose forwarding headers name the client (`proxy`).
@@ -63,6 +65,7 @@ pub fn router(app: Arc<App>, config: WebConfig) -> Router {
     let web = Web {
         app,
         limiter: Arc::new(ratelimit::RateLimiter::per_minute(config.public_rate_per_minute)),
+        link_limiter: Arc::new(ratelimit::RateLimiter::per_minute(config.public_rate_per_minute)),
         hook_limiter: Arc::new(ratelimit::RateLimiter::per_minute(config.webhook_rate_per_minute)),
         proxies: Arc::new(config.trusted_proxies),
     };

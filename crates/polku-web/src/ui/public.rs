@@ -75,13 +75,84 @@ struct SurveyPage {
     /// Attribution carried from the link (`?channel=qr&touchpoint=arrival`) into the answer.
     channel: String,
     touchpoint: String,
+    /// The personal link's token, carried into the answer (empty on an anonymous page).
+    invite: String,
+    /// Ask for consent to contact: a personal link whose customer has not given it.
+    ask_contact: bool,
 }
 
+/// A short page with a title and a text: the thanks after an answer, or a personal link's notice.
 #[derive(Template)]
 #[template(path = "thanks.html")]
-struct ThanksPage {
-    t: T,
+struct Notice {
     lang: &'static str,
+    title: String,
+    text: String,
+}
+
+/// A personal link that was answered already, or does not open the survey: a friendly page in the
+/// customer's language that stores nothing.
+fn link_notice(locale: Locale, what: &str, status: StatusCode) -> Response {
+    let t = T::new(locale);
+    let html = page(&Notice {
+        lang: locale.as_str(),
+        title: t.get(&format!("link-{what}-title")),
+        text: t.get(&format!("link-{what}-text")),
+    });
+    (status, [(header::CACHE_CONTROL, "no-store")], html).into_response()
+}
+
+/// The personal link of a request (`?i=` on the page, `i` in its form), if any.
+fn invite_token<'a>(parts: &'a Parts, form: Option<&'a FormPairs>) -> Option<String> {
+    if let Some(i) = form.and_then(|f| f.get("i")).filter(|i| !i.is_empty()) {
+        return Some(i.to_string());
+    }
+    serde_urlencoded::from_str::<Vec<(String, String)>>(parts.uri.query().unwrap_or(""))
+        .ok()?
+        .into_iter()
+        .find(|(k, v)| k == "i" && !v.is_empty())
+        .map(|(_, v)| v)
+}
+
+/// The invitation behind a personal link and the language for its customer, or the page to show instead
+/// (answered already, invalid or expired; a run of bad links from one address is rate-limited by address).
+async fn invitation(
+    web: &Web,
+    ip: std::net::IpAddr,
+    parts: &Parts,
+    s: &SurveyRecord,
+    locale: Locale,
+    token: &str,
+) -> Result<Result<(polku_app::store::InvitationRecord, Locale), Response>, PageError> {
+    let opened = polku_app::invitations::open(&web.app, s, token).await.map_err(|e| lookup_error(e, T::new(locale)))?;
+    match opened {
+        Ok(i) => {
+            let locale = invitation_locale(parts, s, &i, locale);
+            if i.answered_at.is_some() {
+                return Ok(Err(link_notice(locale, "answered", StatusCode::OK)));
+            }
+            Ok(Ok((i, locale)))
+        }
+        Err(e) => {
+            if !web.limiter.allow(ip) {
+                return Err(lookup_error(AppError::TooManyRequests, T::new(locale)));
+            }
+            Ok(Err(match e {
+                polku_domain::invite::LinkError::Expired => link_notice(locale, "expired", StatusCode::GONE),
+                polku_domain::invite::LinkError::Invalid => link_notice(locale, "invalid", StatusCode::NOT_FOUND),
+            }))
+        }
+    }
+}
+
+/// The language of a personal link's page: the one asked for, else the customer's, else the page's.
+fn invitation_locale(parts: &Parts, s: &SurveyRecord, i: &polku_app::store::InvitationRecord, page: Locale) -> Locale {
+    let asked = parts.uri.query().is_some_and(|q| q.split('&').any(|p| p.starts_with("lang=")));
+    let theirs = i.language.as_deref().and_then(Locale::parse).filter(|l| s.definition.locales.contains(l));
+    match (asked, theirs) {
+        (false, Some(l)) => l,
+        _ => page,
+    }
 }
 
 fn field_name(q: &Question) -> String {
@@ -151,6 +222,9 @@ fn lookup_error(e: AppError, t: T) -> PageError {
     PageError { error: e, t }
 }
 
+/// A personal link's token and whether its page asks for consent to contact.
+type Invite<'a> = Option<(&'a str, bool)>;
+
 #[allow(clippy::too_many_arguments)]
 fn render_survey(
     web: &Web,
@@ -160,6 +234,7 @@ fn render_survey(
     errors: &[(String, String)],
     message: String,
     status: StatusCode,
+    invite: Invite<'_>,
 ) -> Response {
     let t = T::new(locale);
     let (fields, band_css) = fields(s, locale, form, errors);
@@ -177,20 +252,28 @@ fn render_survey(
         error: message,
         channel: form.and_then(|f| f.get("channel")).unwrap_or("").to_string(),
         touchpoint: form.and_then(|f| f.get("touchpoint")).unwrap_or("").to_string(),
+        invite: invite.map(|i| i.0.to_string()).unwrap_or_default(),
+        ask_contact: invite.is_some_and(|i| i.1),
     });
     let cookie = set_cookie(extract::FORM_CSRF_COOKIE, &csrf, 3600, web.app.config.secure_cookies);
     (status, [(header::SET_COOKIE, cookie), (header::CACHE_CONTROL, "no-store".to_string())], page_html).into_response()
 }
 
-/// The survey behind a public URL and the language to show it in, after the per-address rate limit.
+/// The survey behind a public URL and the language to show it in, after the rate limit: per personal
+/// link where there is one (customers behind one company's NAT share an address), else per address.
 async fn public_survey(
     web: &Web,
     ip: std::net::IpAddr,
     parts: &Parts,
     slug: &str,
+    token: Option<&str>,
 ) -> Result<(SurveyRecord, Locale), PageError> {
     let t = T::new(page_locale(parts, &Locale::ALL));
-    if !web.limiter.allow(ip) {
+    let allowed = match token {
+        Some(token) => web.link_limiter.allow(token.to_string()),
+        None => web.limiter.allow(ip),
+    };
+    if !allowed {
         return Err(lookup_error(AppError::TooManyRequests, t));
     }
     let s = web.app.store.survey_by_slug(slug).await.map_err(|e| lookup_error(e.into(), t))?;
@@ -204,7 +287,18 @@ async fn show(
     parts: Parts,
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
-    let (s, locale) = public_survey(&web, ip, &parts, &slug).await?;
+    let token = invite_token(&parts, None);
+    let (s, mut locale) = public_survey(&web, ip, &parts, &slug, token.as_deref()).await?;
+    let mut invite = None;
+    if let Some(token) = token.as_deref() {
+        let i;
+        (i, locale) = match invitation(&web, ip, &parts, &s, locale, token).await? {
+            Ok(found) => found,
+            Err(page) => return Ok(page),
+        };
+        polku_app::invitations::opened(&web.app, &s, &i).await.map_err(|e| lookup_error(e, T::new(locale)))?;
+        invite = Some((token, i.consent_contact != Some(true)));
+    }
     // A link may carry its channel and touchpoint, and pre-fill answers (`?q_nps=9` from a one-click
     // score link in an e-mail); the customer still confirms by sending, and validation happens then.
     let prefill: Vec<(String, String)> =
@@ -219,7 +313,7 @@ async fn show(
             })
             .collect();
     let prefill = FormPairs(prefill);
-    Ok(render_survey(&web, &s, locale, Some(&prefill), &[], String::new(), StatusCode::OK))
+    Ok(render_survey(&web, &s, locale, Some(&prefill), &[], String::new(), StatusCode::OK, invite))
 }
 
 /// The public survey form's fixed fields; the answers, one field per question, are read from the pairs.
@@ -233,6 +327,8 @@ struct PageFields {
     channel: Option<String>,
     touchpoint: Option<String>,
     consent_share: bool,
+    /// Asked only on a personal link's page.
+    consent_contact: bool,
 }
 
 async fn answer(
@@ -242,14 +338,34 @@ async fn answer(
     Path(slug): Path<String>,
     form: FormPairs,
 ) -> Result<Response, PageError> {
-    let (s, locale) = public_survey(&web, ip, &parts, &slug).await?;
+    let token = invite_token(&parts, Some(&form));
+    let (s, mut locale) = public_survey(&web, ip, &parts, &slug, token.as_deref()).await?;
+    let mut invitation_record = None;
+    if let Some(token) = token.as_deref() {
+        let i;
+        (i, locale) = match invitation(&web, ip, &parts, &s, locale, token).await? {
+            Ok(found) => found,
+            Err(page) => return Ok(page),
+        };
+        invitation_record = Some(i);
+    }
+    let invite = token.as_deref().zip(invitation_record.as_ref()).map(|(t, i)| (t, i.consent_contact != Some(true)));
     let t = T::new(locale);
     // Every fixed field has a default, so any body reads; the answers are read from the pairs below.
     let fields: PageFields = extract::from_pairs(form.0.clone()).unwrap_or_default();
     let csrf_ok = !fields.csrf.is_empty()
         && matches!(cookie(&parts, extract::FORM_CSRF_COOKIE), Some(c) if same_secret(&fields.csrf, c));
     if !csrf_ok {
-        return Ok(render_survey(&web, &s, locale, Some(&form), &[], t.get("error-csrf"), StatusCode::FORBIDDEN));
+        return Ok(render_survey(
+            &web,
+            &s,
+            locale,
+            Some(&form),
+            &[],
+            t.get("error-csrf"),
+            StatusCode::FORBIDDEN,
+            invite,
+        ));
     }
     // Bots fill every field; people never see this one. Pretend success so the bot learns nothing.
     if !fields.website.is_empty() {
@@ -278,11 +394,22 @@ async fn answer(
         submitted_at: None,
         locale: Some(locale.as_str().to_string()),
         customer: None,
-        // An anonymous page has no way to reach the customer, so it only asks about sharing.
-        consent: response::Consent { share_internally: fields.consent_share, contact: false },
+        // An anonymous page has no way to reach the customer, so it asks about contact only on a personal
+        // link (whose customer may have agreed already).
+        consent: response::Consent {
+            share_internally: fields.consent_share,
+            contact: invitation_record
+                .as_ref()
+                .is_some_and(|i| i.consent_contact == Some(true) || fields.consent_contact),
+        },
     };
-    match responses::submit(&web.app, &s, &draft, None, Source::Page).await {
-        Ok(_) => Ok(Redirect::to(&format!("/s/{}/thanks?lang={}", s.slug, locale.as_str())).into_response()),
+    let stored = match &invitation_record {
+        Some(i) => polku_app::invitations::answer(&web.app, &s, i, draft.clone()).await,
+        None => responses::submit(&web.app, &s, &draft, None, Source::Page).await.map(|_| true),
+    };
+    match stored {
+        Ok(false) => Ok(link_notice(locale, "answered", StatusCode::OK)),
+        Ok(true) => Ok(Redirect::to(&format!("/s/{}/thanks?lang={}", s.slug, locale.as_str())).into_response()),
         Err(AppError::Invalid(v)) => {
             // Field paths name questions by index or key; show each message at its question.
             let errors: Vec<(String, String)> = v
@@ -312,10 +439,11 @@ async fn answer(
                 &errors,
                 t.get("survey-fix"),
                 StatusCode::UNPROCESSABLE_ENTITY,
+                invite,
             ))
         }
         Err(AppError::Conflict(_)) => {
-            Ok(render_survey(&web, &s, locale, Some(&form), &[], t.get("survey-closed"), StatusCode::CONFLICT))
+            Ok(render_survey(&web, &s, locale, Some(&form), &[], t.get("survey-closed"), StatusCode::CONFLICT, invite))
         }
         Err(e) => Err(lookup_error(e, t)),
     }
@@ -325,7 +453,8 @@ async fn thanks(State(web): State<Web>, parts: Parts, Path(slug): Path<String>) 
     let t = T::new(page_locale(&parts, &Locale::ALL));
     let s = web.app.store.survey_by_slug(&slug).await.map_err(|e| lookup_error(e.into(), t))?;
     let locale = page_locale(&parts, &s.definition.locales);
-    Ok(page(&ThanksPage { t: T::new(locale), lang: locale.as_str() }))
+    let t = T::new(locale);
+    Ok(page(&Notice { lang: locale.as_str(), title: t.get("thanks-title"), text: t.get("thanks-text") }))
 }
 
 #[derive(Template)]

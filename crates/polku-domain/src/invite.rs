@@ -1,0 +1,133 @@
+//! Personal survey links (`/s/{slug}?i=TOKEN`), the base of every invitation channel.
+//!
+//! A token names one invitation (and so one customer and one survey) and when it expires, and is signed
+//! with HMAC-SHA-256 under one of the organisation's link keys. The key's number travels in the token, so
+//! after a rotation links signed with an older key keep working until they expire, as long as the key is
+//! kept. Layout, base64url without padding: version (1 byte) ‖ key number (4, big-endian) ‖ invitation id
+//! (16) ‖ expiry in Unix seconds (8, big-endian) ‖ the first 16 bytes of the MAC over what precedes it.
+//! Nothing in it is secret; a change to any byte fails the MAC.
+
+use base64::Engine;
+use hmac::{KeyInit, Mac};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+const VERSION: u8 = 1;
+const BODY: usize = 1 + 4 + 16 + 8;
+const MAC_LEN: usize = 16;
+/// How long a personal link works unless the survey says otherwise.
+pub const DEFAULT_TTL_DAYS: u16 = 30;
+/// The longest a survey may let its links work.
+pub const MAX_TTL_DAYS: u16 = 365;
+
+/// What a valid token says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Claims {
+    pub key: u32,
+    pub invitation: Uuid,
+    pub expires: OffsetDateTime,
+}
+
+/// Why a link does not open a survey; the customer is shown a friendly page for either.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkError {
+    /// Not a token, changed, or signed with a key the organisation does not have.
+    Invalid,
+    Expired,
+}
+
+fn mac(key: &[u8], body: &[u8]) -> [u8; MAC_LEN] {
+    let mut m = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    m.update(body);
+    let full = m.finalize().into_bytes();
+    let mut out = [0u8; MAC_LEN];
+    out.copy_from_slice(&full[..MAC_LEN]);
+    out
+}
+
+/// The token for `claims`, signed with `key` (the key numbered `claims.key`).
+pub fn sign(key: &[u8], claims: &Claims) -> String {
+    let mut bytes = Vec::with_capacity(BODY + MAC_LEN);
+    bytes.push(VERSION);
+    bytes.extend_from_slice(&claims.key.to_be_bytes());
+    bytes.extend_from_slice(claims.invitation.as_bytes());
+    bytes.extend_from_slice(&claims.expires.unix_timestamp().to_be_bytes());
+    let tag = mac(key, &bytes);
+    bytes.extend_from_slice(&tag);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn decode(token: &str) -> Option<Vec<u8>> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token.trim()).ok()?;
+    (bytes.len() == BODY + MAC_LEN && bytes[0] == VERSION).then_some(bytes)
+}
+
+/// The number of the key a token claims to be signed with, to look that key up; `None` if it is no token.
+pub fn key_of(token: &str) -> Option<u32> {
+    let bytes = decode(token)?;
+    Some(u32::from_be_bytes(bytes[1..5].try_into().ok()?))
+}
+
+/// Checks `token` against `key` (the one [`key_of`] named; `None` when the organisation has no such key)
+/// and its expiry at `now`. The MAC is checked first, so an expired answer is only given for a real link.
+pub fn verify(token: &str, key: Option<&[u8]>, now: OffsetDateTime) -> Result<Claims, LinkError> {
+    let bytes = decode(token).ok_or(LinkError::Invalid)?;
+    let key = key.ok_or(LinkError::Invalid)?;
+    let (body, tag) = bytes.split_at(BODY);
+    let expected = mac(key, body);
+    // Compared without telling, by timing, how much of a forgery was right.
+    if expected.iter().zip(tag).fold(0u8, |acc, (a, b)| acc | (a ^ b)) != 0 {
+        return Err(LinkError::Invalid);
+    }
+    let number = u32::from_be_bytes(body[1..5].try_into().map_err(|_| LinkError::Invalid)?);
+    let invitation = Uuid::from_slice(&body[5..21]).map_err(|_| LinkError::Invalid)?;
+    let seconds = i64::from_be_bytes(body[21..29].try_into().map_err(|_| LinkError::Invalid)?);
+    let expires = OffsetDateTime::from_unix_timestamp(seconds).map_err(|_| LinkError::Invalid)?;
+    if expires <= now {
+        return Err(LinkError::Expired);
+    }
+    Ok(Claims { key: number, invitation, expires })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-12-05 10:00 UTC);
+
+    fn claims() -> Claims {
+        Claims { key: 2, invitation: Uuid::from_u128(0x1234), expires: datetime!(2027-01-04 10:00 UTC) }
+    }
+
+    #[test]
+    fn a_signed_link_verifies_with_its_key_until_it_expires() {
+        let token = sign(b"key two", &claims());
+        assert!(token.len() < 64 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+        assert_eq!(key_of(&token), Some(2));
+        assert_eq!(verify(&token, Some(b"key two"), NOW), Ok(claims()));
+        assert_eq!(verify(&token, Some(b"key two"), datetime!(2027-01-04 10:00 UTC)), Err(LinkError::Expired));
+        // Another key (a rotated-away one, or another organisation's) or none at all: invalid.
+        assert_eq!(verify(&token, Some(b"key one"), NOW), Err(LinkError::Invalid));
+        assert_eq!(verify(&token, None, NOW), Err(LinkError::Invalid));
+    }
+
+    #[test]
+    fn any_changed_byte_or_a_non_token_is_invalid() {
+        let token = sign(b"k", &claims());
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&token).unwrap();
+        for i in 0..bytes.len() {
+            let mut changed = bytes.clone();
+            changed[i] ^= 0x01;
+            let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&changed);
+            assert_eq!(verify(&forged, Some(b"k"), NOW), Err(LinkError::Invalid), "byte {i}");
+        }
+        // Expired but forged: invalid, not expired (the expiry is only told for a real link).
+        let old = sign(b"k", &Claims { expires: datetime!(2020-01-01 0:00 UTC), ..claims() });
+        assert_eq!(verify(&old, Some(b"other"), NOW), Err(LinkError::Invalid));
+        for junk in ["", "x", "%%%", &token[..40], &format!("{token}AA")] {
+            assert_eq!(verify(junk, Some(b"k"), NOW), Err(LinkError::Invalid), "{junk}");
+            assert_eq!(key_of(junk), None, "{junk}");
+        }
+    }
+}

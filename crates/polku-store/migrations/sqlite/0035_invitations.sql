@@ -1,0 +1,28 @@
+-- Keys that sign an organisation's personal survey links (see polku_domain::invite). The newest signs;
+-- every kept one verifies, so links signed before a rotation work until they expire. Sealed like other
+-- stored secrets.
+CREATE TABLE link_keys (
+    org_id BLOB NOT NULL REFERENCES organisations(id),
+    number INTEGER NOT NULL,
+    secret TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (org_id, number)
+);
+
+-- One personal invitation: a customer asked to answer a survey through a channel. Opened when its page
+-- is loaded, answered once (the answer's id kept).
+CREATE TABLE invitations (
+    id BLOB PRIMARY KEY,
+    org_id BLOB NOT NULL REFERENCES organisations(id),
+    survey_id BLOB NOT NULL,
+    customer_id BLOB NOT NULL,
+    channel TEXT NOT NULL,
+    touchpoint TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    opened_at TEXT,
+    answered_at TEXT,
+    response_id BLOB
+);
+CREATE INDEX invitations_survey ON invitations (org_id, survey_id, created_at);
+CREATE INDEX invitations_customer ON invitations (org_id, customer_id, created_at);

@@ -1,0 +1,110 @@
+//! Personal survey links through the real router on every backend: an answer given through one is stored
+//! with its customer and channel, once; a changed, expired or foreign link stores nothing.
+
+mod support;
+
+use axum::http::{Method, StatusCode};
+use polku_domain::SurveyId;
+use serde_json::json;
+use support::*;
+
+#[tokio::test]
+async fn a_personal_link_ties_the_answer_to_its_customer_once() {
+    for t in spawn_apps().await {
+        let survey = t.create_survey(&t.token, nps_survey()).await;
+        let sid: SurveyId = SurveyId(survey["id"].as_str().unwrap().parse().unwrap());
+        let customers =
+            json!([{"external_id": "C-1", "name": "Sven Svensson", "email": "sven@example.se", "language": "sv"}]);
+        let r = t.api(Method::POST, "/api/v1/customers:batch", &t.token, Some(customers)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let record = polku_app::surveys::current(&t.app, t.org, sid).await.unwrap();
+        let customer = t.app.store.customer_id(t.org, "C-1").await.unwrap().unwrap();
+        let link =
+            polku_app::invitations::personal_link(&t.app, &record, customer, "email", "delivery", 30).await.unwrap();
+        let prefix = format!("http://127.0.0.1:8080/s/{}?i=", record.slug);
+        assert!(link.starts_with(&prefix), "absolute, from public_url: {link}");
+        let path = link.trim_start_matches("http://127.0.0.1:8080");
+
+        // The page is in the customer's language, asks for consent to contact, and counts as opened.
+        let page = t.get(path, &[]).await;
+        assert_eq!(page.status, StatusCode::OK, "{}: {}", t.backend, page.body);
+        assert!(page.body.contains("lang=\"sv\"") && page.body.contains("consent_contact"), "{}", page.body);
+        let token = hidden(&page.body, "i");
+        let csrf = hidden(&page.body, "_csrf");
+        let form = [
+            ("_csrf", csrf.as_str()),
+            ("i", token.as_str()),
+            ("q_nps", "3"),
+            ("q_why", "Leveransen var sen"),
+            ("consent_contact", "1"),
+        ];
+        let r = t.post_form(&format!("/s/{}", record.slug), &page.cookies(), &form).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}: {}", t.backend, r.body);
+
+        // Stored with the customer and the invitation's channel and touchpoint, as an API answer is.
+        let export = t.api(Method::GET, "/api/v1/customers/C-1/export", &t.token, None).await.json();
+        let responses = export["responses"].as_array().unwrap();
+        assert_eq!(responses.len(), 1, "{}: {export}", t.backend);
+        assert_eq!(
+            (responses[0]["channel"].as_str(), responses[0]["touchpoint"].as_str()),
+            (Some("email"), Some("delivery"))
+        );
+        assert_eq!(responses[0]["contact_ok"], true, "{export}");
+
+        // A second answer through the same link stores nothing: the page says it is answered.
+        let again = t.get(path, &[]).await;
+        assert_eq!(again.status, StatusCode::OK);
+        assert!(again.body.contains("Redan besvarad"), "{}", again.body);
+        let r = t.post_form(&format!("/s/{}", record.slug), &page.cookies(), &form).await;
+        assert!(r.body.contains("Redan besvarad"), "{}: {}", t.backend, r.body);
+        let export = t.api(Method::GET, "/api/v1/customers/C-1/export", &t.token, None).await.json();
+        assert_eq!(export["responses"].as_array().unwrap().len(), 1, "{}", t.backend);
+
+        // A changed link, or one signed by another organisation's key, shows a friendly page, stores nothing.
+        let mut changed = token.clone().into_bytes();
+        changed[10] = if changed[10] == b'A' { b'B' } else { b'A' };
+        let changed = String::from_utf8(changed).unwrap();
+        let r = t.get(&format!("/s/{}?i={changed}&lang=fi", record.slug), &[]).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert!(r.body.contains("Linkki ei toimi"), "{}", r.body);
+        let fresh = polku_app::invitations::personal_link(&t.app, &record, customer, "email", "", 30).await.unwrap();
+        let fresh_token = fresh.split("?i=").nth(1).unwrap().to_string();
+        let form = [("_csrf", csrf.as_str()), ("i", changed.as_str()), ("q_nps", "9")];
+        let r = t.post_form(&format!("/s/{}", record.slug), &page.cookies(), &form).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+        let (_, _, other_token) = new_org(&t.app, "Toinen Oy").await;
+        let other = t.create_survey(&other_token, nps_survey()).await;
+        let other_slug = other["slug"].as_str().unwrap();
+        let r = t.get(&format!("/s/{other_slug}?i={fresh_token}"), &[]).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}: another survey's link", t.backend);
+
+        // An expired link (genuine, signed by the organisation's key): a friendly page in its own words.
+        let (number, key) = t.app.store.signing_link_key(t.org).await.unwrap();
+        let past = time::OffsetDateTime::now_utc() - time::Duration::days(1);
+        let claims = polku_domain::invite::Claims { key: number, invitation: uuid::Uuid::now_v7(), expires: past };
+        let expired = polku_domain::invite::sign(&key, &claims);
+        let r = t.get(&format!("/s/{}?i={expired}&lang=en", record.slug), &[]).await;
+        assert_eq!(r.status, StatusCode::GONE, "{}", r.body);
+        assert!(r.body.contains("This link has expired"), "{}", r.body);
+
+        // After a key rotation, links signed before keep working; a new one is signed with the new key.
+        t.app.store.rotate_link_key(t.org).await.unwrap();
+        assert_eq!(t.get(&format!("/s/{}?i={fresh_token}", record.slug), &[]).await.status, StatusCode::OK);
+        let newer = polku_app::invitations::personal_link(&t.app, &record, customer, "sms", "", 30).await.unwrap();
+        assert_ne!(
+            polku_domain::invite::key_of(newer.split("?i=").nth(1).unwrap()),
+            polku_domain::invite::key_of(&fresh_token)
+        );
+
+        // Bad input when making one: named fields.
+        let e = polku_app::invitations::personal_link(&t.app, &record, uuid::Uuid::nil(), "email", "", 30)
+            .await
+            .unwrap_err();
+        assert!(matches!(&e, polku_app::AppError::Invalid(v) if v.0[0].field == "customer"), "{e:?}");
+        let e =
+            polku_app::invitations::personal_link(&t.app, &record, customer, "Bad Channel!", "", 30).await.unwrap_err();
+        assert!(matches!(&e, polku_app::AppError::Invalid(v) if v.0[0].field == "channel"), "{e:?}");
+        let e = polku_app::invitations::personal_link(&t.app, &record, customer, "email", "", 0).await.unwrap_err();
+        assert!(matches!(&e, polku_app::AppError::Invalid(v) if v.0[0].field == "ttl_days"), "{e:?}");
+    }
+}
