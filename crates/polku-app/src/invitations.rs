@@ -86,3 +86,144 @@ pub async fn answer(
         InsertOutcome::Existing(_) => Ok(false),
     }
 }
+
+/// Most customers one request may invite.
+pub const MAX_BATCH: usize = 10_000;
+/// Nobody is invited twice within this many days, across surveys and channels.
+pub const QUIET_DAYS: i64 = 30;
+
+/// A request to invite customers.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SendInput {
+    /// The customers' external ids.
+    pub customers: Vec<String>,
+    /// `email` (SMS needs a gateway, which is not there yet).
+    pub channel: String,
+    /// When to send (RFC 3339); now when left out.
+    #[serde(default)]
+    pub send_at: Option<String>,
+    /// Set on the answers the invitations produce.
+    #[serde(default)]
+    pub touchpoint: Option<String>,
+}
+
+/// Who was not invited, and why.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Skipped {
+    pub customer: String,
+    pub reason: polku_store::Skip,
+}
+
+/// What a request queued.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Sent {
+    pub queued: usize,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Queues an invitation to `survey` for each customer who may be asked (see `Store::queue_email_invitations`
+/// for who may not); the messages go out through the organisation's SMTP server from the outbox.
+pub async fn send(
+    app: &App,
+    caller: &crate::auth::Caller,
+    survey: polku_domain::SurveyId,
+    input: &SendInput,
+) -> AppResult<Sent> {
+    use polku_domain::role::Permission;
+    caller.require(Permission::ManageSurveys)?;
+    caller.require(Permission::PersonalData)?;
+    let record = crate::surveys::current(app, caller.org, survey).await?;
+    if input.customers.is_empty() || input.customers.len() > MAX_BATCH {
+        return Err(AppError::invalid("customers", format!("must list 1–{MAX_BATCH} customers' external ids")));
+    }
+    if let Some(i) = input.customers.iter().position(|c| c.trim().is_empty() || c.len() > 200) {
+        return Err(AppError::invalid(format!("customers[{i}]"), "must be a customer's external id"));
+    }
+    match input.channel.as_str() {
+        "email" => {}
+        "sms" => {
+            return Err(AppError::invalid(
+                "channel",
+                "SMS invitations need an SMS gateway, which is not available yet",
+            ));
+        }
+        _ => return Err(AppError::invalid("channel", "must be email or sms")),
+    }
+    let touchpoint = input.touchpoint.as_deref().unwrap_or("").trim();
+    if !touchpoint.is_empty()
+        && !polku_domain::response::is_valid_name(touchpoint, polku_domain::response::MAX_TOUCHPOINT)
+    {
+        return Err(AppError::invalid("touchpoint", "must be a touchpoint name such as delivery"));
+    }
+    let now = polku_store::now();
+    let send_at = match input.send_at.as_deref() {
+        None => now,
+        Some(s) => polku_domain::calendar::parse_time(s)
+            .ok_or_else(|| AppError::invalid("send_at", "must be an RFC 3339 time such as 2026-12-07T09:00:00+02:00"))?
+            .max(now),
+    };
+    if record.status == polku_store::SurveyStatus::Closed {
+        return Err(AppError::Conflict("this survey is closed: open it before inviting anyone".into()));
+    }
+    if app.store.notification_settings(caller.org).await?.and_then(|s| s.smtp).is_none() {
+        return Err(AppError::invalid("channel", "no SMTP server is set up (Settings → Notifications)"));
+    }
+    let batch = polku_store::InvitationBatch {
+        survey,
+        customers: &input.customers,
+        touchpoint,
+        expires_at: send_at + time::Duration::days(i64::from(invite::DEFAULT_TTL_DAYS)),
+        send_at,
+        quiet_since: now - time::Duration::days(QUIET_DAYS),
+        default_locale: record.definition.locales.first().copied().unwrap_or_default().as_str(),
+    };
+    let (queued, skipped) = app.store.queue_email_invitations(caller.org, &batch).await?;
+    Ok(Sent { queued, skipped: skipped.into_iter().map(|(customer, reason)| Skipped { customer, reason }).collect() })
+}
+
+/// An invitation's e-mail, built when it is sent (the link signed with the newest key).
+pub struct Message {
+    pub subject: String,
+    pub body: String,
+    pub unsubscribe: String,
+}
+
+pub async fn message(
+    app: &App,
+    org: polku_domain::OrgId,
+    id: Uuid,
+    locale: polku_domain::Locale,
+) -> AppResult<Message> {
+    let (survey, expires) = app.store.invitation_for_message(org, id).await?.ok_or(AppError::NotFound)?;
+    let record = crate::surveys::current(app, org, polku_domain::SurveyId(survey)).await?;
+    let (number, key) = app.store.signing_link_key(org).await?;
+    let base = app.config.public_url.trim_end_matches('/');
+    let answer = invite::sign(&key, &Claims { key: number, invitation: id, expires });
+    let forever = time::macros::datetime!(2999-12-31 0:00 UTC);
+    let out =
+        invite::sign_for(invite::Purpose::Unsubscribe, &key, &Claims { key: number, invitation: id, expires: forever });
+    let link = format!("{base}/s/{}?i={answer}", record.slug);
+    let unsubscribe = format!("{base}/s/{}/unsubscribe?i={out}", record.slug);
+    let question = record
+        .definition
+        .questions
+        .first()
+        .map(|q| polku_domain::locale::text_in(&q.text, locale).to_string())
+        .unwrap_or_default();
+    let organisation = app.store.org(org).await?.name;
+    let (subject, body) = invite::email(locale, &organisation, &question, &link, &unsubscribe);
+    Ok(Message { subject, body, unsubscribe })
+}
+
+/// Unsubscribes the customer an unsubscribe token names, for good; `false` if the token is not genuine.
+pub async fn unsubscribe(app: &App, survey: &SurveyRecord, token: &str) -> AppResult<bool> {
+    let key = match invite::key_of(token) {
+        Some(n) => app.store.link_key(survey.org, n).await?,
+        None => None,
+    };
+    match invite::verify_for(invite::Purpose::Unsubscribe, token, key.as_deref(), polku_store::now()) {
+        Ok(c) => Ok(app.store.unsubscribe_invited(survey.org, c.invitation).await?),
+        Err(_) => Ok(false),
+    }
+}

@@ -336,6 +336,17 @@ pub async fn run(app: Arc<App>) {
 async fn deliver(app: &App, out: &Outgoing) -> Result<(), String> {
     let settings = app.store.notification_settings(out.org).await.map_err(|e| e.to_string())?;
     // Messages to customers: a follow-up's invitation, or what changed thanks to their feedback.
+    if out.event == Event::Invitation {
+        let smtp = settings.and_then(|s| s.smtp).ok_or("no SMTP server is set up")?;
+        let id = out.invitation.ok_or_else(|| format!("notification {} names no invitation", out.id))?;
+        let m = crate::invitations::message(app, out.org, id, out.locale).await.map_err(|e| e.to_string())?;
+        // RFC 8058: mail clients offer a one-click unsubscribe that POSTs to the link.
+        let headers = [
+            ("List-Unsubscribe", format!("<{}>", m.unsubscribe)),
+            ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click".to_string()),
+        ];
+        return send_message(app, &smtp, &out.recipient, m.subject, m.body, &message_key(out), &headers).await;
+    }
     if matches!(out.event, Event::FollowUp | Event::Improvement) {
         let smtp = settings.and_then(|s| s.smtp).ok_or("no SMTP server is set up")?;
         let (subject, body) = match (out.event, out.case, out.improvement) {
@@ -349,7 +360,7 @@ async fn deliver(app: &App, out: &Outgoing) -> Result<(), String> {
                 .email(out.locale),
             _ => return Err(format!("notification {} names nothing to tell of", out.id)),
         };
-        return send_message(app, &smtp, &out.recipient, subject, body, &message_key(out)).await;
+        return send_message(app, &smtp, &out.recipient, subject, body, &message_key(out), &[]).await;
     }
     let case = out.case.ok_or_else(|| format!("notification {} names no case", out.id))?;
     let notice = notice(app, out.org, case, out.event).await.map_err(|e| e.to_string())?;
@@ -387,7 +398,7 @@ async fn notice(app: &App, org: OrgId, case: CaseId, event: Event) -> AppResult<
 /// Names one message for ever: the case and event make it unique across databases, the row id across
 /// recipients; a repeated delivery keeps it, so mail clients show the message once.
 fn message_key(out: &Outgoing) -> String {
-    let about = out.case.map(|c| c.0).or(out.improvement).unwrap_or_default();
+    let about = out.case.map(|c| c.0).or(out.improvement).or(out.invitation).unwrap_or_default();
     format!("{}-{}-{}", about.simple(), out.event.as_str(), out.id)
 }
 
@@ -400,11 +411,12 @@ async fn send_email(
     key: &str,
 ) -> Result<(), String> {
     let (subject, body) = notice.email(locale);
-    send_message(app, smtp, to, subject, body, key).await
+    send_message(app, smtp, to, subject, body, key, &[]).await
 }
 
 /// Sends one plain-text message over the organisation's SMTP server: to a checked address of its host
-/// (the name kept for TLS), within one deadline for the whole exchange.
+/// (the name kept for TLS), within one deadline for the whole exchange; with `headers` besides the usual
+/// (`List-Unsubscribe` and the like; ASCII values).
 pub(crate) async fn send_message(
     app: &App,
     smtp: &Smtp,
@@ -412,11 +424,19 @@ pub(crate) async fn send_message(
     subject: String,
     body: String,
     key: &str,
+    headers: &[(&'static str, String)],
 ) -> Result<(), String> {
     let from: lettre::message::Mailbox = smtp.from.parse().map_err(|e| format!("sender address: {e}"))?;
     let to: lettre::message::Mailbox = to.parse().map_err(|e| format!("recipient address: {e}"))?;
     let domain = from.email.domain().to_string();
-    let message = Message::builder()
+    let mut builder = Message::builder();
+    for (name, value) in headers {
+        builder = builder.raw_header(lettre::message::header::HeaderValue::new(
+            lettre::message::header::HeaderName::new_from_ascii_str(name),
+            value.clone(),
+        ));
+    }
+    let message = builder
         .from(from)
         .to(to)
         .subject(subject)

@@ -3,7 +3,7 @@
 //! A token names one invitation (and so one customer and one survey) and when it expires, and is signed
 //! with HMAC-SHA-256 under one of the organisation's link keys. The key's number travels in the token, so
 //! after a rotation links signed with an older key keep working until they expire, as long as the key is
-//! kept. Layout, base64url without padding: version (1 byte) ‖ key number (4, big-endian) ‖ invitation id
+//! kept. Layout, base64url without padding: purpose (1 byte: answer or unsubscribe) ‖ key number (4, big-endian) ‖ invitation id
 //! (16) ‖ expiry in Unix seconds (8, big-endian) ‖ the first 16 bytes of the MAC over what precedes it.
 //! Nothing in it is secret; a change to any byte fails the MAC.
 
@@ -12,7 +12,14 @@ use hmac::{KeyInit, Mac};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-const VERSION: u8 = 1;
+/// The first byte: what a token is for, so one kind cannot stand in for the other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// Opens the survey for the invitation (expires).
+    Answer = 1,
+    /// Unsubscribes the invitation's customer (for ever: signed with a far expiry).
+    Unsubscribe = 2,
+}
 const BODY: usize = 1 + 4 + 16 + 8;
 const MAC_LEN: usize = 16;
 /// How long a personal link works unless the survey says otherwise.
@@ -47,8 +54,13 @@ fn mac(key: &[u8], body: &[u8]) -> [u8; MAC_LEN] {
 
 /// The token for `claims`, signed with `key` (the key numbered `claims.key`).
 pub fn sign(key: &[u8], claims: &Claims) -> String {
+    sign_for(Purpose::Answer, key, claims)
+}
+
+/// The token for `claims` and `purpose`.
+pub fn sign_for(purpose: Purpose, key: &[u8], claims: &Claims) -> String {
     let mut bytes = Vec::with_capacity(BODY + MAC_LEN);
-    bytes.push(VERSION);
+    bytes.push(purpose as u8);
     bytes.extend_from_slice(&claims.key.to_be_bytes());
     bytes.extend_from_slice(claims.invitation.as_bytes());
     bytes.extend_from_slice(&claims.expires.unix_timestamp().to_be_bytes());
@@ -59,7 +71,7 @@ pub fn sign(key: &[u8], claims: &Claims) -> String {
 
 fn decode(token: &str) -> Option<Vec<u8>> {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token.trim()).ok()?;
-    (bytes.len() == BODY + MAC_LEN && bytes[0] == VERSION).then_some(bytes)
+    (bytes.len() == BODY + MAC_LEN).then_some(bytes)
 }
 
 /// The number of the key a token claims to be signed with, to look that key up; `None` if it is no token.
@@ -71,7 +83,12 @@ pub fn key_of(token: &str) -> Option<u32> {
 /// Checks `token` against `key` (the one [`key_of`] named; `None` when the organisation has no such key)
 /// and its expiry at `now`. The MAC is checked first, so an expired answer is only given for a real link.
 pub fn verify(token: &str, key: Option<&[u8]>, now: OffsetDateTime) -> Result<Claims, LinkError> {
-    let bytes = decode(token).ok_or(LinkError::Invalid)?;
+    verify_for(Purpose::Answer, token, key, now)
+}
+
+/// [`verify`] for a token of `purpose`; a token made for another purpose is invalid.
+pub fn verify_for(purpose: Purpose, token: &str, key: Option<&[u8]>, now: OffsetDateTime) -> Result<Claims, LinkError> {
+    let bytes = decode(token).filter(|b| b[0] == purpose as u8).ok_or(LinkError::Invalid)?;
     let key = key.ok_or(LinkError::Invalid)?;
     let (body, tag) = bytes.split_at(BODY);
     let expected = mac(key, body);
@@ -87,6 +104,40 @@ pub fn verify(token: &str, key: Option<&[u8]>, now: OffsetDateTime) -> Result<Cl
         return Err(LinkError::Expired);
     }
     Ok(Claims { key: number, invitation, expires })
+}
+
+/// An invitation's e-mail in the customer's language: the subject and the plain text, with the personal
+/// link and the way out.
+pub fn email(
+    locale: crate::Locale,
+    organisation: &str,
+    question: &str,
+    link: &str,
+    unsubscribe: &str,
+) -> (String, String) {
+    use crate::Locale;
+    let (subject, ask, thanks, leave) = match locale {
+        Locale::Fi => (
+            format!("{organisation} kysyy mielipidettäsi"),
+            "Vastaaminen vie vain hetken:",
+            "Kiitos, että autat meitä palvelemaan paremmin.",
+            "Et halua enää tällaisia viestejä? Peru tilaus:",
+        ),
+        Locale::Sv => (
+            format!("{organisation} vill höra vad du tycker"),
+            "Det tar bara ett ögonblick att svara:",
+            "Tack för att du hjälper oss att bli bättre.",
+            "Vill du inte få sådana meddelanden? Avsluta här:",
+        ),
+        Locale::En => (
+            format!("{organisation} would like your opinion"),
+            "Answering takes only a moment:",
+            "Thank you for helping us serve you better.",
+            "Rather not get messages like this? Unsubscribe:",
+        ),
+    };
+    let body = format!("{question}\n\n{ask}\n{link}\n\n{thanks}\n{organisation}\n\n--\n{leave}\n{unsubscribe}\n");
+    (subject, body)
 }
 
 #[cfg(test)]
@@ -113,6 +164,15 @@ mod tests {
     }
 
     #[test]
+    fn the_message_is_in_the_customers_language_with_the_link_and_the_way_out() {
+        let (subject, body) =
+            email(crate::Locale::Sv, "Sivellin", "Hur var leveransen?", "https://x/s/a?i=T", "https://x/u/U");
+        assert_eq!(subject, "Sivellin vill höra vad du tycker");
+        assert!(body.starts_with("Hur var leveransen?\n") && body.contains("https://x/s/a?i=T\n"), "{body}");
+        assert!(body.contains("Avsluta här:\nhttps://x/u/U"), "{body}");
+    }
+
+    #[test]
     fn any_changed_byte_or_a_non_token_is_invalid() {
         let token = sign(b"k", &claims());
         let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&token).unwrap();
@@ -122,6 +182,11 @@ mod tests {
             let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&changed);
             assert_eq!(verify(&forged, Some(b"k"), NOW), Err(LinkError::Invalid), "byte {i}");
         }
+        // An unsubscribe token does not open the survey, nor the other way round.
+        let out = sign_for(Purpose::Unsubscribe, b"k", &claims());
+        assert_eq!(verify(&out, Some(b"k"), NOW), Err(LinkError::Invalid));
+        assert_eq!(verify_for(Purpose::Unsubscribe, &out, Some(b"k"), NOW), Ok(claims()));
+        assert_eq!(verify_for(Purpose::Unsubscribe, &token, Some(b"k"), NOW), Err(LinkError::Invalid));
         // Expired but forged: invalid, not expired (the expiry is only told for a real link).
         let old = sign(b"k", &Claims { expires: datetime!(2020-01-01 0:00 UTC), ..claims() });
         assert_eq!(verify(&old, Some(b"other"), NOW), Err(LinkError::Invalid));

@@ -28,6 +28,8 @@ pub enum Event {
     FollowUp,
     /// An improvement shipped: a customer whose feedback fed it hears what changed.
     Improvement,
+    /// A customer is invited to answer a survey through their personal link.
+    Invitation,
 }
 
 impl Event {
@@ -37,10 +39,13 @@ impl Event {
             Event::Escalated => "escalated",
             Event::FollowUp => "follow_up",
             Event::Improvement => "improvement",
+            Event::Invitation => "invitation",
         }
     }
     pub fn parse(s: &str) -> Option<Event> {
-        [Event::Opened, Event::Escalated, Event::FollowUp, Event::Improvement].into_iter().find(|e| e.as_str() == s)
+        [Event::Opened, Event::Escalated, Event::FollowUp, Event::Improvement, Event::Invitation]
+            .into_iter()
+            .find(|e| e.as_str() == s)
     }
 }
 
@@ -410,7 +415,7 @@ pub fn excerpt(text: &str) -> String {
 impl Notice {
     fn title(&self, t: &Texts) -> String {
         let head = match self.event {
-            Event::Opened | Event::FollowUp | Event::Improvement => t.opened,
+            Event::Opened | Event::FollowUp | Event::Improvement | Event::Invitation => t.opened,
             Event::Escalated => t.escalated,
         };
         format!("{head}: {}", self.rule)

@@ -182,3 +182,144 @@ impl Store {
         Ok(done == 1)
     }
 }
+
+/// Why a customer was not invited; the API's `reason`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Skip {
+    UnknownCustomer,
+    Unsubscribed,
+    NoConsent,
+    NoAddress,
+    ContactedRecently,
+}
+
+/// A customer as an invitation needs them: id, e-mail, consent to contact, unsubscribed, language.
+type Invitee = (Uuid, Option<String>, Option<bool>, Option<OffsetDateTime>, Option<String>);
+
+/// A batch of e-mail invitations to queue.
+pub struct InvitationBatch<'a> {
+    pub survey: SurveyId,
+    /// Customers' external ids, in the order given.
+    pub customers: &'a [String],
+    pub touchpoint: &'a str,
+    pub expires_at: OffsetDateTime,
+    /// When the messages go out.
+    pub send_at: OffsetDateTime,
+    /// Nobody invited after this (by any survey or channel) is invited again.
+    pub quiet_since: OffsetDateTime,
+    /// The language of a customer who has none.
+    pub default_locale: &'a str,
+}
+
+impl Store {
+    /// Queues one e-mail invitation per customer who may be asked, in one transaction: the invitation and
+    /// its message in the outbox (sent at `send_at`, retried with back-off like other messages). Returns how
+    /// many were queued and, in order, who was skipped and why.
+    pub async fn queue_email_invitations(
+        &self,
+        org: OrgId,
+        batch: &InvitationBatch<'_>,
+    ) -> Result<(usize, Vec<(String, Skip)>)> {
+        let now = now();
+        db!(self, p => {
+            let mut tx = p.begin_with(dialect::begin_write(self.backend())).await?;
+            let mut queued = 0;
+            let mut skipped = Vec::new();
+            let mut seen = std::collections::HashSet::new();
+            for external in batch.customers {
+                if !seen.insert(external.as_str()) {
+                    continue;
+                }
+                let row: Option<Invitee> = sqlx::query_as(
+                    "SELECT id, email, consent_contact, unsubscribed_at, language FROM customers
+                     WHERE org_id = $1 AND external_id = $2 AND erased_at IS NULL",
+                )
+                .bind(org.0)
+                .bind(external)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((customer, email, consent, unsubscribed, language)) = row else {
+                    skipped.push((external.clone(), Skip::UnknownCustomer));
+                    continue;
+                };
+                let recent: Option<Uuid> = sqlx::query_scalar(
+                    "SELECT id FROM invitations WHERE org_id = $1 AND customer_id = $2 AND created_at > $3 LIMIT 1",
+                )
+                .bind(org.0)
+                .bind(customer)
+                .bind(batch.quiet_since)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let skip = if unsubscribed.is_some() {
+                    Some(Skip::Unsubscribed)
+                } else if consent == Some(false) {
+                    Some(Skip::NoConsent)
+                } else if email.as_deref().is_none_or(str::is_empty) {
+                    Some(Skip::NoAddress)
+                } else if recent.is_some() {
+                    Some(Skip::ContactedRecently)
+                } else {
+                    None
+                };
+                if let Some(skip) = skip {
+                    skipped.push((external.clone(), skip));
+                    continue;
+                }
+                let id = Uuid::now_v7();
+                sqlx::query(
+                    "INSERT INTO invitations (id, org_id, survey_id, customer_id, channel, touchpoint, created_at, expires_at)
+                     VALUES ($1, $2, $3, $4, 'email', $5, $6, $7)",
+                )
+                .bind(id)
+                .bind(org.0)
+                .bind(batch.survey.0)
+                .bind(customer)
+                .bind(batch.touchpoint)
+                .bind(now)
+                .bind(batch.expires_at)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO notifications (org_id, invitation_id, event, channel, recipient, locale, status, attempts, next_attempt_at, created_at)
+                     VALUES ($1, $2, 'invitation', 'email', $3, $4, 'pending', 0, $5, $6)",
+                )
+                .bind(org.0)
+                .bind(id)
+                .bind(email)
+                .bind(language.as_deref().unwrap_or(batch.default_locale))
+                .bind(batch.send_at)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                queued += 1;
+            }
+            tx.commit().await?;
+            Ok((queued, skipped))
+        })
+    }
+
+    /// What an invitation's message needs: its survey's slug, its customer's language and its expiry.
+    pub async fn invitation_for_message(&self, org: OrgId, id: Uuid) -> Result<Option<(Uuid, OffsetDateTime)>> {
+        Ok(db!(self, p => sqlx::query_as("SELECT survey_id, expires_at FROM invitations WHERE org_id = $1 AND id = $2")
+            .bind(org.0)
+            .bind(id)
+            .fetch_optional(p)
+            .await)?)
+    }
+
+    /// Unsubscribes the customer of invitation `id` for good; `false` if there is no such invitation.
+    pub async fn unsubscribe_invited(&self, org: OrgId, id: Uuid) -> Result<bool> {
+        let n = db!(self, p => sqlx::query(
+            "UPDATE customers SET unsubscribed_at = COALESCE(unsubscribed_at, $3)
+             WHERE org_id = $1 AND id = (SELECT customer_id FROM invitations WHERE org_id = $1 AND id = $2)",
+        )
+        .bind(org.0)
+        .bind(id)
+        .bind(now())
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+}

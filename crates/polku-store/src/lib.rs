@@ -53,7 +53,7 @@ pub use customers::{Receipt, Written};
 pub use followups::{FollowUpRecord, FollowUpStat, NewFollowUp};
 pub use improvements::{Audience, FED_BY_DAYS, ImprovementRecord, Shipping};
 pub use insights::{InsightScope, ThemeNpsRow};
-pub use invitations::{InvitationRecord, NewInvitation};
+pub use invitations::{InvitationBatch, InvitationRecord, NewInvitation, Skip};
 pub use journey::{CustomersAtTouchpoints, TouchpointActivity};
 pub use notifications::{CaseFacts, NotificationRecord, Outgoing};
 pub use orgs::Organisation;

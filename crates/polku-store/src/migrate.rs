@@ -85,6 +85,7 @@ const MIGRATIONS: &[Migration] = migrations![
     "0033" second_factor_attempts,
     "0034" deleted_orgs,
     "0035" invitations,
+    "0036" invitation_mail,
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.

@@ -43,8 +43,10 @@ macro_rules! queue_notifications {
                     "(u.id = r.lead_id OR u.id = c.owner_id
                       OR (r.lead_id IS NULL AND c.owner_id IS NULL AND m.role IN ('owner', 'admin')))"
                 }
-                polku_domain::notify::Event::FollowUp | polku_domain::notify::Event::Improvement => {
-                    unreachable!("customers' messages are queued by start_due_follow_ups and ship_improvement")
+                polku_domain::notify::Event::FollowUp
+                | polku_domain::notify::Event::Improvement
+                | polku_domain::notify::Event::Invitation => {
+                    unreachable!("customers' messages are queued by start_due_follow_ups, ship_improvement and queue_email_invitations")
                 }
             };
             let email = format!(
@@ -84,6 +86,8 @@ pub struct Outgoing {
     pub case: Option<CaseId>,
     /// The improvement it tells of (`improvement`).
     pub improvement: Option<Uuid>,
+    /// The invitation it carries (`invitation`).
+    pub invitation: Option<Uuid>,
     pub event: Event,
     /// `email` or `webhook`.
     pub channel: String,
@@ -140,7 +144,7 @@ type SettingsRow = (
     String,
 );
 
-type OutgoingRow = (i64, Uuid, Option<Uuid>, Option<Uuid>, String, String, String, String, i64);
+type OutgoingRow = (i64, Uuid, Option<Uuid>, Option<Uuid>, Option<Uuid>, String, String, String, String, i64);
 
 impl Store {
     /// The organisation's notification settings, secrets included (for the sender; never shown).
@@ -231,7 +235,7 @@ impl Store {
              WHERE id IN (SELECT id FROM notifications
                           WHERE status = 'pending' AND {next} <= {at} AND (locked_until IS NULL OR {locked} <= {at})
                           ORDER BY next_attempt_at, id LIMIT $3{lock})
-             RETURNING id, org_id, case_id, improvement_id, event, channel, recipient, locale, attempts"
+             RETURNING id, org_id, case_id, improvement_id, invitation_id, event, channel, recipient, locale, attempts"
         );
         let until = now + lease;
         let rows: Vec<OutgoingRow> = db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
@@ -241,12 +245,13 @@ impl Store {
             .fetch_all(p)
             .await)?;
         rows.into_iter()
-            .map(|(id, org, case, improvement, event, channel, recipient, locale, attempts)| {
+            .map(|(id, org, case, improvement, invitation, event, channel, recipient, locale, attempts)| {
                 Ok(Outgoing {
                     id,
                     org: OrgId(org),
                     case: case.map(CaseId),
                     improvement,
+                    invitation,
                     event: Event::parse(&event)
                         .ok_or_else(|| StoreError::Corrupt(format!("notification {id}: event {event}")))?,
                     channel,

@@ -108,3 +108,95 @@ async fn a_personal_link_ties_the_answer_to_its_customer_once() {
         assert!(matches!(&e, polku_app::AppError::Invalid(v) if v.0[0].field == "ttl_days"), "{e:?}");
     }
 }
+
+/// The whole way: invitations queued through the API (skipped ones with their reasons), sent by a real SMTP
+/// server's rules, the link in the mail followed and answered, the answer on the customer's story, and the
+/// one-click unsubscribe honoured by the next request.
+#[tokio::test]
+async fn invitations_are_mailed_answered_and_unsubscribed() {
+    let Some(sink) = SmtpSink::start() else { return };
+    for t in spawn_apps().await {
+        let settings =
+            json!({"smtp": {"host": "127.0.0.1", "port": sink.port, "tls": "none", "from": "polku@example.fi"}});
+        let r = t.api(Method::PUT, "/api/v1/notification-settings", &t.token, Some(settings)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let survey = t.create_survey(&t.token, nps_survey()).await;
+        let sid = survey["id"].as_str().unwrap().to_string();
+        let to = format!("maija-{}@example.fi", t.backend);
+        let customers = json!([
+            {"external_id": "C-1", "name": "Maija", "email": to, "language": "fi"},
+            {"external_id": "C-2", "name": "Ei osoitetta"},
+            {"external_id": "C-3", "email": "no@example.fi", "consent_contact": false}
+        ]);
+        assert_eq!(
+            t.api(Method::POST, "/api/v1/customers:batch", &t.token, Some(customers)).await.status,
+            StatusCode::OK
+        );
+        let path = format!("/api/v1/surveys/{sid}/invitations");
+
+        // Bad requests name the field and queue nothing.
+        for (body, field) in [
+            (json!({"customers": [], "channel": "email"}), "customers"),
+            (json!({"customers": ["C-1"], "channel": "fax"}), "channel"),
+            (json!({"customers": ["C-1"], "channel": "email", "send_at": "huomenna"}), "send_at"),
+            (json!({"customers": ["C-1"], "channel": "email", "touchpoint": "Bad One!"}), "touchpoint"),
+        ] {
+            let r = t.api(Method::POST, &path, &t.token, Some(body)).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+            assert_eq!(r.field_errors(), [field], "{}", r.body);
+        }
+        let body = json!({"customers": ["C-1", "C-2", "C-3", "C-404"], "channel": "email", "touchpoint": "delivery"});
+        let r = t.api(Method::POST, &path, &t.token, Some(body.clone())).await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}: {}", t.backend, r.body);
+        assert_eq!(
+            r.json(),
+            json!({"queued": 1, "skipped": [
+                {"customer": "C-2", "reason": "no_address"},
+                {"customer": "C-3", "reason": "no_consent"},
+                {"customer": "C-404", "reason": "unknown_customer"}]}),
+            "{}",
+            t.backend
+        );
+        // Asked again at once: not twice within 30 days.
+        let again = t.api(Method::POST, &path, &t.token, Some(json!({"customers": ["C-1"], "channel": "email"}))).await;
+        assert_eq!(again.json()["skipped"][0]["reason"], "contacted_recently", "{}", again.body);
+
+        let now = polku_app::store::now();
+        assert_eq!(polku_app::notify::deliver_due(&t.app, now).await.unwrap(), 1, "{}", t.backend);
+        let mails = sink.messages_to(&to);
+        assert_eq!(mails.len(), 1, "{}", t.backend);
+        let mail = &mails[0];
+        assert!(mail["subject"].as_str().unwrap().contains("kysyy mielipidettäsi"), "{mail}");
+        let body = mail["body"].as_str().unwrap();
+        let link = body.lines().find(|l| l.contains("?i=") && !l.contains("/unsubscribe")).unwrap();
+        let unsubscribe = mail["list_unsubscribe"].as_str().unwrap().trim_matches(['<', '>']).to_string();
+        assert!(body.contains(&unsubscribe), "the way out is in the text too: {body}");
+        assert_eq!(mail["list_unsubscribe_post"], "List-Unsubscribe=One-Click");
+
+        // The link opens the survey for Maija; her answer is hers, by e-mail, at the delivery touchpoint.
+        let link = link.trim().trim_start_matches("http://127.0.0.1:8080");
+        let page = t.get(link, &[]).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let form =
+            [("_csrf", hidden(&page.body, "_csrf")), ("i", hidden(&page.body, "i")), ("q_nps", "10".to_string())];
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let slug = survey["slug"].as_str().unwrap();
+        assert_eq!(t.post_form(&format!("/s/{slug}"), &page.cookies(), &form).await.status, StatusCode::SEE_OTHER);
+        let export = t.api(Method::GET, "/api/v1/customers/C-1/export", &t.token, None).await.json();
+        assert_eq!(export["responses"][0]["channel"], "email", "{export}");
+        assert_eq!(export["responses"][0]["touchpoint"], "delivery", "{export}");
+
+        // A mail scanner's GET unsubscribes nobody; the one-click POST does, for good.
+        let out = unsubscribe.trim_start_matches("http://127.0.0.1:8080");
+        let page = t.get(out, &[]).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains("<form method=\"post\""), "{}", page.body);
+        let r = t.post_form(out, &[], &[("List-Unsubscribe", "One-Click")]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}: {}", t.backend, r.body);
+        assert!(r.body.contains("Tilaus peruttu"), "{}", r.body);
+        let forged = format!("{out}x");
+        assert_eq!(t.post_form(&forged, &[], &[]).await.status, StatusCode::NOT_FOUND);
+        let r = t.api(Method::POST, &path, &t.token, Some(json!({"customers": ["C-1"], "channel": "email"}))).await;
+        assert_eq!(r.json()["skipped"][0]["reason"], "unsubscribed", "{}", r.body);
+    }
+}

@@ -43,6 +43,9 @@ fn body_for(method: &str, path: &str, n: usize, current: &[(&str, String)]) -> O
     let v = match (method, path) {
         (_, p) if p.ends_with("/responses") => json!({"answers": [{"question": "nps", "value": 5}]}),
         ("POST", "/api/v1/surveys") => nps_survey(),
+        (_, p) if p.ends_with("/invitations") && p.starts_with("/api/v1/surveys/") => {
+            json!({"customers": ["C-1"], "channel": "email"})
+        }
         ("POST", "/api/v1/comments/read") => json!({"ids": []}),
         ("POST", "/api/v1/customers:batch") => json!([{"external_id": format!("C-{n}")}]),
         ("PUT", "/api/v1/privacy-settings") => json!({"retention_months": null}),

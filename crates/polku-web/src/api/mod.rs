@@ -10,6 +10,7 @@ mod customers;
 mod docs;
 mod improvements;
 mod insights;
+mod invitations;
 mod journey;
 mod members;
 mod metrics;
@@ -52,6 +53,7 @@ fn documented() -> (Router<Web>, utoipa::openapi::OpenApi) {
         .merge(privacy::router())
         .merge(money::router())
         .merge(journey::router())
+        .merge(invitations::router())
         .split();
     let mut doc = ApiDoc::openapi();
     doc.merge(paths);

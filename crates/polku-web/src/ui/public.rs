@@ -26,6 +26,7 @@ pub(super) fn router() -> Router<Web> {
     Router::new()
         .route("/s/{slug}", get(show).post(answer))
         .route("/s/{slug}/thanks", get(thanks))
+        .route("/s/{slug}/unsubscribe", get(unsubscribe_page).post(unsubscribe))
         .route("/f/{token}", get(follow_up).post(answer_follow_up))
 }
 
@@ -88,6 +89,9 @@ struct Notice {
     lang: &'static str,
     title: String,
     text: String,
+    /// A form with one button, posted to `action` (none when empty).
+    action: String,
+    button: String,
 }
 
 /// A personal link that was answered already, or does not open the survey: a friendly page in the
@@ -98,6 +102,8 @@ fn link_notice(locale: Locale, what: &str, status: StatusCode) -> Response {
         lang: locale.as_str(),
         title: t.get(&format!("link-{what}-title")),
         text: t.get(&format!("link-{what}-text")),
+        action: String::new(),
+        button: String::new(),
     });
     (status, [(header::CACHE_CONTROL, "no-store")], html).into_response()
 }
@@ -454,7 +460,13 @@ async fn thanks(State(web): State<Web>, parts: Parts, Path(slug): Path<String>) 
     let s = web.app.store.survey_by_slug(&slug).await.map_err(|e| lookup_error(e.into(), t))?;
     let locale = page_locale(&parts, &s.definition.locales);
     let t = T::new(locale);
-    Ok(page(&Notice { lang: locale.as_str(), title: t.get("thanks-title"), text: t.get("thanks-text") }))
+    Ok(page(&Notice {
+        lang: locale.as_str(),
+        title: t.get("thanks-title"),
+        text: t.get("thanks-text"),
+        action: String::new(),
+        button: String::new(),
+    }))
 }
 
 #[derive(Template)]
@@ -573,5 +585,56 @@ async fn answer_follow_up(
             Ok(render_follow_up(&web, &form, None, String::new(), StatusCode::CONFLICT))
         }
         Err(e) => Err(lookup_error(e, t)),
+    }
+}
+
+/// The survey, language and token of an unsubscribe link (rate-limited by address: the token is not
+/// checked yet).
+async fn unsubscribing(
+    web: &Web,
+    ip: std::net::IpAddr,
+    parts: &Parts,
+    slug: &str,
+) -> Result<(SurveyRecord, Locale, String), PageError> {
+    let (s, locale) = public_survey(web, ip, parts, slug, None).await?;
+    Ok((s, locale, invite_token(parts, None).unwrap_or_default()))
+}
+
+/// `/s/{slug}/unsubscribe?i=TOKEN`, the link in every invitation: a page with one button, so a mail
+/// scanner that follows links unsubscribes nobody.
+async fn unsubscribe_page(
+    State(web): State<Web>,
+    ClientIp(ip): ClientIp,
+    parts: Parts,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let (s, locale, token) = unsubscribing(&web, ip, &parts, &slug).await?;
+    let t = T::new(locale);
+    let action = format!("/s/{}/unsubscribe?i={}", s.slug, token);
+    Ok(page(&Notice {
+        lang: locale.as_str(),
+        title: t.get("unsubscribe-title"),
+        text: t.get("unsubscribe-text"),
+        action,
+        button: t.get("unsubscribe-button"),
+    })
+    .into_response())
+}
+
+/// The button's POST, and RFC 8058's one-click POST from a mail client (`List-Unsubscribe=One-Click`, no
+/// cookie): the signed token is the authority. For good, for every channel.
+async fn unsubscribe(
+    State(web): State<Web>,
+    ClientIp(ip): ClientIp,
+    parts: Parts,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let (s, locale, token) = unsubscribing(&web, ip, &parts, &slug).await?;
+    let done =
+        polku_app::invitations::unsubscribe(&web.app, &s, &token).await.map_err(|e| lookup_error(e, T::new(locale)))?;
+    if done {
+        Ok(link_notice(locale, "unsubscribed", StatusCode::OK))
+    } else {
+        Ok(link_notice(locale, "invalid", StatusCode::NOT_FOUND))
     }
 }

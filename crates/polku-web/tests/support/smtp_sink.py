@@ -31,6 +31,8 @@ class Sink:
             "to": str(msg["to"]),
             "message_id": str(msg["message-id"]),
             "content_type": msg.get_content_type(),
+            "list_unsubscribe": str(msg["list-unsubscribe"] or ""),
+            "list_unsubscribe_post": str(msg["list-unsubscribe-post"] or ""),
             "body": msg.get_content(),
         }
         name = uuid.uuid4().hex
