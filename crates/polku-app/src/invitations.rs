@@ -227,3 +227,43 @@ pub async fn unsubscribe(app: &App, survey: &SurveyRecord, token: &str) -> AppRe
         Err(_) => Ok(false),
     }
 }
+
+/// The response funnel of a survey per channel for the days `from`..=`to` in the organisation's time zone
+/// (the last 30 days by default).
+pub async fn funnel(
+    app: &App,
+    caller: &crate::auth::Caller,
+    survey: polku_domain::SurveyId,
+    from: Option<time::Date>,
+    to: Option<time::Date>,
+) -> AppResult<Vec<invite::Funnel>> {
+    let record = crate::surveys::current(app, caller.org, survey).await?;
+    let zone = app.zone(caller.org).await?;
+    let today = zone.day_of(polku_store::now());
+    let last = to.map_or(today, polku_domain::calendar::day_of_date);
+    let first = from.map_or(last - 29, polku_domain::calendar::day_of_date);
+    if first > last {
+        return Err(AppError::invalid("from", "must not be after to"));
+    }
+    if last - first > 366 * 3 {
+        return Err(AppError::invalid("from", "the period may be at most three years"));
+    }
+    let rows = app.store.funnel(caller.org, record.id, zone.start_of_day(first), zone.start_of_day(last + 1)).await?;
+    let n = |v: i64| u64::try_from(v).unwrap_or(0);
+    Ok(rows
+        .into_iter()
+        .map(|(channel, [invited, sent, failed, opened, answered, completed])| {
+            invite::Funnel {
+                channel,
+                invited: n(invited),
+                sent: n(sent),
+                failed: n(failed),
+                opened: n(opened),
+                started: n(opened),
+                completed: n(completed),
+                ..invite::Funnel::default()
+            }
+            .with_rate(n(answered))
+        })
+        .collect())
+}

@@ -140,6 +140,37 @@ pub fn email(
     (subject, body)
 }
 
+/// One channel's funnel for a survey and period: invitations made, their messages sent and failed, links
+/// opened (the page loaded: Polku sets no tracking pixel, so a message's opening is its link's), answers
+/// through them, and all answers given through the channel (QR, kiosk and link answers have no invitation).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Funnel {
+    pub channel: String,
+    pub invited: u64,
+    pub sent: u64,
+    pub failed: u64,
+    pub opened: u64,
+    /// The page loaded (the same as `opened` for a personal link: answering starts on the page).
+    pub started: u64,
+    /// Answers through the channel in the period, with or without an invitation.
+    pub completed: u64,
+    /// Invitations answered of those invited, with its Wilson 95 % interval; `None` without invitations.
+    pub response_rate: Option<f64>,
+    pub response_rate_ci95: Option<[f64; 2]>,
+}
+
+impl Funnel {
+    /// The rate and interval from `answered` of `invited`.
+    pub fn with_rate(mut self, answered: u64) -> Funnel {
+        if self.invited > 0 {
+            let (lo, hi) = crate::metrics::wilson(answered.min(self.invited), self.invited);
+            self.response_rate = Some(answered.min(self.invited) as f64 / self.invited as f64);
+            self.response_rate_ci95 = Some([lo, hi]);
+        }
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,6 +201,16 @@ mod tests {
         assert_eq!(subject, "Sivellin vill höra vad du tycker");
         assert!(body.starts_with("Hur var leveransen?\n") && body.contains("https://x/s/a?i=T\n"), "{body}");
         assert!(body.contains("Avsluta här:\nhttps://x/u/U"), "{body}");
+    }
+
+    #[test]
+    fn the_response_rate_is_of_those_invited_with_its_interval() {
+        let f = Funnel { channel: "email".into(), invited: 10, ..Funnel::default() }.with_rate(4);
+        assert_eq!(f.response_rate, Some(0.4));
+        let [lo, hi] = f.response_rate_ci95.unwrap();
+        assert!(lo < 0.4 && 0.4 < hi && lo > 0.15 && hi < 0.7, "{lo} {hi}");
+        let qr = Funnel { channel: "qr".into(), completed: 7, ..Funnel::default() }.with_rate(0);
+        assert_eq!((qr.response_rate, qr.response_rate_ci95), (None, None), "no invitations, no rate");
     }
 
     #[test]

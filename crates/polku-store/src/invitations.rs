@@ -323,3 +323,51 @@ impl Store {
         Ok(n == 1)
     }
 }
+
+impl Store {
+    /// The funnel of `survey` for invitations made and answers given in `[from, to)`, per channel: (channel,
+    /// invited, sent, failed, opened, answered through an invitation, all answers), channels in name order.
+    pub async fn funnel(
+        &self,
+        org: OrgId,
+        survey: SurveyId,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<Vec<(String, [i64; 6])>> {
+        let invited: Vec<(String, i64, i64, i64, i64, i64)> = db!(self, p => sqlx::query_as(
+            "SELECT i.channel, COUNT(*),
+                    COALESCE(SUM(CASE WHEN n.status = 'sent' THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN n.status = 'failed' THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN i.opened_at IS NOT NULL THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN i.answered_at IS NOT NULL THEN 1 ELSE 0 END), 0)
+             FROM invitations i LEFT JOIN notifications n ON n.invitation_id = i.id AND n.org_id = i.org_id
+             WHERE i.org_id = $1 AND i.survey_id = $2 AND i.created_at >= $3 AND i.created_at < $4
+             GROUP BY i.channel",
+        )
+        .bind(org.0)
+        .bind(survey.0)
+        .bind(from)
+        .bind(to)
+        .fetch_all(p)
+        .await)?;
+        let answered: Vec<(String, i64)> = db!(self, p => sqlx::query_as(
+            "SELECT channel, COUNT(*) FROM responses
+             WHERE org_id = $1 AND survey_id = $2 AND submitted_at >= $3 AND submitted_at < $4 GROUP BY channel",
+        )
+        .bind(org.0)
+        .bind(survey.0)
+        .bind(from)
+        .bind(to)
+        .fetch_all(p)
+        .await)?;
+        let mut out: std::collections::BTreeMap<String, [i64; 6]> = std::collections::BTreeMap::new();
+        for (channel, n, sent, failed, opened, done) in invited {
+            let row = out.entry(channel).or_default();
+            row[..5].copy_from_slice(&[n, sent, failed, opened, done]);
+        }
+        for (channel, n) in answered {
+            out.entry(channel).or_default()[5] = n;
+        }
+        Ok(out.into_iter().collect())
+    }
+}

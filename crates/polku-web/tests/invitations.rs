@@ -186,6 +186,30 @@ async fn invitations_are_mailed_answered_and_unsubscribed() {
         assert_eq!(export["responses"][0]["channel"], "email", "{export}");
         assert_eq!(export["responses"][0]["touchpoint"], "delivery", "{export}");
 
+        // The funnel counts it: one invited, sent, opened and answered by e-mail.
+        let funnel = t.api(Method::GET, &format!("/api/v1/surveys/{sid}/funnel"), &t.token, None).await;
+        assert_eq!(funnel.status, StatusCode::OK, "{}", funnel.body);
+        let email =
+            funnel.json()["channels"].as_array().unwrap().iter().find(|c| c["channel"] == "email").cloned().unwrap();
+        let counts: Vec<u64> = ["invited", "sent", "failed", "opened", "started", "completed"]
+            .iter()
+            .map(|k| email[*k].as_u64().unwrap())
+            .collect();
+        assert_eq!(counts, [1, 1, 0, 1, 1, 1], "{}: {email}", t.backend);
+        assert_eq!(email["response_rate"], 1.0, "{email}");
+        assert!(email["response_rate_ci95"][0].as_f64().unwrap() < 1.0, "{email}");
+        let r = t.api(Method::GET, &format!("/api/v1/surveys/{sid}/funnel?from=2026-13-01"), &t.token, None).await;
+        assert_eq!(
+            (r.status, r.field_errors()),
+            (StatusCode::UNPROCESSABLE_ENTITY, vec!["from".to_string()]),
+            "{}",
+            r.body
+        );
+        let r = t
+            .api(Method::GET, &format!("/api/v1/surveys/{sid}/funnel?from=2026-12-02&to=2026-12-01"), &t.token, None)
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+
         // A mail scanner's GET unsubscribes nobody; the one-click POST does, for good.
         let out = unsubscribe.trim_start_matches("http://127.0.0.1:8080");
         let page = t.get(out, &[]).await;

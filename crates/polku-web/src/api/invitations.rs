@@ -4,7 +4,7 @@ use super::parse_id;
 use super::routes::ApiRoutes;
 use crate::Web;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiCaller, JsonBody};
+use crate::extract::{ApiCaller, ApiQuery, JsonBody};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use utoipa_axum::routes;
 
 pub(super) fn router() -> ApiRoutes {
-    ApiRoutes::new("invitations").routes(routes!(create))
+    ApiRoutes::new("invitations").routes(routes!(create)).routes(routes!(funnel))
 }
 
 /// Schema-only mirror of `SendInput` for the OpenAPI document (never built).
@@ -74,4 +74,55 @@ pub(super) async fn create(
         })
         .collect();
     Ok((StatusCode::ACCEPTED, Json(InvitationsOut { queued: sent.queued, skipped })))
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FunnelParams {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(super) struct FunnelOut {
+    pub channels: Vec<FunnelChannel>,
+}
+
+/// Schema-only mirror of `polku_domain::invite::Funnel` (never built).
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub(super) struct FunnelChannel {
+    pub channel: String,
+    /// Invitations made in the period.
+    pub invited: u64,
+    /// Their messages sent, and failed for good.
+    pub sent: u64,
+    pub failed: u64,
+    /// Personal links opened (the page loaded; no tracking pixel), and started (the same).
+    pub opened: u64,
+    pub started: u64,
+    /// Answers given through the channel in the period, with or without an invitation.
+    pub completed: u64,
+    /// Invitations answered of those invited; null without invitations.
+    pub response_rate: Option<f64>,
+    /// Its Wilson 95 % interval.
+    pub response_rate_ci95: Option<[f64; 2]>,
+}
+
+/// The response funnel per channel for the days `from`..`to` (inclusive, the organisation's time zone;
+/// the last 30 days by default).
+#[utoipa::path(get, path = "/api/v1/surveys/{id}/funnel", security(("token" = [])),
+    params(("id" = String, Path), ("from" = Option<String>, Query, description = "first day, YYYY-MM-DD"),
+           ("to" = Option<String>, Query, description = "last day, YYYY-MM-DD")),
+    responses((status = 200, body = FunnelOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn funnel(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    ApiQuery(p): ApiQuery<FunnelParams>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let from = super::metrics::parse_date("from", p.from.as_deref())?;
+    let to = super::metrics::parse_date("to", p.to.as_deref())?;
+    let channels = invitations::funnel(&web.app, &caller, parse_id(&id)?, from, to).await?;
+    Ok(Json(serde_json::json!({ "channels": channels })))
 }

@@ -26,7 +26,7 @@ struct Params {
     granularity: Option<String>,
 }
 
-fn parse_date(field: &str, v: Option<&str>) -> Result<Option<Date>, ApiError> {
+pub(super) fn parse_date(field: &str, v: Option<&str>) -> Result<Option<Date>, ApiError> {
     match v.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => polku_domain::calendar::parse_day(s).map(Some).ok_or_else(|| {
