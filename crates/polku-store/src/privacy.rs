@@ -32,6 +32,9 @@ pub struct ExportCustomer {
     pub language: Option<String>,
     pub consent_contact: Option<bool>,
     pub consent_marketing: Option<bool>,
+    /// When they unsubscribed from survey invitations, for good.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub unsubscribed_at: Option<OffsetDateTime>,
     /// JSON text of the free attributes.
     pub attributes: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
@@ -157,6 +160,19 @@ pub struct ExportFollowUp {
     pub answered_at: Option<OffsetDateTime>,
 }
 
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct ExportInvitation {
+    pub survey_id: Uuid,
+    pub channel: String,
+    pub touchpoint: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub opened_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub answered_at: Option<OffsetDateTime>,
+}
+
 /// Everything stored about one customer.
 #[derive(Clone, Debug, Serialize)]
 pub struct CustomerExport {
@@ -172,6 +188,8 @@ pub struct CustomerExport {
     pub responses: Vec<ExportResponse>,
     /// Follow-up questions sent after their feedback was handled.
     pub follow_ups: Vec<ExportFollowUp>,
+    /// Survey invitations sent to them.
+    pub invitations: Vec<ExportInvitation>,
 }
 
 /// What an erasure removed.
@@ -289,7 +307,7 @@ impl Store {
             let id = found.as_ref().map_or(Uuid::nil(), |c| c.0);
             let customer: Option<ExportCustomer> = match &found {
                 Some((id, _, _)) => Some(sqlx::query_as(
-                    "SELECT external_id, name, email, phone, language, consent_contact, consent_marketing, attributes,
+                    "SELECT external_id, name, email, phone, language, consent_contact, consent_marketing, unsubscribed_at, attributes,
                        created_at, updated_at FROM customers WHERE id = $1",
                 ).bind(id).fetch_one(&mut *tx).await?),
                 None => None,
@@ -341,9 +359,14 @@ impl Store {
                  FROM follow_ups f JOIN cases c ON c.id = f.case_id JOIN responses r ON r.id = c.response_id
                  WHERE f.org_id = $1 AND LOWER(r.customer_ref) IN ({list}) ORDER BY f.created_at",
             ))), org, refs).fetch_all(&mut *tx).await?;
+            let invitations = sqlx::query_as(
+                "SELECT survey_id, channel, touchpoint, created_at, opened_at, answered_at FROM invitations
+                 WHERE org_id = $1 AND customer_id = $2 ORDER BY created_at",
+            ).bind(org.0).bind(id).fetch_all(&mut *tx).await?;
             tx.commit().await?;
             Ok(Some(CustomerExport {
                 customer, orders, support_contacts, deliveries, referrals, reviews, events, responses, follow_ups,
+                invitations,
             }))
         })
     }

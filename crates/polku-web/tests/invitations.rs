@@ -222,5 +222,14 @@ async fn invitations_are_mailed_answered_and_unsubscribed() {
         assert_eq!(t.post_form(&forged, &[], &[]).await.status, StatusCode::NOT_FOUND);
         let r = t.api(Method::POST, &path, &t.token, Some(json!({"customers": ["C-1"], "channel": "email"}))).await;
         assert_eq!(r.json()["skipped"][0]["reason"], "unsubscribed", "{}", r.body);
+        // Her data export says she was invited, opened and answered, and unsubscribed.
+        let export = t.api(Method::GET, "/api/v1/customers/C-1/export", &t.token, None).await.json();
+        let invitation = &export["invitations"][0];
+        assert_eq!(
+            (invitation["channel"].as_str(), invitation["touchpoint"].as_str()),
+            (Some("email"), Some("delivery"))
+        );
+        assert!(invitation["opened_at"].is_string() && invitation["answered_at"].is_string(), "{export}");
+        assert!(export["customer"]["unsubscribed_at"].is_string(), "{export}");
     }
 }
