@@ -89,8 +89,6 @@ pub async fn answer(
 
 /// Most customers one request may invite.
 pub const MAX_BATCH: usize = 10_000;
-/// Nobody is invited twice within this many days, across surveys and channels.
-pub const QUIET_DAYS: i64 = 30;
 
 /// A request to invite customers.
 #[derive(Clone, Debug, Default, serde::Deserialize)]
@@ -98,7 +96,7 @@ pub const QUIET_DAYS: i64 = 30;
 pub struct SendInput {
     /// The customers' external ids.
     pub customers: Vec<String>,
-    /// `email` (SMS needs a gateway, which is not there yet).
+    /// `email` or `sms`.
     pub channel: String,
     /// When to send (RFC 3339); now when left out.
     #[serde(default)]
@@ -122,8 +120,109 @@ pub struct Sent {
     pub skipped: Vec<Skipped>,
 }
 
-/// Queues an invitation to `survey` for each customer who may be asked (see `Store::queue_email_invitations`
-/// for who may not); the messages go out through the organisation's SMTP server from the outbox.
+/// A channel invitations go through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Channel {
+    Email,
+    Sms,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+        }
+    }
+}
+
+/// Whether customer `c` may be invited through `channel` under `rules`: `Ok(Ok(recipient))`, `Ok(Err(why
+/// not))`, or `Err` saying their address or number is not valid.
+pub fn decide(
+    c: &polku_store::Invitee,
+    channel: Channel,
+    rules: &polku_domain::contact::ContactRules,
+    sample: &dyn Fn(&polku_store::Invitee) -> bool,
+) -> Result<Result<String, polku_store::Skip>, String> {
+    use polku_store::Skip;
+    let consented =
+        if rules.require_consent { c.consent_contact == Some(true) } else { c.consent_contact != Some(false) };
+    let address = match channel {
+        Channel::Email => c.email.as_deref().map(str::trim).filter(|e| !e.is_empty()).map(|e| {
+            (polku_domain::notify::valid_mailbox(e) && e.parse::<lettre::message::Mailbox>().is_ok())
+                .then(|| e.to_string())
+                .ok_or_else(|| format!("e-mail address {e:?} is not valid"))
+        }),
+        Channel::Sms => c
+            .phone
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| polku_domain::sms::e164(p).ok_or_else(|| format!("phone number {p:?} is not valid"))),
+    };
+    Ok(if c.unsubscribed_at.is_some() {
+        Err(Skip::Unsubscribed)
+    } else if !consented {
+        Err(Skip::NoConsent)
+    } else if let Some(address) = address {
+        let recipient = address?;
+        if sample(c) { Ok(recipient) } else { Err(Skip::NotSampled) }
+    } else {
+        Err(Skip::NoAddress)
+    })
+}
+
+/// Who of `wanted` (external ids, in order; repeats ignored) may be invited through `channel` under
+/// `rules`, and who not and why; `Err((index, message))` for a customer whose address is not valid
+/// (nothing is queued then). `sample` decides whether a customer falls in the survey's sample.
+pub fn plan(
+    wanted: &[String],
+    found: &[polku_store::Invitee],
+    channel: Channel,
+    rules: &polku_domain::contact::ContactRules,
+    default_locale: &str,
+    sample: &dyn Fn(&polku_store::Invitee) -> bool,
+) -> Result<(Vec<polku_store::Planned>, Vec<polku_store::Skipped>), (usize, String)> {
+    use polku_store::Skip;
+    let by_ref: std::collections::HashMap<&str, &polku_store::Invitee> =
+        found.iter().map(|c| (c.external_id.as_str(), c)).collect();
+    let mut seen = std::collections::HashSet::new();
+    let (mut planned, mut skipped) = (Vec::new(), Vec::new());
+    for (i, external) in wanted.iter().enumerate() {
+        if !seen.insert(external.as_str()) {
+            continue;
+        }
+        let skip = |customer: Option<Uuid>, reason| polku_store::Skipped {
+            customer,
+            customer_ref: external.clone(),
+            channel: channel.as_str().to_string(),
+            reason,
+            subject: None,
+        };
+        let Some(c) = by_ref.get(external.as_str()) else {
+            skipped.push(skip(None, Skip::UnknownCustomer));
+            continue;
+        };
+        match decide(c, channel, rules, sample).map_err(|m| (i, format!("customer {external}'s {m}")))? {
+            Err(reason) => skipped.push(skip(Some(c.id), reason)),
+            Ok(recipient) => planned.push(polku_store::Planned {
+                customer: c.id,
+                customer_ref: external.clone(),
+                channel: channel.as_str(),
+                recipient,
+                locale: c.language.clone().unwrap_or_else(|| default_locale.to_string()),
+                subject: None,
+                order: None,
+            }),
+        }
+    }
+    Ok((planned, skipped))
+}
+
+/// Queues an invitation to `survey` for each customer who may be asked under the organisation's contact
+/// rules and the survey's sample (see `plan`); the messages go out from the outbox through the
+/// organisation's SMTP server or SMS gateway, at `send_at` or the first minute after it outside the quiet
+/// hours. Every skip is recorded with its reason.
 pub async fn send(
     app: &App,
     caller: &crate::auth::Caller,
@@ -140,16 +239,11 @@ pub async fn send(
     if let Some(i) = input.customers.iter().position(|c| c.trim().is_empty() || c.len() > 200) {
         return Err(AppError::invalid(format!("customers[{i}]"), "must be a customer's external id"));
     }
-    match input.channel.as_str() {
-        "email" => {}
-        "sms" => {
-            return Err(AppError::invalid(
-                "channel",
-                "SMS invitations need an SMS gateway, which is not available yet",
-            ));
-        }
+    let channel = match input.channel.as_str() {
+        "email" => Channel::Email,
+        "sms" => Channel::Sms,
         _ => return Err(AppError::invalid("channel", "must be email or sms")),
-    }
+    };
     let touchpoint = input.touchpoint.as_deref().unwrap_or("").trim();
     if !touchpoint.is_empty()
         && !polku_domain::response::is_valid_name(touchpoint, polku_domain::response::MAX_TOUCHPOINT)
@@ -166,27 +260,48 @@ pub async fn send(
     if record.status == polku_store::SurveyStatus::Closed {
         return Err(AppError::Conflict("this survey is closed: open it before inviting anyone".into()));
     }
-    if app.store.notification_settings(caller.org).await?.and_then(|s| s.smtp).is_none() {
-        return Err(AppError::invalid("channel", "no SMTP server is set up (Settings → Notifications)"));
+    match channel {
+        Channel::Email if app.store.notification_settings(caller.org).await?.and_then(|s| s.smtp).is_none() => {
+            return Err(AppError::invalid("channel", "no SMTP server is set up (Settings → Notifications)"));
+        }
+        Channel::Sms if app.store.sms_gateway(caller.org).await?.is_none() => {
+            return Err(AppError::invalid("channel", "no SMS gateway is set up (Settings → SMS gateway)"));
+        }
+        _ => {}
     }
+    let rules = app.store.contact_rules(caller.org).await?;
+    let sending = app.store.survey_sending(caller.org, survey).await?;
+    let send_at = rules.next_allowed(send_at, &*app.zone(caller.org).await?);
+    let found = app.store.invitees(caller.org, &input.customers).await?;
+    let default_locale = record.definition.locales.first().copied().unwrap_or_default();
+    // One draw per customer and request: a customer left out today may be in the next send's sample.
+    let sample = |c: &polku_store::Invitee| {
+        let key = [survey.0.as_bytes().as_slice(), c.id.as_bytes(), &now.unix_timestamp_nanos().to_be_bytes()].concat();
+        polku_domain::contact::sampled(sending.sample_permille, &key)
+    };
+    let (planned, skipped) = plan(&input.customers, &found, channel, &rules, default_locale.as_str(), &sample)
+        .map_err(|(i, message)| AppError::invalid(format!("customers[{i}]"), message))?;
     let batch = polku_store::InvitationBatch {
         survey,
-        customers: &input.customers,
         touchpoint,
-        expires_at: send_at + time::Duration::days(i64::from(invite::DEFAULT_TTL_DAYS)),
+        expires_at: send_at + time::Duration::days(i64::from(sending.link_ttl_days)),
         send_at,
-        quiet_since: now - time::Duration::days(QUIET_DAYS),
-        default_locale: record.definition.locales.first().copied().unwrap_or_default().as_str(),
+        quiet_since: (rules.days_between > 0).then(|| now - time::Duration::days(i64::from(rules.days_between))),
+        planned,
+        skipped,
+        trigger: None,
     };
-    let (queued, skipped) = app.store.queue_email_invitations(caller.org, &batch).await?;
+    let (queued, skipped) = app.store.queue_invitations(caller.org, &batch).await?;
     Ok(Sent { queued, skipped: skipped.into_iter().map(|(customer, reason)| Skipped { customer, reason }).collect() })
 }
 
-/// An invitation's e-mail, built when it is sent (the link signed with the newest key).
+/// An invitation's messages, built when it is sent (the link signed with the newest key): the e-mail's
+/// subject and text, its unsubscribe link, and the text message.
 pub struct Message {
     pub subject: String,
     pub body: String,
     pub unsubscribe: String,
+    pub sms: String,
 }
 
 pub async fn message(
@@ -213,7 +328,8 @@ pub async fn message(
         .unwrap_or_default();
     let organisation = app.store.org(org).await?.name;
     let (subject, body) = invite::email(locale, &organisation, &question, &link, &unsubscribe);
-    Ok(Message { subject, body, unsubscribe })
+    let sms = polku_domain::sms::text(locale, &organisation, &link);
+    Ok(Message { subject, body, unsubscribe, sms })
 }
 
 /// Unsubscribes the customer an unsubscribe token names, for good; `false` if the token is not genuine.
@@ -266,4 +382,82 @@ pub async fn funnel(
             .with_rate(n(answered))
         })
         .collect())
+}
+
+/// One invitation as the send log shows it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct LogEntry {
+    pub id: Uuid,
+    pub customer: String,
+    pub channel: String,
+    pub touchpoint: String,
+    /// Where it has got to: `queued`, `sent`, `failed`, `cancelled`, `opened` or `answered`.
+    pub status: &'static str,
+    pub attempts: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub sent_at: Option<time::OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub opened_at: Option<time::OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub answered_at: Option<time::OffsetDateTime>,
+    /// The receiving server's answer to the message, and the last error when it failed.
+    pub reply: Option<String>,
+    pub error: Option<String>,
+}
+
+/// A recorded skip as the send log shows it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct LogSkip {
+    pub customer: String,
+    pub channel: String,
+    pub reason: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: time::OffsetDateTime,
+}
+
+/// The survey's send log: its newest 500 invitations and skips (whoever may invite).
+pub async fn log(
+    app: &App,
+    caller: &crate::auth::Caller,
+    survey: polku_domain::SurveyId,
+) -> AppResult<(Vec<LogEntry>, Vec<LogSkip>)> {
+    caller.require(polku_domain::role::Permission::ManageSurveys)?;
+    caller.require(polku_domain::role::Permission::PersonalData)?;
+    let record = crate::surveys::current(app, caller.org, survey).await?;
+    let (made, skipped) = app.store.invitation_log(caller.org, record.id, 500).await?;
+    let made = made
+        .into_iter()
+        .map(|i| LogEntry {
+            status: if i.answered_at.is_some() {
+                "answered"
+            } else if i.opened_at.is_some() {
+                "opened"
+            } else {
+                match i.message_status.as_deref() {
+                    Some("sent") => "sent",
+                    Some("failed") => "failed",
+                    Some("cancelled") => "cancelled",
+                    _ => "queued",
+                }
+            },
+            id: i.id,
+            customer: i.customer,
+            channel: i.channel,
+            touchpoint: i.touchpoint,
+            attempts: i.attempts.unwrap_or(0),
+            created_at: i.created_at,
+            sent_at: i.sent_at,
+            opened_at: i.opened_at,
+            answered_at: i.answered_at,
+            reply: i.reply,
+            error: i.last_error,
+        })
+        .collect();
+    let skipped = skipped
+        .into_iter()
+        .map(|s| LogSkip { customer: s.customer, channel: s.channel, reason: s.reason, created_at: s.created_at })
+        .collect();
+    Ok((made, skipped))
 }

@@ -12,6 +12,7 @@ pub mod cache;
 pub mod cases;
 pub mod comments;
 pub mod connections;
+pub mod contact;
 pub mod customers;
 pub mod dashboard;
 pub mod demo;
@@ -34,6 +35,7 @@ pub mod surveys;
 pub mod telemetry;
 pub mod text_models;
 pub mod timeline;
+pub mod triggers;
 pub mod two_factor;
 pub mod writer;
 

@@ -59,6 +59,7 @@ async fn send(app: &App, org: OrgId, to: &str, locale: Locale, mail: &AccessMail
     let key = format!("access-{}", uuid::Uuid::new_v4().simple());
     crate::notify::send_message(app, &smtp, to, subject, body, &key, &[])
         .await
+        .map(|_| ())
         .map_err(|e| AppError::invalid("email", format!("the invitation could not be sent: {e}")))
 }
 

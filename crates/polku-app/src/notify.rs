@@ -194,7 +194,7 @@ pub async fn save_settings(app: &App, caller: &Caller, input: SettingsInput) -> 
 
 /// Refuses a target that is internal as written or resolves to an internal address now. A name that does
 /// not resolve yet is accepted (DNS may be set up after Polku): each delivery resolves and checks again.
-async fn saved_target_ok(app: &App, host: &str, port: u16) -> Result<(), String> {
+pub(crate) async fn saved_target_ok(app: &App, host: &str, port: u16) -> Result<(), String> {
     match outbound::resolve(host, port, app.config.allow_internal_targets).await {
         Err(e) if e.contains("cannot be resolved") || e.contains("has no address") => Ok(()),
         other => other.map(|_| ()),
@@ -257,7 +257,12 @@ pub async fn send_test(app: &App, caller: &Caller, to: Option<&str>) -> AppResul
                 return Err(AppError::invalid("to", "must be an e-mail address"));
             }
             let id = format!("test-{}", uuid::Uuid::new_v4().simple());
-            Some(send_email(app, smtp, to, settings.locale, &notice, &id).await.map(|_| format!("sent to {to}")))
+            Some(
+                send_email(app, smtp, to, settings.locale, &notice, &id)
+                    .await
+                    .map(|reply| format!("sent to {to}: {reply}"))
+                    .map_err(|e| e.message),
+            )
         }
         (Some(_), None) => Some(Err("no address to send the test to".into())),
         (None, _) => None,
@@ -299,12 +304,18 @@ async fn claim_and_start(
             let limit = app.config.outbound_timeout * 2;
             let result = outbound::within(limit, "delivery", deliver(&app, &out)).await;
             let stored = match &result {
-                Ok(()) => app.store.notification_sent(&out, polku_store::now()).await,
+                Ok(reply) => app.store.notification_sent(&out, polku_store::now(), reply).await,
                 Err(e) => {
-                    let retry_at = retry_delay(out.attempts).map(|d| polku_store::now() + d);
+                    // A refusal for good (an SMTP 5xx, a gateway's 4xx) is not tried again.
+                    let retry_at =
+                        if e.permanent { None } else { retry_delay(out.attempts).map(|d| polku_store::now() + d) };
                     tracing::warn!(notification = id, case = ?out.case, channel = %out.channel, attempt = out.attempts,
                         error = %e, retry = retry_at.is_some(), "notification not delivered");
-                    app.store.notification_failed(&out, e, retry_at).await
+                    if e.cancelled {
+                        app.store.notification_cancelled(&out, &e.message).await
+                    } else {
+                        app.store.notification_failed(&out, &e.message, retry_at).await
+                    }
                 }
             };
             if let Err(e) = stored {
@@ -333,8 +344,54 @@ pub async fn run(app: Arc<App>) {
     }
 }
 
-async fn deliver(app: &App, out: &Outgoing) -> Result<(), String> {
+/// Why a delivery failed, and whether trying again could help.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    /// The receiver refused for good: no retry.
+    pub permanent: bool,
+    /// Not to be sent after all (an invitation whose order was cancelled).
+    pub cancelled: bool,
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure { message, permanent: false, cancelled: false }
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(message: &str) -> Self {
+        Failure { message: message.to_string(), permanent: false, cancelled: false }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Delivers one claimed notification; `Ok` carries the receiver's reply.
+async fn deliver(app: &App, out: &Outgoing) -> Result<String, Failure> {
     let settings = app.store.notification_settings(out.org).await.map_err(|e| e.to_string())?;
+    if out.event == Event::Invitation
+        && let Some(id) = out.invitation
+        && app.store.invitation_order_cancelled(out.org, id).await.map_err(|e| e.to_string())?
+    {
+        return Err(Failure {
+            message: "the order was cancelled or refunded".into(),
+            permanent: true,
+            cancelled: true,
+        });
+    }
+    if out.event == Event::Invitation && out.channel == "sms" {
+        let gateway = app.store.sms_gateway(out.org).await.map_err(|e| e.to_string())?;
+        let gateway = gateway.ok_or("no SMS gateway is set up")?;
+        let id = out.invitation.ok_or_else(|| format!("notification {} names no invitation", out.id))?;
+        let m = crate::invitations::message(app, out.org, id, out.locale).await.map_err(|e| e.to_string())?;
+        return send_sms(app, &gateway, &out.recipient, &m.sms).await;
+    }
     // Messages to customers: a follow-up's invitation, or what changed thanks to their feedback.
     if out.event == Event::Invitation {
         let smtp = settings.and_then(|s| s.smtp).ok_or("no SMTP server is set up")?;
@@ -358,7 +415,7 @@ async fn deliver(app: &App, out: &Outgoing) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?
                 .email(out.locale),
-            _ => return Err(format!("notification {} names nothing to tell of", out.id)),
+            _ => return Err(format!("notification {} names nothing to tell of", out.id).into()),
         };
         return send_message(app, &smtp, &out.recipient, subject, body, &message_key(out), &[]).await;
     }
@@ -373,9 +430,12 @@ async fn deliver(app: &App, out: &Outgoing) -> Result<(), String> {
             // The current address and secret: a corrected URL applies to what is still waiting.
             let hook = settings.and_then(|s| s.webhook).ok_or("no webhook is set up")?;
             let body = notice.webhook_body(out.locale, &case.to_string(), out.id);
-            post_webhook(app, &hook, &body, out.event.as_str(), out.id).await.map(|_| ())
+            post_webhook(app, &hook, &body, out.event.as_str(), out.id)
+                .await
+                .map(|s| format!("HTTP {s}"))
+                .map_err(Failure::from)
         }
-        other => Err(format!("unknown channel {other}")),
+        other => Err(format!("unknown channel {other}").into()),
     }
 }
 
@@ -409,14 +469,14 @@ async fn send_email(
     locale: Locale,
     notice: &Notice,
     key: &str,
-) -> Result<(), String> {
+) -> Result<String, Failure> {
     let (subject, body) = notice.email(locale);
     send_message(app, smtp, to, subject, body, key, &[]).await
 }
 
 /// Sends one plain-text message over the organisation's SMTP server: to a checked address of its host
 /// (the name kept for TLS), within one deadline for the whole exchange; with `headers` besides the usual
-/// (`List-Unsubscribe` and the like; ASCII values).
+/// (`List-Unsubscribe` and the like; ASCII values). `Ok` carries the server's reply to the message.
 pub(crate) async fn send_message(
     app: &App,
     smtp: &Smtp,
@@ -425,7 +485,7 @@ pub(crate) async fn send_message(
     body: String,
     key: &str,
     headers: &[(&'static str, String)],
-) -> Result<(), String> {
+) -> Result<String, Failure> {
     let from: lettre::message::Mailbox = smtp.from.parse().map_err(|e| format!("sender address: {e}"))?;
     let to: lettre::message::Mailbox = to.parse().map_err(|e| format!("recipient address: {e}"))?;
     let domain = from.email.domain().to_string();
@@ -464,9 +524,47 @@ pub(crate) async fn send_message(
         if let (Some(u), Some(p)) = (&smtp.username, &smtp.password) {
             transport = transport.credentials(Credentials::new(u.clone(), p.clone()));
         }
-        transport.build().send(message).await.map(|_| ()).map_err(|e| format!("{what}: {e}"))
+        match transport.build().send(message).await {
+            Ok(reply) => {
+                let lines: Vec<&str> = reply.message().collect();
+                Ok(format!("{} {}", reply.code(), lines.join(" ")).chars().take(300).collect())
+            }
+            Err(e) => Err(Failure { message: format!("{what}: {e}"), permanent: e.is_permanent(), cancelled: false }),
+        }
     })
     .await
+}
+
+/// Sends one text message through the organisation's gateway: to a checked address, within the
+/// deadline, without redirects. `Ok` carries the gateway's reply; a 4xx is a refusal for good.
+async fn send_sms(app: &App, gateway: &polku_domain::sms::Gateway, to: &str, text: &str) -> Result<String, Failure> {
+    let request = gateway.render(to, text);
+    let url = outbound::check_url(&request.url, app.config.allow_internal_targets)
+        .map_err(|e| format!("SMS gateway {}: {e}", polku_domain::notify::url_host(&request.url)))?;
+    let host = polku_domain::notify::url_host(&request.url).to_string();
+    let client =
+        app.http.client(app.config.allow_internal_targets, app.config.outbound_timeout).map_err(|e| e.to_string())?;
+    let mut builder = match request.method {
+        polku_domain::sms::Method::Get => client.get(url),
+        polku_domain::sms::Method::Post => client.post(url).body(request.body),
+    };
+    for h in &request.headers {
+        builder = builder.header(h.name.as_str(), h.value.as_str());
+    }
+    let response =
+        builder.send().await.map_err(|e| format!("SMS gateway {host}: {}", error_chain(&e.without_url())))?;
+    let status = response.status();
+    let body = response.text().await.unwrap_or_default();
+    let reply: String = format!("HTTP {} {}", status.as_u16(), body.trim()).chars().take(300).collect();
+    if status.is_success() {
+        Ok(reply)
+    } else {
+        Err(Failure {
+            message: format!("SMS gateway {host} answered {reply}"),
+            permanent: status.is_client_error(),
+            cancelled: false,
+        })
+    }
 }
 
 /// `v1=` and the hex HMAC-SHA256 of `"{timestamp}.{body}"` under the webhook's secret: a receiver

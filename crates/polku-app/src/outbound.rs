@@ -102,12 +102,12 @@ impl Http {
 }
 
 /// Runs `operation` with the whole-exchange deadline.
-pub async fn within<T>(
+pub async fn within<T, E: From<String>>(
     timeout: Duration,
     what: &str,
-    operation: impl Future<Output = Result<T, String>>,
-) -> Result<T, String> {
+    operation: impl Future<Output = Result<T, E>>,
+) -> Result<T, E> {
     tokio::time::timeout(timeout, operation)
         .await
-        .unwrap_or_else(|_| Err(format!("{what}: no answer within {} s", timeout.as_secs_f32())))
+        .unwrap_or_else(|_| Err(E::from(format!("{what}: no answer within {} s", timeout.as_secs_f32()))))
 }

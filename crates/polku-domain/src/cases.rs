@@ -71,7 +71,7 @@ pub struct BusinessHours {
 }
 
 /// `HH:MM` as minutes after midnight, 00:00–24:00.
-fn minutes(s: &str) -> Option<u16> {
+pub(crate) fn minutes(s: &str) -> Option<u16> {
     let (h, m) = s.trim().split_once(':')?;
     let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
     if h.is_empty() || h.len() > 2 || m.len() != 2 || !digits(h) || !digits(m) {

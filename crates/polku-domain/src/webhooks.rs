@@ -135,9 +135,10 @@ fn items(order: &Value) -> Option<u32> {
         as u32)
 }
 
-/// A Shopify order (`orders/create`, `orders/paid`; other topics are ignored).
+/// A Shopify order (`orders/create`, `orders/paid`, `orders/updated`, `orders/fulfilled`, `orders/cancelled`;
+/// each carries the whole order; other topics are ignored).
 pub fn shopify(topic: &str, body: &Value) -> Result<Parsed, Refused> {
-    if !matches!(topic, "orders/create" | "orders/paid" | "orders/updated") {
+    if !matches!(topic, "orders/create" | "orders/paid" | "orders/updated" | "orders/fulfilled" | "orders/cancelled") {
         return Ok(Parsed::Ignored(format!("topic {topic:?} is not one Polku reads")));
     }
     let id = id_of(body.get("id")).ok_or_else(|| refuse("id", "is required (the order's id)"))?;

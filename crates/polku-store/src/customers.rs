@@ -225,14 +225,17 @@ impl Store {
             upsert_linked!(tx, org, orders, ids, now, step,
                 names: |o| [o.customer.as_str()],
                 insert: "INSERT INTO orders (id, org_id, external_id, customer_id, placed_at, day, amount_cents, currency,
-                   items, status, source_version, created_at, updated_at) ",
+                   items, status, source_version, fulfilled_at, created_at, updated_at) ",
                 bind: |b, o| b.push_bind(Uuid::now_v7()).push_bind(org.0).push_bind(o.external_id.clone())
                     .push_bind(cid(&ids, &o.customer)).push_bind(o.placed_at).push_bind(day(o.placed_at))
                     .push_bind(o.amount_cents).push_bind(o.currency.clone()).push_bind(i64::from(o.items))
-                    .push_bind(o.status.as_str()).push_bind(o.version.map(time::OffsetDateTime::unix_timestamp)),
+                    .push_bind(o.status.as_str()).push_bind(o.version.map(time::OffsetDateTime::unix_timestamp))
+                    // When Polku first sees it fulfilled: what "days after fulfilment" triggers count from.
+                    .push_bind((o.status == polku_domain::customers::OrderStatus::Fulfilled).then_some(now)),
                 update: "customer_id = excluded.customer_id, placed_at = excluded.placed_at, day = excluded.day,
                    amount_cents = excluded.amount_cents, currency = excluded.currency, items = excluded.items,
-                   status = excluded.status, source_version = COALESCE(excluded.source_version, orders.source_version)",
+                   status = excluded.status, source_version = COALESCE(excluded.source_version, orders.source_version),
+                   fulfilled_at = COALESCE(orders.fulfilled_at, excluded.fulfilled_at)",
                 // A webhook older than what is stored (a retry overtaken by a later change) is left out; on a
                 // tie (Shopify's times are whole seconds: creation and payment often share one) the status
                 // further along wins.

@@ -85,6 +85,14 @@ pub(crate) fn instant(b: Backend, expr: &str) -> String {
     }
 }
 
+/// `expr` is no more than `days` days before `reference` (both timestamp columns).
+pub(crate) fn at_most_days_before(b: Backend, expr: &str, reference: &str, days: u32) -> String {
+    match b {
+        Backend::Sqlite => format!("julianday({expr}) >= julianday({reference}) - {days}"),
+        Backend::Postgres => format!("{expr} >= {reference} - interval '{days} days'"),
+    }
+}
+
 /// [`instant`] as the text before and after a value bound by a query builder.
 pub(crate) fn instant_around(b: Backend) -> (&'static str, &'static str) {
     match b {

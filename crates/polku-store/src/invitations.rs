@@ -5,6 +5,15 @@ use polku_domain::{OrgId, SurveyId};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+/// 32 random bytes for a link key, and their base64 as stored (sealed).
+fn new_link_key() -> Result<(Vec<u8>, String)> {
+    use base64::Engine;
+    let mut bytes = vec![0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| StoreError::Corrupt(format!("random source: {e}")))?;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&bytes);
+    Ok((bytes, encoded))
+}
+
 /// An invitation as stored, with what the survey page needs of its customer.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct InvitationRecord {
@@ -37,7 +46,19 @@ impl Store {
         if let Some(k) = self.newest_link_key(org).await? {
             return Ok(k);
         }
-        self.rotate_link_key(org).await
+        // Messages are built concurrently: the first key is made once, whoever gets there first.
+        let sealed = self.sealer.seal("link_key", &new_link_key()?.1);
+        db!(self, p => sqlx::query(
+            "INSERT INTO link_keys (org_id, number, secret, created_at) VALUES ($1, 1, $2, $3)
+             ON CONFLICT (org_id, number) DO NOTHING",
+        )
+        .bind(org.0)
+        .bind(&sealed)
+        .bind(now())
+        .execute(p)
+        .await
+        .map(|_| ()))?;
+        self.newest_link_key(org).await?.ok_or(StoreError::NotFound)
     }
 
     async fn newest_link_key(&self, org: OrgId) -> Result<Option<(u32, Vec<u8>)>> {
@@ -61,10 +82,8 @@ impl Store {
 
     /// Makes a new link key, which signs from now on; older ones still verify. Returns it.
     pub async fn rotate_link_key(&self, org: OrgId) -> Result<(u32, Vec<u8>)> {
-        use base64::Engine;
-        let mut bytes = vec![0u8; 32];
-        getrandom::fill(&mut bytes).map_err(|e| StoreError::Corrupt(format!("random source: {e}")))?;
-        let sealed = self.sealer.seal("link_key", &base64::engine::general_purpose::STANDARD.encode(&bytes));
+        let (bytes, encoded) = new_link_key()?;
+        let sealed = self.sealer.seal("link_key", &encoded);
         let number: i64 = db!(self, p => {
             let mut tx = p.begin_with(dialect::begin_write(self.backend())).await?;
             let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(number), 0) + 1 FROM link_keys WHERE org_id = $1")
@@ -191,32 +210,137 @@ pub enum Skip {
     Unsubscribed,
     NoConsent,
     NoAddress,
+    InvalidAddress,
     ContactedRecently,
+    NotSampled,
+    OrderCancelled,
 }
 
-/// A customer as an invitation needs them: id, e-mail, consent to contact, unsubscribed, language.
-type Invitee = (Uuid, Option<String>, Option<bool>, Option<OffsetDateTime>, Option<String>);
+impl Skip {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Skip::UnknownCustomer => "unknown_customer",
+            Skip::Unsubscribed => "unsubscribed",
+            Skip::NoConsent => "no_consent",
+            Skip::NoAddress => "no_address",
+            Skip::InvalidAddress => "invalid_address",
+            Skip::ContactedRecently => "contacted_recently",
+            Skip::NotSampled => "not_sampled",
+            Skip::OrderCancelled => "order_cancelled",
+        }
+    }
+}
 
-/// A batch of e-mail invitations to queue.
+/// A customer as an invitation needs them.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Invitee {
+    pub id: Uuid,
+    pub external_id: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub consent_contact: Option<bool>,
+    pub unsubscribed_at: Option<OffsetDateTime>,
+    pub language: Option<String>,
+}
+
+/// One invitation to make: who, through which channel to which address, in which language.
+#[derive(Clone, Debug)]
+pub struct Planned {
+    pub customer: Uuid,
+    pub customer_ref: String,
+    /// `email` or `sms`.
+    pub channel: &'static str,
+    /// The e-mail address or the E.164 number.
+    pub recipient: String,
+    pub locale: String,
+    /// The row a trigger fires for (see `InvitationBatch::trigger`).
+    pub subject: Option<Uuid>,
+    /// The order it asks about: its message is cancelled if the order is cancelled or refunded first.
+    pub order: Option<Uuid>,
+}
+
+/// An invitation not made, recorded with its reason.
+#[derive(Clone, Debug)]
+pub struct Skipped {
+    pub customer: Option<Uuid>,
+    pub customer_ref: String,
+    pub channel: String,
+    pub reason: Skip,
+    /// The row a trigger fires for.
+    pub subject: Option<Uuid>,
+}
+
+/// A batch of invitations to one survey, decided by the caller but for the contact limit, which is
+/// checked here, in the transaction that writes them.
 pub struct InvitationBatch<'a> {
     pub survey: SurveyId,
-    /// Customers' external ids, in the order given.
-    pub customers: &'a [String],
     pub touchpoint: &'a str,
     pub expires_at: OffsetDateTime,
     /// When the messages go out.
     pub send_at: OffsetDateTime,
-    /// Nobody invited after this (by any survey or channel) is invited again.
-    pub quiet_since: OffsetDateTime,
-    /// The language of a customer who has none.
-    pub default_locale: &'a str,
+    /// Nobody invited after this (by any survey or channel) is invited again; `None`: no limit.
+    pub quiet_since: Option<OffsetDateTime>,
+    pub planned: Vec<Planned>,
+    /// Decided before: recorded with the batch.
+    pub skipped: Vec<Skipped>,
+    /// The trigger firing: each row (`subject`) is recorded as fired, and an item whose row another
+    /// transaction recorded first (another node) is dropped, so a row fires once.
+    pub trigger: Option<Uuid>,
+}
+
+/// Rows per statement when reading or writing a batch.
+const CHUNK: usize = 400;
+
+/// How customers are named to `invitees_by`.
+#[derive(Clone, Copy)]
+enum Keys<'a> {
+    External(&'a [String]),
+    Ids(&'a [Uuid]),
 }
 
 impl Store {
-    /// Queues one e-mail invitation per customer who may be asked, in one transaction: the invitation and
-    /// its message in the outbox (sent at `send_at`, retried with back-off like other messages). Returns how
-    /// many were queued and, in order, who was skipped and why.
-    pub async fn queue_email_invitations(
+    /// The organisation's customers of `external_ids` (not erased), in no particular order.
+    pub async fn invitees(&self, org: OrgId, external_ids: &[String]) -> Result<Vec<Invitee>> {
+        self.invitees_by(org, Keys::External(external_ids)).await
+    }
+
+    /// The organisation's customers with the store's ids `ids` (not erased), in no particular order.
+    pub async fn invitees_by_id(&self, org: OrgId, ids: &[Uuid]) -> Result<Vec<Invitee>> {
+        self.invitees_by(org, Keys::Ids(ids)).await
+    }
+
+    async fn invitees_by(&self, org: OrgId, keys: Keys<'_>) -> Result<Vec<Invitee>> {
+        let (column, n) = match keys {
+            Keys::External(k) => ("external_id", k.len()),
+            Keys::Ids(k) => ("id", k.len()),
+        };
+        let mut out = Vec::with_capacity(n);
+        for start in (0..n).step_by(CHUNK) {
+            let range = start..(start + CHUNK).min(n);
+            let rows: Vec<Invitee> = db!(self, p => {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "SELECT id, external_id, email, phone, consent_contact, unsubscribed_at, language FROM customers
+                     WHERE erased_at IS NULL AND org_id = ",
+                );
+                qb.push_bind(org.0).push(" AND ").push(column).push(" IN (");
+                let mut list = qb.separated(", ");
+                match keys {
+                    Keys::External(k) => k[range.clone()].iter().for_each(|e| { list.push_bind(e.as_str()); }),
+                    Keys::Ids(k) => k[range.clone()].iter().for_each(|id| { list.push_bind(*id); }),
+                }
+                qb.push(")");
+                qb.build_query_as().fetch_all(p).await
+            })?;
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
+    /// Writes a batch in one transaction: one invitation and its message in the outbox (sent at `send_at`,
+    /// retried with back-off like other messages) per planned customer not invited since `quiet_since`,
+    /// and every skip with its reason. Returns how many were queued and who was skipped and why, the
+    /// contact limit's skips after the caller's.
+    pub async fn queue_invitations(
         &self,
         org: OrgId,
         batch: &InvitationBatch<'_>,
@@ -224,78 +348,96 @@ impl Store {
         let now = now();
         db!(self, p => {
             let mut tx = p.begin_with(dialect::begin_write(self.backend())).await?;
+            let mut skipped = batch.skipped.clone();
+            let mut planned = batch.planned.clone();
+            if let Some(trigger) = batch.trigger {
+                let mut first = std::collections::HashSet::new();
+                for subject in planned.iter().filter_map(|p| p.subject).chain(skipped.iter().filter_map(|s| s.subject)) {
+                    let n = sqlx::query(
+                        "INSERT INTO trigger_firings (trigger_id, subject, org_id, created_at) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (trigger_id, subject) DO NOTHING",
+                    )
+                    .bind(trigger)
+                    .bind(subject)
+                    .bind(org.0)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if n == 1 {
+                        first.insert(subject);
+                    }
+                }
+                planned.retain(|p| p.subject.is_none_or(|s| first.contains(&s)));
+                skipped.retain(|p| p.subject.is_none_or(|s| first.contains(&s)));
+            }
             let mut queued = 0;
-            let mut skipped = Vec::new();
-            let mut seen = std::collections::HashSet::new();
-            for external in batch.customers {
-                if !seen.insert(external.as_str()) {
+            // A customer planned twice in one batch (two orders of one round) is asked once.
+            let mut asked = std::collections::HashSet::new();
+            for chunk in planned.chunks(CHUNK) {
+                let mut recent = std::collections::HashSet::new();
+                if let Some(since) = batch.quiet_since {
+                    let mut qb = sqlx::QueryBuilder::new("SELECT DISTINCT customer_id FROM invitations WHERE org_id = ");
+                    qb.push_bind(org.0).push(" AND created_at > ").push_bind(since).push(" AND customer_id IN (");
+                    let mut list = qb.separated(", ");
+                    for p in chunk {
+                        list.push_bind(p.customer);
+                    }
+                    qb.push(")");
+                    let rows: Vec<Uuid> = qb.build_query_scalar().fetch_all(&mut *tx).await?;
+                    recent.extend(rows);
+                }
+                let mut rows = Vec::with_capacity(chunk.len());
+                for p in chunk {
+                    let twice = batch.quiet_since.is_some() && !asked.insert(p.customer);
+                    if twice || recent.contains(&p.customer) {
+                        skipped.push(Skipped {
+                            customer: Some(p.customer),
+                            customer_ref: p.customer_ref.clone(),
+                            channel: p.channel.to_string(),
+                            reason: Skip::ContactedRecently,
+                            subject: p.subject,
+                        });
+                    } else {
+                        rows.push((Uuid::now_v7(), p));
+                    }
+                }
+                if rows.is_empty() {
                     continue;
                 }
-                let row: Option<Invitee> = sqlx::query_as(
-                    "SELECT id, email, consent_contact, unsubscribed_at, language FROM customers
-                     WHERE org_id = $1 AND external_id = $2 AND erased_at IS NULL",
-                )
-                .bind(org.0)
-                .bind(external)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some((customer, email, consent, unsubscribed, language)) = row else {
-                    skipped.push((external.clone(), Skip::UnknownCustomer));
-                    continue;
-                };
-                let recent: Option<Uuid> = sqlx::query_scalar(
-                    "SELECT id FROM invitations WHERE org_id = $1 AND customer_id = $2 AND created_at > $3 LIMIT 1",
-                )
-                .bind(org.0)
-                .bind(customer)
-                .bind(batch.quiet_since)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let skip = if unsubscribed.is_some() {
-                    Some(Skip::Unsubscribed)
-                } else if consent == Some(false) {
-                    Some(Skip::NoConsent)
-                } else if email.as_deref().is_none_or(str::is_empty) {
-                    Some(Skip::NoAddress)
-                } else if recent.is_some() {
-                    Some(Skip::ContactedRecently)
-                } else {
-                    None
-                };
-                if let Some(skip) = skip {
-                    skipped.push((external.clone(), skip));
-                    continue;
-                }
-                let id = Uuid::now_v7();
-                sqlx::query(
-                    "INSERT INTO invitations (id, org_id, survey_id, customer_id, channel, touchpoint, created_at, expires_at)
-                     VALUES ($1, $2, $3, $4, 'email', $5, $6, $7)",
-                )
-                .bind(id)
-                .bind(org.0)
-                .bind(batch.survey.0)
-                .bind(customer)
-                .bind(batch.touchpoint)
-                .bind(now)
-                .bind(batch.expires_at)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO notifications (org_id, invitation_id, event, channel, recipient, locale, status, attempts, next_attempt_at, created_at)
-                     VALUES ($1, $2, 'invitation', 'email', $3, $4, 'pending', 0, $5, $6)",
-                )
-                .bind(org.0)
-                .bind(id)
-                .bind(email)
-                .bind(language.as_deref().unwrap_or(batch.default_locale))
-                .bind(batch.send_at)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                queued += 1;
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO invitations (id, org_id, survey_id, customer_id, channel, touchpoint, created_at, expires_at, order_id) ",
+                );
+                qb.push_values(&rows, |mut b, (id, p)| {
+                    b.push_bind(*id).push_bind(org.0).push_bind(batch.survey.0).push_bind(p.customer)
+                        .push_bind(p.channel).push_bind(batch.touchpoint).push_bind(now).push_bind(batch.expires_at)
+                        .push_bind(p.order);
+                });
+                qb.build().execute(&mut *tx).await?;
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO notifications (org_id, invitation_id, event, channel, recipient, locale, status, attempts, next_attempt_at, created_at) ",
+                );
+                qb.push_values(&rows, |mut b, (id, p)| {
+                    b.push_bind(org.0).push_bind(*id).push_bind("invitation").push_bind(p.channel)
+                        .push_bind(p.recipient.as_str()).push_bind(p.locale.as_str()).push_bind("pending").push_bind(0i64)
+                        .push_bind(batch.send_at).push_bind(now);
+                });
+                qb.build().execute(&mut *tx).await?;
+                queued += rows.len();
+            }
+            for chunk in skipped.chunks(CHUNK) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO invitation_skips (id, org_id, survey_id, customer_id, customer_ref, channel, reason, created_at) ",
+                );
+                qb.push_values(chunk, |mut b, s| {
+                    b.push_bind(Uuid::now_v7()).push_bind(org.0).push_bind(batch.survey.0).push_bind(s.customer)
+                        .push_bind(s.customer_ref.as_str()).push_bind(s.channel.as_str()).push_bind(s.reason.as_str())
+                        .push_bind(now);
+                });
+                qb.build().execute(&mut *tx).await?;
             }
             tx.commit().await?;
-            Ok((queued, skipped))
+            Ok((queued, skipped.into_iter().map(|s| (s.customer_ref, s.reason)).collect()))
         })
     }
 
@@ -369,5 +511,65 @@ impl Store {
             out.entry(channel).or_default()[5] = n;
         }
         Ok(out.into_iter().collect())
+    }
+}
+
+/// One invitation in a survey's send log.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct LoggedInvitation {
+    pub id: Uuid,
+    pub customer: String,
+    pub channel: String,
+    pub touchpoint: String,
+    pub created_at: OffsetDateTime,
+    pub opened_at: Option<OffsetDateTime>,
+    pub answered_at: Option<OffsetDateTime>,
+    /// The message's outbox state: `pending`, `sent`, `failed` or `cancelled`.
+    pub message_status: Option<String>,
+    pub attempts: Option<i64>,
+    pub sent_at: Option<OffsetDateTime>,
+    pub reply: Option<String>,
+    pub last_error: Option<String>,
+}
+
+/// One recorded skip in a survey's send log.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct LoggedSkip {
+    pub customer: String,
+    pub channel: String,
+    pub reason: String,
+    pub created_at: OffsetDateTime,
+}
+
+impl Store {
+    /// The survey's newest invitations with their messages' state, and its newest skips.
+    pub async fn invitation_log(
+        &self,
+        org: OrgId,
+        survey: SurveyId,
+        limit: i64,
+    ) -> Result<(Vec<LoggedInvitation>, Vec<LoggedSkip>)> {
+        let invitations = db!(self, p => sqlx::query_as(
+            "SELECT i.id, c.external_id AS customer, i.channel, i.touchpoint, i.created_at, i.opened_at, i.answered_at,
+                    n.status AS message_status, n.attempts, n.sent_at, n.reply, n.last_error
+             FROM invitations i JOIN customers c ON c.id = i.customer_id AND c.org_id = i.org_id
+             LEFT JOIN notifications n ON n.invitation_id = i.id AND n.org_id = i.org_id
+             WHERE i.org_id = $1 AND i.survey_id = $2 ORDER BY i.created_at DESC, i.id DESC LIMIT $3",
+        )
+        .bind(org.0)
+        .bind(survey.0)
+        .bind(limit)
+        .fetch_all(p)
+        .await)?;
+        let skips = db!(self, p => sqlx::query_as(
+            "SELECT customer_ref AS customer, channel, reason, created_at FROM invitation_skips
+             WHERE org_id = $1 AND survey_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3",
+        )
+        .bind(org.0)
+        .bind(survey.0)
+        .bind(limit)
+        .fetch_all(p)
+        .await)?;
+        Ok((invitations, skips))
     }
 }

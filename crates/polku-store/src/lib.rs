@@ -15,6 +15,7 @@ mod bench;
 mod cases;
 mod comments;
 mod connections;
+mod contact;
 mod customers;
 mod dialect;
 mod followups;
@@ -35,6 +36,7 @@ mod sealed;
 mod surveys;
 mod text_models;
 mod tokens;
+mod triggers;
 #[cfg(test)]
 mod upgrade;
 mod users;
@@ -49,11 +51,14 @@ pub use audit::{Actor, Audit, AuditEntry, CLIENT as AUDIT_CLIENT};
 pub use cases::{CaseAction, CaseEvent, CaseFilter, CaseRecord, RuleRecord};
 pub use comments::{Comment, CommentCursor, CommentFilter, CommentNote, Reanalysed, TextResponse};
 pub use connections::{ConnectionRecord, NewConnection};
+pub use contact::Sending;
 pub use customers::{Receipt, Written};
 pub use followups::{FollowUpRecord, FollowUpStat, NewFollowUp};
 pub use improvements::{Audience, FED_BY_DAYS, ImprovementRecord, Shipping};
 pub use insights::{InsightScope, ThemeNpsRow};
-pub use invitations::{InvitationBatch, InvitationRecord, NewInvitation, Skip};
+pub use invitations::{
+    InvitationBatch, InvitationRecord, Invitee, LoggedInvitation, LoggedSkip, NewInvitation, Planned, Skip, Skipped,
+};
 pub use journey::{CustomersAtTouchpoints, TouchpointActivity};
 pub use notifications::{CaseFacts, NotificationRecord, Outgoing};
 pub use orgs::Organisation;
@@ -64,6 +69,7 @@ pub use sealed::Sealer;
 pub use surveys::{SurveyRecord, SurveyStatus, SurveySummary};
 pub use text_models::TextModel;
 pub use tokens::{TokenInfo, TokenRecord};
+pub use triggers::{Candidate, NewTrigger, TriggerRecord};
 pub use users::{Member, SessionInfo, UserLogin};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

@@ -86,6 +86,8 @@ const MIGRATIONS: &[Migration] = migrations![
     "0034" deleted_orgs,
     "0035" invitations,
     "0036" invitation_mail,
+    "0037" contact_rules,
+    "0038" triggers,
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.

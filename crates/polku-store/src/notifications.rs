@@ -46,7 +46,7 @@ macro_rules! queue_notifications {
                 polku_domain::notify::Event::FollowUp
                 | polku_domain::notify::Event::Improvement
                 | polku_domain::notify::Event::Invitation => {
-                    unreachable!("customers' messages are queued by start_due_follow_ups, ship_improvement and queue_email_invitations")
+                    unreachable!("customers' messages are queued by start_due_follow_ups, ship_improvement and queue_invitations")
                 }
             };
             let email = format!(
@@ -116,6 +116,9 @@ pub struct NotificationRecord {
     pub last_error: Option<String>,
     pub created_at: OffsetDateTime,
     pub sent_at: Option<OffsetDateTime>,
+    /// What the receiving server answered when it took the message.
+    pub reply: Option<String>,
+    pub invitation_id: Option<Uuid>,
 }
 
 /// What a message says about its case, as stored.
@@ -266,14 +269,16 @@ impl Store {
 
     /// Marks a claimed notification delivered (if the claim still holds it: a sender whose lease ran out
     /// must not overwrite what the next one recorded).
-    pub async fn notification_sent(&self, claim: &Outgoing, now: OffsetDateTime) -> Result<()> {
+    pub async fn notification_sent(&self, claim: &Outgoing, now: OffsetDateTime, reply: &str) -> Result<()> {
+        let reply: String = reply.chars().take(300).collect();
         db!(self, p => sqlx::query(
-            "UPDATE notifications SET status = 'sent', sent_at = $1, locked_until = NULL, last_error = NULL
+            "UPDATE notifications SET status = 'sent', sent_at = $1, locked_until = NULL, last_error = NULL, reply = $4
              WHERE id = $2 AND status = 'pending' AND locked_until = $3",
         )
         .bind(now)
         .bind(claim.id)
         .bind(claim.lease)
+        .bind(&reply)
         .execute(p)
         .await
         .map(|_| ()))?;
@@ -296,6 +301,21 @@ impl Store {
         .bind(if retry_at.is_some() { "pending" } else { "failed" })
         .bind(retry_at)
         .bind(error)
+        .bind(claim.id)
+        .bind(claim.lease)
+        .execute(p)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Marks a claimed message not to be sent after all (if the claim still holds it), saying why.
+    pub async fn notification_cancelled(&self, claim: &Outgoing, why: &str) -> Result<()> {
+        db!(self, p => sqlx::query(
+            "UPDATE notifications SET status = 'cancelled', locked_until = NULL, last_error = $1
+             WHERE id = $2 AND status = 'pending' AND locked_until = $3",
+        )
+        .bind(why)
         .bind(claim.id)
         .bind(claim.lease)
         .execute(p)
@@ -336,7 +356,8 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<NotificationRecord>> {
         Ok(db!(self, p => sqlx::query_as(
-"SELECT id, case_id, improvement_id, event, channel, recipient, status, attempts, next_attempt_at, last_error, created_at, sent_at
+"SELECT id, case_id, improvement_id, event, channel, recipient, status, attempts, next_attempt_at, last_error, created_at, sent_at,
+                    reply, invitation_id
              FROM notifications WHERE org_id = $1 AND ($2 IS NULL OR status = $2) AND ($3 IS NULL OR case_id = $3)
              ORDER BY id DESC LIMIT $4",
         )

@@ -11,7 +11,13 @@ use uuid::Uuid;
 /// table with `org_id` is missing here.
 pub(crate) const ORG_TABLES: &[&str] = &[
     "invitations",
+    "invitation_skips",
+    "trigger_firings",
+    "survey_triggers",
     "link_keys",
+    "contact_rules",
+    "survey_sending",
+    "sms_gateways",
     "follow_ups",
     "case_actions",
     "case_events",

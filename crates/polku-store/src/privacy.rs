@@ -8,7 +8,8 @@
 //! id or e-mail address, and follow-ups of cases on those responses. **Erasure** is one transaction:
 //! answers' texts become empty and their comments lose the customer, their lemmas and their search terms
 //! (`dialect::SearchTerms`); follow-ups lose address and comment; pending messages to the address are
-//! deleted and sent ones' recipients replaced; responses lose `customer_ref`; review texts and event
+//! deleted and sent ones' recipients replaced (invitations' by customer, so phone numbers too), skipped
+//! invitations lose the reference; responses lose `customer_ref`; review texts and event
 //! attributes go; the customer row keeps its id (so orders and contacts still count) with every personal
 //! column NULL, `external_id` replaced by `erased-{uuid}` and `erased_at` set; the customer is marked for a
 //! summary refresh; the audit row names no one. Rollups, comment polarity and themes stay, so aggregates
@@ -432,6 +433,7 @@ impl Store {
                 format!("DELETE FROM notifications WHERE org_id = $1 AND status = 'pending' AND LOWER(recipient) IN ({list})"),
                 format!("UPDATE notifications SET recipient = 'erased', last_error = NULL WHERE org_id = $1 AND LOWER(recipient) IN ({list})"),
                 format!("DELETE FROM customer_ref_dirty WHERE org_id = $1 AND LOWER(customer_ref) IN ({list})"),
+                format!("UPDATE invitation_skips SET customer_ref = 'erased' WHERE org_id = $1 AND LOWER(customer_ref) IN ({list})"),
             ] {
                 bound!(sqlx::query(sqlx::AssertSqlSafe(sql)), org, refs).execute(&mut *tx).await?;
             }
@@ -443,6 +445,15 @@ impl Store {
                     .bind(org.0).bind(id).execute(&mut *tx).await?;
                 sqlx::query("UPDATE touchpoint_events SET attributes = NULL WHERE org_id = $1 AND customer_id = $2")
                     .bind(org.0).bind(id).execute(&mut *tx).await?;
+                // Invitations' messages: addressed to a phone number as well as to an e-mail address.
+                let theirs = "invitation_id IN (SELECT id FROM invitations WHERE org_id = $1 AND customer_id = $2)";
+                for sql in [
+                    format!("DELETE FROM notifications WHERE org_id = $1 AND status = 'pending' AND {theirs}"),
+                    format!("UPDATE notifications SET recipient = 'erased', reply = NULL, last_error = NULL WHERE org_id = $1 AND {theirs}"),
+                    "UPDATE invitation_skips SET customer_ref = 'erased' WHERE org_id = $1 AND customer_id = $2".to_string(),
+                ] {
+                    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(org.0).bind(id).execute(&mut *tx).await?;
+                }
                 sqlx::query(
                     "UPDATE customers SET external_id = $3, name = NULL, email = NULL, phone = NULL, language = NULL,
                        consent_contact = NULL, consent_marketing = NULL, attributes = NULL, erased_at = $4, updated_at = $4
@@ -521,7 +532,7 @@ impl Store {
             sqlx::query("UPDATE follow_ups SET email = NULL WHERE org_id = $1 AND email IS NOT NULL AND created_at < $2")
                 .bind(org.0).bind(before).execute(&mut *tx).await?;
             sqlx::query(
-                "UPDATE notifications SET recipient = 'erased' WHERE org_id = $1 AND event IN ('follow_up', 'improvement')
+                "UPDATE notifications SET recipient = 'erased' WHERE org_id = $1 AND event IN ('follow_up', 'improvement', 'invitation')
                    AND status <> 'pending' AND recipient <> 'erased' AND created_at < $2",
             ).bind(org.0).bind(before).execute(&mut *tx).await?;
             tx.commit().await?;

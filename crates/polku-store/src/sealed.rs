@@ -193,6 +193,13 @@ impl crate::Store {
                     n += 1;
                 }
             }
+            let rows: Vec<(uuid::Uuid, String)> = sqlx::query_as("SELECT org_id, headers FROM sms_gateways").fetch_all(&mut *tx).await?;
+            for (org, headers) in rows {
+                if let Some(v) = reseal("sms_headers", &headers)? {
+                    sqlx::query("UPDATE sms_gateways SET headers = $1 WHERE org_id = $2").bind(v).bind(org).execute(&mut *tx).await?;
+                    n += 1;
+                }
+            }
             tx.commit().await?;
         });
         Ok(n)

@@ -3,10 +3,19 @@
 
 mod support;
 
-use axum::http::{Method, StatusCode};
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode};
 use polku_domain::SurveyId;
-use serde_json::json;
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
 use support::*;
+
+/// Lets invitations go out at any hour (the default rules keep nights quiet), a month apart as before.
+async fn any_hour(t: &TestApp) {
+    let rules = json!({"days_between": 30, "quiet_hours": null, "quiet_days": [], "require_consent": false});
+    let r = t.api(Method::PUT, "/api/v1/contact-rules", &t.token, Some(rules)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
 
 #[tokio::test]
 async fn a_personal_link_ties_the_answer_to_its_customer_once() {
@@ -120,6 +129,7 @@ async fn invitations_are_mailed_answered_and_unsubscribed() {
             json!({"smtp": {"host": "127.0.0.1", "port": sink.port, "tls": "none", "from": "polku@example.fi"}});
         let r = t.api(Method::PUT, "/api/v1/notification-settings", &t.token, Some(settings)).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        any_hour(&t).await;
         let survey = t.create_survey(&t.token, nps_survey()).await;
         let sid = survey["id"].as_str().unwrap().to_string();
         let to = format!("maija-{}@example.fi", t.backend);
@@ -231,5 +241,470 @@ async fn invitations_are_mailed_answered_and_unsubscribed() {
         );
         assert!(invitation["opened_at"].is_string() && invitation["answered_at"].is_string(), "{export}");
         assert!(export["customer"]["unsubscribed_at"].is_string(), "{export}");
+    }
+}
+
+/// The contact rules and a survey's sample decide who is asked and when; bad rules name their field.
+#[tokio::test]
+async fn contact_rules_and_the_sample_decide_who_is_asked_and_when() {
+    let Some(sink) = SmtpSink::start() else { return };
+    for t in spawn_apps().await {
+        let settings =
+            json!({"smtp": {"host": "127.0.0.1", "port": sink.port, "tls": "none", "from": "polku@example.fi"}});
+        assert_eq!(
+            t.api(Method::PUT, "/api/v1/notification-settings", &t.token, Some(settings)).await.status,
+            StatusCode::OK
+        );
+        let r = t.api(Method::GET, "/api/v1/contact-rules", &t.token, None).await;
+        assert_eq!(
+            r.json(),
+            json!({"days_between": 30, "quiet_hours": {"from": "21:00", "to": "08:00"}, "quiet_days": [], "require_consent": false}),
+            "the defaults"
+        );
+        for (body, field) in [
+            (
+                json!({"days_between": 400, "quiet_hours": null, "quiet_days": [], "require_consent": false}),
+                "days_between",
+            ),
+            (
+                json!({"days_between": 7, "quiet_hours": {"from": "25:00", "to": "08:00"}, "quiet_days": [], "require_consent": false}),
+                "quiet_hours.from",
+            ),
+            (
+                json!({"days_between": 7, "quiet_hours": null, "quiet_days": [1, 2, 3, 4, 5, 6, 7], "require_consent": false}),
+                "quiet_days",
+            ),
+        ] {
+            let r = t.api(Method::PUT, "/api/v1/contact-rules", &t.token, Some(body)).await;
+            assert_eq!(
+                (r.status, r.field_errors()),
+                (StatusCode::UNPROCESSABLE_ENTITY, vec![field.to_string()]),
+                "{}",
+                r.body
+            );
+        }
+        // Only a minute a day open, consent required, no limit between invitations.
+        let rules = json!({"days_between": 0, "quiet_hours": {"from": "00:00", "to": "23:59"}, "quiet_days": [], "require_consent": true});
+        let r = t.api(Method::PUT, "/api/v1/contact-rules", &t.token, Some(rules.clone())).await;
+        assert_eq!((r.status, r.json()), (StatusCode::OK, rules), "{}", r.body);
+
+        let mut customers = vec![
+            json!({"external_id": "yes", "email": "yes@example.fi", "consent_contact": true}),
+            json!({"external_id": "unknown-consent", "email": "maybe@example.fi"}),
+        ];
+        customers.extend((0..20).map(
+            |i| json!({"external_id": format!("S-{i}"), "email": format!("s{i}@example.fi"), "consent_contact": true}),
+        ));
+        assert_eq!(
+            t.api(Method::POST, "/api/v1/customers:batch", &t.token, Some(json!(customers))).await.status,
+            StatusCode::OK
+        );
+        let survey = t.create_survey(&t.token, nps_survey()).await;
+        let sid = survey["id"].as_str().unwrap().to_string();
+        let path = format!("/api/v1/surveys/{sid}/invitations");
+
+        let r = t
+            .api(
+                Method::POST,
+                &path,
+                &t.token,
+                Some(json!({"customers": ["yes", "unknown-consent"], "channel": "email"})),
+            )
+            .await;
+        assert_eq!(
+            r.json(),
+            json!({"queued": 1, "skipped": [{"customer": "unknown-consent", "reason": "no_consent"}]}),
+            "{}",
+            t.backend
+        );
+        // No limit between invitations: asked again at once.
+        let r = t.api(Method::POST, &path, &t.token, Some(json!({"customers": ["yes"], "channel": "email"}))).await;
+        assert_eq!(r.json()["queued"], 1, "{}", r.body);
+
+        // The messages wait for the open minute, 23:59 in Helsinki.
+        let now = polku_app::store::now();
+        assert_eq!(polku_app::notify::deliver_due(&t.app, now).await.unwrap(), 0, "{}", t.backend);
+        let log = t.api(Method::GET, "/api/v1/notifications?status=pending", &t.token, None).await.json();
+        let due =
+            log.as_array().unwrap().iter().find(|n| n["event"] == "invitation").unwrap()["next_attempt_at"].clone();
+        let due =
+            time::OffsetDateTime::parse(due.as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
+        let local = polku_domain::zone::Zone::default().local(due);
+        assert_eq!((local.hour(), local.minute()), (23, 59), "{}: {due}", t.backend);
+
+        // A sample of about one in a thousand leaves nearly everyone out, each skip recorded.
+        let r = t
+            .api(
+                Method::PUT,
+                &format!("/api/v1/surveys/{sid}/sending"),
+                &t.token,
+                Some(json!({"link_ttl_days": 7, "sample_rate": 0.001})),
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.json()),
+            (StatusCode::OK, json!({"link_ttl_days": 7, "sample_rate": 0.001})),
+            "{}",
+            r.body
+        );
+        for (body, field) in [
+            (json!({"link_ttl_days": 0, "sample_rate": 1.0}), "link_ttl_days"),
+            (json!({"link_ttl_days": 7, "sample_rate": 2}), "sample_rate"),
+        ] {
+            let r = t.api(Method::PUT, &format!("/api/v1/surveys/{sid}/sending"), &t.token, Some(body)).await;
+            assert_eq!(
+                (r.status, r.field_errors()),
+                (StatusCode::UNPROCESSABLE_ENTITY, vec![field.to_string()]),
+                "{}",
+                r.body
+            );
+        }
+        let many: Vec<String> = (0..20).map(|i| format!("S-{i}")).collect();
+        let r = t.api(Method::POST, &path, &t.token, Some(json!({"customers": many, "channel": "email"}))).await;
+        let left_out = r.json()["skipped"].as_array().unwrap().iter().filter(|s| s["reason"] == "not_sampled").count();
+        assert!(left_out >= 18, "{}: {}", t.backend, r.body);
+        let log = t.api(Method::GET, &path, &t.token, None).await;
+        assert_eq!(log.status, StatusCode::OK, "{}", log.body);
+        let log = log.json();
+        let recorded = log["skipped"].as_array().unwrap();
+        assert_eq!(recorded.iter().filter(|s| s["reason"] == "not_sampled").count(), left_out, "{log}");
+        assert!(recorded.iter().any(|s| s["customer"] == "unknown-consent" && s["reason"] == "no_consent"), "{log}");
+        let made = log["invitations"].as_array().unwrap();
+        assert_eq!(made.len(), 2 + 20 - left_out, "{log}");
+        assert!(made.iter().all(|i| i["status"] == "queued"), "{log}");
+    }
+}
+
+/// A local HTTP server that plays an SMS gateway: records each request, answers 400 for one number, 503 to
+/// the first `fail` other requests, then 200.
+#[derive(Clone, Default)]
+struct Gateway {
+    calls: Arc<Mutex<Vec<(HeaderMap, Value)>>>,
+    fail: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+const REFUSED_NUMBER: &str = "+358401111111";
+
+impl Gateway {
+    async fn start(fail: usize) -> (Gateway, String) {
+        let g = Gateway::default();
+        g.fail.store(fail, std::sync::atomic::Ordering::SeqCst);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/v1/sms", listener.local_addr().unwrap());
+        let router = axum::Router::new()
+            .route(
+                "/v1/sms",
+                axum::routing::post(
+                    |State(g): State<Gateway>, headers: HeaderMap, body: axum::body::Bytes| async move {
+                        let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                        let to = body["to"].as_str().unwrap_or_default().to_string();
+                        g.calls.lock().unwrap().push((headers, body));
+                        use std::sync::atomic::Ordering::SeqCst;
+                        if to == REFUSED_NUMBER {
+                            (StatusCode::BAD_REQUEST, "invalid recipient")
+                        } else if g.fail.fetch_update(SeqCst, SeqCst, |n| n.checked_sub(1)).is_ok() {
+                            (StatusCode::SERVICE_UNAVAILABLE, "busy")
+                        } else {
+                            (StatusCode::OK, "{\"id\":\"m-1\"}")
+                        }
+                    },
+                ),
+            )
+            .with_state(g.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        (g, url)
+    }
+
+    fn calls(&self) -> Vec<(HeaderMap, Value)> {
+        self.calls.lock().unwrap().clone()
+    }
+}
+
+/// Text messages through a gateway template: numbers in E.164, an invalid one refused before anything is
+/// queued, a 503 retried, a 400 failed for good with the gateway's reply, the link answered by text.
+#[tokio::test]
+async fn text_message_invitations_go_through_the_gateway_template() {
+    for t in spawn_apps().await {
+        any_hour(&t).await;
+        let (gateway, url) = Gateway::start(1).await;
+        let headers = json!([{"name": "Content-Type", "value": "application/json"}, {"name": "Authorization", "value": "Bearer sms-secret"}]);
+        let r = t
+            .api(
+                Method::PUT,
+                "/api/v1/sms-gateway",
+                &t.token,
+                Some(json!({"url": url, "headers": headers, "body": "{\"text\":\"{text}\"}", "sender": "Polku"})),
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.field_errors()),
+            (StatusCode::UNPROCESSABLE_ENTITY, vec!["body".to_string()]),
+            "no {{to}}: {}",
+            r.body
+        );
+        let r = t.api(Method::PUT, "/api/v1/sms-gateway", &t.token,
+            Some(json!({"url": url, "headers": headers, "body": "{\"to\":\"{to}\",\"text\":\"{text}\",\"from\":\"{sender}\"}", "sender": "Too long a sender"}))).await;
+        assert_eq!(r.field_errors(), ["sender"], "{}", r.body);
+        let template = "{\"to\":\"{to}\",\"text\":\"{text}\",\"from\":\"{sender}\"}";
+        let r = t
+            .api(
+                Method::PUT,
+                "/api/v1/sms-gateway",
+                &t.token,
+                Some(json!({"url": url, "headers": headers, "body": template, "sender": "Polku"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(!r.body.contains("sms-secret"), "credentials are never shown: {}", r.body);
+        assert_eq!(r.json()["headers"][1], json!({"name": "Authorization", "value_set": true}));
+        // Saved again without the header's value: the stored one is kept (the URL is the same).
+        let kept = json!([{"name": "Content-Type", "value": "application/json"}, {"name": "Authorization"}]);
+        let r = t
+            .api(
+                Method::PUT,
+                "/api/v1/sms-gateway",
+                &t.token,
+                Some(json!({"url": url, "headers": kept, "body": template, "sender": "Polku"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+        let customers = json!([
+            {"external_id": "C-1", "phone": "040 123 4567", "language": "fi"},
+            {"external_id": "C-2", "phone": "+358 40 111 1111"},
+            {"external_id": "C-3", "phone": "12"},
+            {"external_id": "C-4", "email": "only@example.fi"}
+        ]);
+        assert_eq!(
+            t.api(Method::POST, "/api/v1/customers:batch", &t.token, Some(customers)).await.status,
+            StatusCode::OK
+        );
+        let survey = t.create_survey(&t.token, nps_survey()).await;
+        let (sid, slug) = (survey["id"].as_str().unwrap().to_string(), survey["slug"].as_str().unwrap().to_string());
+        let path = format!("/api/v1/surveys/{sid}/invitations");
+        let r =
+            t.api(Method::POST, &path, &t.token, Some(json!({"customers": ["C-1", "C-3"], "channel": "sms"}))).await;
+        assert_eq!(
+            (r.status, r.field_errors()),
+            (StatusCode::UNPROCESSABLE_ENTITY, vec!["customers[1]".to_string()]),
+            "{}",
+            r.body
+        );
+        assert!(r.body.contains("not valid"), "{}", r.body);
+        let r = t
+            .api(
+                Method::POST,
+                &path,
+                &t.token,
+                Some(json!({"customers": ["C-1", "C-2", "C-4"], "channel": "sms", "touchpoint": "purchase"})),
+            )
+            .await;
+        assert_eq!(
+            r.json(),
+            json!({"queued": 2, "skipped": [{"customer": "C-4", "reason": "no_address"}]}),
+            "{}",
+            t.backend
+        );
+
+        // First round: C-1's message meets a 503 (tried again later), C-2's a 400 (failed for good).
+        let now = polku_app::store::now();
+        assert_eq!(polku_app::notify::deliver_due(&t.app, now).await.unwrap(), 2, "{}", t.backend);
+        let failed = t.api(Method::GET, "/api/v1/notifications?status=failed", &t.token, None).await.json();
+        let all = t.api(Method::GET, "/api/v1/notifications", &t.token, None).await.body;
+        assert_eq!(failed.as_array().unwrap().len(), 1, "{}: {all}", t.backend);
+        assert_eq!(failed[0]["recipient"], REFUSED_NUMBER);
+        let error = failed[0]["last_error"].as_str().unwrap();
+        assert!(error.contains("400") && error.contains("invalid recipient"), "{error}");
+        // After the back-off, C-1's goes through; C-2's is not tried again.
+        let later = now + time::Duration::minutes(5);
+        assert_eq!(polku_app::notify::deliver_due(&t.app, later).await.unwrap(), 1, "{}", t.backend);
+        let sent = t.api(Method::GET, "/api/v1/notifications?status=sent", &t.token, None).await.json();
+        let all = t.api(Method::GET, "/api/v1/notifications", &t.token, None).await.body;
+        assert_eq!(sent.as_array().map(Vec::len), Some(1), "{}: {all} {:?}", t.backend, gateway.calls());
+        assert_eq!(sent[0]["recipient"], "+358401234567", "{sent}");
+        assert!(sent[0]["reply"].as_str().unwrap().starts_with("HTTP 200"), "{sent}");
+        let calls = gateway.calls();
+        assert_eq!(calls.len(), 3, "{}: one retry, no retry of the 400", t.backend);
+        let (headers, body) = calls.iter().rfind(|(_, b)| b["to"] == "+358401234567").unwrap();
+        assert_eq!(headers["authorization"], "Bearer sms-secret");
+        assert_eq!(body["from"], "Polku");
+        let text = body["text"].as_str().unwrap();
+        assert!(text.contains("miten onnistuimme"), "in the customer's language: {text}");
+        let link =
+            text.split_whitespace().find(|w| w.contains("?i=")).unwrap().trim_start_matches("http://127.0.0.1:8080");
+
+        // The link answers by text: channel sms, touchpoint purchase.
+        let page = t.get(link, &[]).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let form = [("_csrf", hidden(&page.body, "_csrf")), ("i", hidden(&page.body, "i")), ("q_nps", "8".to_string())];
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(t.post_form(&format!("/s/{slug}"), &page.cookies(), &form).await.status, StatusCode::SEE_OTHER);
+        let export = t.api(Method::GET, "/api/v1/customers/C-1/export", &t.token, None).await.json();
+        assert_eq!(
+            (export["responses"][0]["channel"].as_str(), export["responses"][0]["touchpoint"].as_str()),
+            (Some("sms"), Some("purchase")),
+            "{export}"
+        );
+
+        // Erasing a customer forgets the number their messages went to.
+        assert_eq!(t.api(Method::DELETE, "/api/v1/customers/C-1", &t.token, None).await.status, StatusCode::OK);
+        let all = t.api(Method::GET, "/api/v1/notifications", &t.token, None).await.body;
+        assert!(!all.contains("+358401234567") && all.contains("erased"), "{}: {all}", t.backend);
+
+        // Removing the gateway: SMS invitations are refused, naming the channel.
+        let r = t.api(Method::PUT, "/api/v1/sms-gateway", &t.token, Some(Value::Null)).await;
+        assert_eq!((r.status, r.json()), (StatusCode::OK, Value::Null), "{}", r.body);
+        let r = t.api(Method::POST, &path, &t.token, Some(json!({"customers": ["C-2"], "channel": "sms"}))).await;
+        assert_eq!(r.field_errors(), ["channel"], "{}", r.body);
+    }
+}
+
+fn shopify_sign(secret: &str, body: &str) -> String {
+    use base64::Engine;
+    use hmac::{KeyInit, Mac};
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+/// "Ask 3 days after fulfilment": a Shopify order fulfilled through the webhook schedules one invitation,
+/// made when the delay has passed (the job's clock is the test's), never twice; an order refunded before its
+/// message goes out cancels the message; bad triggers name their field.
+#[tokio::test]
+async fn a_shopify_fulfilment_invites_after_its_delay_once() {
+    let Some(sink) = SmtpSink::start() else { return };
+    for t in spawn_apps().await {
+        let settings =
+            json!({"smtp": {"host": "127.0.0.1", "port": sink.port, "tls": "none", "from": "kauppa@example.fi"}});
+        assert_eq!(
+            t.api(Method::PUT, "/api/v1/notification-settings", &t.token, Some(settings)).await.status,
+            StatusCode::OK
+        );
+        any_hour(&t).await;
+        let survey = t.create_survey(&t.token, nps_survey()).await;
+        let sid = survey["id"].as_str().unwrap().to_string();
+        let path = format!("/api/v1/surveys/{sid}/triggers");
+        for (body, field) in [
+            (json!({"event": "order_placed", "delay_hours": 72}), "event"),
+            (json!({"event": "order_fulfilled", "delay_hours": 5000}), "delay_hours"),
+            (json!({"event": "touchpoint_event", "delay_hours": 2}), "touchpoint"),
+            (json!({"event": "touchpoint_event", "delay_hours": 2, "touchpoint": "nowhere"}), "touchpoint"),
+        ] {
+            let r = t.api(Method::POST, &path, &t.token, Some(body)).await;
+            assert_eq!(
+                (r.status, r.field_errors()),
+                (StatusCode::UNPROCESSABLE_ENTITY, vec![field.to_string()]),
+                "{}",
+                r.body
+            );
+        }
+        let r =
+            t.api(Method::POST, &path, &t.token, Some(json!({"event": "order_fulfilled", "delay_hours": 72}))).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let trigger = r.json();
+        assert_eq!(
+            (trigger["event"].as_str(), trigger["touchpoint"].as_str()),
+            (Some("order_fulfilled"), Some("purchase"))
+        );
+        assert_eq!(t.api(Method::GET, &path, &t.token, None).await.json().as_array().unwrap().len(), 1);
+
+        // Two Shopify orders arrive fulfilled through the webhook.
+        let secret = "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";
+        let r = t
+            .api(
+                Method::POST,
+                "/api/v1/connections",
+                &t.token,
+                Some(json!({"kind": "shopify", "name": "Kauppa", "secret": secret})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let endpoint = r.json()["endpoint_url"].as_str().unwrap().to_string();
+        let hook = &endpoint[endpoint.find("/hooks/").unwrap()..];
+        let placed = (time::OffsetDateTime::now_utc() - time::Duration::days(2))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap();
+        let (aino, eero) = (format!("aino-{}@example.fi", t.backend), format!("eero-{}@example.fi", t.backend));
+        for (n, (id, customer, email)) in [(5001u64, 901u64, &aino), (5002, 902, &eero)].into_iter().enumerate() {
+            let order = json!({
+                "id": id, "name": format!("#{id}"), "created_at": placed, "updated_at": placed,
+                "currency": "EUR", "total_price": "49.90", "financial_status": "paid", "fulfillment_status": "fulfilled",
+                "email": email, "customer_locale": "fi-FI",
+                "line_items": [{"id": 1, "title": "Pipo", "quantity": 1, "price": "49.90"}],
+                "customer": {"id": customer, "email": email, "first_name": "Asiakas"}, "refunds": []
+            })
+            .to_string();
+            let req = axum::http::Request::post(hook)
+                .header("content-type", "application/json")
+                .header("x-shopify-topic", "orders/fulfilled")
+                .header("x-shopify-hmac-sha256", shopify_sign(secret, &order))
+                .header("x-shopify-webhook-id", format!("w-{n}"))
+                .header("x-shopify-shop-domain", "kauppa.myshopify.com")
+                .body(axum::body::Body::from(order))
+                .unwrap();
+            let r = t.send(req).await;
+            assert_eq!(
+                (r.status, r.json()["status"].as_str()),
+                (StatusCode::OK, Some("stored")),
+                "{}: {}",
+                t.backend,
+                r.body
+            );
+        }
+
+        // A history imported today (placed long ago, fulfilled) is not surveyed.
+        let who = json!([{"external_id": "903", "email": format!("old-{}@example.fi", t.backend)}]);
+        assert_eq!(t.api(Method::POST, "/api/v1/customers:batch", &t.token, Some(who)).await.status, StatusCode::OK);
+        let old = json!([{"external_id": "4001", "customer": "903", "placed_at": "2025-01-10T10:00:00Z", "amount": "10",
+                          "currency": "EUR", "status": "fulfilled"}]);
+        let r = t.api(Method::POST, "/api/v1/orders:batch", &t.token, Some(old)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+        // Not before the delay; then once per order, however often the job runs.
+        let now = polku_app::store::now();
+        assert_eq!(polku_app::triggers::run_due(&t.app, now).await.unwrap(), 0, "{}", t.backend);
+        assert_eq!(polku_app::triggers::run_due(&t.app, now + time::Duration::hours(71)).await.unwrap(), 0);
+        let due = now + time::Duration::hours(72) + time::Duration::minutes(1);
+        assert_eq!(polku_app::triggers::run_due(&t.app, due).await.unwrap(), 2, "{}", t.backend);
+        assert_eq!(polku_app::triggers::run_due(&t.app, due).await.unwrap(), 0, "{}: never twice", t.backend);
+
+        // Eero's order is refunded before his message goes out: it is cancelled, Aino's is sent.
+        let refund = json!([{"external_id": "5002", "customer": "902", "placed_at": placed, "amount": "49.90", "currency": "EUR", "status": "refunded"}]);
+        let r = t.api(Method::POST, "/api/v1/orders:batch", &t.token, Some(refund)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(polku_app::notify::deliver_due(&t.app, due).await.unwrap(), 2, "{}", t.backend);
+        assert!(sink.messages_to(&eero).is_empty(), "{}", t.backend);
+        let mails = sink.messages_to(&aino);
+        assert_eq!(mails.len(), 1, "{}", t.backend);
+        let log = t.api(Method::GET, &format!("/api/v1/surveys/{sid}/invitations"), &t.token, None).await.json();
+        let status = |who: &str| {
+            log["invitations"].as_array().unwrap().iter().find(|i| i["customer"] == who).unwrap()["status"].clone()
+        };
+        assert_eq!((status("901"), status("902")), (json!("sent"), json!("cancelled")), "{}: {log}", t.backend);
+        assert!(log["invitations"][0]["reply"].is_string() || log["invitations"][1]["reply"].is_string(), "{log}");
+
+        // Aino answers through her link: tied to her, by e-mail, at the purchase touchpoint.
+        let body = mails[0]["body"].as_str().unwrap();
+        let link = body.lines().find(|l| l.contains("?i=") && !l.contains("/unsubscribe")).unwrap();
+        let link = link.trim().trim_start_matches("http://127.0.0.1:8080");
+        let page = t.get(link, &[]).await;
+        let form = [("_csrf", hidden(&page.body, "_csrf")), ("i", hidden(&page.body, "i")), ("q_nps", "9".to_string())];
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let slug = survey["slug"].as_str().unwrap();
+        assert_eq!(t.post_form(&format!("/s/{slug}"), &page.cookies(), &form).await.status, StatusCode::SEE_OTHER);
+        let export = t.api(Method::GET, "/api/v1/customers/901/export", &t.token, None).await.json();
+        assert_eq!(
+            (export["responses"][0]["channel"].as_str(), export["responses"][0]["touchpoint"].as_str()),
+            (Some("email"), Some("purchase")),
+            "{export}"
+        );
+
+        // Removed, the trigger fires no more; a missing or unknown id is an error.
+        let id = trigger["id"].as_str().unwrap();
+        assert_eq!(t.api(Method::DELETE, &path, &t.token, None).await.field_errors(), ["trigger"]);
+        let r = t.api(Method::DELETE, &format!("{path}?trigger={id}"), &t.token, None).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+        let r = t.api(Method::DELETE, &format!("{path}?trigger={id}"), &t.token, None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
     }
 }

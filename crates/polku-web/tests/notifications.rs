@@ -348,7 +348,7 @@ async fn concurrent_senders_claim_disjoint_notifications() {
         // The first claimer comes back late: what it records is ignored; the holder's outcome stands.
         let mut stale = expired[0].clone();
         stale.lease = now + lease;
-        t.app.store.notification_sent(&stale, now).await.unwrap();
+        t.app.store.notification_sent(&stale, now, "250 ok").await.unwrap();
         let row = |id: i64| {
             let app = t.app.clone();
             async move {
@@ -356,7 +356,7 @@ async fn concurrent_senders_claim_disjoint_notifications() {
             }
         };
         assert_eq!(row(stale.id).await.status, "pending", "{}: a stale claim records nothing", t.backend);
-        t.app.store.notification_sent(&expired[0], now).await.unwrap();
+        t.app.store.notification_sent(&expired[0], now, "250 ok").await.unwrap();
         assert_eq!(row(stale.id).await.status, "sent");
         t.app.store.notification_failed(&stale, "late", None).await.unwrap();
         assert_eq!(row(stale.id).await.status, "sent", "{}: a delivered one stays delivered", t.backend);

@@ -598,8 +598,10 @@ async fn serve(
             }
         }
     });
-    // Notifications about cases are delivered by every node; each is claimed by one sender at a time.
+    // Notifications and invitations are delivered by every node, each claimed by one sender at a time;
+    // every node also fires survey triggers (each row once: `trigger_firings`).
     let sender = tokio::spawn(polku_app::notify::run(app.clone()));
+    let triggers = tokio::spawn(polku_app::triggers::run(app.clone()));
     // Days counted in an organisation's new time zone (or, after an upgrade, no longer in UTC).
     let rebuilder = tokio::spawn(polku_app::orgs::run_rebuilds(app.clone()));
     drop(app);
@@ -609,6 +611,7 @@ async fn serve(
     sweeper.abort();
     escalation.abort();
     sender.abort();
+    triggers.abort();
     rebuilder.abort();
     // The router (and its App) is gone: the writer commits what it holds and stops.
     tracing::info!("shutting down; waiting for pending writes");

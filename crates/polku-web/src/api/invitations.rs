@@ -14,7 +14,11 @@ use utoipa::ToSchema;
 use utoipa_axum::routes;
 
 pub(super) fn router() -> ApiRoutes {
-    ApiRoutes::new("invitations").routes(routes!(create)).routes(routes!(funnel))
+    ApiRoutes::new("invitations").routes(routes!(create, log)).routes(routes!(funnel)).routes(routes!(
+        list_triggers,
+        create_trigger,
+        delete_trigger
+    ))
 }
 
 /// Schema-only mirror of `SendInput` for the OpenAPI document (never built).
@@ -23,7 +27,7 @@ pub(super) fn router() -> ApiRoutes {
 pub(super) struct InvitationsIn {
     /// The customers' external ids (1–10,000).
     pub customers: Vec<String>,
-    /// `email`; `sms` is refused until an SMS gateway can be set up.
+    /// `email` or `sms` (through the SMS gateway, to the customer's number in E.164).
     pub channel: String,
     /// When to send (RFC 3339); now when left out, and never before now.
     #[schema(nullable = false)]
@@ -36,8 +40,9 @@ pub(super) struct InvitationsIn {
 #[derive(Serialize, ToSchema)]
 pub(super) struct SkippedOut {
     pub customer: String,
-    /// `unknown_customer`, `unsubscribed`, `no_consent`, `no_address` or `contacted_recently` (invited in
-    /// the last 30 days by any survey).
+    /// `unknown_customer`, `unsubscribed`, `no_consent` (none given where the contact rules require it,
+    /// or refused), `no_address`, `contacted_recently` (invited within the contact rules' `days_between` by
+    /// any survey or channel) or `not_sampled` (outside the survey's `sample_rate`).
     pub reason: String,
 }
 
@@ -48,9 +53,11 @@ pub(super) struct InvitationsOut {
     pub skipped: Vec<SkippedOut>,
 }
 
-/// Invites customers to answer the survey by e-mail through their personal links (analysts and up):
-/// 202 with how many were queued and who was skipped and why. 409 if the survey is closed; 422 naming the
-/// field for a bad request or when no SMTP server is set up.
+/// Invites customers to answer the survey by e-mail or text message through their personal links (analysts
+/// and up): 202 with how many were queued and who was skipped and why (each skip is also recorded). The
+/// messages go out at `send_at`, moved past the contact rules' quiet hours and days. 409 if the survey is
+/// closed; 422 naming the field for a bad request, a customer whose address or number is not valid
+/// (`customers[i]`; nothing is queued), or when no SMTP server or SMS gateway is set up.
 #[utoipa::path(post, path = "/api/v1/surveys/{id}/invitations", security(("token" = [])), params(("id" = String, Path)),
     request_body = InvitationsIn,
     responses((status = 202, body = InvitationsOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -74,6 +81,22 @@ pub(super) async fn create(
         })
         .collect();
     Ok((StatusCode::ACCEPTED, Json(InvitationsOut { queued: sent.queued, skipped })))
+}
+
+/// The send log: `{"invitations": [{"id", "customer", "channel", "touchpoint", "status", "attempts",
+/// "created_at", "sent_at", "opened_at", "answered_at", "reply", "error"}], "skipped": [{"customer",
+/// "channel", "reason", "created_at"}]}`, newest first, 500 of each at most. `status` is where an
+/// invitation has got to: `queued`, `sent` (with the SMTP server's or gateway's `reply`), `failed` (with
+/// the `error`; permanent refusals are not retried), `cancelled`, `opened` or `answered`.
+#[utoipa::path(get, path = "/api/v1/surveys/{id}/invitations", security(("token" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(super) async fn log(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let (invitations, skipped) = invitations::log(&web.app, &caller, parse_id(&id)?).await?;
+    Ok(Json(serde_json::json!({ "invitations": invitations, "skipped": skipped })))
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -125,4 +148,86 @@ pub(super) async fn funnel(
     let to = super::metrics::parse_date("to", p.to.as_deref())?;
     let channels = invitations::funnel(&web.app, &caller, parse_id(&id)?, from, to).await?;
     Ok(Json(serde_json::json!({ "channels": channels })))
+}
+
+/// Schema-only mirror of `TriggerInput` (never built).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub(super) struct TriggerIn {
+    /// `order_fulfilled` (the order's status became fulfilled), `delivery_delivered`, `contact_closed` or
+    /// `touchpoint_event`.
+    pub event: String,
+    /// Hours after the event (0–2160): 72 for "3 days after".
+    pub delay_hours: u32,
+    /// For `touchpoint_event`, the touchpoint whose events it follows (required, and named by an event or
+    /// support contact already); else the touchpoint set on the answers (default `purchase`, `delivery` or
+    /// `customer-service`).
+    #[schema(nullable = false)]
+    pub touchpoint: Option<String>,
+}
+
+/// Schema-only mirror of `TriggerView` (never built).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub(super) struct TriggerOut {
+    pub id: String,
+    pub event: String,
+    pub delay_hours: i64,
+    pub touchpoint: String,
+    pub created_at: String,
+}
+
+/// The survey's triggers.
+#[utoipa::path(get, path = "/api/v1/surveys/{id}/triggers", security(("token" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = Vec<TriggerOut>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(super) async fn list_triggers(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<polku_app::triggers::TriggerView>>, ApiError> {
+    Ok(Json(polku_app::triggers::list(&web.app, &caller, parse_id(&id)?).await?))
+}
+
+/// Adds a trigger (analysts and up): for each matching row that arrives from now on — by batch API, CSV or
+/// webhook — one invitation is made `delay_hours` after its event, by the customer's preferred channel
+/// (e-mail, else SMS), under the contact rules; never twice for the same row; an order cancelled or
+/// refunded before its message goes out cancels the message. Bad input is 422 naming the field.
+#[utoipa::path(post, path = "/api/v1/surveys/{id}/triggers", security(("token" = [])), params(("id" = String, Path)),
+    request_body = TriggerIn,
+    responses((status = 201, body = TriggerOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub(super) async fn create_trigger(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<polku_app::triggers::TriggerInput>,
+) -> Result<(StatusCode, Json<polku_app::triggers::TriggerView>), ApiError> {
+    let made = polku_app::triggers::create(&web.app, &caller, parse_id(&id)?, &input).await?;
+    Ok((StatusCode::CREATED, Json(made)))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DeleteTrigger {
+    trigger: Option<String>,
+}
+
+/// Removes the trigger `?trigger=ID`; the invitations it made stay.
+#[utoipa::path(delete, path = "/api/v1/surveys/{id}/triggers", security(("token" = [])),
+    params(("id" = String, Path), ("trigger" = String, Query, description = "the trigger's id")),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub(super) async fn delete_trigger(
+    State(web): State<Web>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<DeleteTrigger>,
+) -> Result<StatusCode, ApiError> {
+    let survey = parse_id(&id)?;
+    let trigger = q
+        .trigger
+        .ok_or_else(|| polku_app::AppError::invalid("trigger", "is required: the id of the trigger to remove"))?;
+    let trigger = trigger.parse().map_err(|_| polku_app::AppError::invalid("trigger", "must be a trigger's id"))?;
+    polku_app::triggers::delete(&web.app, &caller, survey, trigger).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

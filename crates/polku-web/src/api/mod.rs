@@ -6,6 +6,7 @@
 mod cases;
 mod comments;
 mod connections;
+mod contact;
 mod customers;
 mod docs;
 mod improvements;
@@ -54,6 +55,7 @@ fn documented() -> (Router<Web>, utoipa::openapi::OpenApi) {
         .merge(money::router())
         .merge(journey::router())
         .merge(invitations::router())
+        .merge(contact::router())
         .split();
     let mut doc = ApiDoc::openapi();
     doc.merge(paths);

@@ -112,9 +112,11 @@ pub(super) struct NotificationOut {
     pub case_id: Option<String>,
     /// The improvement it tells a customer of (`improvement` only).
     pub improvement_id: Option<String>,
-    /// `opened`, `escalated`, `follow_up` (to the customer) or `improvement` (to the customer).
+    /// The survey invitation it carries (`invitation` only).
+    pub invitation_id: Option<String>,
+    /// `opened`, `escalated`, `follow_up`, `improvement` or `invitation` (the last three to a customer).
     pub event: String,
-    /// `email` or `webhook`.
+    /// `email`, `sms` or `webhook`.
     pub channel: String,
     pub recipient: String,
     /// `pending`, `sent` or `failed` (gave up after the last retry; may be retried).
@@ -124,6 +126,8 @@ pub(super) struct NotificationOut {
     pub last_error: Option<String>,
     pub created_at: String,
     pub sent_at: Option<String>,
+    /// What the receiving server answered when it took the message (the SMTP reply, the gateway's status).
+    pub reply: Option<String>,
 }
 
 impl From<NotificationRecord> for NotificationOut {
@@ -132,6 +136,7 @@ impl From<NotificationRecord> for NotificationOut {
             id: n.id,
             case_id: n.case_id.map(|c| c.to_string()),
             improvement_id: n.improvement_id.map(|c| c.to_string()),
+            invitation_id: n.invitation_id.map(|c| c.to_string()),
             event: n.event,
             channel: n.channel,
             recipient: n.recipient,
@@ -141,6 +146,7 @@ impl From<NotificationRecord> for NotificationOut {
             last_error: n.last_error,
             created_at: n.created_at.format(RFC3339).unwrap_or_default(),
             sent_at: n.sent_at.and_then(|t| t.format(RFC3339).ok()),
+            reply: n.reply,
         }
     }
 }
