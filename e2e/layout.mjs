@@ -15,7 +15,7 @@ mkdirSync(shots, { recursive: true });
 const pages = [
   '/', '/inbox', '/insights', '/journey', '/customers', '/customers/SIV-TARINA', '/money', '/money/loyal',
   '/cases', '/cases/follow-ups', '/improvements', '/praise', '/surveys',
-  '/settings/members', '/settings/tokens', '/settings/rules', '/settings/text', '/settings/notifications',
+  '/settings/members', '/settings/tokens', '/settings/rules', '/settings/text', '/settings/notifications', '/settings/contact',
   '/settings/connections', '/settings/privacy', '/settings/audit', '/settings/journey', '/settings/organisation',
   '/account',
 ];
@@ -40,6 +40,12 @@ for (const lang of ['fi', 'sv', 'en']) {
     await page.locator('form[action="/language"] button[type="submit"]').click();
     expect((await page.locator('html').getAttribute('lang')) === lang, `the page is not in ${lang}`);
   });
+  // The Send tab of the demo's first survey.
+  if (!pages.some((p) => p.endsWith('/send'))) {
+    await page.goto(`${base}/surveys`);
+    const href = await page.locator('table a[href^="/surveys/"]').first().getAttribute('href');
+    pages.push(`${href}/send`);
+  }
   for (const vp of viewports) {
     await page.setViewportSize({ width: vp.width, height: vp.height });
     for (const path of pages) {

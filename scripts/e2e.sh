@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Browser tests: start a real `polku serve` on a fresh SQLite database, create a survey through the API,
 # drive the public survey page in headless Chromium with playwright-core, then sign in as a member and work
-# the inbox and the insights page, as an admin close the loop, and connect a shop, read a customer's story,
+# the inbox and the insights page, as an admin close the loop, invite a customer whose personal link is
+# answered on a phone, and connect a shop, read a customer's story,
 # edit the journey, compare the money figures and erase a customer (notifications to a real SMTP server,
 # aiosmtpd on loopback; a rule, a case, its follow-up, an improvement). Installs Chromium (Debian) and
 # playwright-core (npm, into a temporary directory, nothing recorded) when missing.
@@ -73,6 +74,8 @@ n=$(curl -sf "http://127.0.0.1:$port/api/v1/surveys" -H "Authorization: Bearer $
 (cd "$work" && node inbox.mjs "http://127.0.0.1:$port" e2e@example.com 'e2e passphrase 2026')
 (cd "$work" && node closing_loop.mjs "http://127.0.0.1:$port" admin@example.com 'e2e admin passphrase' "$token" "$survey" \
   "$smtp_port" "$work/mail")
+(cd "$work" && node invitations.mjs "http://127.0.0.1:$port" admin@example.com 'e2e admin passphrase' "$token" "$survey" \
+  "$work/mail")
 (cd "$work" && node customers_money.mjs "http://127.0.0.1:$port" admin@example.com 'e2e admin passphrase' "$token" "$survey")
 
 # Every main page in three languages on a laptop and a phone, on the demo company's data: no sideways scroll,

@@ -37,13 +37,16 @@ pub struct SendingView {
     pub link_ttl_days: u16,
     /// The share of customers asked, 0.001–1 (1: everyone; 0.333: about every third).
     pub sample_rate: f64,
+    /// Days after an unanswered invitation's message that one reminder goes (1–30); `None`: no reminder.
+    #[serde(default)]
+    pub reminder_days: Option<u16>,
 }
 
 pub async fn sending(app: &App, caller: &Caller, survey: SurveyId) -> AppResult<SendingView> {
     caller.require(Permission::ManageSurveys)?;
     let record = crate::surveys::current(app, caller.org, survey).await?;
     let s = app.store.survey_sending(caller.org, record.id).await?;
-    Ok(SendingView { link_ttl_days: s.link_ttl_days, sample_rate: f64::from(s.sample_permille) / 1000.0 })
+    Ok(view(s))
 }
 
 pub async fn save_sending(app: &App, caller: &Caller, survey: SurveyId, input: SendingView) -> AppResult<SendingView> {
@@ -55,16 +58,31 @@ pub async fn save_sending(app: &App, caller: &Caller, survey: SurveyId, input: S
     if !input.sample_rate.is_finite() || input.sample_rate < 0.001 || input.sample_rate > 1.0 {
         return Err(AppError::invalid("sample_rate", "must be a share from 0.001 to 1 (1: everyone)"));
     }
-    let sending =
-        Sending { link_ttl_days: input.link_ttl_days, sample_permille: (input.sample_rate * 1000.0).round() as u16 };
+    if input.reminder_days.is_some_and(|d| !(1..=30).contains(&d)) {
+        return Err(AppError::invalid("reminder_days", "must be 1–30, or null for no reminder"));
+    }
+    let sending = Sending {
+        link_ttl_days: input.link_ttl_days,
+        sample_permille: (input.sample_rate * 1000.0).round() as u16,
+        reminder_days: input.reminder_days,
+    };
     let audit = Audit {
         actor: &caller.actor,
         action: "survey.sending",
         target: record.id.0.to_string(),
-        detail: serde_json::json!({"link_ttl_days": sending.link_ttl_days, "sample_permille": sending.sample_permille}),
+        detail: serde_json::json!({"link_ttl_days": sending.link_ttl_days, "sample_permille": sending.sample_permille,
+            "reminder_days": sending.reminder_days}),
     };
     app.store.save_survey_sending(caller.org, record.id, &sending, &audit).await?;
-    Ok(SendingView { link_ttl_days: sending.link_ttl_days, sample_rate: f64::from(sending.sample_permille) / 1000.0 })
+    Ok(view(sending))
+}
+
+fn view(s: Sending) -> SendingView {
+    SendingView {
+        link_ttl_days: s.link_ttl_days,
+        sample_rate: f64::from(s.sample_permille) / 1000.0,
+        reminder_days: s.reminder_days,
+    }
 }
 
 /// The SMS gateway as shown: header values, which hold credentials, are only said to be set.

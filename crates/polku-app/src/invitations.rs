@@ -94,8 +94,12 @@ pub const MAX_BATCH: usize = 10_000;
 #[derive(Clone, Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SendInput {
-    /// The customers' external ids.
+    /// The customers' external ids (or a `segment`).
+    #[serde(default)]
     pub customers: Vec<String>,
+    /// Who to invite instead of a list: every customer who matches (see `polku_domain::segment`).
+    #[serde(default)]
+    pub segment: Option<polku_domain::segment::Segment>,
     /// `email` or `sms`.
     pub channel: String,
     /// When to send (RFC 3339); now when left out.
@@ -233,7 +237,14 @@ pub async fn send(
     caller.require(Permission::ManageSurveys)?;
     caller.require(Permission::PersonalData)?;
     let record = crate::surveys::current(app, caller.org, survey).await?;
-    if input.customers.is_empty() || input.customers.len() > MAX_BATCH {
+    let segment = match &input.segment {
+        Some(_) if !input.customers.is_empty() => {
+            return Err(AppError::invalid("segment", "give either customers or a segment, not both"));
+        }
+        Some(s) => Some(s.check().map_err(|(field, message)| AppError::invalid(field, message))?),
+        None => None,
+    };
+    if segment.is_none() && (input.customers.is_empty() || input.customers.len() > MAX_BATCH) {
         return Err(AppError::invalid("customers", format!("must list 1–{MAX_BATCH} customers' external ids")));
     }
     if let Some(i) = input.customers.iter().position(|c| c.trim().is_empty() || c.len() > 200) {
@@ -272,14 +283,18 @@ pub async fn send(
     let rules = app.store.contact_rules(caller.org).await?;
     let sending = app.store.survey_sending(caller.org, survey).await?;
     let send_at = rules.next_allowed(send_at, &*app.zone(caller.org).await?);
-    let found = app.store.invitees(caller.org, &input.customers).await?;
+    let wanted = match &segment {
+        Some(filter) => segment_members(app, caller, filter).await?,
+        None => input.customers.clone(),
+    };
+    let found = app.store.invitees(caller.org, &wanted).await?;
     let default_locale = record.definition.locales.first().copied().unwrap_or_default();
     // One draw per customer and request: a customer left out today may be in the next send's sample.
     let sample = |c: &polku_store::Invitee| {
         let key = [survey.0.as_bytes().as_slice(), c.id.as_bytes(), &now.unix_timestamp_nanos().to_be_bytes()].concat();
         polku_domain::contact::sampled(sending.sample_permille, &key)
     };
-    let (planned, skipped) = plan(&input.customers, &found, channel, &rules, default_locale.as_str(), &sample)
+    let (planned, skipped) = plan(&wanted, &found, channel, &rules, default_locale.as_str(), &sample)
         .map_err(|(i, message)| AppError::invalid(format!("customers[{i}]"), message))?;
     let batch = polku_store::InvitationBatch {
         survey,
@@ -295,11 +310,51 @@ pub async fn send(
     Ok(Sent { queued, skipped: skipped.into_iter().map(|(customer, reason)| Skipped { customer, reason }).collect() })
 }
 
+/// Most customers one segment may reach in one request.
+pub const MAX_SEGMENT: usize = 50_000;
+
+/// The external ids of the organisation's customers in the segment, in id order.
+async fn segment_members(
+    app: &App,
+    caller: &crate::auth::Caller,
+    filter: &polku_domain::segment::Filter,
+) -> AppResult<Vec<String>> {
+    let rows = app.store.segment_rows(caller.org).await?;
+    let zone = app.zone(caller.org).await?;
+    let histories = if filter.needs_history() { Some(crate::histories::current(app, caller.org).await?) } else { None };
+    let by_id: std::collections::HashMap<Uuid, &polku_domain::retention::History> =
+        histories.as_ref().map(|h| h.ids.iter().copied().zip(h.histories.iter()).collect()).unwrap_or_default();
+    let none = std::collections::BTreeMap::new();
+    let mut out = Vec::new();
+    for r in &rows {
+        let attributes: Option<std::collections::BTreeMap<String, String>> =
+            r.attributes.as_deref().and_then(|a| serde_json::from_str(a).ok());
+        let member = polku_domain::segment::Member {
+            language: r.language.as_deref(),
+            attributes: attributes.as_ref().unwrap_or(&none),
+            last_order: r.last_order.map(|t| zone.local(t).date()),
+            history: by_id.get(&r.id).copied(),
+        };
+        if filter.matches(&member) {
+            out.push(r.external_id.clone());
+        }
+    }
+    if out.len() > MAX_SEGMENT {
+        return Err(AppError::invalid(
+            "segment",
+            format!("matches {} customers, more than {MAX_SEGMENT}: narrow it", out.len()),
+        ));
+    }
+    Ok(out)
+}
+
 /// An invitation's messages, built when it is sent (the link signed with the newest key): the e-mail's
 /// subject and text, its unsubscribe link, and the text message.
 pub struct Message {
     pub subject: String,
     pub body: String,
+    /// The HTML alternative, with the first question's score row when it is NPS or CSAT.
+    pub html: String,
     pub unsubscribe: String,
     pub sms: String,
 }
@@ -320,16 +375,14 @@ pub async fn message(
         invite::sign_for(invite::Purpose::Unsubscribe, &key, &Claims { key: number, invitation: id, expires: forever });
     let link = format!("{base}/s/{}?i={answer}", record.slug);
     let unsubscribe = format!("{base}/s/{}/unsubscribe?i={out}", record.slug);
-    let question = record
-        .definition
-        .questions
-        .first()
-        .map(|q| polku_domain::locale::text_in(&q.text, locale).to_string())
-        .unwrap_or_default();
+    let first = record.definition.questions.first();
+    let question = first.map(|q| polku_domain::locale::text_in(&q.text, locale).to_string()).unwrap_or_default();
+    let row = first.map(|q| invite::ScoreRow { key: &q.key, kind: q.kind });
     let organisation = app.store.org(org).await?.name;
     let (subject, body) = invite::email(locale, &organisation, &question, &link, &unsubscribe);
+    let html = invite::email_html(locale, &organisation, &question, row, &link, &unsubscribe);
     let sms = polku_domain::sms::text(locale, &organisation, &link);
-    Ok(Message { subject, body, unsubscribe, sms })
+    Ok(Message { subject, body, html, unsubscribe, sms })
 }
 
 /// Unsubscribes the customer an unsubscribe token names, for good; `false` if the token is not genuine.
@@ -460,4 +513,23 @@ pub async fn log(
         .map(|s| LogSkip { customer: s.customer, channel: s.channel, reason: s.reason, created_at: s.created_at })
         .collect();
     Ok((made, skipped))
+}
+
+/// Queues the reminders due at `now` (surveys with `reminder_days`, invitations not answered), each once
+/// even with several nodes, sent outside the organisation's quiet hours. Returns how many were queued.
+pub async fn remind_due(app: &App, now: time::OffsetDateTime) -> AppResult<usize> {
+    let mut queued = 0;
+    loop {
+        let due = app.store.due_reminders(now, 500).await?;
+        let n = due.len();
+        for d in &due {
+            let org = polku_domain::OrgId(d.org_id);
+            let rules = app.store.contact_rules(org).await?;
+            let send_at = rules.next_allowed(now, &*app.zone(org).await?);
+            queued += usize::from(app.store.queue_reminder(d, send_at).await?);
+        }
+        if n < 500 {
+            return Ok(queued);
+        }
+    }
 }

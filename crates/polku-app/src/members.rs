@@ -57,7 +57,7 @@ async fn send(app: &App, org: OrgId, to: &str, locale: Locale, mail: &AccessMail
         .ok_or_else(|| AppError::invalid("email", "no SMTP server is set up (Settings → Notifications)"))?;
     let (subject, body) = mail.render(locale);
     let key = format!("access-{}", uuid::Uuid::new_v4().simple());
-    crate::notify::send_message(app, &smtp, to, subject, body, &key, &[])
+    crate::notify::send_message(app, &smtp, to, crate::notify::Mail { subject, body, html: None }, &key, &[])
         .await
         .map(|_| ())
         .map_err(|e| AppError::invalid("email", format!("the invitation could not be sent: {e}")))

@@ -375,35 +375,36 @@ impl std::fmt::Display for Failure {
 /// Delivers one claimed notification; `Ok` carries the receiver's reply.
 async fn deliver(app: &App, out: &Outgoing) -> Result<String, Failure> {
     let settings = app.store.notification_settings(out.org).await.map_err(|e| e.to_string())?;
-    if out.event == Event::Invitation
-        && let Some(id) = out.invitation
-        && app.store.invitation_order_cancelled(out.org, id).await.map_err(|e| e.to_string())?
-    {
-        return Err(Failure {
-            message: "the order was cancelled or refunded".into(),
-            permanent: true,
-            cancelled: true,
-        });
-    }
-    if out.event == Event::Invitation && out.channel == "sms" {
-        let gateway = app.store.sms_gateway(out.org).await.map_err(|e| e.to_string())?;
-        let gateway = gateway.ok_or("no SMS gateway is set up")?;
+    // Invitations and their reminders, by e-mail or text message.
+    if matches!(out.event, Event::Invitation | Event::Reminder) {
         let id = out.invitation.ok_or_else(|| format!("notification {} names no invitation", out.id))?;
-        let m = crate::invitations::message(app, out.org, id, out.locale).await.map_err(|e| e.to_string())?;
-        return send_sms(app, &gateway, &out.recipient, &m.sms).await;
-    }
-    // Messages to customers: a follow-up's invitation, or what changed thanks to their feedback.
-    if out.event == Event::Invitation {
+        if app.store.invitation_order_cancelled(out.org, id).await.map_err(|e| e.to_string())? {
+            return Err(Failure {
+                message: "the order was cancelled or refunded".into(),
+                permanent: true,
+                cancelled: true,
+            });
+        }
+        let mut m = crate::invitations::message(app, out.org, id, out.locale).await.map_err(|e| e.to_string())?;
+        if out.event == Event::Reminder {
+            m.subject = polku_domain::invite::reminder_subject(out.locale, &m.subject);
+            m.sms = polku_domain::invite::reminder_subject(out.locale, &m.sms);
+        }
+        if out.channel == "sms" {
+            let gateway = app.store.sms_gateway(out.org).await.map_err(|e| e.to_string())?;
+            let gateway = gateway.ok_or("no SMS gateway is set up")?;
+            return send_sms(app, &gateway, &out.recipient, &m.sms).await;
+        }
         let smtp = settings.and_then(|s| s.smtp).ok_or("no SMTP server is set up")?;
-        let id = out.invitation.ok_or_else(|| format!("notification {} names no invitation", out.id))?;
-        let m = crate::invitations::message(app, out.org, id, out.locale).await.map_err(|e| e.to_string())?;
         // RFC 8058: mail clients offer a one-click unsubscribe that POSTs to the link.
         let headers = [
             ("List-Unsubscribe", format!("<{}>", m.unsubscribe)),
             ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click".to_string()),
         ];
-        return send_message(app, &smtp, &out.recipient, m.subject, m.body, &message_key(out), &headers).await;
+        let mail = Mail { subject: m.subject, body: m.body, html: Some(m.html) };
+        return send_message(app, &smtp, &out.recipient, mail, &message_key(out), &headers).await;
     }
+    // Messages to customers: a follow-up's invitation, or what changed thanks to their feedback.
     if matches!(out.event, Event::FollowUp | Event::Improvement) {
         let smtp = settings.and_then(|s| s.smtp).ok_or("no SMTP server is set up")?;
         let (subject, body) = match (out.event, out.case, out.improvement) {
@@ -417,7 +418,8 @@ async fn deliver(app: &App, out: &Outgoing) -> Result<String, Failure> {
                 .email(out.locale),
             _ => return Err(format!("notification {} names nothing to tell of", out.id).into()),
         };
-        return send_message(app, &smtp, &out.recipient, subject, body, &message_key(out), &[]).await;
+        return send_message(app, &smtp, &out.recipient, Mail { subject, body, html: None }, &message_key(out), &[])
+            .await;
     }
     let case = out.case.ok_or_else(|| format!("notification {} names no case", out.id))?;
     let notice = notice(app, out.org, case, out.event).await.map_err(|e| e.to_string())?;
@@ -471,21 +473,28 @@ async fn send_email(
     key: &str,
 ) -> Result<String, Failure> {
     let (subject, body) = notice.email(locale);
-    send_message(app, smtp, to, subject, body, key, &[]).await
+    send_message(app, smtp, to, Mail { subject, body, html: None }, key, &[]).await
 }
 
-/// Sends one plain-text message over the organisation's SMTP server: to a checked address of its host
+/// A message's subject, text, and HTML alternative if it has one.
+pub(crate) struct Mail {
+    pub subject: String,
+    pub body: String,
+    pub html: Option<String>,
+}
+
+/// Sends one message (text, and HTML when given) over the organisation's SMTP server: to a checked address of its host
 /// (the name kept for TLS), within one deadline for the whole exchange; with `headers` besides the usual
 /// (`List-Unsubscribe` and the like; ASCII values). `Ok` carries the server's reply to the message.
 pub(crate) async fn send_message(
     app: &App,
     smtp: &Smtp,
     to: &str,
-    subject: String,
-    body: String,
+    mail: Mail,
     key: &str,
     headers: &[(&'static str, String)],
 ) -> Result<String, Failure> {
+    let Mail { subject, body, html } = mail;
     let from: lettre::message::Mailbox = smtp.from.parse().map_err(|e| format!("sender address: {e}"))?;
     let to: lettre::message::Mailbox = to.parse().map_err(|e| format!("recipient address: {e}"))?;
     let domain = from.email.domain().to_string();
@@ -496,15 +505,18 @@ pub(crate) async fn send_message(
             value.clone(),
         ));
     }
-    let message = builder
+    let builder = builder
         .from(from)
         .to(to)
         .subject(subject)
         // The same id on a repeated delivery lets mail clients show it once.
-        .message_id(Some(format!("<polku-{key}@{domain}>")))
-        .header(ContentType::TEXT_PLAIN)
-        .body(body)
-        .map_err(|e| format!("building the message: {e}"))?;
+        .message_id(Some(format!("<polku-{key}@{domain}>")));
+    let message = match html {
+        // Text and HTML as alternatives: clients that show no HTML show the text.
+        Some(html) => builder.multipart(lettre::message::MultiPart::alternative_plain_html(body, html)),
+        None => builder.header(ContentType::TEXT_PLAIN).body(body),
+    }
+    .map_err(|e| format!("building the message: {e}"))?;
     let tls = |host: &str| TlsParameters::new(host.to_string()).map_err(|e| format!("TLS: {e}"));
     let tls = match smtp.tls {
         TlsMode::None => Tls::None,

@@ -134,11 +134,14 @@ pub async fn run_due(app: &App, now: OffsetDateTime) -> AppResult<usize> {
     Ok(made)
 }
 
-/// Runs the trigger job until the task is dropped: a round a minute.
+/// Runs the trigger job until the task is dropped: a round a minute, reminders included.
 pub async fn run(app: Arc<App>) {
     loop {
         if let Err(e) = run_due(&app, polku_store::now()).await {
             tracing::warn!(error = %e, "survey triggers failed");
+        }
+        if let Err(e) = crate::invitations::remind_due(&app, polku_store::now()).await {
+            tracing::warn!(error = %e, "survey reminders failed");
         }
         tokio::time::sleep(std::time::Duration::from_secs(60)).await;
     }

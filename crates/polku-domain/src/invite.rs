@@ -140,6 +140,132 @@ pub fn email(
     (subject, body)
 }
 
+/// A reminder's subject: the invitation's, marked as a reminder.
+pub fn reminder_subject(locale: crate::Locale, subject: &str) -> String {
+    let mark = match locale {
+        crate::Locale::Fi => "Muistutus",
+        crate::Locale::Sv => "Påminnelse",
+        crate::Locale::En => "Reminder",
+    };
+    format!("{mark}: {subject}")
+}
+
+/// Text safe to place in HTML content or a quoted attribute.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The first question's score row for an invitation's HTML: the question key and its scale, when it is an
+/// NPS (0–10) or CSAT (1–5) question.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScoreRow<'a> {
+    pub key: &'a str,
+    pub kind: crate::survey::QuestionType,
+}
+
+impl ScoreRow<'_> {
+    /// The row's scale, or `None` for a question that gets no inline row.
+    pub fn scale(&self) -> Option<(i16, i16)> {
+        use crate::survey::QuestionType;
+        matches!(self.kind, QuestionType::Nps | QuestionType::Csat).then(|| self.kind.scale()).flatten()
+    }
+
+    /// The row as HTML: one link per score to `link` with the score pre-selected (`q_{key}=n`). Opening one
+    /// only shows the page with the score chosen: nothing is stored until the customer sends it, so mail
+    /// scanners that follow every link answer nothing.
+    pub fn html(&self, locale: crate::Locale, link: &str) -> String {
+        use crate::Locale;
+        let Some((low, high)) = self.scale() else { return String::new() };
+        let sep = if link.contains('?') { "&" } else { "?" };
+        let mut cells = String::new();
+        for n in low..=high {
+            cells.push_str(&format!(
+                "<td style=\"padding:2px\"><a href=\"{href}\" style=\"display:inline-block;min-width:26px;padding:8px 4px;\
+                 border:1px solid #1f5fa8;border-radius:4px;text-align:center;text-decoration:none;color:#1f5fa8;\
+                 font-weight:bold\">{n}</a></td>",
+                href = escape_html(&format!("{link}{sep}q_{}={n}", self.key)),
+            ));
+        }
+        let (low_text, high_text) = match (self.kind, locale) {
+            (crate::survey::QuestionType::Nps, Locale::Fi) => {
+                ("ei lainkaan todennäköisesti", "erittäin todennäköisesti")
+            }
+            (crate::survey::QuestionType::Nps, Locale::Sv) => ("inte alls sannolikt", "mycket sannolikt"),
+            (crate::survey::QuestionType::Nps, Locale::En) => ("not at all likely", "extremely likely"),
+            (_, Locale::Fi) => ("erittäin tyytymätön", "erittäin tyytyväinen"),
+            (_, Locale::Sv) => ("mycket missnöjd", "mycket nöjd"),
+            (_, Locale::En) => ("very dissatisfied", "very satisfied"),
+        };
+        format!(
+            "<table role=\"presentation\" style=\"border-collapse:collapse\"><tr>{cells}</tr></table>\
+             <p style=\"font-size:12px;color:#555;margin:4px 0 16px\">{low} = {low_text} · {high} = {high_text}</p>"
+        )
+    }
+}
+
+/// An invitation's HTML part (the text part is `email`'s): the question, its score row when it has one,
+/// the link, and the way out.
+pub fn email_html(
+    locale: crate::Locale,
+    organisation: &str,
+    question: &str,
+    row: Option<ScoreRow<'_>>,
+    link: &str,
+    unsubscribe: &str,
+) -> String {
+    use crate::Locale;
+    let (ask, open, thanks, leave, out) = match locale {
+        Locale::Fi => (
+            "Vastaaminen vie vain hetken.",
+            "Avaa kysely",
+            "Kiitos, että autat meitä palvelemaan paremmin.",
+            "Et halua enää tällaisia viestejä?",
+            "Peru tilaus",
+        ),
+        Locale::Sv => (
+            "Det tar bara ett ögonblick att svara.",
+            "Öppna enkäten",
+            "Tack för att du hjälper oss att bli bättre.",
+            "Vill du inte få sådana meddelanden?",
+            "Avsluta",
+        ),
+        Locale::En => (
+            "Answering takes only a moment.",
+            "Open the survey",
+            "Thank you for helping us serve you better.",
+            "Rather not get messages like this?",
+            "Unsubscribe",
+        ),
+    };
+    let e = escape_html;
+    let row = row.map(|r| r.html(locale, link)).unwrap_or_default();
+    format!(
+        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"></head>\
+         <body style=\"font-family:Arial,Helvetica,sans-serif;color:#1a1a1a;line-height:1.5\">\
+         <p style=\"font-size:16px\"><strong>{question}</strong></p>{row}\
+         <p>{ask} <a href=\"{link}\" style=\"color:#1f5fa8\">{open}</a></p>\
+         <p>{thanks}<br>{organisation}</p>\
+         <p style=\"font-size:12px;color:#555\">{leave} <a href=\"{unsubscribe}\" style=\"color:#555\">{out}</a></p>\
+         </body></html>",
+        lang = locale.as_str(),
+        question = e(question),
+        link = e(link),
+        organisation = e(organisation),
+        unsubscribe = e(unsubscribe),
+    )
+}
+
 /// One channel's funnel for a survey and period: invitations made, their messages sent and failed, links
 /// opened (the page loaded: Polku sets no tracking pixel, so a message's opening is its link's), answers
 /// through them, and all answers given through the channel (QR, kiosk and link answers have no invitation).
@@ -235,5 +361,27 @@ mod tests {
             assert_eq!(verify(junk, Some(b"k"), NOW), Err(LinkError::Invalid), "{junk}");
             assert_eq!(key_of(junk), None, "{junk}");
         }
+    }
+
+    #[test]
+    fn the_html_carries_a_score_row_whose_links_preselect_and_escapes_text() {
+        use crate::survey::QuestionType;
+        let row = ScoreRow { key: "nps", kind: QuestionType::Nps };
+        let html = email_html(
+            crate::Locale::Fi,
+            "Kahvila <Aroma> & Co",
+            "Suosittelisitko?",
+            Some(row),
+            "https://p.fi/s/abc?i=TOKEN",
+            "https://p.fi/s/abc/unsubscribe?i=OUT",
+        );
+        for n in 0..=10 {
+            assert!(html.contains(&format!("href=\"https://p.fi/s/abc?i=TOKEN&amp;q_nps={n}\"")), "{n}: {html}");
+        }
+        assert!(html.contains("Kahvila &lt;Aroma&gt; &amp; Co") && !html.contains("<Aroma>"), "{html}");
+        assert!(html.contains("lang=\"fi\"") && html.contains("https://p.fi/s/abc/unsubscribe?i=OUT"));
+        let csat = ScoreRow { key: "tyyt", kind: QuestionType::Csat }.html(crate::Locale::En, "https://p/s/x?i=T");
+        assert!(csat.contains("q_tyyt=1") && csat.contains("q_tyyt=5") && !csat.contains("q_tyyt=6"), "{csat}");
+        assert_eq!(ScoreRow { key: "ces", kind: QuestionType::Ces }.scale(), None, "CES gets no inline row");
     }
 }

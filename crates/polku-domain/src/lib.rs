@@ -28,6 +28,7 @@ pub mod retention;
 pub mod rng;
 pub mod role;
 pub mod rollup;
+pub mod segment;
 pub mod sms;
 pub mod survey;
 pub mod text;

@@ -30,6 +30,8 @@ pub enum Event {
     Improvement,
     /// A customer is invited to answer a survey through their personal link.
     Invitation,
+    /// The one reminder of an invitation not answered.
+    Reminder,
 }
 
 impl Event {
@@ -40,10 +42,11 @@ impl Event {
             Event::FollowUp => "follow_up",
             Event::Improvement => "improvement",
             Event::Invitation => "invitation",
+            Event::Reminder => "reminder",
         }
     }
     pub fn parse(s: &str) -> Option<Event> {
-        [Event::Opened, Event::Escalated, Event::FollowUp, Event::Improvement, Event::Invitation]
+        [Event::Opened, Event::Escalated, Event::FollowUp, Event::Improvement, Event::Invitation, Event::Reminder]
             .into_iter()
             .find(|e| e.as_str() == s)
     }
@@ -415,7 +418,7 @@ pub fn excerpt(text: &str) -> String {
 impl Notice {
     fn title(&self, t: &Texts) -> String {
         let head = match self.event {
-            Event::Opened | Event::FollowUp | Event::Improvement | Event::Invitation => t.opened,
+            Event::Opened | Event::FollowUp | Event::Improvement | Event::Invitation | Event::Reminder => t.opened,
             Event::Escalated => t.escalated,
         };
         format!("{head}: {}", self.rule)
@@ -799,7 +802,9 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for e in [Event::Opened, Event::Escalated, Event::FollowUp, Event::Improvement] {
+        for e in
+            [Event::Opened, Event::Escalated, Event::FollowUp, Event::Improvement, Event::Invitation, Event::Reminder]
+        {
             assert_eq!(Event::parse(e.as_str()), Some(e));
         }
         for m in [TlsMode::None, TlsMode::Starttls, TlsMode::Tls] {

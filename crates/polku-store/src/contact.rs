@@ -14,11 +14,13 @@ pub struct Sending {
     pub link_ttl_days: u16,
     /// The share of customers it asks, in thousandths (1000: all).
     pub sample_permille: u16,
+    /// Days after an unanswered invitation's message that its one reminder goes; `None`: no reminder.
+    pub reminder_days: Option<u16>,
 }
 
 impl Default for Sending {
     fn default() -> Self {
-        Sending { link_ttl_days: polku_domain::invite::DEFAULT_TTL_DAYS, sample_permille: 1000 }
+        Sending { link_ttl_days: polku_domain::invite::DEFAULT_TTL_DAYS, sample_permille: 1000, reminder_days: None }
     }
 }
 
@@ -72,8 +74,8 @@ impl Store {
 
     /// How the survey invites (the defaults until set).
     pub async fn survey_sending(&self, org: OrgId, survey: SurveyId) -> Result<Sending> {
-        let row: Option<(i64, i64)> = db!(self, p => sqlx::query_as(
-            "SELECT link_ttl_days, sample_permille FROM survey_sending WHERE org_id = $1 AND survey_id = $2",
+        let row: Option<(i64, i64, Option<i64>)> = db!(self, p => sqlx::query_as(
+            "SELECT link_ttl_days, sample_permille, reminder_days FROM survey_sending WHERE org_id = $1 AND survey_id = $2",
         )
         .bind(org.0)
         .bind(survey.0)
@@ -82,9 +84,10 @@ impl Store {
         let corrupt = |f: &str| StoreError::Corrupt(format!("survey_sending.{f}"));
         Ok(match row {
             None => Sending::default(),
-            Some((ttl, permille)) => Sending {
+            Some((ttl, permille, reminder)) => Sending {
                 link_ttl_days: u16::try_from(ttl).map_err(|_| corrupt("link_ttl_days"))?,
                 sample_permille: u16::try_from(permille).map_err(|_| corrupt("sample_permille"))?,
+                reminder_days: reminder.map(u16::try_from).transpose().map_err(|_| corrupt("reminder_days"))?,
             },
         })
     }
@@ -100,16 +103,18 @@ impl Store {
         db!(self, p => {
             let mut tx = p.begin_with(dialect::begin_write(self.backend())).await?;
             sqlx::query(
-                "INSERT INTO survey_sending (survey_id, org_id, link_ttl_days, sample_permille, updated_at)
-                 VALUES ($1, $2, $3, $4, $5)
+                "INSERT INTO survey_sending (survey_id, org_id, link_ttl_days, sample_permille, reminder_days, updated_at)
+                 VALUES ($1, $2, $3, $4, $6, $5)
                  ON CONFLICT (survey_id) DO UPDATE SET link_ttl_days = excluded.link_ttl_days,
-                   sample_permille = excluded.sample_permille, updated_at = excluded.updated_at",
+                   sample_permille = excluded.sample_permille, reminder_days = excluded.reminder_days,
+                   updated_at = excluded.updated_at",
             )
             .bind(survey.0)
             .bind(org.0)
             .bind(i64::from(sending.link_ttl_days))
             .bind(i64::from(sending.sample_permille))
             .bind(now())
+            .bind(sending.reminder_days.map(i64::from))
             .execute(&mut *tx)
             .await?;
             audit!(&mut *tx, org.0, audit)?;

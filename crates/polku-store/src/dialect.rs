@@ -93,6 +93,15 @@ pub(crate) fn at_most_days_before(b: Backend, expr: &str, reference: &str, days:
     }
 }
 
+/// The instant `days` (an integer expression) days after the timestamp column `ts`, comparable with
+/// [`instant`].
+pub(crate) fn days_after(b: Backend, ts: &str, days: &str) -> String {
+    match b {
+        Backend::Sqlite => format!("(julianday({ts}) + {days})"),
+        Backend::Postgres => format!("({ts} + {days} * interval '1 day')"),
+    }
+}
+
 /// [`instant`] as the text before and after a value bound by a query builder.
 pub(crate) fn instant_around(b: Backend) -> (&'static str, &'static str) {
     match b {

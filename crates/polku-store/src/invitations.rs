@@ -378,7 +378,9 @@ impl Store {
                 let mut recent = std::collections::HashSet::new();
                 if let Some(since) = batch.quiet_since {
                     let mut qb = sqlx::QueryBuilder::new("SELECT DISTINCT customer_id FROM invitations WHERE org_id = ");
-                    qb.push_bind(org.0).push(" AND created_at > ").push_bind(since).push(" AND customer_id IN (");
+                    // A reminder is a contact too.
+                    qb.push_bind(org.0).push(" AND (created_at > ").push_bind(since).push(" OR reminded_at > ").push_bind(since);
+                    qb.push(") AND customer_id IN (");
                     let mut list = qb.separated(", ");
                     for p in chunk {
                         list.push_bind(p.customer);
@@ -482,7 +484,8 @@ impl Store {
                     COALESCE(SUM(CASE WHEN n.status = 'failed' THEN 1 ELSE 0 END), 0),
                     COALESCE(SUM(CASE WHEN i.opened_at IS NOT NULL THEN 1 ELSE 0 END), 0),
                     COALESCE(SUM(CASE WHEN i.answered_at IS NOT NULL THEN 1 ELSE 0 END), 0)
-             FROM invitations i LEFT JOIN notifications n ON n.invitation_id = i.id AND n.org_id = i.org_id
+             FROM invitations i
+             LEFT JOIN notifications n ON n.invitation_id = i.id AND n.org_id = i.org_id AND n.event = 'invitation'
              WHERE i.org_id = $1 AND i.survey_id = $2 AND i.created_at >= $3 AND i.created_at < $4
              GROUP BY i.channel",
         )
@@ -553,7 +556,7 @@ impl Store {
             "SELECT i.id, c.external_id AS customer, i.channel, i.touchpoint, i.created_at, i.opened_at, i.answered_at,
                     n.status AS message_status, n.attempts, n.sent_at, n.reply, n.last_error
              FROM invitations i JOIN customers c ON c.id = i.customer_id AND c.org_id = i.org_id
-             LEFT JOIN notifications n ON n.invitation_id = i.id AND n.org_id = i.org_id
+             LEFT JOIN notifications n ON n.invitation_id = i.id AND n.org_id = i.org_id AND n.event = 'invitation'
              WHERE i.org_id = $1 AND i.survey_id = $2 ORDER BY i.created_at DESC, i.id DESC LIMIT $3",
         )
         .bind(org.0)
@@ -571,5 +574,97 @@ impl Store {
         .fetch_all(p)
         .await)?;
         Ok((invitations, skips))
+    }
+}
+
+/// An invitation whose one reminder is due.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct DueReminder {
+    pub org_id: Uuid,
+    pub invitation_id: Uuid,
+    pub channel: String,
+    pub recipient: String,
+    pub locale: String,
+}
+
+impl Store {
+    /// Up to `limit` invitations (of every organisation) whose survey sends reminders, whose message went
+    /// out at least that many days before `now`, not answered, not reminded, still open, to a customer still
+    /// subscribed.
+    pub async fn due_reminders(&self, now: OffsetDateTime, limit: i64) -> Result<Vec<DueReminder>> {
+        let b = self.backend();
+        let sql = format!(
+            "SELECT i.org_id, i.id AS invitation_id, n.channel, n.recipient, n.locale FROM invitations i
+             JOIN survey_sending s ON s.survey_id = i.survey_id AND s.org_id = i.org_id AND s.reminder_days IS NOT NULL
+             JOIN notifications n ON n.invitation_id = i.id AND n.org_id = i.org_id AND n.event = 'invitation'
+               AND n.status = 'sent'
+             JOIN customers c ON c.id = i.customer_id AND c.org_id = i.org_id
+             WHERE i.answered_at IS NULL AND i.reminded_at IS NULL AND c.unsubscribed_at IS NULL AND c.erased_at IS NULL
+               AND {due} <= {now} AND {expires} > {now}
+             ORDER BY n.sent_at LIMIT $2",
+            due = dialect::days_after(b, "n.sent_at", "s.reminder_days"),
+            now = dialect::instant(b, "$1"),
+            expires = dialect::instant(b, "i.expires_at"),
+        );
+        Ok(db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(now).bind(limit).fetch_all(p).await)?)
+    }
+
+    /// Queues the reminder of `due` at `send_at`, once: `false` if it was reminded meanwhile (another node).
+    pub async fn queue_reminder(&self, due: &DueReminder, send_at: OffsetDateTime) -> Result<bool> {
+        let now = now();
+        db!(self, p => {
+            let mut tx = p.begin_with(dialect::begin_write(self.backend())).await?;
+            let claimed = sqlx::query("UPDATE invitations SET reminded_at = $3 WHERE org_id = $1 AND id = $2 AND reminded_at IS NULL")
+                .bind(due.org_id)
+                .bind(due.invitation_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if claimed == 1 {
+                sqlx::query(
+                    "INSERT INTO notifications (org_id, invitation_id, event, channel, recipient, locale, status, attempts, next_attempt_at, created_at)
+                     VALUES ($1, $2, 'reminder', $3, $4, $5, 'pending', 0, $6, $7)",
+                )
+                .bind(due.org_id)
+                .bind(due.invitation_id)
+                .bind(&due.channel)
+                .bind(&due.recipient)
+                .bind(&due.locale)
+                .bind(send_at)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(claimed == 1)
+        })
+    }
+}
+
+/// A customer as a segment is matched: id, external id, language, attributes (JSON) and last order.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct SegmentRow {
+    pub id: Uuid,
+    pub external_id: String,
+    pub language: Option<String>,
+    pub attributes: Option<String>,
+    pub last_order: Option<OffsetDateTime>,
+}
+
+impl Store {
+    /// Every customer of the organisation (not erased) with what a segment looks at; the last order is the
+    /// latest placed that was not cancelled or refunded.
+    pub async fn segment_rows(&self, org: OrgId) -> Result<Vec<SegmentRow>> {
+        Ok(db!(self, p => sqlx::query_as(
+            "SELECT c.id, c.external_id, c.language, c.attributes, o.last_order FROM customers c
+             LEFT JOIN (SELECT customer_id, MAX(placed_at) AS last_order FROM orders
+                        WHERE org_id = $1 AND status NOT IN ('cancelled', 'refunded') GROUP BY customer_id) o
+               ON o.customer_id = c.id
+             WHERE c.org_id = $1 AND c.erased_at IS NULL ORDER BY c.external_id",
+        )
+        .bind(org.0)
+        .fetch_all(p)
+        .await)?)
     }
 }

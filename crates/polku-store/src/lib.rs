@@ -57,7 +57,8 @@ pub use followups::{FollowUpRecord, FollowUpStat, NewFollowUp};
 pub use improvements::{Audience, FED_BY_DAYS, ImprovementRecord, Shipping};
 pub use insights::{InsightScope, ThemeNpsRow};
 pub use invitations::{
-    InvitationBatch, InvitationRecord, Invitee, LoggedInvitation, LoggedSkip, NewInvitation, Planned, Skip, Skipped,
+    DueReminder, InvitationBatch, InvitationRecord, Invitee, LoggedInvitation, LoggedSkip, NewInvitation, Planned,
+    SegmentRow, Skip, Skipped,
 };
 pub use journey::{CustomersAtTouchpoints, TouchpointActivity};
 pub use notifications::{CaseFacts, NotificationRecord, Outgoing};

@@ -88,6 +88,7 @@ const MIGRATIONS: &[Migration] = migrations![
     "0036" invitation_mail,
     "0037" contact_rules,
     "0038" triggers,
+    "0039" reminders,
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.

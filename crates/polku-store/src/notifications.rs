@@ -45,7 +45,8 @@ macro_rules! queue_notifications {
                 }
                 polku_domain::notify::Event::FollowUp
                 | polku_domain::notify::Event::Improvement
-                | polku_domain::notify::Event::Invitation => {
+                | polku_domain::notify::Event::Invitation
+                | polku_domain::notify::Event::Reminder => {
                     unreachable!("customers' messages are queued by start_due_follow_ups, ship_improvement and queue_invitations")
                 }
             };

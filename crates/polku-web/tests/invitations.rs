@@ -10,6 +10,22 @@ use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use support::*;
 
+/// The personal link in a message's text (its first `?i=` link that is not the way out), as a path.
+fn link_in(text: &str) -> String {
+    let link =
+        text.split_whitespace().find(|w| w.contains("?i=") && !w.contains("/unsubscribe")).expect("a personal link");
+    link.trim_start_matches("http://127.0.0.1:8080").to_string()
+}
+
+/// Opens a personal link and sends `score` as the NPS answer: the status of the POST.
+async fn answer_through(t: &TestApp, link: &str, slug: &str, score: &str) -> StatusCode {
+    let page = t.get(link, &[]).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let form = [("_csrf", hidden(&page.body, "_csrf")), ("i", hidden(&page.body, "i")), ("q_nps", score.to_string())];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    t.post_form(&format!("/s/{slug}"), &page.cookies(), &form).await.status
+}
+
 /// Lets invitations go out at any hour (the default rules keep nights quiet), a month apart as before.
 async fn any_hour(t: &TestApp) {
     let rules = json!({"days_between": 30, "quiet_hours": null, "quiet_days": [], "require_consent": false});
@@ -183,6 +199,23 @@ async fn invitations_are_mailed_answered_and_unsubscribed() {
         assert!(body.contains(&unsubscribe), "the way out is in the text too: {body}");
         assert_eq!(mail["list_unsubscribe_post"], "List-Unsubscribe=One-Click");
 
+        // The HTML part has the score row: each score a personal link that opens the page with it chosen;
+        // following one (as a mail scanner would) stores nothing.
+        assert_eq!(mail["content_type"], "multipart/alternative", "{mail}");
+        let html = mail["html"].as_str().unwrap();
+        let seven = html
+            .split("href=\"")
+            .skip(1)
+            .map(|h| h.split('"').next().unwrap().replace("&amp;", "&"))
+            .find(|h| h.ends_with("&q_nps=7"))
+            .unwrap_or_else(|| panic!("no score link: {html}"));
+        assert!(html.contains("q_nps=0") && html.contains("q_nps=10"), "{html}");
+        let page = t.get(seven.trim_start_matches("http://127.0.0.1:8080"), &[]).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains("value=\"7\" checked"), "the score is pre-selected: {}", page.body);
+        let export = t.api(Method::GET, "/api/v1/customers/C-1/export", &t.token, None).await.json();
+        assert_eq!(export["responses"].as_array().map(Vec::len), Some(0), "a click alone stores nothing: {export}");
+
         // The link opens the survey for Maija; her answer is hers, by e-mail, at the delivery touchpoint.
         let link = link.trim().trim_start_matches("http://127.0.0.1:8080");
         let page = t.get(link, &[]).await;
@@ -338,12 +371,12 @@ async fn contact_rules_and_the_sample_decide_who_is_asked_and_when() {
                 Method::PUT,
                 &format!("/api/v1/surveys/{sid}/sending"),
                 &t.token,
-                Some(json!({"link_ttl_days": 7, "sample_rate": 0.001})),
+                Some(json!({"link_ttl_days": 7, "sample_rate": 0.001, "reminder_days": null})),
             )
             .await;
         assert_eq!(
             (r.status, r.json()),
-            (StatusCode::OK, json!({"link_ttl_days": 7, "sample_rate": 0.001})),
+            (StatusCode::OK, json!({"link_ttl_days": 7, "sample_rate": 0.001, "reminder_days": null})),
             "{}",
             r.body
         );
@@ -530,15 +563,9 @@ async fn text_message_invitations_go_through_the_gateway_template() {
         assert_eq!(body["from"], "Polku");
         let text = body["text"].as_str().unwrap();
         assert!(text.contains("miten onnistuimme"), "in the customer's language: {text}");
-        let link =
-            text.split_whitespace().find(|w| w.contains("?i=")).unwrap().trim_start_matches("http://127.0.0.1:8080");
 
         // The link answers by text: channel sms, touchpoint purchase.
-        let page = t.get(link, &[]).await;
-        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-        let form = [("_csrf", hidden(&page.body, "_csrf")), ("i", hidden(&page.body, "i")), ("q_nps", "8".to_string())];
-        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        assert_eq!(t.post_form(&format!("/s/{slug}"), &page.cookies(), &form).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(answer_through(&t, &link_in(text), &slug, "8").await, StatusCode::SEE_OTHER);
         let export = t.api(Method::GET, "/api/v1/customers/C-1/export", &t.token, None).await.json();
         assert_eq!(
             (export["responses"][0]["channel"].as_str(), export["responses"][0]["touchpoint"].as_str()),
@@ -685,13 +712,8 @@ async fn a_shopify_fulfilment_invites_after_its_delay_once() {
 
         // Aino answers through her link: tied to her, by e-mail, at the purchase touchpoint.
         let body = mails[0]["body"].as_str().unwrap();
-        let link = body.lines().find(|l| l.contains("?i=") && !l.contains("/unsubscribe")).unwrap();
-        let link = link.trim().trim_start_matches("http://127.0.0.1:8080");
-        let page = t.get(link, &[]).await;
-        let form = [("_csrf", hidden(&page.body, "_csrf")), ("i", hidden(&page.body, "i")), ("q_nps", "9".to_string())];
-        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let slug = survey["slug"].as_str().unwrap();
-        assert_eq!(t.post_form(&format!("/s/{slug}"), &page.cookies(), &form).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(answer_through(&t, &link_in(body), slug, "9").await, StatusCode::SEE_OTHER);
         let export = t.api(Method::GET, "/api/v1/customers/901/export", &t.token, None).await.json();
         assert_eq!(
             (export["responses"][0]["channel"].as_str(), export["responses"][0]["touchpoint"].as_str()),
@@ -706,5 +728,314 @@ async fn a_shopify_fulfilment_invites_after_its_delay_once() {
         assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
         let r = t.api(Method::DELETE, &format!("{path}?trigger={id}"), &t.token, None).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    }
+}
+
+/// The Send tab and the contact settings without the API: invite with the preview in every language and
+/// the skips named, add and remove a trigger, set the link lifetime, see the log; errors name their field.
+#[tokio::test]
+async fn the_send_tab_and_contact_settings_work_in_the_ui() {
+    for t in spawn_apps().await {
+        let settings = json!({"smtp": {"host": "127.0.0.1", "port": 2525, "tls": "none", "from": "polku@example.fi"}});
+        assert_eq!(
+            t.api(Method::PUT, "/api/v1/notification-settings", &t.token, Some(settings)).await.status,
+            StatusCode::OK
+        );
+        any_hour(&t).await;
+        let customers = json!([{"external_id": "C-1", "email": "c1@example.fi"}]);
+        assert_eq!(
+            t.api(Method::POST, "/api/v1/customers:batch", &t.token, Some(customers)).await.status,
+            StatusCode::OK
+        );
+        let survey = t.create_survey(&t.token, nps_survey()).await;
+        let sid = survey["id"].as_str().unwrap().to_string();
+        let (cookies, csrf) = t.login(&t.email).await;
+        let detail = t.get(&format!("/surveys/{sid}"), &cookies).await;
+        assert!(detail.body.contains(&format!("href=\"/surveys/{sid}/send\"")), "{}", detail.body);
+        let send = format!("/surveys/{sid}/send");
+        let page = t.get(&send, &cookies).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        for subject in
+            ["Testi Oy kysyy mielipidettäsi", "Testi Oy vill höra vad du tycker", "Testi Oy would like your opinion"]
+        {
+            assert!(page.body.contains(subject), "a preview per language: {subject}");
+        }
+
+        let r = t
+            .post_form(
+                &send,
+                &cookies,
+                &[("_csrf", &csrf), ("customers", "C-1"), ("channel", "email"), ("send_at", "huomenna")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("<code>send_at</code>") && r.body.contains(">C-1</textarea>"), "{}", r.body);
+        let r = t
+            .post_form(
+                &send,
+                &cookies,
+                &[("_csrf", &csrf), ("customers", "external_id\nC-1\nC-404"), ("channel", "email"), ("send_at", "")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(
+            r.body.contains("Kutsuja jonossa: <strong>1</strong>") && r.body.contains("C-404 — tuntematon asiakas"),
+            "{}",
+            r.body
+        );
+        assert!(r.body.contains("<td>C-1</td><td>sähköposti</td><td>jonossa</td>"), "the log: {}", r.body);
+
+        let triggers = format!("/surveys/{sid}/triggers");
+        let r = t
+            .post_form(
+                &triggers,
+                &cookies,
+                &[("_csrf", &csrf), ("event", "order_fulfilled"), ("delay_days", "3"), ("delay_hours", "0")],
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.location()),
+            (StatusCode::SEE_OTHER, format!("{send}#triggers").as_str()),
+            "{}",
+            r.body
+        );
+        let page = t.get(&send, &cookies).await;
+        assert!(page.body.contains("<td>tilaus toimitettu</td><td class=\"num\">72 h</td>"), "{}", page.body);
+        let r = t
+            .post_form(
+                &triggers,
+                &cookies,
+                &[("_csrf", &csrf), ("event", "touchpoint_event"), ("delay_days", "0"), ("delay_hours", "2")],
+            )
+            .await;
+        assert!(
+            r.status == StatusCode::UNPROCESSABLE_ENTITY && r.body.contains("<code>touchpoint</code>"),
+            "{}",
+            r.body
+        );
+        let id = t.app.store.triggers(t.org, SurveyId(sid.parse().unwrap())).await.unwrap()[0].id;
+        let r = t.post_form(&format!("{triggers}/{id}/delete"), &cookies, &[("_csrf", &csrf)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert!(t.get(&send, &cookies).await.body.contains("Ei vielä ajastuksia."));
+
+        let settings = format!("{send}/settings");
+        let r = t
+            .post_form(&settings, &cookies, &[("_csrf", &csrf), ("link_ttl_days", "0"), ("sample_percent", "100")])
+            .await;
+        assert!(
+            r.status == StatusCode::UNPROCESSABLE_ENTITY && r.body.contains("<code>link_ttl_days</code>"),
+            "{}",
+            r.body
+        );
+        let r = t
+            .post_form(&settings, &cookies, &[("_csrf", &csrf), ("link_ttl_days", "14"), ("sample_percent", "33,3")])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let view = t.api(Method::GET, &format!("/api/v1/surveys/{sid}/sending"), &t.token, None).await.json();
+        assert_eq!(view, json!({"link_ttl_days": 14, "sample_rate": 0.333, "reminder_days": null}));
+
+        // Settings → reaching customers.
+        let page = t.get("/settings/contact", &cookies).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let rules = [
+            ("_csrf", csrf.as_str()),
+            ("days_between", "14"),
+            ("quiet_from", "22:00"),
+            ("quiet_to", "07:00"),
+            ("quiet_days", "6"),
+            ("quiet_days", "7"),
+            ("require_consent", "1"),
+        ];
+        let r = t.post_form("/settings/contact", &cookies, &rules).await;
+        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/settings/contact?saved=1"), "{}", r.body);
+        let stored = t.api(Method::GET, "/api/v1/contact-rules", &t.token, None).await.json();
+        assert_eq!(
+            stored,
+            json!({"days_between": 14, "quiet_hours": {"from": "22:00", "to": "07:00"}, "quiet_days": [6, 7], "require_consent": true})
+        );
+        let bad = [("_csrf", csrf.as_str()), ("days_between", "14"), ("quiet_from", "25:00"), ("quiet_to", "07:00")];
+        let r = t.post_form("/settings/contact", &cookies, &bad).await;
+        assert!(
+            r.status == StatusCode::UNPROCESSABLE_ENTITY && r.body.contains("<code>quiet_hours.from</code>"),
+            "{}",
+            r.body
+        );
+        let sms = [
+            ("_csrf", csrf.as_str()),
+            ("url", "http://127.0.0.1:9/send"),
+            ("method", "POST"),
+            ("body", "{\"text\":\"{text}\"}"),
+            ("sender", "Polku"),
+            ("header_name_0", "Authorization"),
+            ("header_value_0", "Bearer hidden-key"),
+        ];
+        let r = t.post_form("/settings/contact/sms", &cookies, &sms).await;
+        assert!(r.status == StatusCode::UNPROCESSABLE_ENTITY && r.body.contains("<code>body</code>"), "{}", r.body);
+        assert!(!r.body.contains("hidden-key"), "a header value is never written into a page");
+        let mut good = sms.to_vec();
+        good[3] = ("body", "{\"to\":\"{to}\",\"text\":\"{text}\"}");
+        let r = t.post_form("/settings/contact/sms", &cookies, &good).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let page = t.get("/settings/contact", &cookies).await;
+        assert!(page.body.contains("value=\"Authorization\"") && !page.body.contains("hidden-key"), "{}", page.body);
+
+        // A viewer sees neither page.
+        let viewer = polku_app::orgs::NewMember {
+            email: "katsoja@example.fi",
+            name: "Katsoja",
+            password: PASSWORD,
+            role: polku_domain::role::Role::Viewer,
+            locale: polku_domain::Locale::Fi,
+        };
+        polku_app::orgs::add_member(&t.app, &polku_app::Actor::System("t"), t.org, viewer).await.unwrap();
+        let (viewer, _) = t.login("katsoja@example.fi").await;
+        assert_eq!(t.get(&send, &viewer).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(t.get("/settings/contact", &viewer).await.status, StatusCode::FORBIDDEN);
+    }
+}
+
+/// One reminder, after the survey's days, only to those who have not answered; once, however often the
+/// job runs; the funnel counts each invitation once.
+#[tokio::test]
+async fn one_reminder_goes_to_those_who_have_not_answered() {
+    let Some(sink) = SmtpSink::start() else { return };
+    for t in spawn_apps().await {
+        let settings =
+            json!({"smtp": {"host": "127.0.0.1", "port": sink.port, "tls": "none", "from": "polku@example.fi"}});
+        assert_eq!(
+            t.api(Method::PUT, "/api/v1/notification-settings", &t.token, Some(settings)).await.status,
+            StatusCode::OK
+        );
+        any_hour(&t).await;
+        let (answers, silent) =
+            (format!("vastaa-{}@example.fi", t.backend), format!("hiljaa-{}@example.fi", t.backend));
+        let customers = json!([{"external_id": "R-1", "email": answers}, {"external_id": "R-2", "email": silent}]);
+        assert_eq!(
+            t.api(Method::POST, "/api/v1/customers:batch", &t.token, Some(customers)).await.status,
+            StatusCode::OK
+        );
+        let survey = t.create_survey(&t.token, nps_survey()).await;
+        let (sid, slug) = (survey["id"].as_str().unwrap().to_string(), survey["slug"].as_str().unwrap().to_string());
+        let sending = format!("/api/v1/surveys/{sid}/sending");
+        let r = t
+            .api(
+                Method::PUT,
+                &sending,
+                &t.token,
+                Some(json!({"link_ttl_days": 30, "sample_rate": 1, "reminder_days": 40})),
+            )
+            .await;
+        assert_eq!(r.field_errors(), ["reminder_days"], "{}", r.body);
+        let r = t
+            .api(
+                Method::PUT,
+                &sending,
+                &t.token,
+                Some(json!({"link_ttl_days": 30, "sample_rate": 1, "reminder_days": 3})),
+            )
+            .await;
+        assert_eq!(r.json()["reminder_days"], 3, "{}", r.body);
+        let r = t
+            .api(
+                Method::POST,
+                &format!("/api/v1/surveys/{sid}/invitations"),
+                &t.token,
+                Some(json!({"customers": ["R-1", "R-2"], "channel": "email"})),
+            )
+            .await;
+        assert_eq!(r.json()["queued"], 2, "{}", r.body);
+        let now = polku_app::store::now();
+        assert_eq!(polku_app::notify::deliver_due(&t.app, now).await.unwrap(), 2);
+
+        // R-1 answers through the link in the mail.
+        let mail = &sink.messages_to(&answers)[0];
+        let link = link_in(mail["body"].as_str().unwrap());
+        assert_eq!(answer_through(&t, &link, &slug, "9").await, StatusCode::SEE_OTHER);
+
+        assert_eq!(polku_app::invitations::remind_due(&t.app, now).await.unwrap(), 0, "{}: not yet", t.backend);
+        let later = now + time::Duration::days(3) + time::Duration::minutes(1);
+        assert_eq!(polku_app::invitations::remind_due(&t.app, later).await.unwrap(), 1, "{}", t.backend);
+        assert_eq!(polku_app::invitations::remind_due(&t.app, later).await.unwrap(), 0, "{}: once", t.backend);
+        assert_eq!(polku_app::notify::deliver_due(&t.app, later).await.unwrap(), 1);
+        let reminded = sink.messages_to(&silent);
+        assert_eq!(reminded.len(), 2, "{}", t.backend);
+        assert!(reminded.iter().any(|m| m["subject"].as_str().unwrap().starts_with("Muistutus: ")), "{reminded:?}");
+        assert_eq!(sink.messages_to(&answers).len(), 1, "{}: who answered is not reminded", t.backend);
+        let funnel = t.api(Method::GET, &format!("/api/v1/surveys/{sid}/funnel"), &t.token, None).await.json();
+        let email = funnel["channels"].as_array().unwrap().iter().find(|c| c["channel"] == "email").cloned().unwrap();
+        assert_eq!((email["invited"].as_u64(), email["sent"].as_u64()), (Some(2), Some(2)), "{}: {email}", t.backend);
+    }
+}
+
+/// A segment instead of a list: language, attributes, last order, loyal customers; bad ones name the field.
+#[tokio::test]
+async fn a_segment_invites_everyone_who_matches() {
+    for t in spawn_apps().await {
+        let settings = json!({"smtp": {"host": "127.0.0.1", "port": 2525, "tls": "none", "from": "polku@example.fi"}});
+        assert_eq!(
+            t.api(Method::PUT, "/api/v1/notification-settings", &t.token, Some(settings)).await.status,
+            StatusCode::OK
+        );
+        let rules = json!({"days_between": 0, "quiet_hours": null, "quiet_days": [], "require_consent": false});
+        assert_eq!(t.api(Method::PUT, "/api/v1/contact-rules", &t.token, Some(rules)).await.status, StatusCode::OK);
+        let customers = json!([
+            {"external_id": "S-1", "email": "s1@example.fi", "language": "fi", "attributes": {"tier": "gold"}},
+            {"external_id": "S-2", "email": "s2@example.fi", "language": "sv", "attributes": {"tier": "gold"}},
+            {"external_id": "S-3", "email": "s3@example.fi", "language": "fi", "attributes": {"tier": "silver"}}
+        ]);
+        assert_eq!(
+            t.api(Method::POST, "/api/v1/customers:batch", &t.token, Some(customers)).await.status,
+            StatusCode::OK
+        );
+        let orders = json!([
+            {"external_id": "O-1", "customer": "S-1", "placed_at": "2026-11-01T10:00:00Z", "amount": "20", "currency": "EUR"},
+            {"external_id": "O-2", "customer": "S-2", "placed_at": "2026-06-01T10:00:00Z", "amount": "20", "currency": "EUR"},
+            {"external_id": "O-3", "customer": "S-2", "placed_at": "2026-07-01T10:00:00Z", "amount": "20", "currency": "EUR"}
+        ]);
+        assert_eq!(t.api(Method::POST, "/api/v1/orders:batch", &t.token, Some(orders)).await.status, StatusCode::OK);
+        let survey = t.create_survey(&t.token, nps_survey()).await;
+        let sid = survey["id"].as_str().unwrap().to_string();
+        let answer = json!({"answers": [{"question": "nps", "value": 10}], "customer": "S-2"});
+        let r = t.api(Method::POST, &format!("/api/v1/surveys/{sid}/responses"), &t.token, Some(answer)).await;
+        assert!(r.status.is_success(), "{}", r.body);
+        let path = format!("/api/v1/surveys/{sid}/invitations");
+        let invite = |segment: Value| json!({"segment": segment, "channel": "email"});
+        for (body, field) in [
+            (json!({"customers": ["S-1"], "segment": {}, "channel": "email"}), "segment"),
+            (invite(json!({"language": "de"})), "segment.language"),
+            (invite(json!({"nps_group": "fans"})), "segment.nps_group"),
+            (invite(json!({"last_order_after": "eilen"})), "segment.last_order_after"),
+        ] {
+            let r = t.api(Method::POST, &path, &t.token, Some(body)).await;
+            assert_eq!(
+                (r.status, r.field_errors()),
+                (StatusCode::UNPROCESSABLE_ENTITY, vec![field.to_string()]),
+                "{}",
+                r.body
+            );
+        }
+        let invited = |segment: Value| {
+            let t = &t;
+            let path = path.clone();
+            async move {
+                let r =
+                    t.api(Method::POST, &path, &t.token, Some(json!({"segment": segment, "channel": "email"}))).await;
+                assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+                let log = t.api(Method::GET, &path, &t.token, None).await.json();
+                let newest: Vec<String> = log["invitations"].as_array().unwrap()
+                    [..r.json()["queued"].as_u64().unwrap() as usize]
+                    .iter()
+                    .map(|i| i["customer"].as_str().unwrap().to_string())
+                    .collect();
+                let mut newest = newest;
+                newest.sort();
+                newest
+            }
+        };
+        assert_eq!(invited(json!({"language": "fi", "attributes": {"tier": "gold"}})).await, ["S-1"], "{}", t.backend);
+        assert_eq!(invited(json!({"last_order_after": "2026-10-01"})).await, ["S-1"], "{}", t.backend);
+        assert_eq!(invited(json!({"loyal": true})).await, ["S-2"], "{}: two orders and a promoter", t.backend);
+        assert_eq!(invited(json!({"nps_group": "none"})).await, ["S-1", "S-3"], "{}", t.backend);
+        assert_eq!(invited(json!({})).await, ["S-1", "S-2", "S-3"], "{}: everyone", t.backend);
     }
 }

@@ -129,6 +129,9 @@ pub(super) struct SendingDoc {
     /// The share of customers who may be asked that are invited, 0.001–1 (default 1; 0.333: about every
     /// third). Those left out are skipped as `not_sampled`.
     pub sample_rate: f64,
+    /// Days after an unanswered invitation's message that its one reminder goes (1–30); null or left out:
+    /// no reminder (the default). A reminder counts as a contact for the contact rules.
+    pub reminder_days: Option<u16>,
 }
 
 /// How the survey invites.

@@ -25,8 +25,15 @@ pub(super) fn router() -> ApiRoutes {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub(super) struct InvitationsIn {
-    /// The customers' external ids (1–10,000).
-    pub customers: Vec<String>,
+    /// The customers' external ids (1–10,000), or leave out and give a `segment`.
+    #[schema(nullable = false)]
+    pub customers: Option<Vec<String>>,
+    /// Every customer who matches, instead of a list (at most 50,000): `{"language"?: "fi"|"sv"|"en",
+    /// "attributes"?: {"tier": "gold"}, "last_order_after"?: "YYYY-MM-DD", "last_order_before"?,
+    /// "nps_group"?: "promoter"|"passive"|"detractor"|"none", "loyal"?: true}`; every condition must
+    /// hold, `{}` is everyone. Bad conditions are 422 naming `segment.<field>`.
+    #[schema(value_type = Option<Object>, nullable = false)]
+    pub segment: Option<serde_json::Value>,
     /// `email` or `sms` (through the SMS gateway, to the customer's number in E.164).
     pub channel: String,
     /// When to send (RFC 3339); now when left out, and never before now.

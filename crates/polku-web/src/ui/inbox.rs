@@ -480,16 +480,7 @@ fn highlight(text: &str, marks: &[(usize, usize, &str)]) -> String {
 }
 
 fn escape(s: &str, out: &mut String) {
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    out.push_str(&polku_domain::invite::escape_html(s));
 }
 
 #[cfg(test)]

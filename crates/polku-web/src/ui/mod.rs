@@ -5,6 +5,7 @@ mod admin;
 mod auth;
 mod cases;
 pub mod chart;
+mod contact;
 mod customers;
 mod dashboard;
 mod data;
@@ -17,6 +18,7 @@ mod notifications;
 mod organisation;
 mod praise;
 mod public;
+mod sending;
 mod surveys;
 mod text_models;
 
@@ -45,6 +47,8 @@ pub fn router() -> Router<Web> {
         .merge(admin::router())
         .merge(text_models::router())
         .merge(notifications::router())
+        .merge(contact::router())
+        .merge(sending::router())
         .merge(organisation::router())
         .merge(data::router())
         .merge(money::router())
@@ -177,6 +181,7 @@ pub const NAVIGATION: &[(&str, &[NavEntry])] = &[
             ("/settings/rules", "nav-rules", "rules", Need::Admin),
             ("/settings/text", "nav-text", "text", Need::Admin),
             ("/settings/notifications", "nav-notifications", "notifications", Need::Admin),
+            ("/settings/contact", "nav-contact", "contact", Need::Admin),
             ("/settings/connections", "nav-connections", "connections", Need::Admin),
             ("/settings/privacy", "nav-privacy", "privacy", Need::Admin),
             ("/settings/audit", "nav-audit", "audit", Need::Admin),

@@ -23,6 +23,9 @@ class Sink:
 
     async def handle_DATA(self, server, session, envelope):
         msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        # A multipart message: its text part as the body, its HTML part beside it.
+        plain = msg.get_body(preferencelist=("plain",))
+        html = msg.get_body(preferencelist=("html",))
         record = {
             "mail_from": envelope.mail_from,
             "rcpt_tos": envelope.rcpt_tos,
@@ -33,7 +36,8 @@ class Sink:
             "content_type": msg.get_content_type(),
             "list_unsubscribe": str(msg["list-unsubscribe"] or ""),
             "list_unsubscribe_post": str(msg["list-unsubscribe-post"] or ""),
-            "body": msg.get_content(),
+            "body": plain.get_content() if plain is not None else "",
+            "html": html.get_content() if html is not None else "",
         }
         name = uuid.uuid4().hex
         tmp = os.path.join(self.directory, name + ".tmp")
