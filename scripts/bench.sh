@@ -15,7 +15,8 @@
 #   BENCH_SKIP_PG=1   SQLite only
 #   BENCH_KEEP=1      keep the temporary directory (databases, logs, raw results)
 #   BENCH_POLKU       measure this polku binary instead of building one (e.g. two commits' builds, turn about)
-#   BENCH_PARTS       which parts to run (default "queries startup ingest money"; "ingest" alone needs no big
+#   BENCH_PARTS       which parts to run (default "queries startup ingest money"; "burst": ingestion alone and
+#                     beside 10,000 e-mail invitations being queued and sent; "ingest" alone needs no big
 #                     data set; "money" makes its own: 100,000 customers, 1M orders, 1M responses, 200,000
 #                     support contacts, and times the journey map and the money pages)
 set -euo pipefail
@@ -87,9 +88,9 @@ cat >"$work/polku.toml" <<'EOF'
 secure_cookies = false
 EOF
 
-# start_server URL PORT LOG: starts `polku serve` in the background and waits until /readyz answers 200.
+# start_server URL PORT LOG [CONFIG]: starts `polku serve` in the background and waits until /readyz answers 200.
 start_server() {
-  "$polku" --config "$work/polku.toml" --database-url "$1" --log-format json serve --listen "127.0.0.1:$2" 2>"$3" &
+  "$polku" --config "${4:-$work/polku.toml}" --database-url "$1" --log-format json serve --listen "127.0.0.1:$2" 2>"$3" &
   server_pid=$!
   for _ in $(seq 1 2000); do
     if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$2/readyz")" = 200 ]; then return 0; fi
@@ -179,25 +180,7 @@ ingest() {
   out=$("$polku" --database-url "$url" bench-data --responses 1000 2>/dev/null)
   survey=$(echo "$out" | sed -n 's/^survey //p')
   token=$(echo "$out" | tail -n 1)
-  cat >"$work/post.lua" <<EOF
--- POSTs NPS responses with a bearer token; requests are built once, so Lua costs little per request.
-local channels = {"email", "sms", "link", "qr", "widget", "kiosk"}
-local touchpoints = {"quote", "order", "delivery", "invoice", "customer-service"}
-local requests = {}
-local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer $token"}
-for i = 0, 109 do
-  local text = ""
-  if i % 10 == 0 then text = ', {"question": "why", "value": "Nopea toimitus, kiitos."}' end
-  local body = string.format('{"answers": [{"question": "nps", "value": %d}%s], "channel": "%s", "touchpoint": "%s"}',
-    i % 11, text, channels[i % 6 + 1], touchpoints[i % 5 + 1])
-  requests[#requests + 1] = wrk.format("POST", "/api/v1/surveys/$survey/responses", headers, body)
-end
-local n = 0
-request = function()
-  n = n + 1
-  return requests[n % #requests + 1]
-end
-EOF
+  post_script "$survey" "$token"
   port=$(free_port)
   start_server "$url" "$port" "$work/ingest-server-$label.log"
   # One request first, to prove that the body and token are accepted (201) before timing anything.
@@ -227,6 +210,83 @@ EOF
   note "$label server RSS after ingestion: $(ps -o rss= -p "$server_pid" | tr -d ' ') KiB"
   stop_server
   "$polku" --database-url "$url" verify | tail -n 1
+}
+
+# invite_burst URL LABEL: answer ingestion alone, then while a burst of 10,000 e-mail invitations is queued
+# (one POST /api/v1/surveys/{id}/invitations) and sent by the server's sender to aiosmtpd on loopback: wrk
+# POSTing answers for the same time with the same connections, on one server. The SMTP sink shares the
+# machine's cores, so this is the worst case of a send beside ingestion.
+invite_burst() {
+  local url=$1 label=$2 out survey token port smtp_port smtp_pid base mail=$work/mail-$2 t0 t1 sent
+  out=$("$polku" --database-url "$url" bench-data --responses 1000 2>/dev/null)
+  survey=$(echo "$out" | sed -n 's/^survey //p')
+  token=$(echo "$out" | tail -n 1)
+  post_script "$survey" "$token"
+  mkdir -p "$mail"
+  smtp_port=$(free_port)
+  PYTHONPATH=$root/crates/polku-web/tests/support python3 -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c smtp_sink.Sink "$mail" &
+  smtp_pid=$!
+  # The SMTP sink is on this machine, which an organisation may only reach when the operator allows it.
+  printf 'secure_cookies = false\nallow_internal_targets = true\n' >"$work/polku-internal.toml"
+  port=$(free_port)
+  start_server "$url" "$port" "$work/burst-server-$label.log" "$work/polku-internal.toml"
+  base=http://127.0.0.1:$port
+  api() { curl -sf -o /dev/null -X "$1" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' "$base$2" --data-binary "$3"; }
+  api PUT /api/v1/notification-settings "{\"smtp\": {\"host\": \"127.0.0.1\", \"port\": $smtp_port, \"tls\": \"none\", \"from\": \"bench@example.fi\"}}"
+  api PUT /api/v1/contact-rules '{"days_between": 30, "quiet_hours": null, "quiet_days": [], "require_consent": false}'
+  python3 - "$work" <<'PY'
+import json, sys
+work = sys.argv[1]
+customers = [{"external_id": f"B-{i}", "email": f"b{i}@example.fi", "language": "fi"} for i in range(10000)]
+json.dump(customers, open(f"{work}/burst-customers.json", "w"))
+json.dump({"customers": [c["external_id"] for c in customers], "channel": "email"}, open(f"{work}/burst-invite.json", "w"))
+PY
+  api POST /api/v1/customers:batch "@$work/burst-customers.json"
+  local c=64 before after poster
+  before=$(count_responses "$url")
+  # shellcheck disable=SC2086
+  wrk $wrk_args -c$c --latency -s "$work/post.lua" "$base/" >"$work/wrk-burst-alone-$label.txt"
+  after=$(count_responses "$url")
+  note "$label answers alone (-c$c): $(wrk_figures "$work/wrk-burst-alone-$label.txt"); stored $((after - before))"
+  t0=$(date +%s.%N)
+  curl -s -o "$work/burst-reply.json" -w '%{http_code} %{time_total}' -X POST -H "Authorization: Bearer $token" \
+    -H 'Content-Type: application/json' --data-binary "@$work/burst-invite.json" \
+    "$base/api/v1/surveys/$survey/invitations" >"$work/burst-post.txt" &
+  poster=$!
+  before=$(count_responses "$url")
+  # shellcheck disable=SC2086
+  wrk $wrk_args -c$c --latency -s "$work/post.lua" "$base/" >"$work/wrk-burst-during-$label.txt"
+  after=$(count_responses "$url")
+  wait "$poster"
+  t1=$(date +%s.%N)
+  sent=$(find "$mail" -name '*.json' | wc -l)
+  note "$label answers during the burst (-c$c): $(wrk_figures "$work/wrk-burst-during-$label.txt"); stored $((after - before))"
+  note "$label the burst: POST invitations answered $(cut -d' ' -f1 "$work/burst-post.txt") in $(cut -d' ' -f2 "$work/burst-post.txt") s ($(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["queued"])' "$work/burst-reply.json") queued); $sent mails received by the SMTP server within $(echo "$t0 $t1" | awk '{printf "%.0f", $2 - $1}') s"
+  stop_server
+  kill "$smtp_pid" 2>/dev/null || true
+}
+
+# post_script SURVEY TOKEN: the wrk script that POSTs answers (one in ten with a comment), as work/post.lua.
+post_script() {
+  cat >"$work/post.lua" <<EOF
+-- POSTs NPS responses with a bearer token; requests are built once, so Lua costs little per request.
+local channels = {"email", "sms", "link", "qr", "widget", "kiosk"}
+local touchpoints = {"quote", "order", "delivery", "invoice", "customer-service"}
+local requests = {}
+local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer $2"}
+for i = 0, 109 do
+  local text = ""
+  if i % 10 == 0 then text = ', {"question": "why", "value": "Nopea toimitus, kiitos."}' end
+  local body = string.format('{"answers": [{"question": "nps", "value": %d}%s], "channel": "%s", "touchpoint": "%s"}',
+    i % 11, text, channels[i % 6 + 1], touchpoints[i % 5 + 1])
+  requests[#requests + 1] = wrk.format("POST", "/api/v1/surveys/$1/responses", headers, body)
+end
+local n = 0
+request = function()
+  n = n + 1
+  return requests[n % #requests + 1]
+end
+EOF
 }
 
 # "SUM COUNT" of the writer's batch-size histogram, from the server's Prometheus endpoint.
@@ -367,6 +427,11 @@ fi
 if part ingest; then
 step "SQLite: ingestion"
 ingest "sqlite://$work/ingest.db" SQLite
+fi
+
+if part burst; then
+step "SQLite: ingestion beside a burst of 10,000 invitations"
+invite_burst "sqlite://$work/burst.db" SQLite
 fi
 
 if part money; then

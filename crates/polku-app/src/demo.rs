@@ -128,6 +128,7 @@ pub async fn ensure_demo(app: &App, seed: u64, target_responses: usize, end: Off
             locale: Some(r.locale.as_str().to_string()),
             customer: Some(data.customers[r.customer].external_id.clone()),
             consent: r.consent,
+            customer_unverified: false,
         };
         let body = response::validate(&survey.definition, &draft, "link", end)?;
         let rules = if r.submitted_at >= rules_since { rules.as_slice() } else { &[] };
@@ -300,6 +301,7 @@ async fn classic_story(
             locale: Some("fi".into()),
             customer: Some(ID.into()),
             consent: response::Consent { share_internally: true, contact: true },
+            customer_unverified: false,
         };
         let body = response::validate(&survey.definition, &draft, "link", end)?;
         batch.push(crate::responses::prepare(analyzer, &[], at, survey, &zone, body, None));
@@ -636,6 +638,7 @@ pub async fn bench_data(
             customer,
             // Every fourth shares, so the praise wall has a realistic share of the comments to page through.
             consent: response::Consent { share_internally: i % 4 == 0, contact: i % 3 == 0 },
+            customer_unverified: false,
         };
         batch.push(crate::responses::prepare(&analyzer, &[], end, &survey, &zone, body, None));
         if batch.len() == 10_000 || i + 1 == n {

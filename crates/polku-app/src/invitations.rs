@@ -397,16 +397,20 @@ pub async fn unsubscribe(app: &App, survey: &SurveyRecord, token: &str) -> AppRe
     }
 }
 
-/// The response funnel of a survey per channel for the days `from`..=`to` in the organisation's time zone
-/// (the last 30 days by default).
+/// The response funnel of a survey (of every survey with `None`) per channel for the days `from`..=`to` in
+/// the organisation's time zone (the last 30 days by default).
 pub async fn funnel(
     app: &App,
     caller: &crate::auth::Caller,
-    survey: polku_domain::SurveyId,
+    survey: Option<polku_domain::SurveyId>,
     from: Option<time::Date>,
     to: Option<time::Date>,
 ) -> AppResult<Vec<invite::Funnel>> {
-    let record = crate::surveys::current(app, caller.org, survey).await?;
+    caller.require(polku_domain::role::Permission::View)?;
+    let survey = match survey {
+        Some(id) => Some(crate::surveys::current(app, caller.org, id).await?.id),
+        None => None,
+    };
     let zone = app.zone(caller.org).await?;
     let today = zone.day_of(polku_store::now());
     let last = to.map_or(today, polku_domain::calendar::day_of_date);
@@ -417,7 +421,7 @@ pub async fn funnel(
     if last - first > 366 * 3 {
         return Err(AppError::invalid("from", "the period may be at most three years"));
     }
-    let rows = app.store.funnel(caller.org, record.id, zone.start_of_day(first), zone.start_of_day(last + 1)).await?;
+    let rows = app.store.funnel(caller.org, survey, zone.start_of_day(first), zone.start_of_day(last + 1)).await?;
     let n = |v: i64| u64::try_from(v).unwrap_or(0);
     Ok(rows
         .into_iter()

@@ -1325,6 +1325,7 @@ mod tests {
                 locale: Some(r.locale.as_str().to_string()),
                 customer: Some(data.customers[r.customer].external_id.clone()),
                 consent: r.consent,
+                customer_unverified: false,
             };
             let valid =
                 response::validate(&defs[r.survey], &draft, "api", END).unwrap_or_else(|e| panic!("{r:?}: {e}"));

@@ -214,6 +214,61 @@ impl ScoreRow<'_> {
     }
 }
 
+/// E-mail tools a shop may already send its post-purchase and marketing mail from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MailTool {
+    Klaviyo,
+    Mailchimp,
+    Brevo,
+}
+
+impl MailTool {
+    pub const ALL: [MailTool; 3] = [MailTool::Klaviyo, MailTool::Mailchimp, MailTool::Brevo];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailTool::Klaviyo => "klaviyo",
+            MailTool::Mailchimp => "mailchimp",
+            MailTool::Brevo => "brevo",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MailTool> {
+        MailTool::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            MailTool::Klaviyo => "Klaviyo",
+            MailTool::Mailchimp => "Mailchimp",
+            MailTool::Brevo => "Brevo",
+        }
+    }
+
+    /// The tool's merge tag for the recipient's e-mail address (from each tool's template documentation).
+    pub fn email_tag(self) -> &'static str {
+        match self {
+            MailTool::Klaviyo => "{{ email }}",
+            MailTool::Mailchimp => "*|EMAIL|*",
+            MailTool::Brevo => "{{ contact.EMAIL }}",
+        }
+    }
+
+    /// The score row to paste into the tool: each score links to the survey page `base` (`…/s/{slug}`)
+    /// with the channel, the touchpoint, the score and the tool's merge tag as `ref`, which ties the answer
+    /// to the customer with that address (marked unverified: anyone holding the link could change it).
+    pub fn score_row(self, base: &str, touchpoint: &str, row: ScoreRow<'_>, locale: crate::Locale) -> String {
+        let mut link = format!("{base}?channel=email");
+        if !touchpoint.is_empty() {
+            link.push_str("&touchpoint=");
+            link.push_str(touchpoint);
+        }
+        link.push_str("&ref=");
+        link.push_str(self.email_tag());
+        row.html(locale, &link)
+    }
+}
+
 /// An invitation's HTML part (the text part is `email`'s): the question, its score row when it has one,
 /// the link, and the way out.
 pub fn email_html(
@@ -383,5 +438,24 @@ mod tests {
         let csat = ScoreRow { key: "tyyt", kind: QuestionType::Csat }.html(crate::Locale::En, "https://p/s/x?i=T");
         assert!(csat.contains("q_tyyt=1") && csat.contains("q_tyyt=5") && !csat.contains("q_tyyt=6"), "{csat}");
         assert_eq!(ScoreRow { key: "ces", kind: QuestionType::Ces }.scale(), None, "CES gets no inline row");
+    }
+
+    #[test]
+    fn each_tool_gets_its_own_merge_tag_in_every_score_link() {
+        use crate::survey::QuestionType;
+        let row = ScoreRow { key: "nps", kind: QuestionType::Nps };
+        for (tool, tag) in [
+            (MailTool::Klaviyo, "{{ email }}"),
+            (MailTool::Mailchimp, "*|EMAIL|*"),
+            (MailTool::Brevo, "{{ contact.EMAIL }}"),
+        ] {
+            let html = tool.score_row("https://p.fi/s/abc", "delivery", row, crate::Locale::Fi);
+            for n in 0..=10 {
+                let href =
+                    format!("https://p.fi/s/abc?channel=email&amp;touchpoint=delivery&amp;ref={tag}&amp;q_nps={n}");
+                assert!(html.contains(&href), "{tool:?} {n}: {html}");
+            }
+            assert_eq!(MailTool::parse(tool.as_str()), Some(tool));
+        }
     }
 }

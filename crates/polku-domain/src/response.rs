@@ -40,6 +40,10 @@ pub struct ResponseDraft {
     /// What the customer allowed (nothing unless they ticked it).
     #[serde(default)]
     pub consent: Consent,
+    /// `customer` came from a reference anyone holding the link could change (a score link pasted into
+    /// a marketing tool), not from a signed link or an authenticated caller. Never read from JSON.
+    #[serde(skip)]
+    pub customer_unverified: bool,
 }
 
 /// What a customer allowed with their answer; both off unless they opted in.
@@ -102,6 +106,8 @@ pub struct ValidResponse {
     pub locale: Option<Locale>,
     pub customer: Option<String>,
     pub consent: Consent,
+    /// See `ResponseDraft::customer_unverified`.
+    pub customer_unverified: bool,
 }
 
 /// Everything the writer stores for one response.
@@ -324,7 +330,17 @@ pub fn validate(
     let customer = customer.map(str::to_string);
 
     if errs.is_empty() {
-        Ok(ValidResponse { answers, channel, touchpoint, submitted_at, locale, customer, consent: draft.consent })
+        let customer_unverified = draft.customer_unverified && customer.is_some();
+        Ok(ValidResponse {
+            answers,
+            channel,
+            touchpoint,
+            submitted_at,
+            locale,
+            customer,
+            consent: draft.consent,
+            customer_unverified,
+        })
     } else {
         Err(ValidationErrors(errs))
     }

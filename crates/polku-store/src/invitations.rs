@@ -469,12 +469,13 @@ impl Store {
 }
 
 impl Store {
-    /// The funnel of `survey` for invitations made and answers given in `[from, to)`, per channel: (channel,
-    /// invited, sent, failed, opened, answered through an invitation, all answers), channels in name order.
+    /// The funnel of `survey` (all surveys with `None`) for invitations made and answers given in
+    /// `[from, to)`, per channel: (channel, invited, sent, failed, opened, answered through an invitation,
+    /// all answers), channels in name order.
     pub async fn funnel(
         &self,
         org: OrgId,
-        survey: SurveyId,
+        survey: Option<SurveyId>,
         from: OffsetDateTime,
         to: OffsetDateTime,
     ) -> Result<Vec<(String, [i64; 6])>> {
@@ -486,21 +487,22 @@ impl Store {
                     COALESCE(SUM(CASE WHEN i.answered_at IS NOT NULL THEN 1 ELSE 0 END), 0)
              FROM invitations i
              LEFT JOIN notifications n ON n.invitation_id = i.id AND n.org_id = i.org_id AND n.event = 'invitation'
-             WHERE i.org_id = $1 AND i.survey_id = $2 AND i.created_at >= $3 AND i.created_at < $4
+             WHERE i.org_id = $1 AND ($2 IS NULL OR i.survey_id = $2) AND i.created_at >= $3 AND i.created_at < $4
              GROUP BY i.channel",
         )
         .bind(org.0)
-        .bind(survey.0)
+        .bind(survey.map(|s| s.0))
         .bind(from)
         .bind(to)
         .fetch_all(p)
         .await)?;
         let answered: Vec<(String, i64)> = db!(self, p => sqlx::query_as(
             "SELECT channel, COUNT(*) FROM responses
-             WHERE org_id = $1 AND survey_id = $2 AND submitted_at >= $3 AND submitted_at < $4 GROUP BY channel",
+             WHERE org_id = $1 AND ($2 IS NULL OR survey_id = $2) AND submitted_at >= $3 AND submitted_at < $4
+             GROUP BY channel",
         )
         .bind(org.0)
-        .bind(survey.0)
+        .bind(survey.map(|s| s.0))
         .bind(from)
         .bind(to)
         .fetch_all(p)
@@ -666,5 +668,29 @@ impl Store {
         .bind(org.0)
         .fetch_all(p)
         .await)?)
+    }
+}
+
+impl Store {
+    /// The external id of the organisation's customer (not erased) whose external id or e-mail address
+    /// is `reference`: as written, or with spaces read as `+` (a merge tool that does not encode an
+    /// address like `a+b@x.fi` in a link turns its `+` into a space).
+    pub async fn customer_by_reference(&self, org: OrgId, reference: &str) -> Result<Option<String>> {
+        let plus = reference.replace(' ', "+");
+        for r in [reference, plus.as_str()] {
+            let found: Option<String> = db!(self, p => sqlx::query_scalar(
+                "SELECT external_id FROM customers WHERE org_id = $1 AND erased_at IS NULL
+                   AND (external_id = $2 OR LOWER(email) = LOWER($2))
+                 ORDER BY external_id = $2 DESC LIMIT 1",
+            )
+            .bind(org.0)
+            .bind(r)
+            .fetch_optional(p)
+            .await)?;
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        Ok(None)
     }
 }

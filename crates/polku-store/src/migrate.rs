@@ -89,6 +89,7 @@ const MIGRATIONS: &[Migration] = migrations![
     "0037" contact_rules,
     "0038" triggers,
     "0039" reminders,
+    "0040" unverified_reference,
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.

@@ -143,6 +143,9 @@ pub struct ExportResponse {
     /// What the customer allowed with this answer.
     pub share_ok: bool,
     pub contact_ok: bool,
+    /// Tied to the customer by a reference anyone holding the link could change (a score link pasted
+    /// into a marketing tool), not by a personal link or the API.
+    pub customer_unverified: bool,
     #[sqlx(skip)]
     pub answers: Vec<ExportAnswer>,
 }
@@ -339,8 +342,8 @@ impl Store {
                  WHERE org_id = $1 AND customer_id = $2 ORDER BY occurred_at",
             ).bind(org.0).bind(id).fetch_all(&mut *tx).await?;
             let mut responses: Vec<ExportResponse> = bound!(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT id, survey_id, submitted_at, channel, touchpoint, locale, share_ok, contact_ok FROM responses
-                 WHERE org_id = $1 AND {by_ref} ORDER BY submitted_at"
+                "SELECT id, survey_id, submitted_at, channel, touchpoint, locale, share_ok, contact_ok, customer_unverified
+                 FROM responses WHERE org_id = $1 AND {by_ref} ORDER BY submitted_at"
             ))), org, refs).fetch_all(&mut *tx).await?;
             if customer.is_none() && responses.is_empty() {
                 return Ok(None);

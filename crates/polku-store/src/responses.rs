@@ -317,6 +317,13 @@ impl Store {
                 });
                 qb.build().persistent(cache).execute(&mut *tx).await?;
             }
+            // Rare (a score link from a shop's own mail tool): marked apart, so the common insert is as before.
+            for r in fresh.iter().filter(|r| r.body.customer_unverified) {
+                sqlx::query("UPDATE responses SET customer_unverified = TRUE WHERE id = $1")
+                    .bind(r.id.0)
+                    .execute(&mut *tx)
+                    .await?;
+            }
 
             // Answers tied to a customer change their summary (migration 0025): remembered by reference.
             let mut refs: Vec<(Uuid, &str)> =

@@ -240,6 +240,14 @@ async fn invitations_are_mailed_answered_and_unsubscribed() {
             .collect();
         assert_eq!(counts, [1, 1, 0, 1, 1, 1], "{}: {email}", t.backend);
         assert_eq!(email["response_rate"], 1.0, "{email}");
+        // The dashboard's channel breakdown shows the same: one invited by e-mail, all of them answered.
+        let (cookies, _) = t.login(&t.email).await;
+        let dashboard = t.get("/", &cookies).await;
+        assert!(
+            dashboard.body.contains("<td class=\"num\">1</td><td class=\"num\">100 %</td></tr>"),
+            "{}",
+            dashboard.body
+        );
         assert!(email["response_rate_ci95"][0].as_f64().unwrap() < 1.0, "{email}");
         let r = t.api(Method::GET, &format!("/api/v1/surveys/{sid}/funnel?from=2026-13-01"), &t.token, None).await;
         assert_eq!(
@@ -1037,5 +1045,70 @@ async fn a_segment_invites_everyone_who_matches() {
         assert_eq!(invited(json!({"loyal": true})).await, ["S-2"], "{}: two orders and a promoter", t.backend);
         assert_eq!(invited(json!({"nps_group": "none"})).await, ["S-1", "S-3"], "{}", t.backend);
         assert_eq!(invited(json!({})).await, ["S-1", "S-2", "S-3"], "{}: everyone", t.backend);
+    }
+}
+
+/// A score row for the shop's own e-mail tool: each link carries the tool's merge tag; the answer given
+/// through one is tied to the customer with that address and marked unverified (a `+` the tool left
+/// unencoded included); a click alone stores nothing; an unknown reference ties the answer to nobody.
+#[tokio::test]
+async fn a_marketing_tools_score_link_ties_the_answer_unverified() {
+    for t in spawn_apps().await {
+        let customers = json!([{"external_id": "K-1", "email": "anna+shop@example.fi"}]);
+        assert_eq!(
+            t.api(Method::POST, "/api/v1/customers:batch", &t.token, Some(customers)).await.status,
+            StatusCode::OK
+        );
+        let survey = t.create_survey(&t.token, nps_survey()).await;
+        let (sid, slug) = (survey["id"].as_str().unwrap().to_string(), survey["slug"].as_str().unwrap().to_string());
+        let (cookies, _) = t.login(&t.email).await;
+        let page = t.get(&format!("/surveys/{sid}/send?tool=mailchimp&tool_touchpoint=purchase"), &cookies).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains("touchpoint=purchase&#38;amp;ref=*|EMAIL|*&#38;amp;q_nps=10"), "{}", page.body);
+
+        // Mailchimp filled in the address without encoding it: its `+` arrives as a space.
+        let link = format!("/s/{slug}?channel=email&touchpoint=purchase&ref=anna+shop@example.fi&q_nps=7");
+        let page = t.get(&link, &[]).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains("value=\"7\" checked"), "the score is chosen");
+        assert!(page.body.contains("name=\"ref\" value=\"anna shop@example.fi\""), "{}", page.body);
+        let export = t.api(Method::GET, "/api/v1/customers/K-1/export", &t.token, None).await.json();
+        assert_eq!(export["responses"].as_array().map(Vec::len), Some(0), "a click alone stores nothing");
+        let send = |reference: &'static str| {
+            let (t, slug, page) = (&t, &slug, &page);
+            async move {
+                let form = [
+                    ("_csrf", hidden(&page.body, "_csrf")),
+                    ("channel", "email".to_string()),
+                    ("touchpoint", "purchase".to_string()),
+                    ("ref", reference.to_string()),
+                    ("q_nps", "7".to_string()),
+                ];
+                let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                t.post_form(&format!("/s/{slug}"), &page.cookies(), &form).await.status
+            }
+        };
+        assert_eq!(send("anna shop@example.fi").await, StatusCode::SEE_OTHER);
+        let export = t.api(Method::GET, "/api/v1/customers/K-1/export", &t.token, None).await.json();
+        let answer = &export["responses"][0];
+        assert_eq!(
+            (answer["customer_unverified"].as_bool(), answer["channel"].as_str(), answer["touchpoint"].as_str()),
+            (Some(true), Some("email"), Some("purchase")),
+            "{}: {export}",
+            t.backend
+        );
+        assert_eq!(send("nobody@example.fi").await, StatusCode::SEE_OTHER);
+        let export = t.api(Method::GET, "/api/v1/customers/K-1/export", &t.token, None).await.json();
+        assert_eq!(
+            export["responses"].as_array().map(Vec::len),
+            Some(1),
+            "{}: an unknown reference is nobody",
+            t.backend
+        );
+        // An API answer with a customer is not unverified.
+        let answer = json!({"answers": [{"question": "nps", "value": 9}], "customer": "K-1"});
+        t.api(Method::POST, &format!("/api/v1/surveys/{sid}/responses"), &t.token, Some(answer)).await;
+        let export = t.api(Method::GET, "/api/v1/customers/K-1/export", &t.token, None).await.json();
+        assert_eq!(export["responses"][1]["customer_unverified"], false, "{export}");
     }
 }

@@ -153,7 +153,7 @@ pub(super) async fn funnel(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let from = super::metrics::parse_date("from", p.from.as_deref())?;
     let to = super::metrics::parse_date("to", p.to.as_deref())?;
-    let channels = invitations::funnel(&web.app, &caller, parse_id(&id)?, from, to).await?;
+    let channels = invitations::funnel(&web.app, &caller, Some(parse_id(&id)?), from, to).await?;
     Ok(Json(serde_json::json!({ "channels": channels })))
 }
 

@@ -36,6 +36,8 @@ struct DashboardPage {
     ces_chart: String,
     distribution: String,
     by_channel: Vec<Breakdown>,
+    /// The response funnel per channel for the same period and survey.
+    funnel: Vec<polku_domain::invite::Funnel>,
     by_touchpoint: Vec<Breakdown>,
     comments: Vec<Comment>,
     /// Theme key → label in the page's language.
@@ -45,6 +47,16 @@ struct DashboardPage {
 }
 
 impl DashboardPage {
+    fn invited(&self, channel: &str) -> String {
+        self.funnel.iter().find(|f| f.channel == channel).map_or_else(|| "–".into(), |f| f.invited.to_string())
+    }
+    fn response_rate(&self, channel: &str) -> String {
+        self.funnel
+            .iter()
+            .find(|f| f.channel == channel)
+            .and_then(|f| f.response_rate)
+            .map_or_else(|| "–".into(), |r| format!("{} %", self.t.num(r * 100.0, 0)))
+    }
     fn f1(&self, v: &Option<f64>) -> String {
         fmt1(&self.t, v)
     }
@@ -119,6 +131,9 @@ async fn overview(State(web): State<Web>, s: UiSession, RawQuery(q): RawQuery) -
     }
     let surveys = polku_app::surveys::list(&web.app, &s.caller).await.map_err(fail(&s))?;
     let o = dashboard::overview(&web.app, &s.caller, &query).await.map_err(fail(&s))?;
+    let funnel = polku_app::invitations::funnel(&web.app, &s.caller, query.survey, query.from, query.to)
+        .await
+        .map_err(fail(&s))?;
     let analyzer = polku_app::text_models::analyzer_for(&web.app, s.caller.org).await.map_err(fail(&s))?;
     let t = s.t;
     let trend = |pick: &dyn Fn(&Summary) -> Point| -> Vec<TrendPoint> {
@@ -153,6 +168,7 @@ async fn overview(State(web): State<Web>, s: UiSession, RawQuery(q): RawQuery) -
         csat_chart,
         ces_chart,
         by_channel: o.by_channel,
+        funnel,
         by_touchpoint: o.by_touchpoint,
         comments: o.comments,
         theme_labels: analyzer.themes(t.locale).map(|(k, l)| (k.to_string(), l.to_string())).collect(),

@@ -76,6 +76,8 @@ struct SurveyPage {
     /// Attribution carried from the link (`?channel=qr&touchpoint=arrival`) into the answer.
     channel: String,
     touchpoint: String,
+    /// A marketing tool's reference to the customer (`?ref=` filled in by its merge tag), carried along.
+    reference: String,
     /// The personal link's token, carried into the answer (empty on an anonymous page).
     invite: String,
     /// Ask for consent to contact: a personal link whose customer has not given it.
@@ -258,6 +260,11 @@ fn render_survey(
         error: message,
         channel: form.and_then(|f| f.get("channel")).unwrap_or("").to_string(),
         touchpoint: form.and_then(|f| f.get("touchpoint")).unwrap_or("").to_string(),
+        reference: if invite.is_some() {
+            String::new()
+        } else {
+            form.and_then(|f| f.get("ref")).unwrap_or("").to_string()
+        },
         invite: invite.map(|i| i.0.to_string()).unwrap_or_default(),
         ask_contact: invite.is_some_and(|i| i.1),
     });
@@ -315,6 +322,7 @@ async fn show(
                 // A malformed attribution in a link must not stop the customer from answering: drop it.
                 "channel" => response::is_valid_name(v, response::MAX_CHANNEL),
                 "touchpoint" => response::is_valid_name(v, response::MAX_TOUCHPOINT),
+                "ref" => valid_reference(v),
                 k => k.starts_with("q_"),
             })
             .collect();
@@ -335,6 +343,14 @@ struct PageFields {
     consent_share: bool,
     /// Asked only on a personal link's page.
     consent_contact: bool,
+    /// A marketing tool's reference to the customer: their e-mail address or id (unverified).
+    #[serde(rename = "ref")]
+    reference: Option<String>,
+}
+
+/// A reference a merge tag could have filled in: an e-mail address or an id, one short line.
+fn valid_reference(v: &str) -> bool {
+    !v.trim().is_empty() && v.len() <= 320 && !v.chars().any(char::is_control)
 }
 
 async fn answer(
@@ -393,13 +409,20 @@ async fn answer(
             Some(AnswerDraft { question: q.id.to_string(), value })
         })
         .collect();
+    // A score link from the shop's own marketing tool names its customer by a reference anyone could
+    // change: the answer is tied to a customer with that address or id where there is one, marked so.
+    let referred = match fields.reference.as_deref().filter(|r| invitation_record.is_none() && valid_reference(r)) {
+        Some(r) => web.app.store.customer_by_reference(s.org, r.trim()).await.map_err(|e| lookup_error(e.into(), t))?,
+        None => None,
+    };
     let draft = ResponseDraft {
         answers,
         channel: fields.channel,
         touchpoint: fields.touchpoint,
         submitted_at: None,
         locale: Some(locale.as_str().to_string()),
-        customer: None,
+        customer_unverified: referred.is_some(),
+        customer: referred,
         // An anonymous page has no way to reach the customer, so it asks about contact only on a personal
         // link (whose customer may have agreed already).
         consent: response::Consent {

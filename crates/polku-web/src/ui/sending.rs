@@ -9,7 +9,7 @@ use crate::extract::{CsrfForm, IdPath, UiSession};
 use crate::i18n::T;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -69,6 +69,12 @@ struct SendPage {
     sending: SendingView,
     log: Vec<LogEntry>,
     skipped: Vec<LogSkip>,
+    /// The score row for a marketing tool, as asked for (`?tool=klaviyo&tool_touchpoint=…`).
+    tool: String,
+    tool_touchpoint: String,
+    tool_html: String,
+    /// Whether the first question is NPS or CSAT (the score row's condition).
+    scored_first: bool,
 }
 
 impl SendPage {
@@ -90,6 +96,9 @@ impl SendPage {
     fn rate(&self, f: &Funnel) -> String {
         f.response_rate.map(|r| format!("{} %", self.t.num(r * 100.0, 0))).unwrap_or_else(|| "–".into())
     }
+    fn tool_name(&self, k: &str) -> &'static str {
+        polku_domain::invite::MailTool::parse(k).map_or("", polku_domain::invite::MailTool::name)
+    }
     fn percent(&self, share: &f64) -> String {
         self.t.num(share * 100.0, 1)
     }
@@ -99,13 +108,22 @@ struct Extra {
     form: SendForm,
     errors: Vec<(String, String)>,
     result: Option<(usize, Vec<(String, String)>)>,
+    tool: ToolQuery,
+}
+
+/// Which marketing tool's score row to show, and the touchpoint its links carry.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct ToolQuery {
+    tool: String,
+    tool_touchpoint: String,
 }
 
 async fn render(web: &Web, s: &UiSession, id: SurveyId, extra: Extra) -> Result<Response, PageError> {
     let app = &web.app;
     let (log, skipped) = invitations::log(app, &s.caller, id).await.map_err(fail(s))?;
     let record = polku_app::surveys::get(app, &s.caller, id).await.map_err(fail(s))?;
-    let funnel = invitations::funnel(app, &s.caller, id, None, None).await.map_err(fail(s))?;
+    let funnel = invitations::funnel(app, &s.caller, Some(id), None, None).await.map_err(fail(s))?;
     let triggers = triggers::list(app, &s.caller, id).await.map_err(fail(s))?;
     let sending = contact::sending(app, &s.caller, id).await.map_err(fail(s))?;
     let organisation = app.store.org(s.caller.org).await.map_err(|e| fail(s)(e.into()))?.name;
@@ -123,8 +141,28 @@ async fn render(web: &Web, s: &UiSession, id: SurveyId, extra: Extra) -> Result<
             Preview { lang: l.as_str(), subject, body, sms: polku_domain::sms::text(l, &organisation, &link) }
         })
         .collect();
+    let first = record.definition.questions.first();
+    let row =
+        first.map(|q| polku_domain::invite::ScoreRow { key: &q.key, kind: q.kind }).filter(|r| r.scale().is_some());
+    let tool_touchpoint = extra.tool.tool_touchpoint.trim().to_string();
+    let tool_touchpoint =
+        if polku_domain::response::is_valid_name(&tool_touchpoint, polku_domain::response::MAX_TOUCHPOINT) {
+            tool_touchpoint
+        } else {
+            String::new()
+        };
+    let locale = record.definition.locales.first().copied().unwrap_or_default();
+    let tool_html = match (polku_domain::invite::MailTool::parse(&extra.tool.tool), row) {
+        (Some(tool), Some(row)) => tool.score_row(&format!("{base}/s/{}", record.slug), &tool_touchpoint, row, locale),
+        _ => String::new(),
+    };
+    let scored_first = row.is_some();
     let status = if extra.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let body = page(&SendPage {
+        tool: extra.tool.tool,
+        tool_touchpoint,
+        tool_html,
+        scored_first,
         c: Chrome::new(s, "surveys"),
         t: s.t,
         s: record,
@@ -141,8 +179,13 @@ async fn render(web: &Web, s: &UiSession, id: SurveyId, extra: Extra) -> Result<
     Ok((status, body).into_response())
 }
 
-async fn show(State(web): State<Web>, s: UiSession, IdPath(id): IdPath<SurveyId>) -> Result<Response, PageError> {
-    render(&web, &s, id, Extra { form: SendForm::default(), errors: vec![], result: None }).await
+async fn show(
+    State(web): State<Web>,
+    s: UiSession,
+    IdPath(id): IdPath<SurveyId>,
+    Query(tool): Query<ToolQuery>,
+) -> Result<Response, PageError> {
+    render(&web, &s, id, Extra { form: SendForm::default(), errors: vec![], result: None, tool }).await
 }
 
 /// A field's errors as the page lists them, or the error itself when it is not about the input.
@@ -217,9 +260,15 @@ async fn send(
                 })
                 .collect();
             let result = Some((sent.queued, skipped));
-            render(&web, &s, id, Extra { form: SendForm::default(), errors: vec![], result }).await
+            render(
+                &web,
+                &s,
+                id,
+                Extra { form: SendForm::default(), errors: vec![], result, tool: ToolQuery::default() },
+            )
+            .await
         }
-        Err(Ok(errors)) => render(&web, &s, id, Extra { form, errors, result: None }).await,
+        Err(Ok(errors)) => render(&web, &s, id, Extra { form, errors, result: None, tool: ToolQuery::default() }).await,
         Err(Err(e)) => Err(fail(&s)(e)),
     }
 }
@@ -254,7 +303,10 @@ async fn save_settings(
     };
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/surveys/{id}/send#settings")).into_response()),
-        Err(Ok(errors)) => render(&web, &s, id, Extra { form: SendForm::default(), errors, result: None }).await,
+        Err(Ok(errors)) => {
+            render(&web, &s, id, Extra { form: SendForm::default(), errors, result: None, tool: ToolQuery::default() })
+                .await
+        }
         Err(Err(e)) => Err(fail(&s)(e)),
     }
 }
@@ -290,7 +342,10 @@ async fn add_trigger(
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/surveys/{id}/send#triggers")).into_response()),
-        Err(Ok(errors)) => render(&web, &s, id, Extra { form: SendForm::default(), errors, result: None }).await,
+        Err(Ok(errors)) => {
+            render(&web, &s, id, Extra { form: SendForm::default(), errors, result: None, tool: ToolQuery::default() })
+                .await
+        }
         Err(Err(e)) => Err(fail(&s)(e)),
     }
 }
