@@ -14,7 +14,7 @@ mkdirSync(shots, { recursive: true });
 
 const pages = [
   '/', '/inbox', '/insights', '/journey', '/customers', '/customers/SIV-TARINA', '/money', '/money/loyal',
-  '/cases', '/cases/follow-ups', '/improvements', '/praise', '/surveys',
+  '/cases', '/cases/follow-ups', '/improvements', '/praise', '/surveys', '/panel',
   '/settings/members', '/settings/tokens', '/settings/rules', '/settings/text', '/settings/notifications', '/settings/contact',
   '/settings/connections', '/settings/privacy', '/settings/audit', '/settings/journey', '/settings/organisation',
   '/account',

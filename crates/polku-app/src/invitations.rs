@@ -233,6 +233,17 @@ pub async fn send(
     survey: polku_domain::SurveyId,
     input: &SendInput,
 ) -> AppResult<Sent> {
+    send_as(app, caller, survey, input, None).await
+}
+
+/// [`send`], the invitations belonging to panel study `study` when given.
+pub(crate) async fn send_as(
+    app: &App,
+    caller: &crate::auth::Caller,
+    survey: polku_domain::SurveyId,
+    input: &SendInput,
+    study: Option<Uuid>,
+) -> AppResult<Sent> {
     use polku_domain::role::Permission;
     caller.require(Permission::ManageSurveys)?;
     caller.require(Permission::PersonalData)?;
@@ -305,6 +316,7 @@ pub async fn send(
         planned,
         skipped,
         trigger: None,
+        study,
     };
     let (queued, skipped) = app.store.queue_invitations(caller.org, &batch).await?;
     Ok(Sent { queued, skipped: skipped.into_iter().map(|(customer, reason)| Skipped { customer, reason }).collect() })
@@ -379,8 +391,27 @@ pub async fn message(
     let question = first.map(|q| polku_domain::locale::text_in(&q.text, locale).to_string()).unwrap_or_default();
     let row = first.map(|q| invite::ScoreRow { key: &q.key, kind: q.kind });
     let organisation = app.store.org(org).await?.name;
-    let (subject, body) = invite::email(locale, &organisation, &question, &link, &unsubscribe);
-    let html = invite::email_html(locale, &organisation, &question, row, &link, &unsubscribe);
+    let (subject, mut body) = invite::email(locale, &organisation, &question, &link, &unsubscribe);
+    let mut html = invite::email_html(locale, &organisation, &question, row, &link, &unsubscribe);
+    // A panel study's message also has the one-click way out of the panel.
+    if app.store.invitation_study(org, id).await?.is_some() {
+        let leave = invite::sign_for(
+            invite::Purpose::LeavePanel,
+            &key,
+            &Claims { key: number, invitation: id, expires: forever },
+        );
+        let leave = format!("{base}/s/{}/leave-panel?i={leave}", record.slug);
+        let text = invite::leave_panel_text(locale);
+        body.push_str(&format!("{text}\n{leave}\n"));
+        html = html.replace(
+            "</body>",
+            &format!(
+                "<p style=\"font-size:12px;color:#555\"><a href=\"{}\" style=\"color:#555\">{}</a></p></body>",
+                invite::escape_html(&leave),
+                invite::escape_html(text)
+            ),
+        );
+    }
     let sms = polku_domain::sms::text(locale, &organisation, &link);
     Ok(Message { subject, body, html, unsubscribe, sms })
 }

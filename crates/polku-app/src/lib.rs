@@ -28,6 +28,7 @@ pub mod money;
 pub mod notify;
 pub mod orgs;
 pub mod outbound;
+pub mod panel;
 pub mod praise;
 pub mod privacy;
 pub mod responses;

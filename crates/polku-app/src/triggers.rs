@@ -237,6 +237,7 @@ async fn fire(app: &App, trigger: &TriggerRecord, now: OffsetDateTime) -> AppRes
         planned,
         skipped,
         trigger: Some(trigger.id),
+        study: None,
     };
     let (queued, _) = app.store.queue_invitations(org, &batch).await?;
     Ok(queued)

@@ -19,6 +19,8 @@ pub enum Purpose {
     Answer = 1,
     /// Unsubscribes the invitation's customer (for ever: signed with a far expiry).
     Unsubscribe = 2,
+    /// Takes the invitation's customer out of the customer panel (for ever, like unsubscribing).
+    LeavePanel = 3,
 }
 const BODY: usize = 1 + 4 + 16 + 8;
 const MAC_LEN: usize = 16;
@@ -138,6 +140,15 @@ pub fn email(
     };
     let body = format!("{question}\n\n{ask}\n{link}\n\n{thanks}\n{organisation}\n\n--\n{leave}\n{unsubscribe}\n");
     (subject, body)
+}
+
+/// The way out of the customer panel, under a study's message.
+pub fn leave_panel_text(locale: crate::Locale) -> &'static str {
+    match locale {
+        crate::Locale::Fi => "Et halua enää osallistua asiakaspaneeliin? Eroa yhdellä napsautuksella:",
+        crate::Locale::Sv => "Vill du inte längre vara med i kundpanelen? Gå ur med ett klick:",
+        crate::Locale::En => "Rather not be in the customer panel any more? Leave with one click:",
+    }
 }
 
 /// A reminder's subject: the invitation's, marked as a reminder.

@@ -23,6 +23,7 @@ pub mod journey;
 pub mod locale;
 pub mod metrics;
 pub mod notify;
+pub mod panel;
 pub mod response;
 pub mod retention;
 pub mod rng;

@@ -286,6 +286,8 @@ pub struct InvitationBatch<'a> {
     /// The trigger firing: each row (`subject`) is recorded as fired, and an item whose row another
     /// transaction recorded first (another node) is dropped, so a row fires once.
     pub trigger: Option<Uuid>,
+    /// The panel study the invitations belong to.
+    pub study: Option<Uuid>,
 }
 
 /// Rows per statement when reading or writing a batch.
@@ -408,12 +410,12 @@ impl Store {
                     continue;
                 }
                 let mut qb = sqlx::QueryBuilder::new(
-                    "INSERT INTO invitations (id, org_id, survey_id, customer_id, channel, touchpoint, created_at, expires_at, order_id) ",
+                    "INSERT INTO invitations (id, org_id, survey_id, customer_id, channel, touchpoint, created_at, expires_at, order_id, study_id) ",
                 );
                 qb.push_values(&rows, |mut b, (id, p)| {
                     b.push_bind(*id).push_bind(org.0).push_bind(batch.survey.0).push_bind(p.customer)
                         .push_bind(p.channel).push_bind(batch.touchpoint).push_bind(now).push_bind(batch.expires_at)
-                        .push_bind(p.order);
+                        .push_bind(p.order).push_bind(batch.study);
                 });
                 qb.build().execute(&mut *tx).await?;
                 let mut qb = sqlx::QueryBuilder::new(

@@ -26,6 +26,7 @@ mod journey;
 mod migrate;
 mod notifications;
 mod orgs;
+mod panel;
 mod praise;
 mod privacy;
 mod responses;
@@ -63,6 +64,7 @@ pub use invitations::{
 pub use journey::{CustomersAtTouchpoints, TouchpointActivity};
 pub use notifications::{CaseFacts, NotificationRecord, Outgoing};
 pub use orgs::Organisation;
+pub use panel::PanelMember;
 pub use privacy::{CustomerExport, Erased};
 pub use responses::{ExportedAnswer, ExportedResponse, InsertOutcome};
 pub use rollups::{BucketTouchpointRow, GroupBy, Mismatch, RollupFilter, RollupRow};

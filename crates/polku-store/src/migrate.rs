@@ -90,6 +90,7 @@ const MIGRATIONS: &[Migration] = migrations![
     "0038" triggers,
     "0039" reminders,
     "0040" unverified_reference,
+    "0041" panel,
 ];
 
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.

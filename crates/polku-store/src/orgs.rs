@@ -11,6 +11,8 @@ use uuid::Uuid;
 /// table with `org_id` is missing here.
 pub(crate) const ORG_TABLES: &[&str] = &[
     "invitations",
+    "panel_studies",
+    "panel_members",
     "invitation_skips",
     "trigger_firings",
     "survey_triggers",

@@ -767,3 +767,37 @@ tools-tool = Tool
 tools-make = Make the score row
 tools-html = HTML to paste
 tools-needs-score = The score row is made when the survey's first question is NPS or CSAT.
+leave-panel-title = Leave the customer panel
+leave-panel-text = You will not be asked to take part in the panel's studies any more.
+leave-panel-button = Leave the panel
+link-left-panel-title = You have left the panel
+link-left-panel-text = Thank you for taking part so far.
+
+## The customer panel
+nav-panel = Customer panel
+panel-intro = Customers who agreed to answer studies now and then. A study goes to the whole panel or to a random sample in which each group keeps its share; every message has a link to leave the panel with one click.
+panel-count = { $count ->
+    [one] The panel has { $count } member.
+   *[other] The panel has { $count } members.
+}
+panel-study = Send a study
+panel-survey = Survey
+panel-sample = Sample size (empty: the whole panel)
+panel-stratify = Stratify by attribute (optional)
+panel-send = Send the study
+panel-study-sent = { $members } drawn, { $queued } invitations queued.
+panel-add = Add members
+panel-add-help = Ids of customers who agreed to join: one per line, or a column of a CSV file.
+panel-add-button = Add to the panel
+panel-added = { $count ->
+    [one] { $count } customer added.
+   *[other] { $count } customers added.
+}
+panel-unknown = Unknown ids
+panel-members = Members
+panel-empty = The panel has no members yet.
+panel-joined = Joined
+panel-source = How
+panel-invited = Invited
+panel-answered = Answered
+panel-remove = Remove from the panel

@@ -773,3 +773,37 @@ tools-tool = Työkalu
 tools-make = Tee pisterivi
 tools-html = HTML liitettäväksi
 tools-needs-score = Pisterivi tehdään, kun kyselyn ensimmäinen kysymys on NPS tai CSAT.
+leave-panel-title = Eroa asiakaspaneelista
+leave-panel-text = Sinua ei enää pyydetä mukaan paneelin tutkimuksiin.
+leave-panel-button = Eroa paneelista
+link-left-panel-title = Erosit paneelista
+link-left-panel-text = Kiitos osallistumisestasi tähän asti.
+
+## The customer panel
+nav-panel = Asiakaspaneeli
+panel-intro = Asiakkaat, jotka ovat suostuneet vastaamaan silloin tällöin tutkimuksiin. Tutkimus lähtee koko paneelille tai satunnaisotokselle, jossa kunkin ryhmän osuus säilyy; jokaisessa viestissä on linkki, jolla paneelista voi erota yhdellä napsautuksella.
+panel-count = { $count ->
+    [one] Paneelissa on { $count } jäsen.
+   *[other] Paneelissa on { $count } jäsentä.
+}
+panel-study = Lähetä tutkimus
+panel-survey = Kysely
+panel-sample = Otoksen koko (tyhjä: koko paneeli)
+panel-stratify = Ositteleva ominaisuus (valinnainen)
+panel-send = Lähetä tutkimus
+panel-study-sent = Otokseen valittiin { $members }, kutsuja jonossa { $queued }.
+panel-add = Lisää jäseniä
+panel-add-help = Asiakkaiden tunnisteet, jotka ovat suostuneet paneeliin: yksi riville tai CSV-tiedoston sarake.
+panel-add-button = Lisää paneeliin
+panel-added = { $count ->
+    [one] { $count } asiakas lisättiin.
+   *[other] { $count } asiakasta lisättiin.
+}
+panel-unknown = Tuntemattomat tunnisteet
+panel-members = Jäsenet
+panel-empty = Paneelissa ei ole vielä jäseniä.
+panel-joined = Liittyi
+panel-source = Tapa
+panel-invited = Kutsuttu
+panel-answered = Vastannut
+panel-remove = Poista paneelista

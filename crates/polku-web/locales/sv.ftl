@@ -773,3 +773,37 @@ tools-tool = Verktyg
 tools-make = Skapa poängrad
 tools-html = HTML att klistra in
 tools-needs-score = Poängraden skapas när enkätens första fråga är NPS eller CSAT.
+leave-panel-title = Gå ur kundpanelen
+leave-panel-text = Du blir inte längre tillfrågad om panelens studier.
+leave-panel-button = Gå ur panelen
+link-left-panel-title = Du har gått ur panelen
+link-left-panel-text = Tack för att du har deltagit hittills.
+
+## The customer panel
+nav-panel = Kundpanel
+panel-intro = Kunder som har gått med på att svara på studier då och då. En studie går till hela panelen eller till ett slumpmässigt urval där varje grupp behåller sin andel; varje meddelande har en länk för att gå ur panelen med ett klick.
+panel-count = { $count ->
+    [one] Panelen har { $count } medlem.
+   *[other] Panelen har { $count } medlemmar.
+}
+panel-study = Skicka en studie
+panel-survey = Enkät
+panel-sample = Urvalets storlek (tomt: hela panelen)
+panel-stratify = Stratifiera efter attribut (valfritt)
+panel-send = Skicka studien
+panel-study-sent = { $members } valdes ut, { $queued } inbjudningar i kö.
+panel-add = Lägg till medlemmar
+panel-add-help = Id för kunder som har gått med på panelen: ett per rad eller en kolumn ur en CSV-fil.
+panel-add-button = Lägg till i panelen
+panel-added = { $count ->
+    [one] { $count } kund lades till.
+   *[other] { $count } kunder lades till.
+}
+panel-unknown = Okända id
+panel-members = Medlemmar
+panel-empty = Panelen har inga medlemmar ännu.
+panel-joined = Gick med
+panel-source = Sätt
+panel-invited = Inbjuden
+panel-answered = Svarat
+panel-remove = Ta bort ur panelen

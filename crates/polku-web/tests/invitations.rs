@@ -1112,3 +1112,112 @@ async fn a_marketing_tools_score_link_ties_the_answer_unverified() {
         assert_eq!(export["responses"][1]["customer_unverified"], false, "{export}");
     }
 }
+
+/// The customer panel: members join (unknown ids named), a study goes to a sample stratified by an
+/// attribute, its messages carry a one-click way out of the panel, participation is counted.
+#[tokio::test]
+async fn the_panel_studies_a_stratified_sample_and_members_leave_with_one_click() {
+    let Some(sink) = SmtpSink::start() else { return };
+    for t in spawn_apps().await {
+        let settings =
+            json!({"smtp": {"host": "127.0.0.1", "port": sink.port, "tls": "none", "from": "polku@example.fi"}});
+        assert_eq!(
+            t.api(Method::PUT, "/api/v1/notification-settings", &t.token, Some(settings)).await.status,
+            StatusCode::OK
+        );
+        any_hour(&t).await;
+        let customers: Vec<Value> = (0..10)
+            .map(|i| {
+                let region = if i < 6 { "south" } else { "north" };
+                json!({"external_id": format!("P-{i}"), "email": format!("p{i}-{}@example.fi", t.backend), "attributes": {"region": region}})
+            })
+            .collect();
+        assert_eq!(
+            t.api(Method::POST, "/api/v1/customers:batch", &t.token, Some(json!(customers))).await.status,
+            StatusCode::OK
+        );
+        let mut ids: Vec<String> = (0..10).map(|i| format!("P-{i}")).collect();
+        ids.push("P-404".into());
+        let r = t.api(Method::POST, "/api/v1/panel/members", &t.token, Some(json!({"customers": ids}))).await;
+        assert_eq!(r.json(), json!({"added": 10, "unknown": ["P-404"]}), "{}: {}", t.backend, r.body);
+        let r = t.api(Method::POST, "/api/v1/panel/members", &t.token, Some(json!({"customers": ["P-1"]}))).await;
+        assert_eq!(r.json()["added"], 0, "already a member");
+        let r = t.api(Method::POST, "/api/v1/panel/members", &t.token, Some(json!({"customers": []}))).await;
+        assert_eq!(r.field_errors(), ["customers"], "{}", r.body);
+
+        let survey = t.create_survey(&t.token, nps_survey()).await;
+        let (sid, slug) = (survey["id"].as_str().unwrap().to_string(), survey["slug"].as_str().unwrap().to_string());
+        for (body, field) in [
+            (json!({"survey": "not-an-id", "channel": "email"}), "survey"),
+            (json!({"survey": sid, "channel": "email", "sample": 0}), "sample"),
+            (json!({"survey": sid, "channel": "fax"}), "channel"),
+        ] {
+            let r = t.api(Method::POST, "/api/v1/panel/studies", &t.token, Some(body)).await;
+            assert_eq!(
+                (r.status, r.field_errors()),
+                (StatusCode::UNPROCESSABLE_ENTITY, vec![field.to_string()]),
+                "{}",
+                r.body
+            );
+        }
+        let r = t
+            .api(
+                Method::POST,
+                "/api/v1/panel/studies",
+                &t.token,
+                Some(json!({"survey": sid, "channel": "email", "sample": 5, "stratify_by": "region"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+        assert_eq!((r.json()["members"].as_u64(), r.json()["queued"].as_u64()), (Some(5), Some(5)), "{}", r.body);
+        let log = t.api(Method::GET, &format!("/api/v1/surveys/{sid}/invitations"), &t.token, None).await.json();
+        let south = log["invitations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["customer"].as_str().unwrap().trim_start_matches("P-").parse::<u32>().unwrap() < 6)
+            .count();
+        assert_eq!(south, 3, "{}: 6 of 10 in the south, so 3 of 5: {log}", t.backend);
+
+        assert_eq!(polku_app::notify::deliver_due(&t.app, polku_app::store::now()).await.unwrap(), 5);
+        let mail = (0..10)
+            .flat_map(|i| sink.messages_to(&format!("p{i}-{}@example.fi", t.backend)))
+            .find(|m| m["body"].as_str().unwrap().contains("/leave-panel?i="))
+            .expect("a study message with the way out");
+        let body = mail["body"].as_str().unwrap();
+        let leave = body
+            .split_whitespace()
+            .find(|w| w.contains("/leave-panel?i="))
+            .unwrap()
+            .trim_start_matches("http://127.0.0.1:8080");
+        let page = t.get(leave, &[]).await;
+        assert!(
+            page.status == StatusCode::OK && page.body.contains("<form method=\"post\""),
+            "a scanner's GET leaves nothing: {}",
+            page.body
+        );
+        let r = t.post_form(leave, &[], &[]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(r.body.contains("Erosit paneelista"), "{}", r.body);
+        let panel = t.api(Method::GET, "/api/v1/panel", &t.token, None).await.json();
+        assert_eq!(panel["count"], 9, "{}: {panel}", t.backend);
+        let invited: i64 = panel["members"].as_array().unwrap().iter().map(|m| m["invited"].as_i64().unwrap()).sum();
+        assert_eq!(invited, 4, "{}: the four still in were invited once each: {panel}", t.backend);
+        assert_eq!(
+            t.api(Method::DELETE, "/api/v1/panel/members/P-9", &t.token, None).await.status,
+            StatusCode::NO_CONTENT
+        );
+        assert_eq!(
+            t.api(Method::DELETE, "/api/v1/panel/members/P-9", &t.token, None).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let _ = slug;
+
+        // The panel page: its size, and members added from a pasted column.
+        let (cookies, csrf) = t.login(&t.email).await;
+        let page = t.get("/panel", &cookies).await;
+        assert!(page.body.contains("Paneelissa on 8 jäsentä."), "{}", page.body);
+        let r = t.post_form("/panel/members", &cookies, &[("_csrf", &csrf), ("customers", "external_id\nP-9")]).await;
+        assert!(r.body.contains("1 asiakas lisättiin."), "{}", r.body);
+    }
+}

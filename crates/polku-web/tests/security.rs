@@ -51,6 +51,7 @@ fn body_for(method: &str, path: &str, n: usize, current: &[(&str, String)]) -> O
         ("PUT", "/api/v1/privacy-settings") => json!({"retention_months": null}),
         ("PUT", p) if p.ends_with("/sending") => json!({"link_ttl_days": 30, "sample_rate": 1.0}),
         ("PUT", "/api/v1/sms-gateway") => Value::Null,
+        ("POST", "/api/v1/panel/members") => json!({"customers": ["C-1"]}),
         (_, p) if p.ends_with("/triggers") => json!({"event": "order_fulfilled", "delay_hours": 72}),
         (_, p) if p.ends_with("/notes") => json!({"body": "Soitettu"}),
         ("POST", "/api/v1/teams") => json!({"name": format!("Tiimi {n}")}),

@@ -18,6 +18,7 @@ mod metrics;
 mod money;
 mod notifications;
 mod organisation;
+mod panel;
 mod privacy;
 pub(crate) mod responses;
 mod routes;
@@ -56,6 +57,7 @@ fn documented() -> (Router<Web>, utoipa::openapi::OpenApi) {
         .merge(journey::router())
         .merge(invitations::router())
         .merge(contact::router())
+        .merge(panel::router())
         .split();
     let mut doc = ApiDoc::openapi();
     doc.merge(paths);

@@ -16,6 +16,7 @@ mod journey;
 mod money;
 mod notifications;
 mod organisation;
+mod panel;
 mod praise;
 mod public;
 mod sending;
@@ -49,6 +50,7 @@ pub fn router() -> Router<Web> {
         .merge(notifications::router())
         .merge(contact::router())
         .merge(sending::router())
+        .merge(panel::router())
         .merge(organisation::router())
         .merge(data::router())
         .merge(money::router())
@@ -151,7 +153,10 @@ pub type NavEntry = (&'static str, &'static str, &'static str, Need);
 /// when they exist) and settings. The one place a new page registers its link: the group's Fluent key, then
 /// each link's address, Fluent key, the `active` name its page passes to [`Chrome::new`], and who sees it.
 pub const NAVIGATION: &[(&str, &[NavEntry])] = &[
-    ("nav-listen", &[("/surveys", "nav-surveys", "surveys", Need::Member)]),
+    (
+        "nav-listen",
+        &[("/surveys", "nav-surveys", "surveys", Need::Member), ("/panel", "nav-panel", "panel", Need::PersonalData)],
+    ),
     (
         "nav-understand",
         &[

@@ -27,6 +27,7 @@ pub(super) fn router() -> Router<Web> {
         .route("/s/{slug}", get(show).post(answer))
         .route("/s/{slug}/thanks", get(thanks))
         .route("/s/{slug}/unsubscribe", get(unsubscribe_page).post(unsubscribe))
+        .route("/s/{slug}/leave-panel", get(leave_panel_page).post(leave_panel))
         .route("/f/{token}", get(follow_up).post(answer_follow_up))
 }
 
@@ -631,15 +632,26 @@ async fn unsubscribe_page(
     parts: Parts,
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
-    let (s, locale, token) = unsubscribing(&web, ip, &parts, &slug).await?;
+    one_button(&web, ip, &parts, &slug, "unsubscribe").await
+}
+
+/// A signed link's page with one button that posts back to it (`/s/{slug}/{what}?i=TOKEN`), its texts the
+/// keys `{what}-title`, `-text` and `-button`.
+async fn one_button(
+    web: &Web,
+    ip: std::net::IpAddr,
+    parts: &Parts,
+    slug: &str,
+    what: &str,
+) -> Result<Response, PageError> {
+    let (s, locale, token) = unsubscribing(web, ip, parts, slug).await?;
     let t = T::new(locale);
-    let action = format!("/s/{}/unsubscribe?i={}", s.slug, token);
     Ok(page(&Notice {
         lang: locale.as_str(),
-        title: t.get("unsubscribe-title"),
-        text: t.get("unsubscribe-text"),
-        action,
-        button: t.get("unsubscribe-button"),
+        title: t.get(&format!("{what}-title")),
+        text: t.get(&format!("{what}-text")),
+        action: format!("/s/{}/{what}?i={}", s.slug, token),
+        button: t.get(&format!("{what}-button")),
     })
     .into_response())
 }
@@ -657,6 +669,33 @@ async fn unsubscribe(
         polku_app::invitations::unsubscribe(&web.app, &s, &token).await.map_err(|e| lookup_error(e, T::new(locale)))?;
     if done {
         Ok(link_notice(locale, "unsubscribed", StatusCode::OK))
+    } else {
+        Ok(link_notice(locale, "invalid", StatusCode::NOT_FOUND))
+    }
+}
+
+/// `/s/{slug}/leave-panel?i=TOKEN`, under every panel study's message: one button, as for unsubscribing.
+async fn leave_panel_page(
+    State(web): State<Web>,
+    ClientIp(ip): ClientIp,
+    parts: Parts,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    one_button(&web, ip, &parts, &slug, "leave-panel").await
+}
+
+/// The button's POST: the signed token names the study invitation, and so the member.
+async fn leave_panel(
+    State(web): State<Web>,
+    ClientIp(ip): ClientIp,
+    parts: Parts,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let (s, locale, token) = unsubscribing(&web, ip, &parts, &slug).await?;
+    let done =
+        polku_app::panel::leave_by_link(&web.app, &s, &token).await.map_err(|e| lookup_error(e, T::new(locale)))?;
+    if done {
+        Ok(link_notice(locale, "left-panel", StatusCode::OK))
     } else {
         Ok(link_notice(locale, "invalid", StatusCode::NOT_FOUND))
     }

@@ -199,7 +199,7 @@ fn invalid(e: AppError) -> Result<Vec<(String, String)>, AppError> {
 
 /// Customers' ids as pasted: one per line, or separated by commas, semicolons or tabs (a CSV column);
 /// a header `external_id` is dropped.
-fn ids_of(text: &str) -> Vec<String> {
+pub(super) fn ids_of(text: &str) -> Vec<String> {
     text.split(['\n', ',', ';', '\t'])
         .map(|s| s.trim().trim_matches('"').trim())
         .filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("external_id"))
